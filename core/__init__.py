@@ -1,0 +1,1 @@
+"""QDesk core: domain types, storage, data import/export and services. Never imports Qt."""

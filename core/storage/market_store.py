@@ -1,0 +1,281 @@
+"""MarketStore: the SQLite system of record for bars, instruments, trading days and index membership.
+
+One connection per thread (sqlite3 objects are not shared); WAL mode so readers never block the
+writer; every import is one transaction, so a failed file leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlite_utils
+
+from core.domain.symbols import Board, parse_symbol
+from core.storage.schema import migrate
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+BAR_COLUMNS = ("time", "open", "high", "low", "close", "volume", "amount", "factor")
+_VALUE_COLUMNS = BAR_COLUMNS[1:]
+_UPSERT_SQL = (
+    "INSERT INTO bars (symbol, freq, time, open, high, low, close, volume, amount, factor) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(symbol, freq, time) DO UPDATE SET "
+    + ", ".join(f"{c}=excluded.{c}" for c in _VALUE_COLUMNS)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    """What writing one symbol's bars changed."""
+
+    symbol: str
+    rows: int
+    inserted: int
+    updated: int
+    first_time: str
+    last_time: str
+
+    @property
+    def unchanged(self) -> int:
+        return self.rows - self.inserted - self.updated
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesSummary:
+    """Stored extent of one (symbol, freq) series."""
+
+    symbol: str
+    freq: str
+    first_time: str
+    last_time: str
+    rows: int
+
+
+class MarketStore:
+    """Bars keyed by (symbol, freq, time) in raw prices with their adjustment factor."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self.db = sqlite_utils.Database(conn)
+
+    @classmethod
+    def open(cls, path: Path | str) -> MarketStore:
+        """Open (creating and migrating if needed) the store at `path`."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None)  # explicit BEGIN/COMMIT below
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=10000")
+        migrate(conn)
+        store = cls(conn, path)
+        if store._meta("store_id") is None:
+            with store.transaction():
+                store._set_meta("store_id", uuid.uuid4().hex)
+                store._set_meta("revision", "0")
+        return store
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # -- transactions and meta -------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back whole on any exception."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def _meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def store_id(self) -> str:
+        return self._meta("store_id") or ""
+
+    @property
+    def revision(self) -> int:
+        """Increases with every import that changed something; exports remember the one they saw."""
+        return int(self._meta("revision") or 0)
+
+    def next_revision(self) -> int:
+        """Reserve the next revision number; call inside the import's transaction."""
+        rev = self.revision + 1
+        self._set_meta("revision", str(rev))
+        return rev
+
+    # -- bars ------------------------------------------------------------------------------
+    def upsert_bars(self, symbol: str, freq: str, frame: pd.DataFrame, revision: int) -> UpsertResult:
+        """Insert new rows and update changed ones for one series; identical rows are not touched.
+
+        `frame` has BAR_COLUMNS, sorted by time, unique times. Call inside `transaction()`.
+        """
+        import numpy as np
+        import pandas as pd
+
+        times = frame["time"].to_numpy()
+        first, last = str(times[0]), str(times[-1])
+        existing = self.read_bars(symbol, freq, first, last)
+        if existing.empty:
+            changed = np.ones(len(frame), dtype=bool)
+            inserted = len(frame)
+        else:
+            pos = pd.Index(existing["time"]).get_indexer(frame["time"])
+            is_new = pos < 0
+            old = existing.iloc[np.where(is_new, 0, pos)]
+            differs = np.zeros(len(frame), dtype=bool)
+            for col in _VALUE_COLUMNS:
+                a = frame[col].to_numpy(dtype=float)
+                b = old[col].to_numpy(dtype=float)
+                differs |= ~((a == b) | (np.isnan(a) & np.isnan(b)))
+            changed = is_new | differs
+            inserted = int(is_new.sum())
+        n_changed = int(changed.sum())
+        if n_changed:
+            rows = frame.loc[changed, list(BAR_COLUMNS)]
+            rows = rows.astype(object).where(rows.notna(), None)
+            self._conn.executemany(
+                _UPSERT_SQL, ((symbol, freq, *r) for r in rows.itertuples(index=False, name=None))
+            )
+            changed_from = str(times[np.argmax(changed)])
+            self._conn.execute(
+                "INSERT INTO bar_changes (revision, symbol, freq, changed_from) VALUES (?,?,?,?)",
+                (revision, symbol, freq, changed_from),
+            )
+            self._refresh_series(symbol, freq)
+        return UpsertResult(symbol, len(frame), inserted, n_changed - inserted, first, last)
+
+    def _refresh_series(self, symbol: str, freq: str) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO series (symbol, freq, first_time, last_time, rows) "
+            "SELECT symbol, freq, min(time), max(time), count(*) FROM bars WHERE symbol=? AND freq=?",
+            (symbol, freq),
+        )
+
+    def read_bars(
+        self, symbol: str, freq: str, start: str | None = None, end: str | None = None
+    ) -> pd.DataFrame:
+        """Bars of one series (raw prices + factor) between `start` and `end` inclusive, by time."""
+        import pandas as pd
+
+        sql = f"SELECT {', '.join(BAR_COLUMNS)} FROM bars WHERE symbol=? AND freq=?"
+        args: list[object] = [symbol, freq]
+        if start is not None:
+            sql += " AND time >= ?"
+            args.append(start)
+        if end is not None:
+            sql += " AND time <= ?"
+            args.append(end)
+        rows = self._conn.execute(sql + " ORDER BY time", args).fetchall()
+        frame = pd.DataFrame(rows, columns=list(BAR_COLUMNS))
+        for col in _VALUE_COLUMNS:
+            frame[col] = frame[col].astype(float)
+        return frame
+
+    def read_all_bars(self, freq: str, symbols: Sequence[str] | None = None) -> pd.DataFrame:
+        """Every stored bar of `freq` (optionally for some symbols), ordered by symbol then time."""
+        import pandas as pd
+
+        sql = f"SELECT symbol, {', '.join(BAR_COLUMNS)} FROM bars WHERE freq=?"
+        args: list[object] = [freq]
+        if symbols is not None:
+            sql += f" AND symbol IN ({', '.join('?' * len(symbols))})"
+            args.extend(symbols)
+        rows = self._conn.execute(sql + " ORDER BY symbol, time", args).fetchall()
+        frame = pd.DataFrame(rows, columns=["symbol", *BAR_COLUMNS])
+        for col in _VALUE_COLUMNS:
+            frame[col] = frame[col].astype(float)
+        return frame
+
+    def series(self, freq: str | None = None) -> list[SeriesSummary]:
+        sql = "SELECT symbol, freq, first_time, last_time, rows FROM series"
+        rows = self._conn.execute(sql + (" WHERE freq=?" if freq else "") + " ORDER BY freq, symbol",
+                                  (freq,) if freq else ()).fetchall()
+        return [SeriesSummary(*r) for r in rows]
+
+    def changes_since(self, revision: int, freq: str) -> dict[str, str]:
+        """Per symbol, the earliest bar time changed by imports after `revision`."""
+        rows = self._conn.execute(
+            "SELECT symbol, min(changed_from) FROM bar_changes WHERE revision > ? AND freq = ? GROUP BY symbol",
+            (revision, freq),
+        ).fetchall()
+        return {s: t for s, t in rows}
+
+    # -- instruments, calendar, membership ---------------------------------------------------
+    def ensure_instruments(self, symbols: Sequence[str], names: dict[str, str] | None = None) -> None:
+        """Create instrument rows (code, exchange, board) for new symbols; keep names users gave."""
+        names = names or {}
+        records = []
+        for sym in symbols:
+            parsed = parse_symbol(sym)
+            records.append({"symbol": sym, "code": parsed.code, "exchange": parsed.exchange.value,
+                            "board": parsed.board.value, "name": names.get(sym, "")})
+        # Raw SQL, not sqlite-utils' insert_all: that commits on its own and would end our transaction.
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO instruments (symbol, code, exchange, board, name) "
+            "VALUES (:symbol, :code, :exchange, :board, :name)",
+            records,
+        )
+        for sym, name in names.items():
+            if name:
+                self._conn.execute("UPDATE instruments SET name=? WHERE symbol=?", (name, sym))
+
+    def instruments(self) -> list[dict[str, str]]:
+        return list(self.db["instruments"].rows_where(order_by="symbol"))
+
+    def index_symbols(self) -> set[str]:
+        return {r[0] for r in self._conn.execute("SELECT symbol FROM instruments WHERE board=?", (Board.INDEX.value,))}
+
+    def add_trading_days(self, source: str, days: Sequence[str]) -> None:
+        self._conn.executemany("INSERT OR IGNORE INTO trading_days (source, day) VALUES (?, ?)",
+                               ((source, d) for d in days))
+
+    def trading_days(self, source: str | None = None) -> list[str]:
+        """Sorted trading days; `source` 'index' restricts to days seen in index bars."""
+        if source:
+            rows = self._conn.execute("SELECT day FROM trading_days WHERE source=? ORDER BY day", (source,))
+        else:
+            rows = self._conn.execute("SELECT DISTINCT day FROM trading_days ORDER BY day")
+        return [r[0] for r in rows]
+
+    def replace_membership(self, index_name: str, intervals: Sequence[tuple[str, str, str]]) -> None:
+        """Replace an index's membership intervals (symbol, start, end) whole. Call inside `transaction()`."""
+        self._conn.execute("DELETE FROM index_membership WHERE index_name=?", (index_name,))
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO index_membership (index_name, symbol, start, end) VALUES (?,?,?,?)",
+            ((index_name, *iv) for iv in intervals),
+        )
+
+    def membership(self) -> dict[str, list[tuple[str, str, str]]]:
+        out: dict[str, list[tuple[str, str, str]]] = {}
+        for name, sym, start, end in self._conn.execute(
+            "SELECT index_name, symbol, start, end FROM index_membership ORDER BY index_name, symbol, start"
+        ):
+            out.setdefault(name, []).append((sym, start, end))
+        return out
+
+    def log_import(self, revision: int, path: str, kind: str, rows: int, inserted: int, updated: int,
+                   skipped: int) -> None:
+        self._conn.execute(
+            "INSERT INTO imports (revision, path, kind, imported_at, rows, inserted, updated, skipped) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (revision, path, kind, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+             rows, inserted, updated, skipped),
+        )

@@ -1,0 +1,82 @@
+"""Set up QDesk's virtual environment from the repo's own files, then run the app or the tests.
+
+Usage (from the repository root, with any Python 3.11):
+    python installer/dev.py app [main.py arguments...]     # set up, then start the desktop app
+    python installer/dev.py test [pytest arguments...]     # set up, then run the test suite
+    python installer/dev.py setup                          # set up only
+
+The environment lives in `.venv/` beside this folder's parent. It is re-installed only when
+`installer/requirements.lock` changes, so the second start is instant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+LOCK = ROOT / "installer" / "requirements.lock"
+STAMP = VENV / ".qdesk-lock.sha256"
+# pyqlib's wheel metadata drags in Jupyter, cvxpy, gym and full mlflow; its real runtime imports
+# are pinned in the lock file, so the wheel itself goes in without its declared dependencies.
+QLIB_PIN = "pyqlib==0.9.7"
+
+
+def venv_python() -> Path:
+    """Path of the interpreter inside the project's virtual environment."""
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def _lock_digest() -> str:
+    return hashlib.sha256(LOCK.read_bytes() + QLIB_PIN.encode()).hexdigest()
+
+
+def ensure_environment() -> Path:
+    """Create `.venv` and install the pinned dependencies unless already current."""
+    if sys.version_info < (3, 10):
+        sys.exit("QDesk needs Python 3.10 or newer (3.11 recommended); this is " + sys.version.split()[0])
+    python = venv_python()
+    if not python.exists():
+        print(f"[qdesk] creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    digest = _lock_digest()
+    if STAMP.exists() and STAMP.read_text().strip() == digest:
+        return python
+    print("[qdesk] installing dependencies from installer/requirements.lock", flush=True)
+    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off"]
+    _run(pip + ["-r", str(LOCK)])
+    _run(pip + ["--no-deps", QLIB_PIN])
+    STAMP.write_text(digest)
+    return python
+
+
+def _run(cmd: list[str], env: dict[str, str] | None = None) -> None:
+    result = subprocess.run(cmd, cwd=ROOT, env=env)
+    if result.returncode != 0:
+        sys.exit(f"[qdesk] command failed ({result.returncode}): {' '.join(cmd[:6])} ...")
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"app", "test", "setup"}:
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    python = ensure_environment()
+    env = dict(os.environ)
+    if command == "setup":
+        return 0
+    if command == "app":
+        return subprocess.call([str(python), str(ROOT / "main.py"), *rest], cwd=ROOT, env=env)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
