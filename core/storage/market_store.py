@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 BAR_COLUMNS = ("time", "open", "high", "low", "close", "volume", "amount", "factor")
 _VALUE_COLUMNS = BAR_COLUMNS[1:]
+_INSERT_SQL = (
+    "INSERT INTO bars (symbol, freq, time, open, high, low, close, volume, amount, factor) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
 _UPSERT_SQL = (
     "INSERT INTO bars (symbol, freq, time, open, high, low, close, volume, amount, factor) "
     "VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(symbol, freq, time) DO UPDATE SET "
@@ -66,6 +70,8 @@ class MarketStore:
         self._conn = conn
         self.path = path
         self.db = sqlite_utils.Database(conn)
+        self._known_days: dict[str, set[str]] = {}
+        self._pending_days: list[tuple[str, set[str]]] = []
 
     @classmethod
     def open(cls, path: Path | str) -> MarketStore:
@@ -76,6 +82,7 @@ class MarketStore:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: bulk imports touch many pages
         migrate(conn)
         store = cls(conn, path)
         if store._meta("store_id") is None:
@@ -92,12 +99,17 @@ class MarketStore:
     def transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back whole on any exception."""
         self._conn.execute("BEGIN IMMEDIATE")
+        self._pending_days = []
         try:
             yield
+            self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
+            self._pending_days = []
             raise
-        self._conn.execute("COMMIT")
+        for source, days in self._pending_days:  # only now are they really stored
+            self._known_days[source] |= days
+        self._pending_days = []
 
     def _meta(self, key: str) -> str | None:
         row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -132,8 +144,12 @@ class MarketStore:
 
         times = frame["time"].to_numpy()
         first, last = str(times[0]), str(times[-1])
-        existing = self.read_bars(symbol, freq, first, last)
-        if existing.empty:
+        stored = self._conn.execute(
+            "SELECT first_time, last_time FROM series WHERE symbol=? AND freq=?", (symbol, freq)
+        ).fetchone()
+        overlaps = stored is not None and stored[0] <= last and first <= stored[1]
+        existing = self.read_bars(symbol, freq, first, last) if overlaps else None
+        if existing is None or existing.empty:
             changed = np.ones(len(frame), dtype=bool)
             inserted = len(frame)
         else:
@@ -149,11 +165,13 @@ class MarketStore:
             inserted = int(is_new.sum())
         n_changed = int(changed.sum())
         if n_changed:
-            rows = frame.loc[changed, list(BAR_COLUMNS)]
-            rows = rows.astype(object).where(rows.notna(), None)
-            self._conn.executemany(
-                _UPSERT_SQL, ((symbol, freq, *r) for r in rows.itertuples(index=False, name=None))
-            )
+            rows = frame.loc[changed] if n_changed < len(frame) else frame
+            # NaN binds as NULL in SQLite, so float columns go in as they are; tolist() yields
+            # plain Python objects, which sqlite3 binds much faster than numpy scalars.
+            columns = [rows[c].tolist() for c in BAR_COLUMNS]
+            n = len(rows)
+            sql = _UPSERT_SQL if inserted < n_changed else _INSERT_SQL
+            self._conn.executemany(sql, zip([symbol] * n, [freq] * n, *columns))
             changed_from = str(times[np.argmax(changed)])
             self._conn.execute(
                 "INSERT INTO bar_changes (revision, symbol, freq, changed_from) VALUES (?,?,?,?)",
@@ -243,9 +261,17 @@ class MarketStore:
     def index_symbols(self) -> set[str]:
         return {r[0] for r in self._conn.execute("SELECT symbol FROM instruments WHERE board=?", (Board.INDEX.value,))}
 
-    def add_trading_days(self, source: str, days: Sequence[str]) -> None:
-        self._conn.executemany("INSERT OR IGNORE INTO trading_days (source, day) VALUES (?, ?)",
-                               ((source, d) for d in days))
+    def add_trading_days(self, source: str, days: Iterable[str]) -> None:
+        """Record trading days; call inside `transaction()`."""
+        # Most imports repeat known days; filtering in memory saves a write per bar.
+        known = self._known_days.get(source)
+        if known is None:
+            known = self._known_days[source] = set(self.trading_days(source))
+        new = set(days) - known
+        if new:
+            self._conn.executemany("INSERT OR IGNORE INTO trading_days (source, day) VALUES (?, ?)",
+                                   ((source, d) for d in sorted(new)))
+            self._pending_days.append((source, new))
 
     def trading_days(self, source: str | None = None) -> list[str]:
         """Sorted trading days; `source` 'index' restricts to days seen in index bars."""
