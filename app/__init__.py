@@ -1,0 +1,1 @@
+"""QDesk composition root: builds services and windows; importing this package loads no Qt."""

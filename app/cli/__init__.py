@@ -1,0 +1,62 @@
+"""Command line of QDesk: the desktop app by default, headless subcommands for data and services."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.paths import resolve_data_dir
+
+
+class CliError(Exception):
+    """Bad input on the command line: printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from app.cli import data_commands
+
+    parser = argparse.ArgumentParser(
+        prog="qdesk", description="QDesk: China A-share research and trading workstation.",
+        epilog="Run without a command to open the desktop app.",
+    )
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="data folder (default: $QDESK_DATA_DIR, else the OS user data folder)")
+    parser.add_argument("--demo", action="store_true", help="run the desktop app on the bundled demo data")
+    parser.add_argument("--lang", choices=["zh_CN", "en"], default=None, help="user-interface language")
+    parser.add_argument("--screenshot", metavar="PNG", help="render the main window offscreen to PNG and exit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    data_commands.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    data_dir = resolve_data_dir(args.data_dir)
+    try:
+        if args.command is None:
+            return _run_desktop(args, data_dir)
+        return int(args.handler(args, data_dir))
+    except CliError as exc:
+        print(f"qdesk: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qdesk: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run_desktop(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.desktop import run_desktop  # Qt is imported only when the GUI is wanted
+
+    lang = args.lang or _default_language()
+    screenshot = Path(args.screenshot).resolve() if args.screenshot else None
+    return run_desktop(data_dir, bool(args.demo), lang, screenshot)
+
+
+def _default_language() -> str:
+    import locale
+
+    code = (locale.getlocale()[0] or "").lower()
+    return "zh_CN" if code.startswith("zh") or code.startswith("chinese") else "en"

@@ -1,0 +1,138 @@
+"""Desktop entry: QApplication, language, main window, and the one qasync loop Qt and asyncio share."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.i18n import LANGUAGES
+
+if TYPE_CHECKING:
+    from widgets.main_window import MainWindow
+
+SCREENSHOT_SIZE = (1280, 800)
+SETTINGS_FILE = "qdesk.ini"
+_NO_DISPLAY = (
+    "qdesk: no display found: DISPLAY and WAYLAND_DISPLAY are unset; "
+    "set DISPLAY, run under Xvfb, or use --screenshot PNG"
+)
+# Qt gets a few turns of the loop to lay out, polish and paint before the window is grabbed.
+_SETTLE_TURNS = 3
+_SETTLE_SECONDS = 0.05
+
+
+def run_desktop(data_dir: Path, demo: bool, lang: str, screenshot: Path | None) -> int:
+    """Open the desktop window and run until it closes; with `screenshot`, save a PNG instead and return.
+
+    Returns the process exit code: 0 on success, 1 when the screenshot cannot be written,
+    2 on unusable arguments or environment (no display, unknown language, unwritable data folder).
+    """
+    if lang not in LANGUAGES:
+        print(f"qdesk: unknown language {lang!r}; use one of: {', '.join(LANGUAGES)}", file=sys.stderr)
+        return 2
+    problem = _prepare_platform(wants_screenshot=screenshot is not None)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
+    # A screenshot run shows the default layout and writes nothing but the PNG.
+    layout_path = None if screenshot is not None else data_dir / SETTINGS_FILE
+    if layout_path is not None:
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            print(f"qdesk: cannot create data folder {data_dir}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+
+    # Qt is imported here, not at module level, so headless commands never load it.
+    import qasync
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from app.i18n import installed_language
+    from app.layout_store import LayoutStore
+    from app.main_window_presenter import create_main_window
+    from app.resources import icon_path
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "qdesk"])
+    if not isinstance(app, QApplication):
+        raise RuntimeError("a non-GUI QCoreApplication already exists in this process")
+    app.setApplicationName("QDesk")
+    app.setWindowIcon(QIcon(str(icon_path())))
+    # The coroutine ends the loop when the window closes; if Qt also quit on its own, qasync would
+    # see the loop stop under a pending coroutine and raise.
+    quit_on_last_window = app.quitOnLastWindowClosed()
+    app.setQuitOnLastWindowClosed(False)
+    try:
+        with installed_language(app, lang):
+            presenter = create_main_window(
+                data_dir=data_dir,
+                demo=demo,
+                layout_store=LayoutStore(layout_path) if layout_path is not None else None,
+            )
+            # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
+            return int(qasync.run(_drive(presenter.window, screenshot)))
+    finally:
+        app.setQuitOnLastWindowClosed(quit_on_last_window)
+
+
+def _prepare_platform(*, wants_screenshot: bool) -> str | None:
+    """Pick Qt's platform on a display-less Linux box; the error line when the window cannot be shown."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    if wants_screenshot:
+        # Qt's offscreen platform paints the same widgets without a screen, which is all a PNG needs.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        return None
+    return _NO_DISPLAY
+
+
+async def _drive(window: MainWindow, screenshot: Path | None) -> int:
+    """The application's main coroutine: runs until the window has closed."""
+    if screenshot is not None:
+        return await _save_screenshot(window, screenshot)
+    loop = asyncio.get_running_loop()
+    closed: asyncio.Future[None] = loop.create_future()
+
+    def _on_window_sig_closed() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    window.sig_closed.connect(_on_window_sig_closed)
+    _close_on_interrupt(loop, window)
+    window.show()
+    await closed
+    return 0
+
+
+def _close_on_interrupt(loop: asyncio.AbstractEventLoop, window: MainWindow) -> None:
+    # While Qt's C++ loop runs, Ctrl+C in the terminal would otherwise go unnoticed; closing the
+    # window takes the normal path, so the layout is still saved.
+    try:
+        loop.add_signal_handler(signal.SIGINT, window.close)
+    except (NotImplementedError, RuntimeError, ValueError):
+        pass  # Windows event loops and non-main threads cannot take signal handlers.
+
+
+async def _save_screenshot(window: MainWindow, path: Path) -> int:
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    for _ in range(_SETTLE_TURNS):
+        await asyncio.sleep(_SETTLE_SECONDS)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        saved = window.grab().save(str(path))
+    except OSError:
+        saved = False
+    finally:
+        window.close()
+    if not saved:
+        print(f"qdesk: could not write screenshot {path}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0

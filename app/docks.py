@@ -1,0 +1,116 @@
+"""The dock table: which panels the main window has, where each starts, and its placeholder text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtWidgets import QWidget
+
+from widgets.main_window import MainWindow
+from widgets.placeholder_panel import PlaceholderPanel
+
+_LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
+_RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
+_BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+@dataclass(frozen=True, slots=True)
+class DockSpec:
+    """One dock: stable key, untranslated title and description, starting area or tab partner."""
+
+    key: str
+    title: str
+    description: str
+    area: Qt.DockWidgetArea
+    tab_with: str | None = None
+
+
+# Order matters: a dock that others tab onto comes first, and the first of each tab group stays in front.
+DOCKS: tuple[DockSpec, ...] = (
+    DockSpec(
+        "quote_board",
+        QT_TRANSLATE_NOOP("Docks", "Quote board"),
+        QT_TRANSLATE_NOOP("Docks", "Live quotes for the watch list: last price, change and volume."),
+        _LEFT,
+    ),
+    DockSpec(
+        "data_manager",
+        QT_TRANSLATE_NOOP("Docks", "Data manager"),
+        QT_TRANSLATE_NOOP("Docks", "Import, inspect and export the local market store."),
+        _LEFT,
+        tab_with="quote_board",
+    ),
+    DockSpec(
+        "chart",
+        QT_TRANSLATE_NOOP("Docks", "Chart"),
+        QT_TRANSLATE_NOOP("Docks", "Candlesticks, volume and indicators for the selected symbol."),
+        _RIGHT,
+    ),
+    DockSpec(
+        "signals",
+        QT_TRANSLATE_NOOP("Docks", "Signals"),
+        QT_TRANSLATE_NOOP("Docks", "Model predictions and the trade signals drawn from them."),
+        _BOTTOM,
+    ),
+    DockSpec(
+        "orders",
+        QT_TRANSLATE_NOOP("Docks", "Orders"),
+        QT_TRANSLATE_NOOP("Docks", "Orders, fills and positions of the paper or live account."),
+        _BOTTOM,
+        tab_with="signals",
+    ),
+    DockSpec(
+        "training",
+        QT_TRANSLATE_NOOP("Docks", "Training"),
+        QT_TRANSLATE_NOOP("Docks", "Train models on Qlib datasets and follow their progress."),
+        _BOTTOM,
+        tab_with="signals",
+    ),
+    DockSpec(
+        "backtest",
+        QT_TRANSLATE_NOOP("Docks", "Backtest"),
+        QT_TRANSLATE_NOOP("Docks", "Run strategies over history under A-share trading rules."),
+        _BOTTOM,
+        tab_with="signals",
+    ),
+    DockSpec(
+        "monitor",
+        QT_TRANSLATE_NOOP("Docks", "Monitor"),
+        QT_TRANSLATE_NOOP("Docks", "Health of the bridge, the data feeds and running jobs."),
+        _BOTTOM,
+        tab_with="signals",
+    ),
+)
+
+# Starting sizes in pixels for the default 1280x800 window: a narrow quote column and a short strip
+# of bottom tabs leave the chart the most room. Qt scales them by weight when the window differs.
+_DEFAULT_WIDTHS = {"quote_board": 380, "chart": 900}
+_DEFAULT_HEIGHTS = {"chart": 520, "signals": 220}
+
+
+def add_docks(window: MainWindow, panels: Mapping[str, QWidget] | None = None) -> None:
+    """Add every dock of DOCKS; a key found in `panels` gets that widget, the rest a placeholder."""
+    panels = panels or {}
+    for spec in DOCKS:
+        title = QCoreApplication.translate("Docks", spec.title)
+        widget = panels.get(spec.key)
+        if widget is None:
+            widget = PlaceholderPanel(title, QCoreApplication.translate("Docks", spec.description))
+        window.add_dock(spec.key, title, widget, spec.area, tab_with=spec.tab_with)
+    for spec in DOCKS:
+        if spec.tab_with is None:
+            window.dock(spec.key).raise_()
+    apply_default_sizes(window)
+
+
+def apply_default_sizes(window: MainWindow) -> None:
+    """Give the docks their starting proportions."""
+    # Each call names both neighbours: Qt shares the space by their weights, whereas resizing one
+    # dock alone before the window is first shown is silently lost.
+    for weights, orientation in (
+        (_DEFAULT_WIDTHS, Qt.Orientation.Horizontal),
+        (_DEFAULT_HEIGHTS, Qt.Orientation.Vertical),
+    ):
+        window.resizeDocks([window.dock(key) for key in weights], list(weights.values()), orientation)

@@ -1,0 +1,106 @@
+"""Interface languages: dict-backed translations behind Qt's own translate() hook; Qt loads only on use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication, QTranslator
+
+LANGUAGES = ("zh_CN", "en")
+# Source strings in the code are English, so English needs no translator at all.
+SOURCE_LANGUAGE = "en"
+
+Table = Mapping[str, Mapping[str, str]]  # context -> source text -> translation
+
+_ZH_CN: Table = {
+    "MainWindow": {
+        "QDesk — A-share quant workstation": "QDesk — A股量化工作站",
+        "&File": "文件(&F)",
+        "&Quit": "退出(&Q)",
+        "&View": "视图(&V)",
+        "&Reset layout": "重置布局(&R)",
+        "&Help": "帮助(&H)",
+        "&About QDesk": "关于 QDesk(&A)",
+        "About QDesk": "关于 QDesk",
+        "Data: {path}": "数据：{path}",
+    },
+    "Docks": {
+        "Quote board": "行情看板",
+        "Live quotes for the watch list: last price, change and volume.": "自选股实时行情：最新价、涨跌幅与成交量。",
+        "Chart": "K线图",
+        "Candlesticks, volume and indicators for the selected symbol.": "所选证券的K线、成交量与技术指标。",
+        "Data manager": "数据管理",
+        "Import, inspect and export the local market store.": "导入、查看与导出本地行情库。",
+        "Training": "模型训练",
+        "Train models on Qlib datasets and follow their progress.": "在 Qlib 数据集上训练模型并跟踪进度。",
+        "Backtest": "回测",
+        "Run strategies over history under A-share trading rules.": "按A股交易规则在历史数据上回测策略。",
+        "Signals": "信号",
+        "Model predictions and the trade signals drawn from them.": "模型预测及由此生成的交易信号。",
+        "Orders": "委托",
+        "Orders, fills and positions of the paper or live account.": "模拟或实盘账户的委托、成交与持仓。",
+        "Monitor": "监控",
+        "Health of the bridge, the data feeds and running jobs.": "桥接、行情源与后台任务的运行状态。",
+    },
+    "Status": {
+        "demo replay": "演示回放",
+        "no bridge configured": "未配置桥接",
+        "Beijing {time}": "北京时间 {time}",
+    },
+    "About": {
+        "QDesk — a desktop workstation for China A-share quant research.": "QDesk — A股量化研究桌面工作站。",
+        "Demo data: real daily bars from the hikyuu project (fasiondog/hikyuu), Apache License 2.0; "
+        "see resources/demo/NOTICE.": "演示数据：来自 hikyuu 项目（fasiondog/hikyuu）的真实日线行情，"
+        "Apache License 2.0 许可；详见 resources/demo/NOTICE。",
+    },
+}
+
+TABLES: Mapping[str, Table] = {"zh_CN": _ZH_CN}
+
+
+def lookup(lang: str, context: str, text: str) -> str | None:
+    """The translation of `text` in `context`, or None when the table has none."""
+    return TABLES.get(lang, {}).get(context, {}).get(text)
+
+
+@contextmanager
+def installed_language(app: QCoreApplication, lang: str) -> Iterator[None]:
+    """Install translators for `lang` on `app` for the duration of the block, then remove them."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+    from PySide6.QtCore import QLibraryInfo, QTranslator
+
+    translators: list[QTranslator] = []
+    if lang != SOURCE_LANGUAGE:
+        # Qt's own catalogue covers its stock strings (dialog buttons, dock tool tips).
+        qt_catalogue = QTranslator()
+        if qt_catalogue.load(f"qtbase_{lang}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            translators.append(qt_catalogue)
+        translators.append(_dict_translator(lang))
+    for translator in translators:
+        app.installTranslator(translator)
+    try:
+        yield
+    finally:
+        for translator in translators:
+            app.removeTranslator(translator)
+
+
+def _dict_translator(lang: str) -> QTranslator:
+    # Defined on call so that importing this module (as the CLI does for LANGUAGES) loads no Qt.
+    from PySide6.QtCore import QTranslator
+
+    class DictTranslator(QTranslator):
+        def translate(
+            self, context: str, source_text: str, disambiguation: str | None = None, n: int = -1
+        ) -> str | None:
+            # None reaches Qt as a null string, which makes Qt try the next translator or the source.
+            return lookup(lang, context, source_text)
+
+        def isEmpty(self) -> bool:  # noqa: N802 (Qt override)
+            return lang not in TABLES
+
+    return DictTranslator()

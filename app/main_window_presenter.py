@@ -1,0 +1,101 @@
+"""MainWindowPresenter: wires the main window to layout persistence, the status bar and the Beijing clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QWidget
+
+from app.clock import beijing_now, format_clock
+from app.docks import add_docks
+from app.layout_store import LAYOUT_VERSION, LayoutStore
+from app.resources import icon_path
+from widgets.main_window import MainWindow
+
+_CLOCK_INTERVAL_MS = 1000
+
+
+def _tr(context: str, text: str) -> str:
+    return QCoreApplication.translate(context, text)
+
+
+class MainWindowPresenter(QObject):
+    """Owns the window-level behaviour: default/saved layout, quit, status texts and the clock."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        *,
+        data_dir: Path,
+        demo: bool,
+        layout_store: LayoutStore | None,
+        clock: Callable[[], dt.datetime] = beijing_now,
+    ) -> None:
+        # Parented to the window so it lives exactly as long as the window it serves.
+        super().__init__(window)
+        self._window = window
+        self._layout_store = layout_store
+        self._clock = clock
+        # Captured before any saved layout is applied: this is what "Reset layout" returns to.
+        self._default_state: QByteArray = window.saveState(LAYOUT_VERSION)
+        if layout_store is not None:
+            layout_store.restore(window)
+
+        window.show_data_dir(str(data_dir))
+        window.show_mode(_tr("Status", "demo replay") if demo else _tr("Status", "no bridge configured"))
+        window.set_about_text(
+            _tr("About", "QDesk — a desktop workstation for China A-share quant research.")
+            + "\n\n"
+            + _tr(
+                "About",
+                "Demo data: real daily bars from the hikyuu project (fasiondog/hikyuu), Apache License 2.0; "
+                "see resources/demo/NOTICE.",
+            )
+        )
+        window.sig_quit_requested.connect(self._on_window_sig_quit_requested)
+        window.sig_reset_layout_requested.connect(self._on_window_sig_reset_layout_requested)
+        window.sig_closed.connect(self._on_window_sig_closed)
+
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(_CLOCK_INTERVAL_MS)
+        self._clock_timer.timeout.connect(self._on_clock_timer_timeout)
+        self._on_clock_timer_timeout()
+        self._clock_timer.start()
+
+    @property
+    def window(self) -> MainWindow:
+        """The window this presenter drives."""
+        return self._window
+
+    def _on_window_sig_quit_requested(self) -> None:
+        # Closing (rather than quitting Qt) runs the same save-and-stop path as the title bar's close button.
+        self._window.close()
+
+    def _on_window_sig_reset_layout_requested(self) -> None:
+        self._window.restoreState(self._default_state, LAYOUT_VERSION)
+
+    def _on_window_sig_closed(self) -> None:
+        self._clock_timer.stop()
+        if self._layout_store is not None:
+            self._layout_store.save(self._window)
+
+    def _on_clock_timer_timeout(self) -> None:
+        self._window.show_clock(_tr("Status", "Beijing {time}").format(time=format_clock(self._clock())))
+
+
+def create_main_window(
+    *,
+    data_dir: Path,
+    demo: bool,
+    layout_store: LayoutStore | None,
+    panels: Mapping[str, QWidget] | None = None,
+) -> MainWindowPresenter:
+    """Build the main window with all its docks and wire it; translators must already be installed."""
+    window = MainWindow()
+    window.setWindowIcon(QIcon(str(icon_path())))
+    add_docks(window, panels)
+    return MainWindowPresenter(window, data_dir=data_dir, demo=demo, layout_store=layout_store)

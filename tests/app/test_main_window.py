@@ -1,0 +1,199 @@
+"""Main window: its docks, the View menu, layout reset and persistence, Chinese titles, the desktop entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QImage
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
+from pytestqt.qtbot import QtBot
+
+from app.desktop import SCREENSHOT_SIZE, SETTINGS_FILE, run_desktop
+from app.docks import DOCKS, add_docks
+from app.i18n import installed_language, lookup
+from app.layout_store import LayoutStore
+from app.main_window_presenter import MainWindowPresenter, create_main_window
+from widgets.main_window import MainWindow
+from widgets.placeholder_panel import PlaceholderPanel
+
+ENGLISH_TITLES = {
+    "quote_board": "Quote board",
+    "chart": "Chart",
+    "data_manager": "Data manager",
+    "training": "Training",
+    "backtest": "Backtest",
+    "signals": "Signals",
+    "orders": "Orders",
+    "monitor": "Monitor",
+}
+
+
+def _open_window(qtbot: QtBot, data_dir: Path, store: LayoutStore | None = None) -> MainWindow:
+    window = create_main_window(data_dir=data_dir, demo=True, layout_store=store).window
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def _action(window: MainWindow, name: str) -> QAction:
+    action = window.findChild(QAction, name)
+    assert action is not None, name
+    return action
+
+
+def _label_text(window: MainWindow, name: str) -> str:
+    label = window.findChild(QLabel, name)
+    assert label is not None, name
+    return label.text()
+
+
+def test_window_has_all_eight_docks_with_placeholders(qtbot: QtBot, tmp_path: Path) -> None:
+    window = _open_window(qtbot, tmp_path)
+
+    assert {key: window.dock(key).windowTitle() for key in window.dock_keys()} == ENGLISH_TITLES
+    for key in window.dock_keys():
+        dock = window.dock(key)
+        assert dock.objectName() == f"{key}_dock"
+        assert dock.features() & QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        assert dock.features() & QDockWidget.DockWidgetFeature.DockWidgetMovable
+        panel = dock.widget()
+        assert isinstance(panel, PlaceholderPanel)
+        assert panel.title() == ENGLISH_TITLES[key]
+        assert panel.description()
+    assert not window.windowIcon().isNull()
+
+
+def test_view_menu_has_a_toggle_per_dock_that_hides_and_shows_it(qtbot: QtBot, tmp_path: Path) -> None:
+    window = _open_window(qtbot, tmp_path)
+    view_texts = [action.text() for action in window.menuBar().actions()[1].menu().actions()]
+    assert set(ENGLISH_TITLES.values()) <= set(view_texts)
+    assert view_texts[-1] == "&Reset layout"
+
+    toggle = _action(window, "chart_toggle_action")
+    toggle.trigger()
+    assert window.dock("chart").isHidden()
+    toggle.trigger()
+    assert window.dock("chart").isVisible()
+
+
+def test_reset_layout_brings_back_the_default_arrangement(qtbot: QtBot, tmp_path: Path) -> None:
+    window = _open_window(qtbot, tmp_path)
+    window.dock("chart").close()
+    window.dock("quote_board").setFloating(True)
+    window.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, window.dock("signals"))
+
+    _action(window, "reset_layout_action").trigger()
+
+    qtbot.waitUntil(lambda: window.dock("chart").isVisible())
+    assert not window.dock("quote_board").isFloating()
+    assert window.dockWidgetArea(window.dock("signals")) == Qt.DockWidgetArea.BottomDockWidgetArea
+    # The default gives the chart most of the width.
+    assert window.dock("chart").width() > window.dock("quote_board").width()
+
+
+def test_layout_saved_on_close_is_restored_by_a_fresh_window(qtbot: QtBot, tmp_path: Path) -> None:
+    settings = tmp_path / SETTINGS_FILE
+    first = _open_window(qtbot, tmp_path, LayoutStore(settings))
+    first.dock("orders").close()
+    first.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, first.dock("chart"))
+    _action(first, "quit_action").trigger()  # quit closes the window, which saves the layout
+    assert not first.isVisible()
+    assert settings.stat().st_size > 0
+
+    second = _open_window(qtbot, tmp_path, LayoutStore(settings))
+    assert second.dock("orders").isHidden()
+    assert second.dockWidgetArea(second.dock("chart")) == Qt.DockWidgetArea.TopDockWidgetArea
+    assert not second.dock("monitor").isHidden()
+
+
+def test_status_bar_shows_data_folder_mode_and_beijing_time(qtbot: QtBot, tmp_path: Path) -> None:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    add_docks(window)
+    utc_moment = dt.datetime(2024, 1, 2, 1, 30, tzinfo=dt.timezone.utc)
+    MainWindowPresenter(window, data_dir=tmp_path, demo=False, layout_store=None, clock=lambda: utc_moment)
+
+    assert _label_text(window, "data_label") == f"Data: {tmp_path}"
+    assert _label_text(window, "mode_label") == "no bridge configured"
+    assert _label_text(window, "clock_label") == "Beijing 2024-01-02 09:30:00"
+    assert _label_text(_open_window(qtbot, tmp_path), "mode_label") == "demo replay"
+
+
+def test_zh_cn_gives_chinese_titles_and_leaves_no_translator_behind(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path
+) -> None:
+    with installed_language(qapp, "zh_CN"):
+        window = _open_window(qtbot, tmp_path)
+        assert window.dock("quote_board").windowTitle() == "行情看板"
+        for spec in DOCKS:
+            chinese = lookup("zh_CN", "Docks", spec.title)
+            assert chinese is not None and window.dock(spec.key).windowTitle() == chinese
+            assert lookup("zh_CN", "Docks", spec.description) is not None
+        assert window.menuBar().actions()[0].text() == "文件(&F)"
+        assert "量化" in window.windowTitle()
+
+    assert _open_window(qtbot, tmp_path).dock("quote_board").windowTitle() == "Quote board"
+
+
+def test_run_desktop_screenshot_writes_a_1280x800_png(
+    qapp: QApplication, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = tmp_path / "data"
+    shot = tmp_path / "shots" / "main.png"
+
+    assert run_desktop(data_dir, True, "en", shot) == 0
+
+    image = QImage(str(shot))
+    assert not image.isNull()
+    assert image.size() == QSize(*SCREENSHOT_SIZE) == QSize(1280, 800)
+    assert str(shot) in capsys.readouterr().out
+    assert not data_dir.exists()  # a screenshot run writes nothing but the PNG
+
+
+def test_run_desktop_runs_until_the_window_closes_and_saves_the_layout(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    def close_open_main_windows() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow) and widget.isVisible():
+                widget.close()
+
+    closer = QTimer()
+    closer.setInterval(50)
+    closer.timeout.connect(close_open_main_windows)
+    closer.start()
+    try:
+        assert run_desktop(tmp_path, False, "en", None) == 0
+    finally:
+        closer.stop()
+    assert (tmp_path / SETTINGS_FILE).stat().st_size > 0
+
+
+def test_run_desktop_without_a_display_explains_and_exits_2(
+    qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+
+    assert run_desktop(tmp_path, True, "en", None) == 2
+    message = capsys.readouterr().err
+    assert "no display found" in message and "--screenshot" in message
+    assert message.count("\n") == 1
+
+    # A screenshot needs no display: Qt is pointed at its offscreen platform instead.
+    assert run_desktop(tmp_path, True, "en", tmp_path / "shot.png") == 0
+    assert os.environ["QT_QPA_PLATFORM"] == "offscreen"
+
+
+def test_run_desktop_rejects_an_unknown_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_desktop(tmp_path, True, "fr", None) == 2
+    assert "unknown language" in capsys.readouterr().err

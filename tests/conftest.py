@@ -1,0 +1,6 @@
+"""Suite-wide setup: Qt renders offscreen, so the tests run on machines without a display."""
+
+import os
+
+# Must happen before anything imports Qt; setdefault lets a developer opt into a real display.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -1,0 +1,1 @@
+"""QDesk Qt views: render view-state and emit intents; they know nothing of services or storage."""

@@ -1,0 +1,170 @@
+"""MainWindow: the dock-based shell with menus and status bar; it emits intents and holds no services."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
+
+# A first start (no saved geometry) opens at a size that fits common laptop screens.
+DEFAULT_SIZE = (1280, 800)
+_DOCK_FEATURES = (
+    QDockWidget.DockWidgetFeature.DockWidgetClosable
+    | QDockWidget.DockWidgetFeature.DockWidgetMovable
+    | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+)
+
+
+class MainWindow(QMainWindow):
+    """Top-level window: every panel lives in a dock added through `add_dock`."""
+
+    sig_quit_requested = Signal()
+    sig_reset_layout_requested = Signal()
+    # A fact, not a request: the window has accepted a close, so its layout is final.
+    sig_closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("main_window")
+        self.setWindowTitle(self.tr("QDesk — A-share quant workstation"))
+        self.resize(*DEFAULT_SIZE)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+        )
+        # Tabs on top read like a browser; Qt's default puts them under the docks.
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+        # The left column (quote board) runs full height; the bottom tabs sit under the chart only.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._docks: dict[str, QDockWidget] = {}
+        self._about_text = ""
+        self._build_menus()
+        self._build_status_bar()
+
+    # -- docks ---------------------------------------------------------------------------------
+
+    def add_dock(
+        self,
+        key: str,
+        title: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea,
+        *,
+        tab_with: str | None = None,
+    ) -> QDockWidget:
+        """Wrap `widget` in a movable, floatable dock; `key` is the stable name saved layouts refer to."""
+        if key in self._docks:
+            raise ValueError(f"dock {key!r} already exists")
+        dock = QDockWidget(title, self)
+        # restoreState() matches docks by objectName, so it must never change between versions.
+        dock.setObjectName(f"{key}_dock")
+        dock.setFeatures(_DOCK_FEATURES)
+        dock.setWidget(widget)
+        if tab_with is None:
+            self.addDockWidget(area, dock)
+        else:
+            self.tabifyDockWidget(self._docks[tab_with], dock)
+        action = dock.toggleViewAction()
+        action.setObjectName(f"{key}_toggle_action")
+        self._view_menu.insertAction(self._view_separator, action)
+        self._docks[key] = dock
+        return dock
+
+    def dock(self, key: str) -> QDockWidget:
+        """The dock registered under `key`."""
+        return self._docks[key]
+
+    def dock_keys(self) -> list[str]:
+        """Keys of all docks, in the order they were added."""
+        return list(self._docks)
+
+    # -- status bar ----------------------------------------------------------------------------
+
+    def show_data_dir(self, path: str) -> None:
+        """Show which data folder this session reads and writes."""
+        self._data_label.setText(self.tr("Data: {path}").format(path=path))
+        self._data_label.setToolTip(path)
+
+    def show_mode(self, text: str) -> None:
+        """Show where market data comes from (demo replay, bridge, ...)."""
+        self._mode_label.setText(text)
+
+    def show_clock(self, text: str) -> None:
+        """Show the exchange clock text, formatted by the caller."""
+        self._clock_label.setText(text)
+
+    def set_about_text(self, text: str) -> None:
+        """Text of the Help → About box."""
+        self._about_text = text
+
+    # -- Qt overrides --------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        super().closeEvent(event)
+        if event.isAccepted():
+            self.sig_closed.emit()
+
+    # -- construction --------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self._add_menu("file_menu", self.tr("&File"))
+        quit_action = self._add_action(file_menu, "quit_action", self.tr("&Quit"))
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self._on_quit_action_triggered)
+
+        self._view_menu = self._add_menu("view_menu", self.tr("&View"))
+        # Dock toggles are inserted above this separator as docks are added.
+        self._view_separator = self._view_menu.addSeparator()
+        reset_action = self._add_action(self._view_menu, "reset_layout_action", self.tr("&Reset layout"))
+        reset_action.triggered.connect(self._on_reset_action_triggered)
+
+        help_menu = self._add_menu("help_menu", self.tr("&Help"))
+        about_action = self._add_action(help_menu, "about_action", self.tr("&About QDesk"))
+        about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        about_action.triggered.connect(self._on_about_action_triggered)
+
+    def _add_menu(self, name: str, title: str) -> QMenu:
+        menu = self.menuBar().addMenu(title)
+        menu.setObjectName(name)
+        return menu
+
+    def _add_action(self, menu: QMenu, name: str, text: str) -> QAction:
+        action = menu.addAction(text)
+        action.setObjectName(name)
+        return action
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self._data_label = QLabel(self)
+        self._data_label.setObjectName("data_label")
+        self._mode_label = QLabel(self)
+        self._mode_label.setObjectName("mode_label")
+        self._clock_label = QLabel(self)
+        self._clock_label.setObjectName("clock_label")
+        bar.addWidget(self._data_label, 1)
+        bar.addPermanentWidget(self._mode_label)
+        bar.addPermanentWidget(self._clock_label)
+
+    # -- slots ---------------------------------------------------------------------------------
+
+    def _on_quit_action_triggered(self) -> None:
+        self.sig_quit_requested.emit()
+
+    def _on_reset_action_triggered(self) -> None:
+        self.sig_reset_layout_requested.emit()
+
+    def _on_about_action_triggered(self) -> None:
+        # Non-modal open(): a modal exec() would start a nested loop under the shared asyncio loop.
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("About QDesk"), self._about_text, parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
