@@ -84,8 +84,8 @@ DOCKS: tuple[DockSpec, ...] = (
     ),
 )
 
-# Starting sizes in pixels for the default 1280x800 window: a narrow quote column and a short strip
-# of bottom tabs leave the chart the most room. Qt scales them by weight when the window differs.
+# Starting sizes for the default 1280x800 window: a narrow quote column and a short strip of bottom
+# tabs leave the chart the most room. Qt shares other window sizes out in the same proportions.
 _DEFAULT_WIDTHS = {"quote_board": 380, "chart": 900}
 _DEFAULT_HEIGHTS = {"chart": 520, "signals": 220}
 
@@ -107,8 +107,8 @@ def add_docks(window: MainWindow, panels: Mapping[str, QWidget] | None = None) -
 
 def apply_default_sizes(window: MainWindow) -> None:
     """Give the docks their starting proportions."""
-    # Each call names both neighbours: Qt shares the space by their weights, whereas resizing one
-    # dock alone before the window is first shown is silently lost.
+    # Each call names both neighbours in real pixels: before the window is first shown, resizing one
+    # dock alone is silently lost, and small weights are clamped to minimum sizes first.
     for weights, orientation in (
         (_DEFAULT_WIDTHS, Qt.Orientation.Horizontal),
         (_DEFAULT_HEIGHTS, Qt.Orientation.Vertical),

@@ -17,10 +17,7 @@ from app.resources import icon_path
 from widgets.main_window import MainWindow
 
 _CLOCK_INTERVAL_MS = 1000
-
-
-def _tr(context: str, text: str) -> str:
-    return QCoreApplication.translate(context, text)
+# User-visible strings sit in literal QCoreApplication.translate() calls so pyside6-lupdate can extract them.
 
 
 class MainWindowPresenter(QObject):
@@ -46,16 +43,8 @@ class MainWindowPresenter(QObject):
             layout_store.restore(window)
 
         window.show_data_dir(str(data_dir))
-        window.show_mode(_tr("Status", "demo replay") if demo else _tr("Status", "no bridge configured"))
-        window.set_about_text(
-            _tr("About", "QDesk — a desktop workstation for China A-share quant research.")
-            + "\n\n"
-            + _tr(
-                "About",
-                "Demo data: real daily bars from the hikyuu project (fasiondog/hikyuu), Apache License 2.0; "
-                "see resources/demo/NOTICE.",
-            )
-        )
+        window.show_mode(_mode_text(demo))
+        window.set_about_text(_about_text())
         window.sig_quit_requested.connect(self._on_window_sig_quit_requested)
         window.sig_reset_layout_requested.connect(self._on_window_sig_reset_layout_requested)
         window.sig_closed.connect(self._on_window_sig_closed)
@@ -84,7 +73,24 @@ class MainWindowPresenter(QObject):
             self._layout_store.save(self._window)
 
     def _on_clock_timer_timeout(self) -> None:
-        self._window.show_clock(_tr("Status", "Beijing {time}").format(time=format_clock(self._clock())))
+        text = QCoreApplication.translate("Status", "Beijing {time}")
+        self._window.show_clock(text.format(time=format_clock(self._clock())))
+
+
+def _mode_text(demo: bool) -> str:
+    if demo:
+        return QCoreApplication.translate("Status", "demo replay")
+    return QCoreApplication.translate("Status", "no bridge configured")
+
+
+def _about_text() -> str:
+    summary = QCoreApplication.translate("About", "QDesk — a desktop workstation for China A-share quant research.")
+    data = QCoreApplication.translate(
+        "About",
+        "Demo data: real daily bars from the hikyuu project (fasiondog/hikyuu), Apache License 2.0; "
+        "see resources/demo/NOTICE.",
+    )
+    return f"{summary}\n\n{data}"
 
 
 def create_main_window(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QImage
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.desktop import SCREENSHOT_SIZE, SETTINGS_FILE, run_desktop
@@ -71,7 +71,9 @@ def test_window_has_all_eight_docks_with_placeholders(qtbot: QtBot, tmp_path: Pa
 
 def test_view_menu_has_a_toggle_per_dock_that_hides_and_shows_it(qtbot: QtBot, tmp_path: Path) -> None:
     window = _open_window(qtbot, tmp_path)
-    view_texts = [action.text() for action in window.menuBar().actions()[1].menu().actions()]
+    view_menu = window.findChild(QMenu, "view_menu")
+    assert view_menu is not None
+    view_texts = [action.text() for action in view_menu.actions()]
     assert set(ENGLISH_TITLES.values()) <= set(view_texts)
     assert view_texts[-1] == "&Reset layout"
 
@@ -123,6 +125,15 @@ def test_status_bar_shows_data_folder_mode_and_beijing_time(qtbot: QtBot, tmp_pa
     assert _label_text(window, "mode_label") == "no bridge configured"
     assert _label_text(window, "clock_label") == "Beijing 2024-01-02 09:30:00"
     assert _label_text(_open_window(qtbot, tmp_path), "mode_label") == "demo replay"
+
+
+def test_about_box_credits_the_demo_data(qtbot: QtBot, tmp_path: Path) -> None:
+    window = _open_window(qtbot, tmp_path)
+    _action(window, "about_action").trigger()
+    box = window.findChild(QMessageBox)
+    assert box is not None and box.isVisible()
+    assert "hikyuu" in box.text() and "Apache License 2.0" in box.text()
+    box.close()
 
 
 def test_zh_cn_gives_chinese_titles_and_leaves_no_translator_behind(

@@ -8,7 +8,7 @@ import pytest
 
 from core.data.importer import import_files, import_one
 from core.storage import MarketStore
-from tests.core.conftest import read_lines, write_lines
+from tests.realdata import read_lines, write_lines
 
 GOOD_HEADER = "date,open,high,low,close,volume,amount,factor"
 

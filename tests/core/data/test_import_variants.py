@@ -9,7 +9,7 @@ import pytest
 
 from core.data.importer import discover_files, import_files, import_one
 from core.storage import MarketStore
-from tests.core.conftest import read_lines, write_lines
+from tests.realdata import read_lines, write_lines
 
 
 def _stored(store: MarketStore, symbol: str, freq: str = "1d") -> list[tuple]:
