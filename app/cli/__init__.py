@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.i18n import LANGUAGES
 from core.paths import resolve_data_dir
 
 
@@ -24,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", metavar="DIR",
                         help="data folder (default: $QDESK_DATA_DIR, else the OS user data folder)")
     parser.add_argument("--demo", action="store_true", help="run the desktop app on the bundled demo data")
-    parser.add_argument("--lang", choices=["zh_CN", "en"], default=None, help="user-interface language")
+    parser.add_argument("--lang", choices=LANGUAGES, default=None,
+                        help="user-interface language (default: from the system locale)")
     parser.add_argument("--screenshot", metavar="PNG", help="render the main window offscreen to PNG and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     data_commands.register(commands)
