@@ -26,8 +26,9 @@ def register(commands: Any) -> None:
 
     imp = sub.add_parser("import", help="import CSV bars or index membership files",
                          description="Import .csv/.csv.gz files of daily or 1-minute bars (a file, several, or "
-                         "folders, searched recursively) and index membership files (csi300_*.csv with "
-                         "symbol,start,end, or Qlib instruments .txt). The symbol comes from the file name "
+                         "folders, searched recursively), index membership files (csi300_*.csv with "
+                         "symbol,start,end, or Qlib instruments .txt) and instrument lists (symbol,name"
+                         "[,list_date][,delist_date]). The symbol comes from the file name "
                          "(600000.SH.csv) or a symbol column. Re-importing is safe: identical rows are left "
                          "alone, changed ones are updated. Volume is taken as shares and amount as CNY.")
     imp.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
@@ -82,7 +83,7 @@ def cmd_import(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _report_line(r: FileReport) -> str:
-    what = f"{r.kind} {r.freq}" if r.kind == "membership" else r.freq
+    what = r.freq if r.kind == "bars" else f"{r.kind} {r.freq}".strip()
     symbols = r.symbols[0] if len(r.symbols) == 1 else f"{len(r.symbols)} symbols"
     skipped = "".join(f", skipped {n} ({why})" for why, n in r.skipped.items())
     return (f"{r.path.name}: {what} {symbols}, {r.rows} rows {r.first} → {r.last}: "
@@ -107,6 +108,8 @@ def _print_import_summary(reports: list[FileReport], seconds: float) -> None:
     for r in ok:
         if r.kind == "membership":
             print(f"  membership: {r.freq} {len(r.symbols)} symbols, {r.rows} intervals (replaced previous)")
+        elif r.kind == "instruments":
+            print(f"  instruments: names and listing dates of {len(r.symbols)} symbols updated")
     for why, n in skipped.most_common():
         print(f"  skipped {n:,} row(s): {why}")
     failed = len(reports) - len(ok)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.data.csv_bars import BarFile
+from core.data.instrument_list import InstrumentListFile
 from core.data.membership import MembershipFile
 from core.data.parse_pool import ParsedFile, parse_file, parse_in_background
 from core.domain.symbols import Board, Exchange, parse_symbol
@@ -21,7 +22,7 @@ class FileReport:
     """Outcome of importing one file: what was stored, what was skipped and why, or the error."""
 
     path: Path
-    kind: str = "bars"  # 'bars' | 'membership'
+    kind: str = "bars"  # 'bars' | 'membership' | 'instruments'
     freq: str = ""
     symbols: list[str] = field(default_factory=list)
     rows: int = 0
@@ -95,6 +96,8 @@ def write_parsed(store: MarketStore, path: Path, parsed: ParsedFile) -> FileRepo
         report.error = parsed
     elif isinstance(parsed, MembershipFile):
         _import_membership(store, parsed, report)
+    elif isinstance(parsed, InstrumentListFile):
+        _import_instruments(store, parsed, report)
     else:
         _import_bars(store, parsed, report)
     return report
@@ -112,6 +115,16 @@ def _import_membership(store: MarketStore, parsed: MembershipFile, report: FileR
         store.ensure_instruments(report.symbols)
         store.replace_membership(parsed.index_name, parsed.intervals)
         store.log_import(revision, str(path), f"membership:{parsed.index_name}", report.rows, report.rows, 0, 0)
+
+
+def _import_instruments(store: MarketStore, parsed: InstrumentListFile, report: FileReport) -> None:
+    report.kind, report.freq = "instruments", ""
+    report.symbols = sorted({r[0] for r in parsed.rows})
+    report.rows = report.updated = len(parsed.rows)
+    with store.transaction():
+        revision = store.next_revision()
+        store.update_instruments(parsed.rows)
+        store.log_import(revision, str(parsed.path), "instruments", report.rows, 0, report.rows, 0)
 
 
 def _import_bars(store: MarketStore, bar_file: BarFile, report: FileReport) -> None:

@@ -10,11 +10,12 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from core.data.csv_bars import BarFile, BarFileError, read_bar_file, read_header
+from core.data.instrument_list import InstrumentListFile, looks_like_instrument_list, read_instrument_list
 from core.data.membership import MembershipFile, looks_like_membership, read_membership_file
 
 # A parsed file, or the one-line error that says why it cannot be imported. Errors travel as
 # strings because exception classes with their own __init__ do not survive pickling intact.
-ParsedFile = BarFile | MembershipFile | str
+ParsedFile = BarFile | MembershipFile | InstrumentListFile | str
 
 _MIN_FILES_FOR_POOL = 8  # below this, starting worker processes costs more than it saves
 
@@ -25,6 +26,8 @@ def parse_file(path: Path, freq: str | None = None) -> ParsedFile:
         header = read_header(path)
         if looks_like_membership(path, header):
             return read_membership_file(path)
+        if looks_like_instrument_list(header):
+            return read_instrument_list(path)
         return read_bar_file(path, freq)
     except BarFileError as exc:
         return str(exc)

@@ -255,6 +255,15 @@ class MarketStore:
             if name:
                 self._conn.execute("UPDATE instruments SET name=? WHERE symbol=?", (name, sym))
 
+    def update_instruments(self, rows: Sequence[tuple[str, str, str | None, str | None]]) -> None:
+        """Set name and listing dates of instruments (symbol, name, list_date, delist_date); inside `transaction()`."""
+        self.ensure_instruments([r[0] for r in rows])
+        self._conn.executemany(
+            "UPDATE instruments SET name=?, list_date=coalesce(?, list_date), delist_date=coalesce(?, delist_date) "
+            "WHERE symbol=?",
+            ((name, listed, delisted, sym) for sym, name, listed, delisted in rows),
+        )
+
     def instruments(self) -> list[dict[str, str]]:
         return list(self.db["instruments"].rows_where(order_by="symbol"))
 

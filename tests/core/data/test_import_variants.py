@@ -154,3 +154,16 @@ def test_huge_first_day_moves_are_real_data_not_errors(store: MarketStore, cn_da
         "2020-07-17,80.00,82.00,75.00,76.00,200000000,15600000000",
     ])
     assert import_one(store, path).ok
+
+
+def test_instrument_list_sets_names_and_listing_dates(store: MarketStore, tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "stock_list.csv", [
+        "代码,名称,上市日期,退市日期", "600000.SH,浦发银行,19991110,", "000024.SZ,招商地产,1993-06-07,2015-12-30",
+    ])
+    report = import_one(store, path)
+    assert report.ok, report.error
+    assert report.kind == "instruments" and report.rows == 2
+    rows = {r["symbol"]: r for r in store.instruments()}
+    assert (rows["600000.SH"]["name"], rows["600000.SH"]["list_date"], rows["600000.SH"]["delist_date"]) == (
+        "浦发银行", "1999-11-10", None)
+    assert rows["000024.SZ"]["delist_date"] == "2015-12-30" and rows["000024.SZ"]["board"] == "main"

@@ -142,3 +142,25 @@ def test_export_refuses_a_folder_it_did_not_write(store: MarketStore, cn_data: P
     with pytest.raises(ValueError, match="not empty"):
         _export(store, foreign)
     assert (foreign / "features").exists()
+
+
+def test_feature_cache_serves_repeats_and_never_a_stale_export(provider: Path, tmp_path: Path) -> None:
+    from core.data.feature_cache import FeatureCache
+
+    cache = FeatureCache(tmp_path / "cache")
+    fields = ["$close", "Mean($close, 5)"]
+    cold = cache.features(provider, ["SH600000", "SZ000001"], fields, "2020-01-01", "2020-03-31")
+    warm = cache.features(provider, ["SH600000", "SZ000001"], fields, "2020-01-01", "2020-03-31")
+    assert (cache.misses, cache.hits) == (1, 1)
+    pd.testing.assert_frame_equal(cold, warm)
+    other = cache.features(provider, ["SH600000"], fields, "2020-01-01", "2020-03-31")
+    assert cache.misses == 2 and len(other) < len(cold)
+    key = FeatureCache.key(provider, ["SH600000"], fields, "2020-01-01", "2020-03-31", "day")
+    manifest = provider / ".qdesk_export.json"
+    original = manifest.read_text()
+    try:  # a newer export of the same folder must not hit entries of the older one
+        manifest.write_text(original.replace('"revision": ', '"revision": 1000'))
+        assert FeatureCache.key(provider, ["SH600000"], fields, "2020-01-01", "2020-03-31", "day") != key
+    finally:
+        manifest.write_text(original)
+    cache.close()
