@@ -57,6 +57,33 @@ def ensure_environment() -> Path:
     return python
 
 
+# Shared libraries Qt's xcb/offscreen platforms load on Linux, with the Debian package providing each.
+QT_SYSTEM_LIBS = {
+    "EGL": "libegl1", "GL": "libgl1", "xkbcommon": "libxkbcommon0", "fontconfig": "libfontconfig1",
+    "dbus-1": "libdbus-1-3", "glib-2.0": "libglib2.0-0",
+}
+
+
+def ensure_system_libraries() -> None:
+    """On Linux, install Qt's system libraries with apt when missing and permitted; else say what to run."""
+    if not sys.platform.startswith("linux"):
+        return  # macOS and Windows wheels of Qt carry what they need
+    import ctypes.util
+    import shutil
+
+    missing = sorted(pkg for lib, pkg in QT_SYSTEM_LIBS.items() if ctypes.util.find_library(lib) is None)
+    if not missing:
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print(f"[qdesk] installing system libraries for Qt: {' '.join(missing)}", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        _run(["apt-get", "update", "-qq"], env=env)
+        _run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
+        return
+    print(f"[qdesk] Qt needs these system packages: {' '.join(missing)}\n"
+          f"        install them with: sudo apt-get install {' '.join(missing)}", file=sys.stderr, flush=True)
+
+
 def _run(cmd: list[str], env: dict[str, str] | None = None) -> None:
     result = subprocess.run(cmd, cwd=ROOT, env=env)
     if result.returncode != 0:
@@ -69,6 +96,8 @@ def main(argv: list[str]) -> int:
         return 2
     command, rest = argv[0], argv[1:]
     python = ensure_environment()
+    if command != "setup":
+        ensure_system_libraries()
     env = dict(os.environ)
     if command == "setup":
         return 0
