@@ -1,0 +1,57 @@
+"""Level-1 quote snapshots (ticks) as every layer sees them, whatever the source (QMT, replay, sim)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """One Level-1 snapshot of a security.
+
+    `volume` and `amount` are cumulative for the day (shares, CNY), as exchanges publish them.
+    Bid/ask ladders hold up to five levels, best first. `limit_up`/`limit_down` are the day's price
+    limits when the source knows them (0.0 when it does not).
+    """
+
+    symbol: str
+    time: dt.datetime  # exchange time, Beijing
+    last: float
+    open: float
+    high: float
+    low: float
+    pre_close: float
+    volume: float
+    amount: float
+    bid_prices: tuple[float, ...] = field(default_factory=tuple)
+    bid_volumes: tuple[float, ...] = field(default_factory=tuple)
+    ask_prices: tuple[float, ...] = field(default_factory=tuple)
+    ask_volumes: tuple[float, ...] = field(default_factory=tuple)
+    limit_up: float = 0.0
+    limit_down: float = 0.0
+    suspended: bool = False
+
+    @property
+    def change(self) -> float:
+        return self.last - self.pre_close if self.pre_close else 0.0
+
+    @property
+    def change_pct(self) -> float:
+        return (self.last / self.pre_close - 1.0) * 100.0 if self.pre_close else 0.0
+
+    @property
+    def bid1(self) -> float:
+        return self.bid_prices[0] if self.bid_prices else 0.0
+
+    @property
+    def ask1(self) -> float:
+        return self.ask_prices[0] if self.ask_prices else 0.0
+
+    @property
+    def at_limit_up(self) -> bool:
+        return bool(self.limit_up) and self.last >= self.limit_up - 1e-9
+
+    @property
+    def at_limit_down(self) -> bool:
+        return bool(self.limit_down) and self.last <= self.limit_down + 1e-9
