@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.quotes.session import BEIJING, beijing_now
 
-def _beijing_zone() -> dt.tzinfo:
-    try:
-        return ZoneInfo("Asia/Shanghai")
-    except ZoneInfoNotFoundError:
-        # Windows has no system tz database unless the tzdata package is installed; China has kept
-        # a fixed UTC+8 without daylight saving since 1991, so the fixed offset is exact for our dates.
-        return dt.timezone(dt.timedelta(hours=8), "CST")
-
-
-BEIJING = _beijing_zone()
-
-
-def beijing_now() -> dt.datetime:
-    """The current time in Beijing, time-zone aware."""
-    return dt.datetime.now(BEIJING)
+__all__ = ["BEIJING", "beijing_now", "format_clock"]
 
 
 def format_clock(moment: dt.datetime) -> str:

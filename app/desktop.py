@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from app.i18n import LANGUAGES
 
 if TYPE_CHECKING:
+    from app.services import Services
     from widgets.main_window import MainWindow
 
 SCREENSHOT_SIZE = (1280, 800)
@@ -55,6 +56,8 @@ def run_desktop(data_dir: Path, demo: bool, lang: str, screenshot: Path | None) 
     from app.i18n import installed_language
     from app.layout_store import LayoutStore
     from app.main_window_presenter import create_main_window
+    from app.panels import build_panels
+    from app.services import open_services
     from app.resources import icon_path
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "qdesk"])
@@ -68,13 +71,23 @@ def run_desktop(data_dir: Path, demo: bool, lang: str, screenshot: Path | None) 
     app.setQuitOnLastWindowClosed(False)
     try:
         with installed_language(app, lang):
-            presenter = create_main_window(
-                data_dir=data_dir,
-                demo=demo,
-                layout_store=LayoutStore(layout_path) if layout_path is not None else None,
-            )
-            # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
-            return int(qasync.run(_drive(presenter.window, screenshot)))
+            try:
+                services = open_services(data_dir, demo, scratch=screenshot is not None)
+            except (OSError, RuntimeError, ValueError) as exc:
+                print(f"qdesk: cannot open the market store in {data_dir}: {exc}", file=sys.stderr)
+                return 2
+            try:
+                panels = build_panels(services, lang)
+                presenter = create_main_window(
+                    data_dir=data_dir,
+                    demo=services.demo,
+                    layout_store=LayoutStore(layout_path) if layout_path is not None else None,
+                    panels=panels.widgets,
+                )
+                # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
+                return int(qasync.run(_drive(presenter.window, screenshot, services)))
+            finally:
+                services.close()
     finally:
         app.setQuitOnLastWindowClosed(quit_on_last_window)
 
@@ -92,8 +105,18 @@ def _prepare_platform(*, wants_screenshot: bool) -> str | None:
     return _NO_DISPLAY
 
 
-async def _drive(window: MainWindow, screenshot: Path | None) -> int:
+async def _drive(window: MainWindow, screenshot: Path | None, services: Services) -> int:
     """The application's main coroutine: runs until the window has closed."""
+    if services.feed is not None:
+        services.feed.start()
+    try:
+        return await _run_window(window, screenshot)
+    finally:
+        if services.feed is not None:
+            await services.feed.stop()
+
+
+async def _run_window(window: MainWindow, screenshot: Path | None) -> int:
     if screenshot is not None:
         return await _save_screenshot(window, screenshot)
     loop = asyncio.get_running_loop()

@@ -16,3 +16,8 @@ def icon_path() -> Path:
 def demo_daily_dir() -> Path:
     """Folder of bundled real daily bars (one CSV per symbol) that demo mode replays."""
     return RESOURCES_DIR / "demo" / "daily"
+
+
+def demo_instruments_file() -> Path:
+    """Names of the demo symbols (written for QDesk; not part of the hikyuu data)."""
+    return RESOURCES_DIR / "demo" / "instruments.csv"

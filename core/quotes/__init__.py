@@ -1,0 +1,1 @@
+"""Live quotes inside the app: the quote hub, market sessions and the in-process demo feed."""

@@ -1,0 +1,153 @@
+"""QuoteBoardPanel: watchlist selector, sortable quote table, context menu; emits what the user asks for."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from widgets.quote_board_model import SORT_ROLE, QuoteTableModel
+
+
+class QuoteBoardPanel(QWidget):
+    """Shows one watchlist at a time. Knows nothing of where quotes or watchlists come from."""
+
+    sig_open_chart_requested = Signal(str)
+    sig_watchlist_select_requested = Signal(str)
+    sig_watchlist_create_requested = Signal(str)
+    sig_add_symbol_requested = Signal(str, str)  # watchlist, symbol
+    sig_remove_symbol_requested = Signal(str, str)
+    sig_move_symbol_requested = Signal(str, str, int)  # watchlist, symbol, +1 down / -1 up
+
+    def __init__(self, model: QuoteTableModel | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model or QuoteTableModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setDynamicSortFilter(True)
+        self._watchlists: list[str] = []
+
+        self.watchlist_box = QComboBox(self)
+        self.watchlist_box.currentTextChanged.connect(self._on_watchlist_box_current_text_changed)
+        self.new_list_button = QToolButton(self)
+        self.new_list_button.setText("+")
+        self.new_list_button.setToolTip(self.tr("New watchlist"))
+        self.new_list_button.clicked.connect(self._on_new_list_button_clicked)
+        self.add_edit = QLineEdit(self)
+        self.add_edit.setPlaceholderText(self.tr("Add code, e.g. 600000.SH"))
+        self.add_edit.returnPressed.connect(self._on_add_edit_return_pressed)
+        self.message = QLabel(self)
+        self.message.setStyleSheet("color: #b05a00")
+
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # watchlist order until a header is clicked
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_table_custom_context_menu_requested)
+        self.table.doubleClicked.connect(self._on_table_double_clicked)
+
+        top = QHBoxLayout()
+        top.addWidget(self.watchlist_box, 1)
+        top.addWidget(self.new_list_button)
+        top.addWidget(self.add_edit, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table)
+        self.message.hide()
+
+    # -- view state in ----------------------------------------------------------------------
+    def set_watchlists(self, names: Sequence[str], current: str) -> None:
+        self._watchlists = list(names)
+        self.watchlist_box.blockSignals(True)
+        self.watchlist_box.clear()
+        self.watchlist_box.addItems(self._watchlists)
+        self.watchlist_box.setCurrentText(current)
+        self.watchlist_box.blockSignals(False)
+
+    def current_watchlist(self) -> str:
+        return self.watchlist_box.currentText()
+
+    def show_message(self, text: str) -> None:
+        """A one-line note under the toolbar (e.g. why a code was refused); empty hides it."""
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def symbol_at(self, proxy_row: int) -> str:
+        source = self.proxy.mapToSource(self.proxy.index(proxy_row, 0))
+        return self.model.symbols()[source.row()]
+
+    # -- user intents out -------------------------------------------------------------------
+    def _on_watchlist_box_current_text_changed(self, name: str) -> None:
+        if name:
+            self.sig_watchlist_select_requested.emit(name)
+
+    def _on_new_list_button_clicked(self) -> None:
+        name, ok = QInputDialog.getText(self, self.tr("New watchlist"), self.tr("Name:"))
+        if ok and name.strip():
+            self.sig_watchlist_create_requested.emit(name.strip())
+
+    def _on_add_edit_return_pressed(self) -> None:
+        text = self.add_edit.text().strip()
+        if text:
+            self.sig_add_symbol_requested.emit(self.current_watchlist(), text)
+            self.add_edit.clear()
+
+    def _on_table_double_clicked(self, index: QModelIndex) -> None:
+        self.sig_open_chart_requested.emit(self.symbol_at(index.row()))
+
+    def _on_table_custom_context_menu_requested(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        menu = self.build_context_menu(self.symbol_at(index.row()))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def build_context_menu(self, symbol: str) -> QMenu:
+        """The row menu: chart, copy code, add to another watchlist, remove, reorder."""
+        menu = QMenu(self)
+        current = self.current_watchlist()
+        _action(menu, self.tr("Open chart"), lambda: self.sig_open_chart_requested.emit(symbol))
+        _action(menu, self.tr("Copy code"), lambda: QGuiApplication.clipboard().setText(symbol))
+        add_menu = menu.addMenu(self.tr("Add to watchlist"))
+        for name in self._watchlists:
+            if name != current:
+                _action(add_menu, name, functools.partial(self.sig_add_symbol_requested.emit, name, symbol))
+        add_menu.setEnabled(len(self._watchlists) > 1)
+        menu.addSeparator()
+        _action(menu, self.tr("Move up"), lambda: self.sig_move_symbol_requested.emit(current, symbol, -1))
+        _action(menu, self.tr("Move down"), lambda: self.sig_move_symbol_requested.emit(current, symbol, 1))
+        _action(menu, self.tr("Remove from this watchlist"),
+                lambda: self.sig_remove_symbol_requested.emit(current, symbol))
+        return menu
+
+
+def _action(menu: QMenu, text: str, slot: Callable[[], object]) -> QAction:
+    action = menu.addAction(text)
+    action.triggered.connect(lambda _checked=False: slot())  # drop `checked` so slots take no argument
+    return action
