@@ -58,6 +58,7 @@ def run_desktop(data_dir: Path, demo: bool, lang: str, screenshot: Path | None) 
     from app.main_window_presenter import create_main_window
     from app.panels import build_panels
     from app.services import open_services
+    from app.status_presenter import StatusPresenter
     from app.resources import icon_path
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "qdesk"])
@@ -84,6 +85,7 @@ def run_desktop(data_dir: Path, demo: bool, lang: str, screenshot: Path | None) 
                     layout_store=LayoutStore(layout_path) if layout_path is not None else None,
                     panels=panels.widgets,
                 )
+                status = StatusPresenter(presenter.window, services)  # noqa: F841 (parented to the window)
                 # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
                 return int(qasync.run(_drive(presenter.window, screenshot, services)))
             finally:

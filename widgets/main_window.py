@@ -98,6 +98,15 @@ class MainWindow(QMainWindow):
         """Show where market data comes from (demo replay, bridge, ...)."""
         self._mode_label.setText(text)
 
+    def show_freshness(self, text: str, stale: bool = False) -> None:
+        """Show how current the stored data is; `stale` paints it as a warning."""
+        self._freshness_label.setText(text)
+        self._freshness_label.setStyleSheet("color: #b05a00" if stale else "")
+
+    def show_session(self, text: str) -> None:
+        """Show the market session (pre-open auction, continuous, lunch break, closed)."""
+        self._session_label.setText(text)
+
     def show_clock(self, text: str) -> None:
         """Show the exchange clock text, formatted by the caller."""
         self._clock_label.setText(text)
@@ -149,10 +158,16 @@ class MainWindow(QMainWindow):
         self._data_label.setObjectName("data_label")
         self._mode_label = QLabel(self)
         self._mode_label.setObjectName("mode_label")
+        self._freshness_label = QLabel(self)
+        self._freshness_label.setObjectName("freshness_label")
+        self._session_label = QLabel(self)
+        self._session_label.setObjectName("session_label")
         self._clock_label = QLabel(self)
         self._clock_label.setObjectName("clock_label")
         bar.addWidget(self._data_label, 1)
         bar.addPermanentWidget(self._mode_label)
+        bar.addPermanentWidget(self._freshness_label)
+        bar.addPermanentWidget(self._session_label)
         bar.addPermanentWidget(self._clock_label)
 
     # -- slots ---------------------------------------------------------------------------------
