@@ -66,14 +66,20 @@ def export_qlib(
         rewrite, append = sorted(series), {}
     else:
         rewrite, append = _plan_incremental(store, manifest, old_calendar)  # type: ignore[arg-type]
+    removed = [s for s in rewrite if s not in series]  # deleted from the store since the last export
+    rewrite = [s for s in rewrite if s in series]
     if manifest is None and directory.exists() and any(directory.iterdir()):
         raise ValueError(f"{directory} is not empty and holds no QDesk export; choose an empty or new folder")
     directory.mkdir(parents=True, exist_ok=True)
     _write_manifest(directory, {**(manifest or {}), "in_progress": True})
     if full and (directory / "features").exists():
         shutil.rmtree(directory / "features")
+    for symbol in removed:
+        qcode = parse_symbol(symbol).qlib_code
+        shutil.rmtree(directory / "features" / qcode.lower(), ignore_errors=True)
+        spans.pop(qcode, None)
     writer = _BinWriter(directory, calendar)
-    todo = len(rewrite) + len(append)
+    todo = len(rewrite) + len(append) + len(removed)
     done = 0
     for chunk in _chunks(rewrite, 200):
         for symbol, frame in _frames_by_symbol(store.read_all_bars("1d", chunk)):

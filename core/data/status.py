@@ -98,3 +98,29 @@ def _describe_gap(store: MarketStore, s: SeriesSummary, freq: str, calendar: lis
         if run > best[0]:
             best = (run, run_start, day)
     return SeriesGap(s.symbol, missing, best[1], best[2], best[0])
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesRow:
+    """One stored series as the data manager lists it."""
+
+    symbol: str
+    name: str
+    freq: str
+    rows: int
+    first: str
+    last: str
+    missing_days: int
+
+
+def series_rows(store: MarketStore) -> list[SeriesRow]:
+    """Every stored series with its trading days missing inside its own span."""
+    calendar = store.trading_days()
+    names = {r["symbol"]: r["name"] for r in store.instruments()}
+    out = []
+    for s in store.series():
+        expected = _days_in_span(calendar, s.first_time[:10], s.last_time[:10])
+        have = s.rows if s.freq == "1d" else store_days(store, s.symbol, s.freq)
+        out.append(SeriesRow(s.symbol, names.get(s.symbol, ""), s.freq, s.rows, s.first_time, s.last_time,
+                             max(0, expected - have)))
+    return out

@@ -180,6 +180,18 @@ class MarketStore:
             self._refresh_series(symbol, freq)
         return UpsertResult(symbol, len(frame), inserted, n_changed - inserted, first, last)
 
+    def delete_series(self, symbol: str, freq: str, revision: int) -> int:
+        """Delete every bar of one series; returns rows deleted. Call inside `transaction()`."""
+        deleted = self._conn.execute("DELETE FROM bars WHERE symbol=? AND freq=?", (symbol, freq)).rowcount
+        self._conn.execute("DELETE FROM series WHERE symbol=? AND freq=?", (symbol, freq))
+        if deleted:
+            # An empty changed_from sorts before every time: exports rebuild (here: drop) the symbol.
+            self._conn.execute(
+                "INSERT INTO bar_changes (revision, symbol, freq, changed_from) VALUES (?,?,?,'')",
+                (revision, symbol, freq),
+            )
+        return deleted
+
     def _refresh_series(self, symbol: str, freq: str) -> None:
         self._conn.execute(
             "INSERT OR REPLACE INTO series (symbol, freq, first_time, last_time, rows) "
