@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
+from app.data_manager_presenter import DataManagerPresenter
 from app.quote_board_presenter import QuoteBoardPresenter
 from app.services import Services
+from widgets.data_manager_panel import DataManagerPanel
 from widgets.quote_board_panel import QuoteBoardPanel
 
 
@@ -27,4 +29,7 @@ def build_panels(services: Services, lang: str) -> Panels:
     panels.widgets["quote_board"] = board
     panels.presenters["quote_board"] = QuoteBoardPresenter(board, services.hub, services.watchlists,
                                                            services.names)
+    data = DataManagerPanel()
+    panels.widgets["data_manager"] = data
+    panels.presenters["data_manager"] = DataManagerPresenter(data, services.store)
     return panels

@@ -54,6 +54,10 @@ def open_services(data_dir: Path, demo: bool, scratch: bool = False) -> Services
     watchlists = WatchlistStore.load(base / ("demo" if use_demo else "") / WATCHLIST_FILE, symbols[:200])
     hub = QuoteHub()
     feed = DemoReplayFeed(hub, build_replay(store, symbols[:200])) if use_demo else None
+    if feed is None:
+        # With no live source yet, the board shows each symbol's last stored close rather than blanks.
+        for day in build_replay(store, watchlists.symbols(), days=1):
+            hub.publish(day.ticks)
     return Services(data_dir, use_demo, store, hub, feed, watchlists, names, tmp)
 
 

@@ -4,3 +4,5 @@ import os
 
 # Must happen before anything imports Qt; setdefault lets a developer opt into a real display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tests.realdata import cn_data, store  # noqa: E402,F401  (real-data fixtures for every test folder)

@@ -1,0 +1,63 @@
+"""Data manager: real store, real importer on a worker thread, progress, errors, delete, exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from app.data_manager_presenter import DataManagerPresenter
+from core.storage import MarketStore
+from tests.realdata import read_lines, write_lines
+from widgets.data_manager_panel import DataManagerPanel
+
+
+def make(qtbot: QtBot, store: MarketStore) -> tuple[DataManagerPanel, DataManagerPresenter, list[object]]:
+    panel = DataManagerPanel()
+    qtbot.addWidget(panel)
+    panel.confirm = lambda _question: True
+    reports: list[object] = []
+    panel.show_report = lambda title, summary, errors: reports.append((title, summary, list(errors)))  # type: ignore[method-assign]
+    return panel, DataManagerPresenter(panel, store), reports
+
+
+def finish(qtbot: QtBot, presenter: DataManagerPresenter, reports: list[object], n: int) -> None:
+    qtbot.waitUntil(lambda: len(reports) == n and not presenter.runner.busy, timeout=20_000)
+
+
+def test_import_lists_series_and_reports_bad_files(qtbot: QtBot, store: MarketStore, cn_data: Path,
+                                                  tmp_path: Path) -> None:
+    panel, presenter, reports = make(qtbot, store)
+    assert panel.tree.topLevelItemCount() == 0
+    lines = read_lines(cn_data / "daily" / "600000.SH.csv")
+    lines[3] = lines[3].replace(",", ";", 1)
+    bad = write_lines(tmp_path / "600004.SH.csv", lines)
+    panel.sig_import_requested.emit([str(cn_data / "daily" / "000001.SZ.csv"), str(bad)])
+    assert not panel.progress.isHidden()
+    finish(qtbot, presenter, reports, 1)
+    title, summary, errors = reports[0]  # type: ignore[misc]
+    assert "1 of 2 file(s) imported" in summary
+    assert len(errors) == 1 and errors[0].startswith(f"{bad}:4:")
+    assert panel.progress.isHidden()
+    group = panel.tree.topLevelItem(0)
+    assert group.childCount() == 1 and group.child(0).text(0) == "000001.SZ"
+    assert group.child(0).data(2, 0) == len(read_lines(cn_data / "daily" / "000001.SZ.csv")) - 1
+
+
+def test_delete_and_exports(qtbot: QtBot, store: MarketStore, cn_data: Path, tmp_path: Path) -> None:
+    panel, presenter, reports = make(qtbot, store)
+    panel.sig_import_requested.emit([str(cn_data / "daily" / "600000.SH.csv"),
+                                     str(cn_data / "daily" / "000001.SZ.csv")])
+    finish(qtbot, presenter, reports, 1)
+    panel.sig_export_csv_requested.emit([("600000.SH", "1d")], str(tmp_path / "csv"))
+    finish(qtbot, presenter, reports, 2)
+    assert (tmp_path / "csv" / "600000.SH.csv").exists()
+    panel.sig_export_qlib_requested.emit(str(tmp_path / "qlib"))
+    finish(qtbot, presenter, reports, 3)
+    assert "(full)" in reports[2][1] and (tmp_path / "qlib" / "features" / "sh600000").exists()  # type: ignore[index]
+    group = panel.tree.topLevelItem(0)
+    next(group.child(i) for i in range(group.childCount()) if group.child(i).text(0) == "000001.SZ").setSelected(True)
+    panel.buttons["delete"].click()
+    finish(qtbot, presenter, reports, 4)
+    assert [s.symbol for s in store.series()] == ["600000.SH"]
+    assert panel.tree.topLevelItem(0).childCount() == 1

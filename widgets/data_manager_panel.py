@@ -1,0 +1,221 @@
+"""DataManagerPanel: the stored series as a tree, with import, delete and export actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesView:
+    """One row of the tree, as the presenter hands it over."""
+
+    symbol: str
+    name: str
+    freq: str
+    rows: int
+    first: str
+    last: str
+    missing_days: int
+
+
+_HEADERS = ("Symbol", "Name", "Rows", "First", "Last", "Missing days")
+
+
+class DataManagerPanel(QWidget):
+    """Series grouped by frequency; buttons ask the presenter to do the work."""
+
+    sig_import_requested = Signal(list)  # paths (files or folders)
+    sig_delete_requested = Signal(list)  # [(symbol, freq)]
+    sig_export_csv_requested = Signal(list, str)  # [(symbol, freq)], folder
+    sig_export_qlib_requested = Signal(str)  # folder
+    sig_update_from_bridge_requested = Signal(list)  # [(symbol, freq)]
+    sig_cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText(self.tr("Filter by code or name"))
+        self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
+        self.tree = QTreeWidget(self)
+        self.tree.setColumnCount(len(_HEADERS))
+        self.tree.setHeaderLabels([self.tr(h) for h in _HEADERS])
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setSortingEnabled(True)
+        self.summary = QLabel(self)
+        self.progress = QProgressBar(self)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button.clicked.connect(self.sig_cancel_requested)
+        self.buttons = {
+            "import_files": QPushButton(self.tr("Import files…"), self),
+            "import_folder": QPushButton(self.tr("Import folder…"), self),
+            "delete": QPushButton(self.tr("Delete"), self),
+            "export_csv": QPushButton(self.tr("Export CSV…"), self),
+            "export_qlib": QPushButton(self.tr("Export Qlib…"), self),
+            "update": QPushButton(self.tr("Update from bridge"), self),
+        }
+        self.buttons["import_files"].clicked.connect(self._on_import_files_clicked)
+        self.buttons["import_folder"].clicked.connect(self._on_import_folder_clicked)
+        self.buttons["delete"].clicked.connect(self._on_delete_clicked)
+        self.buttons["export_csv"].clicked.connect(self._on_export_csv_clicked)
+        self.buttons["export_qlib"].clicked.connect(self._on_export_qlib_clicked)
+        self.buttons["update"].clicked.connect(lambda: self._emit_selected(self.sig_update_from_bridge_requested))
+        self.buttons["update"].setToolTip(self.tr("Needs a connected QDesk Bridge"))
+        self._bridge_available = False
+        self._busy = False
+        # Deleting is the one destructive action: ask first (tests replace this with a stub).
+        self.confirm: Callable[[str], bool] = self._ask
+
+        row1, row2 = QHBoxLayout(), QHBoxLayout()
+        for key in ("import_files", "import_folder", "delete"):
+            row1.addWidget(self.buttons[key])
+        for key in ("export_csv", "export_qlib", "update"):
+            row2.addWidget(self.buttons[key])
+        busy = QHBoxLayout()
+        busy.addWidget(self.progress, 1)
+        busy.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.filter_edit)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.summary)
+        layout.addLayout(busy)
+        layout.addLayout(row1)
+        layout.addLayout(row2)
+        self.show_busy(None)
+
+    # -- view state in ----------------------------------------------------------------------
+    def set_series(self, rows: Sequence[SeriesView]) -> None:
+        self.tree.setSortingEnabled(False)
+        self.tree.clear()
+        groups: dict[str, QTreeWidgetItem] = {}
+        for r in rows:
+            group = groups.get(r.freq)
+            if group is None:
+                group = groups[r.freq] = QTreeWidgetItem(self.tree, [r.freq])
+                group.setFirstColumnSpanned(True)
+            item = QTreeWidgetItem(group, [r.symbol, r.name, "", r.first, r.last, ""])
+            item.setData(2, Qt.ItemDataRole.DisplayRole, r.rows)  # numbers sort as numbers
+            item.setData(5, Qt.ItemDataRole.DisplayRole, r.missing_days)
+            item.setData(0, Qt.ItemDataRole.UserRole, (r.symbol, r.freq))
+        for freq, group in groups.items():
+            group.setText(0, self.tr("{freq} — {n} series").format(freq=freq, n=group.childCount()))
+            group.setExpanded(True)
+        self.tree.setSortingEnabled(True)
+        self.summary.setText(self.tr("{n} series, {rows} rows").format(
+            n=len(rows), rows=f"{sum(r.rows for r in rows):,}"))
+        self._on_filter_edit_text_changed(self.filter_edit.text())
+
+    def set_bridge_available(self, available: bool) -> None:
+        self._bridge_available = available
+        self._enable_buttons()
+
+    def show_busy(self, text: str | None, done: int = 0, total: int = 0) -> None:
+        """Progress of the running job; None hides it and re-enables the actions."""
+        running = text is not None
+        self._busy = running
+        self.progress.setVisible(running)
+        self.cancel_button.setVisible(running)
+        self._enable_buttons()
+        if running:
+            self.progress.setMaximum(max(total, 1))
+            self.progress.setValue(done)
+            self.progress.setFormat(f"{text} %v/%m")
+
+    def show_report(self, title: str, summary: str, errors: Sequence[str]) -> QDialog:
+        """A non-blocking dialog with the outcome and every error line, selectable for copying."""
+        dialog = QDialog(self)
+        dialog.setWindowTitle(title)
+        text = QPlainTextEdit(dialog)
+        text.setReadOnly(True)
+        text.setPlainText("\n".join(errors) if errors else self.tr("No errors."))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(QLabel(summary, dialog))
+        layout.addWidget(text)
+        layout.addWidget(buttons)
+        dialog.resize(720, 360)
+        dialog.setModal(False)
+        dialog.show()
+        return dialog
+
+    def _enable_buttons(self) -> None:
+        for key, button in self.buttons.items():
+            button.setEnabled(not self._busy and (key != "update" or self._bridge_available))
+
+    def _ask(self, question: str) -> bool:
+        answer = QMessageBox.question(self, self.tr("Delete data"), question)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def selected_series(self) -> list[tuple[str, str]]:
+        keys = []
+        for item in self.tree.selectedItems():
+            key = item.data(0, Qt.ItemDataRole.UserRole)
+            if key is not None:
+                keys.append(tuple(key))
+            else:  # a frequency group selects all of its series
+                keys.extend(tuple(item.child(i).data(0, Qt.ItemDataRole.UserRole)) for i in range(item.childCount()))
+        return list(dict.fromkeys(keys))  # type: ignore[arg-type]
+
+    # -- user intents out -------------------------------------------------------------------
+    def _emit_selected(self, signal: object) -> None:
+        selected = self.selected_series()
+        if selected:
+            signal.emit(selected)  # type: ignore[attr-defined]
+
+    def _on_delete_clicked(self) -> None:
+        selected = self.selected_series()
+        question = self.tr("Delete {n} series from the store? This cannot be undone.").format(n=len(selected))
+        if selected and self.confirm(question):
+            self.sig_delete_requested.emit(selected)
+
+    def _on_import_files_clicked(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Import files"), "",
+                                                self.tr("CSV files (*.csv *.csv.gz *.txt);;All files (*)"))
+        if files:
+            self.sig_import_requested.emit(files)
+
+    def _on_import_folder_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Import folder"))
+        if folder:
+            self.sig_import_requested.emit([folder])
+
+    def _on_export_csv_clicked(self) -> None:
+        selected = self.selected_series()
+        if selected:
+            folder = QFileDialog.getExistingDirectory(self, self.tr("Export CSV to folder"))
+            if folder:
+                self.sig_export_csv_requested.emit(selected, folder)
+
+    def _on_export_qlib_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Export Qlib provider folder"))
+        if folder:
+            self.sig_export_qlib_requested.emit(folder)
+
+    def _on_filter_edit_text_changed(self, text: str) -> None:
+        needle = text.strip().lower()
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            for j in range(group.childCount()):
+                child = group.child(j)
+                child.setHidden(bool(needle) and needle not in (child.text(0) + child.text(1)).lower())
