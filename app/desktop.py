@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from app.i18n import LANGUAGES
 
+from core.settings import AppSettings
+
 if TYPE_CHECKING:
     from app.services import Services
     from widgets.main_window import MainWindow
@@ -26,7 +28,15 @@ _SETTLE_TURNS = 3
 _SETTLE_SECONDS = 0.05
 
 
-def run_desktop(data_dir: Path, demo: bool, lang: str, screenshot: Path | None) -> int:
+def run_desktop(
+    data_dir: Path,
+    demo: bool,
+    lang: str,
+    screenshot: Path | None,
+    *,
+    settings: AppSettings | None = None,
+    settings_path: Path | None = None,
+) -> int:
     """Open the desktop window and run until it closes; with `screenshot`, save a PNG instead and return.
 
     Returns the process exit code: 0 on success, 1 when the screenshot cannot be written,
@@ -56,7 +66,7 @@ def run_desktop(data_dir: Path, demo: bool, lang: str, screenshot: Path | None) 
     from app.i18n import installed_language
     from app.layout_store import LayoutStore
     from app.main_window_presenter import create_main_window
-    from app.panels import build_panels
+    from app.panels import apply_theme, build_panels, connect_settings
     from app.services import open_services
     from app.status_presenter import StatusPresenter
     from app.resources import icon_path
@@ -77,8 +87,10 @@ def run_desktop(data_dir: Path, demo: bool, lang: str, screenshot: Path | None) 
             except (OSError, RuntimeError, ValueError) as exc:
                 print(f"qdesk: cannot open the market store in {data_dir}: {exc}", file=sys.stderr)
                 return 2
+            settings = settings or AppSettings()
+            apply_theme(app, settings.theme)
             try:
-                panels = build_panels(services, lang)
+                panels = build_panels(services, lang, settings)
                 presenter = create_main_window(
                     data_dir=data_dir,
                     demo=services.demo,
@@ -86,6 +98,8 @@ def run_desktop(data_dir: Path, demo: bool, lang: str, screenshot: Path | None) 
                     panels=panels.widgets,
                 )
                 status = StatusPresenter(presenter.window, services)  # noqa: F841 (parented to the window)
+                if settings_path is not None and screenshot is None:
+                    connect_settings(presenter.window, panels, settings, settings_path)
                 # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
                 return int(qasync.run(_drive(presenter.window, screenshot, services)))
             finally:

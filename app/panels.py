@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.data_manager_presenter import DataManagerPresenter
 from app.quote_board_presenter import QuoteBoardPresenter
+from app.resources import theme_file
 from app.services import Services
+from app.settings_presenter import SettingsPresenter
+from core.secrets import BRIDGE_TOKEN_SERVICE, SecretStore
+from core.settings import AppSettings
+from widgets.main_window import MainWindow
 from widgets.data_manager_panel import DataManagerPanel
 from widgets.quote_board_panel import QuoteBoardPanel
 
@@ -22,10 +28,11 @@ class Panels:
     presenters: dict[str, QObject] = field(default_factory=dict)
 
 
-def build_panels(services: Services, lang: str) -> Panels:
+def build_panels(services: Services, lang: str, settings: AppSettings) -> Panels:
     panels = Panels()
     board = QuoteBoardPanel()
     board.model.chinese_units = lang == "zh_CN"
+    board.model.set_red_up(settings.red_up)
     panels.widgets["quote_board"] = board
     panels.presenters["quote_board"] = QuoteBoardPresenter(board, services.hub, services.watchlists,
                                                            services.names)
@@ -33,3 +40,24 @@ def build_panels(services: Services, lang: str) -> Panels:
     panels.widgets["data_manager"] = data
     panels.presenters["data_manager"] = DataManagerPresenter(data, services.store)
     return panels
+
+
+def apply_theme(app: QApplication, theme: str) -> None:
+    path = theme_file(theme)
+    app.setStyleSheet(path.read_text(encoding="utf-8") if path.exists() else "")
+
+
+def connect_settings(window: MainWindow, panels: Panels, settings: AppSettings, settings_path: Path) -> None:
+    """File → Settings: edits saved to `settings_path`; colours and theme apply at once."""
+
+    def applied(new: AppSettings) -> None:
+        board = panels.widgets.get("quote_board")
+        if isinstance(board, QuoteBoardPanel):
+            board.model.set_red_up(new.red_up)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, new.theme)
+
+    presenter = SettingsPresenter(window, settings, settings_path, SecretStore(BRIDGE_TOKEN_SERVICE), applied)
+    panels.presenters["settings"] = presenter
+    window.sig_settings_requested.connect(lambda: presenter.open(window))

@@ -21,3 +21,8 @@ def demo_daily_dir() -> Path:
 def demo_instruments_file() -> Path:
     """Names of the demo symbols (written for QDesk; not part of the hikyuu data)."""
     return RESOURCES_DIR / "demo" / "instruments.csv"
+
+
+def theme_file(theme: str) -> Path:
+    """Style sheet of a theme ('light' or 'dark')."""
+    return RESOURCES_DIR / "themes" / f"{theme}.qss"

@@ -26,13 +26,12 @@ def default_data_dir(env: Mapping[str, str] | None = None, platform: str | None 
     return (Path(base) if base else home / ".local" / "share") / APP_DIR_NAME
 
 
-def resolve_data_dir(cli_value: str | None, env: Mapping[str, str] | None = None) -> Path:
-    """The data folder every command uses, by precedence: flag, environment, OS default."""
+def resolve_data_dir(cli_value: str | None, env: Mapping[str, str] | None = None, configured: str = "") -> Path:
+    """The data folder every command uses, by precedence: flag, environment, settings, OS default."""
     env = os.environ if env is None else env
-    if cli_value:
-        return Path(cli_value).expanduser().resolve()
-    if env.get(ENV_VAR):
-        return Path(env[ENV_VAR]).expanduser().resolve()
+    for value in (cli_value, env.get(ENV_VAR), configured):
+        if value:
+            return Path(value).expanduser().resolve()
     return default_data_dir(env)
 
 

@@ -1,8 +1,11 @@
 """Suite-wide setup: Qt renders offscreen, so the tests run on machines without a display."""
 
 import os
+import tempfile
 
 # Must happen before anything imports Qt; setdefault lets a developer opt into a real display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never read or write the developer's own QDesk settings (data folder, language) from tests.
+os.environ["QDESK_CONFIG_DIR"] = tempfile.mkdtemp(prefix="qdesk-test-config-")
 
 from tests.realdata import cn_data, store  # noqa: E402,F401  (real-data fixtures for every test folder)

@@ -28,6 +28,7 @@ class MainWindow(QMainWindow):
 
     sig_quit_requested = Signal()
     sig_reset_layout_requested = Signal()
+    sig_settings_requested = Signal()
     # A fact, not a request: the window has accepted a close, so its layout is final.
     sig_closed = Signal()
 
@@ -126,6 +127,11 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self._add_menu("file_menu", self.tr("&File"))
+        settings_action = self._add_action(file_menu, "settings_action", self.tr("&Settings…"))
+        settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        settings_action.triggered.connect(self.sig_settings_requested)
+        file_menu.addSeparator()
         quit_action = self._add_action(file_menu, "quit_action", self.tr("&Quit"))
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.i18n import LANGUAGES
 from core.paths import resolve_data_dir
+from core.settings import AppSettings, load_settings, settings_file
 
 
 class CliError(Exception):
@@ -36,10 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    data_dir = resolve_data_dir(args.data_dir)
+    settings = load_settings(settings_file())
+    data_dir = resolve_data_dir(args.data_dir, configured=settings.data_dir)
     try:
         if args.command is None:
-            return _run_desktop(args, data_dir)
+            return _run_desktop(args, data_dir, settings)
         return int(args.handler(args, data_dir))
     except CliError as exc:
         print(f"qdesk: error: {exc}", file=sys.stderr)
@@ -49,12 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _run_desktop(args: argparse.Namespace, data_dir: Path) -> int:
+def _run_desktop(args: argparse.Namespace, data_dir: Path, settings: AppSettings) -> int:
     from app.desktop import run_desktop  # Qt is imported only when the GUI is wanted
 
-    lang = args.lang or _default_language()
+    lang = args.lang or settings.language or _default_language()
     screenshot = Path(args.screenshot).resolve() if args.screenshot else None
-    return run_desktop(data_dir, bool(args.demo), lang, screenshot)
+    return run_desktop(data_dir, bool(args.demo), lang, screenshot, settings=settings,
+                       settings_path=settings_file())
 
 
 def _default_language() -> str:

@@ -1,0 +1,69 @@
+"""SettingsPresenter: validates the dialog's form, saves settings, keeps the token in the OS keyring."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QObject
+
+from core.secrets import SecretStore, SecretStoreUnavailable
+from core.settings import AppSettings, save_settings
+from widgets.settings_dialog import SettingsDialog, SettingsForm
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Settings", text)
+
+
+class SettingsPresenter(QObject):
+    """Opens the dialog on request; applies what can change live (colours), says what needs a restart."""
+
+    def __init__(self, parent: QObject, settings: AppSettings, settings_path: Path, secrets: SecretStore,
+                 on_applied: Callable[[AppSettings], None]) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self._path = settings_path
+        self._secrets = secrets
+        self._on_applied = on_applied
+        self.dialog: SettingsDialog | None = None
+
+    def open(self, parent_widget: object | None = None) -> SettingsDialog:
+        s = self.settings
+        form = SettingsForm(s.bridge_url, None, s.data_dir, s.red_up, s.theme, s.language)
+        token_stored = bool(s.bridge_url) and self._secrets.get(s.bridge_url) is not None
+        self.dialog = SettingsDialog(form, token_stored, parent_widget)  # type: ignore[arg-type]
+        self.dialog.sig_save_requested.connect(self._on_dialog_sig_save_requested)
+        if not self._secrets.available():
+            self.dialog.show_message(_tr("No OS keyring found: a bridge token cannot be saved on this machine."))
+        self.dialog.show()
+        return self.dialog
+
+    def _on_dialog_sig_save_requested(self, form: SettingsForm) -> None:
+        assert self.dialog is not None
+        if form.bridge_url and not form.bridge_url.startswith(("http://", "https://")):
+            self.dialog.show_message(_tr("The bridge URL must start with http:// or https://"))
+            return
+        if form.token is not None and not form.bridge_url:
+            self.dialog.show_message(_tr("Enter the bridge URL the token belongs to."))
+            return
+        if form.token is not None:
+            try:
+                self._secrets.set(form.bridge_url, form.token)
+            except SecretStoreUnavailable as exc:
+                # Nothing is saved: a token the user typed must not silently vanish or land in a file.
+                self.dialog.show_message(str(exc)[0].upper() + str(exc)[1:] + ".")
+                return
+        new = replace(self.settings, bridge_url=form.bridge_url, data_dir=form.data_dir, red_up=form.red_up,
+                      theme=form.theme, language=form.language).validated()
+        restart = (new.data_dir, new.language, new.bridge_url) != (
+            self.settings.data_dir, self.settings.language, self.settings.bridge_url)
+        save_settings(self._path, new)
+        self.settings = new
+        self._on_applied(new)
+        if restart:
+            self.dialog.show_message(_tr("Saved. The data folder, language and bridge change at the next start."),
+                                     error=False)
+        else:
+            self.dialog.accept()

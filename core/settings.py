@@ -1,0 +1,75 @@
+"""User settings of the desktop app: one JSON file in the OS config folder, loaded once at start."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+CONFIG_ENV_VAR = "QDESK_CONFIG_DIR"
+THEMES = ("light", "dark")
+
+
+@dataclass(frozen=True, slots=True)
+class AppSettings:
+    """What the settings dialog edits. The bridge token is not here: it lives in the OS keyring."""
+
+    bridge_url: str = ""
+    data_dir: str = ""  # empty: the OS default (or --data-dir / QDESK_DATA_DIR, which win)
+    red_up: bool = True  # A-share convention: red for up, green for down
+    theme: str = "light"
+    language: str = ""  # empty: follow the system locale
+
+    def validated(self) -> AppSettings:
+        """A copy with unusable values replaced by defaults (a hand-edited file must not break start-up)."""
+        theme = self.theme if self.theme in THEMES else "light"
+        language = self.language if self.language in ("", "zh_CN", "en") else ""
+        url = self.bridge_url.strip()
+        if url and not url.startswith(("http://", "https://")):
+            url = ""
+        return replace(self, theme=theme, language=language, bridge_url=url)
+
+
+def config_dir(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
+    env = os.environ if env is None else env
+    platform = platform or sys.platform
+    if env.get(CONFIG_ENV_VAR):
+        return Path(env[CONFIG_ENV_VAR])
+    home = Path(env.get("HOME") or Path.home())
+    if platform == "darwin":
+        return home / "Library" / "Preferences" / "QDesk"
+    if platform.startswith("win"):
+        base = env.get("APPDATA")
+        return Path(base) / "QDesk" if base else home / "AppData" / "Roaming" / "QDesk"
+    return Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "QDesk"
+
+
+def settings_file(env: Mapping[str, str] | None = None) -> Path:
+    return config_dir(env) / "settings.json"
+
+
+def load_settings(path: Path) -> AppSettings:
+    """Settings from `path`; missing file, bad JSON or unknown keys fall back to defaults."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return AppSettings()
+    if not isinstance(raw, dict):
+        return AppSettings()
+    defaults = AppSettings()
+    known = {f.name: type(getattr(defaults, f.name)) for f in fields(AppSettings)}
+    values = {k: v for k, v in raw.items() if k in known and type(v) is known[k]}
+    try:
+        return AppSettings(**values).validated()
+    except TypeError:
+        return AppSettings()
+
+
+def save_settings(path: Path, settings: AppSettings) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(settings), indent=1, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
