@@ -69,6 +69,9 @@ class QuoteTableModel(QAbstractTableModel):
         self._ticks: dict[str, Tick] = {}
         self._dirty: set[int] = set()
         self._red_up = True
+        self._watchlist_rank: dict[str, int] = {}
+        self._sort_column = -1
+        self._sort_order = Qt.SortOrder.AscendingOrder
         self.chinese_units = False
         self.ticks_received = 0
         self.flushes = 0
@@ -80,11 +83,13 @@ class QuoteTableModel(QAbstractTableModel):
     def set_symbols(self, symbols: Sequence[str], names: dict[str, str] | None = None) -> None:
         self.beginResetModel()
         self._symbols = list(dict.fromkeys(symbols))
+        self._watchlist_rank = {s: i for i, s in enumerate(self._symbols)}
         self._row_of = {s: i for i, s in enumerate(self._symbols)}
         if names:
             self._names.update(names)
         self._dirty.clear()
         self.endResetModel()
+        self.resort()
 
     def symbols(self) -> list[str]:
         return list(self._symbols)
@@ -118,6 +123,36 @@ class QuoteTableModel(QAbstractTableModel):
         self._red_up = red_up
         if self._symbols:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._symbols) - 1, len(COLUMNS) - 1))
+
+    # -- sorting ------------------------------------------------------------------------------
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort rows by a column's value (-1: watchlist order). Called by the view's header.
+
+        Done here in one pass over plain values: a QSortFilterProxyModel would call back into
+        Python for every comparison, ~100k calls for a 5,500-row board.
+        """
+        self._sort_column, self._sort_order = column, order
+        self.resort()
+
+    def resort(self) -> None:
+        """Re-apply the current sort to the latest values."""
+        column = self._sort_column
+        if not 0 <= column < len(COLUMNS):
+            ranked = sorted(self._symbols, key=self._watchlist_rank.__getitem__)
+        else:
+            key = COLUMNS[column].key
+            values = {s: self._sort_value(s, key, self._ticks.get(s)) for s in self._symbols}
+            ranked = sorted(self._symbols, key=values.__getitem__,
+                            reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+        if ranked == self._symbols:
+            return
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        held = [(self._symbols[i.row()], i.column()) for i in persistent]
+        self._symbols = ranked
+        self._row_of = {s: i for i, s in enumerate(ranked)}
+        self.changePersistentIndexList(persistent, [self.index(self._row_of[s], c) for s, c in held])
+        self.layoutChanged.emit()
 
     # -- Qt model interface -----------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)

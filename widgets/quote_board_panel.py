@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.quote_board_model import SORT_ROLE, QuoteTableModel
+from widgets.quote_board_model import QuoteTableModel
+
+RESORT_INTERVAL_MS = 1000
 
 
 class QuoteBoardPanel(QWidget):
@@ -38,10 +40,12 @@ class QuoteBoardPanel(QWidget):
     def __init__(self, model: QuoteTableModel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model or QuoteTableModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setDynamicSortFilter(True)
+        # Rows re-rank on a timer, not on every repaint: a full-market feed would otherwise re-sort
+        # thousands of rows 30 times a second and make rows jump under the user's cursor.
+        self._resort_timer = QTimer(self)
+        self._resort_timer.setInterval(RESORT_INTERVAL_MS)
+        self._resort_timer.timeout.connect(self.model.resort)
+        self._resort_timer.start()
         self._watchlists: list[str] = []
 
         self.watchlist_box = QComboBox(self)
@@ -57,7 +61,7 @@ class QuoteBoardPanel(QWidget):
         self.message.setStyleSheet("color: #b05a00")
 
         self.table = QTableView(self)
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # watchlist order until a header is clicked
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -98,9 +102,8 @@ class QuoteBoardPanel(QWidget):
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
-    def symbol_at(self, proxy_row: int) -> str:
-        source = self.proxy.mapToSource(self.proxy.index(proxy_row, 0))
-        return self.model.symbols()[source.row()]
+    def symbol_at(self, row: int) -> str:
+        return self.model.symbols()[row]
 
     # -- user intents out -------------------------------------------------------------------
     def _on_watchlist_box_current_text_changed(self, name: str) -> None:

@@ -1,0 +1,143 @@
+"""Desktop figures: time to first window, and the quote board under a full-market feed.
+
+Run on demand:  .venv/bin/python tests/benchmarks/bench_desktop.py [--seconds 15]
+
+Feed: 5,500 symbols, each updated once every 3 s, delivered in batches every 50 ms (what a
+Level-1 full-market subscription looks like: ~1,833 ticks/s). The board shows a 5,500-row
+watchlist sorted by change %, the worst case for repaints. Measured on the GUI thread:
+CPU %, model flushes and view repaints per second, and tick-to-model latency (tick stamped when
+the source creates it, measured when the model has stored it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
+
+
+def time_to_first_window() -> float:
+    """Wall time of `main.py --screenshot` in a fresh process (an upper bound: includes the PNG)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, str(REPO / "main.py"), "--data-dir", f"{tmp}/data", "--lang", "en",
+                        "--screenshot", f"{tmp}/shot.png"], check=True, capture_output=True)
+        return time.perf_counter() - started
+
+
+def quote_board_under_load(seconds: float, n_symbols: int = 5500, cadence_s: float = 3.0) -> dict[str, float]:
+    import qasync
+    from PySide6.QtCore import QEvent, QObject, Qt
+    from PySide6.QtWidgets import QApplication
+
+    from app.quote_board_presenter import QuoteBoardPresenter
+    from core.domain.ticks import Tick
+    from core.quotes.hub import QuoteHub
+    from core.quotes.watchlists import WatchlistStore
+    from widgets.quote_board_model import COLUMNS
+    from widgets.quote_board_panel import QuoteBoardPanel
+
+    app = QApplication.instance() or QApplication([])
+    symbols = [f"{600000 + i:06d}.SH" for i in range(n_symbols)]
+    tmp = tempfile.TemporaryDirectory()
+    hub = QuoteHub()
+    panel = QuoteBoardPanel()
+    panel.resize(1000, 700)
+    latencies: list[float] = []
+    model = panel.model
+    original_apply = model.apply_ticks
+
+    def measured_apply(ticks: list[Tick]) -> None:  # wraps the real model method: no behaviour change
+        original_apply(ticks)
+        now = time.perf_counter()
+        latencies.extend(now - t.amount for t in ticks)  # the sim stamps perf_counter() into `amount`
+
+    model.apply_ticks = measured_apply  # type: ignore[method-assign]  (before the presenter connects it)
+    QuoteBoardPresenter(panel, hub, WatchlistStore.load(Path(tmp.name) / "w.json", symbols), {})
+    panel.table.sortByColumn([c.key for c in COLUMNS].index("change_pct"), Qt.SortOrder.DescendingOrder)
+    panel.show()
+
+    class PaintCounter(QObject):
+        paints = 0
+
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                PaintCounter.paints += 1
+            return False
+
+    counter = PaintCounter()
+    panel.table.viewport().installEventFilter(counter)
+
+    batch_s = 0.05
+    per_batch = max(1, int(n_symbols * batch_s / cadence_s))
+    rng = random.Random(7)
+    prices = {s: 10.0 for s in symbols}
+
+    async def feed() -> None:
+        i = 0
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            batch = []
+            for _ in range(per_batch):
+                sym = symbols[i % n_symbols]
+                i += 1
+                prices[sym] *= 1 + rng.uniform(-0.002, 0.002)
+                p = prices[sym]
+                batch.append(Tick(sym, dt.datetime(2023, 1, 3, 10), p, 10, p, p, 10.0, 1e6, time.perf_counter()))
+            hub.publish(batch)
+            await asyncio.sleep(batch_s)
+
+    cpu0, wall0 = time.thread_time(), time.perf_counter()
+    flushes0, paints0 = model.flushes, PaintCounter.paints
+    qasync.run(feed())
+    wall = time.perf_counter() - wall0
+    cpu = time.thread_time() - cpu0
+    latencies.sort()
+    result = {
+        "ticks": model.ticks_received,
+        "ticks_per_s": model.ticks_received / wall,
+        "gui_cpu_pct": 100.0 * cpu / wall,
+        "flushes_per_s": (model.flushes - flushes0) / wall,
+        "paints_per_s": (PaintCounter.paints - paints0) / wall,
+        "latency_p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else float("nan"),
+        "latency_p99_ms": 1000 * latencies[int(len(latencies) * 0.99)] if latencies else float("nan"),
+    }
+    panel.close()
+    tmp.cleanup()
+    del app
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15.0)
+    args = parser.parse_args()
+    runs = [time_to_first_window() for _ in range(3)]
+    print(f"{'time to first window (main.py --screenshot, 3 runs)':<56} "
+          + ", ".join(f"{r:.2f} s" for r in runs) + f"  (best {min(runs):.2f} s)")
+    load = quote_board_under_load(args.seconds)
+    print(f"{'quote board: 5,500 symbols / 3 s, ' + str(int(args.seconds)) + ' s run':<56}")
+    print(f"{'  ticks delivered':<56} {load['ticks']:,.0f} ({load['ticks_per_s']:,.0f}/s)")
+    print(f"{'  GUI-thread CPU':<56} {load['gui_cpu_pct']:.1f} %")
+    print(f"{'  model flushes / s (cap ~30)':<56} {load['flushes_per_s']:.1f}")
+    print(f"{'  view repaints / s':<56} {load['paints_per_s']:.1f}")
+    print(f"{'  tick-to-model latency p50 / p99':<56} {load['latency_p50_ms']:.2f} ms / "
+          f"{load['latency_p99_ms']:.2f} ms")
+    sys.stdout.flush()
+    # PySide can crash while Python tears down a finished qasync loop; the figures are out, so skip it.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
