@@ -1,0 +1,1 @@
+"""Chart computations on bar arrays: periods, aggregation, price adjustment, indicators (numpy, no Qt)."""
