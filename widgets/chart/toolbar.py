@@ -1,0 +1,175 @@
+"""ChartToolbarWidget: symbol box, period buttons, adjustment, overlay and sub-pane toggles, options menu."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QToolButton,
+    QWidget,
+)
+
+from widgets.chart.theme import ChartTheme
+from widgets.chart.view_state import ADJUSTMENTS, OVERLAYS, PERIODS, SUB_PANES
+
+_PERIOD_LABELS = {
+    "1m": QT_TRANSLATE_NOOP("ChartPanel", "1m"),
+    "5m": QT_TRANSLATE_NOOP("ChartPanel", "5m"),
+    "15m": QT_TRANSLATE_NOOP("ChartPanel", "15m"),
+    "30m": QT_TRANSLATE_NOOP("ChartPanel", "30m"),
+    "60m": QT_TRANSLATE_NOOP("ChartPanel", "60m"),
+    "1d": QT_TRANSLATE_NOOP("ChartPanel", "Day"),
+    "1w": QT_TRANSLATE_NOOP("ChartPanel", "Week"),
+}
+_ADJUST_LABELS = {
+    "none": QT_TRANSLATE_NOOP("ChartPanel", "Unadjusted"),
+    "forward": QT_TRANSLATE_NOOP("ChartPanel", "Forward adjusted"),
+    "backward": QT_TRANSLATE_NOOP("ChartPanel", "Backward adjusted"),
+}
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ChartPanel", text)
+
+
+class ChartToolbarWidget(QWidget):
+    """The strip above the chart; it only reports what the user picked."""
+
+    sig_symbol_entered = Signal(str)
+    sig_period_clicked = Signal(str)
+    sig_adjust_chosen = Signal(str)
+    sig_group_toggled = Signal(str, bool)  # overlay or sub-pane group, shown
+    sig_red_up_toggled = Signal(bool)
+    sig_ma_windows_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chart_toolbar")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 3, 6, 3)
+        layout.setSpacing(2)
+
+        self.symbol_edit = QLineEdit(self)
+        self.symbol_edit.setObjectName("chart_symbol_edit")
+        self.symbol_edit.setPlaceholderText(_tr("Code, e.g. 600000"))
+        self.symbol_edit.setMaximumWidth(110)
+        self.symbol_edit.returnPressed.connect(self._on_symbol_edit_return_pressed)
+        layout.addWidget(self.symbol_edit)
+        self.name_label = QLabel(self)
+        self.name_label.setObjectName("chart_name_label")
+        layout.addWidget(self.name_label)
+        layout.addSpacing(8)
+
+        self.period_buttons: dict[str, QToolButton] = {}
+        self._period_group = QButtonGroup(self)
+        self._period_group.setExclusive(True)
+        for key in PERIODS:
+            button = self._tool_button(f"chart_period_{key}", _tr(_PERIOD_LABELS[key]), checkable=True)
+            button.clicked.connect(lambda _=False, k=key: self.sig_period_clicked.emit(k))
+            self._period_group.addButton(button)
+            self.period_buttons[key] = button
+            layout.addWidget(button)
+        layout.addSpacing(8)
+
+        self.adjust_combo = QComboBox(self)
+        self.adjust_combo.setObjectName("chart_adjust_combo")
+        for key in ADJUSTMENTS:
+            self.adjust_combo.addItem(_tr(_ADJUST_LABELS[key]), key)
+        self.adjust_combo.activated.connect(self._on_adjust_combo_activated)
+        layout.addWidget(self.adjust_combo)
+        layout.addSpacing(8)
+
+        self.group_buttons: dict[str, QToolButton] = {}
+        for key in (*OVERLAYS, *SUB_PANES):
+            # Indicator names are the same in Chinese terminals (MA, MACD, KDJ ...), except volume.
+            text = _tr("VOL") if key == "VOL" else key
+            button = self._tool_button(f"chart_group_{key}", text, checkable=True)
+            button.toggled.connect(lambda shown, k=key: self.sig_group_toggled.emit(k, shown))
+            self.group_buttons[key] = button
+            layout.addWidget(button)
+            if key == OVERLAYS[-1]:
+                layout.addSpacing(8)
+        layout.addStretch(1)
+        self._build_menu(layout)
+
+    def _tool_button(self, name: str, text: str, checkable: bool = False) -> QToolButton:
+        button = QToolButton(self)
+        button.setObjectName(name)
+        button.setText(text)
+        button.setCheckable(checkable)
+        button.setAutoRaise(True)
+        return button
+
+    def _build_menu(self, layout: QHBoxLayout) -> None:
+        button = self._tool_button("chart_options_button", "⋯")
+        button.setToolTip(_tr("Chart options"))
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        self.green_up_action = QAction(_tr("Green up, red down"), menu)
+        self.green_up_action.setObjectName("chart_green_up_action")
+        self.green_up_action.setCheckable(True)
+        self.green_up_action.toggled.connect(lambda green: self.sig_red_up_toggled.emit(not green))
+        menu.addAction(self.green_up_action)
+        self.ma_action = QAction(_tr("Moving average windows…"), menu)
+        self.ma_action.setObjectName("chart_ma_windows_action")
+        self.ma_action.triggered.connect(self.sig_ma_windows_clicked.emit)
+        menu.addAction(self.ma_action)
+        button.setMenu(menu)
+        layout.addWidget(button)
+
+    # -- state shown -------------------------------------------------------------------------------
+
+    def show_state(self, symbol: str, name: str, period: str, adjust: str) -> None:
+        if not self.symbol_edit.hasFocus():
+            self.symbol_edit.setText(symbol)
+        self.name_label.setText(name)
+        self.show_period(period)
+        index = self.adjust_combo.findData(adjust)
+        if index >= 0:
+            self.adjust_combo.setCurrentIndex(index)
+
+    def show_period(self, period: str) -> None:
+        button = self.period_buttons.get(period)
+        if button is not None:
+            button.setChecked(True)
+
+    def show_groups(self, shown: Iterable[str]) -> None:
+        shown = set(shown)
+        for key, button in self.group_buttons.items():
+            button.blockSignals(True)
+            button.setChecked(key in shown)
+            button.blockSignals(False)
+
+    def show_red_up(self, red_up: bool) -> None:
+        self.green_up_action.blockSignals(True)
+        self.green_up_action.setChecked(not red_up)
+        self.green_up_action.blockSignals(False)
+
+    def apply_theme(self, theme: ChartTheme) -> None:
+        self.setStyleSheet(
+            f"QWidget#chart_toolbar {{ background: {theme.background}; }}"
+            f"QWidget#chart_toolbar QLabel {{ color: {theme.text}; font-weight: bold; }}"
+            f"QToolButton {{ color: {theme.muted_text}; padding: 2px 6px; border: none; }}"
+            f"QToolButton:checked {{ color: {theme.text}; background: {theme.grid}; border-radius: 3px; }}"
+            f"QToolButton:hover {{ color: {theme.text}; }}"
+            f"QLineEdit, QComboBox {{ color: {theme.text}; background: {theme.background};"
+            f" border: 1px solid {theme.info_border}; border-radius: 3px; padding: 1px 4px; }}"
+        )
+
+    # -- slots ---------------------------------------------------------------------------------------
+
+    def _on_symbol_edit_return_pressed(self) -> None:
+        text = self.symbol_edit.text().strip()
+        if text:
+            self.sig_symbol_entered.emit(text)
+
+    def _on_adjust_combo_activated(self, index: int) -> None:
+        self.sig_adjust_chosen.emit(str(self.adjust_combo.itemData(index)))

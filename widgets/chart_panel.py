@@ -1,0 +1,504 @@
+"""ChartPanel: candlesticks with overlays and study panes, crosshair, zoom/pan, live last bar, markers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QInputDialog, QLabel, QVBoxLayout, QWidget
+
+from widgets.chart.crosshair import Crosshair, InfoBox, info_rows
+from widgets.chart.formatting import format_bar_time, format_price, format_volume
+from widgets.chart.markers import MarkerLayer
+from widgets.chart.panes import ChartPane
+from widgets.chart.price_extras import PriceExtras
+from widgets.chart.theme import THEMES, ChartTheme
+from widgets.chart.toolbar import ChartToolbarWidget
+from widgets.chart.view_state import OVERLAYS, SUB_PANES, ChartBar, ChartData, ChartMarker, as_datetime64
+
+# Bars shown when a chart opens: one trading day of minutes, about half a year of days.
+_DEFAULT_VISIBLE = {"1m": 240, "5m": 144, "15m": 96, "30m": 80, "60m": 80, "1d": 120, "1w": 120}
+_MIN_VISIBLE = 10
+_RIGHT_MARGIN = 2  # empty bars right of the last one, so the newest candle is not glued to the axis
+_ZOOM_STEP = 1.25
+_Y_PADDING = 0.06
+_STICK_GROUPS = {"MACD": "MACD"}  # groups with one line drawn as sticks instead of a curve
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ChartPanel", text)
+
+
+def _direction(data: ChartData) -> np.ndarray:
+    """+1 for a rising bar, -1 for a falling one; a doji takes the sign of its change from the last close."""
+    prev = np.r_[data.open[:1], data.close[:-1]]
+    body = np.sign(data.close - data.open)
+    return np.where(body != 0, body, np.where(data.close >= prev, 1, -1)).astype(np.int8)
+
+
+class ChartPanel(QWidget):
+    """Renders a ChartData; asks its presenter for other symbols, periods and adjustments."""
+
+    sig_symbol_requested = Signal(str)
+    sig_period_requested = Signal(str)
+    sig_adjust_requested = Signal(str)
+    sig_ma_windows_requested = Signal(object)  # tuple[int, ...]
+    sig_red_up_requested = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None, theme: str = "dark") -> None:
+        super().__init__(parent)
+        self.setObjectName("chart_panel")
+        self._theme: ChartTheme = THEMES[theme]
+        self._red_up = True
+        self._data: ChartData | None = None
+        self._direction = np.empty(0, dtype=np.int8)
+        self._overlays: list[str] = ["MA"]
+        self._sub_panes: list[str] = ["VOL", "MACD"]
+        self._cursor: int | None = None
+
+        self.toolbar = ChartToolbarWidget(self)
+        self.graphics = pg.GraphicsLayoutWidget(self)
+        self.graphics.setObjectName("chart_graphics")
+        self.graphics.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.graphics.ci.setSpacing(0)
+        self.graphics.ci.setContentsMargins(0, 0, 0, 0)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.graphics, 1)
+
+        self.price = ChartPane("price", "candle", self._theme, self._format_price)
+        self.panes: dict[str, ChartPane] = {
+            "VOL": ChartPane("VOL", "volume", self._theme, format_volume),
+            "MACD": ChartPane("MACD", "stick", self._theme),
+            "KDJ": ChartPane("KDJ", None, self._theme),
+            "RSI": ChartPane("RSI", None, self._theme),
+        }
+        for pane in self.panes.values():
+            pane.plot.setXLink(self.price.plot)
+        self.extras = PriceExtras(self.price.plot, self._theme)
+        self.markers = MarkerLayer(self.price.plot)
+        self.crosshair = Crosshair(self._theme)
+        for pane in self._all_panes():
+            self.crosshair.attach(pane)
+        self.info_box = InfoBox(self.graphics)
+        self.message_label = QLabel(self.graphics)
+        self.message_label.setObjectName("chart_message_label")
+        self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+        self.price.view.sigXRangeChanged.connect(self._on_price_view_sig_x_range_changed)
+        self.graphics.scene().sigMouseMoved.connect(self._on_scene_sig_mouse_moved)
+        self.graphics.installEventFilter(self)
+        self._connect_toolbar()
+        self._relayout()
+        self._apply_theme()
+        self.show_message(_tr("No symbol selected"))
+
+    # -- public API ----------------------------------------------------------------------------------
+
+    @property
+    def data(self) -> ChartData | None:
+        return self._data
+
+    def set_data(self, data: ChartData, keep_view: bool = False) -> None:
+        """Show `data`; `keep_view` keeps the visible bars (a reload of the same symbol and period)."""
+        previous = self.visible_range() if self._data is not None else None
+        self._data = data
+        self.toolbar.show_state(data.symbol, data.name, data.period, data.adjust)
+        self._load_glyphs(0)
+        self._load_lines()
+        for pane in self._all_panes():
+            pane.time_axis.set_times(data.time, data.intraday)
+        n = len(data)
+        self.price.view.setLimits(xMin=-0.5 - _RIGHT_MARGIN, xMax=max(n, 1) - 0.5 + _RIGHT_MARGIN,
+                                  minXRange=min(_MIN_VISIBLE, max(n, 1)))
+        self.markers.place(data.time, data.intraday, self._theme)
+        self.set_cursor(None)
+        self.show_message(data.note if n else _tr("No bars for {symbol}").format(symbol=data.symbol))
+        if keep_view and previous is not None:
+            self.set_visible_range(previous[0], previous[1] - previous[0] + 1)
+        else:
+            self.set_visible_range(n - _DEFAULT_VISIBLE.get(data.period, 120), _DEFAULT_VISIBLE.get(data.period, 120))
+
+    def update_last_bar(self, bar: ChartBar, studies: Mapping[str, Mapping[str, float]] | None = None) -> None:
+        """Live update: replace the last bar (same time) or append a new one; study values optional."""
+        data = self._data
+        if data is None:
+            return
+        when = as_datetime64(bar.time)
+        n = len(data)
+        if n and when < data.time[-1]:
+            return  # a late tick for a finished bar changes nothing on screen
+        append = n == 0 or when > data.time[-1]
+        at = n if append else n - 1
+        values = {"open": bar.open, "high": bar.high, "low": bar.low, "close": bar.close,
+                  "volume": bar.volume, "amount": bar.amount}
+        arrays = {name: self._put(getattr(data, name), at, value) for name, value in values.items()}
+        new_studies = {
+            group: {name: self._put(line, at, (studies or {}).get(group, {}).get(name, math.nan))
+                    for name, line in lines.items()}
+            for group, lines in data.studies.items()
+        }
+        time = np.r_[data.time, np.array([when], dtype="datetime64[s]")] if append else data.time
+        following = self._is_at_right_edge()
+        self._data = replace(data, time=time, studies=new_studies, **arrays)
+        self._load_glyphs(max(0, at - 1))
+        self._load_lines()
+        if append:
+            for pane in self._all_panes():
+                pane.time_axis.set_times(self._data.time, self._data.intraday)
+            self.price.view.setLimits(xMax=len(self._data) - 0.5 + _RIGHT_MARGIN)
+            self.markers.place(self._data.time, self._data.intraday, self._theme)
+        if following and append:
+            first, last = self.visible_range()
+            self.set_visible_range(first + 1, last - first + 1)
+        else:
+            self._refresh_view()
+
+    def set_markers(self, markers: Sequence[ChartMarker]) -> None:
+        """Trade and signal markers; each lands on the bar containing its time."""
+        self.markers.set_markers(markers)
+        if self._data is not None:
+            self.markers.place(self._data.time, self._data.intraday, self._theme)
+
+    def set_red_up(self, red_up: bool) -> None:
+        """A-share colours (red up, green down) or the Western green-up convention."""
+        self._red_up = red_up
+        self.toolbar.show_red_up(red_up)
+        self._apply_theme()
+
+    def set_theme(self, name: str) -> None:
+        self._theme = THEMES[name]
+        self._apply_theme()
+
+    @property
+    def theme(self) -> ChartTheme:
+        return self._theme
+
+    def set_overlays(self, groups: Iterable[str]) -> None:
+        self._overlays = [g for g in OVERLAYS if g in set(groups)]
+        self._load_lines()
+        self.toolbar.show_groups([*self._overlays, *self._sub_panes])
+        self._refresh_view()
+
+    def set_sub_panes(self, groups: Iterable[str]) -> None:
+        self._sub_panes = [g for g in SUB_PANES if g in set(groups)]
+        self.toolbar.show_groups([*self._overlays, *self._sub_panes])
+        self._relayout()
+        self._refresh_view()
+
+    def shown_groups(self) -> list[str]:
+        return [*self._overlays, *self._sub_panes]
+
+    def visible_range(self) -> tuple[int, int]:
+        """First and last bar index fully or partly in view."""
+        (x0, x1), _ = self.price.view.viewRange()
+        n = len(self._data) if self._data is not None else 0
+        return max(0, math.ceil(x0 - 0.5)), min(n - 1, math.floor(x1 + 0.5))
+
+    def set_visible_range(self, first: int, count: int) -> None:
+        n = len(self._data) if self._data is not None else 0
+        count = max(min(_MIN_VISIBLE, max(n, 1)), min(int(count), n + _RIGHT_MARGIN))
+        first = min(max(0, int(first)), max(0, n + _RIGHT_MARGIN - count))
+        self.price.view.setXRange(first - 0.5, first + count - 0.5, padding=0)
+        self._refresh_view()
+
+    def zoom(self, factor: float) -> None:
+        """Show `factor` times as many bars, anchored at the cursor or else at the right edge."""
+        first, last = self.visible_range()
+        count = max(_MIN_VISIBLE, round((last - first + 1) * factor))
+        anchor = self._cursor if self._cursor is not None else last
+        ratio = (anchor - first) / max(1, last - first)
+        self.set_visible_range(round(anchor - ratio * (count - 1)), count)
+
+    def pan(self, bars: int) -> None:
+        first, last = self.visible_range()
+        self.set_visible_range(first + bars, last - first + 1)
+
+    def set_cursor(self, index: int | None, hover: tuple[str, float] | None = None) -> None:
+        """Put the crosshair on bar `index` (None hides it); `hover` = (pane key, y) adds the level line."""
+        n = len(self._data) if self._data is not None else 0
+        if index is None or n == 0:
+            self._cursor = None
+            self.crosshair.hide()
+            self.info_box.hide()
+            self._update_legends()
+            return
+        index = min(max(0, index), n - 1)
+        self._cursor = index
+        assert self._data is not None
+        bottom = self._sub_panes[-1] if self._sub_panes else "price"
+        hover_text = None
+        if hover is not None:
+            pane_key, y = hover
+            text = format_volume(y) if pane_key == "VOL" else self._format_price(y) if pane_key == "price" \
+                else f"{y:.2f}"
+            hover_text = (pane_key, y, text)
+        self.crosshair.show_at(index, format_bar_time(self._data.time[index], self._data.intraday), bottom,
+                               hover_text)
+        self.info_box.show_rows(info_rows(self._data, index, self.shown_groups(), self._theme))
+        self._place_info_box(index)
+        self.info_box.show()
+        self._update_legends()
+
+    @property
+    def cursor(self) -> int | None:
+        return self._cursor
+
+    def info_text(self) -> str:
+        """The info box as plain text (one 'label value' line per row)."""
+        return self.info_box.plain_text() if self.info_box.isVisible() else ""
+
+    def show_message(self, text: str) -> None:
+        """A line over the chart (no data, loading failed); empty text hides it."""
+        self.message_label.setText(text)
+        self.message_label.setVisible(bool(text))
+        self._place_overlays()
+
+    # -- drawing ---------------------------------------------------------------------------------------
+
+    def _load_glyphs(self, changed_from: int) -> None:
+        data = self._data
+        if data is None:
+            return
+        self._direction = _direction(data)
+        zeros = np.zeros(len(data))
+        hist = data.studies.get("MACD", {}).get("MACD", zeros)
+        glyphs = (
+            (self.price, (data.open, data.high, data.low, data.close)),
+            (self.panes["VOL"], (zeros, data.volume, zeros, zeros)),
+            (self.panes["MACD"], (zeros, hist, zeros, zeros)),
+        )
+        for pane, arrays in glyphs:
+            assert pane.glyph is not None
+            if 0 < changed_from <= len(pane.glyph):
+                pane.glyph.update_bars(*arrays, self._direction, changed_from)
+            else:
+                pane.glyph.set_bars(*arrays, self._direction)
+
+    def _load_lines(self) -> None:
+        data = self._data
+        if data is None:
+            return
+
+        def group_lines(groups: Iterable[str]) -> dict[str, tuple[np.ndarray, str]]:
+            lines = {}
+            for group in groups:
+                for position, (name, values) in enumerate(data.studies.get(group, {}).items()):
+                    if _STICK_GROUPS.get(group) != name:
+                        lines[name] = (values, self._theme.line_color(position))
+            return lines
+
+        self.price.set_lines(group_lines(self._overlays))
+        for key, pane in self.panes.items():
+            pane.set_lines(group_lines([key]))
+
+    def _refresh_view(self) -> None:
+        """Fit every pane's y range to the visible bars and refresh legends and price labels."""
+        data = self._data
+        if data is None or len(data) == 0:
+            return
+        first, last = self.visible_range()
+        if last < first:
+            return
+        price = self.price.y_range(first, last, [data.low[first : last + 1], data.high[first : last + 1]])
+        if price is not None:
+            lo, hi = price
+            pad = (hi - lo) * _Y_PADDING or abs(hi) * 0.01 or 1.0
+            self.price.view.setYRange(lo - pad, hi + pad, padding=0)
+        for key in self._sub_panes:
+            pane = self.panes[key]
+            extra = [np.zeros(1)]
+            if pane.glyph is not None:
+                extra.append(pane.glyph.heights[first : last + 1])
+            span = pane.y_range(first, last, extra)
+            if span is not None:
+                lo, hi = span
+                pad = (hi - lo) * _Y_PADDING or 1.0
+                pane.view.setYRange(lo - (pad if lo < 0 else 0), hi + pad, padding=0)
+        self.extras.show(data, first, last, self._format_price)
+        self._update_legends()
+
+    def _update_legends(self) -> None:
+        data = self._data
+        if data is None or len(data) == 0:
+            return
+        index = self._cursor if self._cursor is not None else self.visible_range()[1]
+        period = self.toolbar.period_buttons[data.period].text() if data.period in self.toolbar.period_buttons \
+            else data.period
+        title = f"<b>{data.name or data.symbol}</b>&nbsp;({period})"
+        self.price.set_legend(self.price.legend_html(index, title))
+        for key in self._sub_panes:
+            pane = self.panes[key]
+            extra = ""
+            if key == "MACD":
+                hist = data.studies.get("MACD", {}).get("MACD")
+                if hist is not None and 0 <= index < hist.shape[0] and math.isfinite(hist[index]):
+                    color = self._theme.up if hist[index] >= 0 else self._theme.down
+                    extra = f"&nbsp;&nbsp;<span style='color:{color}'>MACD: {hist[index]:.3f}</span>"
+            if key == "VOL":
+                title = f"{_tr('VOL')}: {format_volume(float(data.volume[index]))}"
+            else:
+                title = key
+            pane.set_legend(pane.legend_html(index, title) + extra)
+
+    def _relayout(self) -> None:
+        layout = self.graphics.ci
+        for pane in self._all_panes():
+            if pane.plot in layout.items:
+                layout.removeItem(pane.plot)
+        shown = [self.price, *(self.panes[k] for k in self._sub_panes)]
+        for row, pane in enumerate(shown):
+            layout.addItem(pane.plot, row=row, col=0)
+            pane.show_time_axis(row == len(shown) - 1)
+        for row in range(len(SUB_PANES) + 1):
+            layout.layout.setRowStretchFactor(row, 0)
+        layout.layout.setRowStretchFactor(0, 3 if len(shown) <= 2 else 5)
+        for row in range(1, len(shown)):
+            layout.layout.setRowStretchFactor(row, 1 if len(shown) <= 2 else 2)
+
+    def _apply_theme(self) -> None:
+        self._theme = self._theme.with_red_up(self._red_up)
+        self.graphics.setBackground(self._theme.background)
+        for pane in self._all_panes():
+            pane.apply_theme(self._theme)
+        self.toolbar.apply_theme(self._theme)
+        self.info_box.apply_theme(self._theme)
+        self.extras.apply_theme(self._theme)
+        self.message_label.setStyleSheet(f"color: {self._theme.muted_text}; font-size: 11pt;")
+        self._load_lines()
+        if self._data is not None:
+            self.markers.place(self._data.time, self._data.intraday, self._theme)
+            self._refresh_view()
+
+    def _all_panes(self) -> list[ChartPane]:
+        return [self.price, *self.panes.values()]
+
+    def _format_price(self, value: float) -> str:
+        return format_price(value, self._data.price_decimals if self._data is not None else 2)
+
+    def _is_at_right_edge(self) -> bool:
+        return self._data is not None and self.visible_range()[1] >= len(self._data) - 1
+
+    @staticmethod
+    def _put(array: np.ndarray, at: int, value: float) -> np.ndarray:
+        if at < array.shape[0]:
+            out = array.copy()
+            out[at] = value
+            return out
+        return np.r_[array, float(value)]
+
+    def _place_info_box(self, index: int) -> None:
+        rect = self.price.view.sceneBoundingRect()
+        first, last = self.visible_range()
+        # Keep the box away from the cursor: left side unless the cursor is in the left third.
+        on_left = (index - first) > (last - first) / 3
+        x = rect.left() + 4 if on_left else rect.right() - self.info_box.width() - 4
+        self.info_box.move(int(x), int(rect.top() + 22))
+
+    def _place_overlays(self) -> None:
+        self.message_label.setGeometry(0, 0, self.graphics.width(), self.graphics.height())
+
+    # -- events ----------------------------------------------------------------------------------------
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._place_overlays()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.graphics:
+            if event.type() == QEvent.Type.KeyPress and self._on_graphics_key_pressed(event):  # type: ignore[arg-type]
+                return True
+            if event.type() == QEvent.Type.Leave:
+                self.set_cursor(None)
+            if event.type() == QEvent.Type.Resize:
+                self._place_overlays()
+        return super().eventFilter(watched, event)
+
+    def _on_graphics_key_pressed(self, event: QKeyEvent) -> bool:
+        data = self._data
+        if data is None or len(data) == 0:
+            return False
+        key = event.key()
+        first, last = self.visible_range()
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            step = -1 if key == Qt.Key.Key_Left else 1
+            # As in terminals: the first press shows the cursor on the edge bar, later ones move it.
+            target = (last if step < 0 else first) if self._cursor is None else self._cursor + step
+            target = min(max(0, target), len(data) - 1)
+            if target < first or target > last:
+                self.pan(target - (first if target < first else last))
+            self.set_cursor(target)
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Up):
+            self.zoom(1 / _ZOOM_STEP)
+        elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Down):
+            self.zoom(_ZOOM_STEP)
+        elif key in (Qt.Key.Key_Home, Qt.Key.Key_End):
+            count = last - first + 1
+            self.set_visible_range(0 if key == Qt.Key.Key_Home else len(data), count)
+            if self._cursor is not None:
+                self.set_cursor(0 if key == Qt.Key.Key_Home else len(data) - 1)
+        elif key == Qt.Key.Key_PageUp:
+            self.pan(-(last - first + 1))
+        elif key == Qt.Key.Key_PageDown:
+            self.pan(last - first + 1)
+        elif key == Qt.Key.Key_Escape:
+            self.set_cursor(None)
+        else:
+            return False
+        return True
+
+    def _on_scene_sig_mouse_moved(self, pos: QPointF) -> None:
+        if self._data is None or len(self._data) == 0:
+            return
+        for pane in [self.price, *(self.panes[k] for k in self._sub_panes)]:
+            if pane.view.sceneBoundingRect().contains(pos):
+                point = pane.view.mapSceneToView(pos)
+                self.set_cursor(round(point.x()), (pane.key, point.y()))
+                return
+
+    def _on_price_view_sig_x_range_changed(self, *_: object) -> None:
+        self._refresh_view()
+
+    def _connect_toolbar(self) -> None:
+        bar = self.toolbar
+        bar.sig_symbol_entered.connect(self.sig_symbol_requested.emit)
+        bar.sig_period_clicked.connect(self.sig_period_requested.emit)
+        bar.sig_adjust_chosen.connect(self.sig_adjust_requested.emit)
+        bar.sig_red_up_toggled.connect(self.sig_red_up_requested.emit)
+        bar.sig_group_toggled.connect(self._on_toolbar_sig_group_toggled)
+        bar.sig_ma_windows_clicked.connect(self._on_toolbar_sig_ma_windows_clicked)
+        bar.show_groups(self.shown_groups())
+
+    def _on_toolbar_sig_group_toggled(self, group: str, shown: bool) -> None:
+        if group in OVERLAYS:
+            chosen = set(self._overlays) | {group} if shown else set(self._overlays) - {group}
+            self.set_overlays(chosen)
+        else:
+            chosen = set(self._sub_panes) | {group} if shown else set(self._sub_panes) - {group}
+            self.set_sub_panes(chosen)
+
+    def _on_toolbar_sig_ma_windows_clicked(self) -> None:
+        current = ",".join(name[2:] for name in (self._data.studies.get("MA", {}) if self._data else {}))
+        text, ok = QInputDialog.getText(self, _tr("Moving averages"), _tr("Windows, comma separated:"),
+                                        text=current or "5,10,20,60")
+        if ok:
+            self.request_ma_windows(text)
+
+    def request_ma_windows(self, text: str) -> bool:
+        """Ask for MA lines with the windows in `text` ('5, 10, 20'); False when it is not valid."""
+        try:
+            windows = tuple(sorted({int(part) for part in text.replace("，", ",").split(",") if part.strip()}))
+        except ValueError:
+            return False
+        if not windows or any(not 1 <= w <= 1000 for w in windows):
+            return False
+        self.sig_ma_windows_requested.emit(windows)
+        return True
