@@ -17,7 +17,7 @@ class CliError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.cli import data_commands
+    from app.cli import bridge_commands, data_commands
 
     parser = argparse.ArgumentParser(
         prog="qdesk", description="QDesk: China A-share research and trading workstation.",
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="PNG", help="render the main window offscreen to PNG and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     data_commands.register(commands)
+    bridge_commands.register(commands)
     return parser
 
 

@@ -1,0 +1,176 @@
+"""`qdesk bridge`: run QDesk Bridge headless (or with its tray icon) on the machine beside QMT."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+from typing import Any
+
+from core.bridge import BRIDGE_VERSION, DEFAULT_PORT
+
+SOURCES = ("xtquant", "replay", "sim")
+LOG_FILE = "bridge.log"
+_DESCRIPTION = (
+    "Serve market data to QDesk over HTTP and WebSocket (API under /v1, OpenAPI at /openapi.json, "
+    "Prometheus metrics at /metrics). Every request needs the bridge's bearer token: the first start creates "
+    "one and prints it once (only its hash is kept, in the bridge.json of the QDesk config folder); "
+    "--token-file keeps it in a file for headless setups. Binds 127.0.0.1 unless --host says otherwise; "
+    "use --tls-cert/--tls-key when serving a network."
+)
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser("bridge", help="run QDesk Bridge, the market-data service beside QMT",
+                            description=_DESCRIPTION)
+    p.add_argument("--source", default="xtquant", metavar="{xtquant,replay,sim}",
+                   help="xtquant: live QMT data (Windows); replay: recorded data; sim: synthetic load "
+                   "(default: xtquant)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", default=str(DEFAULT_PORT), help=f"TCP port (default: {DEFAULT_PORT}; 0 picks one)")
+    p.add_argument("--replay-dir", metavar="DIR", help="replay: folder of recorded CSV files (searched recursively)")
+    p.add_argument("--speed", default="1", metavar="X",
+                   help="replay: speed factor, 1 = real time, 60 = one minute per second, 0 = as fast as possible")
+    p.add_argument("--once", action="store_true", help="replay: stop at the end instead of starting over")
+    p.add_argument("--symbols", default="5500", metavar="N", help="sim: number of instruments (default: 5500)")
+    p.add_argument("--interval", default="3", metavar="SECONDS",
+                   help="sim: seconds between two snapshots of one instrument (default: 3)")
+    p.add_argument("--qmt-port", metavar="PORT", help="xtquant: port of QMT's data service (default: discover it)")
+    p.add_argument("--token-file", metavar="FILE",
+                   help="read the access token from FILE, or write a new one there if it does not exist")
+    p.add_argument("--new-token", action="store_true", help="revoke every token and create a new one")
+    p.add_argument("--tls-cert", metavar="PEM", help="TLS certificate (chain) file; serves https/wss")
+    p.add_argument("--tls-key", metavar="PEM", help="private key of --tls-cert")
+    p.add_argument("--log-file", metavar="FILE", help=f"log file (default: DATA_DIR/logs/{LOG_FILE})")
+    p.add_argument("--tray", action="store_true", help="show a tray icon with status and controls")
+    p.set_defaults(handler=cmd_bridge)
+
+
+def _number(text: str, name: str, kind: type, low: float, high: float | None = None) -> Any:
+    from app.cli import CliError
+
+    try:
+        value = kind(text)
+    except ValueError:
+        raise CliError(f"{name} must be a{'n integer' if kind is int else ' number'}, not {text!r}") from None
+    if value < low or (high is not None and value > high):
+        span = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise CliError(f"{name} must be {span}, not {text}")
+    return value
+
+
+def _existing_file(text: str | None, name: str) -> Path | None:
+    from app.cli import CliError
+
+    if text is None:
+        return None
+    path = Path(text).expanduser().resolve()
+    if not path.is_file():
+        raise CliError(f"{name} {text} is not a file")
+    return path
+
+
+def _build_source(args: argparse.Namespace, data_dir: Path) -> Any:
+    from app.cli import CliError
+    from core.bridge.sources.history import StoreHistory
+    from core.paths import store_path
+
+    history = StoreHistory.if_present(store_path(data_dir))
+    if args.source == "replay":
+        from core.bridge.sources.replay import ReplaySource
+
+        if not args.replay_dir:
+            raise CliError("--source replay needs --replay-dir DIR (a folder of recorded CSV files)")
+        folder = Path(args.replay_dir).expanduser().resolve()
+        if not folder.is_dir():
+            raise CliError(f"--replay-dir {args.replay_dir} is not a folder")
+        speed = _number(args.speed, "--speed", float, 0.0, 1_000_000.0)
+        return ReplaySource(folder, speed=speed, loop=not args.once, history=history)
+    if args.source == "sim":
+        from core.bridge.sources.sim import MAX_SYMBOLS, SimSource
+
+        n = _number(args.symbols, "--symbols", int, 1, MAX_SYMBOLS)
+        interval = _number(args.interval, "--interval", float, 0.001, 3600.0)
+        return SimSource(n, interval=interval, history=history)
+    from core.bridge.sources.xt_source import XtQuantSource
+
+    port = _number(args.qmt_port, "--qmt-port", int, 1, 65535) if args.qmt_port else None
+    return XtQuantSource(port=port)
+
+
+def setup_logging(path: Path) -> None:
+    """Log to stderr and to a rotating file (the tray's "Open log" shows it); tokens are never logged."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    to_file = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+    to_file.setFormatter(fmt)
+    to_err = logging.StreamHandler(sys.stderr)
+    to_err.setFormatter(fmt)
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(to_file)
+    root.addHandler(to_err)
+
+
+def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.cli import CliError
+    from core.bridge.auth import TokenError, TokenStore, prepare_token
+    from core.bridge.server.runner import ServeOptions, is_loopback
+    from core.bridge.service import BridgeService
+    from core.settings import config_dir
+
+    if args.source not in SOURCES:
+        raise CliError(f"unknown --source {args.source!r}; use one of: {', '.join(SOURCES)}")
+    port = _number(args.port, "--port", int, 0, 65535)
+    cert, key = _existing_file(args.tls_cert, "--tls-cert"), _existing_file(args.tls_key, "--tls-key")
+    if (cert is None) != (key is None):
+        raise CliError("--tls-cert and --tls-key go together")
+    source = _build_source(args, data_dir)
+    token_file = Path(args.token_file).expanduser().resolve() if args.token_file else None
+    try:
+        tokens = TokenStore.in_dir(config_dir())
+        setup = prepare_token(tokens, token_file, renew=args.new_token)
+    except (TokenError, OSError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    log_path = Path(args.log_file).expanduser().resolve() if args.log_file else data_dir / "logs" / LOG_FILE
+    try:
+        setup_logging(log_path)
+    except OSError as exc:
+        raise CliError(f"cannot write the log file {log_path}: {exc.strerror or exc}") from None
+    options = ServeOptions(host=args.host, port=port, tls_cert=cert, tls_key=key)
+    if not is_loopback(args.host) and not options.tls:
+        print(f"WARNING: listening on {args.host} without TLS: the token and market data cross the network "
+              "in clear text; pass --tls-cert and --tls-key", file=sys.stderr)
+    service = BridgeService(source, tokens)
+    if args.tray:
+        from app.bridge_tray import run_tray  # Qt is loaded only for the tray
+
+        return run_tray(service, options, setup, token_file, log_path)
+    return _run_headless(service, options, setup, token_file)
+
+
+def _run_headless(service: Any, options: Any, setup: Any, token_file: Path | None) -> int:
+    from app.cli import CliError
+    from core.bridge.auth import commit_token
+    from core.bridge.server.runner import BridgeStartError, run_bridge
+    from core.bridge.sources.base import SourceUnavailable
+
+    def ready(address: Any, _server: Any) -> None:
+        commit_token(service.tokens, setup, token_file)
+        print(f"QDesk Bridge {BRIDGE_VERSION}: {service.source.name} source on {address.http_url} "
+              f"(API /v1; Ctrl+C stops)", flush=True)
+        if setup.created and token_file is not None:
+            print(f"New access token written to {token_file}", flush=True)
+        elif setup.created:
+            print(f"New access token (shown once; paste it into QDesk's settings now): {setup.token}", flush=True)
+        elif setup.origin == "stored":
+            print("Using the stored access token(s); --new-token replaces them", flush=True)
+
+    try:
+        asyncio.run(run_bridge(service, options, ready))
+    except (SourceUnavailable, BridgeStartError) as exc:
+        raise CliError(str(exc)) from None
+    return 0

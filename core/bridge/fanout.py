@@ -1,0 +1,145 @@
+"""Ticks from the source to every subscribed stream client; reference-counted source subscriptions."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from core.bridge.metrics import BridgeMetrics
+from core.bridge.protocol import encode_tick
+from core.bridge.sources.base import Source
+from core.domain.ticks import Tick
+
+
+class Subscriber(Protocol):
+    """A stream connection as the fan-out sees it."""
+
+    def offer_ticks(self, stamp: float, encoded: list[str]) -> None: ...
+
+    def offer_status(self, paused: bool, source_connected: bool) -> None: ...
+
+
+class Fanout:
+    """The source's sink. Each tick is numbered (`n`), cached as the symbol's latest and encoded once;
+    each connection then gets the encoded ticks of the symbols it subscribed to, in one frame per batch.
+    """
+
+    def __init__(self, source: Source, metrics: BridgeMetrics) -> None:
+        self.source = source
+        self.metrics = metrics
+        self.paused = False
+        self._n = 0
+        self._latest: dict[str, tuple[Tick, int]] = {}
+        self._refs: Counter[str] = Counter()
+        self._by_symbol: dict[str, set[Subscriber]] = {}
+        self._subscribers: dict[Subscriber, set[str]] = {}
+        self._lock = asyncio.Lock()  # refcount changes and the source calls they cause happen in order
+
+    # -- SourceSink (event-loop thread) ------------------------------------------------------
+    def ticks_arrived(self, ticks: Sequence[Tick]) -> None:
+        stamp = time.time()  # the server stamp: latency is measured from here to the client's receipt
+        self.metrics.count_ticks_in(len(ticks))
+        frames: dict[Subscriber, list[str]] = {}
+        by_symbol = self._by_symbol
+        for tick in ticks:
+            self._n += 1
+            self._latest[tick.symbol] = (tick, self._n)
+            subs = by_symbol.get(tick.symbol)
+            if not subs or self.paused:
+                continue
+            encoded = encode_tick(tick, self._n)
+            for sub in subs:
+                frames.setdefault(sub, []).append(encoded)
+        for sub, encoded_ticks in frames.items():
+            sub.offer_ticks(stamp, encoded_ticks)
+
+    def connection_changed(self, connected: bool) -> None:
+        self.metrics.source_connected.set(1 if connected else 0)
+        self._broadcast_status()
+
+    def reconnected(self) -> None:
+        self.metrics.reconnects.inc()
+
+    # -- subscriptions -----------------------------------------------------------------------
+    def add(self, sub: Subscriber) -> None:
+        self._subscribers[sub] = set()
+        self.metrics.clients.set(len(self._subscribers))
+
+    @property
+    def clients(self) -> int:
+        return len(self._subscribers)
+
+    @property
+    def subscribed_symbols(self) -> int:
+        return len(self._refs)
+
+    def symbols_of(self, sub: Subscriber) -> set[str]:
+        return self._subscribers.get(sub, set())
+
+    async def subscribe(self, sub: Subscriber, symbols: Iterable[str]) -> list[str]:
+        """Add symbols to a connection; the source hears only of symbols nobody had subscribed to."""
+        async with self._lock:
+            mine = self._subscribers[sub]
+            added = [s for s in symbols if s not in mine]
+            first = [s for s in added if self._refs[s] == 0]
+            for s in added:
+                mine.add(s)
+                self._refs[s] += 1
+                self._by_symbol.setdefault(s, set()).add(sub)
+            if first:
+                try:
+                    await self.source.subscribe(first)
+                except BaseException:
+                    self._release(sub, added)  # keep the counts true to what the source has
+                    raise
+            self.metrics.subscribed.set(len(self._refs))
+            return added
+
+    async def unsubscribe(self, sub: Subscriber, symbols: Iterable[str]) -> list[str]:
+        async with self._lock:
+            mine = self._subscribers.get(sub, set())
+            removed = [s for s in symbols if s in mine]
+            last = self._release(sub, removed)
+            if last:
+                await self.source.unsubscribe(last)
+            self.metrics.subscribed.set(len(self._refs))
+            return removed
+
+    async def remove(self, sub: Subscriber) -> None:
+        """A connection closed: drop its subscriptions."""
+        await self.unsubscribe(sub, list(self._subscribers.get(sub, ())))
+        self._subscribers.pop(sub, None)
+        self.metrics.clients.set(len(self._subscribers))
+
+    def _release(self, sub: Subscriber, symbols: list[str]) -> list[str]:
+        mine = self._subscribers.get(sub, set())
+        last = []
+        for s in symbols:
+            mine.discard(s)
+            self._refs[s] -= 1
+            holders = self._by_symbol.get(s)
+            if holders is not None:
+                holders.discard(sub)
+            if self._refs[s] <= 0:
+                del self._refs[s]
+                self._by_symbol.pop(s, None)
+                # Nobody keeps this symbol current any more; quotes for it go to the source again.
+                self._latest.pop(s, None)
+                last.append(s)
+        return last
+
+    # -- state -------------------------------------------------------------------------------
+    def latest(self, symbols: Iterable[str]) -> dict[str, tuple[Tick, int]]:
+        return {s: self._latest[s] for s in symbols if s in self._latest}
+
+    def set_paused(self, paused: bool) -> None:
+        if paused != self.paused:
+            self.paused = paused
+            self._broadcast_status()
+
+    def _broadcast_status(self) -> None:
+        for sub in list(self._subscribers):
+            sub.offer_status(self.paused, self.source.connected)

@@ -1,0 +1,105 @@
+"""The bridge's wire format: ticks, bars and instruments as JSON, and the /v1/stream messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from core.domain.bars import Bar, Freq, Instrument
+from core.domain.symbols import Board
+from core.domain.ticks import Tick
+
+_DUMPS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+STREAM_PROTOCOL = """\
+WebSocket `/v1/stream` (same bearer token as HTTP, sent in the `Authorization` header).
+
+Client to server, JSON text frames:
+`{"op": "subscribe", "symbols": ["600000.SH", ...]}` and `{"op": "unsubscribe", "symbols": [...]}`.
+
+Server to client, JSON text frames. The first is `{"type": "hello", "api", "version", "instance",
+"heartbeat_s", "source", "paused"}`. Every later frame carries `seq`, which increases by exactly one per
+frame on a connection: a jump means frames were dropped for a slow reader and the client should
+re-read `/v1/quotes`. Types: `subscribed` / `unsubscribed` (acks with `symbols`, `rejected`),
+`ticks` (`time`: server receipt stamp, seconds since the epoch; `ticks`: list of Tick objects, each with
+`n`, the bridge's ingest number, which only grows within one `instance`), `heartbeat`, `status`
+(`paused`, `source_connected`) and `error` (`code`, `message`).
+"""
+
+
+def _time_text(value: dt.datetime) -> str:
+    return value.isoformat()
+
+
+def tick_to_wire(tick: Tick, n: int = 0) -> dict[str, Any]:
+    """The JSON object of one tick; `n` is the bridge's ingest number for it."""
+    return {
+        "symbol": tick.symbol, "time": _time_text(tick.time), "last": tick.last, "open": tick.open,
+        "high": tick.high, "low": tick.low, "pre_close": tick.pre_close, "volume": tick.volume,
+        "amount": tick.amount, "bid_prices": tick.bid_prices, "bid_volumes": tick.bid_volumes,
+        "ask_prices": tick.ask_prices, "ask_volumes": tick.ask_volumes, "limit_up": tick.limit_up,
+        "limit_down": tick.limit_down, "suspended": tick.suspended, "n": n,
+    }
+
+
+def encode_tick(tick: Tick, n: int) -> str:
+    """`tick_to_wire` as compact JSON text, encoded once and shared by every connection."""
+    return _DUMPS(tick_to_wire(tick, n))
+
+
+def tick_from_wire(data: dict[str, Any]) -> Tick:
+    return Tick(
+        symbol=data["symbol"], time=dt.datetime.fromisoformat(data["time"]), last=data["last"],
+        open=data["open"], high=data["high"], low=data["low"], pre_close=data["pre_close"],
+        volume=data["volume"], amount=data["amount"], bid_prices=tuple(data.get("bid_prices", ())),
+        bid_volumes=tuple(data.get("bid_volumes", ())), ask_prices=tuple(data.get("ask_prices", ())),
+        ask_volumes=tuple(data.get("ask_volumes", ())), limit_up=data.get("limit_up", 0.0),
+        limit_down=data.get("limit_down", 0.0), suspended=data.get("suspended", False),
+    )
+
+
+def bar_to_wire(bar: Bar) -> dict[str, Any]:
+    return {"time": _time_text(bar.time), "open": bar.open, "high": bar.high, "low": bar.low,
+            "close": bar.close, "volume": bar.volume, "amount": bar.amount, "factor": bar.factor}
+
+
+def bar_from_wire(symbol: str, period: str, data: dict[str, Any]) -> Bar:
+    return Bar(symbol=symbol, freq=Freq(period), time=dt.datetime.fromisoformat(data["time"]),
+               open=data["open"], high=data["high"], low=data["low"], close=data["close"],
+               volume=data["volume"], amount=data.get("amount"), factor=data.get("factor"))
+
+
+def instrument_to_wire(inst: Instrument) -> dict[str, Any]:
+    return {"symbol": inst.symbol, "exchange": inst.exchange, "board": inst.board.value, "name": inst.name,
+            "list_date": inst.list_date.isoformat() if inst.list_date else None,
+            "delist_date": inst.delist_date.isoformat() if inst.delist_date else None}
+
+
+def instrument_from_wire(data: dict[str, Any]) -> Instrument:
+    def day(text: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(text) if text else None
+
+    return Instrument(symbol=data["symbol"], exchange=data["exchange"], board=Board(data["board"]),
+                      name=data.get("name", ""), list_date=day(data.get("list_date")),
+                      delist_date=day(data.get("delist_date")))
+
+
+# -- /v1/stream frames ------------------------------------------------------------------------
+def hello_frame(*, instance: str, heartbeat_s: float, source: str, paused: bool, version: str,
+                api: str) -> str:
+    return _DUMPS({"type": "hello", "api": api, "version": version, "instance": instance,
+                   "heartbeat_s": heartbeat_s, "source": source, "paused": paused})
+
+
+def ticks_frame(seq: int, stamp: float, encoded_ticks: list[str]) -> str:
+    # Ticks arrive pre-encoded: the frame is assembled by joining, not by re-encoding each tick.
+    return f'{{"type":"ticks","seq":{seq},"time":{stamp!r},"ticks":[{",".join(encoded_ticks)}]}}'
+
+
+def control_frame(kind: str, seq: int, **fields: Any) -> str:
+    return _DUMPS({"type": kind, "seq": seq, **fields})
+
+
+def encode(obj: Any) -> str:
+    return _DUMPS(obj)

@@ -1,0 +1,88 @@
+"""Response models of the /v1 HTTP API, for validation of what goes out and for the OpenAPI document."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx/5xx body: a machine-readable code and a sentence for people."""
+
+    error: str = Field(description="short code, e.g. bad_request, unauthorized, rate_limited")
+    message: str
+
+
+class HealthOut(BaseModel):
+    status: str = Field(description="ok, or degraded while the data source is disconnected")
+    source: str = Field(description="xtquant, replay or sim")
+    source_connected: bool
+    qmt_connected: bool | None = Field(description="QMT link state; null for sources that are not QMT")
+    paused: bool
+    version: str
+    api: str
+    uptime_s: float
+    clients: int
+    subscribed_symbols: int
+    ticks_per_s: float = Field(description="ticks received from the source, averaged over the last seconds")
+    reconnects: int
+
+
+class InstrumentOut(BaseModel):
+    symbol: str
+    exchange: str
+    board: str
+    name: str
+    list_date: str | None
+    delist_date: str | None
+
+
+class InstrumentsOut(BaseModel):
+    count: int
+    instruments: list[InstrumentOut]
+
+
+class BarOut(BaseModel):
+    time: str = Field(description="bar time; 1-minute bars are labelled by their end, as exchanges do")
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float = Field(description="shares")
+    amount: float | None = Field(description="CNY")
+    factor: float | None = Field(description="cumulative backward-adjustment factor of the raw bar")
+
+
+class BarsOut(BaseModel):
+    symbol: str
+    period: str
+    adjust: str
+    count: int
+    truncated: bool = Field(description="true when more bars matched than `limit`; ask again from next_start")
+    next_start: str | None
+    bars: list[BarOut]
+
+
+class TickOut(BaseModel):
+    symbol: str
+    time: str = Field(description="exchange time, Beijing")
+    last: float
+    open: float
+    high: float
+    low: float
+    pre_close: float
+    volume: float = Field(description="cumulative shares today")
+    amount: float = Field(description="cumulative CNY today")
+    bid_prices: list[float]
+    bid_volumes: list[float]
+    ask_prices: list[float]
+    ask_volumes: list[float]
+    limit_up: float
+    limit_down: float
+    suspended: bool
+    n: int = Field(description="the bridge's ingest number of this tick; 0 when read from the source directly")
+
+
+class QuotesOut(BaseModel):
+    count: int
+    quotes: list[TickOut]
+    missing: list[str] = Field(description="requested symbols the source has no quote for")

@@ -1,0 +1,162 @@
+"""Synthetic source for load tests: N instruments, each snapshotted once per cadence, spread evenly."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+from collections.abc import Iterator, Sequence
+
+from core.bridge.sources.base import Source, SourceSink
+from core.bridge.sources.history import StoreHistory
+from core.bridge.sources.replay import Clock, WallClock
+from core.domain.bars import Bar, Freq, Instrument
+from core.domain.symbols import parse_symbol
+from core.domain.ticks import Tick
+
+log = logging.getLogger(__name__)
+_BEIJING = dt.timezone(dt.timedelta(hours=8))  # China keeps UTC+8 all year
+# Real code ranges, visited round-robin so any N mixes SH/SZ main boards, ChiNext and STAR.
+_CODE_BLOCKS = ((600000, 602000, "SH"), (0, 2000, "SZ"), (300000, 302000, "SZ"), (603000, 606000, "SH"),
+                (2000, 3000, "SZ"), (688000, 689000, "SH"))
+MAX_SYMBOLS = sum(hi - lo for lo, hi, _ in _CODE_BLOCKS) - 1  # 000000 is not a code
+_STEP_S = 0.01  # emission granularity: small batches keep latency low at any rate
+
+
+def sim_symbols(n: int) -> list[str]:
+    """The first `n` synthetic symbols, deterministic."""
+    if not 0 < n <= MAX_SYMBOLS:
+        raise ValueError(f"the sim offers 1 to {MAX_SYMBOLS} symbols, not {n}")
+    blocks = [iter(range(lo, hi)) for lo, hi, _ in _CODE_BLOCKS]
+    out: list[str] = []
+    while len(out) < n:
+        for (_, _, exch), codes in zip(_CODE_BLOCKS, blocks):
+            code = next(codes, None)
+            if code and len(out) < n:
+                out.append(f"{code:06d}.{exch}")
+    return out
+
+
+class SimSource(Source):
+    """Random-walk Level-1 snapshots within the ±10% limits, with a five-level book around the last price."""
+
+    name = "sim"
+
+    def __init__(self, n_symbols: int = 5500, interval: float = 3.0, seed: int = 7,
+                 history: StoreHistory | None = None, clock: Clock | None = None) -> None:
+        super().__init__()
+        if interval <= 0:
+            raise ValueError("interval must be positive")
+        self.symbols = sim_symbols(n_symbols)
+        self.interval = interval
+        self.history = history
+        self.clock: Clock = clock or WallClock()
+        self._rng = random.Random(seed)
+        n = len(self.symbols)
+        self._index = {s: i for i, s in enumerate(self.symbols)}
+        self._pre = [round(self._rng.uniform(3.0, 80.0), 2) for _ in range(n)]
+        self._last = list(self._pre)
+        self._open = [0.0] * n
+        self._high = [0.0] * n
+        self._low = [0.0] * n
+        self._volume = [0.0] * n
+        self._amount = [0.0] * n
+        self._subscribed = bytearray(n)  # a flag per symbol: cheaper than a set at 5,500 symbols
+        self._running = asyncio.Event()
+        self._running.set()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, sink: SourceSink) -> None:
+        await super().start(sink)
+        log.info("sim: %d symbols, one snapshot each every %.3g s (%.0f ticks/s)", len(self.symbols),
+                 self.interval, len(self.symbols) / self.interval)
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="sim-clock")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    async def _run(self) -> None:
+        n = len(self.symbols)
+        per_step = n * _STEP_S / self.interval  # fractional: the remainder carries to the next step
+        start, step, due_index = self.clock.now(), 0, 0.0
+        cursor = 0
+        while True:
+            await self._running.wait()
+            step += 1
+            delay = start + step * _STEP_S - self.clock.now()
+            if delay > 0:
+                await self.clock.sleep(delay)
+            elif delay < -1.0:
+                start, step = self.clock.now(), 0  # fell far behind (paused, suspended): do not burst
+            due_index += per_step
+            count = int(due_index)
+            due_index -= count
+            now = dt.datetime.now(_BEIJING).replace(tzinfo=None)
+            ticks = []
+            for _ in range(count):
+                self._move(cursor)
+                if self._subscribed[cursor]:
+                    ticks.append(self._tick(cursor, now))
+                cursor = (cursor + 1) % n
+            if ticks:
+                self.sink.ticks_arrived(ticks)
+
+    def _move(self, i: int) -> None:
+        pre = self._pre[i]
+        price = self._last[i] * (1.0 + self._rng.gauss(0.0, 0.0015))
+        price = round(min(max(price, pre * 0.9), pre * 1.1), 2)
+        self._last[i] = price
+        if not self._open[i]:
+            self._open[i] = self._high[i] = self._low[i] = price
+        self._high[i] = max(self._high[i], price)
+        self._low[i] = min(self._low[i], price)
+        shares = 100.0 * self._rng.randint(1, 200)
+        self._volume[i] += shares
+        self._amount[i] += shares * price
+
+    def _tick(self, i: int, now: dt.datetime) -> Tick:
+        p, pre = self._last[i], self._pre[i]
+        return Tick(self.symbols[i], now, p, self._open[i], self._high[i], self._low[i], pre, self._volume[i],
+                    self._amount[i], bid_prices=tuple(round(p - 0.01 * k, 2) for k in range(1, 6)),
+                    bid_volumes=(1200.0, 3400.0, 5600.0, 7800.0, 9000.0),
+                    ask_prices=tuple(round(p + 0.01 * k, 2) for k in range(0, 5)),
+                    ask_volumes=(1100.0, 3300.0, 5500.0, 7700.0, 9900.0),
+                    limit_up=round(pre * 1.1, 2), limit_down=round(pre * 0.9, 2))
+
+    async def subscribe(self, symbols: Sequence[str]) -> None:
+        for i in self._indices(symbols):
+            self._subscribed[i] = 1
+
+    async def unsubscribe(self, symbols: Sequence[str]) -> None:
+        for i in self._indices(symbols):
+            self._subscribed[i] = 0
+
+    def _indices(self, symbols: Sequence[str]) -> Iterator[int]:
+        return (self._index[s] for s in symbols if s in self._index)
+
+    async def quotes(self, symbols: Sequence[str]) -> dict[str, Tick]:
+        now = dt.datetime.now(_BEIJING).replace(tzinfo=None)
+        return {s: self._tick(i, now) for s in symbols if (i := self._index.get(s)) is not None}
+
+    async def instruments(self) -> list[Instrument]:
+        out = []
+        for s in self.symbols:
+            parsed = parse_symbol(s)
+            out.append(Instrument(s, parsed.exchange.value, parsed.board, f"SIM{parsed.code}"))
+        return out
+
+    async def bars(self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None,
+                   adjust: str) -> list[Bar]:
+        if self.history is None:
+            return []
+        return await self.history.bars(symbol, freq, start, end, adjust)

@@ -1,0 +1,290 @@
+"""QMT source: xtquant's xtdata behind one worker thread, with reconnect, backoff and re-subscription."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from core.bridge.backoff import Backoff
+from core.bridge.sources.base import Source, SourceDisconnected, SourceSink, SourceUnavailable
+from core.bridge.xt_records import bars_to_domain, instrument_to_domain, price_limits, tick_to_domain
+from core.bridge.xt_tables import XT_A_SHARE_SECTORS, XT_DIVIDEND_TYPES, XT_PERIODS, XT_TICK_PERIOD
+from core.bridge.xt_worker import XtWorker
+from core.domain.bars import Bar, Freq, Instrument
+from core.domain.ticks import Tick
+
+log = logging.getLogger(__name__)
+_CALL_TIMEOUT_S = 60.0  # history downloads can be slow; a hung QMT must not hang requests forever
+
+
+def load_xtdata() -> Any:
+    """xtquant's xtdata module, or SourceUnavailable saying in one sentence why it cannot be used here."""
+    try:
+        from xtquant import xtdata
+    except Exception:  # noqa: BLE001 (ImportError on Linux/macOS; DLL errors on a broken Windows install)
+        raise SourceUnavailable(
+            "xtquant cannot run on this machine: the QMT source needs Windows with the broker's QMT terminal "
+            "and its xtquant package (use --source replay or --source sim elsewhere)") from None
+    return xtdata
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+class XtQuantSource(Source):
+    """Level-1 ticks, quotes, instruments and bars from QMT.
+
+    xtquant is not thread-safe and calls back on its own thread, so every call goes through one
+    worker thread and callbacks only convert data and hand it to the event loop. When the link to
+    QMT drops, the source reconnects with backoff and subscribes again to everything wanted.
+    """
+
+    name = "xtquant"
+    is_qmt = True
+
+    def __init__(self, xtdata: Any | None = None, *, ip: str = "", port: int | None = None,
+                 backoff: Backoff | None = None, probe_interval: float = 2.0,
+                 sectors: Sequence[str] = XT_A_SHARE_SECTORS) -> None:
+        super().__init__()
+        self._xt = xtdata
+        self.ip, self.port = ip, port
+        self.backoff = backoff or Backoff(initial=1.0, maximum=30.0)
+        self.probe_interval = probe_interval
+        self.sectors = tuple(sectors)
+        self.worker = XtWorker()
+        self._connected = False
+        self._ever_connected = False
+        self._client_id: int | None = None  # worker thread only
+        self._wanted: set[str] = set()
+        self._seqs: dict[str, int] = {}  # worker thread only: xtquant's subscription numbers
+        self._limits: dict[str, tuple[float, float]] = {}
+        self._limits_day: dt.date | None = None
+        self._instruments: tuple[dt.date, list[Instrument]] | None = None
+        self._pending: list[Tick] = []
+        self._pending_lock = threading.Lock()
+        self._flush_scheduled = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lost = asyncio.Event()
+        self._watch_task: asyncio.Task[None] | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self, sink: SourceSink) -> None:
+        await super().start(sink)
+        if self._xt is None:
+            self._xt = load_xtdata()
+        self._loop = asyncio.get_running_loop()
+        self.worker.start()
+        try:
+            await self.worker.call(self._connect_now, False, timeout=_CALL_TIMEOUT_S)
+            self._set_connected(True)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("QMT is not reachable yet (%s); retrying in the background", _one_line(exc))
+        await self.worker.call(self._xt.watch_xtquant_status, self._on_status)
+        self._watch_task = self._loop.create_task(self._watch(), name="xtquant-watch")
+
+    async def stop(self) -> None:
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+            await asyncio.gather(self._watch_task, return_exceptions=True)
+            self._watch_task = None
+        if self._xt is not None and self.worker.thread.is_alive():
+            try:
+                await self.worker.call(self._unsubscribe_now, list(self._wanted), timeout=5.0)
+            except Exception as exc:  # noqa: BLE001 (QMT may be gone already; nothing left to release)
+                log.debug("xtquant: unsubscribe at stop failed: %s", _one_line(exc))
+        await asyncio.to_thread(self.worker.stop)
+        self._set_connected(False)
+
+    def _set_connected(self, connected: bool) -> None:
+        if connected != self._connected:
+            self._connected = connected
+            self.sink.connection_changed(connected)
+        if connected:
+            self._ever_connected = True
+
+    # -- worker-thread side ----------------------------------------------------------------
+    def _connect_now(self, again: bool) -> None:
+        client = (self._xt.reconnect if again else self._xt.connect)(self.ip, self.port)
+        self._client_id = id(client)
+        self._seqs.clear()  # subscription numbers belong to the link they were made on
+
+    def _probe_now(self) -> str:
+        client = self._xt.get_client()  # xtquant reconnects on its own here when it can
+        if client is None or not client.is_connected():
+            return "lost"
+        if id(client) != self._client_id:
+            self._client_id = id(client)
+            self._seqs.clear()
+            return "replaced"
+        return "ok"
+
+    def _subscribe_now(self, symbols: list[str]) -> None:
+        for code in symbols:
+            if code in self._seqs:
+                continue
+            seq = self._xt.subscribe_quote(code, period=XT_TICK_PERIOD, start_time="", end_time="", count=0,
+                                           callback=self._on_data)
+            if isinstance(seq, int) and seq >= 0:
+                self._seqs[code] = seq
+            else:
+                log.warning("xtquant refused the subscription to %s (%r)", code, seq)
+
+    def _unsubscribe_now(self, symbols: list[str]) -> None:
+        for code in symbols:
+            seq = self._seqs.pop(code, None)
+            if seq is not None:
+                self._xt.unsubscribe_quote(seq)
+
+    def _details_now(self, symbols: list[str]) -> dict[str, dict[str, Any]]:
+        return {code: d for code in symbols if (d := self._xt.get_instrument_detail(code))}
+
+    # -- xtquant's callback thread: convert and hand over, never call xtquant from here -----
+    def _on_data(self, datas: dict[str, Any]) -> None:
+        ticks = []
+        for code, records in datas.items():
+            for record in [records] if isinstance(records, dict) else records:
+                ticks.append(tick_to_domain(code, record, self._limits.get(code, (0.0, 0.0))))
+        with self._pending_lock:
+            self._pending.extend(ticks)
+            schedule, self._flush_scheduled = not self._flush_scheduled, True
+        if schedule and self._loop is not None:
+            try:
+                self._loop.call_soon_threadsafe(self._flush)
+            except RuntimeError:
+                pass  # the loop closed while QMT was still calling back during shutdown
+
+    def _on_status(self, info: dict[str, Any]) -> None:
+        if str(info.get("status", "")).lower() != "connected" and self._loop is not None:
+            try:
+                self._loop.call_soon_threadsafe(self._lost.set)
+            except RuntimeError:
+                pass
+
+    def _flush(self) -> None:
+        with self._pending_lock:
+            batch, self._pending, self._flush_scheduled = self._pending, [], False
+        # Late callbacks for symbols just unsubscribed are dropped here, not sent to nobody.
+        batch = [t for t in batch if t.symbol in self._wanted]
+        if batch:
+            self.sink.ticks_arrived(batch)
+
+    # -- the connection watch --------------------------------------------------------------
+    async def _watch(self) -> None:
+        attempt = 0
+        while True:
+            if self._connected:
+                try:
+                    await asyncio.wait_for(self._lost.wait(), self.probe_interval)
+                except TimeoutError:
+                    pass
+                self._lost.clear()
+                try:
+                    state = await self.worker.call(self._probe_now, timeout=10.0)
+                except Exception as exc:  # noqa: BLE001
+                    state = "lost"
+                    log.debug("xtquant probe failed: %s", _one_line(exc))
+                if state == "lost":
+                    log.warning("QMT connection lost; reconnecting")
+                    self._set_connected(False)
+                elif state == "replaced":
+                    await self._after_reconnect()
+                continue
+            try:
+                await self.worker.call(self._connect_now, self._ever_connected, timeout=_CALL_TIMEOUT_S)
+            except Exception as exc:  # noqa: BLE001
+                delay = self.backoff.delay(attempt)
+                attempt += 1
+                log.info("QMT still unreachable (%s); next try in %.1f s", _one_line(exc), delay)
+                await asyncio.sleep(delay)
+                continue
+            attempt = 0
+            was_connected = self._ever_connected
+            self._set_connected(True)
+            if was_connected:
+                await self._after_reconnect()
+            else:
+                await self.worker.call(self._subscribe_now, sorted(self._wanted))
+
+    async def _after_reconnect(self) -> None:
+        self._limits_day = None  # a new link may be a new trading day: refresh price limits
+        await self._load_limits(sorted(self._wanted))
+        await self.worker.call(self._subscribe_now, sorted(self._wanted))
+        self.reconnects += 1
+        log.info("QMT reconnected; re-subscribed %d symbol(s)", len(self._wanted))
+        self.sink.reconnected()
+
+    # -- Source API --------------------------------------------------------------------------
+    async def _load_limits(self, symbols: list[str]) -> None:
+        today = dt.date.today()
+        if self._limits_day != today:
+            self._limits, self._limits_day = {}, today
+        missing = [s for s in symbols if s not in self._limits]
+        if missing and self._connected:
+            details = await self.worker.call(self._details_now, missing, timeout=_CALL_TIMEOUT_S)
+            self._limits.update({code: price_limits(d) for code, d in details.items()})
+
+    async def subscribe(self, symbols: Sequence[str]) -> None:
+        self._wanted.update(symbols)
+        if self._connected:
+            await self._load_limits(list(symbols))
+            await self.worker.call(self._subscribe_now, list(symbols), timeout=_CALL_TIMEOUT_S)
+
+    async def unsubscribe(self, symbols: Sequence[str]) -> None:
+        self._wanted.difference_update(symbols)
+        if self._connected:
+            await self.worker.call(self._unsubscribe_now, list(symbols), timeout=_CALL_TIMEOUT_S)
+
+    def _require_link(self) -> None:
+        if not self._connected:
+            raise SourceDisconnected("QMT is not connected; the bridge is reconnecting")
+
+    async def quotes(self, symbols: Sequence[str]) -> dict[str, Tick]:
+        self._require_link()
+        data = await self.worker.call(self._xt.get_full_tick, list(symbols), timeout=_CALL_TIMEOUT_S) or {}
+        return {code: tick_to_domain(code, rec, self._limits.get(code, (0.0, 0.0)))
+                for code, rec in data.items() if code in symbols and rec}
+
+    async def instruments(self) -> list[Instrument]:
+        today = dt.date.today()
+        if self._instruments is None or self._instruments[0] != today:
+            self._require_link()
+            listed = await self.worker.call(self._instruments_now, timeout=10 * _CALL_TIMEOUT_S)
+            self._instruments = (today, listed)
+        return self._instruments[1]
+
+    def _instruments_now(self) -> list[Instrument]:
+        codes: dict[str, None] = {}
+        for sector in self.sectors:
+            codes.update(dict.fromkeys(self._xt.get_stock_list_in_sector(sector) or []))
+        out = []
+        for code in codes:
+            detail = self._xt.get_instrument_detail(code)
+            try:
+                out.append(instrument_to_domain(code, detail or {}))
+            except ValueError as exc:
+                log.debug("xtquant: skipping %s: %s", code, exc)
+        return out
+
+    async def bars(self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None,
+                   adjust: str) -> list[Bar]:
+        self._require_link()
+        fmt = "%Y%m%d" if freq is Freq.DAY else "%Y%m%d%H%M%S"
+        start_s = start.strftime(fmt) if start else ""
+        end_s = end.strftime(fmt) if end else ""
+        frame = await self.worker.call(self._bars_now, symbol, XT_PERIODS[freq], start_s, end_s,
+                                       XT_DIVIDEND_TYPES[adjust], timeout=_CALL_TIMEOUT_S)
+        return bars_to_domain(symbol, freq, frame)
+
+    def _bars_now(self, code: str, period: str, start: str, end: str, dividend: str) -> Any:
+        self._xt.download_history_data(code, period, start, end)
+        data = self._xt.get_market_data_ex([], [code], period, start, end, -1, dividend, False)
+        return (data or {}).get(code)
