@@ -1,0 +1,209 @@
+"""Build Alpha158/Alpha360 datasets on the exported provider through Qlib's loaders, handler and processors.
+
+Features are read in chunks of instruments so the build reports progress and can be cancelled;
+the chunks are then processed together by Qlib's DataHandlerLP (cross-sectional processors need
+every instrument of a day at once). Built datasets are cached on disk, keyed by their full config
+and the export revision they were read from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.data.qlib_export import MANIFEST
+from core.jobs import CancelToken, Progress
+from core.research.config import DatasetConfig
+from core.research.dataset import PreparedDataset
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_CACHE_FORMAT = 1  # bump when the cached content changes meaning
+_CACHE_LIMIT = 16 * 1024**3
+_TARGET_CHUNKS = 20
+
+
+def feature_config(kind: str) -> tuple[list[str], list[str]]:
+    """Qlib's own expressions and column names for the dataset kind."""
+    if kind == "alpha158":
+        from qlib.contrib.data.handler import Alpha158
+
+        # Alpha158's handler adds its price features on top of the loader's defaults; reuse its config.
+        return Alpha158.get_feature_config(None)  # type: ignore[arg-type]
+    from qlib.contrib.data.loader import Alpha360DL
+
+    return Alpha360DL.get_feature_config()
+
+
+def processor_configs(config: DatasetConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(infer, learn) processor configs for Qlib's DataHandlerLP; normalisation is fitted on train."""
+    fit = {"fit_start_time": config.segments.train[0], "fit_end_time": config.segments.train[1]}
+    infer: list[dict[str, Any]] = []
+    if config.feature_norm == "robust_zscore":
+        infer.append({"class": "RobustZScoreNorm", "kwargs": {"fields_group": "feature", "clip_outlier": True, **fit}})
+    elif config.feature_norm == "zscore":
+        infer.append({"class": "ZScoreNorm", "kwargs": {"fields_group": "feature", **fit}})
+    if config.fill_nan:
+        infer.append({"class": "Fillna", "kwargs": {"fields_group": "feature"}})
+    learn: list[dict[str, Any]] = [{"class": "DropnaLabel"}]
+    if config.label_norm == "cs_rank":
+        learn.append({"class": "CSRankNorm", "kwargs": {"fields_group": "label"}})
+    elif config.label_norm == "cs_zscore":
+        learn.append({"class": "CSZScoreNorm", "kwargs": {"fields_group": "label"}})
+    return infer, learn
+
+
+def export_fingerprint(provider_dir: Path) -> list[Any]:
+    """Which export a provider folder holds; a re-export of changed data gives a new value."""
+    manifest = Path(provider_dir) / MANIFEST
+    if manifest.exists():
+        content = json.loads(manifest.read_text())
+        return [content.get("store_id"), content.get("revision")]
+    calendar = Path(provider_dir) / "calendars" / "day.txt"
+    return [None, calendar.stat().st_mtime_ns if calendar.exists() else None]
+
+
+def dataset_key(config: DatasetConfig, provider_dir: Path) -> str:
+    request = {"format": _CACHE_FORMAT, "config": config.to_dict(), "provider": str(Path(provider_dir).resolve()),
+               "export": export_fingerprint(provider_dir)}
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+
+
+class DatasetCache:
+    """diskcache of built datasets; least recently used entries are evicted past the size limit."""
+
+    def __init__(self, directory: Path, size_limit: int = _CACHE_LIMIT) -> None:
+        import diskcache
+
+        self._cache = diskcache.Cache(str(directory), size_limit=size_limit)
+
+    def get(self, key: str) -> PreparedDataset | None:
+        state = self._cache.get(key)
+        return PreparedDataset.from_state(state) if state is not None else None
+
+    def put(self, key: str, dataset: PreparedDataset) -> None:
+        self._cache.set(key, dataset.to_state())
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._cache
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+    def close(self) -> None:
+        self._cache.close()
+
+
+def universe_spans(universe: str | tuple[str, ...], start: str, end: str) -> dict[str, list[tuple[Any, Any]]]:
+    """Instrument -> membership spans within [start, end], from the provider's instruments files."""
+    from qlib.data import D
+
+    if isinstance(universe, str):
+        try:
+            return D.list_instruments(D.instruments(universe), start_time=start, end_time=end, as_list=False)
+        except (FileNotFoundError, ValueError) as exc:
+            raise ValueError(f"universe {universe!r} is not in the exported data ({exc}); import its "
+                             "membership file (e.g. csi300_membership_intervals.csv) first") from None
+    listed = D.list_instruments(D.instruments("all"), start_time=start, end_time=end, as_list=False)
+    unknown = [code for code in universe if code not in listed]
+    if unknown:
+        raise ValueError(f"no data between {start} and {end} for: {', '.join(unknown[:10])}")
+    return {code: listed[code] for code in universe}
+
+
+def build_dataset(
+    config: DatasetConfig, provider_dir: Path, cache: DatasetCache | None = None,
+    cancel: CancelToken | None = None,
+) -> Iterator[Progress | PreparedDataset]:
+    """Yield progress while reading and processing, then the dataset last (from the cache when built before)."""
+    key = dataset_key(config, provider_dir)
+    if cache is not None:
+        cached = cache.get(key)
+        if cached is not None:
+            yield Progress(1, 1, "dataset from cache")
+            yield cached
+            return
+    start, end = config.segments.start, config.segments.end
+    spans = universe_spans(config.universe, start, end)
+    if not spans:
+        raise ValueError(f"universe {config.universe!r} has no instruments between {start} and {end}")
+    exprs, names = feature_config(config.kind)
+    codes = sorted(spans)
+    size = max(1, -(-len(codes) // _TARGET_CHUNKS))
+    frames: list[pd.DataFrame] = []
+    total = len(codes) + 1
+    for i in range(0, len(codes), size):
+        chunk = codes[i : i + size]
+        frames.append(_read_chunk(chunk, exprs, names, config.label, spans, start, end))
+        yield Progress(i + len(chunk), total, "reading features")
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+    dataset = _process(config, frames, names)
+    del frames
+    yield Progress(total, total, "processed")
+    if cache is not None:
+        cache.put(key, dataset)
+    yield dataset
+
+
+def _read_chunk(codes: list[str], exprs: list[str], names: list[str], label: str,
+                spans: dict[str, list[tuple[Any, Any]]], start: str, end: str) -> pd.DataFrame:
+    """Features + label of some instruments, kept only inside their membership spans (as Qlib masks them)."""
+    import numpy as np
+    import pandas as pd
+    from qlib.data import D
+
+    frame = D.features(codes, [*exprs, label], start_time=start, end_time=end, freq="day")
+    if frame.empty:
+        return frame
+    frame.columns = pd.MultiIndex.from_tuples([*(("feature", n) for n in names), ("label", "LABEL0")])
+    instruments = frame.index.get_level_values("instrument")
+    dates = frame.index.get_level_values("datetime")
+    keep = np.zeros(len(frame), dtype=bool)
+    for code, code_spans in spans.items():
+        mine = instruments == code
+        if not mine.any():
+            continue
+        inside = np.zeros(len(frame), dtype=bool)
+        for begin, stop in code_spans:
+            inside |= (dates >= pd.Timestamp(begin)) & (dates <= pd.Timestamp(stop))
+        keep |= mine & inside
+    return frame[keep]
+
+
+def _process(config: DatasetConfig, frames: list[pd.DataFrame], names: list[str]) -> PreparedDataset:
+    import numpy as np
+    import pandas as pd
+    from qlib.data.dataset.handler import DataHandlerLP
+    from qlib.data.dataset.loader import StaticDataLoader
+
+    data = pd.concat([f for f in frames if not f.empty])
+    if data.empty:
+        raise ValueError("the universe has no bars in the requested date range")
+    data = data.swaplevel().sort_index()  # Qlib's (datetime, instrument) order
+    infer, learn = processor_configs(config)
+    handler = DataHandlerLP(
+        instruments=None, start_time=config.segments.start, end_time=config.segments.end,
+        data_loader=StaticDataLoader(config=data), infer_processors=infer, learn_processors=learn,
+        process_type=DataHandlerLP.PTYPE_A,
+    )
+    del data
+    infer_df = handler.fetch(col_set="feature", data_key=DataHandlerLP.DK_I)
+    raw_label = handler.fetch(col_set="label", data_key=DataHandlerLP.DK_R).reindex(infer_df.index)
+    learn_label = handler.fetch(col_set="label", data_key=DataHandlerLP.DK_L).reindex(infer_df.index)
+    instruments = infer_df.index.get_level_values("instrument")
+    codes, uniques = pd.factorize(instruments, sort=True)
+    return PreparedDataset(
+        config=config,
+        feature_names=tuple(names),
+        features=np.ascontiguousarray(infer_df.to_numpy(dtype=np.float32)),
+        label=learn_label.iloc[:, 0].to_numpy(dtype=np.float32),
+        raw_label=raw_label.iloc[:, 0].to_numpy(dtype=np.float32),
+        dates=infer_df.index.get_level_values("datetime").to_numpy(dtype="datetime64[ns]"),
+        instrument_codes=codes.astype(np.int32),
+        instrument_names=tuple(str(u) for u in uniques),
+    )
