@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -58,12 +59,33 @@ _ZH_CN: Table = {
     },
 }
 
-TABLES: Mapping[str, Table] = {"zh_CN": _ZH_CN}
+# Each panel keeps its own strings in app/translations/<lang>_<area>.py (a module-level TABLE), so adding
+# a panel never means editing one ever-growing file; they are merged on first use, not at import.
+_BASE_TABLES: Mapping[str, Table] = {"zh_CN": _ZH_CN}
+
+
+@cache
+def table(lang: str) -> Table:
+    """The whole translation table of `lang`: this module's strings plus every area module's."""
+    import importlib
+    import pkgutil
+
+    from app import translations
+
+    merged: dict[str, dict[str, str]] = {ctx: dict(texts) for ctx, texts in _BASE_TABLES.get(lang, {}).items()}
+    prefix = lang.lower() + "_"
+    for module in sorted(m.name for m in pkgutil.iter_modules(translations.__path__)):
+        if not module.startswith(prefix):
+            continue
+        area: Table = importlib.import_module(f"app.translations.{module}").TABLE
+        for ctx, texts in area.items():
+            merged.setdefault(ctx, {}).update(texts)
+    return merged
 
 
 def lookup(lang: str, context: str, text: str) -> str | None:
     """The translation of `text` in `context`, or None when the table has none."""
-    return TABLES.get(lang, {}).get(context, {}).get(text)
+    return table(lang).get(context, {}).get(text)
 
 
 @contextmanager
@@ -101,6 +123,6 @@ def _dict_translator(lang: str) -> QTranslator:
             return lookup(lang, context, source_text)
 
         def isEmpty(self) -> bool:  # noqa: N802 (Qt override)
-            return lang not in TABLES
+            return not table(lang)
 
     return DictTranslator()
