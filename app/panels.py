@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.chart_presenter import ChartPresenter
 from app.data_manager_presenter import DataManagerPresenter
 from app.quote_board_presenter import QuoteBoardPresenter
 from app.resources import theme_file
@@ -15,8 +16,9 @@ from app.services import Services
 from app.settings_presenter import SettingsPresenter
 from core.secrets import BRIDGE_TOKEN_SERVICE, SecretStore
 from core.settings import AppSettings
-from widgets.main_window import MainWindow
+from widgets.chart_panel import ChartPanel
 from widgets.data_manager_panel import DataManagerPanel
+from widgets.main_window import MainWindow
 from widgets.quote_board_panel import QuoteBoardPanel
 
 
@@ -34,12 +36,33 @@ def build_panels(services: Services, lang: str, settings: AppSettings) -> Panels
     board.model.chinese_units = lang == "zh_CN"
     board.model.set_red_up(settings.red_up)
     panels.widgets["quote_board"] = board
-    panels.presenters["quote_board"] = QuoteBoardPresenter(board, services.hub, services.watchlists,
-                                                           services.names)
+    board_presenter = QuoteBoardPresenter(board, services.hub, services.watchlists, services.names)
+    panels.presenters["quote_board"] = board_presenter
+    chart, chart_presenter = build_chart(services, settings)
+    panels.widgets["chart"] = chart
+    panels.presenters["chart"] = chart_presenter
+    board_presenter.set_open_chart(lambda symbol: _open_chart(chart, chart_presenter, symbol))
     data = DataManagerPanel()
     panels.widgets["data_manager"] = data
     panels.presenters["data_manager"] = DataManagerPresenter(data, services.store)
     return panels
+
+
+def build_chart(services: Services, settings: AppSettings) -> tuple[ChartPanel, ChartPresenter]:
+    """The chart dock, opened on the first stock of the current watchlist so it never starts blank."""
+    chart = ChartPanel(theme="light" if settings.theme == "light" else "dark")
+    chart.set_red_up(settings.red_up)
+    presenter = ChartPresenter(chart, services.store.path, services.hub, services.names, replay=services.demo)
+    indices = services.store.index_symbols()
+    first = next((s for s in services.watchlists.symbols() if s not in indices), None)
+    if first is not None:
+        presenter.open_symbol(first)
+    return chart, presenter
+
+
+def _open_chart(chart: ChartPanel, presenter: ChartPresenter, symbol: str) -> None:
+    if presenter.open_symbol(symbol):
+        chart.reveal()
 
 
 def apply_theme(app: QApplication, theme: str) -> None:
@@ -54,6 +77,10 @@ def connect_settings(window: MainWindow, panels: Panels, settings: AppSettings, 
         board = panels.widgets.get("quote_board")
         if isinstance(board, QuoteBoardPanel):
             board.model.set_red_up(new.red_up)
+        chart = panels.widgets.get("chart")
+        if isinstance(chart, ChartPanel):
+            chart.set_red_up(new.red_up)
+            chart.set_theme("light" if new.theme == "light" else "dark")
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, new.theme)

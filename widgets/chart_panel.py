@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QInputDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QLabel, QVBoxLayout, QWidget
 
 from widgets.chart.crosshair import Crosshair, InfoBox, info_rows
 from widgets.chart.formatting import format_bar_time, format_price, format_volume
@@ -161,6 +161,16 @@ class ChartPanel(QWidget):
             self.set_visible_range(first + 1, last - first + 1)
         else:
             self._refresh_view()
+
+    def reveal(self) -> None:
+        """Bring the chart to the front: raise the dock (or tab) it sits in and take keyboard focus."""
+        widget = self.parentWidget()
+        while widget is not None and not isinstance(widget, QDockWidget):
+            widget = widget.parentWidget()
+        if widget is not None:
+            widget.show()
+            widget.raise_()
+        self.graphics.setFocus()
 
     def set_markers(self, markers: Sequence[ChartMarker]) -> None:
         """Trade and signal markers; each lands on the bar containing its time."""

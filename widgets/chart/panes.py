@@ -33,6 +33,7 @@ class ChartPane:
     def __init__(self, key: str, glyph: GlyphKind | None, theme: ChartTheme,
                  value_format: Callable[[float], str] | None = None) -> None:
         self.key = key
+        self._value_format = value_format
         self.time_axis = TimeAxisItem()
         self.value_axis = ValueAxisItem(value_format)
         self.value_axis.setWidth(AXIS_WIDTH)
@@ -86,9 +87,11 @@ class ChartPane:
     def legend_html(self, index: int, title: str = "") -> str:
         """The pane's legend: an optional title, then each line's value at bar `index`, in its colour."""
         parts = [title] if title else []
+        # Volume lines read like the volume axis (28.4M, 2.84万), not as raw share counts.
+        fmt = self._value_format if self.key == "VOL" and self._value_format is not None else format_value
         for name, values in self._line_values.items():
-            value = values[index] if 0 <= index < values.shape[0] else math.nan
-            parts.append(f"<span style='color:{self._line_colors[name]}'>{name}: {format_value(value)}</span>")
+            value = float(values[index]) if 0 <= index < values.shape[0] else math.nan
+            parts.append(f"<span style='color:{self._line_colors[name]}'>{name}: {fmt(value)}</span>")
         return "&nbsp;&nbsp;".join(parts)
 
     def set_legend(self, html: str) -> None:

@@ -11,8 +11,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QMenu,
+    QSizePolicy,
     QToolButton,
     QWidget,
 )
@@ -60,13 +62,13 @@ class ChartToolbarWidget(QWidget):
         self.symbol_edit = QLineEdit(self)
         self.symbol_edit.setObjectName("chart_symbol_edit")
         self.symbol_edit.setPlaceholderText(_tr("Code, e.g. 600000"))
-        self.symbol_edit.setMaximumWidth(110)
+        self.symbol_edit.setFixedWidth(92)
         self.symbol_edit.returnPressed.connect(self._on_symbol_edit_return_pressed)
         layout.addWidget(self.symbol_edit)
         self.name_label = QLabel(self)
         self.name_label.setObjectName("chart_name_label")
         layout.addWidget(self.name_label)
-        layout.addSpacing(8)
+        layout.addSpacing(6)
 
         self.period_buttons: dict[str, QToolButton] = {}
         self._period_group = QButtonGroup(self)
@@ -77,7 +79,7 @@ class ChartToolbarWidget(QWidget):
             self._period_group.addButton(button)
             self.period_buttons[key] = button
             layout.addWidget(button)
-        layout.addSpacing(8)
+        layout.addSpacing(6)
 
         self.adjust_combo = QComboBox(self)
         self.adjust_combo.setObjectName("chart_adjust_combo")
@@ -85,7 +87,7 @@ class ChartToolbarWidget(QWidget):
             self.adjust_combo.addItem(_tr(_ADJUST_LABELS[key]), key)
         self.adjust_combo.activated.connect(self._on_adjust_combo_activated)
         layout.addWidget(self.adjust_combo)
-        layout.addSpacing(8)
+        layout.addSpacing(6)
 
         self.group_buttons: dict[str, QToolButton] = {}
         for key in (*OVERLAYS, *SUB_PANES):
@@ -96,9 +98,12 @@ class ChartToolbarWidget(QWidget):
             self.group_buttons[key] = button
             layout.addWidget(button)
             if key == OVERLAYS[-1]:
-                layout.addSpacing(8)
+                layout.addSpacing(6)
         layout.addStretch(1)
         self._build_menu(layout)
+        # A narrow dock clips the rightmost toggles rather than forcing the whole window wider.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
     def _tool_button(self, name: str, text: str, checkable: bool = False) -> QToolButton:
         button = QToolButton(self)
@@ -130,6 +135,7 @@ class ChartToolbarWidget(QWidget):
     def show_state(self, symbol: str, name: str, period: str, adjust: str) -> None:
         if not self.symbol_edit.hasFocus():
             self.symbol_edit.setText(symbol)
+            self.symbol_edit.setCursorPosition(0)  # show the code's start, not its exchange suffix
         self.name_label.setText(name)
         self.show_period(period)
         index = self.adjust_combo.findData(adjust)
@@ -157,7 +163,7 @@ class ChartToolbarWidget(QWidget):
         self.setStyleSheet(
             f"QWidget#chart_toolbar {{ background: {theme.background}; }}"
             f"QWidget#chart_toolbar QLabel {{ color: {theme.text}; font-weight: bold; }}"
-            f"QToolButton {{ color: {theme.muted_text}; padding: 2px 6px; border: none; }}"
+            f"QToolButton {{ color: {theme.muted_text}; padding: 2px 3px; border: none; }}"
             f"QToolButton:checked {{ color: {theme.text}; background: {theme.grid}; border-radius: 3px; }}"
             f"QToolButton:hover {{ color: {theme.text}; }}"
             f"QLineEdit, QComboBox {{ color: {theme.text}; background: {theme.background};"

@@ -1,0 +1,226 @@
+"""ChartPresenter: loads charts from the market store off the GUI thread, keeps the last bar live from ticks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+
+from app.job_runner import JobFinished, JobRunner
+from app.relay import EventRelay
+from core.domain.symbols import SymbolFormatError, parse_symbol
+from core.domain.ticks import Tick
+from core.jobs import CancelToken
+from core.market.chart_load import ChartLoaded, ChartRequest, load_chart
+from core.market.live_chart import LiveChart, LiveUpdate
+from core.market.series import Adjust, Period
+from core.market.studies import StudyConfig
+from core.quotes.hub import QuoteHub
+from core.storage.market_store import MarketStore
+from widgets.chart.view_state import ChartBar, ChartData, ChartMarker
+from widgets.chart_panel import ChartPanel
+
+# Ticks for the charted symbol are applied at most this often: a repaint per tick buys nothing.
+LIVE_INTERVAL_MS = 100
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ChartPresenter", text)
+
+
+class ChartPresenter(QObject):
+    """One chart dock. Every load is a job of its own; the latest request wins and older ones are cancelled.
+
+    With `replay` (the demo feed replays past days) history is cut at the day being replayed, so the
+    chart grows a bar per replayed day instead of sitting on bars the replay has not reached yet.
+    """
+
+    sig_loaded = Signal(object)  # ChartRequest of each load that reached the panel (tests, benchmarks)
+
+    def __init__(self, panel: ChartPanel, store_path: Path, hub: QuoteHub | None = None,
+                 names: Mapping[str, str] | None = None, *, replay: bool = False,
+                 period: str = "1d", adjust: str = "forward") -> None:
+        super().__init__(panel)
+        self._panel = panel
+        self._store_path = store_path
+        self._hub = hub
+        self._names = dict(names or {})
+        self._replay = replay
+        self._symbol = ""
+        self._period = Period(period)
+        self._adjust = Adjust(adjust)
+        self._config = StudyConfig()
+        self._serial = 0
+        self._runners: dict[int, JobRunner] = {}
+        self._live: LiveChart | None = None
+        self._pending: Tick | None = None
+        self._markers: dict[str, list[ChartMarker]] = {}
+        self.errors: list[str] = []
+        self._live_timer = QTimer(self)
+        self._live_timer.setSingleShot(True)
+        self._live_timer.setInterval(LIVE_INTERVAL_MS)
+        self._live_timer.timeout.connect(self._on_live_timer_timeout)
+        panel.sig_symbol_requested.connect(self.open_symbol)
+        panel.sig_period_requested.connect(self._on_panel_sig_period_requested)
+        panel.sig_adjust_requested.connect(self._on_panel_sig_adjust_requested)
+        panel.sig_ma_windows_requested.connect(self._on_panel_sig_ma_windows_requested)
+        panel.sig_red_up_requested.connect(panel.set_red_up)
+        if hub is not None:
+            self.relay = EventRelay("chart-ticks", self)
+            self.relay.connect(self._on_relay_ticks)
+            remove = hub.add_listener(self.relay.core_handler())
+            panel.destroyed.connect(lambda *_: remove())
+
+    # -- requests -----------------------------------------------------------------------------
+    @property
+    def symbol(self) -> str:
+        return self._symbol
+
+    @property
+    def busy(self) -> bool:
+        return any(runner.busy for runner in self._runners.values())
+
+    def open_symbol(self, text: str) -> bool:
+        """Chart `text` (any spelling the importer accepts); False with a message when it is no symbol."""
+        try:
+            symbol = str(parse_symbol(text))
+        except SymbolFormatError as exc:
+            self._panel.show_message(_tr("Not a symbol: {reason}").format(reason=exc))
+            return False
+        self._symbol = symbol
+        self.reload()
+        return True
+
+    def set_period(self, period: str) -> None:
+        self._period = Period(period)
+        self.reload()
+
+    def set_adjust(self, adjust: str) -> None:
+        self._adjust = Adjust(adjust)
+        self.reload()
+
+    def set_markers(self, symbol: str, markers: Sequence[ChartMarker]) -> None:
+        """Trade or signal markers for `symbol`; drawn now if it is charted, else when it is opened."""
+        self._markers[symbol] = list(markers)
+        if symbol == self._symbol:
+            self._panel.set_markers(self._markers[symbol])
+
+    def reload(self) -> None:
+        """Load the current symbol/period/adjustment; cancels whatever load is still running."""
+        if not self._symbol:
+            return
+        for runner in self._runners.values():
+            runner.cancel()
+        self._serial += 1
+        serial = self._serial
+        self._live, self._pending = None, None
+        request = ChartRequest(self._symbol, self._period, self._adjust, self._config, self._replay_end())
+        runner = JobRunner(self)
+        self._runners[serial] = runner
+        runner.sig_reported.connect(lambda report, s=serial: self._on_runner_sig_reported(s, report))
+        runner.sig_finished.connect(lambda finished, s=serial: self._on_runner_sig_finished(s, finished))
+        runner.start(f"chart {self._symbol}", lambda token: _job(self._store_path, request, token))
+
+    def wait(self, timeout: float = 10.0) -> None:
+        for runner in list(self._runners.values()):
+            runner.wait(timeout)
+
+    def _replay_end(self) -> str | None:
+        if not self._replay or self._hub is None:
+            return None
+        tick = self._hub.latest(self._symbol)
+        return tick.time.date().isoformat() if tick is not None else None
+
+    # -- job results --------------------------------------------------------------------------
+    def _on_runner_sig_reported(self, serial: int, report: object) -> None:
+        if serial != self._serial or not isinstance(report, ChartLoaded):
+            return  # a superseded load: its result would overwrite the newer chart
+        request = report.request
+        previous = self._panel.data
+        same_view = previous is not None and previous.symbol == request.symbol and previous.period == \
+            request.period.value
+        self._panel.set_data(chart_data(report, self._names.get(request.symbol, "")), keep_view=same_view)
+        self._panel.set_markers(self._markers.get(request.symbol, []))
+        self._live = LiveChart(report)
+        self.sig_loaded.emit(request)
+        if self._hub is not None:
+            tick = self._hub.latest(request.symbol)
+            if tick is not None:
+                self._pending = tick
+                self._live_timer.start()
+
+    def _on_runner_sig_finished(self, serial: int, finished: JobFinished) -> None:
+        runner = self._runners.pop(serial, None)
+        if runner is not None:
+            runner.deleteLater()
+        if finished.error and serial == self._serial:
+            self.errors.append(finished.error)
+            self._panel.show_message(_tr("Could not load {symbol}: {error}").format(
+                symbol=self._symbol, error=finished.error))
+
+    # -- live ---------------------------------------------------------------------------------
+    def _on_relay_ticks(self, ticks: Sequence[Tick]) -> None:
+        for tick in ticks:
+            if tick.symbol == self._symbol:
+                self._pending = tick
+        if self._pending is not None and not self._live_timer.isActive():
+            self._live_timer.start()
+
+    def _on_live_timer_timeout(self) -> None:
+        tick, self._pending = self._pending, None
+        if tick is not None:
+            self.apply_tick(tick)
+
+    def apply_tick(self, tick: Tick) -> LiveUpdate | None:
+        """Put `tick` on the chart's last bar now (the timer calls this for the newest pending tick)."""
+        live = self._live
+        if live is None or tick.symbol != self._symbol:
+            return None
+        update = live.on_tick(tick)
+        if update is None:
+            data = self._panel.data
+            if self._replay and data is not None and len(data) and \
+                    np.datetime64(tick.time.date(), "D") < data.time[-1].astype("datetime64[D]"):
+                self.reload()  # the replay started over from its first day
+            return None
+        b = update.bar
+        self._panel.update_last_bar(
+            ChartBar(b.time[0], float(b.open[0]), float(b.high[0]), float(b.low[0]), float(b.close[0]),
+                     float(b.volume[0]), float(b.amount[0])), update.studies)
+        return update
+
+    # -- panel intents ------------------------------------------------------------------------
+    def _on_panel_sig_period_requested(self, period: str) -> None:
+        self.set_period(period)
+
+    def _on_panel_sig_adjust_requested(self, adjust: str) -> None:
+        self.set_adjust(adjust)
+
+    def _on_panel_sig_ma_windows_requested(self, windows: tuple[int, ...]) -> None:
+        self._config = StudyConfig(ma_windows=tuple(windows))
+        self.reload()
+
+
+def chart_data(loaded: ChartLoaded, name: str = "") -> ChartData:
+    """The panel's view state for a finished load."""
+    bars, request = loaded.bars, loaded.request
+    return ChartData(
+        symbol=request.symbol, period=request.period.value, adjust=request.adjust.value, time=bars.time,
+        open=bars.open, high=bars.high, low=bars.low, close=bars.close, volume=bars.volume, amount=bars.amount,
+        studies=loaded.studies, name=name, price_decimals=3 if _is_fund(request.symbol) else 2)
+
+
+def _is_fund(symbol: str) -> bool:
+    # Exchange-traded funds quote to 0.001 CNY; their codes start 5 (SH) or 1 (SZ).
+    return symbol[:1] == "5" and symbol.endswith(".SH") or symbol[:1] == "1" and symbol.endswith(".SZ")
+
+
+def _job(store_path: Path, request: ChartRequest, token: CancelToken) -> Iterator[Any]:
+    store = MarketStore.open(store_path)  # opened on the worker thread that uses it
+    try:
+        yield from load_chart(store, request, token)
+    finally:
+        store.close()

@@ -1,0 +1,76 @@
+"""LiveChart: keeps a loaded chart's right edge current from quote ticks (the last bar, its studies)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.domain.ticks import Tick
+from core.market.aggregate import to_period
+from core.market.chart_load import ChartLoaded
+from core.market.live import MinuteBarBuilder, beijing_time, daily_bar
+from core.market.series import PRICE_FIELDS, BarSeries, Period
+from core.market.studies import StudyConfig, Studies, compute_studies
+
+# Stored bars re-aggregated per tick: more than the longest bucket (60 one-minute bars, a 7-day week).
+_TAIL = {True: 240, False: 10}
+
+
+@dataclass(frozen=True, slots=True)
+class LiveUpdate:
+    """The chart's newest bar after a tick, whether it opened a new bar, and each study's last value."""
+
+    bar: BarSeries
+    appended: bool
+    studies: dict[str, dict[str, float]]
+
+
+class LiveChart:
+    """Turns ticks of one symbol into updates of the chart's last bar, in the chart's period and adjustment."""
+
+    def __init__(self, loaded: ChartLoaded) -> None:
+        self.symbol = loaded.request.symbol
+        self.period = loaded.request.period
+        self.config: StudyConfig = loaded.request.studies
+        self.scale = loaded.live_scale
+        self.base = loaded.base
+        self.bars = loaded.bars
+        self._builder: MinuteBarBuilder | None = None
+
+    def on_tick(self, tick: Tick) -> LiveUpdate | None:
+        """The update this tick makes, or None when it is for another symbol or older than the chart."""
+        if tick.symbol != self.symbol or tick.suspended or not tick.last > 0:
+            return None
+        raw = self._minute_bar(tick) if self.period.is_intraday else daily_bar(tick)
+        bar = self._adjusted(raw)
+        if len(self.base) and bar.time[0] < self.base.time[-1]:
+            return None  # a late tick for a finished bar
+        self.base = self.base.upsert_last(bar)
+        tail = self.base.slice(max(0, len(self.base) - _TAIL[self.period.is_intraday]))
+        aggregated = to_period(tail, self.period)
+        last = aggregated.slice(len(aggregated) - 1)
+        appended = len(self.bars) == 0 or last.time[0] > self.bars.time[-1]
+        self.bars = self.bars.upsert_last(last)
+        studies = compute_studies(self.bars, self.config)
+        values = {group: {name: float(line[-1]) for name, line in lines.items()} for group, lines in studies.items()}
+        return LiveUpdate(last, appended, values)
+
+    def studies(self) -> Studies:
+        return compute_studies(self.bars, self.config)
+
+    def _minute_bar(self, tick: Tick) -> BarSeries:
+        if self._builder is None:
+            # What today traded before the first live tick is already in the stored minutes.
+            day = beijing_time(tick.time).astype("datetime64[D]")
+            today = self.base.time.astype("datetime64[D]") == day
+            volume = float(np.nansum(self.base.volume[today])) * self.scale
+            amount = float(np.nansum(self.base.amount[today]))
+            self._builder = MinuteBarBuilder(volume, amount)
+        return self._builder.on_tick(tick)
+
+    def _adjusted(self, raw: BarSeries) -> BarSeries:
+        if self.scale == 1.0:
+            return raw
+        prices = {name: getattr(raw, name) * self.scale for name in PRICE_FIELDS}
+        return raw.with_fields(**prices, volume=raw.volume / self.scale, factor=np.full(len(raw), self.scale))
