@@ -1,1 +1,1 @@
-"""A-share trading rules (price limits, lots, T+1, costs), table-driven and dated."""
+"""The A-share rule engine: lots, T+1, price limits, fees and stamp duty, suspensions."""

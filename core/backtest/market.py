@@ -1,0 +1,137 @@
+"""The market as wide day × symbol arrays for a backtest window: raw bars, factors, limit prices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.jobs import CancelToken, Progress
+from core.rules.engine import DayQuote
+from core.rules.price_limits import free_days_after_listing, limit_fraction_series, round_to_tick
+from core.storage.market_store import MarketStore
+
+_WARMUP_DAYS = 20  # calendar rows loaded before the start: previous closes and new-listing day counts
+
+
+@dataclass
+class MarketPanel:
+    """Arrays are [day, symbol]; NaN marks a day without a bar (suspended, not listed yet, delisted)."""
+
+    days: np.ndarray  # datetime64[D]
+    symbols: list[str]
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    vwap: np.ndarray
+    factor: np.ndarray  # forward-filled backward-adjustment factor
+    mark: np.ndarray  # last raw close, carried over suspensions, for valuation
+    limit_up: np.ndarray  # NaN: no limit that day
+    limit_down: np.ndarray
+    first: int  # index of the first day of the backtest window
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {s: j for j, s in enumerate(self.symbols)}
+
+    def day(self, i: int) -> dt.date:
+        return self.days[i].astype("datetime64[D]").astype(dt.date)
+
+    def quote(self, i: int, j: int) -> DayQuote | None:
+        c = self.close[i, j]
+        if np.isnan(c):
+            return None
+        up, down = self.limit_up[i, j], self.limit_down[i, j]
+        return DayQuote(float(self.open[i, j]), float(self.high[i, j]), float(self.low[i, j]), float(c),
+                        None if np.isnan(up) else float(up), None if np.isnan(down) else float(down))
+
+    def deal_prices(self, deal_price: str) -> np.ndarray:
+        return {"open": self.open, "close": self.close, "vwap": self.vwap}[deal_price]
+
+
+def load_market(store: MarketStore, symbols: Sequence[str], start: dt.date, end: dt.date,
+                st_intervals: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+                cancel: CancelToken | None = None) -> Iterator[Progress | MarketPanel]:
+    """Read the symbols' daily bars for [start, end] plus a warm-up; yields progress, then the panel."""
+    import pandas as pd
+
+    calendar = [d for d in store.trading_days() if d <= end.isoformat()]
+    first = next((k for k, d in enumerate(calendar) if d >= start.isoformat()), len(calendar))
+    if first >= len(calendar):
+        raise ValueError(f"no trading days in the store between {start} and {end}")
+    lo = max(first - _WARMUP_DAYS, 0)
+    calendar = calendar[lo:]
+    days = np.array(calendar, dtype="datetime64[D]")
+    pos = pd.Index(calendar)
+    shape = (len(days), len(symbols))
+    arrays = {k: np.full(shape, np.nan) for k in ("open", "high", "low", "close", "vwap", "factor", "volume")}
+    listings = {r["symbol"]: r.get("list_date") for r in store.instruments()}
+    earliest = store.trading_days()[:1]
+    first_bars = {s.symbol: s.first_time for s in store.series("1d")}
+    list_dates: dict[str, dt.date] = {}
+    for j, symbol in enumerate(symbols):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        bars = store.read_bars(symbol, "1d", calendar[0], calendar[-1])
+        if not bars.empty:
+            rows = pos.get_indexer(bars["time"])
+            ok = rows >= 0
+            for col in ("open", "high", "low", "close", "factor", "volume"):
+                arrays[col][rows[ok], j] = bars[col].to_numpy()[ok]
+            vol = bars["volume"].to_numpy()
+            vwap = np.where(vol > 0, bars["amount"].to_numpy() / np.where(vol > 0, vol, 1), np.nan)
+            arrays["vwap"][rows[ok], j] = vwap[ok]
+        listed = listings.get(symbol) or _first_bar_day(first_bars.get(symbol), earliest)
+        if listed:
+            list_dates[symbol] = dt.date.fromisoformat(listed[:10])
+        if j % 50 == 0:
+            yield Progress(j, len(symbols), f"loading bars {symbol}")
+    yield _build_panel(days, list(symbols), arrays, first - lo, list_dates, st_intervals or {})
+
+
+def _first_bar_day(first_bar: str | None, earliest: list[str]) -> str | None:
+    """The first stored bar counts as the listing day only when it is later than the store's first day."""
+    if first_bar is None or not earliest or first_bar <= earliest[0]:
+        return None
+    return first_bar
+
+
+def _build_panel(days: np.ndarray, symbols: list[str], a: dict[str, np.ndarray], first: int,
+                 list_dates: dict[str, dt.date], st_intervals: Mapping[str, Sequence[tuple[str, str]]]
+                 ) -> MarketPanel:
+    import pandas as pd
+
+    has_bar = ~np.isnan(a["close"])
+    factor = pd.DataFrame(np.where(np.isnan(a["factor"]) & has_bar, 1.0, a["factor"])).ffill().to_numpy()
+    # Missing vwap (no amount in the source) falls back to the close rather than refusing the trade.
+    vwap = np.where(np.isnan(a["vwap"]), a["close"], a["vwap"])
+    adj = pd.DataFrame(a["close"] * factor).ffill().to_numpy()
+    mark = adj / factor
+    # The exchange reference price: yesterday's close, adjusted for an ex-right/ex-dividend day.
+    prev_adj = np.vstack([np.full((1, len(symbols)), np.nan), adj[:-1]])
+    pre_close = prev_adj / factor
+    fraction = np.full(a["close"].shape, np.nan)
+    for j, symbol in enumerate(symbols):
+        st = _st_mask(days, st_intervals.get(symbol, ()))
+        fraction[:, j] = limit_fraction_series(symbol, days, st)
+        listed = list_dates.get(symbol)
+        if listed is not None and days[0] <= np.datetime64(listed) + 30:
+            free = free_days_after_listing(symbol, listed)
+            number = np.cumsum(has_bar[:, j] & (days >= np.datetime64(listed)))
+            fraction[(number >= 1) & (number <= free), j] = np.nan
+    up = round_to_tick(pre_close * (1 + fraction))
+    down = round_to_tick(pre_close * (1 - fraction))
+    return MarketPanel(days, symbols, a["open"], a["high"], a["low"], a["close"], vwap, factor, mark,
+                       up, down, first)
+
+
+def _st_mask(days: np.ndarray, intervals: Sequence[tuple[str, str]]) -> np.ndarray | None:
+    if not intervals:
+        return None
+    mask = np.zeros(len(days), dtype=bool)
+    for lo, hi in intervals:
+        mask |= (days >= np.datetime64(lo)) & (days <= np.datetime64(hi))
+    return mask

@@ -1,0 +1,146 @@
+"""Backtest job: load the market for the signal's universe, simulate, measure; a cancellable generator."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from core.backtest.engine import (
+    DAILY_COLUMNS,
+    POSITION_COLUMNS,
+    REFUSAL_COLUMNS,
+    TRADE_COLUMNS,
+    BacktestConfig,
+    Ledger,
+    simulate,
+)
+from core.backtest.market import MarketPanel, load_market
+from core.backtest.metrics import compute_metrics, drawdown_series, information_coefficients
+from core.backtest.signals import SignalError, align_scores
+from core.jobs import CancelToken, Progress
+from core.storage.market_store import MarketStore
+from core.strategy.base import Strategy
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class BacktestResult:
+    """Frames of one run: `daily` (by date), `trades`, `positions`, `refusals`; metrics; refusal counts."""
+
+    config: BacktestConfig
+    strategy: str
+    daily: pd.DataFrame
+    trades: pd.DataFrame
+    positions: pd.DataFrame
+    refusals: pd.DataFrame
+    metrics: dict[str, float]
+    refused: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def monthly_returns(self) -> pd.DataFrame:
+        """Year × month table of compounded returns."""
+        r = self.daily["return"]
+        idx = r.index
+        monthly = (1 + r).groupby([idx.year, idx.month]).prod() - 1
+        table = monthly.unstack(level=1)
+        table.index.name, table.columns.name = "year", "month"
+        return table.reindex(columns=range(1, 13))
+
+
+def run_backtest(store: MarketStore, signals: pd.DataFrame, strategy: Strategy, config: BacktestConfig,
+                 cancel: CancelToken | None = None,
+                 st_intervals: Mapping[str, Sequence[tuple[str, str]]] | None = None
+                 ) -> Iterator[Progress | BacktestResult]:
+    """Yields Progress while loading and simulating, then one BacktestResult."""
+    import pandas as pd
+
+    days = signals.index.get_level_values(0)
+    in_window = (days >= pd.Timestamp(config.start) - pd.Timedelta(days=31)) & (days <= pd.Timestamp(config.end))
+    signals = signals[in_window]
+    if signals.empty:
+        raise SignalError(f"no signals between {config.start} and {config.end}")
+    symbols = sorted(set(signals.index.get_level_values(1)))
+    panel: MarketPanel | None = None
+    for item in load_market(store, symbols, config.start, config.end, st_intervals, cancel):
+        if isinstance(item, Progress):
+            yield Progress(item.done, item.total * 4, item.message)  # loading is about a fifth of the work
+        else:
+            panel = item
+    assert panel is not None
+    loaded = np.isfinite(panel.close).any(axis=0)
+    notes = []
+    if not loaded.all():
+        notes.append(f"{int((~loaded).sum())} signal symbol(s) have no bars in the window and are never traded")
+    scores = align_scores(signals, panel.days, panel.symbols)
+    ledger: Ledger | None = None
+    n = len(panel.days) - panel.first
+    for item in simulate(panel, scores, strategy, config, cancel):
+        if isinstance(item, Progress):
+            yield Progress(n // 4 + item.done, n // 4 + n, item.message)
+        else:
+            ledger = item
+    assert ledger is not None
+    benchmark = _benchmark(store, config, panel, notes)
+    yield build_result(panel, scores, ledger, config, strategy.name, benchmark, notes)
+
+
+def _benchmark(store: MarketStore, config: BacktestConfig, panel: MarketPanel, notes: list[str]
+               ) -> np.ndarray | None:
+    if not config.benchmark:
+        return None
+    bars = store.read_bars(config.benchmark, "1d", str(panel.days[0]), str(panel.days[-1]))
+    if bars.empty:
+        notes.append(f"benchmark {config.benchmark} is not in the store; excess figures are left out")
+        return None
+    import pandas as pd
+
+    close = pd.Series(bars["close"].to_numpy(), index=pd.Index(bars["time"]))
+    return close.reindex([str(d) for d in panel.days]).ffill().to_numpy()
+
+
+def build_result(panel: MarketPanel, scores: np.ndarray, ledger: Ledger, config: BacktestConfig,
+                 strategy: str, benchmark: np.ndarray | None, notes: list[str] | None = None) -> BacktestResult:
+    import pandas as pd
+
+    daily = pd.DataFrame(ledger.daily, columns=list(DAILY_COLUMNS))
+    daily["date"] = pd.to_datetime(daily["date"])
+    daily = daily.set_index("date")
+    prev = np.concatenate([[config.initial_cash], daily["equity"].to_numpy()[:-1]])
+    daily["return"] = daily["equity"].to_numpy() / prev - 1
+    daily["drawdown"] = drawdown_series(np.concatenate([[config.initial_cash], daily["equity"].to_numpy()]))[1:]
+    daily["turnover"] = (daily["buy_value"] + daily["sell_value"]).to_numpy() / 2 / prev
+    if benchmark is not None:
+        window = benchmark[panel.first - 1:] if panel.first >= 1 else np.concatenate([[np.nan], benchmark])
+        daily["benchmark"] = window[1:]
+        daily["benchmark_return"] = window[1:] / window[:-1] - 1
+        daily["excess"] = (daily["return"] - daily["benchmark_return"].fillna(0.0)).cumsum()
+    ic, rank_ic = information_coefficients(scores, panel.mark * panel.factor)
+    # IC of the signal that drove each execution day: the score of the day before.
+    daily["ic"] = ic[panel.first - 1: len(panel.days) - 1] if panel.first >= 1 else np.nan
+    daily["rank_ic"] = rank_ic[panel.first - 1: len(panel.days) - 1] if panel.first >= 1 else np.nan
+    trades = pd.DataFrame(ledger.trades, columns=list(TRADE_COLUMNS))
+    positions = pd.DataFrame(ledger.positions, columns=list(POSITION_COLUMNS))
+    refusals = pd.DataFrame(ledger.refusals, columns=list(REFUSAL_COLUMNS))
+    metrics = compute_metrics(daily, trades, config.initial_cash)
+    metrics["ic"] = float(np.nanmean(daily["ic"])) if daily["ic"].notna().any() else float("nan")
+    metrics["rank_ic"] = float(np.nanmean(daily["rank_ic"])) if daily["rank_ic"].notna().any() else float("nan")
+    refused = dict(Counter(refusals["reason"])) if len(refusals) else {}
+    return BacktestResult(config, strategy, daily, trades, positions, refusals, metrics, refused, notes or [])
+
+
+def window_dates(start: str, end: str) -> tuple[dt.date, dt.date]:
+    """Parse YYYY-MM-DD bounds with a one-line error naming the bad one."""
+    out = []
+    for name, text in (("start", start), ("end", end)):
+        try:
+            out.append(dt.date.fromisoformat(text))
+        except ValueError:
+            raise ValueError(f"--{name}: {text!r} is not a date (YYYY-MM-DD)") from None
+    return out[0], out[1]
