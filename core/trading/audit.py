@@ -1,0 +1,146 @@
+"""Append-only, hash-chained audit log in SQLite: every order request, risk decision, broker reply, arm/disarm.
+
+Each row's hash covers the previous row's hash and the canonical JSON of the row, so editing,
+deleting or reordering any row breaks the chain from that row on, and `verify` finds the first one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+AUDIT_FILE = "audit.sqlite"
+GENESIS = "0" * 64
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+    subject TEXT NOT NULL, data TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+
+
+def canonical(value: object) -> str:
+    """JSON with sorted keys and no spaces: the same content always hashes the same."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def row_hash(prev_hash: str, seq: int, time: str, actor: str, action: str, subject: str, data: str) -> str:
+    body = canonical({"seq": seq, "time": time, "actor": actor, "action": action, "subject": subject,
+                      "data": json.loads(data)})
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    seq: int
+    time: str
+    actor: str
+    action: str
+    subject: str
+    data: dict[str, object]
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    ok: bool
+    rows: int
+    first_bad: int | None = None
+    problem: str = ""
+
+
+class AuditLog:
+    """Writers on any thread; one connection per thread; appends are serialized so the chain stays linear."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        with self._conn() as conn:
+            conn.executescript(_SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=10.0)
+            conn.execute("PRAGMA journal_mode=WAL")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def append(self, actor: str, action: str, subject: str = "", **data: object) -> AuditEntry:
+        """Record one fact (who, what, about which order) with its details; returns the stored entry."""
+        time = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+        payload = canonical(data)
+        with self._lock:
+            conn = self._conn()
+            # BEGIN IMMEDIATE takes the write lock before reading the tail, so two processes
+            # appending to one file cannot both chain onto the same previous row.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+                seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+                digest = row_hash(prev, seq, time, actor, action, subject, payload)
+                conn.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?,?)",
+                             (seq, time, actor, action, subject, payload, prev, digest))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return AuditEntry(seq, time, actor, action, subject, json.loads(payload), digest)
+
+    def entries(self, subject: str | None = None) -> list[AuditEntry]:
+        sql = "SELECT seq, time, actor, action, subject, data, hash FROM audit"
+        rows = self._conn().execute(sql + (" WHERE subject = ? ORDER BY seq" if subject else " ORDER BY seq"),
+                                    (subject,) if subject else ()).fetchall()
+        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
+
+
+def _rows(path: Path) -> Iterator[tuple[object, ...]]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        yield from conn.execute("SELECT seq, time, actor, action, subject, data, prev_hash, hash FROM audit "
+                                "ORDER BY seq")
+    finally:
+        conn.close()
+
+
+def verify(path: Path) -> VerifyResult:
+    """Walk the chain from the first row; report the first row whose link or hash does not hold."""
+    if not path.exists():
+        raise FileNotFoundError(f"no audit log at {path}")
+    prev, expected_seq, count = GENESIS, 1, 0
+    try:
+        for seq, time, actor, action, subject, data, prev_hash, digest in _rows(path):
+            count += 1
+            if seq != expected_seq:
+                return VerifyResult(False, count, int(expected_seq), f"row {expected_seq} is missing")  # type: ignore[call-overload]
+            if prev_hash != prev:
+                return VerifyResult(False, count, int(seq), "its link to the previous row does not match")  # type: ignore[call-overload]
+            try:
+                actual = row_hash(str(prev_hash), int(seq), str(time), str(actor), str(action), str(subject),  # type: ignore[call-overload]
+                                  str(data))
+            except ValueError:
+                return VerifyResult(False, count, int(seq), "its data is not valid JSON")  # type: ignore[call-overload]
+            if actual != digest:
+                return VerifyResult(False, count, int(seq), "its content does not match its hash (edited)")  # type: ignore[call-overload]
+            prev, expected_seq = str(digest), expected_seq + 1
+    except sqlite3.DatabaseError as exc:
+        return VerifyResult(False, count, count + 1, f"the file cannot be read as an audit log: {exc}")
+    return VerifyResult(True, count)

@@ -1,0 +1,63 @@
+"""Trading's view of the A-share rule engine (core.rules): costs, lots and price limits in one adapter.
+
+The paper broker and the pre-trade checks ask only this module, and it asks core.rules, so the
+backtest, paper trading and risk checks share one set of rule tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from core.domain.orders import Fees, Side
+from core.domain.symbols import Board, SymbolFormatError, parse_symbol
+from core.domain.ticks import Tick
+from core.rules.fees import CostModel
+from core.rules.lots import lot_rule
+from core.rules.price_limits import limit_prices
+
+# Quote tick: 0.01 CNY for stocks, 0.001 for exchange funds (SSE/SZSE trading rules).
+_STOCK_TICK = 0.01
+_FUND_TICK = 0.001
+
+
+@dataclass(frozen=True, slots=True)
+class RuleBook:
+    costs: CostModel = field(default_factory=CostModel)
+
+    def fees(self, symbol: str, day: dt.date, side: Side, price: float, qty: int) -> Fees:
+        f = self.costs.fees(symbol, day, side is Side.SELL, price, qty)
+        return Fees(commission=f.commission, stamp_duty=f.stamp_duty, transfer_fee=f.transfer)
+
+    def tick_size(self, symbol: str) -> float:
+        return _FUND_TICK if parse_symbol(symbol).board is Board.FUND else _STOCK_TICK
+
+    def on_tick(self, symbol: str, price: float) -> bool:
+        step = self.tick_size(symbol)
+        return abs(price / step - round(price / step)) < 1e-6
+
+    def lot_problem(self, symbol: str, day: dt.date, side: Side, qty: int, sellable: int) -> str | None:
+        """Why `qty` is not a valid order size, or None when it is."""
+        if qty <= 0:
+            return "quantity must be a positive number of shares"
+        rule = lot_rule(symbol, day)
+        if side is Side.SELL and qty == sellable:
+            return None  # an odd-lot remainder may be sold, but only whole, in one order
+        if qty < rule.minimum:
+            return f"at least {rule.minimum} shares per order for {symbol}"
+        if (qty - rule.minimum) % rule.step:
+            if rule.step == rule.minimum:
+                return f"{symbol} trades in lots of {rule.step} shares"
+            return f"{symbol}: {rule.minimum} shares or more, in steps of {rule.step}"
+        return None
+
+    def limits(self, symbol: str, day: dt.date, tick: Tick | None) -> tuple[float, float] | None:
+        """(limit up, limit down) of the day: the source's when it knows them, else from the previous close."""
+        if tick is not None and tick.limit_up > 0 and tick.limit_down > 0:
+            return tick.limit_up, tick.limit_down
+        if tick is None or tick.pre_close <= 0:
+            return None
+        try:
+            return limit_prices(symbol, day, tick.pre_close)
+        except SymbolFormatError:
+            return None

@@ -1,0 +1,165 @@
+"""Trading as one object: arm state and kill switch, pre-trade checks, the broker, and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.domain.orders import (
+    Account,
+    Fill,
+    Order,
+    OrderEvent,
+    OrderRequest,
+    Position,
+    TradingStateChanged,
+)
+from core.domain.ticks import Tick
+from core.trading.audit import AuditLog
+from core.trading.risk import Refusal, RiskContext, RiskEngine, Verdict
+from core.trading.rulebook import RuleBook
+
+log = logging.getLogger(__name__)
+DISARMED = "trading is disarmed (kill switch or not armed yet); arm it to send orders"
+
+
+class Broker(Protocol):
+    """What the service needs of the paper broker (and of any other in-process broker)."""
+
+    name: str
+    mode: str
+    rules: RuleBook
+    clock: Callable[[], dt.datetime]
+
+    def add_listener(self, listener: Callable[[OrderEvent], None]) -> Callable[[], None]: ...
+    def quote(self, symbol: str) -> Tick | None: ...
+    def account(self) -> Account: ...
+    def positions(self) -> list[Position]: ...
+    def orders(self) -> list[Order]: ...
+    def fills(self) -> list[Fill]: ...
+    def order(self, client_id: str) -> Order | None: ...
+    def submit(self, request: OrderRequest) -> Order: ...
+    def cancel(self, client_id: str, reason: str = ...) -> Order: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    verdict: Verdict
+    order: Order | None
+
+    @property
+    def accepted(self) -> bool:
+        return self.order is not None and self.verdict.ok
+
+
+def order_fields(order: Order) -> dict[str, object]:
+    return {"client_id": order.client_id, "symbol": order.symbol, "side": order.side.value,
+            "type": order.type.value, "qty": order.qty, "price": order.price, "status": order.status.value,
+            "filled_qty": order.filled_qty, "avg_price": order.avg_price, "broker_id": order.broker_id,
+            "reason": order.reason}
+
+
+def request_fields(req: OrderRequest) -> dict[str, object]:
+    return {"client_id": req.client_id, "symbol": req.symbol, "side": req.side.value, "type": req.type.value,
+            "qty": req.qty, "price": req.price, "origin": req.origin}
+
+
+class TradingService:
+    """Every order goes: audit the request -> armed? -> pre-trade checks (audited) -> broker (audited)."""
+
+    def __init__(self, broker: Broker, risk: RiskEngine, audit: AuditLog, actor: str = "desktop",
+                 armed: bool = True) -> None:
+        self.broker = broker
+        self.risk = risk
+        self.audit = audit
+        self.actor = actor
+        self._armed = armed
+        self._state_listeners: list[Callable[[TradingStateChanged], None]] = []
+        broker.add_listener(self._on_broker_event)
+
+    @property
+    def armed(self) -> bool:
+        return self._armed
+
+    @property
+    def mode(self) -> str:
+        return self.broker.mode
+
+    def add_state_listener(self, listener: Callable[[TradingStateChanged], None]) -> None:
+        self._state_listeners.append(listener)
+
+    def context(self, request: OrderRequest) -> RiskContext:
+        broker = self.broker
+        now = broker.clock()
+        today = [o for o in broker.orders() if o.created.date() == now.date()]
+        positions = {p.symbol: p for p in broker.positions()}
+        start = getattr(getattr(broker, "ledger", None), "day_start_equity", None)
+        account = broker.account()
+        return RiskContext(request, now, account, positions.get(request.symbol), broker.quote(request.symbol),
+                           today, float(start) if start is not None else account.equity, broker.rules)
+
+    def preview(self, request: OrderRequest) -> Verdict:
+        """The verdict the order would get now, for the ticket to show before sending; nothing is recorded."""
+        verdict = self.risk.check(self.context(request))
+        if not self._armed:
+            return Verdict((Refusal("armed", DISARMED), *verdict.refusals), ("armed", *verdict.checked))
+        return verdict
+
+    def submit(self, request: OrderRequest, actor: str | None = None) -> SubmitResult:
+        who = actor or self.actor
+        self.audit.append(who, "order_requested", request.client_id, **request_fields(request))
+        existing = self.broker.order(request.client_id)
+        if existing is not None:
+            # Idempotent: the same client order id never places a second order.
+            self.audit.append(who, "order_duplicate_ignored", request.client_id, status=existing.status.value)
+            return SubmitResult(Verdict((), ()), existing)
+        if not self._armed:
+            verdict = Verdict((Refusal("armed", DISARMED),), ("armed",))
+        else:
+            verdict = self.risk.check(self.context(request))
+        self.audit.append("risk", "risk_checked", request.client_id, ok=verdict.ok, checked=list(verdict.checked),
+                          refusals=[{"rule": r.rule, "reason": r.reason} for r in verdict.refusals])
+        if not verdict.ok:
+            return SubmitResult(verdict, None)
+        order = self.broker.submit(request)
+        self.audit.append(self.broker.name, "broker_replied", request.client_id, **order_fields(order))
+        return SubmitResult(verdict, order)
+
+    def cancel(self, client_id: str, actor: str | None = None) -> Order:
+        self.audit.append(actor or self.actor, "cancel_requested", client_id)
+        order = self.broker.cancel(client_id)
+        self.audit.append(self.broker.name, "broker_replied", client_id, **order_fields(order))
+        return order
+
+    def cancel_all(self, actor: str | None = None) -> list[Order]:
+        return [self.cancel(o.client_id, actor) for o in self.broker.orders() if o.is_open]
+
+    def kill(self, actor: str | None = None, reason: str = "kill switch") -> list[Order]:
+        """Disarm first (so nothing new slips in), then cancel every open order."""
+        who = actor or self.actor
+        self._set_armed(False, who, reason)
+        return self.cancel_all(who)
+
+    def arm(self, actor: str | None = None, reason: str = "armed by the user") -> None:
+        self._set_armed(True, actor or self.actor, reason)
+
+    def _set_armed(self, armed: bool, actor: str, reason: str) -> None:
+        self._armed = armed
+        self.audit.append(actor, "armed" if armed else "disarmed", "", reason=reason)
+        event = TradingStateChanged(armed, actor, reason)
+        for listener in list(self._state_listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("trading state listener failed")
+
+    def _on_broker_event(self, event: OrderEvent) -> None:
+        data = order_fields(event.order)
+        fill = getattr(event, "fill", None)
+        if fill is not None:
+            data["fill"] = {"fill_id": fill.fill_id, "qty": fill.qty, "price": fill.price,
+                            "fees": round(fill.fees.total, 4)}
+        self.audit.append(self.broker.name, type(event).__name__, event.order.client_id, **data)
