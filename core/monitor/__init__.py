@@ -1,0 +1,1 @@
+"""Monitoring: metric samples, collectors, alert rules, notifications, structured logs, Prometheus export."""

@@ -1,0 +1,72 @@
+"""Models and trading: small source interfaces other parts of QDesk fill in; n/a until one exists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.monitor.samples import Value
+
+
+@dataclass(frozen=True, slots=True)
+class ModelHealth:
+    """The model behind today's signals, as its registry knows it."""
+
+    name: str
+    trained_at: dt.datetime
+    test_ic: float | None = None   # IC on the run's own test segment
+    live_ic: float | None = None   # IC of its predictions since deployment, once returns are known
+
+
+@dataclass(frozen=True, slots=True)
+class TradingHealth:
+    """Account figures from a real broker or paper account; any figure the source lacks stays None."""
+
+    pnl_today: float | None = None
+    drawdown_pct: float | None = None
+    exposure: float | None = None
+    open_orders: int | None = None
+    risk_refusals: int | None = None
+
+
+ModelSource = Callable[[], ModelHealth | None]
+TradingSource = Callable[[], TradingHealth | None]
+MODEL_METRICS = ("model.name", "model.age_days", "model.test_ic", "model.live_ic")
+TRADING_METRICS = ("trading.pnl_today", "trading.drawdown_pct", "trading.exposure", "trading.open_orders",
+                   "trading.risk_refusals")
+
+
+class ModelCollector:
+    def __init__(self, source: ModelSource | None, wall: Callable[[], float] = time.time) -> None:
+        self._source, self._wall = source, wall
+
+    def collect(self) -> dict[str, Value]:
+        model = self._source() if self._source is not None else None
+        if model is None:
+            return dict.fromkeys(MODEL_METRICS)
+        trained = model.trained_at if model.trained_at.tzinfo else model.trained_at.replace(tzinfo=dt.timezone.utc)
+        return {
+            "model.name": model.name,
+            "model.age_days": max(0.0, (self._wall() - trained.timestamp()) / 86400.0),
+            "model.test_ic": model.test_ic,
+            "model.live_ic": model.live_ic,
+        }
+
+
+class TradingCollector:
+    def __init__(self, source: TradingSource | None) -> None:
+        self._source = source
+
+    def collect(self) -> dict[str, Value]:
+        health = self._source() if self._source is not None else None
+        if health is None:
+            return dict.fromkeys(TRADING_METRICS)
+        return {
+            "trading.pnl_today": health.pnl_today,
+            "trading.drawdown_pct": health.drawdown_pct,
+            "trading.exposure": health.exposure,
+            "trading.open_orders": health.open_orders,
+            "trading.risk_refusals": health.risk_refusals,
+        }
