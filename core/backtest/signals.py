@@ -95,16 +95,15 @@ def normalise_signals(raw: pd.DataFrame, where: str = "signals", first_line: int
     return frame.dropna(subset=["score"]).set_index(["datetime", "instrument"]).sort_index()
 
 
-def signals_from_run(run_id: str, registry_root: Path | None = None) -> pd.DataFrame:
-    """Stored predictions of a research run (core.research.registry), normalised."""
+def signals_from_run(run_id: str, data_dir: Path) -> pd.DataFrame:
+    """Stored predictions of a research run in the data folder's registry, normalised."""
+    from core.research.registry import RunRegistry
+
     try:
-        from core.research.registry import RunRegistry  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise SignalError("this QDesk has no run registry yet; use --signals FILE") from None
-    registry = RunRegistry(registry_root) if registry_root is not None else RunRegistry()  # type: ignore[call-arg]
-    try:
-        predictions = registry.predictions(run_id)
-    except (KeyError, FileNotFoundError, ValueError) as exc:
+        predictions = RunRegistry(data_dir).predictions(run_id)
+    except KeyError as exc:  # UnknownRun says which id
+        raise SignalError(str(exc)) from None
+    except (FileNotFoundError, ValueError, OSError) as exc:
         raise SignalError(f"run {run_id!r}: {exc}") from None
     return normalise_signals(predictions, f"run {run_id}")
 

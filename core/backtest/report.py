@@ -1,0 +1,134 @@
+"""Write a backtest's report: one self-contained HTML file (inline SVG charts) and CSV tables."""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import asdict
+from pathlib import Path
+
+from core.backtest.run import BacktestResult
+from core.backtest.svg import heat_colour, line_chart
+
+PERCENT_METRICS = {"total_return", "annualized_return", "volatility", "max_drawdown", "win_rate_days",
+                   "turnover", "excess_return", "excess_annualized", "excess_return_without_cost",
+                   "excess_annualized_without_cost", "benchmark_return", "win_rate"}
+_TRADE_ROWS = 500  # the HTML lists the first trades; the CSV has all of them
+
+
+def format_metric(name: str, value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if name in PERCENT_METRICS:
+        return f"{value:.2%}"
+    if name in ("costs_paid",):
+        return f"{value:,.0f}"
+    if name in ("trades", "trading_days", "max_drawdown_days"):
+        return f"{value:,.0f}"
+    return f"{value:.3f}"
+
+
+def write_report(result: BacktestResult, folder: Path | str) -> dict[str, Path]:
+    """report.html, daily.csv, trades.csv, positions.csv, refusals.csv, monthly.csv, metrics.csv in `folder`.
+
+    Each file is written to a temporary name and renamed, so a failed export leaves no half-written file.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    import pandas as pd
+
+    metrics = pd.DataFrame({"metric": list(result.metrics), "value": list(result.metrics.values())})
+    frames = {
+        "daily.csv": result.daily.reset_index(),
+        "trades.csv": result.trades,
+        "positions.csv": result.positions,
+        "refusals.csv": result.refusals,
+        "monthly.csv": result.monthly_returns().reset_index(),
+        "metrics.csv": metrics,
+    }
+    written: dict[str, Path] = {}
+    for name, frame in frames.items():
+        written[name] = _atomic_write(folder / name, frame.to_csv(index=False, float_format="%.10g"))
+    written["report.html"] = _atomic_write(folder / "report.html", render_html(result))
+    return written
+
+
+def _atomic_write(path: Path, text: str) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def render_html(result: BacktestResult) -> str:
+    d = result.daily
+    dates = [t.strftime("%Y-%m-%d") for t in d.index]
+    equity = (d["equity"] / result.config.initial_cash).tolist()
+    curves: dict[str, list[float]] = {"strategy": equity}
+    if "benchmark" in d:
+        base = d["benchmark"].dropna()
+        if len(base):
+            curves[result.config.benchmark or "benchmark"] = (d["benchmark"] / base.iloc[0]).tolist()
+    charts = [line_chart("Equity (start = 1)", dates, curves)]
+    if "excess" in d:
+        charts.append(line_chart("Cumulative excess return", dates, {"excess": d["excess"].tolist()}, percent=True))
+    charts.append(line_chart("Drawdown", dates, {"drawdown": d["drawdown"].tolist()}, percent=True, fill=True))
+    charts.append(line_chart("Positions held", dates, {"positions": d["positions"].astype(float).tolist()}))
+    charts.append(line_chart("Turnover (one way, daily)", dates, {"turnover": d["turnover"].tolist()},
+                             percent=True))
+    cfg = result.config
+    settings = {"strategy": result.strategy, "start": str(cfg.start), "end": str(cfg.end),
+                "deal price": cfg.deal_price, "initial cash": f"{cfg.initial_cash:,.0f}",
+                "benchmark": cfg.benchmark or "–", **{f"rules.{k}": str(v) for k, v in asdict(cfg.rules).items()}}
+    body = [
+        f"<h1>Backtest: {html.escape(result.strategy)} {cfg.start} → {cfg.end}</h1>",
+        "<h2>Metrics</h2>", _table(["metric", "value"],
+                                   [[k, format_metric(k, v)] for k, v in result.metrics.items()]),
+        "<h2>Trades refused by rule</h2>",
+        _table(["rule", "orders"], [[k, str(v)] for k, v in sorted(result.refused.items())] or [["–", "0"]]),
+        "<h2>Charts</h2>", *charts,
+        "<h2>Monthly returns</h2>", _monthly(result),
+        f"<h2>Trades (first {_TRADE_ROWS}; all in trades.csv)</h2>",
+        _table(list(result.trades.columns), [[_cell(v) for v in row] for row in
+                                             result.trades.head(_TRADE_ROWS).itertuples(index=False)]),
+        "<h2>Final positions</h2>", _final_positions(result),
+        "<h2>Settings</h2>", _table(["setting", "value"], [[k, v] for k, v in settings.items()]),
+        *(f"<p class=note>{html.escape(n)}</p>" for n in result.notes),
+    ]
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>QDesk backtest</title><style>"
+            "body{font-family:sans-serif;margin:24px;max-width:960px}table{border-collapse:collapse;"
+            "font-size:12px;margin:8px 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+            "th{background:#f0f0f0}.note{color:#a60}</style></head><body>" + "\n".join(body) + "</body></html>")
+
+
+def _cell(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    return str(v)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _monthly(result: BacktestResult) -> str:
+    table = result.monthly_returns()
+    finite = [abs(v) for v in table.to_numpy().ravel() if math.isfinite(v)]
+    scale = max(finite) if finite else 0.0
+    head = "<th>year</th>" + "".join(f"<th>{m}</th>" for m in table.columns)
+    rows = []
+    for year, row in table.iterrows():
+        cells = "".join(f"<td style='background:{heat_colour(v, scale)}'>{'' if math.isnan(v) else f'{v:.1%}'}</td>"
+                        for v in row)
+        rows.append(f"<tr><th>{year}</th>{cells}</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _final_positions(result: BacktestResult) -> str:
+    p = result.positions
+    if p.empty:
+        return "<p>none</p>"
+    last = p[p["date"] == p["date"].max()]
+    return _table(list(last.columns), [[_cell(v) for v in row] for row in last.itertuples(index=False)])
