@@ -102,13 +102,15 @@ def universe_spans(universe: str | tuple[str, ...], start: str, end: str) -> dic
     """Instrument -> membership spans within [start, end], from the provider's instruments files."""
     from qlib.data import D
 
+    listed = D.list_instruments(D.instruments("all"), start_time=start, end_time=end, as_list=False)
     if isinstance(universe, str):
         try:
-            return D.list_instruments(D.instruments(universe), start_time=start, end_time=end, as_list=False)
+            members = D.list_instruments(D.instruments(universe), start_time=start, end_time=end, as_list=False)
         except (FileNotFoundError, ValueError) as exc:
             raise ValueError(f"universe {universe!r} is not in the exported data ({exc}); import its "
                              "membership file (e.g. csi300_membership_intervals.csv) first") from None
-    listed = D.list_instruments(D.instruments("all"), start_time=start, end_time=end, as_list=False)
+        # A membership file names every member; only those with bars in the store can be read.
+        return {code: spans for code, spans in members.items() if code in listed}
     unknown = [code for code in universe if code not in listed]
     if unknown:
         raise ValueError(f"no data between {start} and {end} for: {', '.join(unknown[:10])}")

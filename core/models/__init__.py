@@ -1,0 +1,57 @@
+"""The model zoo: LightGBM and PyTorch Linear, MLP, GRU, LSTM, ALSTM, Transformer behind one interface."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.models.base import Model
+
+MODEL_NAMES = ("lightgbm", "linear", "mlp", "gru", "lstm", "alstm", "transformer")
+_TORCH = {"linear": "LinearModel", "mlp": "MLPModel", "gru": "GRUModel", "lstm": "LSTMModel",
+          "alstm": "ALSTMModel", "transformer": "TransformerModel"}
+
+
+def model_class(name: str) -> type[Model]:
+    """The class for a model name (imports torch or lightgbm only now)."""
+    key = name.strip().lower()
+    if key == "lightgbm":
+        from core.models.lightgbm_model import LightGBMModel
+
+        return LightGBMModel
+    if key in _TORCH:
+        from core.models import torch_model
+
+        return getattr(torch_model, _TORCH[key])  # type: ignore[no-any-return]
+    raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+
+
+def create_model(name: str, params: Mapping[str, Any] | None = None, seed: int = 0, device: str = "auto",
+                 amp: str = "auto") -> Model:
+    """A fresh model; `device`/`amp` apply to the PyTorch models (LightGBM trains on CPU threads)."""
+    cls = model_class(name)
+    if cls.__name__ == "LightGBMModel":
+        return cls(params, seed=seed)
+    return cls(params, seed=seed, device=device, amp=amp)  # type: ignore[call-arg]
+
+
+def load_model(path: Path, device: str = "auto") -> Model:
+    """Read any model file written by `Model.save` (LightGBM JSON or PyTorch)."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(1)
+    if head == b"{":
+        name = json.loads(path.read_text()).get("name", "")
+        if name != "lightgbm":
+            raise ValueError(f"{path}: not a QDesk model file")
+        return model_class("lightgbm").load(path)
+    from core.models.torch_model import TorchModel
+
+    return TorchModel.load(path, device=device)
+
+
+def default_params(name: str) -> dict[str, Any]:
+    return model_class(name).default_params()

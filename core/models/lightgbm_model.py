@@ -1,0 +1,146 @@
+"""LightGBM on the flat feature matrix, boosted round by round so it reports, cancels and resumes."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.jobs import CancelToken
+from core.models.base import EarlyStopper, EpochFinished, FitFinished, FitReport, Model, TrainingProgress
+from core.research.metrics import daily_ic
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
+    import numpy as np
+
+    from core.research.dataset import PreparedDataset
+
+_CHECKPOINT = "lightgbm.ckpt.json"
+_FORMAT = "qdesk-lightgbm-1"
+# Parameters of the model itself (the rest go to LightGBM as they are).
+_OWN = ("num_boost_round", "rounds_per_epoch", "early_stop", "stop_metric")
+
+
+class LightGBMModel(Model):
+    """Gradient-boosted trees; an "epoch" is `rounds_per_epoch` boosting rounds (for curves and early stop)."""
+
+    name = "lightgbm"
+
+    def __init__(self, params: Mapping[str, Any] | None = None, seed: int = 0) -> None:
+        super().__init__(params, seed)
+        self.booster: lgb.Booster | None = None
+        self.best_iteration = 0
+
+    @classmethod
+    def default_params(cls) -> dict[str, Any]:
+        # Qlib's benchmark configuration for LightGBM on Alpha158 (examples/benchmarks/LightGBM).
+        return {"objective": "regression", "learning_rate": 0.2, "num_leaves": 210, "max_depth": 8,
+                "colsample_bytree": 0.8879, "subsample": 0.8789, "lambda_l1": 205.6999, "lambda_l2": 580.9768,
+                "min_data_in_leaf": 20, "num_threads": 0, "num_boost_round": 1000, "rounds_per_epoch": 10,
+                "early_stop": 50, "stop_metric": "loss"}
+
+    def _lgb_params(self) -> dict[str, Any]:
+        params = {k: v for k, v in self.params.items() if k not in _OWN}
+        threads = int(params.pop("num_threads") or 0) or (os.cpu_count() or 1)
+        # Same seed and thread count → same trees: fixed seeds, deterministic histogram building.
+        return {**params, "num_threads": threads, "seed": self.seed, "deterministic": True,
+                "force_col_wise": True, "verbosity": -1, "metric": "l2"}
+
+    def fit(self, dataset: PreparedDataset, cancel: CancelToken | None = None,
+            checkpoint_dir: Path | None = None) -> Iterator[FitReport]:
+        import lightgbm as lgb
+
+        train_rows, valid_rows = dataset.rows("train", labelled=True), dataset.rows("valid", labelled=True)
+        if len(train_rows) == 0 or len(valid_rows) == 0:
+            raise ValueError("the train and valid segments need labelled rows")
+        params = self._lgb_params()
+        x_train, y_train = dataset.features[train_rows], dataset.label[train_rows]
+        x_valid, y_valid = dataset.features[valid_rows], dataset.label[valid_rows]
+        dtrain = lgb.Dataset(x_train, y_train, params={"verbosity": -1}, free_raw_data=False)
+        block = max(1, int(self.params["rounds_per_epoch"]))
+        epochs = -(-int(self.params["num_boost_round"]) // block)
+        patience = -(-int(self.params["early_stop"]) // block)
+        stopper = EarlyStopper(str(self.params["stop_metric"]), patience)
+        valid_days = dataset.date_groups(valid_rows)
+        history: list[dict[str, float]] = []
+        ckpt = Path(checkpoint_dir) / _CHECKPOINT if checkpoint_dir is not None else None
+        start_epoch = 0
+        if ckpt is not None and ckpt.exists():
+            state = json.loads(ckpt.read_text())
+            booster = lgb.train(params, dtrain, num_boost_round=0, init_model=lgb.Booster(model_str=state["model"]),
+                                keep_training_booster=True)
+            start_epoch, history = int(state["epoch"]), list(state["history"])
+            stopper.restore(state["stopper"])
+        else:
+            booster = lgb.Booster(params=params, train_set=dtrain)
+        dvalid = lgb.Dataset(x_valid, y_valid, reference=dtrain, params={"verbosity": -1})
+        booster.add_valid(dvalid, "valid")
+        stopped_early = bool(history) and stopper.should_stop(start_epoch)
+        epoch = start_epoch
+        while epoch < epochs and not stopped_early:
+            started = time.perf_counter()
+            for r in range(block):
+                if cancel is not None:
+                    cancel.raise_if_cancelled()  # checked every round: cancel never waits for a block
+                booster.update()
+                yield TrainingProgress(epoch * block + r + 1, epochs * block, "boosting", epoch=epoch + 1)
+            epoch += 1
+            train_loss = float(booster.eval_train()[0][2])
+            valid_loss = float(booster.eval_valid()[0][2])
+            scores = booster.predict(x_valid, num_threads=params["num_threads"])
+            ic = daily_ic(scores, y_valid, valid_days)
+            valid_ic = float(ic[~_isnan(ic)].mean()) if (~_isnan(ic)).any() else float("nan")
+            improved = stopper.update(epoch, valid_loss, valid_ic)
+            history.append({"train_loss": train_loss, "valid_loss": valid_loss, "valid_ic": valid_ic})
+            seconds = time.perf_counter() - started
+            stopped_early = stopper.should_stop(epoch)
+            if ckpt is not None:
+                _atomic_json(ckpt, {"epoch": epoch, "history": history, "stopper": stopper.state(),
+                                    "model": booster.model_to_string()})
+            yield EpochFinished(epoch, epochs, train_loss, valid_loss, valid_ic, stopper.best_epoch, seconds,
+                                len(train_rows) * block / seconds if seconds else 0.0, improved)
+        self.best_iteration = max(1, stopper.best_epoch) * block
+        self.booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=self.best_iteration))
+        yield FitFinished(epoch, stopper.best_epoch, stopper.best_loss, stopper.best_ic, stopped_early, start_epoch)
+
+    def predict(self, dataset: PreparedDataset, segment: str = "test") -> np.ndarray:
+        if self.booster is None:
+            raise RuntimeError("the model is not trained")
+        rows = dataset.rows(segment)
+        return self.booster.predict(dataset.features[rows], num_threads=self._lgb_params()["num_threads"])
+
+    def save(self, path: Path) -> Path:
+        if self.booster is None:
+            raise RuntimeError("the model is not trained")
+        _atomic_json(Path(path), {"format": _FORMAT, "name": self.name, "params": self.params, "seed": self.seed,
+                                  "best_iteration": self.best_iteration, "model": self.booster.model_to_string()})
+        return Path(path)
+
+    @classmethod
+    def load(cls, path: Path) -> LightGBMModel:
+        import lightgbm as lgb
+
+        state = json.loads(Path(path).read_text())
+        if state.get("format") != _FORMAT:
+            raise ValueError(f"{path}: not a QDesk LightGBM model file")
+        model = cls(state["params"], seed=state["seed"])
+        model.booster = lgb.Booster(model_str=state["model"])
+        model.best_iteration = int(state["best_iteration"])
+        return model
+
+
+def _isnan(values: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.isnan(values)
+
+
+def _atomic_json(path: Path, content: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(content), encoding="utf-8")
+    partial.replace(path)  # a crash mid-write leaves the previous checkpoint intact

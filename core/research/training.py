@@ -1,0 +1,158 @@
+"""The training job behind both the panel and `main.py train`: export, dataset, fit, score, register.
+
+`run_training` is a plain generator: it yields StageProgress while exporting and building, the
+model's own reports (TrainingProgress, EpochFinished, FitFinished) while fitting, and RunFinished
+last. A fit interrupted by cancel or a crash resumes from its checkpoint when the same request runs
+again; the checkpoint is removed once the run is registered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.jobs import CancelToken, Progress
+from core.paths import store_path
+from core.research.config import StartTraining
+from core.research.registry import RunRecord, RunRegistry, new_run_id
+
+PROVIDER_DIR = "qlib"
+WORK_DIR = "work"
+DATASET_CACHE_DIR = "cache/datasets"
+CHECKPOINTS_DIR = "checkpoints"
+
+
+@dataclass(frozen=True, slots=True)
+class StageProgress(Progress):
+    """Progress of a stage before or after the fit: 'export', 'dataset' or 'predict'."""
+
+    stage: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    """The run is scored on the test segment and registered."""
+
+    run_id: str
+    metrics: dict[str, float]
+    record: RunRecord
+    seconds: float
+
+
+def checkpoint_key(request: StartTraining, dataset_key: str) -> str:
+    """Same request on the same data → same checkpoint folder, so a rerun resumes."""
+    content = {"request": request.to_dict(), "dataset": dataset_key}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def run_training(request: StartTraining, data_dir: Path, cancel: CancelToken | None = None,
+                 registry: RunRegistry | None = None) -> Iterator[Any]:
+    """Train `request` on the store in `data_dir` and register the run; see the module docstring."""
+    from core.data.qlib_export import export_qlib
+    from core.models import create_model
+    from core.storage import MarketStore
+
+    cancel = cancel or CancelToken()
+    started = time.perf_counter()
+    data_dir = Path(data_dir)
+    model = create_model(request.model, request.params, seed=request.seed, device=request.device,
+                         amp=request.amp)  # bad names, parameters or devices fail before any work
+    _check_device(model)
+    if not store_path(data_dir).exists():
+        raise ValueError(f"no market store at {store_path(data_dir)}; import data first (data import PATH...)")
+    provider = data_dir / PROVIDER_DIR
+    store = MarketStore.open(store_path(data_dir))
+    try:
+        for step in export_qlib(store, provider, cancel):
+            if isinstance(step, Progress):
+                yield StageProgress(step.done, step.total, "exporting the store for Qlib", stage="export")
+    finally:
+        store.close()
+    cancel.raise_if_cancelled()
+    dataset = yield from _build(request, provider, data_dir, cancel)
+    from core.research.dataset_builder import dataset_key
+
+    ckpt = data_dir / CHECKPOINTS_DIR / checkpoint_key(request, dataset_key(request.dataset, provider))
+    fit_report = None
+    for report in model.fit(dataset, cancel, ckpt):
+        fit_report = report
+        yield report
+    cancel.raise_if_cancelled()
+    yield StageProgress(0, 1, "scoring the test segment", stage="predict")
+    record = _register(request, model, dataset, registry or RunRegistry(data_dir), fit_report,
+                       time.perf_counter() - started)
+    shutil.rmtree(ckpt, ignore_errors=True)
+    yield StageProgress(1, 1, "registered", stage="predict")
+    yield RunFinished(record.run_id, record.metrics, record, time.perf_counter() - started)
+
+
+def _check_device(model: Any) -> None:
+    """Resolve the device now, so an unavailable one is refused before the export and dataset build."""
+    from core.models.device import select_device
+
+    if hasattr(model, "device_request"):
+        select_device(model.device_request, model.amp_request)
+
+
+def _build(request: StartTraining, provider: Path, data_dir: Path, cancel: CancelToken) -> Iterator[Any]:
+    from core.data.qlib_runtime import init_qlib
+    from core.research.dataset import PreparedDataset
+    from core.research.dataset_builder import DatasetCache, build_dataset
+
+    init_qlib(provider, data_dir / WORK_DIR)
+    _quiet_qlib()
+    cache = DatasetCache(data_dir / DATASET_CACHE_DIR)
+    try:
+        for step in build_dataset(request.dataset, provider, cache, cancel):
+            if isinstance(step, PreparedDataset):
+                return step
+            yield StageProgress(step.done, step.total, step.message, stage="dataset")
+    finally:
+        cache.close()
+    raise RuntimeError("dataset build ended without a dataset")
+
+
+def _quiet_qlib() -> None:
+    # Qlib logs every processor step at INFO; the job's own progress says the same in one line.
+    for name in list(logging.root.manager.loggerDict):
+        if name == "qlib" or name.startswith("qlib."):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _register(request: StartTraining, model: Any, dataset: Any, registry: RunRegistry, fit_report: Any,
+              seconds: float) -> RunRecord:
+    import pandas as pd
+
+    from core.research.metrics import signal_metrics
+
+    rows = dataset.rows("test")
+    if len(rows) == 0:
+        raise ValueError(f"the test segment {request.dataset.segments.test} has no rows in the data")
+    scores = model.predict(dataset, "test")
+    metrics = signal_metrics(scores, dataset.raw_label[rows], dataset.date_groups(rows))
+    predictions = pd.DataFrame({"score": scores.astype("float64"), "label": dataset.raw_label[rows]},
+                               index=dataset.index(rows))
+    run_id = new_run_id(request.model)
+    folder = registry.run_dir(run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    model_file = model.save(folder / ("model.json" if request.model == "lightgbm" else "model.pt"))
+    choice = getattr(model, "choice", None)
+    config = {**request.to_dict(), "resolved_params": model.params}
+    dates = dataset.dates
+    try:
+        return registry.record(
+            run_id, config, metrics, predictions, model_file,
+            (str(dates.min())[:10], str(dates.max())[:10]),
+            epochs=getattr(fit_report, "epochs", 0), best_epoch=getattr(fit_report, "best_epoch", 0),
+            train_seconds=seconds, device=choice.device if choice is not None else "cpu",
+        )
+    except Exception:
+        shutil.rmtree(folder, ignore_errors=True)  # nothing half-registered
+        raise

@@ -1,0 +1,67 @@
+"""Small real-data slices for research tests: a few dozen CSI300 stocks over a few years, exported for Qlib."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from core.data.importer import import_one
+from core.data.qlib_export import export_qlib
+from core.paths import store_path
+from core.research.config import DatasetConfig, Segments
+from core.storage import MarketStore
+
+SLICE_START, SLICE_END = "2010-01-01", "2013-12-31"
+# Train 2010-2012H1 (the first ~60 days only warm up Alpha158's windows), valid 2012H2, test 2013.
+SLICE_SEGMENTS = Segments(("2010-01-01", "2012-06-30"), ("2012-07-01", "2012-12-31"), ("2013-01-01", "2013-12-31"))
+
+
+@dataclass(frozen=True)
+class Slice:
+    data_dir: Path  # holds market.sqlite (the store) and whatever the research code writes
+    provider: Path  # the Qlib export of the store
+    symbols: tuple[str, ...]
+
+    def config(self, kind: str = "alpha158", **kwargs: object) -> DatasetConfig:
+        return DatasetConfig(kind=kind, universe="csi300", segments=SLICE_SEGMENTS, **kwargs)  # type: ignore[arg-type]
+
+
+def members_throughout(cn_data: Path, start: str, end: str, count: int) -> list[str]:
+    """The first `count` symbols (sorted) that were CSI300 members for the whole span and traded in it."""
+    spans = pd.read_csv(cn_data / "index" / "constituents" / "csi300_membership_intervals.csv", dtype=str)
+    inside = spans[(spans["start"] <= start) & (spans["end"] >= end)]
+    out = []
+    for symbol in sorted(set(inside["symbol"])):
+        path = cn_data / "daily" / f"{symbol}.csv"
+        if path.exists():
+            out.append(symbol)
+        if len(out) == count:
+            break
+    return out
+
+
+def build_slice(cn_data: Path, root: Path, count: int = 40, start: str = SLICE_START, end: str = SLICE_END) -> Slice:
+    """Import trimmed CSVs of `count` stocks and their CSI300 membership into a store, export it for Qlib."""
+    symbols = members_throughout(cn_data, start, end, count)
+    csv_dir = root / "csv"
+    csv_dir.mkdir(parents=True)
+    for symbol in symbols:
+        frame = pd.read_csv(cn_data / "daily" / f"{symbol}.csv", dtype={"date": str})
+        frame[(frame["date"] >= start) & (frame["date"] <= end)].to_csv(csv_dir / f"{symbol}.csv", index=False)
+    spans = pd.read_csv(cn_data / "index" / "constituents" / "csi300_membership_intervals.csv", dtype=str)
+    spans[spans["symbol"].isin(symbols)].to_csv(csv_dir / "csi300_membership_intervals.csv", index=False)
+    data_dir = root / "data"
+    data_dir.mkdir()
+    store = MarketStore.open(store_path(data_dir))
+    try:
+        for path in sorted(csv_dir.iterdir()):
+            report = import_one(store, path)
+            assert report.ok, report.error
+        provider = data_dir / "qlib"
+        for _ in export_qlib(store, provider):
+            pass
+    finally:
+        store.close()
+    return Slice(data_dir, provider, tuple(symbols))
