@@ -36,15 +36,16 @@ class MonitorCollector:
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import GaugeMetricFamily
 
-        for key, value in sorted(self._monitor.store.numbers().items()):
+        seen = self._monitor.published  # one immutable snapshot: scrapes run on the server's thread
+        for key, value in sorted(seen.numbers.items()):
             yield GaugeMetricFamily(metric_name(key), f"QDesk desktop metric {key}", value=value)
         firing = GaugeMetricFamily(PREFIX + "alerts_firing", "active alerts by rule and severity",
                                    labels=["rule", "severity"])
-        for alert in self._monitor.engine.active():
-            firing.add_metric([alert.rule.key, alert.rule.severity.value], 1.0)
+        for rule, severity in seen.firing:
+            firing.add_metric([rule, severity], 1.0)
         yield firing
         yield GaugeMetricFamily(PREFIX + "alerts_suppressed", "firings not announced (cooldown or storm limit)",
-                                value=self._monitor.engine.suppressed)
+                                value=seen.suppressed)
 
 
 def monitor_registry(monitor: Monitor) -> CollectorRegistry:

@@ -20,6 +20,15 @@ class Collector(Protocol):
     def collect(self) -> Mapping[str, Value]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Published:
+    """What the last tick saw, replaced whole each tick so other threads (a /metrics scrape) read it safely."""
+
+    numbers: dict[str, float] = field(default_factory=dict)
+    firing: tuple[tuple[str, str], ...] = ()  # (rule key, severity)
+    suppressed: int = 0
+
+
 @dataclass
 class _Slot:
     name: str
@@ -39,6 +48,7 @@ class Monitor:
         self.history: deque[AlertNotice] = deque(maxlen=HISTORY)
         self._clock = clock
         self._slots: list[_Slot] = []
+        self.published = Published()
 
     def add(self, name: str, collector: Collector, every_s: float = 1.0) -> None:
         """Sample `collector` every `every_s` seconds (slow ones, like the store's freshness, less often)."""
@@ -51,8 +61,11 @@ class Monitor:
             if now >= slot.due:
                 slot.due = now + slot.every_s
                 self._sample(slot, now)
-        notices = self.engine.evaluate(self.store.numbers())
+        numbers = self.store.numbers()
+        notices = self.engine.evaluate(numbers)
         self.history.extend(notices)
+        firing = tuple((a.rule.key, a.rule.severity.value) for a in self.engine.active())
+        self.published = Published(numbers, firing, self.engine.suppressed)
         return notices
 
     def _sample(self, slot: _Slot, now: float) -> None:
