@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from typing import Any
+
+import orjson
 
 from core.domain.bars import Bar, Freq, Instrument
 from core.domain.symbols import Board
@@ -43,9 +46,37 @@ def tick_to_wire(tick: Tick, n: int = 0) -> dict[str, Any]:
     }
 
 
+def _finite(tick: Tick) -> Tick:
+    """`tick` with every nan/inf number set to 0.0: a broken vendor field must not break the frame."""
+    def ok(x: float) -> float:
+        return x if x - x == 0.0 else 0.0
+
+    numbers = {f: ok(getattr(tick, f)) for f in _NUMBER_FIELDS}
+    ladders = {f: tuple(ok(x) for x in getattr(tick, f)) for f in _LADDER_FIELDS}
+    return replace(tick, **numbers, **ladders)
+
+
+_NUMBER_FIELDS = ("last", "open", "high", "low", "pre_close", "volume", "amount", "limit_up", "limit_down")
+_LADDER_FIELDS = ("bid_prices", "bid_volumes", "ask_prices", "ask_volumes")
+
+
 def encode_tick(tick: Tick, n: int) -> str:
-    """`tick_to_wire` as compact JSON text, encoded once and shared by every connection."""
-    return _DUMPS(tick_to_wire(tick, n))
+    """`tick_to_wire` as compact JSON text, encoded once and shared by every connection.
+
+    orjson serializes the dataclass directly (its fields are the wire fields, in order), several
+    times faster than building a dict for json: this runs for every tick at full-market rates.
+    """
+    t = tick
+    total = (t.last + t.open + t.high + t.low + t.pre_close + t.volume + t.amount + t.limit_up + t.limit_down
+             + sum(t.bid_prices) + sum(t.bid_volumes) + sum(t.ask_prices) + sum(t.ask_volumes))
+    if total - total != 0.0:  # only nan and inf fail this (inf - inf is nan); orjson would write null
+        tick = _finite(tick)
+    return f'{orjson.dumps(tick)[:-1].decode()},"n":{int(n)}}}'
+
+
+def decode(raw: str | bytes) -> Any:
+    """A JSON frame or body, parsed fast."""
+    return orjson.loads(raw)
 
 
 def tick_from_wire(data: dict[str, Any]) -> Tick:

@@ -15,6 +15,7 @@ from websockets.exceptions import InvalidStatus, WebSocketException
 
 from core.bridge import API_VERSION
 from core.bridge.backoff import Backoff
+from core.bridge.protocol import decode
 from core.bridge.client.events import (
     ClientEvent,
     ConnectionState,
@@ -119,7 +120,7 @@ class StreamSession:
 
     def _frame(self, raw: str | bytes) -> None:
         received_at = time.time()
-        message = json.loads(raw)
+        message = decode(raw)
         if not isinstance(message, dict):
             return
         seq = message.get("seq")

@@ -8,6 +8,7 @@ import logging
 import time
 from collections import deque
 
+from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from core.bridge.protocol import control_frame, hello_frame, ticks_frame
@@ -79,7 +80,13 @@ class StreamConnection:
     async def run(self) -> None:
         service = self.service
         if service.fanout.clients >= service.settings.max_clients:
-            await self.ws.close(code=1013, reason="too many clients; try again later")
+            # A 503 in the handshake, not a close: clients retry it later, while a 403 would read as a bad token.
+            refusal = JSONResponse({"error": "unavailable", "message": "too many stream clients; try again later"},
+                                   status_code=503, headers={"retry-after": "5"})
+            if "websocket.http.response" in self.ws.scope.get("extensions", {}):
+                await self.ws.send_denial_response(refusal)
+            else:
+                await self.ws.close(code=1013, reason="too many clients; try again later")
             return
         await self.ws.accept()
         await self.ws.send_text(hello_frame(
@@ -102,8 +109,13 @@ class StreamConnection:
     async def _receive_loop(self) -> None:
         bad = 0
         while True:
-            text = await self.ws.receive_text()
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
             try:
+                text = message.get("text")
+                if text is None:  # a binary frame: answered like any other bad message, never a crash
+                    raise InvalidRequest("messages must be JSON text frames, not binary")
                 await self._handle(text)
             except InvalidRequest as exc:
                 bad += 1

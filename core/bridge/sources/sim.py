@@ -22,6 +22,8 @@ _CODE_BLOCKS = ((600000, 602000, "SH"), (0, 2000, "SZ"), (300000, 302000, "SZ"),
                 (2000, 3000, "SZ"), (688000, 689000, "SH"))
 MAX_SYMBOLS = sum(hi - lo for lo, hi, _ in _CODE_BLOCKS) - 1  # 000000 is not a code
 _STEP_S = 0.01  # emission granularity: small batches keep latency low at any rate
+_BID_VOLUMES = (1200.0, 3400.0, 5600.0, 7800.0, 9000.0)
+_ASK_VOLUMES = (1100.0, 3300.0, 5500.0, 7700.0, 9900.0)
 
 
 def sim_symbols(n: int) -> list[str]:
@@ -96,8 +98,11 @@ class SimSource(Source):
             delay = start + step * _STEP_S - self.clock.now()
             if delay > 0:
                 await self.clock.sleep(delay)
-            elif delay < -1.0:
-                start, step = self.clock.now(), 0  # fell far behind (paused, suspended): do not burst
+            else:
+                # Behind schedule: still yield, or a saturated loop would never let the stream tasks send.
+                await asyncio.sleep(0)
+                if delay < -1.0:
+                    start, step = self.clock.now(), 0  # fell far behind (paused, suspended): do not burst
             due_index += per_step
             count = int(due_index)
             due_index -= count
@@ -126,12 +131,14 @@ class SimSource(Source):
 
     def _tick(self, i: int, now: dt.datetime) -> Tick:
         p, pre = self._last[i], self._pre[i]
+        # Spelled out rather than comprehended: this runs for every tick at full-market rates.
         return Tick(self.symbols[i], now, p, self._open[i], self._high[i], self._low[i], pre, self._volume[i],
-                    self._amount[i], bid_prices=tuple(round(p - 0.01 * k, 2) for k in range(1, 6)),
-                    bid_volumes=(1200.0, 3400.0, 5600.0, 7800.0, 9000.0),
-                    ask_prices=tuple(round(p + 0.01 * k, 2) for k in range(0, 5)),
-                    ask_volumes=(1100.0, 3300.0, 5500.0, 7700.0, 9900.0),
-                    limit_up=round(pre * 1.1, 2), limit_down=round(pre * 0.9, 2))
+                    self._amount[i],
+                    bid_prices=(round(p - 0.01, 2), round(p - 0.02, 2), round(p - 0.03, 2), round(p - 0.04, 2),
+                                round(p - 0.05, 2)),
+                    bid_volumes=_BID_VOLUMES,
+                    ask_prices=(p, round(p + 0.01, 2), round(p + 0.02, 2), round(p + 0.03, 2), round(p + 0.04, 2)),
+                    ask_volumes=_ASK_VOLUMES, limit_up=round(pre * 1.1, 2), limit_down=round(pre * 0.9, 2))
 
     async def subscribe(self, symbols: Sequence[str]) -> None:
         for i in self._indices(symbols):

@@ -1,0 +1,1 @@
+"""Live trading on the bridge: xttrader behind one worker, trade-scoped tokens, arm state, HTTP routes."""

@@ -1,0 +1,82 @@
+"""Bridge test fixtures: a real bridge on 127.0.0.1 (port 0) on its own thread, and real recorded ticks."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from core.bridge.auth import TokenStore
+from core.bridge.server.runner import BridgeAddress, ServeOptions, ServerThread
+from core.bridge.service import BridgeService, BridgeSettings
+from core.bridge.sources.base import Source
+
+# Generous limits so tests that fire many requests measure behaviour, not the rate limiter.
+TEST_SETTINGS = BridgeSettings(requests_per_s=10_000.0, request_burst=10_000, auth_failures_per_min=10_000)
+
+
+@dataclass
+class Running:
+    service: BridgeService
+    thread: ServerThread
+    address: BridgeAddress
+    token: str
+
+    @property
+    def url(self) -> str:
+        return self.address.http_url
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/v1/stream"
+
+    def http(self, token: str | None = "valid") -> httpx.Client:
+        headers = {}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {self.token if token == 'valid' else token}"
+        return httpx.Client(base_url=self.url, headers=headers, timeout=10.0)
+
+
+@contextmanager
+def serve(source: Source, config_dir: Path, settings: BridgeSettings | None = None, port: int = 0,
+          token: str | None = None) -> Iterator[Running]:
+    """A started bridge around `source`; stopped (and its source stopped) on exit."""
+    tokens = TokenStore.in_dir(config_dir)
+    if token is None:
+        token = tokens.create("test")
+    else:
+        tokens.add(token, "test")
+    service = BridgeService(source, tokens, settings or TEST_SETTINGS)
+    thread = ServerThread(service, ServeOptions(host="127.0.0.1", port=port))
+    address = thread.start()
+    try:
+        yield Running(service, thread, address, token)
+    finally:
+        thread.stop()
+
+
+@pytest.fixture()
+def bridge_factory(tmp_path: Path) -> Callable[..., Iterator[Running]]:
+    def make(source: Source, **kwargs: object):  # noqa: ANN202
+        return serve(source, tmp_path / "config", **kwargs)  # type: ignore[arg-type]
+    return make
+
+
+@pytest.fixture(scope="session")
+def snapshot_dir(cn_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three real Level-1 snapshot recordings (2021-12-01, SH), copied so a test folder holds only them."""
+    root = tmp_path_factory.mktemp("snapshots")
+    files = sorted((cn_data / "tick" / "snapshot").glob("*.csv"))[:3]
+    for f in files:
+        shutil.copy(f, root / f.name)
+    return root
+
+
+@pytest.fixture(scope="session")
+def snapshot_symbols(snapshot_dir: Path) -> list[str]:
+    return sorted(p.name.split("_")[0] for p in snapshot_dir.glob("*.csv"))
