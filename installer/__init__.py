@@ -1,0 +1,1 @@
+"""Packaging and environment tooling of QDesk (scripts run from the repository root)."""

@@ -1,0 +1,1 @@
+"""Launcher package of the packaged QDesk desktop app (briefcase starts `python -m qdesk`)."""

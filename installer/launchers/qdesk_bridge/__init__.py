@@ -1,0 +1,1 @@
+"""Launcher package of the packaged QDesk Bridge tray app (briefcase starts `python -m qdesk_bridge`)."""
