@@ -10,6 +10,7 @@ from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QWidget
 
+from app.about_presenter import attach_about
 from app.clock import beijing_now, format_clock
 from app.docks import add_docks
 from app.layout_store import LAYOUT_VERSION, LayoutStore
@@ -45,6 +46,7 @@ class MainWindowPresenter(QObject):
         window.show_data_dir(str(data_dir))
         window.show_mode(_mode_text(demo))
         window.set_about_text(_about_text())
+        self.about = attach_about(window)  # Help → About opens the full dialog (licences, NOTICE, build)
         window.sig_quit_requested.connect(self._on_window_sig_quit_requested)
         window.sig_reset_layout_requested.connect(self._on_window_sig_reset_layout_requested)
         window.sig_closed.connect(self._on_window_sig_closed)
