@@ -234,8 +234,9 @@ class BridgeClient:
         return await self.http.instruments()
 
     async def bars(self, symbol: str, period: Freq | str = Freq.DAY, start: dt.date | dt.datetime | str | None = None,
-                   end: dt.date | dt.datetime | str | None = None, adjust: str = "none") -> list[Bar]:
-        return await self.http.bars(symbol, period, start, end, adjust)
+                   end: dt.date | dt.datetime | str | None = None, adjust: str = "none",
+                   page_size: int | None = None) -> list[Bar]:
+        return await self.http.bars(symbol, period, start, end, adjust, page_size)
 
     async def quotes(self, symbols: Sequence[str]) -> list[Tick]:
         return [tick for tick, _ in await self.http.quotes_numbered(symbols)]

@@ -82,12 +82,16 @@ class BridgeHttp:
         return [instrument_from_wire(d) for d in data["instruments"]]
 
     async def bars(self, symbol: str, period: Freq | str = Freq.DAY, start: dt.date | dt.datetime | str | None = None,
-                   end: dt.date | dt.datetime | str | None = None, adjust: str = "none") -> list[Bar]:
-        """All bars in the range, following the bridge's pages when it truncates."""
-        period = Freq(period)
+                   end: dt.date | dt.datetime | str | None = None, adjust: str = "none",
+                   page_size: int | None = None) -> list[Bar]:
+        """All bars in the range, following the bridge's pages when it truncates (`page_size` bars each)."""
+        try:
+            period = Freq(period)
+        except ValueError:
+            raise BridgeRequestError(f"invalid period {period!r}: expected 1d or 1m", 400) from None
         out: list[Bar] = []
         params: dict[str, Any] = {"symbol": symbol, "period": period.value, "start": _time_param(start),
-                                  "end": _time_param(end), "adjust": adjust}
+                                  "end": _time_param(end), "adjust": adjust, "limit": page_size}
         while True:
             data = await self.get("/v1/bars", params)
             out.extend(bar_from_wire(symbol, period.value, b) for b in data["bars"])

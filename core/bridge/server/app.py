@@ -132,4 +132,8 @@ def create_app(service: BridgeService) -> FastAPI:
         body, content_type = service.metrics.render()
         return Response(body, media_type=content_type)
 
+    if getattr(service, "trading", None) is not None:  # live orders, see core/bridge/trading/router.py
+        from core.bridge.trading.router import trading_router
+        app.include_router(trading_router(service.trading, service.trade_scopes), responses=_ERRORS)  # type: ignore[attr-defined]
+
     return app

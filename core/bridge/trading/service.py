@@ -1,0 +1,386 @@
+"""Live orders through QMT: xttrader behind the one xtquant worker, idempotent client ids, reconcile on reconnect.
+
+xttrader calls back on its own thread; callbacks only copy the record onto the event loop, and
+nothing synchronous is ever asked of xtquant from inside a callback. An order whose outcome is not
+known (the link dropped while it was in flight) is marked unknown and settled by querying the
+broker when the link is back: it is never sent a second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from core.bridge.backoff import Backoff
+from core.bridge.trading.xt_trade_records import (
+    XT_ORDER_TYPES,
+    asset_to_domain,
+    manual_client_id,
+    order_to_domain,
+    position_to_domain,
+    trade_to_fill,
+    xt_price_type,
+)
+from core.bridge.xt_worker import XtWorker
+from core.domain.orders import Account, Fill, Order, OrderRequest, OrderStatus, Position
+from core.domain.ticks import Tick
+from core.trading.audit import AuditLog
+from core.trading.risk import RiskContext, RiskEngine, Verdict
+from core.trading.rulebook import RuleBook
+from core.trading.service import order_fields, request_fields
+from core.trading.wire import account_to_wire, fill_to_wire, order_to_wire, position_to_wire
+
+log = logging.getLogger(__name__)
+_CALL_TIMEOUT_S = 10.0
+_EVENT_QUEUE = 1000
+STRATEGY_NAME = "qdesk"
+
+
+class TradingRefused(Exception):
+    """An order or command refused before reaching the broker: HTTP status, code and one-sentence reason."""
+
+    def __init__(self, status: int, code: str, message: str, verdict: Verdict | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.verdict = status, code, message, verdict
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
+
+
+class _Callback:
+    """xttrader's XtQuantTraderCallback: runs on xttrader's thread, so it only hands records to the loop."""
+
+    def __init__(self, owner: BridgeTrading) -> None:
+        self._owner = owner
+
+    def _post(self, fn: Callable[..., None], *args: Any) -> None:
+        loop = self._owner.loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(fn, *args)
+
+    def on_disconnected(self) -> None:
+        self._post(self._owner._on_disconnected)
+
+    def on_stock_order(self, order: Any) -> None:
+        self._post(self._owner._on_order, order)
+
+    def on_stock_trade(self, trade: Any) -> None:
+        self._post(self._owner._on_trade, trade)
+
+    def on_order_error(self, error: Any) -> None:
+        self._post(self._owner._on_order_error, error)
+
+    def on_cancel_error(self, error: Any) -> None:
+        self._post(self._owner._on_cancel_error, error)
+
+    def on_order_stock_async_response(self, response: Any) -> None:
+        self._post(self._owner._on_order_response, response)
+
+    def on_cancel_order_stock_async_response(self, response: Any) -> None:
+        pass  # the order's new status arrives through on_stock_order; failures through on_cancel_error
+
+    def on_account_status(self, status: Any) -> None:
+        pass
+
+    def on_connected(self) -> None:
+        pass
+
+
+class BridgeTrading:
+    """The account in QMT as the bridge serves it. Disarmed at every start; arming needs an authenticated call."""
+
+    def __init__(self, make_trader: Callable[[], Any], account: Any, audit: AuditLog,
+                 risk: RiskEngine | None = None, rules: RuleBook | None = None,
+                 quotes: Callable[[str], Awaitable[Tick | None]] | None = None, worker: XtWorker | None = None,
+                 backoff: Backoff | None = None, clock: Callable[[], dt.datetime] = _now) -> None:
+        self.make_trader = make_trader
+        self.account_ref = account
+        self.audit = audit
+        self.risk = risk or RiskEngine()
+        self.rules = rules or RuleBook()
+        self.quotes = quotes
+        self.worker = worker or XtWorker("xttrader-worker")
+        self.backoff = backoff or Backoff(initial=0.5, maximum=10.0)
+        self.clock = clock
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.armed = False
+        self.connected = False
+        self.trader: Any = None
+        self.orders: dict[str, Order] = {}
+        self.fills: dict[str, Fill] = {}
+        self.positions: dict[str, Position] = {}
+        self.account = Account(0.0, account_id=str(getattr(account, "account_id", "")))
+        self.day_start_equity: float | None = None
+        self._by_broker: dict[str, str] = {}
+        self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._start_lock: asyncio.Lock | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def ensure_started(self) -> None:
+        """Connect on first use, on the loop that serves requests (callbacks are posted to it)."""
+        if self.connected:
+            return
+        if self._start_lock is None:
+            self._start_lock = asyncio.Lock()
+        async with self._start_lock:
+            if self.connected:
+                return
+            self.loop = asyncio.get_running_loop()
+            self.worker.start()
+            try:
+                self.trader = await self.worker.call(self._open_trader, timeout=_CALL_TIMEOUT_S)
+            except Exception as exc:
+                raise TradingRefused(503, "unavailable", f"cannot reach QMT's trading interface: {exc}") from None
+            self.connected = True
+            await self.reconcile()
+
+    def _open_trader(self) -> Any:  # worker thread
+        trader = self.make_trader()
+        trader.register_callback(_Callback(self))
+        trader.start()
+        if trader.connect() != 0:
+            trader.stop()
+            raise ConnectionError("QMT refused the connection (is the terminal running and logged in?)")
+        if trader.subscribe(self.account_ref) != 0:
+            trader.stop()
+            raise ConnectionError(f"cannot subscribe to account {getattr(self.account_ref, 'account_id', '?')}")
+        return trader
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.trader is not None:
+            await self.worker.call(self.trader.stop)
+        self.worker.stop()
+
+    def _spawn(self, coro: Awaitable[None], name: str) -> None:
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[None]) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("%s failed", name, exc_info=t.exception())
+
+        task.add_done_callback(done)
+
+    # -- queries -----------------------------------------------------------------------------
+    def _query_all(self) -> tuple[list[Any], list[Any], list[Any], Any]:  # worker thread
+        t, acct = self.trader, self.account_ref
+        return (t.query_stock_orders(acct, False), t.query_stock_trades(acct), t.query_stock_positions(acct),
+                t.query_stock_asset(acct))
+
+    async def reconcile(self) -> None:
+        """Take the broker's word for every order, trade, position and the cash; settle unknown outcomes."""
+        orders, trades, positions, asset = await self.worker.call(self._query_all, timeout=_CALL_TIMEOUT_S)
+        seen: set[str] = set()
+        for xo in orders:
+            seen.add(self._merge_order(xo))
+        for cid, order in list(self.orders.items()):
+            if order.status in (OrderStatus.PENDING, OrderStatus.UNKNOWN) and cid not in seen:
+                # Queried after the link came back and the broker has no such order: it was never placed.
+                self._set_order(order.evolve(status=OrderStatus.REJECTED, updated=self.clock(),
+                                             reason="not received by the broker (checked after reconnecting); "
+                                                    "not resent"))
+        for xt in trades:
+            self._merge_trade(xt)
+        self.positions = {p.symbol: p for p in (position_to_domain(x) for x in positions)}
+        if asset is not None:
+            self.account = asset_to_domain(asset)
+            if self.day_start_equity is None:
+                self.day_start_equity = self.account.equity
+        self._emit("portfolio", account=account_to_wire(self.account),
+                   positions=[position_to_wire(p) for p in self.positions.values()])
+        self.audit.append("bridge", "reconciled", "", orders=len(orders), trades=len(trades))
+
+    async def _refresh_portfolio(self) -> None:
+        t, acct = self.trader, self.account_ref
+        positions, asset = await self.worker.call(lambda: (t.query_stock_positions(acct), t.query_stock_asset(acct)),
+                                                  timeout=_CALL_TIMEOUT_S)
+        self.positions = {p.symbol: p for p in (position_to_domain(x) for x in positions)}
+        if asset is not None:
+            self.account = asset_to_domain(asset)
+        self._emit("portfolio", account=account_to_wire(self.account),
+                   positions=[position_to_wire(p) for p in self.positions.values()])
+
+    # -- commands ----------------------------------------------------------------------------
+    async def submit(self, request: OrderRequest, actor: str) -> Order:
+        await self.ensure_started()
+        cid = request.client_id
+        self.audit.append(actor, "order_requested", cid, **request_fields(request))
+        existing = self.orders.get(cid)
+        if existing is not None:
+            self.audit.append(actor, "order_duplicate_ignored", cid, status=existing.status.value)
+            return existing  # the same client order id never places a second order
+        if not self.armed:
+            self.audit.append("bridge", "order_refused", cid, reason="not armed")
+            raise TradingRefused(409, "not_armed", "the bridge is not armed for trading; arm it first")
+        verdict = self.risk.check(await self._context(request))
+        self.audit.append("risk", "risk_checked", cid, ok=verdict.ok, checked=list(verdict.checked),
+                          refusals=[{"rule": r.rule, "reason": r.reason} for r in verdict.refusals])
+        if not verdict.ok:
+            raise TradingRefused(422, "risk_refused", verdict.reason, verdict)
+        now = self.clock()
+        order = Order(cid, request.symbol, request.side, request.type, request.qty, request.price,
+                      OrderStatus.PENDING, now, now, origin=request.origin)
+        self.orders[cid] = order  # before the call: a repeat while this one is in flight is a duplicate
+        try:
+            seq = await self.worker.call(self.trader.order_stock_async, self.account_ref, request.symbol,
+                                         XT_ORDER_TYPES[request.side], request.qty,
+                                         xt_price_type(request.symbol, request.type), request.price,
+                                         STRATEGY_NAME, cid, timeout=_CALL_TIMEOUT_S)
+        except Exception as exc:  # noqa: BLE001 (a timeout or vendor error: the outcome is unknown)
+            self._set_order(self.orders[cid].evolve(status=OrderStatus.UNKNOWN,
+                                                    reason=f"outcome unknown ({exc or type(exc).__name__}); "
+                                                           "it will be reconciled, never resent"))
+            self.audit.append("xttrader", "broker_replied", cid, **order_fields(self.orders[cid]))
+            return self.orders[cid]
+        if isinstance(seq, int) and seq < 0:
+            self._set_order(self.orders[cid].evolve(status=OrderStatus.REJECTED,
+                                                    reason="QMT refused the order call (not connected)"))
+        self.audit.append("xttrader", "broker_replied", cid, seq=seq, **order_fields(self.orders[cid]))
+        self._emit("order", order=order_to_wire(self.orders[cid]))
+        return self.orders[cid]
+
+    async def cancel(self, client_id: str, actor: str) -> Order:
+        await self.ensure_started()
+        self.audit.append(actor, "cancel_requested", client_id)
+        order = self.orders.get(client_id)
+        if order is None:
+            raise TradingRefused(404, "not_found", f"no order {client_id}")
+        if not order.is_open:
+            return order
+        if not order.broker_id:
+            raise TradingRefused(409, "not_acknowledged", f"order {client_id} has no broker number yet; retry shortly")
+        rc = await self.worker.call(self.trader.cancel_order_stock_async, self.account_ref, int(order.broker_id),
+                                    timeout=_CALL_TIMEOUT_S)
+        self.audit.append("xttrader", "cancel_sent", client_id, seq=rc)
+        return self.orders[client_id]
+
+    async def kill(self, actor: str, reason: str = "kill switch") -> list[Order]:
+        """Disarm first, then cancel every open order the broker knows of (manual ones included)."""
+        self.set_armed(False, actor, reason)
+        await self.ensure_started()
+        cancelled = []
+        for order in [o for o in self.orders.values() if o.is_open and o.broker_id]:
+            cancelled.append(await self.cancel(order.client_id, actor))
+        return cancelled
+
+    def set_armed(self, armed: bool, actor: str, reason: str = "") -> None:
+        self.armed = armed
+        self.audit.append(actor, "armed" if armed else "disarmed", "", reason=reason)
+        self._emit("state", armed=armed, actor=actor, reason=reason)
+
+    async def _context(self, request: OrderRequest) -> RiskContext:
+        tick = await self.quotes(request.symbol) if self.quotes is not None else None
+        now = self.clock()
+        today = [o for o in self.orders.values() if o.created.date() == now.date()]
+        start = self.day_start_equity if self.day_start_equity is not None else self.account.equity
+        return RiskContext(request, now, self.account, self.positions.get(request.symbol), tick, today, start,
+                           self.rules)
+
+    # -- callbacks, on the loop --------------------------------------------------------------
+    def _client_id(self, order_id: Any, remark: str) -> str:
+        if remark and remark in self.orders:
+            return remark
+        return self._by_broker.get(str(order_id)) or remark or manual_client_id(order_id)
+
+    def _merge_order(self, xo: Any) -> str:
+        cid = self._client_id(xo.order_id, str(getattr(xo, "order_remark", "") or ""))
+        known = self.orders.get(cid)
+        self._by_broker[str(xo.order_id)] = cid
+        updated = order_to_domain(xo, known)
+        if known is not None and known.filled_qty > updated.filled_qty:
+            updated = updated.evolve(filled_qty=known.filled_qty, avg_price=known.avg_price)  # stale snapshot
+        if updated != known:
+            self._set_order(updated)
+        return cid
+
+    def _merge_trade(self, xt: Any) -> Fill | None:
+        if str(xt.traded_id) in self.fills:
+            return None
+        fill = trade_to_fill(xt, self._client_id(xt.order_id, str(getattr(xt, "order_remark", "") or "")))
+        self.fills[fill.fill_id] = fill
+        self._emit("trade", trade=fill_to_wire(fill))
+        return fill
+
+    def _set_order(self, order: Order) -> None:
+        self.orders[order.client_id] = order
+        self._emit("order", order=order_to_wire(order))
+
+    def _on_order(self, xo: Any) -> None:
+        self._merge_order(xo)
+
+    def _on_trade(self, xt: Any) -> None:
+        if self._merge_trade(xt) is not None:
+            self.audit.append("xttrader", "trade_reported", self._client_id(xt.order_id, xt.order_remark),
+                              traded_id=str(xt.traded_id), qty=int(xt.traded_volume), price=float(xt.traded_price))
+            self._spawn(self._refresh_portfolio(), "xttrader-portfolio")
+
+    def _on_order_response(self, response: Any) -> None:
+        cid = str(getattr(response, "order_remark", "") or "")
+        order = self.orders.get(cid)
+        self._by_broker[str(response.order_id)] = cid or manual_client_id(response.order_id)
+        if order is not None and not order.broker_id and int(response.order_id) > 0:
+            self._set_order(order.evolve(broker_id=str(response.order_id), updated=self.clock()))
+
+    def _on_order_error(self, error: Any) -> None:
+        cid = self._client_id(error.order_id, str(getattr(error, "order_remark", "") or ""))
+        order = self.orders.get(cid)
+        self.audit.append("xttrader", "order_error", cid, error_id=int(error.error_id), message=str(error.error_msg))
+        if order is not None and order.is_open:
+            self._set_order(order.evolve(status=OrderStatus.REJECTED, reason=str(error.error_msg),
+                                         broker_id=order.broker_id or str(error.order_id), updated=self.clock()))
+
+    def _on_cancel_error(self, error: Any) -> None:
+        cid = self._by_broker.get(str(error.order_id), "")
+        self.audit.append("xttrader", "cancel_error", cid, error_id=int(error.error_id), message=str(error.error_msg))
+        self._emit("error", client_id=cid, message=str(error.error_msg))
+
+    def _on_disconnected(self) -> None:
+        if not self.connected:
+            return
+        self.connected = False
+        self.audit.append("xttrader", "disconnected", "")
+        for order in list(self.orders.values()):
+            if order.status is OrderStatus.PENDING:
+                self._set_order(order.evolve(status=OrderStatus.UNKNOWN, updated=self.clock(),
+                                             reason="link to QMT lost while in flight; will be reconciled"))
+        self._emit("state", armed=self.armed, connected=False)
+        self._spawn(self._reconnect(), "xttrader-reconnect")
+
+    async def _reconnect(self) -> None:
+        old, self.trader = self.trader, None
+        if old is not None:
+            await self.worker.call(old.stop)
+        attempt = 0
+        while not self.connected:
+            await asyncio.sleep(self.backoff.delay(attempt))
+            try:
+                await self.ensure_started()  # reconnects and reconciles; nothing is ever resent
+            except TradingRefused:
+                attempt += 1
+        self._emit("state", armed=self.armed, connected=True)
+
+    # -- event stream ------------------------------------------------------------------------
+    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(_EVENT_QUEUE)
+        self._subscribers.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self._subscribers.discard(queue)
+
+    def _emit(self, kind: str, **payload: Any) -> None:
+        event = {"type": kind, **payload}
+        for queue in list(self._subscribers):
+            if queue.full():
+                queue.get_nowait()  # a slow reader loses the oldest event, never blocks the broker's
+            queue.put_nowait(event)
