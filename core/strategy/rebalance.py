@@ -66,7 +66,9 @@ def plan_rebalance(store: MarketStore, signals: pd.DataFrame, strategy: Strategy
         j = index.get(symbol)
         return j is not None and not np.isnan(panel.close[i, j])  # suspended on the last day: assume it stays so
 
-    ctx = StrategyContext(day, panel.symbols, scores, prices, dict(holdings), dict(held_days or {}), {}, cash,
+    # Holdings of unknown age count as long held; today's buys as not held a full day yet.
+    ages = {s: (held_days or {}).get(s, 0 if s in (bought_today or {}) else 10**6) for s in holdings}
+    ctx = StrategyContext(day, panel.symbols, scores, prices, dict(holdings), ages, {}, cash,
                           cash + value, tradable, index)
     decision = strategy.decide(ctx)
     order = np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable")
