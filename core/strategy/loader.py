@@ -29,7 +29,9 @@ def load_strategy(name_or_path: str, params: dict[str, Any] | None = None) -> St
     else:
         raise StrategyLoadError(f"unknown strategy {name_or_path!r} (expected {', '.join(BUILTIN)} or a .py file)")
     accepted = inspect.signature(cls.__init__).parameters
-    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+    if cls.__init__ is object.__init__:
+        params = {}
+    elif not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
         params = {k: v for k, v in params.items() if k in accepted}
     try:
         return cls(**params)
