@@ -90,6 +90,7 @@ class XtQuantSource(Source):
             log.warning("QMT is not reachable yet (%s); retrying in the background", _one_line(exc))
         await self.worker.call(self._xt.watch_xtquant_status, self._on_status)
         self._watch_task = self._loop.create_task(self._watch(), name="xtquant-watch")
+        self._watch_task.add_done_callback(_log_failure)
 
     async def stop(self) -> None:
         if self._watch_task is not None:
@@ -181,38 +182,44 @@ class XtQuantSource(Source):
     async def _watch(self) -> None:
         attempt = 0
         while True:
-            if self._connected:
-                try:
-                    await asyncio.wait_for(self._lost.wait(), self.probe_interval)
-                except TimeoutError:
-                    pass
-                self._lost.clear()
-                try:
-                    state = await self.worker.call(self._probe_now, timeout=10.0)
-                except Exception as exc:  # noqa: BLE001
-                    state = "lost"
-                    log.debug("xtquant probe failed: %s", _one_line(exc))
-                if state == "lost":
-                    log.warning("QMT connection lost; reconnecting")
-                    self._set_connected(False)
-                elif state == "replaced":
-                    await self._after_reconnect()
-                continue
             try:
+                if self._connected:
+                    await self._check_link()
+                    continue
                 await self.worker.call(self._connect_now, self._ever_connected, timeout=_CALL_TIMEOUT_S)
-            except Exception as exc:  # noqa: BLE001
+                was_connected = self._ever_connected
+                self._set_connected(True)
+                if was_connected:
+                    await self._after_reconnect()
+                else:
+                    await self.worker.call(self._subscribe_now, sorted(self._wanted), timeout=_CALL_TIMEOUT_S)
+                attempt = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 (QMT fails in many ways; each means: try again later)
+                # Also when the link drops again halfway through re-subscribing: start over, never give up.
+                self._set_connected(False)
                 delay = self.backoff.delay(attempt)
                 attempt += 1
                 log.info("QMT still unreachable (%s); next try in %.1f s", _one_line(exc), delay)
                 await asyncio.sleep(delay)
-                continue
-            attempt = 0
-            was_connected = self._ever_connected
-            self._set_connected(True)
-            if was_connected:
-                await self._after_reconnect()
-            else:
-                await self.worker.call(self._subscribe_now, sorted(self._wanted))
+
+    async def _check_link(self) -> None:
+        try:
+            await asyncio.wait_for(self._lost.wait(), self.probe_interval)
+        except TimeoutError:
+            pass
+        self._lost.clear()
+        try:
+            state = await self.worker.call(self._probe_now, timeout=10.0)
+        except Exception as exc:  # noqa: BLE001 (get_client raises when it cannot reconnect by itself)
+            state = "lost"
+            log.debug("xtquant probe failed: %s", _one_line(exc))
+        if state == "lost":
+            log.warning("QMT connection lost; reconnecting")
+            self._set_connected(False)
+        elif state == "replaced":
+            await self._after_reconnect()
 
     async def _after_reconnect(self) -> None:
         self._limits_day = None  # a new link may be a new trading day: refresh price limits
@@ -233,15 +240,24 @@ class XtQuantSource(Source):
             self._limits.update({code: price_limits(d) for code, d in details.items()})
 
     async def subscribe(self, symbols: Sequence[str]) -> None:
+        # Wanted from now on whatever QMT says: the reconnect loop subscribes everything wanted.
         self._wanted.update(symbols)
         if self._connected:
-            await self._load_limits(list(symbols))
-            await self.worker.call(self._subscribe_now, list(symbols), timeout=_CALL_TIMEOUT_S)
+            try:
+                await self._load_limits(list(symbols))
+                await self.worker.call(self._subscribe_now, list(symbols), timeout=_CALL_TIMEOUT_S)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("xtquant: subscribing failed (%s); will subscribe after reconnecting", _one_line(exc))
+                self._lost.set()
 
     async def unsubscribe(self, symbols: Sequence[str]) -> None:
         self._wanted.difference_update(symbols)
         if self._connected:
-            await self.worker.call(self._unsubscribe_now, list(symbols), timeout=_CALL_TIMEOUT_S)
+            try:
+                await self.worker.call(self._unsubscribe_now, list(symbols), timeout=_CALL_TIMEOUT_S)
+            except Exception as exc:  # noqa: BLE001 (late ticks of unwanted codes are filtered in _flush)
+                log.warning("xtquant: unsubscribing failed: %s", _one_line(exc))
+                self._lost.set()
 
     def _require_link(self) -> None:
         if not self._connected:
@@ -288,3 +304,8 @@ class XtQuantSource(Source):
         self._xt.download_history_data(code, period, start, end)
         data = self._xt.get_market_data_ex([], [code], period, start, end, -1, dividend, False)
         return (data or {}).get(code)
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the QMT connection watch stopped by an error", exc_info=task.exception())

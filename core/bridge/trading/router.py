@@ -73,28 +73,28 @@ def trading_router(trading: BridgeTrading, scopes: TradeScopes) -> APIRouter:
     @router.get("/account", summary="Cash, frozen cash, market value")
     async def account() -> Any:
         async def run() -> dict[str, Any]:
-            await trading.ensure_started()
+            await trading.ready()
             return account_to_wire(trading.account)
         return await guarded(run)
 
     @router.get("/positions", summary="Holdings: total and sellable today (T+1)")
     async def positions() -> Any:
         async def run() -> dict[str, Any]:
-            await trading.ensure_started()
+            await trading.ready()
             return {"positions": [position_to_wire(p) for p in trading.positions.values()]}
         return await guarded(run)
 
     @router.get("/orders", summary="Today's orders, QDesk's and those placed by hand in QMT")
     async def orders() -> Any:
         async def run() -> dict[str, Any]:
-            await trading.ensure_started()
+            await trading.ready()
             return {"orders": [order_to_wire(o) for o in trading.orders.values()]}
         return await guarded(run)
 
     @router.get("/trades", summary="Today's fills")
     async def trades() -> Any:
         async def run() -> dict[str, Any]:
-            await trading.ensure_started()
+            await trading.ready()
             return {"trades": [fill_to_wire(f) for f in trading.fills.values()]}
         return await guarded(run)
 

@@ -121,6 +121,11 @@ class BridgeTrading:
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------------
+    async def ready(self) -> None:
+        """For reads: connect on first use; afterwards serve what is known even while reconnecting."""
+        if self.loop is None:
+            await self.ensure_started()
+
     async def ensure_started(self) -> None:
         """Connect on first use, on the loop that serves requests (callbacks are posted to it)."""
         if self.connected:
@@ -212,13 +217,15 @@ class BridgeTrading:
 
     # -- commands ----------------------------------------------------------------------------
     async def submit(self, request: OrderRequest, actor: str) -> Order:
-        await self.ensure_started()
+        await self.ready()
         cid = request.client_id
         self.audit.append(actor, "order_requested", cid, **request_fields(request))
         existing = self.orders.get(cid)
         if existing is not None:
             self.audit.append(actor, "order_duplicate_ignored", cid, status=existing.status.value)
             return existing  # the same client order id never places a second order
+        if not self.connected:
+            raise TradingRefused(503, "unavailable", "the link to QMT is down; reconnecting, try again shortly")
         if not self.armed:
             self.audit.append("bridge", "order_refused", cid, reason="not armed")
             raise TradingRefused(409, "not_armed", "the bridge is not armed for trading; arm it first")
@@ -250,13 +257,15 @@ class BridgeTrading:
         return self.orders[cid]
 
     async def cancel(self, client_id: str, actor: str) -> Order:
-        await self.ensure_started()
+        await self.ready()
         self.audit.append(actor, "cancel_requested", client_id)
         order = self.orders.get(client_id)
         if order is None:
             raise TradingRefused(404, "not_found", f"no order {client_id}")
         if not order.is_open:
             return order
+        if not self.connected:
+            raise TradingRefused(503, "unavailable", "the link to QMT is down; reconnecting, try again shortly")
         if not order.broker_id:
             raise TradingRefused(409, "not_acknowledged", f"order {client_id} has no broker number yet; retry shortly")
         rc = await self.worker.call(self.trader.cancel_order_stock_async, self.account_ref, int(order.broker_id),
@@ -267,7 +276,7 @@ class BridgeTrading:
     async def kill(self, actor: str, reason: str = "kill switch") -> list[Order]:
         """Disarm first, then cancel every open order the broker knows of (manual ones included)."""
         self.set_armed(False, actor, reason)
-        await self.ensure_started()
+        await self.ready()
         cancelled = []
         for order in [o for o in self.orders.values() if o.is_open and o.broker_id]:
             cancelled.append(await self.cancel(order.client_id, actor))

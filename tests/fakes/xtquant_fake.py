@@ -1,0 +1,202 @@
+"""A faithful stand-in for xtquant's `xtdata` module (Windows-only binaries), driven by a market function.
+
+It keeps xtdata's function names, signatures and return shapes (subscription numbers, `{code: [records]}`
+callbacks, `{code: DataFrame}` bars, instrument-detail dicts with QMT's field names) and the link
+semantics that matter to a bridge: `connect` raises while QMT is down, `get_client()` reconnects on its
+own, a QMT restart forgets every subscription, and callbacks come on a thread of the fake's own.
+
+What the market holds comes from `market(function_name, **arguments)`, the way httpx's MockTransport
+takes a handler: tests pass a function built from real recorded data, nothing is patched.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+# xtconstant's market suffixes (xtquant.xtconstant.MARKET_SHANGHAI / _SHENZHEN / _BEIJING).
+MARKET_SHANGHAI = "SH"
+MARKET_SHENZHEN = "SZ"
+MARKET_BEIJING = "BJ"
+# The sentence real xtdata.connect raises when no QMT terminal listens.
+CONNECT_FAILED = "无法连接xtquant服务，请检查QMT-投研版或QMT-极简版是否开启"
+
+Market = Callable[..., Any]
+
+
+class FakeClient:
+    """What `xtdata.get_client()` returns: one link to QMT, with the subscriptions made over it."""
+
+    def __init__(self, qmt: FakeXtData) -> None:
+        self._qmt = qmt
+        self.alive = True
+        self.subscriptions: dict[int, tuple[str, str, Callable[[dict[str, Any]], None] | None]] = {}
+
+    def is_connected(self) -> bool:
+        return self.alive and self._qmt.qmt_running
+
+    def shutdown(self) -> None:
+        self.alive = False
+
+
+class FakeXtData:
+    """The `xtdata` API over a pretend QMT terminal. Test drivers: `push`, `stop_qmt`, `start_qmt`."""
+
+    def __init__(self, market: Market, *, running: bool = True) -> None:
+        self.market = market
+        self.qmt_running = running
+        self.calls: list[tuple[str, str]] = []          # (function, calling thread name)
+        self.connect_attempts: list[float] = []         # monotonic times of connect/reconnect calls
+        self._client: FakeClient | None = None
+        self._last_spec: tuple[str, int | None] = ("", None)
+        self._seq = itertools.count(1)
+        self._status_callback: Callable[[dict[str, Any]], None] | None = None
+        self._lock = threading.Lock()
+        # QMT's callbacks come on its own thread, never the caller's: one feed thread delivers them in order.
+        self._feed: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._feed_thread = threading.Thread(target=self._deliver, name="xtquant-callbacks", daemon=True)
+        self._feed_thread.start()
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def _record(self, name: str) -> None:
+        with self._lock:
+            self.calls.append((name, threading.current_thread().name))
+
+    def _deliver(self) -> None:
+        while (job := self._feed.get()) is not None:
+            job()
+
+    def close(self) -> None:
+        """End the callback thread (test teardown)."""
+        self._feed.put(None)
+        self._feed_thread.join(5)
+
+    # -- connection (xtdata.connect / reconnect / disconnect / get_client / watch_xtquant_status) ------
+    def connect(self, ip: str = "", port: int | None = None, remember_if_success: bool = True) -> FakeClient:
+        import time
+
+        self._record("connect")
+        self.connect_attempts.append(time.monotonic())
+        if self._client is not None and self._client.is_connected():
+            return self._client
+        if not port and ip not in ("", "127.0.0.1", "localhost"):
+            raise Exception("远程地址不支持仅输入IP")  # noqa: TRY002 (xtquant raises bare Exception)
+        if not self.qmt_running:
+            raise Exception(CONNECT_FAILED)  # noqa: TRY002
+        self._client = FakeClient(self)
+        if remember_if_success:
+            self._last_spec = (ip, port)
+        return self._client
+
+    def reconnect(self, ip: str = "", port: int | None = None, remember_if_success: bool = True) -> FakeClient:
+        self._record("reconnect")
+        if self._client is not None:
+            self._client.shutdown()
+            self._client = None
+        return self.connect(ip, port, remember_if_success)
+
+    def disconnect(self) -> None:
+        self._record("disconnect")
+        if self._client is not None:
+            self._client.shutdown()
+            self._client = None
+
+    def get_client(self) -> FakeClient:
+        self._record("get_client")
+        if self._client is None or not self._client.is_connected():
+            self._client = self.connect(*self._last_spec, remember_if_success=False)
+        return self._client
+
+    def watch_xtquant_status(self, callback: Callable[[dict[str, Any]], None]) -> None:
+        self._record("watch_xtquant_status")
+        self._status_callback = callback
+
+    # -- subscriptions -----------------------------------------------------------------------
+    def subscribe_quote(self, stock_code: str, period: str = "1d", start_time: str = "", end_time: str = "",
+                        count: int = 0, callback: Callable[[dict[str, Any]], None] | None = None) -> int:
+        self._record("subscribe_quote")
+        client = self.get_client()
+        if self.market("get_instrument_detail", stock_code=stock_code) is None:
+            return -1  # QMT answers an unknown code with a failed subscription number
+        seq = next(self._seq)
+        client.subscriptions[seq] = (stock_code, period, callback)
+        return seq
+
+    def unsubscribe_quote(self, seq: int) -> None:
+        self._record("unsubscribe_quote")
+        self.get_client().subscriptions.pop(seq, None)
+
+    def subscribed_codes(self) -> list[str]:
+        """Codes subscribed on the current link, one entry per subscription (test inspection)."""
+        client = self._client
+        return sorted(code for code, _, _ in client.subscriptions.values()) if client and client.alive else []
+
+    # -- queries -----------------------------------------------------------------------------
+    def get_full_tick(self, code_list: list[str]) -> dict[str, dict[str, Any]]:
+        self._record("get_full_tick")
+        self.get_client()
+        return {code: rec for code in code_list if (rec := self.market("get_full_tick", code=code))}
+
+    def get_market_data_ex(self, field_list: list[str] = [], stock_list: list[str] = [],  # noqa: B006
+                           period: str = "1d", start_time: str = "", end_time: str = "", count: int = -1,
+                           dividend_type: str = "none", fill_data: bool = True) -> dict[str, Any]:
+        self._record("get_market_data_ex")
+        self.get_client()
+        out = {}
+        for code in stock_list:
+            frame = self.market("get_market_data_ex", code=code, period=period, start_time=start_time,
+                                end_time=end_time, count=count, dividend_type=dividend_type)
+            if frame is not None:
+                out[code] = frame[field_list] if field_list else frame
+        return out
+
+    def download_history_data(self, stock_code: str, period: str, start_time: str = "", end_time: str = "",
+                              incrementally: bool | None = None) -> None:
+        self._record("download_history_data")
+        self.get_client()
+
+    def get_instrument_detail(self, stock_code: str, iscomplete: bool = False) -> dict[str, Any] | None:
+        self._record("get_instrument_detail")
+        self.get_client()
+        return self.market("get_instrument_detail", stock_code=stock_code)
+
+    def get_stock_list_in_sector(self, sector_name: str, real_timetag: int | str = -1) -> list[str]:
+        self._record("get_stock_list_in_sector")
+        self.get_client()
+        return list(self.market("get_stock_list_in_sector", sector_name=sector_name) or [])
+
+    # -- test drivers: what QMT does on its own ------------------------------------------------
+    def push(self, records: dict[str, dict[str, Any]]) -> None:
+        """QMT publishes new ticks: each subscribed code's callback gets `{code: [record]}` on the feed thread."""
+        client = self._client
+        if client is None or not client.is_connected():
+            return
+        for code, record in records.items():
+            for sub_code, period, callback in list(client.subscriptions.values()):
+                if sub_code == code and period == "tick" and callback is not None:
+                    self._feed.put(lambda cb=callback, c=code, r=record: cb({c: [r]}))
+
+    def stop_qmt(self) -> None:
+        """The terminal closes: the link drops, subscriptions are gone, the status callback hears of it."""
+        self.qmt_running = False
+        if self._client is not None:
+            self._client.shutdown()
+        self._status("disconnected")
+
+    def start_qmt(self) -> None:
+        """The terminal is back; a client must connect again (and subscribe again) to hear from it."""
+        self.qmt_running = True
+
+    def _status(self, status: str) -> None:
+        callback = self._status_callback
+        if callback is not None:
+            self._feed.put(lambda: callback({"address": "127.0.0.1:58610", "status": status}))
+
+    def flush_callbacks(self, timeout: float = 5.0) -> None:
+        """Wait until every callback queued so far has run."""
+        done = threading.Event()
+        self._feed.put(done.set)
+        done.wait(timeout)
