@@ -27,6 +27,7 @@ _MIN_VISIBLE = 10
 _RIGHT_MARGIN = 2  # empty bars right of the last one, so the newest candle is not glued to the axis
 _ZOOM_STEP = 1.25
 _Y_PADDING = 0.06
+_TOP_PADDING_FACTOR = 2.5
 _STICK_GROUPS = {"MACD": "MACD"}  # groups with one line drawn as sticks instead of a curve
 
 
@@ -318,16 +319,18 @@ class ChartPanel(QWidget):
         first, last = self.visible_range()
         if last < first:
             return
-        price = self.price.y_range(first, last, [data.low[first : last + 1], data.high[first : last + 1]])
+        # y_range slices [first, last] itself: hand it whole arrays.
+        price = self.price.y_range(first, last, [data.low, data.high])
         if price is not None:
             lo, hi = price
             pad = (hi - lo) * _Y_PADDING or abs(hi) * 0.01 or 1.0
-            self.price.view.setYRange(lo - pad, hi + pad, padding=0)
+            # More room on top: the legend and the highest-price label sit above the highest bar.
+            self.price.view.setYRange(lo - pad, hi + pad * _TOP_PADDING_FACTOR, padding=0)
         for key in self._sub_panes:
             pane = self.panes[key]
-            extra = [np.zeros(1)]
+            extra = [np.zeros(len(data))]  # study panes keep their zero line in view
             if pane.glyph is not None:
-                extra.append(pane.glyph.heights[first : last + 1])
+                extra.append(pane.glyph.heights)
             span = pane.y_range(first, last, extra)
             if span is not None:
                 lo, hi = span

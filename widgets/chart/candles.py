@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QPointF, QRectF
+from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPicture
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
@@ -118,10 +118,12 @@ class BarGlyphItem(pg.GraphicsObject):
         return QRectF(-0.5, float(lo), float(len(self)), float(hi - lo) or 1.0)
 
     def _pens(self) -> tuple[QPen, QPen]:
-        # Cosmetic pens stay one pixel wide however far the view is zoomed.
+        # Cosmetic pens stay one pixel wide however far the view is zoomed. Flat caps: a square cap is
+        # sized in data units under the view's non-uniform scale and paints a bar-wide block.
         up, down = QPen(self._up), QPen(self._down)
-        up.setCosmetic(True)
-        down.setCosmetic(True)
+        for pen in (up, down):
+            pen.setCosmetic(True)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
         return up, down
 
     def _record(self, chunk: int, thin: bool) -> QPicture:
@@ -145,16 +147,16 @@ class BarGlyphItem(pg.GraphicsObject):
             rising = self._direction[i] >= 0
             painter.setPen(up_pen if rising else down_pen)
             if thin:
-                painter.drawLine(QLineF(i, lo, i, h))
+                _vline(painter, i, lo, h)
                 continue
             top, bottom = max(o, c), min(o, c)
             if rising and self._hollow_up:
                 # The wick stops at the body so the hollow body stays empty.
-                painter.drawLine(QLineF(i, h, i, top))
-                painter.drawLine(QLineF(i, bottom, i, lo))
+                _vline(painter, i, top, h)
+                _vline(painter, i, lo, bottom)
                 painter.setBrush(QBrush())
             else:
-                painter.drawLine(QLineF(i, h, i, lo))
+                _vline(painter, i, lo, h)
                 painter.setBrush(QBrush(self._up if rising else self._down))
             if top == bottom:
                 painter.drawLine(QLineF(i - half, top, i + half, top))  # doji: a flat body
@@ -171,7 +173,7 @@ class BarGlyphItem(pg.GraphicsObject):
             rising = self._direction[i] >= 0
             painter.setPen(up_pen if rising else down_pen)
             if thin:
-                painter.drawLine(QLineF(i, 0.0, i, v))
+                _vline(painter, i, 0.0, v)
                 continue
             painter.setBrush(QBrush() if rising and self._hollow_up else QBrush(self._up if rising else self._down))
             painter.drawRect(QRectF(i - half, 0.0, _BODY, v))
@@ -183,4 +185,14 @@ class BarGlyphItem(pg.GraphicsObject):
             if not math.isfinite(v):
                 continue
             painter.setPen(up_pen if v >= 0 else down_pen)
-            painter.drawLine(QPointF(i, 0.0), QPointF(i, v))
+            _vline(painter, i, min(0.0, v), max(0.0, v))
+
+
+def _vline(painter: QPainter, x: float, low: float, high: float) -> None:
+    """A vertical line from `low` up to `high`; nothing when they are equal (a one-price bar's wick).
+
+    Qt paints a zero-length line as a dot whose size comes from the data transform, not the pen,
+    which showed as a bar-wide block across the candle.
+    """
+    if high > low:
+        painter.drawLine(QLineF(x, low, x, high))
