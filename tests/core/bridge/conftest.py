@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +17,9 @@ from core.bridge.auth import TokenStore
 from core.bridge.server.runner import BridgeAddress, ServeOptions, ServerThread
 from core.bridge.service import BridgeService, BridgeSettings
 from core.bridge.sources.base import Source
+
+# Hypothesis keeps its caches out of the checkout (it reads this when it first writes, after conftest loads).
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="qdesk-hypothesis-"))
 
 # Generous limits so tests that fire many requests measure behaviour, not the rate limiter.
 TEST_SETTINGS = BridgeSettings(requests_per_s=10_000.0, request_burst=10_000, auth_failures_per_min=10_000)
