@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.backtest_presenter import add_backtest_panel
 from app.chart_presenter import ChartPresenter
 from app.data_manager_presenter import DataManagerPresenter
 from app.quote_board_presenter import QuoteBoardPresenter
@@ -45,6 +46,7 @@ def build_panels(services: Services, lang: str, settings: AppSettings) -> Panels
     data = DataManagerPanel()
     panels.widgets["data_manager"] = data
     panels.presenters["data_manager"] = DataManagerPresenter(data, services.store)
+    add_backtest_panel(panels, services)
     return panels
 
 
