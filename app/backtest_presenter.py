@@ -85,9 +85,13 @@ class BacktestPresenter(QObject):
         self.refresh_runs()
 
     def refresh_runs(self) -> None:
-        try:
-            from core.research.registry import RunRegistry
+        from core.research.registry import REGISTRY_FILE, RunRegistry
 
+        runs: list[str] = []
+        if not (self._data_dir / REGISTRY_FILE).exists():  # opening would create it: not for a mere look
+            self._panel.set_runs(runs)
+            return
+        try:
             runs = [r.run_id for r in RunRegistry(self._data_dir).list()]
         except Exception:  # a missing or unreadable registry just means no runs to offer
             log.exception("could not list research runs")
