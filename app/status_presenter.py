@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QTimer
 
 from app.services import Services
 from core.quotes.session import MarketSession, beijing_now, market_session
@@ -13,12 +13,12 @@ from widgets.main_window import MainWindow
 
 _INTERVAL_MS = 1000
 _SESSION_TEXT = {
-    MarketSession.PRE_OPEN: "pre-open auction",
-    MarketSession.OPENING: "opening",
-    MarketSession.CONTINUOUS: "continuous trading",
-    MarketSession.LUNCH: "lunch break",
-    MarketSession.CLOSING_AUCTION: "closing auction",
-    MarketSession.CLOSED: "market closed",
+    MarketSession.PRE_OPEN: QT_TRANSLATE_NOOP("Status", "pre-open auction"),
+    MarketSession.OPENING: QT_TRANSLATE_NOOP("Status", "opening"),
+    MarketSession.CONTINUOUS: QT_TRANSLATE_NOOP("Status", "continuous trading"),
+    MarketSession.LUNCH: QT_TRANSLATE_NOOP("Status", "lunch break"),
+    MarketSession.CLOSING_AUCTION: QT_TRANSLATE_NOOP("Status", "closing auction"),
+    MarketSession.CLOSED: QT_TRANSLATE_NOOP("Status", "market closed"),
 }
 STALE_AFTER_DAYS = 5  # calendar days; a long weekend or holiday week stays within it
 

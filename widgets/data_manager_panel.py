@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -38,7 +38,18 @@ class SeriesView:
     missing_days: int
 
 
-_HEADERS = ("Symbol", "Name", "Rows", "First", "Last", "Missing days")
+_HEADERS = (
+    QT_TRANSLATE_NOOP("DataManager", "Symbol"),
+    QT_TRANSLATE_NOOP("DataManager", "Name"),
+    QT_TRANSLATE_NOOP("DataManager", "Rows"),
+    QT_TRANSLATE_NOOP("DataManager", "First"),
+    QT_TRANSLATE_NOOP("DataManager", "Last"),
+    QT_TRANSLATE_NOOP("DataManager", "Missing days"),
+)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("DataManager", text)
 
 
 class DataManagerPanel(QWidget):
@@ -54,24 +65,24 @@ class DataManagerPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.filter_edit = QLineEdit(self)
-        self.filter_edit.setPlaceholderText(self.tr("Filter by code or name"))
+        self.filter_edit.setPlaceholderText(_tr("Filter by code or name"))
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.tree = QTreeWidget(self)
         self.tree.setColumnCount(len(_HEADERS))
-        self.tree.setHeaderLabels([self.tr(h) for h in _HEADERS])
+        self.tree.setHeaderLabels([_tr(h) for h in _HEADERS])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setSortingEnabled(True)
         self.summary = QLabel(self)
         self.progress = QProgressBar(self)
-        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button = QPushButton(_tr("Cancel"), self)
         self.cancel_button.clicked.connect(self.sig_cancel_requested)
         self.buttons = {
-            "import_files": QPushButton(self.tr("Import files…"), self),
-            "import_folder": QPushButton(self.tr("Import folder…"), self),
-            "delete": QPushButton(self.tr("Delete"), self),
-            "export_csv": QPushButton(self.tr("Export CSV…"), self),
-            "export_qlib": QPushButton(self.tr("Export Qlib…"), self),
-            "update": QPushButton(self.tr("Update from bridge"), self),
+            "import_files": QPushButton(_tr("Import files…"), self),
+            "import_folder": QPushButton(_tr("Import folder…"), self),
+            "delete": QPushButton(_tr("Delete"), self),
+            "export_csv": QPushButton(_tr("Export CSV…"), self),
+            "export_qlib": QPushButton(_tr("Export Qlib…"), self),
+            "update": QPushButton(_tr("Update from bridge"), self),
         }
         self.buttons["import_files"].clicked.connect(self._on_import_files_clicked)
         self.buttons["import_folder"].clicked.connect(self._on_import_folder_clicked)
@@ -79,7 +90,7 @@ class DataManagerPanel(QWidget):
         self.buttons["export_csv"].clicked.connect(self._on_export_csv_clicked)
         self.buttons["export_qlib"].clicked.connect(self._on_export_qlib_clicked)
         self.buttons["update"].clicked.connect(lambda: self._emit_selected(self.sig_update_from_bridge_requested))
-        self.buttons["update"].setToolTip(self.tr("Needs a connected QDesk Bridge"))
+        self.buttons["update"].setToolTip(_tr("Needs a connected QDesk Bridge"))
         self._bridge_available = False
         self._busy = False
         # Deleting is the one destructive action: ask first (tests replace this with a stub).
@@ -118,10 +129,10 @@ class DataManagerPanel(QWidget):
             item.setData(5, Qt.ItemDataRole.DisplayRole, r.missing_days)
             item.setData(0, Qt.ItemDataRole.UserRole, (r.symbol, r.freq))
         for freq, group in groups.items():
-            group.setText(0, self.tr("{freq} — {n} series").format(freq=freq, n=group.childCount()))
+            group.setText(0, _tr("{freq} — {n} series").format(freq=freq, n=group.childCount()))
             group.setExpanded(True)
         self.tree.setSortingEnabled(True)
-        self.summary.setText(self.tr("{n} series, {rows} rows").format(
+        self.summary.setText(_tr("{n} series, {rows} rows").format(
             n=len(rows), rows=f"{sum(r.rows for r in rows):,}"))
         self._on_filter_edit_text_changed(self.filter_edit.text())
 
@@ -147,7 +158,7 @@ class DataManagerPanel(QWidget):
         dialog.setWindowTitle(title)
         text = QPlainTextEdit(dialog)
         text.setReadOnly(True)
-        text.setPlainText("\n".join(errors) if errors else self.tr("No errors."))
+        text.setPlainText("\n".join(errors) if errors else _tr("No errors."))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
         buttons.rejected.connect(dialog.reject)
         layout = QVBoxLayout(dialog)
@@ -164,7 +175,7 @@ class DataManagerPanel(QWidget):
             button.setEnabled(not self._busy and (key != "update" or self._bridge_available))
 
     def _ask(self, question: str) -> bool:
-        answer = QMessageBox.question(self, self.tr("Delete data"), question)
+        answer = QMessageBox.question(self, _tr("Delete data"), question)
         return answer == QMessageBox.StandardButton.Yes
 
     def selected_series(self) -> list[tuple[str, str]]:
@@ -185,30 +196,30 @@ class DataManagerPanel(QWidget):
 
     def _on_delete_clicked(self) -> None:
         selected = self.selected_series()
-        question = self.tr("Delete {n} series from the store? This cannot be undone.").format(n=len(selected))
+        question = _tr("Delete {n} series from the store? This cannot be undone.").format(n=len(selected))
         if selected and self.confirm(question):
             self.sig_delete_requested.emit(selected)
 
     def _on_import_files_clicked(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Import files"), "",
-                                                self.tr("CSV files (*.csv *.csv.gz *.txt);;All files (*)"))
+        files, _ = QFileDialog.getOpenFileNames(self, _tr("Import files"), "",
+                                                _tr("CSV files (*.csv *.csv.gz *.txt);;All files (*)"))
         if files:
             self.sig_import_requested.emit(files)
 
     def _on_import_folder_clicked(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Import folder"))
+        folder = QFileDialog.getExistingDirectory(self, _tr("Import folder"))
         if folder:
             self.sig_import_requested.emit([folder])
 
     def _on_export_csv_clicked(self) -> None:
         selected = self.selected_series()
         if selected:
-            folder = QFileDialog.getExistingDirectory(self, self.tr("Export CSV to folder"))
+            folder = QFileDialog.getExistingDirectory(self, _tr("Export CSV to folder"))
             if folder:
                 self.sig_export_csv_requested.emit(selected, folder)
 
     def _on_export_qlib_clicked(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Export Qlib provider folder"))
+        folder = QFileDialog.getExistingDirectory(self, _tr("Export Qlib provider folder"))
         if folder:
             self.sig_export_qlib_requested.emit(folder)
 

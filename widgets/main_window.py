@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -16,6 +16,11 @@ from PySide6.QtWidgets import (
 
 # A first start (no saved geometry) opens at a size that fits common laptop screens.
 DEFAULT_SIZE = (1280, 800)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("MainWindow", text)
+
 _DOCK_FEATURES = (
     QDockWidget.DockWidgetFeature.DockWidgetClosable
     | QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -35,7 +40,7 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
-        self.setWindowTitle(self.tr("QDesk — A-share quant workstation"))
+        self.setWindowTitle(_tr("QDesk — A-share quant workstation"))
         self.resize(*DEFAULT_SIZE)
         self.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks
@@ -92,7 +97,7 @@ class MainWindow(QMainWindow):
 
     def show_data_dir(self, path: str) -> None:
         """Show which data folder this session reads and writes."""
-        self._data_label.setText(self.tr("Data: {path}").format(path=path))
+        self._data_label.setText(_tr("Data: {path}").format(path=path))
         self._data_label.setToolTip(path)
 
     def show_mode(self, text: str) -> None:
@@ -126,25 +131,25 @@ class MainWindow(QMainWindow):
     # -- construction --------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
-        file_menu = self._add_menu("file_menu", self.tr("&File"))
-        settings_action = self._add_action(file_menu, "settings_action", self.tr("&Settings…"))
+        file_menu = self._add_menu("file_menu", _tr("&File"))
+        settings_action = self._add_action(file_menu, "settings_action", _tr("&Settings…"))
         settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         settings_action.triggered.connect(self.sig_settings_requested)
         file_menu.addSeparator()
-        quit_action = self._add_action(file_menu, "quit_action", self.tr("&Quit"))
+        quit_action = self._add_action(file_menu, "quit_action", _tr("&Quit"))
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         quit_action.triggered.connect(self._on_quit_action_triggered)
 
-        self._view_menu = self._add_menu("view_menu", self.tr("&View"))
+        self._view_menu = self._add_menu("view_menu", _tr("&View"))
         # Dock toggles are inserted above this separator as docks are added.
         self._view_separator = self._view_menu.addSeparator()
-        reset_action = self._add_action(self._view_menu, "reset_layout_action", self.tr("&Reset layout"))
+        reset_action = self._add_action(self._view_menu, "reset_layout_action", _tr("&Reset layout"))
         reset_action.triggered.connect(self._on_reset_action_triggered)
 
-        help_menu = self._add_menu("help_menu", self.tr("&Help"))
-        about_action = self._add_action(help_menu, "about_action", self.tr("&About QDesk"))
+        help_menu = self._add_menu("help_menu", _tr("&Help"))
+        about_action = self._add_action(help_menu, "about_action", _tr("&About QDesk"))
         about_action.setMenuRole(QAction.MenuRole.AboutRole)
         about_action.triggered.connect(self._on_about_action_triggered)
 
@@ -186,6 +191,6 @@ class MainWindow(QMainWindow):
 
     def _on_about_action_triggered(self) -> None:
         # Non-modal open(): a modal exec() would start a nested loop under the shared asyncio loop.
-        box = QMessageBox(QMessageBox.Icon.Information, self.tr("About QDesk"), self._about_text, parent=self)
+        box = QMessageBox(QMessageBox.Icon.Information, _tr("About QDesk"), self._about_text, parent=self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

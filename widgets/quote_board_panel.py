@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +25,11 @@ from PySide6.QtWidgets import (
 from widgets.quote_board_model import QuoteTableModel
 
 RESORT_INTERVAL_MS = 1000
+DEFAULT_WATCHLIST = "Watchlist"  # the name core.quotes.watchlists gives the first list
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("QuoteBoard", text)
 
 
 class QuoteBoardPanel(QWidget):
@@ -49,13 +54,13 @@ class QuoteBoardPanel(QWidget):
         self._watchlists: list[str] = []
 
         self.watchlist_box = QComboBox(self)
-        self.watchlist_box.currentTextChanged.connect(self._on_watchlist_box_current_text_changed)
+        self.watchlist_box.currentIndexChanged.connect(self._on_watchlist_box_current_index_changed)
         self.new_list_button = QToolButton(self)
         self.new_list_button.setText("+")
-        self.new_list_button.setToolTip(self.tr("New watchlist"))
+        self.new_list_button.setToolTip(_tr("New watchlist"))
         self.new_list_button.clicked.connect(self._on_new_list_button_clicked)
         self.add_edit = QLineEdit(self)
-        self.add_edit.setPlaceholderText(self.tr("Add code, e.g. 600000.SH"))
+        self.add_edit.setPlaceholderText(_tr("Add code, e.g. 600000.SH"))
         self.add_edit.returnPressed.connect(self._on_add_edit_return_pressed)
         self.message = QLabel(self)
         self.message.setStyleSheet("color: #b05a00")
@@ -90,12 +95,15 @@ class QuoteBoardPanel(QWidget):
         self._watchlists = list(names)
         self.watchlist_box.blockSignals(True)
         self.watchlist_box.clear()
-        self.watchlist_box.addItems(self._watchlists)
-        self.watchlist_box.setCurrentText(current)
+        for name in self._watchlists:
+            # The list created on first start is named in the interface language; user lists as typed.
+            self.watchlist_box.addItem(_display_name(name), name)
+        self.watchlist_box.setCurrentIndex(max(0, self.watchlist_box.findData(current)))
         self.watchlist_box.blockSignals(False)
 
     def current_watchlist(self) -> str:
-        return self.watchlist_box.currentText()
+        name = self.watchlist_box.currentData()
+        return str(name) if name is not None else ""
 
     def show_message(self, text: str) -> None:
         """A one-line note under the toolbar (e.g. why a code was refused); empty hides it."""
@@ -106,12 +114,13 @@ class QuoteBoardPanel(QWidget):
         return self.model.symbols()[row]
 
     # -- user intents out -------------------------------------------------------------------
-    def _on_watchlist_box_current_text_changed(self, name: str) -> None:
+    def _on_watchlist_box_current_index_changed(self, index: int) -> None:
+        name = self.watchlist_box.itemData(index)
         if name:
             self.sig_watchlist_select_requested.emit(name)
 
     def _on_new_list_button_clicked(self) -> None:
-        name, ok = QInputDialog.getText(self, self.tr("New watchlist"), self.tr("Name:"))
+        name, ok = QInputDialog.getText(self, _tr("New watchlist"), _tr("Name:"))
         if ok and name.strip():
             self.sig_watchlist_create_requested.emit(name.strip())
 
@@ -135,19 +144,24 @@ class QuoteBoardPanel(QWidget):
         """The row menu: chart, copy code, add to another watchlist, remove, reorder."""
         menu = QMenu(self)
         current = self.current_watchlist()
-        _action(menu, self.tr("Open chart"), lambda: self.sig_open_chart_requested.emit(symbol))
-        _action(menu, self.tr("Copy code"), lambda: QGuiApplication.clipboard().setText(symbol))
-        add_menu = menu.addMenu(self.tr("Add to watchlist"))
+        _action(menu, _tr("Open chart"), lambda: self.sig_open_chart_requested.emit(symbol))
+        _action(menu, _tr("Copy code"), lambda: QGuiApplication.clipboard().setText(symbol))
+        add_menu = menu.addMenu(_tr("Add to watchlist"))
         for name in self._watchlists:
             if name != current:
-                _action(add_menu, name, functools.partial(self.sig_add_symbol_requested.emit, name, symbol))
+                _action(add_menu, _display_name(name),
+                        functools.partial(self.sig_add_symbol_requested.emit, name, symbol))
         add_menu.setEnabled(len(self._watchlists) > 1)
         menu.addSeparator()
-        _action(menu, self.tr("Move up"), lambda: self.sig_move_symbol_requested.emit(current, symbol, -1))
-        _action(menu, self.tr("Move down"), lambda: self.sig_move_symbol_requested.emit(current, symbol, 1))
-        _action(menu, self.tr("Remove from this watchlist"),
+        _action(menu, _tr("Move up"), lambda: self.sig_move_symbol_requested.emit(current, symbol, -1))
+        _action(menu, _tr("Move down"), lambda: self.sig_move_symbol_requested.emit(current, symbol, 1))
+        _action(menu, _tr("Remove from this watchlist"),
                 lambda: self.sig_remove_symbol_requested.emit(current, symbol))
         return menu
+
+
+def _display_name(name: str) -> str:
+    return _tr("Watchlist") if name == DEFAULT_WATCHLIST else name
 
 
 def _action(menu: QMenu, text: str, slot: Callable[[], object]) -> QAction:
