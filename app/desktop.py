@@ -82,6 +82,13 @@ def run_desktop(
     app.setQuitOnLastWindowClosed(False)
     try:
         with installed_language(app, lang):
+            first = None  # the first start (no settings file yet) asks for folder, bridge and data first
+            if settings_path is not None and screenshot is None and not demo and not settings_path.exists():
+                from app.first_run_presenter import run_first_start
+
+                first = run_first_start(settings or AppSettings(), settings_path, data_dir)
+                settings, data_dir, demo = first.settings, first.data_dir, first.demo
+                layout_path = data_dir / SETTINGS_FILE
             try:
                 services = open_services(data_dir, demo, scratch=screenshot is not None)
             except (OSError, RuntimeError, ValueError) as exc:
@@ -100,6 +107,11 @@ def run_desktop(
                 status = StatusPresenter(presenter.window, services)  # noqa: F841 (parented to the window)
                 if settings_path is not None and screenshot is None:
                     connect_settings(presenter.window, panels, settings, settings_path)
+                    from app.first_run_presenter import attach_first_run_action, show_board_and_chart
+
+                    attach_first_run_action(presenter.window, settings, settings_path, data_dir)
+                    if first is not None and first.completed:
+                        show_board_and_chart(presenter.window)
                 # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
                 return int(qasync.run(_drive(presenter.window, screenshot, services)))
             finally:
