@@ -69,16 +69,21 @@ class LightGBMModel(Model):
         history: list[dict[str, float]] = []
         ckpt = Path(checkpoint_dir) / _CHECKPOINT if checkpoint_dir is not None else None
         start_epoch = 0
+        dvalid = lgb.Dataset(x_valid, y_valid, reference=dtrain, params={"verbosity": -1})
         if ckpt is not None and ckpt.exists():
             state = json.loads(ckpt.read_text())
-            booster = lgb.train(params, dtrain, num_boost_round=0, init_model=lgb.Booster(model_str=state["model"]),
-                                keep_training_booster=True)
+            # LightGBM continues from a model only by boosting at least one round: that round is the
+            # first of the resumed block. Trees match an uninterrupted fit; with column sampling on,
+            # the sampling continues from a fresh random stream.
+            booster = lgb.train(params, dtrain, num_boost_round=1, init_model=lgb.Booster(model_str=state["model"]),
+                                valid_sets=[dvalid], valid_names=["valid"], keep_training_booster=True)
+            boosted_ahead = 1
             start_epoch, history = int(state["epoch"]), list(state["history"])
             stopper.restore(state["stopper"])
         else:
             booster = lgb.Booster(params=params, train_set=dtrain)
-        dvalid = lgb.Dataset(x_valid, y_valid, reference=dtrain, params={"verbosity": -1})
-        booster.add_valid(dvalid, "valid")
+            booster.add_valid(dvalid, "valid")
+            boosted_ahead = 0
         stopped_early = bool(history) and stopper.should_stop(start_epoch)
         epoch = start_epoch
         while epoch < epochs and not stopped_early:
@@ -86,7 +91,10 @@ class LightGBMModel(Model):
             for r in range(block):
                 if cancel is not None:
                     cancel.raise_if_cancelled()  # checked every round: cancel never waits for a block
-                booster.update()
+                if boosted_ahead:
+                    boosted_ahead -= 1
+                else:
+                    booster.update()
                 yield TrainingProgress(epoch * block + r + 1, epochs * block, "boosting", epoch=epoch + 1)
             epoch += 1
             train_loss = float(booster.eval_train()[0][2])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from core.data.importer import import_one
 from core.data.qlib_export import export_qlib
@@ -65,3 +66,31 @@ def build_slice(cn_data: Path, root: Path, count: int = 40, start: str = SLICE_S
     finally:
         store.close()
     return Slice(data_dir, provider, tuple(symbols))
+
+
+# Tiny segments for model tests: ~20 stocks x 6 months of training rows.
+TINY_SEGMENTS = Segments(("2011-01-01", "2011-06-30"), ("2011-07-01", "2011-09-30"), ("2011-10-01", "2011-12-31"))
+
+
+def tiny_config(s: Slice, kind: str = "alpha158", count: int = 20) -> DatasetConfig:
+    return DatasetConfig(kind=kind, universe=tuple(f"{x[-2:]}{x[:6]}" for x in s.symbols[:count]),
+                         segments=TINY_SEGMENTS)
+
+
+def dataset_for(s: Slice, config: DatasetConfig, cache_dir: Path | None = None):  # type: ignore[no-untyped-def]
+    """Build (or fetch from the slice's cache) a dataset; Qlib is pointed at the slice's provider first."""
+    from core.data.qlib_runtime import init_qlib
+    from core.research.dataset_builder import DatasetCache, build_dataset
+
+    init_qlib(s.provider, s.data_dir / "work")
+    cache = DatasetCache(cache_dir or s.data_dir / "cache" / "datasets")
+    try:
+        *_, dataset = build_dataset(config, s.provider, cache)
+    finally:
+        cache.close()
+    return dataset
+
+
+@pytest.fixture(scope="session")
+def research_slice(cn_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Slice:
+    return build_slice(cn_data, tmp_path_factory.mktemp("research"))
