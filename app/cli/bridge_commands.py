@@ -146,10 +146,22 @@ def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
               "in clear text; pass --tls-cert and --tls-key", file=sys.stderr)
     service = BridgeService(source, tokens)
     if args.tray:
-        from app.bridge_tray import run_tray  # Qt is loaded only for the tray
-
-        return run_tray(service, options, setup, token_file, log_path)
+        return _run_tray(service, options, setup, token_file, log_path, args)
     return _run_headless(service, options, setup, token_file)
+
+
+def _run_tray(service: Any, options: Any, setup: Any, token_file: Path | None, log_path: Path,
+              args: argparse.Namespace) -> int:
+    from app.bridge_tray import run_tray  # Qt is loaded only for the tray
+    from app.cli import CliError
+    from core.bridge.server.runner import BridgeStartError
+    from core.bridge.sources.base import SourceUnavailable
+
+    try:
+        return run_tray(service, options, setup, token_file, log_path, lang=getattr(args, "lang", None) or "en",
+                        argv=[str(Path(sys.argv[0]).resolve()), *sys.argv[1:]] if sys.argv else [])
+    except (SourceUnavailable, BridgeStartError) as exc:
+        raise CliError(str(exc)) from None
 
 
 def _run_headless(service: Any, options: Any, setup: Any, token_file: Path | None) -> int:
