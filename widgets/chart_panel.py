@@ -28,6 +28,7 @@ _RIGHT_MARGIN = 2  # empty bars right of the last one, so the newest candle is n
 _ZOOM_STEP = 1.25
 _Y_PADDING = 0.06
 _TOP_PADDING_FACTOR = 2.5
+_EPS = 1e-6  # view ranges come back with float noise
 _STICK_GROUPS = {"MACD": "MACD"}  # groups with one line drawn as sticks instead of a curve
 
 
@@ -212,7 +213,8 @@ class ChartPanel(QWidget):
         """First and last bar index fully or partly in view."""
         (x0, x1), _ = self.price.view.viewRange()
         n = len(self._data) if self._data is not None else 0
-        return max(0, math.ceil(x0 - 0.5)), min(n - 1, math.floor(x1 + 0.5))
+        # Bar i spans [i - 0.5, i + 0.5]; it counts when any of that is inside (x0, x1).
+        return max(0, math.floor(x0 - 0.5 + _EPS) + 1), min(n - 1, math.ceil(x1 + 0.5 - _EPS) - 1)
 
     def set_visible_range(self, first: int, count: int) -> None:
         n = len(self._data) if self._data is not None else 0

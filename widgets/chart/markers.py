@@ -38,6 +38,12 @@ def bar_index_of(times: np.ndarray, when: np.datetime64, intraday: bool) -> int 
     """Index of the end-labelled bar containing `when`, or None outside the chart."""
     if times.shape[0] == 0:
         return None
+    first_day = times[0].astype("datetime64[D]")
+    # A week bar is labelled by its last day, so its first days come before the label.
+    slack = np.timedelta64(6 if not intraday and times.shape[0] > 1 and times[1] - times[0] >= np.timedelta64(
+        5, "D") else 0, "D")
+    if when.astype("datetime64[D]") < first_day - slack:
+        return None  # before the first bar: no bar contains it
     if intraday:
         i = int(np.searchsorted(times, when, side="left"))
     else:

@@ -1,0 +1,195 @@
+"""Chart panel offscreen on real bars: indicator lines against pandas, keyboard and wheel, markers, culling."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from app.chart_presenter import chart_data
+from core.data.importer import import_files
+from core.market.chart_load import ChartRequest, load_chart
+from core.market.series import Adjust, Period
+from core.storage import MarketStore
+from widgets.chart.candles import CHUNK
+from widgets.chart.view_state import ChartData, ChartMarker
+from widgets.chart_panel import ChartPanel
+
+SYMBOL = "600000.SH"
+
+
+@pytest.fixture(scope="module")
+def daily(cn_data: Path, tmp_path_factory: pytest.TempPathFactory) -> ChartData:
+    """600000.SH 2007-2022, forward adjusted, with every study group, as the presenter hands it over."""
+    store = MarketStore.open(tmp_path_factory.mktemp("chart-widget") / "market.sqlite")
+    try:
+        for _ in import_files(store, [cn_data / "daily" / f"{SYMBOL}.csv"], freq="1d"):
+            pass
+        *_, loaded = load_chart(store, ChartRequest(SYMBOL, Period.DAY, Adjust.FORWARD))
+    finally:
+        store.close()
+    return chart_data(loaded, "浦发银行")  # type: ignore[arg-type]
+
+
+@pytest.fixture()
+def panel(qtbot: QtBot, daily: ChartData) -> ChartPanel:
+    widget = ChartPanel()
+    qtbot.addWidget(widget)
+    widget.resize(1100, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_data(daily)
+    return widget
+
+
+def _reference(cn_data: Path) -> pd.DataFrame:
+    """Forward-adjusted closes and indicators straight from the CSV with pandas, not through core.market."""
+    raw = pd.read_csv(cn_data / "daily" / f"{SYMBOL}.csv")
+    close = raw["close"] * raw["factor"] / raw["factor"].iloc[-1]
+    out = pd.DataFrame({"close": close})
+    out["MA5"] = close.rolling(5).mean()
+    out["MA60"] = close.rolling(60).mean()
+    out["EMA12"] = close.ewm(span=12, adjust=False).mean()
+    mid, std = close.rolling(20).mean(), close.rolling(20).std(ddof=0)
+    out["UPPER"], out["LOWER"] = mid + 2 * std, mid - 2 * std
+    dif = close.ewm(span=12, adjust=False).mean() - close.ewm(span=26, adjust=False).mean()
+    dea = dif.ewm(span=9, adjust=False).mean()
+    out["DIF"], out["DEA"], out["MACD"] = dif, dea, 2 * (dif - dea)
+    change = close.diff()
+    up = change.clip(lower=0).ewm(alpha=1 / 6, adjust=False).mean()
+    both = change.abs().ewm(alpha=1 / 6, adjust=False).mean()
+    out["RSI6"] = up / both * 100
+    return out
+
+
+def test_drawn_indicator_lines_match_an_independent_computation(panel: ChartPanel, cn_data: Path) -> None:
+    ref = _reference(cn_data)
+    data = panel.data
+    assert data is not None and len(data) == len(ref)
+    np.testing.assert_allclose(data.close, ref["close"], rtol=1e-9)
+    panel.set_overlays(["MA", "EMA", "BOLL"])
+    panel.set_sub_panes(["VOL", "MACD", "RSI"])
+    price_lines = panel.price.line_values()
+    for name in ("MA5", "MA60", "EMA12", "UPPER", "LOWER"):
+        np.testing.assert_allclose(price_lines[name], ref[name], rtol=1e-7, atol=1e-9, equal_nan=True, err_msg=name)
+    macd = panel.panes["MACD"]
+    for name in ("DIF", "DEA"):
+        np.testing.assert_allclose(macd.line_values()[name], ref[name], rtol=1e-6, atol=1e-9, err_msg=name)
+    assert macd.glyph is not None
+    np.testing.assert_allclose(macd.glyph.heights, ref["MACD"], rtol=1e-6, atol=1e-9)  # drawn as sticks
+    # pandas seeds Wilder's average at the first change; terminals (and core) at the first bar: skip the warm-up.
+    rsi = panel.panes["RSI"].line_values()["RSI6"]
+    np.testing.assert_allclose(rsi[200:], ref["RSI6"][200:], rtol=1e-6)
+
+
+def test_crosshair_info_box_lists_the_bar_and_its_studies(panel: ChartPanel, cn_data: Path) -> None:
+    ref = _reference(cn_data)
+    data = panel.data
+    assert data is not None
+    index = len(data) - 10
+    panel.set_cursor(index)
+    text = panel.info_text()
+    assert str(data.time[index])[:10] in text
+    assert f"Close {data.close[index]:.2f}" in text
+    assert f"MA5 {ref['MA5'].iloc[index]:.2f}" in text
+    assert "MACD" in text and "DIF" in text
+    panel.set_cursor(None)
+    assert panel.info_text() == ""
+
+
+def test_keyboard_zooms_and_pans_the_visible_range(qtbot: QtBot, panel: ChartPanel) -> None:
+    data = panel.data
+    assert data is not None
+    n = len(data)
+    first, last = panel.visible_range()
+    assert last == n - 1 and last - first + 1 == 120  # opens on the newest half year
+    graphics = panel.graphics
+    qtbot.keyClick(graphics, Qt.Key.Key_Minus)  # zoom out: more bars, still ending at the newest
+    f2, l2 = panel.visible_range()
+    assert l2 - f2 + 1 == 150 and l2 == n - 1
+    qtbot.keyClick(graphics, Qt.Key.Key_Plus)
+    qtbot.keyClick(graphics, Qt.Key.Key_Plus)
+    f3, l3 = panel.visible_range()
+    assert l3 - f3 + 1 < 120
+    qtbot.keyClick(graphics, Qt.Key.Key_Home)
+    assert panel.visible_range()[0] == 0
+    qtbot.keyClick(graphics, Qt.Key.Key_End)
+    assert panel.visible_range()[1] == n - 1
+    # ← puts the cursor on the newest bar, then walks it back; the view follows past the left edge.
+    qtbot.keyClick(graphics, Qt.Key.Key_Left)
+    assert panel.cursor == n - 1
+    for _ in range(3):
+        qtbot.keyClick(graphics, Qt.Key.Key_Left)
+    assert panel.cursor == n - 4
+    count = l3 - f3 + 1
+    for _ in range(count):
+        qtbot.keyClick(graphics, Qt.Key.Key_Left)
+    assert panel.cursor == n - 4 - count
+    assert panel.visible_range()[0] == panel.cursor  # panned left with the cursor
+    qtbot.keyClick(graphics, Qt.Key.Key_Escape)
+    assert panel.cursor is None
+
+
+def test_y_range_follows_the_visible_bars(panel: ChartPanel) -> None:
+    data = panel.data
+    assert data is not None
+    for first in (0, 1500, len(data) - 120):
+        panel.set_visible_range(first, 120)
+        f, last = panel.visible_range()
+        lo, hi = panel.price.view.viewRange()[1]
+        window_lo = min(float(data.low[f : last + 1].min()), *(np.nanmin(v[f : last + 1]) for v in
+                                                                panel.price.line_values().values()))
+        window_hi = float(data.high[f : last + 1].max())
+        assert lo <= window_lo and hi >= window_hi  # every visible candle fits
+        assert hi - lo < (window_hi - window_lo) * 1.5  # and fills the pane: no far-away bars count
+
+
+def test_wheel_zooms_around_the_mouse(qtbot: QtBot, panel: ChartPanel) -> None:
+    first, last = panel.visible_range()
+    view = panel.price.view
+    centre = view.mapViewToScene(QPointF((first + last) / 2, float(np.mean(view.viewRange()[1]))))
+    at = panel.graphics.mapFromScene(centre)
+    global_at = panel.graphics.viewport().mapToGlobal(at)
+    event = QWheelEvent(QPointF(at), QPointF(global_at), QPoint(0, 0), QPoint(0, 120), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(panel.graphics.viewport(), event)
+    f2, l2 = panel.visible_range()
+    assert l2 - f2 < last - first  # wheel up zooms in
+
+
+def test_only_the_visible_chunks_are_painted(qtbot: QtBot, panel: ChartPanel) -> None:
+    data = panel.data
+    assert data is not None and len(data) > 10 * CHUNK
+    panel.set_visible_range(1000, 120)
+    panel.grab()  # paints synchronously
+    glyph = panel.price.glyph
+    assert glyph is not None
+    assert glyph.painted_chunks and len(glyph.painted_chunks) <= 2
+    assert glyph.painted_bars <= 2 * CHUNK < len(data)
+
+
+def test_trade_and_signal_markers_land_on_their_bars(panel: ChartPanel) -> None:
+    data = panel.data
+    assert data is not None
+    days = [str(d)[:10] for d in data.time[-30:-27]]
+    markers = [
+        ChartMarker(days[0], float(data.low[-30]), "buy", "B 1000"),
+        ChartMarker(dt.datetime.fromisoformat(days[1] + " 10:15"), float(data.high[-29]), "sell", "S"),
+        ChartMarker(np.datetime64(days[2]), float(data.close[-28]), "signal", "0.031"),
+        ChartMarker("1990-01-01", 1.0, "buy"),  # before the chart: left out
+    ]
+    panel.set_markers(markers)
+    n = len(data)
+    assert panel.markers.placed == [(n - 30, float(data.low[-30]), "buy"), (n - 29, float(data.high[-29]), "sell"),
+                                    (n - 28, float(data.close[-28]), "signal")]
+    assert len(panel.markers.scatter.points()) == 3
+    assert panel.markers.label_texts() == ["B 1000", "S", "0.031"]
+    panel.set_markers([])
+    assert panel.markers.placed == [] and len(panel.markers.scatter.points()) == 0
