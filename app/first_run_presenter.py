@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QIcon
-from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QMenu, QMessageBox, QWidget, QWizard
 
 from app.job_runner import JobFinished, JobRunner
 from app.resources import icon_path
@@ -331,7 +331,9 @@ class FirstRunPresenter(QObject):
 def _new_wizard(settings: AppSettings, settings_path: Path, data_dir: Path,
                 parent: QWidget | None = None) -> FirstRunPresenter:
     wizard = FirstRunWizard(settings.data_dir or str(data_dir), parent)
-    wizard.setWindowIcon(QIcon(str(icon_path())))
+    icon = QIcon(str(icon_path()))
+    wizard.setWindowIcon(icon)
+    wizard.setPixmap(QWizard.WizardPixmap.LogoPixmap, icon.pixmap(48, 48))
     return FirstRunPresenter(wizard, settings, settings_path, SecretStore(BRIDGE_TOKEN_SERVICE))
 
 

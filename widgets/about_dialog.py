@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialogButtonBox,
     QGridLayout,
     QHeaderView,
     QMessageBox,
@@ -51,14 +53,14 @@ class AboutDialog(QMessageBox):
         self._info = info
         if icon is not None and not icon.isNull():
             self.setIconPixmap(icon.pixmap(64, 64))
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setText(f"{info.name} {info.version}\n\n{info.summary}")
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setText(f"<h2>{escape(info.name)} {escape(info.version)}</h2><p>{escape(info.summary)}</p>")
         self.setInformativeText(info.build_line)
         self.setStandardButtons(QMessageBox.StandardButton.Close)
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("about_tabs")
-        self.tabs.addTab(_text_view(info.licence, "licence_text", self), _tr("Licence"))
+        self.tabs.addTab(_text_view(info.licence, "licence_text", self, wrap=True), _tr("Licence"))
         self.tabs.addTab(self._package_table(info.packages), _tr("Third-party packages"))
         self.tabs.addTab(_text_view(info.notice, "notice_text", self), _tr("Demo data"))
         # A message box sizes itself to its text; the tabs need room for the NOTICE's 80-column lines.
@@ -68,10 +70,15 @@ class AboutDialog(QMessageBox):
         copy.setObjectName("copy_build_button")
         copy.clicked.connect(self._on_copy_clicked)
         grid = self.layout()
-        if isinstance(grid, QGridLayout):
-            rows, columns = grid.rowCount(), grid.columnCount()
-            grid.addWidget(self.tabs, rows, 0, 1, columns)
-            grid.addWidget(copy, rows + 1, 0, 1, columns, Qt.AlignmentFlag.AlignLeft)
+        buttons = self.findChild(QDialogButtonBox)
+        if isinstance(grid, QGridLayout) and buttons is not None:
+            # The tabs go where the buttons were; the buttons move below them, the copy button beside them.
+            row, _, _, _ = grid.getItemPosition(grid.indexOf(buttons))
+            grid.removeWidget(buttons)
+            columns = grid.columnCount()
+            grid.addWidget(self.tabs, row, 0, 1, columns)
+            grid.addWidget(copy, row + 1, 0, 1, columns, Qt.AlignmentFlag.AlignLeft)
+            grid.addWidget(buttons, row + 1, 0, 1, columns, Qt.AlignmentFlag.AlignRight)
 
     def _package_table(self, packages: list[tuple[str, str, str]]) -> QTableWidget:
         table = QTableWidget(len(packages), 3, self)
@@ -95,10 +102,13 @@ class AboutDialog(QMessageBox):
         QGuiApplication.clipboard().setText(f"{self._info.name} {self._info.version} · {self._info.build_line}")
 
 
-def _text_view(text: str, name: str, parent: QWidget) -> QPlainTextEdit:
+def _text_view(text: str, name: str, parent: QWidget, wrap: bool = False) -> QPlainTextEdit:
     view = QPlainTextEdit(parent)
     view.setObjectName(name)
     view.setReadOnly(True)
     view.setPlainText(text)
-    view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    if not wrap:
+        # The NOTICE is laid out in fixed columns: keep its lines and give it a fixed-width font.
+        view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
     return view

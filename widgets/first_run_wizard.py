@@ -48,10 +48,17 @@ def _label(text: str, parent: QWidget, name: str = "") -> QLabel:
     return label
 
 
-def _show_status(label: QLabel, text: str, error: bool) -> None:
+def _show_status(label: QLabel, text: str, error: bool | None) -> None:
+    """Red for an error, green for a success, the normal colour (None) while work is under way."""
     label.setText(text)
-    label.setStyleSheet("color: #c0392b" if error else "color: #1e8449")
+    label.setStyleSheet("" if error is None else "color: #c0392b" if error else "color: #1e8449")
     label.setVisible(bool(text))
+
+
+def _indented(widget: QWidget) -> QWidget:
+    # Explanations and fields sit under their radio button's label, not under the button itself.
+    widget.setContentsMargins(24, 0, 0, 0)
+    return widget
 
 
 class _Page(QWizardPage):
@@ -81,7 +88,7 @@ class FirstRunWizard(QWizard):
         self.setWindowTitle(_tr("Welcome to QDesk"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
-        self.resize(720, 540)
+        self.resize(720, 500)
         self._connected_with: tuple[str, str] | None = None  # (url, token) of the last good test
         self._busy = False
         self.setPage(PAGE_DATA, self._data_page(data_dir))
@@ -149,10 +156,13 @@ class FirstRunWizard(QWizard):
         self.bridge_box = QWidget(page)
         form = QFormLayout(self.bridge_box)
         form.setContentsMargins(24, 0, 0, 0)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addStretch(1)
         form.addRow(_tr("Bridge URL"), self.url_edit)
         form.addRow(_tr("Token"), self.token_edit)
         form.addRow(_tr("TLS certificate"), ca_row)
-        form.addRow("", self.test_button)
+        form.addRow("", test_row)
         form.addRow("", self.connection_label)
         form.addRow("", self.keyring_label)
         for edit in (self.url_edit, self.token_edit, self.ca_edit):
@@ -163,8 +173,8 @@ class FirstRunWizard(QWizard):
 
         layout = QVBoxLayout(page)
         layout.addWidget(self.demo_radio)
-        layout.addWidget(_label(_tr("Eight Shanghai and Shenzhen symbols, 1991–2011, from the hikyuu project "
-                                    "(Apache License 2.0). Nothing is sent anywhere."), page))
+        layout.addWidget(_indented(_label(_tr("Eight Shanghai and Shenzhen symbols, 1991–2011, from the hikyuu "
+                                              "project (Apache License 2.0). Nothing is sent anywhere."), page)))
         layout.addSpacing(8)
         layout.addWidget(self.bridge_radio)
         layout.addWidget(self.bridge_box)
@@ -211,6 +221,7 @@ class FirstRunWizard(QWizard):
     def _finish_page(self) -> QWizardPage:
         page = _Page(_tr("Ready"), _tr("QDesk opens on the quote board and the chart."), lambda: not self._busy)
         self.summary_label = _label("", page, "summary_label")
+        self.summary_label.setStyleSheet("line-height: 150%")
         layout = QVBoxLayout(page)
         layout.addWidget(self.summary_label)
         layout.addStretch(1)
@@ -236,7 +247,7 @@ class FirstRunWizard(QWizard):
 
     def show_connection_testing(self) -> None:
         self.test_button.setEnabled(False)
-        _show_status(self.connection_label, _tr("Connecting…"), error=False)
+        _show_status(self.connection_label, _tr("Connecting…"), error=None)
 
     def show_connection_result(self, ok: bool, text: str, url: str = "", token: str = "") -> None:
         self.test_button.setEnabled(True)
@@ -249,12 +260,12 @@ class FirstRunWizard(QWizard):
         self.progress.setRange(0, 0)
         self.progress.show()
         self.cancel_button.show()
-        _show_status(self.import_label, text, error=False)
+        _show_status(self.import_label, text, error=None)
 
     def show_import_progress(self, done: int, total: int, text: str) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
-        self.import_label.setText(text)
+        _show_status(self.import_label, text, error=None)
 
     def show_import_finished(self, text: str, error: bool) -> None:
         self._set_busy(False)

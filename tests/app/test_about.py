@@ -34,7 +34,7 @@ def _about(qtbot: QtBot, tmp_path: Path) -> AboutDialog:
 
 def test_help_about_shows_version_build_licences_and_notice(qtbot: QtBot, tmp_path: Path) -> None:
     dialog = _about(qtbot, tmp_path)
-    assert dialog.text().startswith(f"QDesk {VERSION}")
+    assert dialog.text().startswith(f"<h2>QDesk {VERSION}</h2>")
     commit = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
     assert f"commit {commit}" in dialog.informativeText()
