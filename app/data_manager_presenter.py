@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject
 
 from app.job_runner import JobFinished, JobRunner
+from core.data.bridge_update import BridgeBars, SeriesUpdated, plan_updates, update_from_bridge
 from core.data.csv_export import export_series_csv
 from core.data.importer import FileReport, ImportProgress, discover_files, import_files
 from core.data.qlib_export import ExportSummary, export_qlib
@@ -26,20 +28,26 @@ class DataManagerPresenter(QObject):
     """Jobs open their own store connection on the worker thread (SQLite: one connection per thread)."""
 
     def __init__(self, panel: DataManagerPanel, store: MarketStore,
-                 on_store_changed: Callable[[], None] | None = None) -> None:
+                 on_store_changed: Callable[[], None] | None = None, *, bridge_url: str = "",
+                 bridge_token: str | None = None) -> None:
         super().__init__(panel)
         self._panel = panel
         self._store = store
         self._on_store_changed = on_store_changed
+        # The token defaults to the OS keyring entry of the URL (read on the worker, when the job starts).
+        self._bridge_url, self._bridge_token = bridge_url, bridge_token
         self.runner = JobRunner(self)
         self.runner.sig_reported.connect(self._on_runner_sig_reported)
         self.runner.sig_finished.connect(self._on_runner_sig_finished)
         self._reports: list[FileReport] = []
         self._notes: list[str] = []
+        self._updates: list[SeriesUpdated] = []
         panel.sig_import_requested.connect(self._on_panel_sig_import_requested)
         panel.sig_delete_requested.connect(self._on_panel_sig_delete_requested)
         panel.sig_export_csv_requested.connect(self._on_panel_sig_export_csv_requested)
         panel.sig_export_qlib_requested.connect(self._on_panel_sig_export_qlib_requested)
+        panel.sig_update_from_bridge_requested.connect(self._on_panel_sig_update_from_bridge_requested)
+        panel.set_bridge_available(bool(bridge_url))
         panel.sig_cancel_requested.connect(self.runner.cancel)
         self.refresh()
 
@@ -64,8 +72,17 @@ class DataManagerPresenter(QObject):
         self._start(_tr("export Qlib"), _with_store(self._store.path, lambda store, token: export_qlib(
             store, Path(folder), token)))
 
+    def _on_panel_sig_update_from_bridge_requested(self, series: list[tuple[str, str]]) -> None:
+        if not self._bridge_url:
+            self._panel.show_report(_tr("update from bridge"), _tr("No bridge is configured: set its URL in Settings."),
+                                    [])
+            return
+        url, token = self._bridge_url, self._bridge_token
+        self._start(_tr("update from bridge"), _with_store(self._store.path, lambda store, cancel: _bridge_update(
+            store, series, url, token, cancel)))
+
     def _start(self, name: str, job: Callable[[CancelToken], Iterator[Any]]) -> None:
-        self._reports, self._notes = [], []
+        self._reports, self._notes, self._updates = [], [], []
         if self.runner.start(name, job):
             self._panel.show_busy(name)
 
@@ -73,6 +90,8 @@ class DataManagerPresenter(QObject):
     def _on_runner_sig_reported(self, report: object) -> None:
         if isinstance(report, ImportProgress) and report.report is not None:
             self._reports.append(report.report)
+        if isinstance(report, SeriesUpdated):
+            self._updates.append(report)
         if isinstance(report, Progress):
             self._panel.show_busy(self.runner.name, report.done, report.total)
         elif isinstance(report, ExportSummary):
@@ -90,6 +109,12 @@ class DataManagerPresenter(QObject):
             lines.append(_tr("{ok} of {n} file(s) imported: {rows} rows, {new} new, {updated} updated").format(
                 ok=len(ok), n=len(self._reports), rows=f"{sum(r.rows for r in ok):,}",
                 new=f"{sum(r.inserted for r in ok):,}", updated=f"{sum(r.updated for r in ok):,}"))
+        if self._updates:
+            errors.extend(_tr("{symbol} {freq}: {error}").format(symbol=u.symbol, freq=u.freq, error=u.error)
+                          for u in self._updates if u.error)
+            lines.append(_tr("Updated {n} series from the bridge: {rows} bars, {new} new").format(
+                n=len([u for u in self._updates if not u.error]), rows=f"{sum(u.received for u in self._updates):,}",
+                new=f"{sum(u.inserted for u in self._updates):,}"))
         if finished.cancelled:
             lines.append(_tr("Cancelled; everything finished before that is kept."))
         if finished.error:
@@ -109,6 +134,13 @@ def _with_store(path: Path, body: Callable[[MarketStore, CancelToken], Iterator[
         finally:
             store.close()
     return job
+
+
+def _bridge_update(store: MarketStore, series: list[tuple[str, str]], url: str, token: str | None,
+                   cancel: CancelToken) -> Iterator[Any]:
+    plans = plan_updates(store, series, dt.date.today())
+    with BridgeBars(url, token) as fetch:
+        yield from update_from_bridge(store, fetch, plans, cancel)
 
 
 def _delete(store: MarketStore, series: list[tuple[str, str]], token: CancelToken) -> Iterator[Any]:

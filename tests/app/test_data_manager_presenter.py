@@ -7,6 +7,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from app.data_manager_presenter import DataManagerPresenter
+from core.data.importer import import_files
 from core.storage import MarketStore
 from tests.realdata import read_lines, write_lines
 from widgets.data_manager_panel import DataManagerPanel
@@ -61,3 +62,37 @@ def test_delete_and_exports(qtbot: QtBot, store: MarketStore, cn_data: Path, tmp
     finish(qtbot, presenter, reports, 4)
     assert [s.symbol for s in store.series()] == ["600000.SH"]
     assert panel.tree.topLevelItem(0).childCount() == 1
+
+
+def test_update_from_bridge_fills_the_selected_series_from_a_real_bridge(
+        qtbot: QtBot, store: MarketStore, cn_data: Path, tmp_path: Path) -> None:
+    from tests.core.data.test_bridge_update import store_bridge
+
+    bridge_store = MarketStore.open(tmp_path / "bridge" / "market.sqlite")
+    for _ in import_files(bridge_store, [cn_data / "daily" / "600000.SH.csv"], freq="1d", workers=1):
+        pass
+    bridge_store.close()
+    lines = read_lines(cn_data / "daily" / "600000.SH.csv")
+    old = write_lines(tmp_path / "600000.SH.csv", [lines[0]] + [r for r in lines[1:] if r < "2022"])
+    for _ in import_files(store, [old], freq="1d", workers=1):
+        pass
+    with store_bridge(tmp_path / "bridge" / "market.sqlite", tmp_path / "bridge") as (url, token):
+        panel = DataManagerPanel()
+        qtbot.addWidget(panel)
+        reports: list[object] = []
+        panel.show_report = lambda title, summary, errors: reports.append((title, summary, list(errors)))  # type: ignore[method-assign]
+        presenter = DataManagerPresenter(panel, store, bridge_url=url, bridge_token=token)
+        assert panel.buttons["update"].isEnabled()
+        panel.tree.topLevelItem(0).setSelected(True)  # the whole 1d group
+        panel.buttons["update"].click()
+        assert not panel.progress.isHidden()
+        finish(qtbot, presenter, reports, 1)
+    title, summary, errors = reports[0]  # type: ignore[misc]
+    assert errors == [] and "Updated 1 series from the bridge" in summary
+    assert store.read_bars("600000.SH", "1d")["time"].iloc[-1] == "2022-12-30"
+    assert panel.tree.topLevelItem(0).child(0).text(4) == "2022-12-30"  # the tree shows the new last day
+
+
+def test_update_button_needs_a_bridge(qtbot: QtBot, store: MarketStore) -> None:
+    panel, _, _ = make(qtbot, store)
+    assert not panel.buttons["update"].isEnabled()
