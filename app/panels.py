@@ -45,7 +45,7 @@ def build_panels(services: Services, lang: str, settings: AppSettings) -> Panels
     board_presenter.set_open_chart(lambda symbol: _open_chart(chart, chart_presenter, symbol))
     data = DataManagerPanel()
     panels.widgets["data_manager"] = data
-    panels.presenters["data_manager"] = DataManagerPresenter(data, services.store)
+    panels.presenters["data_manager"] = DataManagerPresenter(data, services.store, bridge_url=settings.bridge_url)
     add_backtest_panel(panels, services)
     return panels
 
