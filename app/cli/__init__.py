@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     data_commands.register(commands)
     bridge_commands.register(commands)
+    __import__("app.cli.train_commands", fromlist=["register"]).register(commands)
     __import__("app.cli.audit_commands", fromlist=["register"]).register(commands)
     __import__("app.cli.backtest_commands", fromlist=["register"]).register(commands)
     return parser

@@ -1,0 +1,204 @@
+"""`qdesk train ...` trains a model headless (same job as the training panel); `qdesk runs ...` manages runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from core.models import MODEL_NAMES
+from core.research.config import (DATASETS, FEATURE_NORMS, LABEL_NORMS, SEGMENTS_HELP, STANDARD_SEGMENTS,
+                                  DatasetConfig, Segments, StartTraining, parse_universe)
+from core.research.registry import METRIC_NAMES, RunRegistry, UnknownRun
+
+UNIVERSE_HELP = ("csi300, csi500, all (every stock in the store), another exported instruments name, a "
+                 "comma-separated list of symbols (600000.SH,000001.SZ) or @FILE with one symbol per line")
+
+
+def register(commands: Any) -> None:
+    train = commands.add_parser(
+        "train", help="train a model on the store and register the run",
+        description="Build an Alpha158/Alpha360 dataset from the market store (exported for Qlib into "
+        "DATA_DIR/qlib), train a model, score the test segment (IC, ICIR, Rank IC, Rank ICIR) and register "
+        "the run with its predictions. An interrupted run (Ctrl-C, crash) resumes from its checkpoint when "
+        "the same command runs again.")
+    train.add_argument("--model", required=True, choices=MODEL_NAMES, help="model to train")
+    train.add_argument("--dataset", default="alpha158", choices=DATASETS, help="feature set (default alpha158)")
+    train.add_argument("--universe", default="csi300", help=UNIVERSE_HELP + " (default csi300)")
+    train.add_argument("--segments", default=str(STANDARD_SEGMENTS), help=SEGMENTS_HELP
+                       + f" (default {STANDARD_SEGMENTS})")
+    train.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                       help="model hyper-parameter, repeatable (e.g. --param lr=0.001 --param hidden_size=128)")
+    train.add_argument("--epochs", type=int, help="most epochs (LightGBM: boosting rounds)")
+    train.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
+    train.add_argument("--amp", default="auto", choices=["auto", "off", "fp16", "bf16"], help="mixed precision")
+    train.add_argument("--seed", type=int, default=0, help="random seed (same seed, same result)")
+    train.add_argument("--label", default=None, help="label expression (default Ref($close, -2)/Ref($close, -1) - 1)")
+    train.add_argument("--feature-norm", default="robust_zscore", choices=FEATURE_NORMS)
+    train.add_argument("--label-norm", default="cs_rank", choices=LABEL_NORMS)
+    train.set_defaults(handler=cmd_train)
+
+    runs = commands.add_parser("runs", help="list, compare, delete or export registered runs")
+    sub = runs.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
+    sub.add_parser("list", help="every run, newest first").set_defaults(handler=cmd_runs_list)
+    compare = sub.add_parser("compare", help="runs side by side")
+    compare.add_argument("run_ids", nargs="+", metavar="RUN_ID")
+    compare.set_defaults(handler=cmd_runs_compare)
+    delete = sub.add_parser("delete", help="remove runs and their files")
+    delete.add_argument("run_ids", nargs="+", metavar="RUN_ID")
+    delete.set_defaults(handler=cmd_runs_delete)
+    export = sub.add_parser("export", help="write a run (config, model, predictions) as a zip")
+    export.add_argument("run_id", metavar="RUN_ID")
+    export.add_argument("destination", metavar="DIR_OR_ZIP")
+    export.set_defaults(handler=cmd_runs_export)
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    """KEY=VALUE pairs; values are JSON where they parse (numbers, true/false), else text."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"bad --param {item!r}: expected KEY=VALUE")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+def request_from_args(args: argparse.Namespace) -> StartTraining:
+    """The StartTraining command for the arguments; ValueError names the bad one."""
+    try:
+        segments = Segments.parse(args.segments)
+    except ValueError as exc:
+        raise ValueError(f"--segments: {exc}") from None
+    try:
+        universe = parse_universe(args.universe)
+    except ValueError as exc:
+        raise ValueError(f"--universe: {exc}") from None
+    params = parse_params(args.param)
+    if args.epochs is not None:
+        params["num_boost_round" if args.model == "lightgbm" else "epochs"] = args.epochs
+    extra = {"label": args.label} if args.label else {}
+    dataset = DatasetConfig(args.dataset, universe, segments, feature_norm=args.feature_norm,
+                            label_norm=args.label_norm, **extra)
+    return StartTraining(args.model, dataset, params, device=args.device, amp=args.amp, seed=args.seed)
+
+
+def cmd_train(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.cli import CliError
+    from core.models.base import EpochFinished, FitFinished, TrainingProgress
+    from core.research.training import RunFinished, StageProgress, run_training
+
+    try:
+        request = request_from_args(args)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Training {request.model} on {request.dataset.kind} / {args.universe} ({request.dataset.segments})",
+          file=sys.stderr)
+    bar = _progress_bar()
+    finished: RunFinished | None = None
+    stage = ""
+    try:
+        for report in run_training(request, data_dir):
+            if isinstance(report, (StageProgress, TrainingProgress)):
+                if report.message != stage:
+                    stage = report.message
+                    bar.set_description_str(stage)
+                bar.total = report.total
+                bar.n = report.done
+                bar.refresh()
+            elif isinstance(report, EpochFinished):
+                bar.write(_epoch_line(report), file=sys.stderr)
+            elif isinstance(report, FitFinished) and report.resumed_from:
+                bar.write(f"resumed from the checkpoint after epoch {report.resumed_from}", file=sys.stderr)
+            elif isinstance(report, RunFinished):
+                finished = report
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    except KeyboardInterrupt:
+        bar.close()
+        print("interrupted: the last finished epoch is checkpointed; run the same command to resume",
+              file=sys.stderr)
+        raise
+    finally:
+        bar.close()
+    assert finished is not None
+    print(f"run {finished.run_id}")
+    print("  ".join(f"{m.upper().replace('_', ' ')} {finished.metrics.get(m, float('nan')):.4f}"
+                    for m in METRIC_NAMES) + f"  ({int(finished.metrics.get('days', 0))} test days, "
+          f"{finished.seconds:.1f} s)")
+    return 0
+
+
+def _epoch_line(e: Any) -> str:
+    best = " *" if e.improved else ""
+    return (f"epoch {e.epoch:>3}/{e.epochs}  train loss {e.train_loss:.5f}  valid loss {e.valid_loss:.5f}  "
+            f"valid IC {e.valid_ic:.4f}  {e.seconds:.1f} s{best}")
+
+
+def _progress_bar() -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=1, file=sys.stderr, disable=None, leave=False, bar_format="{desc}: {percentage:3.0f}%|{bar}| "
+                "{n_fmt}/{total_fmt} [{elapsed}<{remaining}]")
+
+
+def _registry(data_dir: Path) -> RunRegistry:
+    return RunRegistry(data_dir)
+
+
+def cmd_runs_list(args: argparse.Namespace, data_dir: Path) -> int:
+    runs = _registry(data_dir).list()
+    if not runs:
+        print("No runs yet. Train one with: qdesk train --model lightgbm --dataset alpha158 --universe csi300")
+        return 0
+    print(f"{'run':<34} {'model':<11} {'dataset':<9} {'universe':<10} {'test':<23} "
+          + " ".join(f"{m:>9}" for m in METRIC_NAMES))
+    for r in runs:
+        test = r.config.get("dataset", {}).get("segments", "").split(",")[-1]
+        print(f"{r.run_id:<34} {r.model:<11} {r.dataset:<9} {r.universe:<10} {test:<23} "
+              + " ".join(f"{r.metrics.get(m, float('nan')):>9.4f}" for m in METRIC_NAMES))
+    return 0
+
+
+def cmd_runs_compare(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.cli import CliError
+
+    try:
+        rows = _registry(data_dir).compare(args.run_ids)
+    except UnknownRun as exc:
+        raise CliError(str(exc)) from None
+    for key in rows[0]:
+        values = [f"{v:.4f}" if isinstance(v, float) else str(v) for v in (row[key] for row in rows)]
+        print(f"{key:<14}" + "".join(f"{v:<34}" for v in values))
+    return 0
+
+
+def cmd_runs_delete(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.cli import CliError
+
+    registry = _registry(data_dir)
+    try:
+        for run_id in args.run_ids:
+            registry.get(run_id)
+    except UnknownRun as exc:
+        raise CliError(str(exc)) from None
+    for run_id in args.run_ids:
+        registry.delete(run_id)
+        print(f"deleted {run_id}")
+    return 0
+
+
+def cmd_runs_export(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.cli import CliError
+
+    try:
+        target = _registry(data_dir).export(args.run_id, Path(args.destination).expanduser())
+    except UnknownRun as exc:
+        raise CliError(str(exc)) from None
+    print(f"exported {args.run_id} to {target}")
+    return 0
