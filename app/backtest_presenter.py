@@ -64,7 +64,7 @@ _METRIC_LABELS = {
 
 def metric_label(key: str) -> str:
     label = _METRIC_LABELS.get(key)
-    return QCoreApplication.translate("BacktestMetrics", label) if label else key
+    return QCoreApplication.translate("BacktestMetrics", str(label)) if label else key
 
 
 class BacktestPresenter(QObject):

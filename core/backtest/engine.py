@@ -12,7 +12,7 @@ import numpy as np
 
 from core.backtest.market import MarketPanel
 from core.jobs import CancelToken, Progress
-from core.rules.engine import RuleConfig, Verdict, limit_blocks, check_buy, check_sell
+from core.rules.engine import RuleConfig, Verdict, check_buy, check_sell, limit_blocks
 from core.rules.positions import PositionBook
 from core.strategy.base import Decision, Strategy, StrategyContext
 
@@ -29,6 +29,7 @@ class BacktestConfig:
     initial_cash: float = 10_000_000.0
     benchmark: str | None = "000300.SH"
     rules: RuleConfig = field(default_factory=RuleConfig)
+    flat_limit: float | None = None  # Qlib-style flat limit on the daily change instead of the board rules
 
     def __post_init__(self) -> None:
         if self.deal_price not in DEAL_PRICES:
@@ -137,7 +138,8 @@ def _context(panel: MarketPanel, i: int, row: np.ndarray, acct: _Account, equity
             return False
         deal = quote.close
         if sell is None:
-            return not (limit_blocks(quote, True, rules.limit_mode, deal) or limit_blocks(quote, False, rules.limit_mode, deal))
+            mode = rules.limit_mode
+            return not (limit_blocks(quote, True, mode, deal) or limit_blocks(quote, False, mode, deal))
         return not limit_blocks(quote, sell, rules.limit_mode, deal)
 
     return StrategyContext(panel.day(i - 1), panel.symbols, row, panel.mark[i - 1], dict(acct.book.shares),

@@ -48,6 +48,15 @@ class MarketPanel:
         return DayQuote(float(self.open[i, j]), float(self.high[i, j]), float(self.low[i, j]), float(c),
                         None if np.isnan(up) else float(up), None if np.isnan(down) else float(down))
 
+    def use_flat_limits(self, threshold: float) -> None:
+        """Replace the board limits by one flat band on the change from the previous close, unrounded.
+
+        Qlib's `limit_threshold` model (e.g. 0.095 for every board), kept for reconciling with qlib.backtest.
+        """
+        prev = np.vstack([np.full((1, len(self.symbols)), np.nan), (self.mark * self.factor)[:-1]]) / self.factor
+        self.limit_up = prev * (1 + threshold)
+        self.limit_down = prev * (1 - threshold)
+
     def deal_prices(self, deal_price: str) -> np.ndarray:
         return {"open": self.open, "close": self.close, "vwap": self.vwap}[deal_price]
 

@@ -68,12 +68,14 @@ def run_backtest(store: MarketStore, signals: pd.DataFrame, strategy: Strategy, 
         raise SignalError(f"no signals between {config.start} and {config.end}")
     symbols = sorted(set(signals.index.get_level_values(1)))
     panel: MarketPanel | None = None
-    for item in load_market(store, symbols, config.start, config.end, st_intervals, cancel):
-        if isinstance(item, Progress):
-            yield Progress(item.done, item.total * 4, item.message)  # loading is about a fifth of the work
+    for loaded_item in load_market(store, symbols, config.start, config.end, st_intervals, cancel):
+        if isinstance(loaded_item, Progress):
+            yield Progress(loaded_item.done, loaded_item.total * 4, loaded_item.message)  # about a fifth
         else:
-            panel = item
+            panel = loaded_item
     assert panel is not None
+    if config.flat_limit is not None:
+        panel.use_flat_limits(config.flat_limit)
     loaded = np.isfinite(panel.close).any(axis=0)
     notes = []
     if not loaded.all():

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 _W, _H, _PAD_L, _PAD_R, _PAD_T, _PAD_B = 900, 260, 64, 16, 24, 28
 COLOURS = ("#c0392b", "#2c3e50", "#27ae60", "#8e44ad")
 
 
-def line_chart(title: str, dates: Sequence[str], series: dict[str, Sequence[float]], percent: bool = False,
+def line_chart(title: str, dates: Sequence[str], series: Mapping[str, Sequence[float]], percent: bool = False,
                fill: bool = False) -> str:
     """Lines over a shared date axis; NaNs break nothing (they are skipped)."""
     values = [v for s in series.values() for v in s if v is not None and math.isfinite(v)]

@@ -90,4 +90,4 @@ def target_weights(symbols: Sequence[str], scores: Sequence[float], method: str 
     else:
         raise ValueError(f"weighting must be 'equal' or 'score', not {method!r}")
     norm = sum(raw)
-    return {s: min(total * r / norm, max_weight) for s, r in zip(symbols, raw)}
+    return {s: min(total * r / norm, max_weight) for s, r in zip(symbols, raw, strict=True)}

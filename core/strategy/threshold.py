@@ -49,7 +49,7 @@ class ThresholdStrategy(Strategy):
         if valid.any():
             ranks = scores[valid].argsort().argsort()
             confidence[valid] = (ranks + 1) / valid.sum()
-        conf = dict(zip(ctx.symbols, confidence))
+        conf = dict(zip(ctx.symbols, confidence, strict=True))
         keep = [s for s in ctx.holdings
                 if not math.isnan(ctx.score(s)) and ctx.score(s) >= self.sell_threshold
                 and not self._stopped(ctx, s)]

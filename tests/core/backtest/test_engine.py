@@ -11,7 +11,7 @@ import pytest
 
 from core.backtest.engine import BacktestConfig
 from core.backtest.run import BacktestResult, run_backtest
-from core.jobs import CancelToken, Cancelled, Progress
+from core.jobs import Cancelled, CancelToken, Progress
 from core.rules.engine import RuleConfig
 from core.storage import MarketStore
 from core.strategy.base import Decision, Strategy, StrategyContext

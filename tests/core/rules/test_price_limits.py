@@ -2,9 +2,8 @@
 
 import datetime as dt
 
-import pytest
-
 import numpy as np
+import pytest
 
 from core.rules.price_limits import (
     free_days_after_listing,
@@ -70,7 +69,7 @@ def test_vectorised_limits_match_the_scalar_rules_and_decimal_rounding(real_stor
     days = np.array(["2020-08-21", "2020-08-24", "2025-07-04", "2025-07-07"], dtype="datetime64[D]")
     st = np.array([False, False, True, True])
     got = limit_fraction_series("300124.SZ", days, st)
-    want = [limit_fraction("300124.SZ", d.astype(dt.date), st=s) for d, s in zip(days, st)]
+    want = [limit_fraction("300124.SZ", d.astype(dt.date), st=s) for d, s in zip(days, st, strict=True)]
     assert got.tolist() == want
     # Tick rounding without Decimal agrees with the exchanges' half-up rounding on every real previous close.
     closes = real_store.read_bars("600519.SH", "1d")["close"].to_numpy()
