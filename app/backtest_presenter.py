@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
 from app.job_runner import JobFinished, JobRunner
 from core.jobs import CancelToken, Progress
 from widgets.backtest_panel import BacktestPanel, BacktestView
+from widgets.chart.view_state import ChartMarker
 
 if TYPE_CHECKING:
     from app.panels import Panels
@@ -82,7 +83,24 @@ class BacktestPresenter(QObject):
         panel.sig_run_requested.connect(self._on_panel_sig_run_requested)
         panel.sig_cancel_requested.connect(self.runner.cancel)
         panel.sig_export_requested.connect(self._on_panel_sig_export_requested)
+        panel.sig_trade_activated.connect(self._on_panel_sig_trade_activated)
+        self._open_chart: Callable[[str, list[ChartMarker]], None] | None = None
         self.refresh_runs()
+
+    def set_open_chart(self, open_chart: Callable[[str, list[ChartMarker]], None]) -> None:
+        """Where a double-clicked trade goes: the chart, with every trade of that symbol marked."""
+        self._open_chart = open_chart
+
+    def trade_markers(self, symbol: str) -> list[ChartMarker]:
+        if self.result is None:
+            return []
+        trades = self.result.trades[self.result.trades["symbol"] == symbol]
+        return [ChartMarker(t.date, float(t.price), "buy" if t.side == "buy" else "sell",
+                            f"{t.side} {t.shares:,} @ {t.price:.2f}") for t in trades.itertuples(index=False)]
+
+    def _on_panel_sig_trade_activated(self, symbol: str, _day: str) -> None:
+        if self._open_chart is not None:
+            self._open_chart(symbol, self.trade_markers(symbol))
 
     def refresh_runs(self) -> None:
         from core.research.registry import REGISTRY_FILE, RunRegistry
@@ -205,4 +223,14 @@ def add_backtest_panel(panels: Panels, services: Services) -> None:
     """The backtest dock and its presenter, on the session's store and data folder."""
     panel = BacktestPanel()
     panels.widgets["backtest"] = panel
-    panels.presenters["backtest"] = BacktestPresenter(panel, services.store.path, services.data_dir)
+    presenter = BacktestPresenter(panel, services.store.path, services.data_dir)
+    panels.presenters["backtest"] = presenter
+    chart, charts = panels.widgets.get("chart"), panels.presenters.get("chart")
+    if chart is not None and charts is not None:
+
+        def open_chart(symbol: str, markers: list[ChartMarker]) -> None:
+            charts.set_markers(symbol, markers)  # type: ignore[attr-defined]
+            if charts.open_symbol(symbol):  # type: ignore[attr-defined]
+                chart.reveal()  # type: ignore[attr-defined]
+
+        presenter.set_open_chart(open_chart)

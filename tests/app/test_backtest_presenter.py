@@ -53,6 +53,14 @@ def test_run_shows_curves_metrics_and_trades_then_exports(qtbot: QtBot, data: Pa
     labels = [panel.metrics_table.item(r, 0).text() for r in range(panel.metrics_table.rowCount())]
     assert "Sharpe ratio" in labels and "Information ratio" in labels
     assert panel.status.text().startswith("topk 2019-01-02 → 2020-12-31: total return")
+    opened: list[tuple[str, list]] = []
+    presenter.set_open_chart(lambda symbol, markers: opened.append((symbol, markers)))
+    first = presenter.result.trades.iloc[0]
+    panel.trades_table.cellDoubleClicked.emit(0, 1)
+    assert opened[0][0] == first["symbol"]
+    marks = opened[0][1]
+    assert len(marks) == int((presenter.result.trades["symbol"] == first["symbol"]).sum())
+    assert marks[0].kind == "buy" and marks[0].price == first["price"] and marks[0].time == first["date"]
     panel.sig_export_requested.emit(str(tmp_path / "rep"))
     qtbot.waitUntil(lambda: (tmp_path / "rep" / "report.html").exists() and not presenter.runner.busy,
                     timeout=20_000)
