@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +42,15 @@ class ChartPresenter(QObject):
 
     def __init__(self, panel: ChartPanel, store_path: Path, hub: QuoteHub | None = None,
                  names: Mapping[str, str] | None = None, *, replay: bool = False,
-                 period: str = "1d", adjust: str = "forward") -> None:
+                 period: str = "1d", adjust: str = "forward",
+                 subscribe: Callable[[Iterable[str]], None] | None = None) -> None:
         super().__init__(panel)
         self._panel = panel
         self._store_path = store_path
         self._hub = hub
         self._names = dict(names or {})
         self._replay = replay
+        self._subscribe = subscribe  # live ticks for the charted symbol, also when it is on no watchlist
         self._symbol = ""
         self._period = Period(period)
         self._adjust = Adjust(adjust)
@@ -91,6 +93,8 @@ class ChartPresenter(QObject):
             self._panel.show_message(_tr("Not a symbol: {reason}").format(reason=exc))
             return False
         self._symbol = symbol
+        if self._subscribe is not None:
+            self._subscribe([symbol])
         self.reload()
         return True
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QCoreApplication, QObject
 
@@ -23,6 +23,7 @@ class QuoteBoardPresenter(QObject):
         watchlists: WatchlistStore,
         names: dict[str, str],
         open_chart: Callable[[str], None] | None = None,
+        subscribe: Callable[[Iterable[str]], None] | None = None,
     ) -> None:
         super().__init__(panel)
         self._panel = panel
@@ -30,6 +31,7 @@ class QuoteBoardPresenter(QObject):
         self._watchlists = watchlists
         self._names = names
         self._open_chart = open_chart
+        self._subscribe = subscribe  # asks the live source for the shown symbols (a bridge; demo: nothing)
         self.relay = EventRelay("ticks", self)
         self.relay.connect(panel.model.apply_ticks)
         self._remove_listener = hub.add_listener(self.relay.core_handler())
@@ -48,6 +50,8 @@ class QuoteBoardPresenter(QObject):
     def _show_current(self) -> None:
         self._panel.set_watchlists(self._watchlists.names(), self._watchlists.current)
         symbols = self._watchlists.symbols()
+        if self._subscribe is not None:
+            self._subscribe(symbols)
         self._panel.model.set_symbols(symbols, self._names)
         self._panel.model.apply_ticks(self._hub.snapshot(symbols))  # no blank rows until the next tick
 

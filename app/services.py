@@ -1,10 +1,14 @@
-"""Services of one desktop session: the market store, quote hub and feed, watchlists."""
+"""Services of one desktop session: the market store, quote hub and its feed (demo replay or bridge), watchlists."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from app.resources import demo_daily_dir, demo_instruments_file
 from core.data.demo_store import open_demo_store
@@ -14,7 +18,11 @@ from core.quotes.hub import QuoteHub
 from core.quotes.watchlists import WatchlistStore
 from core.storage.market_store import MarketStore
 
+if TYPE_CHECKING:
+    from core.bridge.client import BridgeClient, ClientEvent
+
 WATCHLIST_FILE = "watchlists.json"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,6 +37,53 @@ class Services:
     watchlists: WatchlistStore
     names: dict[str, str]
     _scratch: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    bridge: BridgeClient | None = None  # the live source when a bridge is configured (and not in demo)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
+    _subscribed: set[str] = field(default_factory=set, repr=False)
+
+    def start(self) -> None:
+        """Start the quote source on the running loop: the demo replay, or the bridge stream."""
+        if self.feed is not None:
+            self.feed.start()
+        if self.bridge is not None:
+            self.bridge.add_listener(self._on_bridge_event)
+            self.bridge.start()
+            self.subscribe(s for name in self.watchlists.names() for s in self.watchlists.symbols(name))
+
+    def subscribe(self, symbols: Iterable[str]) -> None:
+        """Ask the bridge for live ticks of `symbols` (kept across reconnects); nothing to do in demo mode."""
+        new = [s for s in dict.fromkeys(symbols) if s not in self._subscribed]
+        if self.bridge is None or not new:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not started yet: start() subscribes the watchlists
+        self._subscribed.update(new)
+        task = loop.create_task(self.bridge.subscribe(new), name="bridge-subscribe")
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    async def stop(self) -> None:
+        """Stop the quote source; every task this session started is awaited, none left running."""
+        if self.feed is not None:
+            await self.feed.stop()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.bridge is not None:
+            await self.bridge.close()
+
+    def _on_bridge_event(self, event: ClientEvent) -> None:
+        from core.bridge.client import TicksReceived
+
+        if isinstance(event, TicksReceived):
+            self.hub.publish(event.ticks)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
 
     def close(self) -> None:
         self.store.close()
@@ -36,10 +91,13 @@ class Services:
             self._scratch.cleanup()
 
 
-def open_services(data_dir: Path, demo: bool, scratch: bool = False) -> Services:
+def open_services(data_dir: Path, demo: bool, scratch: bool = False, bridge_url: str = "",
+                  bridge_token: str | None = None) -> Services:
     """Open the user's store, or the demo store when asked or when the user's holds no bars.
 
     `scratch` (screenshot runs) keeps every file in a temporary folder, so the data folder is untouched.
+    With `bridge_url` (and real data) quotes come from that bridge; `bridge_token` None reads the
+    token from the OS keyring.
     """
     user_store = store_path(data_dir)
     use_demo = demo or not _has_bars(user_store)
@@ -53,12 +111,20 @@ def open_services(data_dir: Path, demo: bool, scratch: bool = False) -> Services
     symbols = [s.symbol for s in store.series("1d")]
     watchlists = WatchlistStore.load(base / ("demo" if use_demo else "") / WATCHLIST_FILE, symbols[:200])
     hub = QuoteHub()
-    feed = DemoReplayFeed(hub, build_replay(store, symbols[:200])) if use_demo else None
+    replay = build_replay(store, symbols[:200]) if use_demo else []
+    feed = DemoReplayFeed(hub, replay) if use_demo else None
+    if replay:
+        hub.publish(replay[0].ticks)  # the board and chart open on the replay's first day, not blank
     if feed is None:
         # With no live source yet, the board shows each symbol's last stored close rather than blanks.
         for day in build_replay(store, watchlists.symbols(), days=1):
             hub.publish(day.ticks)
-    return Services(data_dir, use_demo, store, hub, feed, watchlists, names, tmp)
+    bridge = None
+    if bridge_url and not use_demo:
+        from core.bridge.client import BridgeClient  # httpx and websockets load only when a bridge is used
+
+        bridge = BridgeClient(bridge_url, bridge_token)
+    return Services(data_dir, use_demo, store, hub, feed, watchlists, names, tmp, bridge)
 
 
 def _has_bars(path: Path) -> bool:

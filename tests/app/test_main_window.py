@@ -208,3 +208,78 @@ def test_run_desktop_rejects_an_unknown_language(
 ) -> None:
     assert run_desktop(tmp_path, True, "fr", None) == 2
     assert "unknown language" in capsys.readouterr().err
+
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def test_status_bar_follows_a_real_bridge_and_the_session(qapp: QApplication, qtbot: QtBot, tmp_path: Path,
+                                                         cn_data: Path) -> None:
+    import asyncio
+
+    import qasync
+
+    from app.services import open_services
+    from app.status_presenter import StatusPresenter
+    from core.data.importer import import_files
+    from core.paths import store_path
+    from core.storage import MarketStore
+    from tests.core.data.test_bridge_update import store_bridge
+
+    store = MarketStore.open(store_path(tmp_path))
+    for _ in import_files(store, [cn_data / "daily" / "600000.SH.csv"], freq="1d", workers=1):
+        pass
+    store.close()
+    with store_bridge(store_path(tmp_path), tmp_path / "bridge") as (url, token):
+        services = open_services(tmp_path, demo=False, bridge_url=url, bridge_token=token)
+        window = MainWindow()
+        qtbot.addWidget(window)
+        moment = dt.datetime(2023, 1, 4, 10, 15, tzinfo=BEIJING)  # a Wednesday, morning session
+        status = StatusPresenter(window, services, clock=lambda: moment)
+        assert _label_text(window, "mode_label") == "bridge not started"
+        assert _label_text(window, "session_label") == "continuous trading"
+        assert _label_text(window, "freshness_label") == "data to 2022-12-30"
+        stored_day = dt.date(2022, 12, 30)
+        assert services.hub.latest("600000.SH").time.date() == stored_day  # the last stored close, until live
+
+        async def scenario() -> None:
+            services.start()
+            for _ in range(500):  # the watchlist's symbol streams from the bridge into the hub
+                tick = services.hub.latest("600000.SH")
+                if tick is not None and tick.time.date() != stored_day:
+                    break
+                await asyncio.sleep(0.02)
+            status._on_timer_timeout()
+            await services.stop()
+
+        loop = qasync.QEventLoop(qapp)
+        try:
+            loop.run_until_complete(asyncio.wait_for(scenario(), 20))
+        finally:
+            loop.close()
+            asyncio.set_event_loop(None)
+            services.close()
+    tick = services.hub.latest("600000.SH")
+    assert tick is not None and tick.time.date() != stored_day and tick.last > 0  # a live tick from the bridge
+    assert _label_text(window, "mode_label").startswith("bridge connected · ")
+    assert services.bridge is not None and services.bridge.state.value == "closed"
+
+
+def test_status_bar_speaks_chinese_in_demo_mode(qapp: QApplication, qtbot: QtBot, tmp_path: Path) -> None:
+    from app.services import open_services
+    from app.status_presenter import StatusPresenter
+
+    services = open_services(tmp_path, demo=True, scratch=True)
+    try:
+        with installed_language(qapp, "zh_CN"):
+            window = MainWindow()
+            qtbot.addWidget(window)
+            lunch = dt.datetime(2023, 1, 4, 12, 0, tzinfo=BEIJING)
+            MainWindowPresenter(window, data_dir=tmp_path, demo=True, layout_store=None, clock=lambda: lunch)
+            StatusPresenter(window, services, clock=lambda: lunch)
+            assert _label_text(window, "session_label") == "午间休市"
+            assert _label_text(window, "freshness_label") == "数据截至 2011-12-06"
+            assert _label_text(window, "mode_label").startswith("演示回放 ")
+            assert _label_text(window, "clock_label") == "北京时间 2023-01-04 12:00:00"
+    finally:
+        services.close()
