@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ _NO_DISPLAY = (
 # Qt gets a few turns of the loop to lay out, polish and paint before the window is grabbed.
 _SETTLE_TURNS = 3
 _SETTLE_SECONDS = 0.05
+_READY_TIMEOUT_S = 5.0  # a screenshot never waits longer than this for the chart and the feed
 
 
 def run_desktop(
@@ -90,7 +92,8 @@ def run_desktop(
                 settings, data_dir, demo = first.settings, first.data_dir, first.demo
                 layout_path = data_dir / SETTINGS_FILE
             try:
-                services = open_services(data_dir, demo, scratch=screenshot is not None)
+                services = open_services(data_dir, demo, scratch=screenshot is not None,
+                                         bridge_url=settings.bridge_url if settings is not None else "")
             except (OSError, RuntimeError, ValueError) as exc:
                 print(f"qdesk: cannot open the market store in {data_dir}: {exc}", file=sys.stderr)
                 return 2
@@ -113,7 +116,8 @@ def run_desktop(
                     if first is not None and first.completed:
                         show_board_and_chart(presenter.window)
                 # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
-                return int(qasync.run(_drive(presenter.window, screenshot, services)))
+                ready = _screenshot_ready(panels.presenters.get("chart"), services)
+                return int(qasync.run(_drive(presenter.window, screenshot, services, ready)))
             finally:
                 services.close()
     finally:
@@ -133,20 +137,29 @@ def _prepare_platform(*, wants_screenshot: bool) -> str | None:
     return _NO_DISPLAY
 
 
-async def _drive(window: MainWindow, screenshot: Path | None, services: Services) -> int:
+async def _drive(window: MainWindow, screenshot: Path | None, services: Services,
+                 ready: Callable[[], bool] | None = None) -> int:
     """The application's main coroutine: runs until the window has closed."""
-    if services.feed is not None:
-        services.feed.start()
+    services.start()
     try:
-        return await _run_window(window, screenshot)
+        return await _run_window(window, screenshot, ready)
     finally:
-        if services.feed is not None:
-            await services.feed.stop()
+        await services.stop()
 
 
-async def _run_window(window: MainWindow, screenshot: Path | None) -> int:
+def _screenshot_ready(chart: object, services: Services) -> Callable[[], bool]:
+    """True once the chart has its bars and the demo replay has published a day: what a screenshot shows."""
+
+    def ready() -> bool:
+        loading = bool(getattr(chart, "busy", False))
+        return not loading and (services.feed is None or services.feed.current_day is not None)
+
+    return ready
+
+
+async def _run_window(window: MainWindow, screenshot: Path | None, ready: Callable[[], bool] | None = None) -> int:
     if screenshot is not None:
-        return await _save_screenshot(window, screenshot)
+        return await _save_screenshot(window, screenshot, ready)
     loop = asyncio.get_running_loop()
     closed: asyncio.Future[None] = loop.create_future()
 
@@ -170,9 +183,13 @@ def _close_on_interrupt(loop: asyncio.AbstractEventLoop, window: MainWindow) -> 
         pass  # Windows event loops and non-main threads cannot take signal handlers.
 
 
-async def _save_screenshot(window: MainWindow, path: Path) -> int:
+async def _save_screenshot(window: MainWindow, path: Path, ready: Callable[[], bool] | None = None) -> int:
     window.resize(*SCREENSHOT_SIZE)
     window.show()
+    waited = 0.0
+    while ready is not None and not ready() and waited < _READY_TIMEOUT_S:
+        await asyncio.sleep(_SETTLE_SECONDS)
+        waited += _SETTLE_SECONDS
     for _ in range(_SETTLE_TURNS):
         await asyncio.sleep(_SETTLE_SECONDS)
     try:

@@ -37,7 +37,8 @@ def build_panels(services: Services, lang: str, settings: AppSettings) -> Panels
     board.model.chinese_units = lang == "zh_CN"
     board.model.set_red_up(settings.red_up)
     panels.widgets["quote_board"] = board
-    board_presenter = QuoteBoardPresenter(board, services.hub, services.watchlists, services.names)
+    board_presenter = QuoteBoardPresenter(board, services.hub, services.watchlists, services.names,
+                                          subscribe=services.subscribe)
     panels.presenters["quote_board"] = board_presenter
     chart, chart_presenter = build_chart(services, settings)
     panels.widgets["chart"] = chart
@@ -54,7 +55,8 @@ def build_chart(services: Services, settings: AppSettings) -> tuple[ChartPanel, 
     """The chart dock, opened on the first stock of the current watchlist so it never starts blank."""
     chart = ChartPanel(theme="light" if settings.theme == "light" else "dark")
     chart.set_red_up(settings.red_up)
-    presenter = ChartPresenter(chart, services.store.path, services.hub, services.names, replay=services.demo)
+    presenter = ChartPresenter(chart, services.store.path, services.hub, services.names, replay=services.demo,
+                               subscribe=services.subscribe)
     indices = services.store.index_symbols()
     first = next((s for s in services.watchlists.symbols() if s not in indices), None)
     if first is not None:
