@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from core.domain.symbols import SymbolFormatError, parse_symbol
 from core.strategy.base import Decision, Strategy, StrategyContext
 
 
@@ -27,23 +30,48 @@ class TopkDropoutStrategy(Strategy):
         self.topk, self.n_drop, self.hold_thresh = topk, n_drop, hold_thresh
         self.risk_degree, self.only_tradable = risk_degree, only_tradable
         self.forbid_all = forbid_all_trade_at_limit
+        self._qlib_names: dict[str, str] = {}
 
     def _tradable(self, ctx: StrategyContext, symbol: str, sell: bool) -> bool:
         return ctx.tradable(symbol, None if self.forbid_all else sell)
 
+    def _tie_name(self, symbol: str) -> str:
+        # Qlib orders unscored names by its own code spelling (SH600000) when it drops them; so do we.
+        name = self._qlib_names.get(symbol)
+        if name is None:
+            try:
+                name = parse_symbol(symbol).qlib_code
+            except SymbolFormatError:
+                name = symbol
+            self._qlib_names[symbol] = name
+        return name
+
     def decide(self, ctx: StrategyContext) -> Decision:
         def key(symbol: str) -> tuple[int, float, str]:
             s = ctx.score(symbol)
-            return (1, 0.0, symbol) if math.isnan(s) else (0, -s, symbol)  # NaN last, like pandas
+            return (1, 0.0, self._tie_name(symbol)) if math.isnan(s) else (0, -s, symbol)  # NaN last, like pandas
 
         held = list(ctx.holdings)
         last = sorted(held, key=key)
-        held_set = set(held)
-        candidates = [s for s in ctx.symbols if s not in held_set and not math.isnan(ctx.score(s))]
+        # Candidates in numpy: every scored name not held, best first (ties by code); this is the hot path.
+        scores = np.asarray(ctx.scores, dtype=float)
+        free = ~np.isnan(scores)
+        for symbol in held:
+            j = ctx.index.get(symbol)
+            if j is not None:
+                free[j] = False
+        order = np.flatnonzero(free)
+        order = order[np.argsort(-scores[order], kind="stable")]
+        want = max(self.n_drop + self.topk - len(last), 0)
         if self.only_tradable:
-            candidates = [s for s in candidates if self._tradable(ctx, s, False)]
-        candidates.sort(key=key)
-        today = candidates[: max(self.n_drop + self.topk - len(last), 0)]
+            today: list[str] = []
+            for j in order:
+                if len(today) >= want:
+                    break
+                if self._tradable(ctx, ctx.symbols[j], False):
+                    today.append(ctx.symbols[j])
+        else:
+            today = [ctx.symbols[j] for j in order[:want]]
         comb = sorted(last + today, key=key)
         worst = set(comb[-self.n_drop:]) if self.n_drop else set()
         sell = [s for s in last if s in worst]
