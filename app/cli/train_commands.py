@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from core.models import MODEL_NAMES
 from core.research.config import (DATASETS, FEATURE_NORMS, LABEL_NORMS, SEGMENTS_HELP, STANDARD_SEGMENTS,
-                                  DatasetConfig, Segments, StartTraining, parse_universe)
+                                  DatasetConfig, Segments, StartTraining, parse_params, parse_universe)
 from core.research.registry import METRIC_NAMES, RunRegistry, UnknownRun
 
 UNIVERSE_HELP = ("csi300, csi500, all (every stock in the store), another exported instruments name, a "
@@ -55,20 +54,6 @@ def register(commands: Any) -> None:
     export.set_defaults(handler=cmd_runs_export)
 
 
-def parse_params(items: list[str]) -> dict[str, Any]:
-    """KEY=VALUE pairs; values are JSON where they parse (numbers, true/false), else text."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"bad --param {item!r}: expected KEY=VALUE")
-        try:
-            out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.strip()] = value
-    return out
-
-
 def request_from_args(args: argparse.Namespace) -> StartTraining:
     """The StartTraining command for the arguments; ValueError names the bad one."""
     try:
@@ -79,7 +64,10 @@ def request_from_args(args: argparse.Namespace) -> StartTraining:
         universe = parse_universe(args.universe)
     except ValueError as exc:
         raise ValueError(f"--universe: {exc}") from None
-    params = parse_params(args.param)
+    try:
+        params = parse_params(args.param)
+    except ValueError as exc:
+        raise ValueError(f"--param: {exc}") from None
     if args.epochs is not None:
         params["num_boost_round" if args.model == "lightgbm" else "epochs"] = args.epochs
     extra = {"label": args.label} if args.label else {}

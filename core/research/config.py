@@ -120,6 +120,20 @@ def parse_universe(text: str) -> str | tuple[str, ...]:
         raise ValueError(str(exc)) from None
 
 
+def parse_params(items: list[str]) -> dict[str, Any]:
+    """KEY=VALUE pairs (hyper-parameters); values are JSON where they parse (numbers, true/false), else text."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"bad parameter {item!r}: expected KEY=VALUE")
+        try:
+            out[key.strip()] = json.loads(value.strip())
+        except json.JSONDecodeError:
+            out[key.strip()] = value.strip()
+    return out
+
+
 def universe_label(universe: str | tuple[str, ...]) -> str:
     """Short text for tables: the market name, or `list(N)` for a watchlist."""
     return universe if isinstance(universe, str) else f"list({len(universe)})"

@@ -53,8 +53,11 @@ def checkpoint_key(request: StartTraining, dataset_key: str) -> str:
 
 
 def run_training(request: StartTraining, data_dir: Path, cancel: CancelToken | None = None,
-                 registry: RunRegistry | None = None) -> Iterator[Any]:
-    """Train `request` on the store in `data_dir` and register the run; see the module docstring."""
+                 registry: RunRegistry | None = None, store_file: Path | None = None) -> Iterator[Any]:
+    """Train `request` on the store in `data_dir` (or `store_file`) and register the run in `data_dir`.
+
+    The Qlib export lives beside the store (`qlib/`); caches, checkpoints and runs in `data_dir`.
+    """
     from core.data.qlib_export import export_qlib
     from core.models import create_model
     from core.storage import MarketStore
@@ -65,10 +68,11 @@ def run_training(request: StartTraining, data_dir: Path, cancel: CancelToken | N
     model = create_model(request.model, request.params, seed=request.seed, device=request.device,
                          amp=request.amp)  # bad names, parameters or devices fail before any work
     _check_device(model)
-    if not store_path(data_dir).exists():
-        raise ValueError(f"no market store at {store_path(data_dir)}; import data first (data import PATH...)")
-    provider = data_dir / PROVIDER_DIR
-    store = MarketStore.open(store_path(data_dir))
+    store_file = Path(store_file) if store_file is not None else store_path(data_dir)
+    if not store_file.exists():
+        raise ValueError(f"no market store at {store_file}; import data first (data import PATH...)")
+    provider = store_file.parent / PROVIDER_DIR
+    store = MarketStore.open(store_file)
     try:
         for step in export_qlib(store, provider, cancel):
             if isinstance(step, Progress):

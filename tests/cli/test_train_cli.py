@@ -67,7 +67,7 @@ def test_train_end_to_end_then_list_compare_export_delete(data_dir: Path, tmp_pa
     (["--segments", "2011-01:2011-06,2011-07:2011-09"], "--segments: expected three ranges"),
     (["--segments", "2011-01:2011-06,2011-05:2011-09,2011-10:2011-12"], "valid segment must start after train"),
     (["--universe", "600000.SH,6000"], "--universe"),
-    (["--param", "lr"], "bad --param 'lr'"),
+    (["--param", "lr"], "--param: bad parameter 'lr'"),
     (["--param", "hiden=3"], "unknown parameter(s) hiden"),
     (["--device", "tpu"], "unknown device 'tpu'"),
     (["--universe", "csi800", "--segments", str(TINY_SEGMENTS)], "universe 'csi800' is not in the exported data"),

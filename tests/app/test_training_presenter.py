@@ -1,0 +1,89 @@
+"""Training panel and presenter offscreen: a real job on a worker thread, live curves, queue, cancel, registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.training_presenter import TrainingPresenter, default_form, request_from_form
+from tests.core.research.slices import TINY_SEGMENTS, Slice, research_slice  # noqa: F401
+from widgets.training_panel import TrainingPanel
+
+UNIVERSE = ""
+
+
+
+@pytest.fixture()
+def ui(qtbot: QtBot, research_slice: Slice) -> tuple[TrainingPanel, TrainingPresenter]:
+    global UNIVERSE
+    UNIVERSE = ",".join(research_slice.symbols[:8])
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    presenter = TrainingPresenter(panel, research_slice.data_dir)
+    yield panel, presenter
+    presenter.runner.cancel()
+    presenter.runner.wait(30)
+
+
+def _fill(panel: TrainingPanel, model: str, epochs: int, extra: str = "") -> None:
+    panel.model_combo.setCurrentText(model)  # shows that model's defaults first
+    panel.universe_edit.setText(UNIVERSE)
+    panel.segments_edit.setText(str(TINY_SEGMENTS))
+    panel.device_combo.setCurrentText("cpu")
+    panel.epochs_spin.setValue(epochs)
+    panel.size_spin.setValue(8 if model != "lightgbm" else 15)
+    panel.batch_spin.setValue(64)
+    panel.extra_edit.setText(extra)
+
+
+def test_train_queue_cancel_and_registry(qtbot: QtBot, ui: tuple[TrainingPanel, TrainingPresenter]) -> None:
+    panel, presenter = ui
+    _fill(panel, "gru", 50, "num_layers=1, early_stop=0")
+    panel.train_button.click()
+    assert presenter.runner.busy and panel.cancel_button.isEnabled()
+    _fill(panel, "lightgbm", 20, "lambda_l1=0, lambda_l2=1, num_threads=1, rounds_per_epoch=5")
+    panel.train_button.click()
+    assert len(presenter.queued) == 1 and panel.queue.count() == 1  # waits behind the GRU
+
+    qtbot.waitUntil(lambda: len(panel.curve_points()) >= 2 or not presenter.runner.busy, timeout=120_000)
+    assert presenter.runner.busy, panel.status.text()  # curves grow per epoch
+    assert panel.progress.value() > 0 and "ETA" in panel.status.text()
+    assert all(len(c.getData()[0]) >= 2 for c in (panel.train_curve, panel.valid_curve, panel.ic_curve))
+    panel.cancel_button.click()
+    # The GRU stops within a batch; the queued LightGBM job starts, finishes and is registered.
+    qtbot.waitUntil(lambda: presenter.last_run_id is not None and not presenter.runner.busy, timeout=120_000)
+    assert panel.queue.count() == 0 and not panel.cancel_button.isEnabled()
+    run_id = presenter.last_run_id
+    assert run_id is not None and run_id in panel.result.text() and "Rank ICIR" in panel.result.text()
+    assert [r.model for r in presenter.registry.list()] == ["lightgbm"]  # the cancelled GRU did not register
+    assert panel.runs_table.item(0, 0).text() == run_id
+    assert 1 <= len(panel.curve_points()) <= 4  # LightGBM: 20 rounds in blocks of 5, a fresh chart
+
+    panel.select_runs([run_id])
+    panel.compare_button.click()
+    assert panel.compare_table.columnCount() == 1 and panel.tabs.currentWidget() is panel.compare_table
+    panel.delete_button.click()
+    assert panel.runs_table.rowCount() == 0 and presenter.registry.list() == []
+
+
+def test_bad_form_is_refused_with_a_message(ui: tuple[TrainingPanel, TrainingPresenter]) -> None:
+    panel, presenter = ui
+    _fill(panel, "mlp", 2)
+    panel.segments_edit.setText("2011:2012")
+    panel.train_button.click()
+    assert not presenter.runner.busy and panel.status.text().startswith("Segments:")
+    panel.segments_edit.setText(str(TINY_SEGMENTS))
+    panel.extra_edit.setText("dropout")
+    panel.train_button.click()
+    assert panel.status.text().startswith("Parameters:")
+
+
+def test_form_maps_to_model_parameters() -> None:
+    form = default_form("transformer")
+    request = request_from_form(form)
+    assert request.params == {"epochs": 200, "lr": 2e-4, "batch_size": 800, "d_model": 64}
+    assert request.dataset.kind == "alpha360" and request.dataset.universe == "csi300"
+    lgb = request_from_form(default_form("lightgbm", form))
+    assert lgb.params == {"num_boost_round": 1000, "learning_rate": 0.2, "num_leaves": 210}

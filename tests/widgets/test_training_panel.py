@@ -1,0 +1,49 @@
+"""TrainingPanel offscreen: form round trip, curves, runs table, comparison, intents."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from widgets.training_panel import RunRow, TrainingForm, TrainingPanel
+
+
+def test_form_round_trip_and_train_intent(qtbot: QtBot) -> None:
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.set_models(["lightgbm", "gru"])
+    form = TrainingForm("gru", "alpha360", "csi500", "2010:2011,2012:2012,2013:2013", "cpu", 7, 0.001, 32, 256, 4,
+                        "dropout=0.1")
+    panel.set_form(form)
+    assert panel.form_values() == form
+    with qtbot.waitSignal(panel.sig_train_requested) as blocker:
+        panel.train_button.click()
+    assert blocker.args == [form]
+    with qtbot.waitSignal(panel.sig_model_changed) as changed:
+        panel.model_combo.setCurrentText("lightgbm")
+    assert changed.args == ["lightgbm"]
+
+
+def test_curves_runs_and_comparison(qtbot: QtBot) -> None:
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.clear_curves("gru")
+    panel.add_epoch(1, 1.0, 0.99, 0.01)
+    panel.add_epoch(2, 0.9, 0.98, 0.03)
+    assert list(panel.ic_curve.getData()[1]) == [0.01, 0.03]
+    assert list(panel.train_curve.getData()[0]) == [1, 2]
+    panel.clear_curves("next")
+    assert panel.curve_points() == []
+    panel.set_runs([RunRow("r1", "gru", "alpha360", "csi300", "2017:2020", {"ic": 0.05, "rank_ic": 0.06}),
+                    RunRow("r2", "lightgbm", "alpha158", "csi300", "2017:2020", {"ic": 0.04})])
+    assert panel.runs_table.rowCount() == 2 and panel.runs_table.item(0, 5).text() == "0.0500"
+    panel.select_runs(["r1", "r2"])
+    assert panel.selected_runs() == ["r1", "r2"]
+    with qtbot.waitSignal(panel.sig_delete_requested) as deleted:
+        panel.delete_button.click()
+    assert deleted.args == [["r1", "r2"]]
+    panel.set_comparison([{"run_id": "r1", "ic": 0.05}, {"run_id": "r2", "ic": 0.04}])
+    assert panel.compare_table.columnCount() == 2 and panel.compare_table.item(1, 1).text() == "0.0400"
+    panel.set_progress(0.5, "training 50%")
+    assert panel.progress.value() == 500 and panel.status.text() == "training 50%"
+    panel.set_result("r1", {"ic": 0.05, "icir": 0.5, "rank_ic": 0.06, "rank_icir": 0.6})
+    assert "Rank ICIR 0.6000" in panel.result.text()

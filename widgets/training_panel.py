@@ -1,0 +1,280 @@
+"""TrainingPanel: the click-to-train form, live curves, job queue and progress, results and the run registry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pyqtgraph as pg
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QListWidget, QProgressBar, QPushButton, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("TrainingPanel", text)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingForm:
+    """What the form asks for; the presenter turns it into a training command."""
+
+    model: str
+    dataset: str
+    universe: str
+    segments: str
+    device: str
+    epochs: int
+    learning_rate: float
+    size: int  # hidden units, or leaves for LightGBM
+    batch_size: int
+    seed: int
+    extra: str = ""  # more parameters as KEY=VALUE, comma separated
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    """One row of the run registry table."""
+
+    run_id: str
+    model: str
+    dataset: str
+    universe: str
+    test: str
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+METRIC_KEYS = ("ic", "icir", "rank_ic", "rank_icir")
+_METRIC_TITLES = (QT_TRANSLATE_NOOP("TrainingPanel", "IC"), QT_TRANSLATE_NOOP("TrainingPanel", "ICIR"),
+                  QT_TRANSLATE_NOOP("TrainingPanel", "Rank IC"), QT_TRANSLATE_NOOP("TrainingPanel", "Rank ICIR"))
+_RUN_HEADERS = (QT_TRANSLATE_NOOP("TrainingPanel", "Run"), QT_TRANSLATE_NOOP("TrainingPanel", "Model"),
+                QT_TRANSLATE_NOOP("TrainingPanel", "Dataset"), QT_TRANSLATE_NOOP("TrainingPanel", "Universe"),
+                QT_TRANSLATE_NOOP("TrainingPanel", "Test segment"), *_METRIC_TITLES)
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+class TrainingPanel(QWidget):
+    """Renders what the presenter sets; every button only emits an intent."""
+
+    sig_train_requested = Signal(object)  # TrainingForm
+    sig_cancel_requested = Signal()
+    sig_model_changed = Signal(str)  # the form shows that model's defaults
+    sig_compare_requested = Signal(list)  # run ids
+    sig_delete_requested = Signal(list)  # run ids
+    sig_export_requested = Signal(str, str)  # run id, folder
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._build_form()
+        self._build_curves()
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 1000)
+        self.status = QLabel(self)
+        self.result = QLabel(self)
+        self.queue = QListWidget(self)
+        self.queue.setMaximumHeight(70)
+        self._build_runs()
+        self.compare_table = QTableWidget(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.plots, _tr("Curves"))
+        self.tabs.addTab(self.runs_page, _tr("Runs"))
+        self.tabs.addTab(self.compare_table, _tr("Compare"))
+        left = QVBoxLayout()
+        left.addLayout(self.form)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.train_button)
+        buttons.addWidget(self.cancel_button)
+        left.addLayout(buttons)
+        left.addWidget(QLabel(_tr("Queue"), self))
+        left.addWidget(self.queue)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.tabs, 1)
+        right.addWidget(self.progress)
+        right.addWidget(self.status)
+        right.addWidget(self.result)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left)
+        layout.addLayout(right, 1)
+        self.set_running(False)
+
+    # -- construction ----------------------------------------------------------------------
+    def _build_form(self) -> None:
+        self.model_combo = QComboBox(self)
+        self.model_combo.currentTextChanged.connect(self.sig_model_changed)
+        self.dataset_combo = QComboBox(self)
+        self.dataset_combo.addItems(["alpha158", "alpha360"])
+        self.universe_edit = QLineEdit("csi300", self)
+        self.universe_edit.setToolTip(_tr("csi300, csi500, all, or symbols separated by commas"))
+        self.segments_edit = QLineEdit("2008-01-01:2014-12-31,2015-01-01:2016-12-31,2017-01-01:2020-12-31", self)
+        self.segments_edit.setToolTip(_tr("Train, valid, test as START:END, separated by commas"))
+        self.device_combo = QComboBox(self)
+        self.device_combo.addItems(["auto", "cpu", "cuda", "mps"])
+        self.epochs_spin = QSpinBox(self)
+        self.epochs_spin.setRange(1, 10000)
+        self.lr_spin = QDoubleSpinBox(self)
+        self.lr_spin.setDecimals(5)
+        self.lr_spin.setRange(1e-5, 1.0)
+        self.lr_spin.setSingleStep(1e-4)
+        self.size_spin = QSpinBox(self)
+        self.size_spin.setRange(1, 4096)
+        self.batch_spin = QSpinBox(self)
+        self.batch_spin.setRange(1, 100000)
+        self.seed_spin = QSpinBox(self)
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.extra_edit = QLineEdit(self)
+        self.extra_edit.setPlaceholderText(_tr("more parameters: key=value, key=value"))
+        self.form = QFormLayout()
+        for label, widget in ((_tr("Model"), self.model_combo), (_tr("Dataset"), self.dataset_combo),
+                              (_tr("Universe"), self.universe_edit), (_tr("Segments"), self.segments_edit),
+                              (_tr("Device"), self.device_combo), (_tr("Epochs"), self.epochs_spin),
+                              (_tr("Learning rate"), self.lr_spin), (_tr("Hidden size / leaves"), self.size_spin),
+                              (_tr("Batch size"), self.batch_spin), (_tr("Seed"), self.seed_spin),
+                              (_tr("Parameters"), self.extra_edit)):
+            self.form.addRow(label, widget)
+        self.train_button = QPushButton(_tr("Train"), self)
+        self.train_button.clicked.connect(self._on_train_button_clicked)
+        self.cancel_button = QPushButton(_tr("Cancel"), self)
+        self.cancel_button.clicked.connect(self.sig_cancel_requested)
+
+    def _build_curves(self) -> None:
+        self.plots = pg.GraphicsLayoutWidget(self)
+        self.loss_plot = self.plots.addPlot(row=0, col=0, title=_tr("Loss"))
+        self.loss_plot.addLegend()
+        self.loss_plot.setLabel("bottom", _tr("Epoch"))
+        self.ic_plot = self.plots.addPlot(row=1, col=0, title=_tr("Valid IC"))
+        self.ic_plot.setLabel("bottom", _tr("Epoch"))
+        self.train_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#4c9be8", width=2), name=_tr("train"))
+        self.valid_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#e8a33c", width=2), name=_tr("valid"))
+        self.ic_curve = self.ic_plot.plot([], [], pen=pg.mkPen("#5cc26b", width=2), symbol="o", symbolSize=5)
+        self._epochs: list[tuple[int, float, float, float]] = []
+
+    def _build_runs(self) -> None:
+        self.runs_page = QWidget(self)
+        self.runs_table = QTableWidget(0, len(_RUN_HEADERS), self.runs_page)
+        self.runs_table.setHorizontalHeaderLabels([_tr(h) for h in _RUN_HEADERS])
+        self.runs_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.runs_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.compare_button = QPushButton(_tr("Compare"), self.runs_page)
+        self.compare_button.clicked.connect(lambda: self.sig_compare_requested.emit(self.selected_runs()))
+        self.delete_button = QPushButton(_tr("Delete"), self.runs_page)
+        self.delete_button.clicked.connect(lambda: self.sig_delete_requested.emit(self.selected_runs()))
+        self.export_button = QPushButton(_tr("Export…"), self.runs_page)
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+        row = QHBoxLayout()
+        for button in (self.compare_button, self.delete_button, self.export_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        layout = QVBoxLayout(self.runs_page)
+        layout.addWidget(self.runs_table)
+        layout.addLayout(row)
+
+    # -- view state from the presenter -----------------------------------------------------------
+    def set_models(self, names: Sequence[str]) -> None:
+        self.model_combo.clear()
+        self.model_combo.addItems(list(names))
+
+    def set_form(self, form: TrainingForm) -> None:
+        self.model_combo.setCurrentText(form.model)
+        self.dataset_combo.setCurrentText(form.dataset)
+        self.universe_edit.setText(form.universe)
+        self.segments_edit.setText(form.segments)
+        self.device_combo.setCurrentText(form.device)
+        self.epochs_spin.setValue(form.epochs)
+        self.lr_spin.setValue(form.learning_rate)
+        self.size_spin.setValue(form.size)
+        self.batch_spin.setValue(form.batch_size)
+        self.seed_spin.setValue(form.seed)
+        self.extra_edit.setText(form.extra)
+
+    def form_values(self) -> TrainingForm:
+        return TrainingForm(self.model_combo.currentText(), self.dataset_combo.currentText(),
+                            self.universe_edit.text().strip(), self.segments_edit.text().strip(),
+                            self.device_combo.currentText(), self.epochs_spin.value(), self.lr_spin.value(),
+                            self.size_spin.value(), self.batch_spin.value(), self.seed_spin.value(),
+                            self.extra_edit.text().strip())
+
+    def clear_curves(self, title: str) -> None:
+        self._epochs = []
+        self.loss_plot.setTitle(title)
+        for curve in (self.train_curve, self.valid_curve, self.ic_curve):
+            curve.setData([], [])
+
+    def add_epoch(self, epoch: int, train_loss: float, valid_loss: float, valid_ic: float) -> None:
+        self._epochs.append((epoch, train_loss, valid_loss, valid_ic))
+        xs = [e[0] for e in self._epochs]
+        self.train_curve.setData(xs, [e[1] for e in self._epochs])
+        self.valid_curve.setData(xs, [e[2] for e in self._epochs])
+        self.ic_curve.setData(xs, [e[3] for e in self._epochs])
+
+    def curve_points(self) -> list[tuple[int, float, float, float]]:
+        return list(self._epochs)
+
+    def set_progress(self, fraction: float, text: str) -> None:
+        self.progress.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
+        self.status.setText(text)
+
+    def set_queue(self, items: Sequence[str]) -> None:
+        self.queue.clear()
+        self.queue.addItems(list(items))
+
+    def set_running(self, running: bool) -> None:
+        self.cancel_button.setEnabled(running)
+
+    def set_result(self, title: str, metrics: dict[str, float]) -> None:
+        values = "   ".join(f"{_tr(t)} {metrics.get(k, float('nan')):.4f}" for k, t in zip(METRIC_KEYS, _METRIC_TITLES))
+        self.result.setText(f"{title}: {values}")
+
+    def set_runs(self, runs: Sequence[RunRow]) -> None:
+        self.runs_table.setRowCount(len(runs))
+        for r, run in enumerate(runs):
+            cells = [run.run_id, run.model, run.dataset, run.universe, run.test,
+                     *(_fmt(run.metrics.get(k, float("nan"))) for k in METRIC_KEYS)]
+            for c, text in enumerate(cells):
+                self.runs_table.setItem(r, c, QTableWidgetItem(text))
+        self.runs_table.resizeColumnsToContents()
+
+    def set_comparison(self, rows: Sequence[dict[str, object]]) -> None:
+        """Runs side by side: one column per run, one row per field."""
+        keys = list(rows[0]) if rows else []
+        self.compare_table.clear()
+        self.compare_table.setRowCount(len(keys))
+        self.compare_table.setColumnCount(len(rows))
+        self.compare_table.setVerticalHeaderLabels(keys)
+        for c, row in enumerate(rows):
+            for r, key in enumerate(keys):
+                self.compare_table.setItem(r, c, QTableWidgetItem(_fmt(row[key])))
+        self.tabs.setCurrentWidget(self.compare_table)
+
+    def selected_runs(self) -> list[str]:
+        rows = sorted({i.row() for i in self.runs_table.selectedIndexes()})
+        return [item.text() for r in rows if (item := self.runs_table.item(r, 0)) is not None]
+
+    def select_runs(self, run_ids: Sequence[str]) -> None:
+        self.runs_table.clearSelection()
+        mode = self.runs_table.selectionMode()
+        self.runs_table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
+        for r in range(self.runs_table.rowCount()):
+            item = self.runs_table.item(r, 0)
+            if item is not None and item.text() in run_ids:
+                self.runs_table.selectRow(r)
+        self.runs_table.setSelectionMode(mode)
+
+    def show_error(self, text: str) -> None:
+        self.status.setText(text)
+
+    # -- intents ---------------------------------------------------------------------------------
+    def _on_train_button_clicked(self) -> None:
+        self.sig_train_requested.emit(self.form_values())
+
+    def _on_export_button_clicked(self) -> None:
+        runs = self.selected_runs()
+        if not runs:
+            return
+        folder = QFileDialog.getExistingDirectory(self, _tr("Export run to folder"))
+        if folder:
+            self.sig_export_requested.emit(runs[0], folder)
