@@ -15,6 +15,7 @@ from app.quote_board_presenter import QuoteBoardPresenter
 from app.resources import theme_file
 from app.services import Services
 from app.settings_presenter import SettingsPresenter
+from app.training_presenter import add_training_panel
 from core.secrets import BRIDGE_TOKEN_SERVICE, SecretStore
 from core.settings import AppSettings
 from widgets.chart_panel import ChartPanel
@@ -47,6 +48,7 @@ def build_panels(services: Services, lang: str, settings: AppSettings) -> Panels
     data = DataManagerPanel()
     panels.widgets["data_manager"] = data
     panels.presenters["data_manager"] = DataManagerPresenter(data, services.store, bridge_url=settings.bridge_url)
+    add_training_panel(panels, services)
     add_backtest_panel(panels, services)
     return panels
 
