@@ -60,6 +60,8 @@ class StreamSession:
         self._silence_s = 15.0
         self._paused: bool | None = None
         self._opened = False
+        self._last_frame = 0.0
+        self._silent = False
 
     async def run(self) -> None:
         """Connect and reconnect until cancelled or refused for good (bad token, other API version)."""
@@ -92,7 +94,8 @@ class StreamSession:
         try:
             ws = await connect(self.ws_url, additional_headers={"Authorization": f"Bearer {token}"},
                                ssl=self._ssl, open_timeout=self.connect_timeout, compression=None,
-                               max_size=None, ping_interval=20, ping_timeout=20, proxy=None)
+                               max_size=None, ping_interval=20, ping_timeout=20, proxy=None,
+                               close_timeout=2)
         except InvalidStatus as exc:
             status = exc.response.status_code
             if status in (401, 403):
@@ -113,10 +116,31 @@ class StreamSession:
             self._on_hello(str(hello.get("instance", "")))
             self._on_state(ConnectionState.CONNECTED, f"{hello.get('source', '?')} bridge {hello.get('version', '')}")
             await self.send_subscription("subscribe", sorted(self.desired))
-            while True:
-                # Heartbeats come every few seconds: silence for three of them means a dead link.
-                raw = await asyncio.wait_for(ws.recv(), self._silence_s)
-                self._frame(raw)
+            self._last_frame, self._silent = time.monotonic(), False
+            watchdog = asyncio.get_running_loop().create_task(self._watch_silence(ws), name="bridge-stream-watchdog")
+            try:
+                # No wait_for around each recv: under load it can swallow a cancel (Python < 3.12), and
+                # it costs a task per frame. A watchdog aborts a link that went silent instead.
+                async for raw in ws:
+                    self._last_frame = time.monotonic()
+                    self._frame(raw)
+            except WebSocketException:
+                if not self._silent:
+                    raise
+            finally:
+                watchdog.cancel()
+            if self._silent:
+                raise TimeoutError("the bridge went silent")
+            raise ConnectionError("the bridge closed the stream")
+
+    async def _watch_silence(self, ws: ClientConnection) -> None:
+        # Heartbeats come every few seconds: silence for three of them means a dead link.
+        while True:
+            await asyncio.sleep(min(1.0, self._silence_s / 4))
+            if time.monotonic() - self._last_frame > self._silence_s:
+                self._silent = True
+                ws.transport.abort()
+                return
 
     def _frame(self, raw: str | bytes) -> None:
         received_at = time.time()

@@ -235,3 +235,35 @@ def test_slow_client_detects_the_gap_and_repairs_from_quotes(tmp_path: Path) -> 
             await client.close()
 
         run(body)
+
+
+def test_a_silent_bridge_is_dropped_and_retried() -> None:
+    """A peer that says hello and then sends nothing (no heartbeats) is a dead link: reconnect."""
+    import json
+
+    from websockets.asyncio.server import serve as ws_serve
+
+    async def body() -> None:
+        hellos: list[int] = []
+        done = asyncio.Event()
+
+        async def handler(ws: Any) -> None:
+            hellos.append(1)
+            await ws.send(json.dumps({"type": "hello", "api": "1", "version": "x", "instance": "silent",
+                                      "heartbeat_s": 0.1, "source": "mute", "paused": False}))
+            await done.wait()
+
+        async with ws_serve(handler, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            rec = Recorder()
+            client = BridgeClient(f"http://127.0.0.1:{port}", token="any-token-any-token-any", backoff=FAST)
+            client.add_listener(rec)
+            client.start()
+            await client.wait_for_state(ConnectionState.CONNECTED)
+            await rec.wait(lambda: len(hellos) >= 2, timeout=10)  # silence noticed, connected again
+            details = [e.detail for e in rec.of(ConnectionStateChanged) if e.state is ConnectionState.RECONNECTING]
+            assert any(d.startswith("the bridge went silent") for d in details), details
+            await client.close()
+            done.set()
+
+    run(body)
