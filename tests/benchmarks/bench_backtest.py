@@ -14,6 +14,7 @@ and the largest daily difference of account value between the last two (the reco
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import subprocess
@@ -39,10 +40,8 @@ def _status_mb(field: str) -> float:
 
 def _base_mb() -> float:
     """Current RSS, and restart the peak counter (Linux: clear_refs 5), so the peak is the run's own."""
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
     return _status_mb("VmRSS")
 
 
