@@ -65,7 +65,7 @@ def project_version(pyproject: Path = PYPROJECT) -> str:
 
 
 def git_commit(root: Path = ROOT) -> str:
-    """Short hash of HEAD (with "+dirty" never guessed at), or "unknown" when git or the checkout is missing."""
+    """Short hash of HEAD, or "unknown" when git or the checkout is missing."""
     if not (root / ".git").exists():
         return UNKNOWN
     try:

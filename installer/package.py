@@ -142,8 +142,8 @@ def _vendor(out: Path, names: list[str]) -> list[str]:
     pins = {"pyqlib": qlib_pin()}
     target = out / "vendor"
     reqs = [pins.get(n, n) for n in names]
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile", "--quiet", "--disable-pip-version-check",
-                    "--target", str(target), *reqs], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile", "--quiet",
+                    "--disable-pip-version-check", "--target", str(target), *reqs], check=True)
     return [f"vendor/{p.name}" for p in sorted(target.iterdir())
             if p.is_dir() and not p.name.endswith((".dist-info", ".data")) and p.name not in ("bin", "__pycache__")]
 
