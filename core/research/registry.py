@@ -88,14 +88,18 @@ class RunRegistry:
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / REGISTRY_FILE
         self.runs_dir = self.data_dir / RUNS_DIR
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
+        # Nothing is created until a run is recorded: opening the registry (e.g. in a screenshot run
+        # or a fresh data folder) leaves the folder untouched.
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        fresh = not self.path.exists()
+        if fresh:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=30)
+        if fresh:
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(_SCHEMA)
         conn.row_factory = sqlite3.Row
         try:
             with conn:  # one transaction: committed on success, rolled back on error
@@ -140,11 +144,15 @@ class RunRegistry:
 
     def list(self) -> list[RunRecord]:
         """All runs, newest first."""
+        if not self.path.exists():
+            return []
         with self._connect() as conn:
             rows = conn.execute("SELECT * FROM runs ORDER BY created DESC, run_id DESC").fetchall()
         return [_from_row(r) for r in rows]
 
     def get(self, run_id: str) -> RunRecord:
+        if not self.path.exists():
+            raise UnknownRun(run_id)
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
@@ -195,7 +203,7 @@ class RunRegistry:
 
     def sweep(self, keep: Sequence[str] = ()) -> list[str]:
         """Delete run folders that have no row (crashed before registering), except `keep`."""
-        if not self.runs_dir.exists():
+        if not self.runs_dir.exists() or not self.path.exists():
             return []
         with self._connect() as conn:
             known = {r[0] for r in conn.execute("SELECT run_id FROM runs")}

@@ -76,3 +76,12 @@ def test_sweep_removes_folders_without_rows(tmp_path: Path) -> None:
     assert reg.run_dir(kept).exists()
     with pytest.raises(ValueError):
         reg.run_dir("../x")
+
+
+def test_opening_creates_nothing_until_a_run_is_recorded(tmp_path: Path) -> None:
+    reg = RunRegistry(tmp_path / "fresh")
+    assert reg.list() == [] and not (tmp_path / "fresh").exists()
+    with pytest.raises(UnknownRun):
+        reg.get("x")
+    _record(reg)
+    assert (tmp_path / "fresh" / "research.sqlite").exists()
