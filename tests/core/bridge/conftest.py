@@ -12,14 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from core.bridge.auth import TokenStore
 from core.bridge.server.runner import BridgeAddress, ServeOptions, ServerThread
 from core.bridge.service import BridgeService, BridgeSettings
 from core.bridge.sources.base import Source
 
-# Hypothesis keeps its caches out of the checkout (it reads this when it first writes, after conftest loads).
-os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="qdesk-hypothesis-"))
+# Hypothesis keeps its caches out of the checkout; its pytest plugin has already picked a home by now.
+set_hypothesis_home_dir(os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY") or tempfile.mkdtemp(prefix="qdesk-hypothesis-"))
 
 # Generous limits so tests that fire many requests measure behaviour, not the rate limiter.
 TEST_SETTINGS = BridgeSettings(requests_per_s=10_000.0, request_burst=10_000, auth_failures_per_min=10_000)
