@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 
 from core.domain.orders import (
@@ -22,7 +23,7 @@ from core.domain.orders import (
     Side,
 )
 from core.domain.ticks import Tick
-from core.quotes.session import MarketSession, market_session
+from core.quotes.session import BEIJING, MarketSession, market_session
 from core.trading.ledger import Changes, Ledger, LedgerError
 from core.trading.rulebook import RuleBook
 from core.trading.store import TradingStore
@@ -37,6 +38,11 @@ MARKET_PROTECTION = 0.02
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
+
+
+def local_time(t: dt.datetime) -> dt.datetime:
+    """Naive Beijing time, the way orders and fills keep it, whatever the source stamped."""
+    return t.astimezone(BEIJING).replace(tzinfo=None) if t.tzinfo else t
 
 
 def match(order: Order, tick: Tick, protection: float) -> list[tuple[int, float]]:
@@ -59,6 +65,10 @@ def match(order: Order, tick: Tick, protection: float) -> list[tuple[int, float]
         taken.append((qty, price))
         left -= qty
     crossed = tick.last < limit - 1e-9 if buy else tick.last > limit + 1e-9
+    if not any(p > 0 for p in prices) and order.type is OrderType.MARKET and left > 0:
+        # A source without depth (daily replay): a market order takes the last price if within protection.
+        within = tick.last <= limit + 1e-9 if buy else tick.last >= limit - 1e-9
+        return [(left, tick.last)] if within else []
     if left > 0 and order.type is OrderType.LIMIT and not taken and crossed:
         taken.append((left, order.price))
     return taken
@@ -83,6 +93,7 @@ class PaperBroker:
         self.require_session = require_session
         self._quote = quote or (lambda symbol: self._latest.get(symbol))
         self._latest: dict[str, Tick] = {}
+        self._market_time: dt.datetime | None = None
         self._listeners: list[EventListener] = []
         self.ledger = self._load(cash)
 
@@ -108,7 +119,14 @@ class PaperBroker:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def quote(self, symbol: str) -> Tick | None:
-        return self._quote(symbol)
+        tick = self._quote(symbol)
+        if tick is not None and tick.time.tzinfo is not None:
+            tick = replace(tick, time=local_time(tick.time))
+        return tick
+
+    def market_time(self) -> dt.datetime:
+        """The time of the latest quote seen (a replay's clock), else now: a clock for paper trading on replays."""
+        return self._market_time or _now()
 
     def account(self) -> Account:
         return self.ledger.account()
@@ -176,7 +194,10 @@ class PaperBroker:
         """Mark positions and match open orders against each new snapshot."""
         changes = Changes()
         for tick in ticks:
+            if tick.time.tzinfo is not None:
+                tick = replace(tick, time=local_time(tick.time))
             self._latest[tick.symbol] = tick
+            self._market_time = max(self._market_time or tick.time, tick.time)
             if self.ledger.day is None or tick.time.date() > self.ledger.day:
                 changes.merge(self._roll(tick.time.date(), tick.time))
             if self.ledger.mark(tick.symbol, tick.last):

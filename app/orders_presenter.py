@@ -1,0 +1,167 @@
+"""OrdersPresenter: the paper broker (fed from the quote hub) and the trading service, shown in the orders dock."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
+
+from app.relay import EventRelay
+from core.domain.orders import OrderRequest, Side
+from core.domain.symbols import SymbolFormatError, parse_symbol
+from core.quotes.hub import QuoteHub
+from core.rules.lots import lot_rule
+from core.trading import new_client_id
+from core.trading.audit import AUDIT_FILE, AuditLog
+from core.trading.paper import PaperBroker
+from core.trading.risk import RiskEngine, RiskLimits
+from core.trading.service import TradingService
+from core.trading.store import TRADING_FILE, TradingStore
+from widgets.order_ticket_dialog import TicketDraft, TicketInfo
+from widgets.orders_panel import OrdersPanel
+
+if TYPE_CHECKING:
+    from app.panels import Panels
+    from app.services import Services
+
+log = logging.getLogger(__name__)
+_REFRESH_MS = 1000
+USER = "desktop user"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("OrdersPresenter", text)
+
+
+class OrdersPresenter(QObject):
+    """Ticket drafts -> pre-trade preview; Send -> TradingService; broker events -> tables (via the relay)."""
+
+    def __init__(self, panel: OrdersPanel, service: TradingService, hub: QuoteHub | None = None,
+                 names: dict[str, str] | None = None) -> None:
+        super().__init__(panel)
+        self.panel = panel
+        self.service = service
+        self.names = names or {}
+        self.last_result: Any = None
+        self.relay = EventRelay("orders", self)
+        self.relay.connect(self._on_relay_event)
+        service.broker.add_listener(self.relay.core_handler())
+        service.add_state_listener(self.relay.core_handler())
+        self._remove_listener = None
+        feed = getattr(service.broker, "on_ticks", None)
+        if hub is not None and feed is not None:
+            self._remove_listener = hub.add_listener(feed)  # paper fills come from the live quotes
+            panel.destroyed.connect(lambda *_: self._remove_listener and self._remove_listener())
+        panel.ticket.sig_preview_requested.connect(self._on_ticket_sig_preview_requested)
+        panel.ticket.sig_send_requested.connect(self._on_ticket_sig_send_requested)
+        panel.sig_cancel_requested.connect(self._on_panel_sig_cancel_requested)
+        panel.sig_cancel_all_requested.connect(self._on_panel_sig_cancel_all_requested)
+        panel.sig_kill_requested.connect(self._on_panel_sig_kill_requested)
+        panel.sig_arm_requested.connect(self._on_panel_sig_arm_requested)
+        self.timer = QTimer(self)
+        self.timer.setInterval(_REFRESH_MS)  # marks move with every tick; the tables follow once a second
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        broker = self.service.broker
+        self.panel.set_mode(self.service.mode, self.service.armed)
+        self.panel.set_account(broker.account())
+        self.panel.set_orders(broker.orders())
+        self.panel.set_fills(broker.fills())
+        self.panel.set_positions(broker.positions())
+
+    def _request(self, draft: TicketDraft, client_id: str) -> OrderRequest:
+        symbol = str(parse_symbol(draft.symbol))
+        return OrderRequest(client_id, symbol, draft.side, draft.qty, draft.price, draft.type)
+
+    def info(self, draft: TicketDraft) -> TicketInfo:
+        """What the ticket shows for a draft: quote, limits, lot rule, holdings, cost and the verdict."""
+        try:
+            request = self._request(draft, "preview")
+        except SymbolFormatError as exc:
+            return TicketInfo(refusals=(str(exc),))
+        broker = self.service.broker
+        tick = broker.quote(request.symbol)
+        now = broker.clock()
+        limits = broker.rules.limits(request.symbol, now.date(), tick)
+        rule = lot_rule(request.symbol, now.date())
+        lot = (_tr("lots of {n}").format(n=rule.step) if rule.step == rule.minimum
+               else _tr("at least {n}, then steps of {step}").format(n=rule.minimum, step=rule.step))
+        pos = next((p for p in broker.positions() if p.symbol == request.symbol), None)
+        context = self.service.context(request)
+        price = context.price
+        fees = broker.rules.fees(request.symbol, now.date(), request.side, price, request.qty) if price else None
+        cost = _tr("{value:,.2f} + fees {fees:,.2f}").format(value=price * request.qty, fees=fees.total) if fees else ""
+        verdict = self.service.preview(request)
+        return TicketInfo(name=self.names.get(request.symbol, request.symbol), last=tick.last if tick else 0.0,
+                          limit_up=limits[0] if limits else 0.0, limit_down=limits[1] if limits else 0.0, lot=lot,
+                          sellable=pos.sellable if pos else 0, total=pos.total if pos else 0, cost=cost,
+                          ok=verdict.ok, refusals=tuple(f"{r.rule}: {r.reason}" for r in verdict.refusals))
+
+    def _on_ticket_sig_preview_requested(self, draft: TicketDraft) -> None:
+        self.panel.ticket.set_info(self.info(draft))
+
+    def _on_ticket_sig_send_requested(self, draft: TicketDraft) -> None:
+        try:
+            request = self._request(draft, new_client_id())
+        except SymbolFormatError as exc:
+            self.panel.ticket.set_info(TicketInfo(refusals=(str(exc),)))
+            return
+        result = self.service.submit(request, actor=USER)
+        self.last_result = result
+        self.refresh()
+        info = self.info(draft)
+        if not result.verdict.ok:
+            info = TicketInfo(info.name, info.last, info.limit_up, info.limit_down, info.lot, info.sellable,
+                              info.total, info.cost, False, tuple(f"{r.rule}: {r.reason}" for r in result.verdict.refusals))
+        self.panel.ticket.set_info(info)
+
+    def _on_panel_sig_cancel_requested(self, client_id: str) -> None:
+        self.service.cancel(client_id, actor=USER)
+        self.refresh()
+
+    def _on_panel_sig_cancel_all_requested(self) -> None:
+        self.service.cancel_all(actor=USER)
+        self.refresh()
+
+    def _on_panel_sig_kill_requested(self) -> None:
+        self.service.kill(actor=USER, reason="kill switch pressed in the orders panel")
+        self.refresh()
+
+    def _on_panel_sig_arm_requested(self) -> None:
+        self.service.arm(actor=USER)
+        self.refresh()
+
+    def _on_relay_event(self, _event: object) -> None:
+        self.refresh()
+
+    def prefill(self, symbol: str, side: Side = Side.BUY, price: float = 0.0, qty: int = 0) -> None:
+        self.panel.ticket.prefill(symbol, side, price, qty)
+
+
+def trading_dir(services: Services) -> Path:
+    """Where paper state and the audit log live: the data folder (a scratch folder for screenshots)."""
+    scratch = getattr(services, "_scratch", None)
+    base = Path(scratch.name) if scratch is not None else services.data_dir
+    return base / "demo" if services.demo else base
+
+
+def paper_service(folder: Path, hub: QuoteHub | None, replay: bool, limits: RiskLimits | None = None) -> TradingService:
+    """The paper account in `folder`; on a replay the broker's clock follows the replayed market."""
+    store = TradingStore(folder / TRADING_FILE)
+    broker = PaperBroker(store, quote=hub.latest if hub is not None else None, require_session=not replay)
+    if replay:
+        broker.clock = broker.market_time
+    return TradingService(broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER)
+
+
+def add_orders_panel(panels: Panels, services: Services) -> None:
+    """The orders dock on the paper account (the default; live trading goes through the bridge)."""
+    panel = OrdersPanel()
+    service = paper_service(trading_dir(services), services.hub, replay=services.demo)
+    panels.widgets["orders"] = panel
+    panels.presenters["orders"] = OrdersPresenter(panel, service, services.hub, services.names)

@@ -1,0 +1,80 @@
+"""Orders dock end to end, offscreen: ticket -> pre-trade preview -> paper order -> fill from real quotes -> positions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from app.orders_presenter import OrdersPresenter, paper_service
+from core.domain.orders import OrderStatus, Side
+from core.quotes.hub import QuoteHub
+from core.trading.audit import verify
+from tests.core.trading.conftest import continuous, load_ticks
+from widgets.orders_panel import OrdersPanel
+
+
+def make(qtbot: QtBot, tmp_path: Path) -> tuple[OrdersPanel, OrdersPresenter, QuoteHub, list]:
+    ticks = continuous(load_ticks("600103.SH"))
+    hub = QuoteHub()
+    service = paper_service(tmp_path, hub, replay=False)
+    service.broker.clock = lambda: ticks[0].time  # type: ignore[misc]
+    panel = OrdersPanel()
+    qtbot.addWidget(panel)
+    presenter = OrdersPresenter(panel, service, hub, {"600103.SH": "青山纸业"})
+    hub.publish(ticks[:1])
+    return panel, presenter, hub, ticks
+
+
+def test_ticket_paper_order_fill_shows_in_positions(qtbot: QtBot, tmp_path: Path) -> None:
+    panel, presenter, hub, ticks = make(qtbot, tmp_path)
+    ticket = panel.ticket
+    ticket.prefill("600103", Side.BUY, ticks[0].ask1, 150)
+    assert not ticket.send_button.isEnabled()
+    assert "lots of 100" in ticket.verdict_label.text()  # refused before sending, with the reason
+    assert "2.99" in ticket.limits_label.text() and "2.45" in ticket.limits_label.text()
+    ticket.qty_spin.setValue(1000)
+    assert ticket.send_button.isEnabled() and "+ fees" in ticket.cost_label.text()
+    qtbot.mouseClick(ticket.send_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
+    result = presenter.last_result
+    assert result is not None and result.accepted
+    qtbot.waitUntil(lambda: panel.positions_table.rowCount() == 1, timeout=5000)
+    row = [panel.positions_table.item(0, c).text() for c in range(3)]
+    assert row == ["600103.SH", "1,000", "0"]  # T+1: held, not sellable today
+    assert panel.fills_table.rowCount() >= 1 and panel.all_table.rowCount() == 1
+    assert verify(tmp_path / "audit.sqlite").ok
+
+
+def test_resting_order_cancel_and_kill_switch(qtbot: QtBot, tmp_path: Path) -> None:
+    panel, presenter, hub, ticks = make(qtbot, tmp_path)
+    ticket = panel.ticket
+    ticket.prefill("600103.SH", Side.BUY, 2.50, 1000)
+    ticket.send_button.click()
+    ticket.prefill("600103.SH", Side.BUY, 2.51, 1000)
+    ticket.send_button.click()
+    assert panel.open_table.rowCount() == 2
+    panel.open_table.selectRow(0)
+    panel.cancel_button.click()
+    assert panel.open_table.rowCount() == 1
+    panel.kill_button.click()
+    assert panel.open_table.rowCount() == 0
+    assert "disarmed" in panel.armed_label.text() and panel.arm_button.isEnabled()
+    ticket.prefill("600103.SH", Side.BUY, 2.52, 1000)
+    assert not ticket.send_button.isEnabled() and "armed" in ticket.verdict_label.text()
+    panel.arm_button.click()
+    ticket.prefill("600103.SH", Side.BUY, 2.53, 1000)
+    assert ticket.send_button.isEnabled()
+    statuses = {o.status for o in presenter.service.broker.orders()}
+    assert statuses == {OrderStatus.CANCELLED}
+
+
+def test_restart_shows_the_same_account(qtbot: QtBot, tmp_path: Path) -> None:
+    panel, presenter, hub, ticks = make(qtbot, tmp_path)
+    panel.ticket.prefill("600103.SH", Side.BUY, ticks[0].ask1, 500)
+    panel.ticket.send_button.click()
+    text = panel.account_label.text()
+    presenter.service.broker.store.close()  # type: ignore[attr-defined]
+    again, _, _, _ = make(qtbot, tmp_path)
+    assert again.account_label.text() == text and again.positions_table.rowCount() == 1
+    assert dt.date.today()  # the broker's clock is the replay's, not the wall clock
