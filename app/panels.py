@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app.backtest_presenter import add_backtest_panel
 from app.chart_presenter import ChartPresenter
 from app.data_manager_presenter import DataManagerPresenter
+from app.orders_presenter import add_orders_panel
 from app.quote_board_presenter import QuoteBoardPresenter
 from app.resources import theme_file
 from app.services import Services
@@ -50,6 +51,7 @@ def build_panels(services: Services, lang: str, settings: AppSettings) -> Panels
     panels.presenters["data_manager"] = DataManagerPresenter(data, services.store, bridge_url=settings.bridge_url)
     add_training_panel(panels, services)
     add_backtest_panel(panels, services)
+    add_orders_panel(panels, services)
     return panels
 
 
