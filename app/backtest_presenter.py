@@ -215,8 +215,10 @@ def result_view(result: BacktestResult) -> BacktestView:
     title = _tr("{strategy} {start} → {end}: total return {ret}").format(
         strategy=result.strategy, start=result.config.start, end=result.config.end,
         ret=format_metric("total_return", result.metrics["total_return"]))
+    excess = [float(v) for v in d["excess"]] if "excess" in d else None
     return BacktestView(title, x, [float(v) / initial for v in d["equity"]], bench,
-                        [float(v) for v in d["drawdown"]], metrics, trades, tuple(result.notes))
+                        [float(v) for v in d["drawdown"]], metrics, trades, tuple(result.notes), excess,
+                        [float(v) for v in d["positions"]], [float(v) for v in d["turnover"]])
 
 
 def add_backtest_panel(panels: Panels, services: Services) -> None:

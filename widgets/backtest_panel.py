@@ -46,6 +46,9 @@ class BacktestView:
     metrics: Sequence[tuple[str, str]]
     trades: Sequence[tuple[str, ...]]
     notes: Sequence[str] = field(default_factory=tuple)
+    excess: Sequence[float] | None = None  # cumulative excess return over the benchmark
+    positions: Sequence[float] = field(default_factory=tuple)  # names held each day
+    turnover: Sequence[float] = field(default_factory=tuple)  # one-way turnover each day
 
 
 TRADE_HEADERS = (
@@ -111,6 +114,15 @@ class BacktestPanel(QWidget):
         self.drawdown_curve = self.drawdown_plot.plot([], [], pen=pg.mkPen("#27ae60"), fillLevel=0,
                                                       brush=pg.mkBrush(39, 174, 96, 80))
         self.drawdown_plot.setXLink(self.equity_plot)
+        self.excess_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        self.excess_curve = self.excess_plot.plot([], [], pen=pg.mkPen("#8e44ad", width=1.2))
+        self.excess_plot.setXLink(self.equity_plot)
+        self.activity_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        self.activity_plot.addLegend()
+        self.positions_curve = self.activity_plot.plot([], [], pen=pg.mkPen("#2c3e50"), name=_tr("Positions"))
+        self.turnover_bars = pg.BarGraphItem(x=[], height=[], width=86400 * 0.8, brush="#e67e22")
+        self.activity_plot.addItem(self.turnover_bars)
+        self.activity_plot.setXLink(self.equity_plot)
         self.metrics_table = QTableWidget(0, 2, self)
         self.metrics_table.setHorizontalHeaderLabels([_tr("Metric"), _tr("Value")])
         self.trades_table = QTableWidget(0, len(TRADE_HEADERS), self)
@@ -119,6 +131,7 @@ class BacktestPanel(QWidget):
             table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             table.verticalHeader().setVisible(False)
+            table.horizontalHeader().setStretchLastSection(True)
         self.trades_table.cellDoubleClicked.connect(self._on_trades_table_cell_double_clicked)
         self.source.currentIndexChanged.connect(self._on_source_current_index_changed)
         self.strategy.currentIndexChanged.connect(self._on_strategy_current_index_changed)
@@ -162,8 +175,11 @@ class BacktestPanel(QWidget):
         tabs = QTabWidget(self)
         curves = QSplitter(self)
         curves.setOrientation(pg.QtCore.Qt.Orientation.Vertical)
-        curves.addWidget(self.equity_plot)
-        curves.addWidget(self.drawdown_plot)
+        for plot, title in ((self.equity_plot, _tr("Equity vs benchmark")), (self.excess_plot, _tr("Excess return")),
+                            (self.drawdown_plot, _tr("Drawdown")),
+                            (self.activity_plot, _tr("Positions and turnover (%)"))):
+            plot.setTitle(title)
+            curves.addWidget(plot)
         tabs.addTab(curves, _tr("Curves"))
         tabs.addTab(self.trades_table, _tr("Trades"))
         self.tabs = tabs
@@ -240,6 +256,9 @@ class BacktestPanel(QWidget):
         self.equity_curve.setData(x, list(view.equity))
         self.benchmark_curve.setData(x if view.benchmark is not None else [], list(view.benchmark or []))
         self.drawdown_curve.setData(x, list(view.drawdown))
+        self.excess_curve.setData(x if view.excess is not None else [], list(view.excess or []))
+        self.positions_curve.setData(x if view.positions else [], list(view.positions))
+        self.turnover_bars.setOpts(x=x if view.turnover else [], height=[100 * t for t in view.turnover])
         self.metrics_table.setRowCount(len(view.metrics))
         for r, (name, value) in enumerate(view.metrics):
             self.metrics_table.setItem(r, 0, QTableWidgetItem(name))

@@ -40,6 +40,11 @@ TABLE = {
         "Trades": "成交",
         "Signals (*.csv *.csv.gz *.parquet)": "信号文件 (*.csv *.csv.gz *.parquet)",
         "Export report to": "导出报告到",
+        "Positions": "持仓数",
+        "Equity vs benchmark": "净值与基准",
+        "Excess return": "超额收益",
+        "Drawdown": "回撤",
+        "Positions and turnover (%)": "持仓数与换手率（%）",
     },
     "BacktestPresenter": {
         "Loading signals…": "正在读取信号…",
