@@ -28,6 +28,7 @@ _RIGHT_MARGIN = 2  # empty bars right of the last one, so the newest candle is n
 _ZOOM_STEP = 1.25
 _Y_PADDING = 0.06
 _TOP_PADDING_FACTOR = 2.5
+_BOTTOM_PADDING_FACTOR = 1.8
 _EPS = 1e-6  # view ranges come back with float noise
 _STICK_GROUPS = {"MACD": "MACD"}  # groups with one line drawn as sticks instead of a curve
 
@@ -326,8 +327,8 @@ class ChartPanel(QWidget):
         if price is not None:
             lo, hi = price
             pad = (hi - lo) * _Y_PADDING or abs(hi) * 0.01 or 1.0
-            # More room on top: the legend and the highest-price label sit above the highest bar.
-            self.price.view.setYRange(lo - pad, hi + pad * _TOP_PADDING_FACTOR, padding=0)
+            # Room for the legend and the highest-price label above the bars, the lowest-price label below.
+            self.price.view.setYRange(lo - pad * _BOTTOM_PADDING_FACTOR, hi + pad * _TOP_PADDING_FACTOR, padding=0)
         for key in self._sub_panes:
             pane = self.panes[key]
             extra = [np.zeros(len(data))]  # study panes keep their zero line in view

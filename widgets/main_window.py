@@ -6,10 +6,12 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFrame,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QTabWidget,
     QWidget,
 )
@@ -74,7 +76,14 @@ class MainWindow(QMainWindow):
         # restoreState() matches docks by objectName, so it must never change between versions.
         dock.setObjectName(f"{key}_dock")
         dock.setFeatures(_DOCK_FEATURES)
-        dock.setWidget(widget)
+        # Panels scroll inside their dock rather than impose their minimum size on the whole window:
+        # one tall form in a bottom tab must not squeeze the chart above it.
+        scroller = QScrollArea(dock)
+        scroller.setObjectName(f"{key}_scroller")
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(widget)
+        dock.setWidget(scroller)
         if tab_with is None:
             self.addDockWidget(area, dock)
         else:
@@ -88,6 +97,14 @@ class MainWindow(QMainWindow):
     def dock(self, key: str) -> QDockWidget:
         """The dock registered under `key`."""
         return self._docks[key]
+
+    def panel(self, key: str) -> QWidget:
+        """The panel shown in dock `key` (docks hold it inside a scroll area)."""
+        scroller = self._docks[key].widget()
+        assert isinstance(scroller, QScrollArea)
+        panel = scroller.widget()
+        assert panel is not None
+        return panel
 
     def dock_keys(self) -> list[str]:
         """Keys of all docks, in the order they were added."""

@@ -78,6 +78,9 @@ class QuoteBoardPanel(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_table_custom_context_menu_requested)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
+        # Columns start as wide as their content, so a narrow dock shows more of them.
+        self.table.horizontalHeader().setDefaultSectionSize(64)
+        self.model.modelReset.connect(self._on_model_model_reset)
 
         top = QHBoxLayout()
         top.addWidget(self.watchlist_box, 1)
@@ -112,6 +115,9 @@ class QuoteBoardPanel(QWidget):
 
     def symbol_at(self, row: int) -> str:
         return self.model.symbols()[row]
+
+    def _on_model_model_reset(self) -> None:
+        QTimer.singleShot(0, self.table.resizeColumnsToContents)
 
     # -- user intents out -------------------------------------------------------------------
     def _on_watchlist_box_current_index_changed(self, index: int) -> None:

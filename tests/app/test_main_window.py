@@ -62,11 +62,26 @@ def test_window_has_all_eight_docks_with_placeholders(qtbot: QtBot, tmp_path: Pa
         assert dock.objectName() == f"{key}_dock"
         assert dock.features() & QDockWidget.DockWidgetFeature.DockWidgetFloatable
         assert dock.features() & QDockWidget.DockWidgetFeature.DockWidgetMovable
-        panel = dock.widget()
+        panel = window.panel(key)
         assert isinstance(panel, PlaceholderPanel)
+        assert dock.isAncestorOf(panel)
         assert panel.title() == ENGLISH_TITLES[key]
         assert panel.description()
     assert not window.windowIcon().isNull()
+
+
+def test_a_panel_with_a_large_minimum_scrolls_instead_of_squeezing_the_chart(qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    tall = QWidget()
+    tall.setMinimumSize(500, 700)  # taller than the whole bottom strip of the default layout
+    window = create_main_window(data_dir=tmp_path, demo=True, layout_store=None, panels={"training": tall}).window
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.dock("chart").height() > 400
+    assert window.dock("training").height() < 700 and tall.height() >= 700
 
 
 def test_view_menu_has_a_toggle_per_dock_that_hides_and_shows_it(qtbot: QtBot, tmp_path: Path) -> None:
