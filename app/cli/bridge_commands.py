@@ -101,6 +101,16 @@ def _build_source(args: argparse.Namespace, data_dir: Path) -> Any:
     return XtQuantSource(port=port)
 
 
+def lan_warning(host: str, tls: bool) -> str | None:
+    """The warning printed when the bridge would serve a network in clear text; None when it does not."""
+    from core.bridge.server.runner import is_loopback
+
+    if is_loopback(host) or tls:
+        return None
+    return (f"WARNING: listening on {host} without TLS: the token and market data cross the network "
+            "in clear text; pass --tls-cert and --tls-key")
+
+
 def setup_logging(path: Path) -> None:
     """Log to stderr and to a rotating file (the tray's "Open log" shows it); tokens are never logged."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +128,7 @@ def setup_logging(path: Path) -> None:
 def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
     from app.cli import CliError
     from core.bridge.auth import TokenError, TokenStore, prepare_token
-    from core.bridge.server.runner import ServeOptions, is_loopback
+    from core.bridge.server.runner import ServeOptions
     from core.bridge.service import BridgeService
     from core.settings import config_dir
 
@@ -141,9 +151,9 @@ def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
     except OSError as exc:
         raise CliError(f"cannot write the log file {log_path}: {exc.strerror or exc}") from None
     options = ServeOptions(host=args.host, port=port, tls_cert=cert, tls_key=key)
-    if not is_loopback(args.host) and not options.tls:
-        print(f"WARNING: listening on {args.host} without TLS: the token and market data cross the network "
-              "in clear text; pass --tls-cert and --tls-key", file=sys.stderr)
+    warning = lan_warning(args.host, options.tls)
+    if warning:
+        print(warning, file=sys.stderr)
     service = BridgeService(source, tokens)
     if args.tray:
         return _run_tray(service, options, setup, token_file, log_path, args)

@@ -39,7 +39,7 @@ class Running:
 
     @property
     def ws_url(self) -> str:
-        return self.url.replace("http://", "ws://") + "/v1/stream"
+        return self.url.replace("https://", "wss://").replace("http://", "ws://") + "/v1/stream"
 
     def http(self, token: str | None = "valid") -> httpx.Client:
         headers = {}
@@ -50,7 +50,7 @@ class Running:
 
 @contextmanager
 def serve(source: Source, config_dir: Path, settings: BridgeSettings | None = None, port: int = 0,
-          token: str | None = None) -> Iterator[Running]:
+          token: str | None = None, tls: tuple[Path, Path] | None = None) -> Iterator[Running]:
     """A started bridge around `source`; stopped (and its source stopped) on exit."""
     tokens = TokenStore.in_dir(config_dir)
     if token is None:
@@ -58,7 +58,9 @@ def serve(source: Source, config_dir: Path, settings: BridgeSettings | None = No
     else:
         tokens.add(token, "test")
     service = BridgeService(source, tokens, settings or TEST_SETTINGS)
-    thread = ServerThread(service, ServeOptions(host="127.0.0.1", port=port))
+    options = ServeOptions(host="127.0.0.1", port=port, tls_cert=tls[0] if tls else None,
+                           tls_key=tls[1] if tls else None)
+    thread = ServerThread(service, options)
     address = thread.start()
     try:
         yield Running(service, thread, address, token)

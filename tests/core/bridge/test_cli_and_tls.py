@@ -1,0 +1,100 @@
+"""`main.py bridge` input checks, the clear-text warning, and TLS (https/wss) with a self-signed certificate."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.cli import main
+from app.cli.bridge_commands import lan_warning
+from core.bridge.client import BridgeClient, ConnectionState
+from core.bridge.server.runner import BridgeStartError, ServeOptions, ServerThread
+from core.bridge.service import BridgeService
+from core.bridge.sources.sim import SimSource
+from tests.core.bridge.conftest import serve
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--source", "bloomberg"], "unknown --source 'bloomberg'; use one of: xtquant, replay, sim"),
+    (["--port", "http"], "--port must be an integer, not 'http'"),
+    (["--port", "70000"], "--port must be between 0 and 65535, not 70000"),
+    (["--source", "replay"], "--source replay needs --replay-dir DIR"),
+    (["--source", "replay", "--replay-dir", "/no/such/folder"], "--replay-dir /no/such/folder is not a folder"),
+    (["--source", "replay", "--replay-dir", ".", "--speed", "-2"], "--speed must be between 0.0 and"),
+    (["--source", "sim", "--symbols", "0"], "--symbols must be between 1 and"),
+    (["--source", "sim", "--interval", "soon"], "--interval must be a number, not 'soon'"),
+    (["--source", "sim", "--tls-cert", "/no/cert.pem", "--tls-key", "/no/key.pem"], "--tls-cert /no/cert.pem is not a file"),
+])
+def test_bad_bridge_arguments_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
+                                           message: str) -> None:
+    code = main(["--data-dir", str(tmp_path), "bridge", *argv])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("qdesk: error: ") and message in err[0]
+
+
+def test_tls_cert_without_key_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cert = tmp_path / "c.pem"
+    cert.write_text("x")
+    assert main(["--data-dir", str(tmp_path), "bridge", "--source", "sim", "--tls-cert", str(cert)]) == 2
+    assert "--tls-cert and --tls-key go together" in capsys.readouterr().err
+
+
+def test_clear_text_on_a_network_address_is_warned_about() -> None:
+    assert lan_warning("127.0.0.1", tls=False) is None and lan_warning("localhost", tls=False) is None
+    assert lan_warning("::1", tls=False) is None and lan_warning("192.168.1.20", tls=True) is None
+    warning = lan_warning("0.0.0.0", tls=False)
+    assert warning is not None and "without TLS" in warning and "--tls-cert" in warning
+
+
+def test_busy_port_is_one_clear_error(tmp_path: Path) -> None:
+    with serve(SimSource(3), tmp_path / "a") as running:
+        from core.bridge.auth import TokenStore
+
+        second = ServerThread(BridgeService(SimSource(3), TokenStore.in_dir(tmp_path / "b")),
+                              ServeOptions(port=running.address.port))
+        with pytest.raises(BridgeStartError, match=r"cannot listen on 127\.0\.0\.1:\d+: the port is in use"):
+            second.start()
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    root = tmp_path_factory.mktemp("tls")
+    cert, key = root / "cert.pem", root / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_tls_serves_https_and_wss(tmp_path: Path, certificate: tuple[Path, Path]) -> None:
+    cert, _ = certificate
+    with serve(SimSource(5, interval=0.2), tmp_path, tls=certificate) as running:
+        assert running.url.startswith("https://127.0.0.1:")
+        with pytest.raises(httpx.TransportError):
+            httpx.get(running.url.replace("https", "http") + "/v1/health", timeout=5)
+        with pytest.raises(httpx.ConnectError):  # an unknown self-signed certificate is not trusted by default
+            httpx.get(running.url + "/v1/health", timeout=5)
+
+        async def body() -> None:
+            client = BridgeClient(running.url, token=running.token, ca_file=str(cert))
+            assert (await client.health())["status"] == "ok"
+            client.start()
+            await client.wait_for_state(ConnectionState.CONNECTED)
+            await client.close()
+
+        asyncio.run(asyncio.wait_for(body(), 30))
+
+
+def test_unusable_certificate_is_one_clear_error(tmp_path: Path, certificate: tuple[Path, Path]) -> None:
+    bad = tmp_path / "bad.pem"
+    bad.write_text("-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n")
+    with pytest.raises(BridgeStartError, match="cannot load the TLS certificate or key"):
+        with serve(SimSource(3), tmp_path, tls=(bad, certificate[1])):
+            pass
