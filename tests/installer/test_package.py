@@ -164,6 +164,12 @@ def test_launchers_start_the_cli_from_the_staged_sources(staged: dict[str, Path]
         off_windows = subprocess.run([sys.executable, "-m", "qdesk_bridge", "--start-on-login", "on"], env=env,
                                      capture_output=True, text=True, timeout=60)
         assert off_windows.returncode == 1 and "Windows build only" in off_windows.stderr
+    # A login entry that replays the packaged launch (launcher file, `bridge`) starts the same bridge.
+    launcher = staged["qdesk-bridge"].parent / "src" / "qdesk_bridge" / "__main__.py"
+    replay = subprocess.run([sys.executable, "-c", "import json, sys, qdesk_bridge.__main__ as m; "
+                             "print(json.dumps(m._bridge_args(sys.argv[1:])))", str(launcher), "bridge", "--host",
+                             "0.0.0.0"], env=env, capture_output=True, text=True, timeout=60)
+    assert json.loads(replay.stdout) == ["--host", "0.0.0.0"], replay.stderr
     env["PYTHONPATH"] = str(staged["qdesk"].parent / "src")
     usage = subprocess.run([sys.executable, "-m", "qdesk", "data", "--help"], env=env,
                            capture_output=True, text=True, timeout=60)
