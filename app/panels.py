@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app.backtest_presenter import add_backtest_panel
 from app.chart_presenter import ChartPresenter
 from app.data_manager_presenter import DataManagerPresenter
+from app.monitor_presenter import add_monitor_panel
 from app.orders_presenter import add_orders_panel
 from app.quote_board_presenter import QuoteBoardPresenter
 from app.resources import theme_file
@@ -52,6 +53,7 @@ def build_panels(services: Services, lang: str, settings: AppSettings) -> Panels
     add_training_panel(panels, services)
     add_backtest_panel(panels, services)
     add_orders_panel(panels, services)
+    add_monitor_panel(panels, services)  # last: it lists the other presenters' jobs
     return panels
 
 

@@ -1,0 +1,1 @@
+"""Parts of the monitor panel: sparklines and the ok / warning / critical palette."""
