@@ -43,6 +43,7 @@ def register(commands: Any) -> None:
     p.add_argument("--benchmark", default="000300.SH", help="benchmark index in the store ('' for none)")
     p.add_argument("--limit-mode", choices=["close", "touch", "deal", "off"], default="close",
                    help="when a price limit blocks a trade: at the close (default), any touch, at the deal price")
+    p.add_argument("--st", metavar="FILE", help="risk-warning periods, CSV symbol,start,end (ST/*ST limits apply)")
     p.add_argument("--no-t-plus-1", action="store_true", help="allow selling on the buy day (not A-share rules)")
     p.add_argument("--commission", type=float, default=0.00025, help="commission rate (default 0.00025)")
     p.add_argument("--min-commission", type=float, default=5.0, help="minimum commission per order (default 5)")
@@ -66,12 +67,14 @@ def cmd_backtest(args: argparse.Namespace, data_dir: Path) -> int:
     from app.cli import CliError
     from core.backtest.signals import SignalError, read_signal_file, signals_from_run
     from core.paths import store_path
+    from core.rules.risk_warning import read_risk_warning_file
     from core.strategy.loader import StrategyLoadError, load_strategy
 
     try:
         signals = read_signal_file(args.signals) if args.signals else signals_from_run(args.run, data_dir)
         strategy = load_strategy(args.strategy, _strategy_params(args))
         rules = _rules(args)
+        st = read_risk_warning_file(args.st) if args.st else None
     except (SignalError, StrategyLoadError, ValueError) as exc:
         raise CliError(str(exc)) from None
     if not store_path(data_dir).exists():
@@ -82,7 +85,7 @@ def cmd_backtest(args: argparse.Namespace, data_dir: Path) -> int:
     try:
         if args.rebalance:
             return _rebalance(args, store, signals, strategy, rules)
-        return _backtest(args, store, signals, strategy, rules)
+        return _backtest(args, store, signals, strategy, rules, st)
     finally:
         store.close()
 
@@ -107,7 +110,7 @@ def _window(args: argparse.Namespace, signals: Any) -> tuple[Any, Any]:
     return window_dates(start, end)
 
 
-def _backtest(args: argparse.Namespace, store: Any, signals: Any, strategy: Any, rules: Any) -> int:
+def _backtest(args: argparse.Namespace, store: Any, signals: Any, strategy: Any, rules: Any, st: Any) -> int:
     from app.cli import CliError
     from app.cli.data_commands import _progress_bar
     from core.backtest.engine import BacktestConfig
@@ -121,7 +124,7 @@ def _backtest(args: argparse.Namespace, store: Any, signals: Any, strategy: Any,
         config = BacktestConfig(start, end, args.deal_price, args.cash, args.benchmark or None, rules)
         result: BacktestResult | None = None
         with _progress_bar(None, "backtest", "day") as bar:
-            for item in run_backtest(store, signals, strategy, config):
+            for item in run_backtest(store, signals, strategy, config, st_intervals=st):
                 if isinstance(item, Progress):
                     bar.total, bar.n = item.total, item.done
                     bar.refresh()

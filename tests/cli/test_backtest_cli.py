@@ -85,7 +85,8 @@ def write(path: Path, lines: list[str]) -> Path:
      (["--signals", "{sig}", "--topk", "2", "--n-drop", "5"], "strategy topk: topk must be >= 1 and 0 <= n_drop"),
      (["--signals", "{sig}", "--start", "2030-01-02", "--end", "2030-02-01"], "no signals between 2030-01-02"),
      (["--signals", "{sig}", "--commission", "-1"], "--commission must not be negative"),
-     (["--run", "no-such-run"], "no run 'no-such-run' in the registry")],
+     (["--run", "no-such-run"], "no run 'no-such-run' in the registry"),
+     (["--signals", "{sig}", "--st", "{tmp}/st.csv"], "{tmp}/st.csv: No such file or directory")],
 )
 def test_bad_input_exits_2_with_one_line(data_dir: Path, tmp_path: Path, args: list[str], message: str) -> None:
     args = [a.format(tmp=tmp_path, sig=data_dir / "sig.csv") for a in args]

@@ -1,10 +1,12 @@
 """Price limits by board and date, rounded to the tick."""
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from core.backtest.market import MarketPanel, load_market
 from core.rules.price_limits import (
     free_days_after_listing,
     limit_fraction,
@@ -12,6 +14,7 @@ from core.rules.price_limits import (
     limit_prices,
     round_to_tick,
 )
+from core.rules.risk_warning import read_risk_warning_file
 from core.storage import MarketStore
 from tests.core.backtest.fixtures import panel
 
@@ -99,3 +102,19 @@ def test_first_listing_day_has_no_limit_in_real_data(real_store: MarketStore) ->
     p = panel(real_store, ["300750.SZ"], "2018-06-11", "2018-06-13")
     assert np.isnan(p.limit_up[p.first, 0])  # CATL's first day, +44% from the IPO price
     assert p.limit_up[p.first + 1, 0] == 39.82  # the next day: 10% above 36.20
+
+
+def test_risk_warning_periods_narrow_the_limit(real_store: MarketStore, tmp_path: Path) -> None:
+    f = tmp_path / "st.csv"
+    f.write_text("symbol,start,end\nSH600000,2017-05-01,2017-05-31\n000001.SZ,2020-01-02,\n", encoding="utf-8")
+    st = read_risk_warning_file(f)
+    assert st == {"600000.SH": [("2017-05-01", "2017-05-31")], "000001.SZ": [("2020-01-02", "9999-12-31")]}
+    p = next(x for x in load_market(real_store, ["600000.SH"], dt.date(2017, 5, 25), dt.date(2017, 6, 1), st)
+             if isinstance(x, MarketPanel))
+    # As an ST stock on its real ex-bonus day: 5% over the 11.75 reference = 12.3375 -> 12.34; back to 10% in June.
+    assert p.limit_up[p.first, 0] == 12.34 and p.limit_down[p.first, 0] == 11.16
+    assert str(p.days[-1]) == "2017-06-01"
+    assert p.limit_up[-1, 0] == round_to_tick(np.array([p.mark[-2, 0] * 1.1]))[0]
+    f.write_text("symbol,start,end\n600000.SH,2017-05-01,2017-04-30\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"st\.csv:2: end 2017-04-30 is before start"):
+        read_risk_warning_file(f)
