@@ -148,14 +148,29 @@ def trading_router(trading: BridgeTrading, scopes: TradeScopes) -> APIRouter:
         """Order, trade, portfolio and state events as JSON text frames, one event per frame."""
         await ws.accept()
         queue = trading.subscribe()
+        # Listen for the close as well as for events, so a client leaving (or the server stopping) ends
+        # this handler at once instead of at the next event.
+        receiver: asyncio.Future[Any] = asyncio.ensure_future(ws.receive())
+        getter: asyncio.Future[Any] | None = None
         try:
             await ws.send_text(json.dumps({"type": "hello", "armed": trading.armed, "connected": trading.connected}))
             while True:
-                event = await queue.get()
-                await ws.send_text(json.dumps(event))
-        except (WebSocketDisconnect, asyncio.CancelledError, RuntimeError):
+                getter = asyncio.ensure_future(queue.get())
+                await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+                if receiver.done():
+                    if receiver.result().get("type") == "websocket.disconnect":
+                        return
+                    receiver = asyncio.ensure_future(ws.receive())  # clients have nothing to say; ignore it
+                if getter.done():
+                    await ws.send_text(json.dumps(getter.result()))
+                else:
+                    getter.cancel()
+        except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
+            for future in (receiver, getter):
+                if future is not None and not future.done():
+                    future.cancel()
             trading.unsubscribe(queue)
 
     return router
