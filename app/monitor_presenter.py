@@ -172,6 +172,7 @@ class MonitorPresenter(QObject):
         panel.sig_acknowledge_requested.connect(self._on_panel_sig_acknowledge_requested)
         panel.sig_clear_resolved_requested.connect(self._on_panel_sig_clear_resolved_requested)
         panel.log_panel.sig_open_folder_requested.connect(self._on_log_panel_sig_open_folder_requested)
+        panel.tabs.currentChanged.connect(self._on_panel_tab_changed)
         self._timer = QTimer(self)
         self._timer.setInterval(int(self.config.sample_interval_s * 1000))
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -292,6 +293,12 @@ class MonitorPresenter(QObject):
 
     # -- rendering -----------------------------------------------------------------------------
     def render(self) -> None:
+        self._panel.set_alerts(self.alert_views())
+        self._render_summary()
+        if self._panel.health_shown:
+            self._render_sections()
+
+    def _render_sections(self) -> None:
         store, engine = self.monitor.store, self.monitor.engine
         by_section: dict[str, list[MetricView]] = {key: [] for key, _ in SECTIONS}
         for row in ROWS:
@@ -309,8 +316,6 @@ class MonitorPresenter(QObject):
                                                       tuple(store.history(row.key)) if row.spark else (), row.spark))
         for section, views in by_section.items():
             self._panel.set_section(section, views)
-        self._panel.set_alerts(self.alert_views())
-        self._render_summary()
 
     def alert_views(self) -> list[AlertView]:
         views = []
@@ -366,6 +371,9 @@ class MonitorPresenter(QObject):
 
     def _on_panel_sig_clear_resolved_requested(self) -> None:
         self._cleared.update(n.alert_id for n in self.monitor.history if n.kind is NoticeKind.RESOLVED)
+        self.render()
+
+    def _on_panel_tab_changed(self, _index: int) -> None:
         self.render()
 
     def _on_log_panel_sig_open_folder_requested(self) -> None:

@@ -82,7 +82,8 @@ class _MetricRow:
         self.level = ""
 
     def show(self, view: MetricView) -> None:
-        self.value.setText(view.text)
+        if view.text != self.value.text():
+            self.value.setText(view.text)
         if view.level != self.level:
             self.level = view.level
             weight = "bold" if view.level in ("warning", "critical") else "normal"
@@ -98,6 +99,7 @@ class MonitorPanel(QWidget):
 
     sig_acknowledge_requested = Signal(list)  # alert ids
     sig_clear_resolved_requested = Signal()
+    HEALTH_TAB = 0
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -177,12 +179,19 @@ class MonitorPanel(QWidget):
     def sparkline(self, section: str, key: str) -> Sparkline | None:
         return self._rows[section][key].spark
 
+    @property
+    def health_shown(self) -> bool:
+        """Whether the sections can be seen now (a hidden dock or another tab needs no redraw)."""
+        return self.isVisible() and self.tabs.currentIndex() == self.HEALTH_TAB
+
     def set_summary(self, text: str, level: str) -> None:
         self.summary_label.setText(text)
         colour = LEVEL_COLOURS.get(level, LEVEL_COLOURS["n/a"])
         self.summary_label.setStyleSheet(f"color: {colour}; font-weight: bold;")
 
     def set_alerts(self, alerts: Sequence[AlertView]) -> None:
+        if list(alerts) == self._alerts:
+            return
         selected = set(self.selected_alert_ids())
         self._alerts = list(alerts)
         self.alert_tree.clear()

@@ -31,9 +31,14 @@ class Sparkline(pg.PlotWidget):  # type: ignore[misc]
         item.layout.setContentsMargins(0, 0, 0, 0)
         self._curve = item.plot([], [], pen=pg.mkPen(LEVEL_COLOURS["ok"], width=1.5))
         self._level = "ok"
+        self._values: tuple[float, ...] = ()
         self.points = 0
 
     def set_values(self, values: Sequence[float], level: str = "ok") -> None:
+        values = tuple(values)
+        if values == self._values and level == self._level:
+            return  # most metrics are sampled less often than the panel redraws: skip the repaint
+        self._values = values
         if level != self._level:
             self._level = level
             self._curve.setPen(pg.mkPen(LEVEL_COLOURS.get(level, LEVEL_COLOURS["n/a"]), width=1.5))

@@ -53,3 +53,14 @@ def test_stock_with_holes_and_minute_bars(store: MarketStore, cn_data: Path, tmp
 def test_empty_store_reports_not_available(store: MarketStore) -> None:
     values = FreshnessCollector(store, lambda: bj(2022, 12, 30, 16, 0)).collect()
     assert values["data.1d.behind_days"] is None and values["data.gaps"] is None
+
+
+def test_collector_rereads_after_an_import(store: MarketStore, cn_data: Path, tmp_path: Path) -> None:
+    lines = read_lines(cn_data / "daily" / "600000.SH.csv")
+    body = [ln for ln in lines[1:] if "2022-01-01" <= ln[:10] <= "2022-12-30"]
+    import_one(store, write_lines(tmp_path / "600000.SH.csv", [lines[0], *body[:100]]))
+    collector = FreshnessCollector(store, lambda: bj(2022, 12, 30, 16, 0))
+    assert collector.collect()["data.1d.last"] == body[99][:10]
+    import_one(store, write_lines(tmp_path / "600000.SH.csv", [lines[0], *body]))
+    values = collector.collect()
+    assert values["data.1d.last"] == "2022-12-30" and values["data.1d.behind_days"] == 0
