@@ -221,8 +221,11 @@ class ChartPanel(QWidget):
         n = len(self._data) if self._data is not None else 0
         count = max(min(_MIN_VISIBLE, max(n, 1)), min(int(count), n + _RIGHT_MARGIN))
         first = min(max(0, int(first)), max(0, n + _RIGHT_MARGIN - count))
-        self.price.view.setXRange(first - 0.5, first + count - 0.5, padding=0)
-        self._refresh_view()
+        target = (first - 0.5, first + count - 0.5)
+        if tuple(self.price.view.viewRange()[0]) == target:
+            self._refresh_view()  # no range change, so no signal: refresh for new data
+        else:
+            self.price.view.setXRange(*target, padding=0)  # sigXRangeChanged refreshes the view
 
     def zoom(self, factor: float) -> None:
         """Show `factor` times as many bars, anchored at the cursor or else at the right edge."""
@@ -346,7 +349,8 @@ class ChartPanel(QWidget):
         data = self._data
         if data is None or len(data) == 0:
             return
-        index = self._cursor if self._cursor is not None else self.visible_range()[1]
+        # Without a cursor the legends show the newest bar, as terminals do (and stay put while panning).
+        index = self._cursor if self._cursor is not None else len(data) - 1
         period = self.toolbar.period_buttons[data.period].text() if data.period in self.toolbar.period_buttons \
             else data.period
         title = f"<b>{data.name or data.symbol}</b>&nbsp;({period})"

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from core.bridge.client import BridgeAuthError, BridgeClient, BridgeError, BridgeUnavailable
 from core.domain.bars import Bar, Freq
 from core.domain.symbols import Board, Exchange, parse_symbol
 from core.jobs import CancelToken, Progress
@@ -23,6 +22,8 @@ from core.storage.market_store import BAR_COLUMNS, MarketStore
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from core.bridge.client import BridgeClient
 
 # Where a series with nothing stored starts: daily history from the start of the CSI300 era,
 # minutes for the last month (a bridge on QMT holds about that much 1m history by default).
@@ -84,6 +85,9 @@ def update_from_bridge(store: MarketStore, fetch: Fetch, plans: Sequence[UpdateP
     A series the bridge answers badly for is reported and skipped; when the bridge is unreachable
     or refuses the token the job stops, since every later request would fail the same way.
     """
+    # Imported here: the desktop imports this module at start-up, the bridge client (httpx) only on use.
+    from core.bridge.client import BridgeAuthError, BridgeError, BridgeUnavailable
+
     token = cancel or CancelToken()
     for done, plan in enumerate(plans, start=1):
         token.raise_if_cancelled()
@@ -154,8 +158,10 @@ class BridgeBars:
     """A fetch function over one BridgeClient, with a private event loop on the calling thread."""
 
     def __init__(self, url: str, token: str | None = None, **client_options: Any) -> None:
+        from core.bridge.client import BridgeClient
+
         self._loop = asyncio.new_event_loop()
-        self.client = BridgeClient(url, token, **client_options)
+        self.client: BridgeClient = BridgeClient(url, token, **client_options)
 
     def __call__(self, plan: UpdatePlan) -> list[Bar]:
         return self._loop.run_until_complete(self.client.bars(plan.symbol, plan.freq, plan.start, plan.end))

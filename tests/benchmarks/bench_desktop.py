@@ -1,4 +1,4 @@
-"""Desktop figures: time to first window, and the quote board under a full-market feed.
+"""Desktop figures: time to first window, the quote board under a full-market feed, chart open and pan times.
 
 Run on demand:  .venv/bin/python tests/benchmarks/bench_desktop.py [--seconds 15]
 
@@ -119,6 +119,79 @@ def quote_board_under_load(seconds: float, n_symbols: int = 5500, cadence_s: flo
     return result
 
 
+def chart_figures(runs: int = 5) -> list[tuple[str, float, int]]:
+    """Open-to-painted times of the chart (store load on a worker thread, aggregation, studies, first
+    paint) and the cost of one pan step, for 10 years of real daily bars and for 1-minute bars.
+
+    Data: 600000.SH daily 2013-2022 and 000001.SZ 1m bars (one day, and the whole of January 2018)
+    from the shared real-data folder, imported into a temporary store with the CSV importer.
+    """
+    from PySide6.QtWidgets import QApplication
+
+    from app.chart_presenter import ChartPresenter
+    from core.data.importer import import_files
+    from core.storage import MarketStore
+    from tests.realdata import shared_data_dir
+    from widgets.chart_panel import ChartPanel
+
+    app = QApplication.instance() or QApplication([])
+    cn = shared_data_dir() / "cn"
+    tmp = tempfile.TemporaryDirectory()
+    root = Path(tmp.name)
+    daily = (cn / "daily" / "600000.SH.csv").read_text().splitlines()
+    minutes = (cn / "minute" / "000001.SZ.csv").read_text().splitlines()
+    (root / "d").mkdir()
+    (root / "d" / "600000.SH.csv").write_text("\n".join([daily[0]] + [r for r in daily[1:] if r >= "2013"]) + "\n")
+    (root / "m1").mkdir()
+    (root / "m1" / "000001.SZ.csv").write_text("\n".join([minutes[0]] + [r for r in minutes[1:]
+                                                                        if r.startswith("2018-01-30")]) + "\n")
+    (root / "m21").mkdir()
+    (root / "m21" / "000001.SZ.csv").write_text("\n".join(minutes) + "\n")
+    stores = {}
+    for name, folder, freq in (("daily", "d", "1d"), ("day1m", "m1", "1m"), ("month1m", "m21", "1m")):
+        store = MarketStore.open(root / f"{name}.sqlite")
+        for _ in import_files(store, [next((root / folder).glob("*.csv"))], freq=freq, workers=1):
+            pass
+        store.close()
+        stores[name] = root / f"{name}.sqlite"
+
+    out: list[tuple[str, float, int]] = []
+    cases = (("10 years of daily bars (600000.SH 2013-2022)", "daily", "600000.SH", "1d"),
+             ("one day of 1-min bars (000001.SZ 2018-01-30)", "day1m", "000001.SZ", "1m"),
+             ("a month of 1-min bars (000001.SZ 2018-01, 21 days)", "month1m", "000001.SZ", "1m"),
+             ("the same month as 5-min bars", "month1m", "000001.SZ", "5m"))
+    for label, key, symbol, period in cases:
+        panel = ChartPanel()
+        panel.resize(1200, 760)
+        panel.show()
+        presenter = ChartPresenter(panel, stores[key], None, {}, period=period)
+        loaded: list[object] = []
+        presenter.sig_loaded.connect(loaded.append)
+        times = []
+        for i in range(runs):
+            started = time.perf_counter()
+            presenter.open_symbol(symbol)
+            while len(loaded) <= i:
+                app.processEvents()
+            panel.grab()  # the first full paint of every pane
+            times.append(time.perf_counter() - started)
+        bars = len(panel.data) if panel.data is not None else 0
+        out.append((f"chart open: {label}, median of {runs}", sorted(times)[runs // 2] * 1000, bars))
+        for visible in (120, bars):
+            panel.set_visible_range(bars - visible, visible)
+            panel.grab()
+            steps = 100
+            started = time.perf_counter()
+            for step in range(steps):
+                panel.pan(-1 if (step // 50) % 2 == 0 else 1)
+                panel.graphics.viewport().repaint()
+            out.append((f"  pan one bar and repaint, {min(visible, bars):,} bars in view", (time.perf_counter() - started)
+                        / steps * 1000, bars))
+        panel.close()
+    tmp.cleanup()
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15.0)
@@ -134,6 +207,8 @@ def main() -> int:
     print(f"{'  view repaints / s':<56} {load['paints_per_s']:.1f}")
     print(f"{'  tick-to-model latency p50 / p99':<56} {load['latency_p50_ms']:.2f} ms / "
           f"{load['latency_p99_ms']:.2f} ms")
+    for label, ms, bars in chart_figures():
+        print(f"{label:<64} {ms:7.1f} ms  ({bars:,} bars)")
     sys.stdout.flush()
     # PySide can crash while Python tears down a finished qasync loop; the figures are out, so skip it.
     os._exit(0)

@@ -17,7 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPicture
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
 GlyphKind = Literal["candle", "volume", "stick"]
-CHUNK = 256
+CHUNK = 128  # bars per cached picture: small enough that little is drawn outside the view
 _BODY = 0.7  # body width in bars; the gap keeps neighbouring candles apart
 # Below this many pixels per bar a body cannot be seen: draw the high-low line alone, as terminals do.
 _THIN_PIXELS = 3.0

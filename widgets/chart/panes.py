@@ -53,6 +53,7 @@ class ChartPane:
         self.lines: dict[str, pg.PlotDataItem] = {}
         self._line_values: dict[str, np.ndarray] = {}
         self._line_colors: dict[str, str] = {}
+        self._legend_html = ""
         self.legend = pg.LabelItem(justify="left")
         self.legend.setParentItem(self.view)
         self.legend.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(2, 0))
@@ -95,7 +96,10 @@ class ChartPane:
         return "&nbsp;&nbsp;".join(parts)
 
     def set_legend(self, html: str) -> None:
-        self.legend.setText(html, size=f"{_LEGEND_FONT_PT}pt")
+        # Laying out rich text is the costliest step of a pan; most steps leave a legend as it was.
+        if html != self._legend_html:
+            self._legend_html = html
+            self.legend.setText(html, size=f"{_LEGEND_FONT_PT}pt")
 
     # -- geometry --------------------------------------------------------------------------------
 
@@ -115,6 +119,7 @@ class ChartPane:
 
     def apply_theme(self, theme: ChartTheme) -> None:
         self.legend.opts["color"] = theme.text
+        self._legend_html = ""  # same text, new colour: draw it again
         font = QFont()
         font.setPointSize(8)
         for axis in (self.time_axis, self.value_axis):
