@@ -26,7 +26,13 @@ from core.monitor.freshness import FreshnessCollector
 from core.monitor.logs import LOG_DIR, LogEntry, MemoryLogHandler
 from core.monitor.notify import WebhookNotifier, format_time
 from core.monitor.service import Monitor
-from core.monitor.sources import ModelCollector, ModelSource, TradingCollector, TradingSource
+from core.monitor.sources import (
+    ModelCollector,
+    ModelSource,
+    TradingCollector,
+    TradingSource,
+    registry_model_source,
+)
 from core.monitor.system import SystemCollector
 from core.quotes.hub import QuoteHub
 from core.quotes.session import beijing_now
@@ -420,6 +426,7 @@ def add_monitor_panel(panels: Any, services: Any) -> MonitorPresenter:
         live_feed=services.feed is not None, bridge=getattr(services, "bridge", None),
         repaints=(lambda: int(board_model.flushes)) if hasattr(board_model, "flushes") else None,
         job_owners=panels.presenters,  # the live dict: presenters added later are listed too
+        model=registry_model_source(services.data_dir),
     )
     presenter = MonitorPresenter(panel, sources)
     panels.widgets["monitor"] = panel

@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from core.monitor.samples import Value
 
@@ -53,6 +54,27 @@ class ModelCollector:
             "model.test_ic": model.test_ic,
             "model.live_ic": model.live_ic,
         }
+
+
+def registry_model_source(data_dir: Path) -> ModelSource:
+    """The newest run in the data folder's run registry, with the IC of its own test segment.
+
+    Live IC stays None: it needs predictions made after training and the returns that followed,
+    which the registry does not hold; no number is better than a made-up one.
+    """
+
+    def newest() -> ModelHealth | None:
+        from core.research.registry import RunRegistry  # lazily: the registry module is not needed to start
+
+        runs = RunRegistry(data_dir).list()
+        if not runs:
+            return None
+        run = runs[0]
+        ic = run.metrics.get("ic")
+        return ModelHealth(f"{run.model} · {run.run_id}", dt.datetime.fromisoformat(run.created),
+                           float(ic) if ic is not None else None, None)
+
+    return newest
 
 
 class TradingCollector:
