@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from core.trading import new_client_id
 from core.trading.audit import AUDIT_FILE, AuditLog
 from core.trading.paper import PaperBroker
 from core.trading.risk import RiskEngine, RiskLimits
-from core.trading.service import TradingService
+from core.trading.service import SubmitResult, TradingService
 from core.trading.store import TRADING_FILE, TradingStore
 from widgets.order_ticket_dialog import TicketDraft, TicketInfo
 from widgets.orders_panel import OrdersPanel
@@ -141,6 +142,27 @@ class OrdersPresenter(QObject):
 
     def prefill(self, symbol: str, side: Side = Side.BUY, price: float = 0.0, qty: int = 0) -> None:
         self.panel.ticket.prefill(symbol, side, price, qty)
+
+    def send_rebalance(self, planned: Sequence[Any]) -> list[SubmitResult]:
+        """Send a rebalance list (items with symbol, side, shares, price) after a confirmation listing
+        every order; each goes through the same checks as a ticket order. Sells go first, freeing cash."""
+        items = sorted(planned, key=lambda p: str(p.side) != "sell")
+        lines = [_tr("{side} {symbol} {qty:,} @ {price:.2f}").format(
+            side=_tr("Sell") if str(p.side) == "sell" else _tr("Buy"), symbol=p.symbol, qty=int(p.shares),
+            price=float(p.price)) for p in items]
+        if not items or not self.panel.confirm_orders(lines):
+            return []
+        results = []
+        for p in items:
+            request = OrderRequest(new_client_id(), str(parse_symbol(p.symbol)), Side(str(p.side)), int(p.shares),
+                                   round(float(p.price), 2), origin="rebalance")
+            results.append(self.service.submit(request, actor=USER))
+        refused = [r for r in results if not r.verdict.ok]
+        self.panel.show_message(_tr("Rebalance: {sent} of {n} orders sent; {refused} refused{why}").format(
+            sent=len(results) - len(refused), n=len(results), refused=len(refused),
+            why=(": " + refused[0].verdict.reason) if refused else ""))
+        self.refresh()
+        return results
 
 
 def trading_dir(services: Services) -> Path:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -101,6 +102,8 @@ class OrdersPanel(QWidget):
         self.positions_table = _table(_POSITION_HEADERS, self)
         self.cancel_button = QPushButton(_tr("Cancel selected"), self)
         self.cancel_all_button = QPushButton(_tr("Cancel all"), self)
+        self.message_label = QLabel(self)
+        self.message_label.setWordWrap(True)
         self._open_ids: list[str] = []
 
         top = QHBoxLayout()
@@ -130,6 +133,7 @@ class OrdersPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter)
+        layout.addWidget(self.message_label)
         self.kill_button.clicked.connect(self.sig_kill_requested)
         self.arm_button.clicked.connect(self.sig_arm_requested)
         self.cancel_all_button.clicked.connect(self.sig_cancel_all_requested)
@@ -170,6 +174,19 @@ class OrdersPanel(QWidget):
         return (o.client_id, o.symbol, _tr(_SIDES[o.side.value]), f"{o.price:.2f}", f"{o.qty:,}",
                 f"{o.filled_qty:,}", f"{o.avg_price:.2f}" if o.filled_qty else "", _tr(_STATUS[o.status]),
                 o.created.strftime("%H:%M:%S"), o.reason)
+
+    def confirm_orders(self, lines: Sequence[str]) -> bool:
+        """Ask before sending a list of orders (a rebalance): every order is shown. Tests replace this."""
+        box = QMessageBox(QMessageBox.Icon.Question, _tr("Send orders"),
+                          _tr("Send these {n} orders?").format(n=len(lines)),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setInformativeText("\n".join(lines[:30]) + ("\n…" if len(lines) > 30 else ""))
+        box.setDetailedText("\n".join(lines))
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+    def show_message(self, text: str) -> None:
+        """A one-line outcome under the tables (rebalance sent, orders refused)."""
+        self.message_label.setText(text)
 
     def _on_cancel_button_clicked(self) -> None:
         rows = sorted({i.row() for i in self.open_table.selectedIndexes()})

@@ -66,6 +66,8 @@ TABLE = {
         "Paper account": "模拟账户",
         "armed": "交易已启用",
         "disarmed: orders are refused": "交易已停用：委托将被拒绝",
+        "Send orders": "发送委托",
+        "Send these {n} orders?": "发送以下 {n} 笔委托？",
         "Cash {cash:,.2f} (frozen {frozen:,.2f}) · market value {value:,.2f} · equity {equity:,.2f}":
             "资金 {cash:,.2f}（冻结 {frozen:,.2f}）· 市值 {value:,.2f} · 总资产 {equity:,.2f}",
     },
@@ -73,5 +75,10 @@ TABLE = {
         "lots of {n}": "每手 {n} 股",
         "at least {n}, then steps of {step}": "至少 {n} 股，之后以 {step} 股递增",
         "{value:,.2f} + fees {fees:,.2f}": "{value:,.2f} + 费用 {fees:,.2f}",
+        "{side} {symbol} {qty:,} @ {price:.2f}": "{side} {symbol} {qty:,} 股 @ {price:.2f}",
+        "Sell": "卖出",
+        "Buy": "买入",
+        "Rebalance: {sent} of {n} orders sent; {refused} refused{why}":
+            "调仓：已发送 {sent}/{n} 笔委托；{refused} 笔被拒{why}",
     },
 }

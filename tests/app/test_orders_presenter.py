@@ -78,3 +78,20 @@ def test_restart_shows_the_same_account(qtbot: QtBot, tmp_path: Path) -> None:
     again, _, _, _ = make(qtbot, tmp_path)
     assert again.account_label.text() == text and again.positions_table.rowCount() == 1
     assert dt.date.today()  # the broker's clock is the replay's, not the wall clock
+
+
+def test_send_rebalance_list_confirms_every_order(qtbot: QtBot, tmp_path: Path) -> None:
+    from core.strategy.rebalance import PlannedOrder
+
+    panel, presenter, hub, ticks = make(qtbot, tmp_path)
+    plan = [PlannedOrder("600103.SH", "buy", 1000, ticks[0].ask1, 2750.0, 5.0, 2.99, 2.45),
+            PlannedOrder("600103.SH", "buy", 150, 2.50, 375.0, 5.0, 2.99, 2.45)]
+    asked: list[list[str]] = []
+    panel.confirm_orders = lambda lines: asked.append(list(lines)) or False  # type: ignore[method-assign]
+    assert presenter.send_rebalance(plan) == [] and presenter.service.broker.orders() == []
+    panel.confirm_orders = lambda lines: True  # type: ignore[method-assign]
+    results = presenter.send_rebalance(plan)
+    assert len(asked[0]) == 2 and "600103.SH 1,000 @" in asked[0][0]
+    assert [r.verdict.ok for r in results] == [True, False]
+    assert "1 of 2 orders sent; 1 refused" in panel.message_label.text() and "lot" in panel.message_label.text()
+    assert all(o.origin == "rebalance" for o in presenter.service.broker.orders())
