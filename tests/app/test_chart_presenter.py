@@ -168,3 +168,51 @@ def test_bad_symbol_text_is_refused_with_a_message(qtbot: QtBot, store_path: Pat
     panel, presenter, _ = make(qtbot, store_path)
     assert not presenter.open_symbol("hello")
     assert panel.message_label.isVisibleTo(panel) and "hello" in panel.message_label.text()
+
+
+def test_markers_given_before_opening_are_drawn_on_the_loaded_chart(qtbot: QtBot, store_path: Path) -> None:
+    from widgets.chart.view_state import ChartMarker
+
+    panel, presenter, loaded = make(qtbot, store_path, adjust="none")
+    presenter.set_markers(SYMBOL, [ChartMarker("2022-12-29", 12.5, "buy", "B"), ChartMarker("2022-12-30", 13.0,
+                                                                                            "signal", "0.02")])
+    presenter.open_symbol(SYMBOL)
+    settle(qtbot, presenter, loaded)
+    assert panel.data is not None
+    n = len(panel.data)
+    assert panel.markers.placed == [(n - 2, 12.5, "buy"), (n - 1, 13.0, "signal")]
+    presenter.open_symbol("600000.SH")
+    settle(qtbot, presenter, loaded, 2)
+    assert panel.markers.placed == []  # markers belong to their symbol
+
+
+def test_double_clicking_a_quote_board_row_opens_its_chart(qtbot: QtBot, store_path: Path, tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    from app.panels import _open_chart
+    from app.quote_board_presenter import QuoteBoardPresenter
+    from core.quotes.watchlists import WatchlistStore
+    from widgets.quote_board_panel import QuoteBoardPanel
+
+    hub = QuoteHub()
+    chart, presenter, loaded = make(qtbot, store_path, hub)
+    board = QuoteBoardPanel()
+    qtbot.addWidget(board)
+    board.resize(500, 400)
+    board.show()
+    watchlists = WatchlistStore.load(tmp_path / "w.json", ["600000.SH", SYMBOL])
+    board_presenter = QuoteBoardPresenter(board, hub, watchlists, {})
+    board_presenter.set_open_chart(lambda symbol: _open_chart(chart, presenter, symbol))
+    qtbot.waitExposed(board)
+    row = board.model.symbols().index(SYMBOL)
+    rect = board.table.visualRect(board.model.index(row, 0))
+    # A real double-click is press, release, double-click: the view only reacts to the row it saw pressed.
+    qtbot.mouseClick(board.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(board.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    settle(qtbot, presenter, loaded)
+    assert chart.data is not None and chart.data.symbol == SYMBOL
+    # The context menu offers the same.
+    menu = board.build_context_menu("600000.SH")
+    next(a for a in menu.actions() if a.text() == "Open chart").trigger()
+    settle(qtbot, presenter, loaded, 2)
+    assert chart.data is not None and chart.data.symbol == "600000.SH"
