@@ -31,6 +31,7 @@ from core.monitor.sources import (
     ModelSource,
     TradingCollector,
     TradingSource,
+    broker_trading_source,
     registry_model_source,
 )
 from core.monitor.system import SystemCollector
@@ -413,6 +414,13 @@ def _shutdown_callback(handler: logging.Handler, probe: LoopLagProbe, server: Me
     return shut
 
 
+def _trading_source(services: Any) -> TradingSource | None:
+    """Account figures when the session trades through an in-process broker (paper); else n/a."""
+    trading = getattr(services, "trading", None)
+    broker = getattr(trading, "broker", None)
+    return broker_trading_source(broker) if broker is not None and hasattr(broker, "account") else None
+
+
 def add_monitor_panel(panels: Any, services: Any) -> MonitorPresenter:
     """Build the monitor dock into `panels` (widgets and presenters by dock key) for the session's services.
 
@@ -427,6 +435,7 @@ def add_monitor_panel(panels: Any, services: Any) -> MonitorPresenter:
         repaints=(lambda: int(board_model.flushes)) if hasattr(board_model, "flushes") else None,
         job_owners=panels.presenters,  # the live dict: presenters added later are listed too
         model=registry_model_source(services.data_dir),
+        trading=_trading_source(services),
     )
     presenter = MonitorPresenter(panel, sources)
     panels.widgets["monitor"] = panel

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core.monitor.samples import Value
 
@@ -75,6 +76,31 @@ def registry_model_source(data_dir: Path) -> ModelSource:
                            float(ic) if ic is not None else None, None)
 
     return newest
+
+
+def broker_trading_source(broker: Any) -> TradingSource:
+    """Account figures from an in-process broker (the paper broker, or any with `account()` and `orders()`).
+
+    P&L today is equity against the ledger's start-of-day equity; drawdown is from the highest
+    equity this source has seen since it started (or since the day began, if higher). Risk refusals
+    stay None: the broker never sees the orders the pre-trade checks stopped.
+    """
+    peak: list[float] = []
+
+    def read() -> TradingHealth:
+        account = broker.account()
+        equity = float(account.equity)
+        start = getattr(getattr(broker, "ledger", None), "day_start_equity", None)
+        top = max([equity, *peak, *([float(start)] if start is not None else [])])
+        peak[:] = [top]
+        return TradingHealth(
+            pnl_today=equity - float(start) if start is not None else None,
+            drawdown_pct=100.0 * (top - equity) / top if top > 0 else None,
+            exposure=float(account.market_value),
+            open_orders=sum(1 for order in broker.orders() if order.is_open),
+        )
+
+    return read
 
 
 class TradingCollector:
