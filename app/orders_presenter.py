@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QTimer
 
 from app.relay import EventRelay
 from core.domain.orders import OrderRequest, Side
@@ -61,6 +61,7 @@ class OrdersPresenter(QObject):
         panel.sig_cancel_all_requested.connect(self._on_panel_sig_cancel_all_requested)
         panel.sig_kill_requested.connect(self._on_panel_sig_kill_requested)
         panel.sig_arm_requested.connect(self._on_panel_sig_arm_requested)
+        panel.set_limits(limit_rows(service.risk.limits))
         self.timer = QTimer(self)
         self.timer.setInterval(_REFRESH_MS)  # marks move with every tick; the tables follow once a second
         self.timer.timeout.connect(self.refresh)
@@ -163,6 +164,35 @@ class OrdersPresenter(QObject):
             why=(": " + refused[0].verdict.reason) if refused else ""))
         self.refresh()
         return results
+
+
+_LIMIT_LABELS = {
+    "max_order_value": QT_TRANSLATE_NOOP("OrdersPresenter", "Max order value (CNY)"),
+    "max_order_qty": QT_TRANSLATE_NOOP("OrdersPresenter", "Max order quantity (shares)"),
+    "max_position_weight": QT_TRANSLATE_NOOP("OrdersPresenter", "Max position weight"),
+    "restricted": QT_TRANSLATE_NOOP("OrdersPresenter", "Restricted list"),
+    "duplicate_window_s": QT_TRANSLATE_NOOP("OrdersPresenter", "Duplicate order window (s)"),
+    "max_orders_per_window": QT_TRANSLATE_NOOP("OrdersPresenter", "Max orders per rate window"),
+    "rate_window_s": QT_TRANSLATE_NOOP("OrdersPresenter", "Rate window (s)"),
+    "max_orders_per_day": QT_TRANSLATE_NOOP("OrdersPresenter", "Max orders per day"),
+    "max_daily_loss": QT_TRANSLATE_NOOP("OrdersPresenter", "Daily loss stop (CNY)"),
+}
+
+
+def limit_rows(limits: RiskLimits) -> list[tuple[str, str]]:
+    """The limits as the panel lists them; price band, tick, lot and sellable checks have no parameter."""
+    rows = []
+    for key, value in limits.as_dict().items():
+        if key == "max_position_weight":
+            text = f"{float(value):.0%}"  # type: ignore[arg-type]
+        elif isinstance(value, (list, tuple)):
+            text = ", ".join(value) or "—"
+        elif isinstance(value, float):
+            text = f"{value:,.2f}".rstrip("0").rstrip(".")
+        else:
+            text = f"{value:,}"
+        rows.append((_tr(_LIMIT_LABELS.get(key, key)), text))
+    return rows
 
 
 def trading_dir(services: Services) -> Path:

@@ -46,6 +46,7 @@ _POSITION_HEADERS = (
     QT_TRANSLATE_NOOP("OrdersPanel", "Last"), QT_TRANSLATE_NOOP("OrdersPanel", "Market value"),
     QT_TRANSLATE_NOOP("OrdersPanel", "P&L"),
 )
+_LIMIT_HEADERS = (QT_TRANSLATE_NOOP("OrdersPanel", "Check"), QT_TRANSLATE_NOOP("OrdersPanel", "Limit"))
 _STATUS = {
     OrderStatus.PENDING: QT_TRANSLATE_NOOP("OrdersPanel", "pending"),
     OrderStatus.SUBMITTED: QT_TRANSLATE_NOOP("OrdersPanel", "submitted"),
@@ -100,6 +101,7 @@ class OrdersPanel(QWidget):
         self.all_table = _table(_ORDER_HEADERS, self)
         self.fills_table = _table(_FILL_HEADERS, self)
         self.positions_table = _table(_POSITION_HEADERS, self)
+        self.limits_table = _table(_LIMIT_HEADERS, self)
         self.cancel_button = QPushButton(_tr("Cancel selected"), self)
         self.cancel_all_button = QPushButton(_tr("Cancel all"), self)
         self.message_label = QLabel(self)
@@ -126,6 +128,7 @@ class OrdersPanel(QWidget):
         self.tabs.addTab(self.all_table, _tr("All orders"))
         self.tabs.addTab(self.fills_table, _tr("Fills"))
         self.tabs.addTab(self.positions_table, _tr("Positions"))
+        self.tabs.addTab(self.limits_table, _tr("Risk limits"))
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.ticket)
         splitter.addWidget(self.tabs)
@@ -169,6 +172,10 @@ class OrdersPanel(QWidget):
         rows = [(p.symbol, f"{p.total:,}", f"{p.sellable:,}", f"{p.cost:.3f}", f"{p.last:.2f}",
                  f"{p.market_value:,.2f}", f"{p.pnl:,.2f}") for p in positions]
         _fill_rows(self.positions_table, rows)
+
+    def set_limits(self, limits: Sequence[tuple[str, str]]) -> None:
+        """The pre-trade checks' parameters, (label, value) as the presenter words them."""
+        _fill_rows(self.limits_table, limits)
 
     def _order_row(self, o: Order) -> tuple[str, ...]:
         return (o.client_id, o.symbol, _tr(_SIDES[o.side.value]), f"{o.price:.2f}", f"{o.qty:,}",

@@ -66,3 +66,13 @@ def test_an_order_the_broker_never_got_is_rejected_not_resent(bridge, qmt) -> No
         refused = place(trader, "gone1")
         assert refused.json()["status"] == "rejected" and "not connected" in refused.json()["reason"]
         assert qmt.placed == []
+
+
+def test_setup_refuses_clearly_without_xtquant(tmp_path) -> None:
+    import pytest
+
+    from core.bridge.sources.base import SourceUnavailable
+    from core.bridge.trading.setup import qmt_trading
+
+    with pytest.raises(SourceUnavailable, match="needs Windows"):
+        qmt_trading(object(), tmp_path, tmp_path / "userdata_mini", "8880001")
