@@ -38,8 +38,12 @@ class LiveChart:
         self.bars = loaded.bars
         self._builder: MinuteBarBuilder | None = None
 
-    def on_tick(self, tick: Tick) -> LiveUpdate | None:
-        """The update this tick makes, or None when it is for another symbol or older than the chart."""
+    def on_tick(self, tick: Tick, studies: bool = True) -> LiveUpdate | None:
+        """The update this tick makes, or None when it is for another symbol or older than the chart.
+
+        Studies are recomputed over the whole series (EMAs depend on all of it); callers that
+        apply several ticks per repaint pass `studies=False` for all but the last.
+        """
         if tick.symbol != self.symbol or tick.suspended or not tick.last > 0:
             return None
         raw = self._minute_bar(tick) if self.period.is_intraday else daily_bar(tick)
@@ -52,9 +56,13 @@ class LiveChart:
         last = aggregated.slice(len(aggregated) - 1)
         appended = len(self.bars) == 0 or last.time[0] > self.bars.time[-1]
         self.bars = self.bars.upsert_last(last)
-        studies = compute_studies(self.bars, self.config)
-        values = {group: {name: float(line[-1]) for name, line in lines.items()} for group, lines in studies.items()}
+        values = self.last_values() if studies else {}
         return LiveUpdate(last, appended, values)
+
+    def last_values(self) -> dict[str, dict[str, float]]:
+        """Every study line's value at the newest bar."""
+        lines = compute_studies(self.bars, self.config)
+        return {group: {name: float(line[-1]) for name, line in named.items()} for group, named in lines.items()}
 
     def studies(self) -> Studies:
         return compute_studies(self.bars, self.config)
