@@ -80,13 +80,13 @@ def decode(raw: str | bytes) -> Any:
 
 
 def tick_from_wire(data: dict[str, Any]) -> Tick:
+    # Positional, in field order: this runs for every tick a client receives.
+    get = data.get
     return Tick(
-        symbol=data["symbol"], time=dt.datetime.fromisoformat(data["time"]), last=data["last"],
-        open=data["open"], high=data["high"], low=data["low"], pre_close=data["pre_close"],
-        volume=data["volume"], amount=data["amount"], bid_prices=tuple(data.get("bid_prices", ())),
-        bid_volumes=tuple(data.get("bid_volumes", ())), ask_prices=tuple(data.get("ask_prices", ())),
-        ask_volumes=tuple(data.get("ask_volumes", ())), limit_up=data.get("limit_up", 0.0),
-        limit_down=data.get("limit_down", 0.0), suspended=data.get("suspended", False),
+        data["symbol"], dt.datetime.fromisoformat(data["time"]), data["last"], data["open"], data["high"],
+        data["low"], data["pre_close"], data["volume"], data["amount"], tuple(get("bid_prices", ())),
+        tuple(get("bid_volumes", ())), tuple(get("ask_prices", ())), tuple(get("ask_volumes", ())),
+        get("limit_up", 0.0), get("limit_down", 0.0), get("suspended", False),
     )
 
 

@@ -167,14 +167,18 @@ async def _measure(url: str, symbols: list[str], seconds: float, warmup: float =
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="measuring time per figure")
-    parser.add_argument("--rates", type=float, nargs="+", default=[25_000, 50_000, 75_000],
+    parser.add_argument("--rates", type=float, nargs="+", default=[10_000, 25_000, 50_000, 75_000],
                         help="offered tick rates for the throughput figure")
     parser.add_argument("--data", default=str(REPO.parent / "shared" / "data"), help="shared real-data folder")
     args = parser.parse_args()
     from core.bridge.sources.sim import sim_symbols
 
     symbols = sim_symbols(5500)
-    print(f"machine: {mp.cpu_count()} CPU(s); bridge in a child process; client = BridgeClient", flush=True)
+    import os
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    print(f"machine: {mp.cpu_count()} CPU(s), load average {load}; bridge in a child process; "
+          "client = BridgeClient", flush=True)
 
     bridge = Bridge("sim", 5500 / 2000)
     try:

@@ -115,6 +115,7 @@ class BridgeTrading:
         self.positions: dict[str, Position] = {}
         self.account = Account(0.0, account_id=str(getattr(account, "account_id", "")))
         self.day_start_equity: float | None = None
+        self._equity_day: dt.date | None = None
         self._by_broker: dict[str, str] = {}
         self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._start_lock: asyncio.Lock | None = None
@@ -199,8 +200,8 @@ class BridgeTrading:
         self.positions = {p.symbol: p for p in (position_to_domain(x) for x in positions)}
         if asset is not None:
             self.account = asset_to_domain(asset)
-            if self.day_start_equity is None:
-                self.day_start_equity = self.account.equity
+            if self._equity_day != self.clock().date():
+                self._equity_day, self.day_start_equity = self.clock().date(), self.account.equity
         self._emit("portfolio", account=account_to_wire(self.account),
                    positions=[position_to_wire(p) for p in self.positions.values()])
         self.audit.append("bridge", "reconciled", "", orders=len(orders), trades=len(trades))
@@ -290,6 +291,9 @@ class BridgeTrading:
     async def _context(self, request: OrderRequest) -> RiskContext:
         tick = await self.quotes(request.symbol) if self.quotes is not None else None
         now = self.clock()
+        if self._equity_day != now.date():
+            # The daily loss stop measures from the first equity the bridge saw on this trading day.
+            self._equity_day, self.day_start_equity = now.date(), self.account.equity
         today = [o for o in self.orders.values() if o.created.date() == now.date()]
         start = self.day_start_equity if self.day_start_equity is not None else self.account.equity
         return RiskContext(request, now, self.account, self.positions.get(request.symbol), tick, today, start,

@@ -212,17 +212,19 @@ def test_slow_client_detects_the_gap_and_repairs_from_quotes(tmp_path: Path) -> 
             blocked = {"done": False}
 
             def stall(event: Any) -> None:
-                # The first tick batch blocks the client's loop: the bridge must shed frames meanwhile.
+                # The first tick batch blocks the client's loop until the bridge has shed frames.
                 if isinstance(event, TicksReceived) and not blocked["done"]:
                     blocked["done"] = True
-                    time.sleep(1.5)
+                    deadline = time.monotonic() + 30
+                    while running.service.metrics.dropped._value.get() == 0 and time.monotonic() < deadline:
+                        time.sleep(0.05)
 
             client.add_listener(rec)
             client.add_listener(stall)
             client.start()
             await client.wait_for_state(ConnectionState.CONNECTED)
             await client.subscribe(symbols)
-            await rec.wait(lambda: bool(rec.of(GapDetected)))
+            await rec.wait(lambda: bool(rec.of(GapDetected)), timeout=60)
             await rec.wait(lambda: any(e.reason == "gap" for e in rec.of(QuotesReconciled)))
             gap = rec.of(GapDetected)[0]
             assert gap.received > gap.expected
