@@ -46,6 +46,9 @@ def register(commands: Any) -> None:
     p.add_argument("--tls-key", metavar="PEM", help="private key of --tls-cert")
     p.add_argument("--log-file", metavar="FILE", help=f"log file (default: DATA_DIR/logs/{LOG_FILE})")
     p.add_argument("--tray", action="store_true", help="show a tray icon with status and controls")
+    p.add_argument("--start-on-login", choices=("on", "off"), metavar="{on,off}",
+                   help="Windows: start this bridge (with its tray icon) when the user logs in, or stop doing so; "
+                   "then exit")
     p.set_defaults(handler=cmd_bridge)
 
 
@@ -134,6 +137,8 @@ def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
 
     if args.source not in SOURCES:
         raise CliError(f"unknown --source {args.source!r}; use one of: {', '.join(SOURCES)}")
+    if args.start_on_login:
+        return _start_on_login(args.start_on_login == "on")
     port = _number(args.port, "--port", int, 0, 65535)
     cert, key = _existing_file(args.tls_cert, "--tls-cert"), _existing_file(args.tls_key, "--tls-key")
     if (cert is None) != (key is None):
@@ -158,6 +163,29 @@ def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
     if args.tray:
         return _run_tray(service, options, setup, token_file, log_path, args)
     return _run_headless(service, options, setup, token_file)
+
+
+def _start_on_login(on: bool) -> int:
+    from app.bridge_tray import LoginItem, login_command
+    from app.cli import CliError
+
+    # The bridge as started now, minus this option: that is what the Run key starts at login.
+    argv = [str(Path(sys.argv[0]).resolve()), *sys.argv[1:]] if sys.argv else []
+    kept, skip = [], False
+    for arg in argv:
+        if skip or arg.startswith("--start-on-login"):
+            skip = arg == "--start-on-login"
+            continue
+        kept.append(arg)
+    item = LoginItem(login_command(kept))
+    if not item.supported:
+        raise CliError("--start-on-login is available on Windows only")
+    try:
+        item.set(on)
+    except OSError as exc:
+        raise CliError(f"cannot change start on login: {exc}") from None
+    print(f"Start on login {'on: ' + item.command if on else 'off'}")
+    return 0
 
 
 def _run_tray(service: Any, options: Any, setup: Any, token_file: Path | None, log_path: Path,

@@ -37,6 +37,15 @@ def test_bad_bridge_arguments_are_one_line(tmp_path: Path, capsys: pytest.Captur
     assert code == 2 and len(err) == 1 and err[0].startswith("qdesk: error: ") and message in err[0]
 
 
+def test_start_on_login_outside_windows_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    if sys.platform == "win32":
+        pytest.skip("changes the real Run key on Windows")
+    assert main(["--data-dir", str(tmp_path), "bridge", "--start-on-login", "on"]) == 2
+    assert capsys.readouterr().err.strip() == "qdesk: error: --start-on-login is available on Windows only"
+
+
 def test_tls_cert_without_key_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cert = tmp_path / "c.pem"
     cert.write_text("x")
