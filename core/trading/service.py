@@ -140,14 +140,25 @@ class TradingService:
     def kill(self, actor: str | None = None, reason: str = "kill switch") -> list[Order]:
         """Disarm first (so nothing new slips in), then cancel every open order."""
         who = actor or self.actor
-        self._set_armed(False, who, reason)
+        remote_kill = getattr(self.broker, "kill", None)
+        self._set_armed(False, who, reason, remote=remote_kill is None)
+        if remote_kill is not None:
+            # A live broker has its own kill switch (the bridge's): it disarms there and cancels every
+            # open order it knows, those placed by hand in QMT included.
+            opened = [o for o in self.broker.orders() if o.is_open]
+            self.audit.append(who, "kill_sent", "", reason=reason, open_orders=[o.client_id for o in opened])
+            remote_kill(reason)
+            return opened
         return self.cancel_all(who)
 
     def arm(self, actor: str | None = None, reason: str = "armed by the user") -> None:
         self._set_armed(True, actor or self.actor, reason)
 
-    def _set_armed(self, armed: bool, actor: str, reason: str) -> None:
+    def _set_armed(self, armed: bool, actor: str, reason: str, remote: bool = True) -> None:
         self._armed = armed
+        remote_arm = getattr(self.broker, "set_armed", None)
+        if remote and remote_arm is not None:
+            remote_arm(armed, reason)  # a live broker arms (or disarms) the bridge as well
         self.audit.append(actor, "armed" if armed else "disarmed", "", reason=reason)
         event = TradingStateChanged(armed, actor, reason)
         for listener in list(self._state_listeners):
