@@ -148,6 +148,10 @@ def _context(panel: MarketPanel, i: int, row: np.ndarray, acct: _Account, equity
 
 def _execute(panel: MarketPanel, i: int, day: dt.date, deal: np.ndarray, decision: Decision, acct: _Account,
              rules: RuleConfig, index: dict[str, int], ledger: Ledger) -> None:
+    unknown = [s for s in (*decision.sells, *decision.buys, *(decision.targets or {})) if s not in index]
+    if unknown:
+        raise ValueError(f"the strategy ordered {', '.join(sorted(set(unknown))[:5])}, which the signal frame "
+                         f"does not cover (only symbols with signals have bars loaded)")
     sells = dict(decision.sells)
     buys: list[tuple[str, float]] = []
     if decision.targets is not None:

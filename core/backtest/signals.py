@@ -97,8 +97,10 @@ def normalise_signals(raw: pd.DataFrame, where: str = "signals", first_line: int
 
 def signals_from_run(run_id: str, data_dir: Path) -> pd.DataFrame:
     """Stored predictions of a research run in the data folder's registry, normalised."""
-    from core.research.registry import RunRegistry
+    from core.research.registry import REGISTRY_FILE, RunRegistry
 
+    if not (Path(data_dir) / REGISTRY_FILE).exists():  # opening the registry would create it
+        raise SignalError(f"no run {run_id!r} in the registry (no runs in {data_dir} yet)")
     try:
         predictions = RunRegistry(data_dir).predictions(run_id)
     except KeyError as exc:  # UnknownRun says which id

@@ -142,3 +142,16 @@ def test_bad_config_is_refused() -> None:
         BacktestConfig(dt.date(2020, 1, 1), dt.date(2020, 2, 1), "mid")
     with pytest.raises(ValueError, match="before start"):
         BacktestConfig(dt.date(2020, 2, 1), dt.date(2020, 1, 1))
+
+
+class Stranger(Strategy):
+    name = "stranger"
+
+    def decide(self, ctx: StrategyContext) -> Decision:
+        return Decision(buys={"600004.SH": 0.5})
+
+
+def test_orders_for_symbols_outside_the_signal_are_refused_clearly(real_store: MarketStore) -> None:
+    sig = momentum_signals(real_store, SYMBOLS[:2], "2020-01-01", "2020-03-31")
+    with pytest.raises(ValueError, match="ordered 600004.SH, which the signal frame does not cover"):
+        run(real_store, sig, Stranger(), BacktestConfig(dt.date(2020, 3, 2), dt.date(2020, 3, 31)))
