@@ -1,4 +1,4 @@
-"""Version and build facts shown in About and `--version`: packaged builds stamp them, source runs derive them."""
+"""Version and build facts for the About dialog: packaged builds stamp them, source runs derive them."""
 
 from __future__ import annotations
 

@@ -368,7 +368,10 @@ def attach_first_run_action(window: QWidget, settings: AppSettings, settings_pat
     action = QAction(_tr("First-start wizard…"), window)
     action.setObjectName("first_run_action")
     about = window.findChild(QAction, "about_action")
-    menu.insertAction(about, action) if about is not None else menu.addAction(action)
+    if about is not None:
+        menu.insertAction(about, action)  # above About, the menu's customary last entry
+    else:
+        menu.addAction(action)
 
     def open_wizard() -> None:
         presenter = _new_wizard(settings, settings_path, data_dir, window)
