@@ -164,6 +164,33 @@ async def _measure(url: str, symbols: list[str], seconds: float, warmup: float =
             "mean": statistics.fmean(latencies) * 1000 if latencies else float("nan"), **counts}
 
 
+async def _measure_raw(url: str, symbols: list[str], seconds: float, warmup: float = 2.0) -> dict[str, Any]:
+    """The stream alone: a plain WebSocket reader that parses frames and checks `seq`, building no Ticks."""
+    import orjson
+    from websockets.asyncio.client import connect
+
+    ticks = gaps = 0
+    expected = 1
+    async with connect(url.replace("http://", "ws://") + "/v1/stream", max_size=None, compression=None,
+                       additional_headers={"Authorization": f"Bearer {TOKEN}"}) as ws:
+        await ws.recv()
+        await ws.send(orjson.dumps({"op": "subscribe", "symbols": symbols}).decode())
+        loop = asyncio.get_running_loop()
+        start_at, stop_at = loop.time() + warmup, loop.time() + warmup + seconds
+        async for raw in ws:
+            frame = orjson.loads(raw)
+            seq = frame.get("seq", expected)
+            now = loop.time()
+            if now >= start_at:
+                gaps += seq > expected
+                if frame.get("type") == "ticks":
+                    ticks += len(frame["ticks"])
+            expected = seq + 1
+            if now >= stop_at:
+                break
+    return {"rate": ticks / seconds, "gaps": gaps}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="measuring time per figure")
@@ -206,6 +233,14 @@ def main() -> int:
               f"sequence gaps {thr['gaps']} ({thr['missed_frames']} frames), p50 {thr['p50']:.1f} ms, "
               f"p99 {thr['p99']:.1f} ms{'' if ok else '  (not sustained)'}", flush=True)
     print(f"sustained throughput to one client with zero sequence gaps: {best:,.0f} ticks/s", flush=True)
+    rate = max(args.rates)
+    bridge = Bridge("ring", (str(snapshot_dir), rate))
+    try:
+        raw = asyncio.run(_measure_raw(bridge.url, codes, args.seconds / 2))
+    finally:
+        bridge.close()
+    print(f"stream alone (plain WebSocket reader, no Tick objects), offered {rate:,.0f} ticks/s: "
+          f"received {raw['rate']:,.0f} ticks/s, sequence gaps {raw['gaps']}", flush=True)
     return 0
 
 

@@ -187,3 +187,23 @@ def test_a_slow_reader_loses_frames_and_sees_the_gap(bridge_factory) -> None:  #
             seqs.append(json.loads(ws.recv(timeout=5))["seq"])  # the buffered frames, then the jump
     jumps = [b - a for a, b in zip(seqs, seqs[1:]) if b - a > 1]
     assert seqs == sorted(seqs) and len(jumps) == 1, "a slow reader must see a sequence gap"
+
+
+def test_metrics_count_the_stream(sim_bridge: Running) -> None:
+    with stream(sim_bridge) as ws:
+        send(ws, "subscribe", sim_symbols(3))
+        read_until(ws, "subscribed")
+        frames = read_for(ws, 0.6)
+        with sim_bridge.http() as http:
+            assert http.get("/v1/health").status_code == 200
+            text = http.get("/metrics").text
+    values = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+              for line in text.splitlines() if line and not line.startswith("#")}
+    sent = sum(len(f["ticks"]) for f in frames if f["type"] == "ticks")
+    assert values["qdesk_bridge_clients"] == 1.0 and values["qdesk_bridge_subscribed_symbols"] == 3.0
+    assert values["qdesk_bridge_ticks_out_total"] >= sent > 0
+    assert values["qdesk_bridge_ticks_in_total"] >= values["qdesk_bridge_ticks_out_total"]
+    assert values["qdesk_bridge_frames_out_total"] >= len(frames)
+    assert values["qdesk_bridge_source_connected"] == 1.0 and values["qdesk_bridge_dropped_messages_total"] == 0.0
+    assert values['qdesk_bridge_http_request_duration_seconds_count{route="/v1/health"}'] >= 1.0
+    assert values['qdesk_bridge_http_requests_total{method="GET",route="/v1/health",status="200"}'] >= 1.0

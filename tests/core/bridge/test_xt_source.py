@@ -286,3 +286,29 @@ def test_cli_xtquant_on_linux_exits_with_that_sentence(tmp_path: Path) -> None:
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("qdesk: error: xtquant cannot run on this machine: the QMT source needs Windows")
     assert not (tmp_path / "cfg" / "bridge.json").exists()  # a start that failed made no token valid
+
+
+def test_minute_bars_fold_qmts_auction_bar_into_0931(cn_data: Path) -> None:
+    """QMT gives 241 minute bars a day, the first stamped 09:30 (the opening auction); QDesk keeps 240."""
+    import pandas as pd
+
+    from core.bridge.xt_records import bars_to_domain
+
+    with open(cn_data / "minute" / "000001.SZ.csv", encoding="utf-8") as fh:
+        day = [r for r in csv.DictReader(fh) if r["datetime"].startswith("2018-01-02")]
+    assert len(day) == 240
+    auction = {"datetime": "2018-01-02 09:30:00", "open": "13.35", "high": "13.36", "low": "13.30",
+               "close": "13.35", "volume": "500000", "amount": "6675000"}
+    rows = [auction, *day]
+    frame = pd.DataFrame({
+        "time": [_ms(dt.datetime.fromisoformat(r["datetime"])) for r in rows],
+        **{k: [float(r[k]) for r in rows] for k in ("open", "high", "low", "close", "amount")},
+        "volume": [float(r["volume"]) / 100 for r in rows],  # lots
+    })
+    bars = bars_to_domain("000001.SZ", Freq.MINUTE, frame)
+    assert len(bars) == 240 and bars[0].time == dt.datetime(2018, 1, 2, 9, 31)
+    first = day[0]
+    assert bars[0].open == 13.35 and bars[0].low == 13.30 and bars[0].close == float(first["close"])
+    assert bars[0].volume == pytest.approx(500000 + float(first["volume"]))
+    assert sum(b.volume for b in bars) == pytest.approx(500000 + sum(float(r["volume"]) for r in day))
+    assert bars[-1].time == dt.datetime(2018, 1, 2, 15, 0)
