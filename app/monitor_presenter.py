@@ -99,15 +99,18 @@ ROWS: tuple[Row, ...] = (
 )
 _WORDS = {
     "idle": QT_TRANSLATE_NOOP("Monitor", "idle"), "connecting": QT_TRANSLATE_NOOP("Monitor", "connecting"),
-    "connected": QT_TRANSLATE_NOOP("Monitor", "connected"), "reconnecting": QT_TRANSLATE_NOOP("Monitor", "reconnecting"),
+    "connected": QT_TRANSLATE_NOOP("Monitor", "connected"),
+    "reconnecting": QT_TRANSLATE_NOOP("Monitor", "reconnecting"),
     "auth_failed": QT_TRANSLATE_NOOP("Monitor", "token refused"),
-    "incompatible": QT_TRANSLATE_NOOP("Monitor", "incompatible bridge"), "closed": QT_TRANSLATE_NOOP("Monitor", "closed"),
+    "incompatible": QT_TRANSLATE_NOOP("Monitor", "incompatible bridge"),
+    "closed": QT_TRANSLATE_NOOP("Monitor", "closed"),
     "info": QT_TRANSLATE_NOOP("Monitor", "info"), "warning": QT_TRANSLATE_NOOP("Monitor", "warning"),
     "critical": QT_TRANSLATE_NOOP("Monitor", "critical"), "n/a": QT_TRANSLATE_NOOP("Monitor", "n/a"),
 }
 # Titles of the default rules (core/monitor/config.py), listed so they are translated.
 RULE_TITLES = (
-    QT_TRANSLATE_NOOP("Monitor", "Bridge disconnected"), QT_TRANSLATE_NOOP("Monitor", "QMT not connected to the bridge"),
+    QT_TRANSLATE_NOOP("Monitor", "Bridge disconnected"),
+    QT_TRANSLATE_NOOP("Monitor", "QMT not connected to the bridge"),
     QT_TRANSLATE_NOOP("Monitor", "No ticks during market hours"), QT_TRANSLATE_NOOP("Monitor", "Bridge latency high"),
     QT_TRANSLATE_NOOP("Monitor", "Daily bars stale"), QT_TRANSLATE_NOOP("Monitor", "Minute bars stale"),
     QT_TRANSLATE_NOOP("Monitor", "Drawdown beyond limit"), QT_TRANSLATE_NOOP("Monitor", "Model stale"),
@@ -198,7 +201,8 @@ class MonitorPresenter(QObject):
     def _add_collectors(self) -> None:
         s = self._sources
         self.monitor.add("system", SystemCollector(s.data_dir), every_s=2.0)
-        self.monitor.add("app", AppCollector(s.hub, self.probe, s.repaints, self._jobs if s.job_owners is not None else None,
+        jobs = self._jobs if s.job_owners is not None else None
+        self.monitor.add("app", AppCollector(s.hub, self.probe, s.repaints, jobs,
                                              live_source=lambda: s.live_feed or s.bridge is not None))
         self.monitor.add("bridge", self.bridge_health)
         if s.store is not None:
@@ -332,7 +336,8 @@ class MonitorPresenter(QObject):
             views.append(AlertView(alert.alert_id, alert.rule.severity.value, _word(alert.rule.severity.value),
                                    rule_title(alert.rule), self._detail(alert.rule, alert.value),
                                    format_time(alert.since), state, True, alert.acknowledged))
-        resolved = [n for n in self.monitor.history if n.kind is NoticeKind.RESOLVED and n.alert_id not in self._cleared]
+        resolved = [n for n in self.monitor.history
+                    if n.kind is NoticeKind.RESOLVED and n.alert_id not in self._cleared]
         for notice in list(reversed(resolved))[:_RESOLVED_SHOWN]:
             views.append(AlertView(notice.alert_id, notice.rule.severity.value, _word(notice.rule.severity.value),
                                    rule_title(notice.rule), self._detail(notice.rule, notice.value),
