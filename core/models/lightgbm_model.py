@@ -53,6 +53,7 @@ class LightGBMModel(Model):
     def fit(self, dataset: PreparedDataset, cancel: CancelToken | None = None,
             checkpoint_dir: Path | None = None) -> Iterator[FitReport]:
         import lightgbm as lgb
+        import numpy as np
 
         train_rows, valid_rows = dataset.rows("train", labelled=True), dataset.rows("valid", labelled=True)
         if len(train_rows) == 0 or len(valid_rows) == 0:
@@ -86,6 +87,8 @@ class LightGBMModel(Model):
             boosted_ahead = 0
         stopped_early = bool(history) and stopper.should_stop(start_epoch)
         epoch = start_epoch
+        valid_scores: np.ndarray | None = None
+        scored_trees = 0
         while epoch < epochs and not stopped_early:
             started = time.perf_counter()
             for r in range(block):
@@ -99,9 +102,17 @@ class LightGBMModel(Model):
             epoch += 1
             train_loss = float(booster.eval_train()[0][2])
             valid_loss = float(booster.eval_valid()[0][2])
-            scores = booster.predict(x_valid, num_threads=params["num_threads"])
+            # Only the new block's trees are evaluated: valid scores accumulate block by block.
+            trees = booster.current_iteration()
+            if valid_scores is None:
+                valid_scores = booster.predict(x_valid, raw_score=True, num_threads=params["num_threads"])
+            elif trees > scored_trees:
+                valid_scores = valid_scores + booster.predict(
+                    x_valid, raw_score=True, start_iteration=scored_trees, num_iteration=trees - scored_trees,
+                    num_threads=params["num_threads"])
+            scored_trees, scores = trees, valid_scores
             ic = daily_ic(scores, y_valid, valid_days)
-            valid_ic = float(ic[~_isnan(ic)].mean()) if (~_isnan(ic)).any() else float("nan")
+            valid_ic = float(np.nanmean(ic)) if np.isfinite(ic).any() else float("nan")
             improved = stopper.update(epoch, valid_loss, valid_ic)
             history.append({"train_loss": train_loss, "valid_loss": valid_loss, "valid_ic": valid_ic})
             seconds = time.perf_counter() - started
@@ -139,12 +150,6 @@ class LightGBMModel(Model):
         model.booster = lgb.Booster(model_str=state["model"])
         model.best_iteration = int(state["best_iteration"])
         return model
-
-
-def _isnan(values: np.ndarray) -> np.ndarray:
-    import numpy as np
-
-    return np.isnan(values)
 
 
 def _atomic_json(path: Path, content: dict[str, Any]) -> None:

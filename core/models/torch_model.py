@@ -77,7 +77,13 @@ class TorchModel(Model):
         amp = self.choice.amp if self.choice else None
         if amp is None:
             return contextlib.nullcontext()
-        return torch.autocast(device.type, dtype=torch.bfloat16 if amp == "bf16" else torch.float16)
+        try:
+            return torch.autocast(device.type, dtype=torch.bfloat16 if amp == "bf16" else torch.float16)
+        except (RuntimeError, ValueError):
+            # Autocast on MPS (and bf16 on some CPUs) depends on the torch build: fall back to fp32 once.
+            assert self.choice is not None
+            self.choice = DeviceChoice(self.choice.device, None)
+            return contextlib.nullcontext()
 
     def fit(self, dataset: PreparedDataset, cancel: CancelToken | None = None,
             checkpoint_dir: Path | None = None) -> Iterator[FitReport]:

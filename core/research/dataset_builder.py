@@ -68,8 +68,11 @@ def export_fingerprint(provider_dir: Path) -> list[Any]:
 
 
 def dataset_key(config: DatasetConfig, provider_dir: Path) -> str:
-    request = {"format": _CACHE_FORMAT, "config": config.to_dict(), "provider": str(Path(provider_dir).resolve()),
-               "export": export_fingerprint(provider_dir)}
+    export = export_fingerprint(provider_dir)
+    # A QDesk export is identified by its store and revision wherever the folder lies (copies share
+    # entries); a foreign folder only by its path and calendar time.
+    where = None if export[0] is not None else str(Path(provider_dir).resolve())
+    request = {"format": _CACHE_FORMAT, "config": config.to_dict(), "provider": where, "export": export}
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
 
 

@@ -18,7 +18,7 @@ UNIVERSE = ""
 @pytest.fixture()
 def ui(qtbot: QtBot, research_slice: Slice) -> tuple[TrainingPanel, TrainingPresenter]:
     global UNIVERSE
-    UNIVERSE = ",".join(research_slice.symbols[:8])
+    UNIVERSE = ",".join(research_slice.symbols[:20])  # tiny_config's universe: its datasets are cached
     panel = TrainingPanel()
     qtbot.addWidget(panel)
     presenter = TrainingPresenter(panel, research_slice.data_dir)

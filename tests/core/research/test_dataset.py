@@ -11,7 +11,7 @@ import pytest
 from core.jobs import Cancelled, CancelToken
 from core.research.config import DatasetConfig
 from core.research.dataset_builder import DatasetCache, build_dataset, dataset_key
-from tests.core.research.slices import SLICE_SEGMENTS, Slice, dataset_for, research_slice  # noqa: F401
+from tests.core.research.slices import SLICE_SEGMENTS, Slice, dataset_for, research_slice, tiny_config  # noqa: F401
 
 
 def _calendar(s: Slice) -> pd.DatetimeIndex:
@@ -26,7 +26,8 @@ def _adjusted(s: Slice, symbol: str) -> pd.DataFrame:
 
 def test_alpha158_rows_label_and_raw_features_match_the_csv(research_slice: Slice) -> None:
     s = research_slice
-    ds = dataset_for(s, s.config("alpha158", feature_norm="none", fill_nan=False))
+    codes = tuple(f"{x[-2:]}{x[:6]}" for x in s.symbols[:5])
+    ds = dataset_for(s, DatasetConfig("alpha158", codes, SLICE_SEGMENTS, feature_norm="none", fill_nan=False))
     assert ds.n_features == 158 and ds.features.dtype == np.float32
     assert np.all(ds.dates[1:] >= ds.dates[:-1])  # (datetime, instrument) order
     start, end = pd.Timestamp(SLICE_SEGMENTS.start), pd.Timestamp(SLICE_SEGMENTS.end)
@@ -48,7 +49,7 @@ def test_alpha158_rows_label_and_raw_features_match_the_csv(research_slice: Slic
 
 def test_alpha360_layout_and_processors(research_slice: Slice) -> None:
     s = research_slice
-    ds = dataset_for(s, s.config("alpha360"))
+    ds = dataset_for(s, tiny_config(s, "alpha360"))  # the models' tests reuse it from the cache
     assert ds.n_features == 360
     assert ds.feature_names[:2] == ("CLOSE59", "CLOSE58") and ds.feature_names[59] == "CLOSE0"
     assert np.isfinite(ds.features).all()  # Fillna after the robust z-score
@@ -65,7 +66,7 @@ def test_alpha360_layout_and_processors(research_slice: Slice) -> None:
 
 def test_cache_serves_the_same_dataset_and_keys_on_config(research_slice: Slice, tmp_path: Path) -> None:
     s = research_slice
-    config = DatasetConfig("alpha158", tuple(f"{x[-2:]}{x[:6]}" for x in s.symbols[:5]), SLICE_SEGMENTS)
+    config = DatasetConfig("alpha158", tuple(f"{x[-2:]}{x[:6]}" for x in s.symbols[:3]), SLICE_SEGMENTS)
     first = dataset_for(s, config, tmp_path)
     cache = DatasetCache(tmp_path)
     steps = list(build_dataset(config, s.provider, cache))
@@ -81,7 +82,7 @@ def test_cancel_and_bad_universe(research_slice: Slice) -> None:
     code = f"{s.symbols[0][-2:]}{s.symbols[0][:6]}"
     dataset_for(s, DatasetConfig("alpha158", (code,), SLICE_SEGMENTS))  # points Qlib at the slice
     token = CancelToken()
-    steps = build_dataset(s.config("alpha158", label_norm="none"), s.provider, None, token)
+    steps = build_dataset(s.config("alpha360", label_norm="none"), s.provider, None, token)
     next(steps)
     token.cancel()
     with pytest.raises(Cancelled):

@@ -1,0 +1,205 @@
+"""Research figures: Alpha158/CSI300 dataset build (cold, cached), LightGBM IC vs Qlib, GRU throughput vs Qlib.
+
+Run on demand (not part of the test suite):
+    .venv/bin/python tests/benchmarks/bench_research.py [--data ../shared/data] [--segments ...]
+        [--skip-qlib] [--gru] [--gru-stocks 60] [--gru-epochs 2] [--device auto]
+
+Imports every stock of cn/daily with the CSI300 membership into a temporary store, exports it for
+Qlib, builds Alpha158 on CSI300 for the segments (Qlib's standard 2008-2014 / 2015-2016 / 2017-2020
+by default), trains our LightGBM with Qlib's benchmark parameters and prints IC, ICIR, Rank IC,
+Rank ICIR beside Qlib's published figures (IC 0.0448, Rank IC 0.0469) and beside Qlib's own
+LGBModel trained on the same exported data and processors. With --gru: ours vs
+qlib.contrib.model.pytorch_gru on an Alpha360 slice with the same hyper-parameters, as a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
+
+from core.data.importer import discover_files, import_files  # noqa: E402
+from core.data.qlib_export import export_qlib  # noqa: E402
+from core.data.qlib_runtime import init_qlib  # noqa: E402
+from core.models import create_model  # noqa: E402
+from core.models.base import EpochFinished, FitFinished  # noqa: E402
+from core.research.config import STANDARD_SEGMENTS, DatasetConfig, Segments  # noqa: E402
+from core.research.dataset_builder import DatasetCache, build_dataset, processor_configs  # noqa: E402
+from core.research.metrics import signal_metrics  # noqa: E402
+from core.storage import MarketStore  # noqa: E402
+
+PUBLISHED = {"ic": 0.0448, "icir": 0.3660, "rank_ic": 0.0469, "rank_icir": 0.3877}  # Qlib README, LightGBM/Alpha158
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _line(label: str, value: str) -> None:
+    print(f"{label:<58} {value}", flush=True)
+
+
+def _metrics_line(label: str, m: dict[str, float]) -> None:
+    _line(label, "  ".join(f"{k} {m[k]:+.4f}" for k in ("ic", "icir", "rank_ic", "rank_icir")))
+
+
+def build_store(data: Path, root: Path) -> Path:
+    started = time.perf_counter()
+    store = MarketStore.open(root / "market.sqlite")
+    files = discover_files([data / "cn" / "daily", data / "cn" / "index" / "constituents" /
+                            "csi300_membership_intervals.csv"])
+    for _ in import_files(store, files):
+        pass
+    provider = root / "qlib"
+    for _ in export_qlib(store, provider):
+        pass
+    store.close()
+    _line(f"store import + Qlib export ({len(files)} files)", f"{time.perf_counter() - started:8.1f} s")
+    return provider
+
+
+def build(config: DatasetConfig, provider: Path, cache: DatasetCache) -> Any:
+    timings = []
+    for _ in range(2):  # cold, then from the cache
+        started = time.perf_counter()
+        *_, dataset = build_dataset(config, provider, cache)
+        timings.append(time.perf_counter() - started)
+    _line(f"dataset {config.kind}/{config.universe} {config.segments.start}..{config.segments.end} cold",
+          f"{timings[0]:8.1f} s  ({len(dataset):,} rows x {dataset.n_features}, peak RSS {_rss_mb():,.0f} MB)")
+    _line("dataset from the diskcache", f"{timings[1]:8.1f} s")
+    return dataset
+
+
+def ours_lightgbm(dataset: Any) -> dict[str, float]:
+    model = create_model("lightgbm", seed=0)
+    started = time.perf_counter()
+    last: Any = None
+    for report in model.fit(dataset):
+        if isinstance(report, (EpochFinished, FitFinished)):
+            last = report
+    seconds = time.perf_counter() - started
+    rows = dataset.rows("test")
+    m = signal_metrics(model.predict(dataset), dataset.raw_label[rows], dataset.date_groups(rows))
+    _line("ours LightGBM fit", f"{seconds:8.1f} s  (best round {model.best_iteration}, "  # type: ignore[attr-defined]
+          f"{last.epochs} blocks, peak RSS {_rss_mb():,.0f} MB)")
+    _metrics_line("ours LightGBM test metrics", m)
+    return m
+
+
+def qlib_lightgbm(config: DatasetConfig, dataset: Any) -> None:
+    """Qlib's own Alpha158 handler and LGBModel, same processors and parameters, scored like ours."""
+    import pandas as pd
+    from qlib.contrib.data.handler import Alpha158
+    from qlib.contrib.model.gbdt import LGBModel
+    from qlib.data.dataset import DatasetH
+
+    s = config.segments
+    infer, learn = processor_configs(config)
+    started = time.perf_counter()
+    handler = Alpha158(instruments=config.universe, start_time=s.start, end_time=s.end, fit_start_time=s.train[0],
+                       fit_end_time=s.train[1], infer_processors=infer, learn_processors=learn)
+    qds = DatasetH(handler, segments=s.as_dict())
+    _line("Qlib Alpha158 handler (same processors)", f"{time.perf_counter() - started:8.1f} s")
+    params = create_model("lightgbm").params
+    started = time.perf_counter()
+    model = LGBModel(loss="mse", **{k: v for k, v in params.items() if k not in
+                                    ("objective", "num_boost_round", "rounds_per_epoch", "early_stop",
+                                     "stop_metric", "num_threads")})
+    model.fit(qds, num_boost_round=1000, early_stopping_rounds=50, verbose_eval=0)
+    pred = model.predict(qds, segment="test")
+    _line("Qlib LGBModel fit", f"{time.perf_counter() - started:8.1f} s")
+    rows = dataset.rows("test")
+    ours = pd.Series(dataset.raw_label[rows], index=dataset.index(rows))
+    pred = pred.reindex(ours.index)
+    _metrics_line("Qlib LGBModel test metrics (same labels)", signal_metrics(
+        pred.to_numpy(), ours.to_numpy(), dataset.date_groups(rows)))
+
+
+def gru_throughput(provider: Path, stocks: int, epochs: int, device: str) -> None:
+    """Ours vs qlib.contrib.model.pytorch_gru on an Alpha360 slice: samples/s of training, as a ratio."""
+    import pandas as pd
+    from qlib.contrib.data.handler import Alpha360
+    from qlib.contrib.model.pytorch_gru import GRU
+    from qlib.data import D
+    from qlib.data.dataset import DatasetH
+
+    segments = Segments.parse("2014-01-01:2016-12-31,2017-01-01:2017-12-31,2018-01-01:2018-12-31")
+    members = D.list_instruments(D.instruments("csi300"), start_time=segments.start, end_time=segments.end)
+    universe = tuple(sorted(members)[:stocks])
+    config = DatasetConfig("alpha360", universe, segments)
+    *_, dataset = build_dataset(config, provider)
+    hp = {"lr": 2e-4, "batch_size": 800, "hidden_size": 64, "num_layers": 2, "dropout": 0.0, "epochs": epochs,
+          "early_stop": 0}
+    ours = create_model("gru", hp, seed=0, device=device)
+    started = time.perf_counter()
+    list(ours.fit(dataset))
+    ours_s = time.perf_counter() - started
+    n_train = len(dataset.rows("train", labelled=True))
+    rows = dataset.rows("test")
+    m_ours = signal_metrics(ours.predict(dataset), dataset.raw_label[rows], dataset.date_groups(rows))
+    infer, learn = processor_configs(config)
+    handler = Alpha360(instruments=list(universe), start_time=segments.start, end_time=segments.end,
+                       fit_start_time=segments.train[0], fit_end_time=segments.train[1],
+                       infer_processors=infer, learn_processors=learn)
+    qds = DatasetH(handler, segments=segments.as_dict())
+    gpu = 0 if ours.choice is not None and ours.choice.kind == "cuda" else -1  # type: ignore[attr-defined]
+    theirs = GRU(d_feat=6, hidden_size=64, num_layers=2, dropout=0.0, n_epochs=epochs, lr=2e-4, early_stop=epochs + 1,
+                 batch_size=800, metric="loss", loss="mse", GPU=gpu, seed=0)
+    started = time.perf_counter()
+    theirs.fit(qds)
+    theirs_s = time.perf_counter() - started
+    pred = theirs.predict(qds, segment="test").reindex(dataset.index(rows))
+    m_theirs = signal_metrics(pred.to_numpy(), dataset.raw_label[rows], dataset.date_groups(rows))
+    ours_rate, theirs_rate = n_train * epochs / ours_s, n_train * epochs / theirs_s
+    device_name = ours.choice.device if ours.choice else "cpu"  # type: ignore[attr-defined]
+    _line(f"GRU Alpha360 {stocks} stocks, {n_train:,} train rows, {epochs} epochs, {device_name}", "")
+    _line("  ours: fit time, samples/s, epoch time", f"{ours_s:8.1f} s  {ours_rate:10,.0f}/s  {ours_s / epochs:.1f} s")
+    _line("  Qlib pytorch_gru: fit time, samples/s, epoch time",
+          f"{theirs_s:8.1f} s  {theirs_rate:10,.0f}/s  {theirs_s / epochs:.1f} s")
+    _line("  throughput ratio ours / Qlib", f"{ours_rate / theirs_rate:8.2f} x")
+    _metrics_line("  ours GRU test metrics", m_ours)
+    _metrics_line("  Qlib GRU test metrics", m_theirs)
+    _line("  peak RSS", f"{_rss_mb():,.0f} MB")
+    del pd
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--segments", default=str(STANDARD_SEGMENTS))
+    parser.add_argument("--skip-qlib", action="store_true", help="skip Qlib's own LGBModel")
+    parser.add_argument("--skip-lightgbm", action="store_true")
+    parser.add_argument("--gru", action="store_true", help="GRU throughput vs Qlib's pytorch_gru")
+    parser.add_argument("--gru-stocks", type=int, default=60)
+    parser.add_argument("--gru-epochs", type=int, default=2)
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="qdesk-bench-research-") as tmp:
+        root = Path(tmp)
+        provider = build_store(args.data, root)
+        init_qlib(provider, root / "work")
+        if not args.skip_lightgbm:
+            config = DatasetConfig("alpha158", "csi300", Segments.parse(args.segments))
+            cache = DatasetCache(root / "cache")
+            dataset = build(config, provider, cache)
+            cache.close()
+            m = ours_lightgbm(dataset)
+            _metrics_line("Qlib published LightGBM Alpha158/CSI300 (2017-2020)", PUBLISHED)
+            _line("ours minus published IC / Rank IC", f"{m['ic'] - PUBLISHED['ic']:+.4f} / "
+                  f"{m['rank_ic'] - PUBLISHED['rank_ic']:+.4f}")
+            if not args.skip_qlib:
+                qlib_lightgbm(config, dataset)
+            del dataset
+        if args.gru:
+            gru_throughput(provider, args.gru_stocks, args.gru_epochs, args.device)
+
+
+if __name__ == "__main__":
+    main()
