@@ -11,7 +11,8 @@ APP is `qdesk` or `qdesk-bridge`. The staged project lives in build/briefcase/AP
 src/ holds filtered copies of the sources (no tests, caches, notebooks or screenshots),
 tests/ the packaged smoke tests, and pyproject.toml the [tool.briefcase] table of that one app with
 every requirement pinned to installer/requirements.lock. `build` passes ARGS to `briefcase package`
-(for example `--adhoc-sign` on a macOS runner without a signing identity).
+(for example `--adhoc-sign` on a macOS runner without a signing identity); `--template DIR` uses a
+local app template (installer/briefcase_templates/linux-system builds a .deb without GitHub).
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ def stage(app: str, out_root: Path = BUILD, *, vendor: bool = True, spec_path: P
     top["license-files"] = [_staged_license(out, f) for f in settings.get("license-files", [])]
     stamp = {"version": str(settings["version"]), "commit": _git_commit(),
              "built": dt.date.today().isoformat(), "app": app}
+    # Linux system packages install a changelog; briefcase looks for it beside pyproject.toml.
+    shutil.copy2(ROOT / "installer" / "CHANGELOG.md", out / "CHANGELOG.md")
     # The About dialog shows the licence from resources/ in a package (installer/ is not shipped).
     shutil.copy2(ROOT / "installer" / "LICENSE.txt", out / "src" / "resources" / "LICENSE.txt")
     (out / "src" / "resources" / "build_info.json").write_text(json.dumps(stamp, indent=1), encoding="utf-8")
@@ -215,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
         if name == "build":
             p.add_argument("--platform", default=None, help="briefcase platform (default: this one)")
             p.add_argument("--format", default=None, help="briefcase output format (default: the platform's)")
+            p.add_argument("--template", type=Path, default=None,
+                           help="local app template instead of briefcase's from GitHub, e.g. "
+                                "installer/briefcase_templates/linux-system")
     size = sub.add_parser("size")
     size.add_argument("app", nargs="?", choices=("qdesk", "qdesk-bridge"))
     args, extra = parser.parse_known_args(argv)
@@ -241,8 +247,12 @@ def main(argv: list[str] | None = None) -> int:
         return _briefcase(project, "dev", *flags)
     target = [t for t in (args.platform, args.format) if t]
     extra = [a for a in extra if a != "--"]
+    template = ["-C", f"template={json.dumps(str(args.template.resolve()))}"] if args.template else []
+    # A release build starts from a fresh bundle: `create` will not overwrite one without asking.
+    shutil.rmtree(project / "build" / args.app, ignore_errors=True)
     for step in ("create", "build", "package"):
-        status = _briefcase(project, step, *target, "--no-input", *(extra if step == "package" else []))
+        status = _briefcase(project, step, *target, "--no-input", *template,
+                            *(extra if step == "package" else []))
         if status:
             return status
     return 0
