@@ -212,7 +212,9 @@ def chart_data(loaded: ChartLoaded, name: str = "") -> ChartData:
     """The panel's view state for a finished load."""
     bars, request = loaded.bars, loaded.request
     return ChartData(
-        symbol=request.symbol, period=request.period.value, adjust=request.adjust.value, time=bars.time,
+        # Without stored factors the bars are raw: the toolbar says so instead of claiming an adjustment.
+        symbol=request.symbol, period=request.period.value,
+        adjust=request.adjust.value if loaded.adjusted else "none", time=bars.time,
         open=bars.open, high=bars.high, low=bars.low, close=bars.close, volume=bars.volume, amount=bars.amount,
         studies=loaded.studies, name=name, price_decimals=3 if _is_fund(request.symbol) else 2)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QTimer
@@ -51,15 +52,16 @@ class StatusPresenter(QObject):
         self._last_day = ""
         self._turns = 0
         self._shown_day: str | None = None
-        self._read_last_day()
         # A new replay day shows at once rather than up to a second later (screenshots catch it too).
         self.relay = EventRelay("status-ticks", self)
         self.relay.connect(self._on_relay_ticks)
         remove = services.hub.add_listener(self.relay.core_handler())
         window.destroyed.connect(lambda *_: remove())
         self._timer = QTimer(self)
+        window.sig_closed.connect(self._on_window_sig_closed)
         self._timer.setInterval(_INTERVAL_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
+        self._read_last_day()
         self._on_timer_timeout()
         self._timer.start()
 
@@ -97,4 +99,10 @@ class StatusPresenter(QObject):
             self._show_source()
 
     def _read_last_day(self) -> None:
-        self._last_day = max((s.last_time[:10] for s in self._services.store.series()), default="")
+        try:
+            self._last_day = max((s.last_time[:10] for s in self._services.store.series()), default="")
+        except sqlite3.ProgrammingError:
+            self._timer.stop()  # the session closed its store: the window is going away
+
+    def _on_window_sig_closed(self) -> None:
+        self._timer.stop()

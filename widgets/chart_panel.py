@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QInputDialog, QLabel, QVBoxLayout, QW
 
 from widgets.chart.crosshair import Crosshair, InfoBox, info_rows
 from widgets.chart.formatting import format_bar_time, format_price, format_volume
+from widgets.chart.keys import navigate
 from widgets.chart.markers import MarkerLayer
 from widgets.chart.panes import ChartPane
 from widgets.chart.price_extras import PriceExtras
@@ -25,7 +26,6 @@ from widgets.chart.view_state import OVERLAYS, SUB_PANES, ChartBar, ChartData, C
 _DEFAULT_VISIBLE = {"1m": 240, "5m": 144, "15m": 96, "30m": 80, "60m": 80, "1d": 120, "1w": 120}
 _MIN_VISIBLE = 10
 _RIGHT_MARGIN = 2  # empty bars right of the last one, so the newest candle is not glued to the axis
-_ZOOM_STEP = 1.25
 _Y_PADDING = 0.06
 _TOP_PADDING_FACTOR = 2.5
 _BOTTOM_PADDING_FACTOR = 1.8
@@ -443,37 +443,7 @@ class ChartPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _on_graphics_key_pressed(self, event: QKeyEvent) -> bool:
-        data = self._data
-        if data is None or len(data) == 0:
-            return False
-        key = event.key()
-        first, last = self.visible_range()
-        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
-            step = -1 if key == Qt.Key.Key_Left else 1
-            # As in terminals: the first press shows the cursor on the edge bar, later ones move it.
-            target = (last if step < 0 else first) if self._cursor is None else self._cursor + step
-            target = min(max(0, target), len(data) - 1)
-            if target < first or target > last:
-                self.pan(target - (first if target < first else last))
-            self.set_cursor(target)
-        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Up):
-            self.zoom(1 / _ZOOM_STEP)
-        elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Down):
-            self.zoom(_ZOOM_STEP)
-        elif key in (Qt.Key.Key_Home, Qt.Key.Key_End):
-            count = last - first + 1
-            self.set_visible_range(0 if key == Qt.Key.Key_Home else len(data), count)
-            if self._cursor is not None:
-                self.set_cursor(0 if key == Qt.Key.Key_Home else len(data) - 1)
-        elif key == Qt.Key.Key_PageUp:
-            self.pan(-(last - first + 1))
-        elif key == Qt.Key.Key_PageDown:
-            self.pan(last - first + 1)
-        elif key == Qt.Key.Key_Escape:
-            self.set_cursor(None)
-        else:
-            return False
-        return True
+        return navigate(self, event.key())
 
     def _on_scene_sig_mouse_moved(self, pos: QPointF) -> None:
         if self._data is None or len(self._data) == 0:

@@ -72,6 +72,7 @@ class DataManagerPanel(QWidget):
         self.tree.setHeaderLabels([_tr(h) for h in _HEADERS])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setSortingEnabled(True)
+        self.tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.summary = QLabel(self)
         self.progress = QProgressBar(self)
         self.cancel_button = QPushButton(_tr("Cancel"), self)
@@ -132,6 +133,8 @@ class DataManagerPanel(QWidget):
             group.setText(0, _tr("{freq} — {n} series").format(freq=freq, n=group.childCount()))
             group.setExpanded(True)
         self.tree.setSortingEnabled(True)
+        for column in range(len(_HEADERS)):
+            self.tree.resizeColumnToContents(column)  # codes and dates in full, not elided
         self.summary.setText(_tr("{n} series, {rows} rows").format(
             n=len(rows), rows=f"{sum(r.rows for r in rows):,}"))
         self._on_filter_edit_text_changed(self.filter_edit.text())

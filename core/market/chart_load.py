@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.jobs import CancelToken, Progress
+from core.market.adjust import has_factors
 from core.market.series import Adjust, BarSeries, Period
 from core.market.studies import StudyConfig, Studies, chart_series, compute_studies, latest_factor
 from core.storage.market_store import MarketStore
@@ -39,6 +40,8 @@ class ChartLoaded:
     """A finished load: chart bars, the adjusted stored-frequency bars they came from, and the studies.
 
     `live_scale` turns a raw live price of today into this adjustment (prices × scale, volume ÷ scale).
+    `adjusted` is False when the store holds no factors for the symbol, so prices stayed raw whatever
+    the request asked for.
     """
 
     request: ChartRequest
@@ -46,6 +49,7 @@ class ChartLoaded:
     base: BarSeries
     studies: Studies
     live_scale: float
+    adjusted: bool = True
 
 
 def load_chart(store: MarketStore, request: ChartRequest, cancel: CancelToken | None = None
@@ -68,7 +72,9 @@ def load_chart(store: MarketStore, request: ChartRequest, cancel: CancelToken | 
     token.raise_if_cancelled()
     studies = compute_studies(bars, request.studies)
     yield Progress(4, _STEPS, "studies")
-    yield ChartLoaded(request, bars, base, studies, live_scale(daily if len(daily) else stored, mode))
+    factors = has_factors(daily) or has_factors(stored)
+    yield ChartLoaded(request, bars, base, studies, live_scale(daily if len(daily) else stored, mode),
+                      mode is Adjust.NONE or factors)
 
 
 def read_series(store: MarketStore, symbol: str, freq: str, start: str | None = None,

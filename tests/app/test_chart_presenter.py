@@ -216,3 +216,19 @@ def test_double_clicking_a_quote_board_row_opens_its_chart(qtbot: QtBot, store_p
     next(a for a in menu.actions() if a.text() == "Open chart").trigger()
     settle(qtbot, presenter, loaded, 2)
     assert chart.data is not None and chart.data.symbol == "600000.SH"
+
+
+def test_without_stored_factors_the_chart_says_it_is_unadjusted(qtbot: QtBot, cn_data: Path, tmp_path: Path) -> None:
+    from tests.realdata import read_lines, write_lines
+
+    lines = read_lines(cn_data / "daily" / "600000.SH.csv")
+    raw = write_lines(tmp_path / "600000.SH.csv", [",".join(r.split(",")[:7]) for r in lines])  # no factor column
+    store = MarketStore.open(tmp_path / "raw.sqlite")
+    for _ in import_files(store, [raw], freq="1d", workers=1):
+        pass
+    store.close()
+    panel, presenter, loaded = make(qtbot, tmp_path / "raw.sqlite")  # asks for forward adjustment
+    presenter.open_symbol("600000.SH")
+    settle(qtbot, presenter, loaded)
+    assert panel.data is not None and panel.data.adjust == "none"
+    assert panel.toolbar.adjust_combo.currentData() == "none"

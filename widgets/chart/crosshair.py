@@ -52,7 +52,8 @@ def info_rows(data: ChartData, index: int, groups: Sequence[str], theme: ChartTh
         # Same colour order as the pane draws the group's lines in.
         for position, (name, values) in enumerate(data.studies.get(group, {}).items()):
             value = float(values[index]) if index < values.shape[0] else math.nan
-            rows.append((name, format_value(value), theme.line_color(position)))
+            text = format_volume(value) if group == "VOL" else format_value(value)  # share counts read as 万/M
+            rows.append((name, text, theme.line_color(position)))
     return rows
 
 
