@@ -43,6 +43,10 @@ class ChartPane:
         self.plot.showAxis("right")
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
+        # Lines draw only the visible stretch, about a point per pixel when zoomed far out. Set on the
+        # plot: PlotItem.addItem overwrites these modes on every line it is given.
+        self.plot.setClipToView(True)
+        self.plot.setDownsampling(auto=True, mode="peak")
         self.view: pg.ViewBox = self.plot.getViewBox()
         # Prices pan and zoom along time only; y follows the visible bars (see `y_range`).
         self.view.setMouseEnabled(x=True, y=False)
@@ -74,9 +78,9 @@ class ChartPane:
                 x = np.arange(values.shape[0], dtype=float)
             item = self.lines.get(name)
             if item is None:
-                # clipToView draws only the visible stretch; 'finite' leaves NaN warm-up bars blank.
-                item = self.lines[name] = pg.PlotDataItem(clipToView=True, connect="finite")
-                self.plot.addItem(item)
+                # 'finite' leaves the NaN warm-up bars blank.
+                item = self.lines[name] = pg.PlotDataItem(connect="finite")
+                self.plot.addItem(item)  # takes the plot's clip-to-view and downsampling modes
             item.setPen(_pen(color, 1.2))
             item.setData(x, values)
             self._line_values[name] = values
