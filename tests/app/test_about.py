@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPlainTextEdit, QPushBu
 from pytestqt.qtbot import QtBot
 
 from app.about_presenter import about_info, licence_of
-from app.build_info import ROOT, BuildInfo, git_commit, project_version, read_stamp
+from app.build_info import ROOT, BuildInfo, build_info, git_commit, project_version, read_stamp
 from app.i18n import installed_language
 from app.main_window_presenter import create_main_window
 from widgets.about_dialog import AboutDialog
@@ -35,8 +35,9 @@ def _about(qtbot: QtBot, tmp_path: Path) -> AboutDialog:
 def test_help_about_shows_version_build_licences_and_notice(qtbot: QtBot, tmp_path: Path) -> None:
     dialog = _about(qtbot, tmp_path)
     assert dialog.text().startswith(f"<h2>QDesk {VERSION}</h2>")
-    commit = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
+    # The build facts are read once per process; HEAD may move on meanwhile in a busy checkout.
+    commit = build_info().commit
+    assert len(commit) == 10 and int(commit, 16) >= 0
     assert f"commit {commit}" in dialog.informativeText()
     assert "hikyuu" in dialog.text() and "Apache License 2.0" in dialog.text()
 
@@ -91,7 +92,8 @@ def test_version_and_commit_outside_a_checkout(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "9.9"\n')
     assert project_version(tmp_path / "pyproject.toml") == "9.9"
     assert git_commit(tmp_path) == "unknown"
-    assert len(git_commit(ROOT)) == 10
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    assert head.startswith(git_commit(ROOT)) and len(git_commit(ROOT)) == 10
 
 
 def test_licence_names_come_from_expression_classifier_or_short_field() -> None:
