@@ -1,4 +1,4 @@
-"""The bridge's tray icon: status, copy token, open log, pause/resume, start on login, quit; the server runs on its own thread."""
+"""The bridge's tray icon: status, token, log, pause/resume, start on login, quit; the server runs on its own thread."""
 
 from __future__ import annotations
 

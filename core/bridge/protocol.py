@@ -24,7 +24,8 @@ Client to server, JSON text frames:
 Server to client, JSON text frames. The first is `{"type": "hello", "api", "version", "instance",
 "heartbeat_s", "source", "paused"}`. Every later frame carries `seq`, which increases by exactly one per
 frame on a connection: a jump means frames were dropped for a slow reader and the client should
-re-read `/v1/quotes`. Types: `subscribed` / `unsubscribed` (acks with `symbols`, `rejected`),
+re-read `/v1/quotes` (a frame shed last shows as a jump with the next heartbeat at the latest).
+Types: `subscribed` / `unsubscribed` (acks with `symbols`, `rejected`),
 `ticks` (`time`: server receipt stamp, seconds since the epoch; `ticks`: list of Tick objects, each with
 `n`, the bridge's ingest number, which only grows within one `instance`), `heartbeat`, `status`
 (`paused`, `source_connected`) and `error` (`code`, `message`).

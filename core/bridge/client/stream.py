@@ -111,6 +111,7 @@ class StreamSession:
                              f"the bridge speaks API {api or '?'}; this QDesk speaks API {API_VERSION}")
             self._silence_s = 3 * float(hello.get("heartbeat_s", 5.0)) + 1.0
             self._expected_seq = 1
+            self._paused = bool(hello.get("paused"))  # so a resume after connecting while paused is repaired too
             self._ws = ws
             self._opened = True
             self._on_hello(str(hello.get("instance", "")))

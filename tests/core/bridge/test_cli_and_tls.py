@@ -28,7 +28,8 @@ from tests.core.bridge.conftest import serve
     (["--source", "replay", "--replay-dir", ".", "--speed", "-2"], "--speed must be between 0.0 and"),
     (["--source", "sim", "--symbols", "0"], "--symbols must be between 1 and"),
     (["--source", "sim", "--interval", "soon"], "--interval must be a number, not 'soon'"),
-    (["--source", "sim", "--tls-cert", "/no/cert.pem", "--tls-key", "/no/key.pem"], "--tls-cert /no/cert.pem is not a file"),
+    (["--source", "sim", "--tls-cert", "/no/cert.pem", "--tls-key", "/no/key.pem"],
+     "--tls-cert /no/cert.pem is not a file"),
 ])
 def test_bad_bridge_arguments_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
                                            message: str) -> None:
