@@ -172,14 +172,16 @@ class BridgeClient:
 
     def _on_ticks(self, message: dict[str, Any], received_at: float) -> None:
         fresh = []
+        # Locals, not attributes, in this loop: it runs for every tick the bridge sends.
+        desired, last_n, live, latest = self._stream.desired, self._last_n, self._live_count, self._latest
         for data in message.get("ticks", ()):
-            symbol, n = data["symbol"], int(data.get("n", 0))
-            if symbol not in self._stream.desired or n <= self._last_n.get(symbol, 0):
+            symbol, n = data["symbol"], data.get("n", 0)
+            if symbol not in desired or n <= last_n.get(symbol, 0):
                 continue  # unsubscribed meanwhile, or older than what a reconcile already delivered
             tick = tick_from_wire(data)
-            self._last_n[symbol] = n
-            self._live_count[symbol] = self._live_count.get(symbol, 0) + 1
-            self._latest[symbol] = tick
+            last_n[symbol] = n
+            live[symbol] = live.get(symbol, 0) + 1
+            latest[symbol] = tick
             fresh.append(tick)
         if fresh:
             self._emit(TicksReceived(tuple(fresh), int(message.get("seq", 0)), float(message.get("time", 0.0)),
