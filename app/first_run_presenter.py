@@ -87,7 +87,9 @@ def check_bridge_job(url: str, token: str, ca_file: str) -> Callable[[CancelToke
         text = _tr("Connected to QDesk Bridge {version} (source: {source}).").format(
             version=health.get("version", "?"), source=health.get("source", "?"))
         if health.get("qmt_connected") is False or not health.get("source_connected", True):
-            text += " " + _tr("QMT is not connected: start the QMT terminal and log in on the bridge machine.")
+            # One translatable sentence pair: Chinese joins sentences without a space.
+            text = _tr("{status} QMT is not connected: start the QMT terminal and log in on the bridge "
+                       "machine.").format(status=text)
         yield ConnectionChecked(True, text, health)
 
     return job
@@ -228,7 +230,7 @@ class FirstRunPresenter(QObject):
             self._token = token
             try:
                 save_token(url, token, self._keyring_backend)
-                message += " " + _tr("The token is kept in the OS keyring.")
+                message = _tr("{status} The token is kept in the OS keyring.").format(status=message)
             except SecretStoreUnavailable as exc:
                 self.wizard.show_keyring_problem(str(exc)[0].upper() + str(exc)[1:] + ".")
         self.wizard.show_connection_result(checked.ok, message, url, token)

@@ -72,8 +72,8 @@ TABLE["FirstRun"] = {
     "First-start wizard": "首次启动向导",
     "Run this wizard again from Help → First-start wizard.": "可随时通过“帮助 → 首次启动向导”再次运行本向导。",
     "Connected to QDesk Bridge {version} (source: {source}).": "已连接 QDesk Bridge {version}（数据源：{source}）。",
-    "QMT is not connected: start the QMT terminal and log in on the bridge machine.":
-        "QMT 未连接：请在桥接所在电脑上启动并登录 QMT 终端。",
+    "{status} QMT is not connected: start the QMT terminal and log in on the bridge machine.":
+        "{status}QMT 未连接：请在桥接所在电脑上启动并登录 QMT 终端。",
     "No OS keyring was found, so the bridge token cannot be saved on this machine; QDesk never writes it to a "
     "file. Install or unlock one (macOS Keychain, Windows Credential Manager, GNOME Keyring/KWallet).":
         "未找到系统密钥环，无法在本机保存桥接令牌；QDesk 从不把令牌写入文件。请安装或解锁密钥环"
@@ -84,7 +84,7 @@ TABLE["FirstRun"] = {
     "Asking the bridge for its instruments…": "正在向桥接获取证券列表…",
     "Import cancelled; what was imported so far is kept.": "导入已取消；已导入的数据会保留。",
     "Market store: empty for now, so QDesk starts on the demo data.": "行情库：暂时为空，QDesk 将使用演示数据启动。",
-    "The token is kept in the OS keyring.": "令牌已保存在系统密钥环中。",
+    "{status} The token is kept in the OS keyring.": "{status}令牌已保存在系统密钥环中。",
     "Data folder: {path}": "数据文件夹：{path}",
     "Saved. The data folder and the bridge apply at the next start.": "已保存。数据文件夹与桥接设置将在下次启动时生效。",
     "The bridge refused the token. Copy it again from the bridge's token file, or restart the bridge with "
