@@ -112,6 +112,7 @@ class TrainingPanel(QWidget):
         self.universe_edit.setToolTip(_tr("csi300, csi500, all, or symbols separated by commas"))
         self.segments_edit = QLineEdit("2008-01-01:2014-12-31,2015-01-01:2016-12-31,2017-01-01:2020-12-31", self)
         self.segments_edit.setToolTip(_tr("Train, valid, test as START:END, separated by commas"))
+        self.segments_edit.setMinimumWidth(self.segments_edit.fontMetrics().horizontalAdvance("0" * 66))
         self.device_combo = QComboBox(self)
         self.device_combo.addItems(["auto", "cpu", "cuda", "mps"])
         self.epochs_spin = QSpinBox(self)

@@ -50,11 +50,11 @@ def _metrics_line(label: str, m: dict[str, float]) -> None:
     _line(label, "  ".join(f"{k} {m[k]:+.4f}" for k in ("ic", "icir", "rank_ic", "rank_icir")))
 
 
-def build_store(data: Path, root: Path) -> Path:
+def build_store(data: Path, root: Path, limit: int | None = None) -> Path:
     started = time.perf_counter()
     store = MarketStore.open(root / "market.sqlite")
-    files = discover_files([data / "cn" / "daily", data / "cn" / "index" / "constituents" /
-                            "csi300_membership_intervals.csv"])
+    daily = sorted((data / "cn" / "daily").glob("*.csv"))[:limit] if limit else [data / "cn" / "daily"]
+    files = discover_files([*daily, data / "cn" / "index" / "constituents" / "csi300_membership_intervals.csv"])
     for _ in import_files(store, files):
         pass
     provider = root / "qlib"
@@ -132,7 +132,8 @@ def gru_throughput(provider: Path, stocks: int, epochs: int, device: str) -> Non
 
     segments = Segments.parse("2014-01-01:2016-12-31,2017-01-01:2017-12-31,2018-01-01:2018-12-31")
     members = D.list_instruments(D.instruments("csi300"), start_time=segments.start, end_time=segments.end)
-    universe = tuple(sorted(members)[:stocks])
+    stored = D.list_instruments(D.instruments("all"), start_time=segments.start, end_time=segments.end)
+    universe = tuple(sorted(m for m in members if m in stored)[:stocks])
     config = DatasetConfig("alpha360", universe, segments)
     *_, dataset = build_dataset(config, provider)
     hp = {"lr": 2e-4, "batch_size": 800, "hidden_size": 64, "num_layers": 2, "dropout": 0.0, "epochs": epochs,
@@ -180,10 +181,11 @@ def main() -> None:
     parser.add_argument("--gru-stocks", type=int, default=60)
     parser.add_argument("--gru-epochs", type=int, default=2)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--import-limit", type=int, help="import only the first N stock files (quick GRU runs)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qdesk-bench-research-") as tmp:
         root = Path(tmp)
-        provider = build_store(args.data, root)
+        provider = build_store(args.data, root, args.import_limit)
         init_qlib(provider, root / "work")
         if not args.skip_lightgbm:
             config = DatasetConfig("alpha158", "csi300", Segments.parse(args.segments))
