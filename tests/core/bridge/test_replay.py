@@ -172,3 +172,26 @@ def test_replay_over_the_wire_preserves_inter_arrival(tick_files: Path, bridge_f
         errors.append((w1 - w0) - (m1 - m0).total_seconds() / speed)
     assert abs(statistics.median(errors)) < 0.005  # typical inter-arrival within 5 ms of market gap / speed
     assert max(abs(e) for e in errors) < 0.25  # and none far off, even on a loaded machine
+
+
+def test_replay_loops_back_to_the_first_day(tick_files: Path, tmp_path: Path) -> None:
+    short = tmp_path / "short"
+    short.mkdir()
+    source_file = tick_files / "snapshot" / "600103.SH_2021-12-01.csv"
+    (short / source_file.name).write_text("\n".join(source_file.read_text(encoding="utf-8").splitlines()[:60]) + "\n",
+                                          encoding="utf-8")
+    source = ReplaySource(short, speed=0, loop=True)
+    sink = RecordingSink()
+
+    async def run() -> None:
+        await source.start(sink)
+        await source.subscribe(["600103.SH"])
+        while sum(len(b) for _, b in sink.batches) < 150:
+            await asyncio.sleep(0.01)
+        await source.stop()
+
+    asyncio.run(run())
+    times = [t.time for _, batch in sink.batches for t in batch]
+    restarts = [i for i, (a, b) in enumerate(zip(times, times[1:])) if b < a]
+    assert restarts and not source.finished  # the day started over instead of ending
+    assert times[restarts[0] + 1] == times[0]
