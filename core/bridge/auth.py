@@ -50,8 +50,16 @@ class TokenStore:
         self._entries: list[dict[str, str]] = []
         self._config: dict[str, object] = {}
         if path.exists():
-            self._config = json.loads(path.read_text(encoding="utf-8") or "{}")
-            self._entries = [e for e in self._config.get("tokens", []) if isinstance(e, dict)]  # type: ignore[union-attr]
+            try:
+                config = json.loads(path.read_text(encoding="utf-8") or "{}")
+            except json.JSONDecodeError as exc:
+                raise TokenError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); fix or delete the file "
+                                 "(deleting it revokes every token)") from None
+            listed = config.get("tokens", []) if isinstance(config, dict) else None
+            if not isinstance(listed, list):
+                raise TokenError(f"{path}: field 'tokens' must be a list of token hashes")
+            self._config = config
+            self._entries = [e for e in listed if isinstance(e, dict)]
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> TokenStore:

@@ -138,3 +138,16 @@ def test_bad_token_file_is_one_clear_error(tmp_path: Path, content: str) -> None
     write_token_file(path, content)
     with pytest.raises(TokenError, match=r"token file .*t\.token must hold one token of at least 20"):
         prepare_token(TokenStore.in_dir(tmp_path), path)
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    ('{"tokens": [', "bridge.json:1: not valid JSON"),
+    ('{"tokens": "abc"}', "field 'tokens' must be a list"),
+    ("[1, 2]", "field 'tokens' must be a list"),
+])
+def test_broken_config_is_one_clear_error_and_left_alone(tmp_path: Path, content: str, fragment: str) -> None:
+    path = tmp_path / "bridge.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(TokenError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        TokenStore.in_dir(tmp_path)
+    assert path.read_text(encoding="utf-8") == content  # nothing stored is lost or rewritten
