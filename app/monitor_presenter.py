@@ -38,6 +38,7 @@ from core.monitor.system import SystemCollector
 from core.quotes.hub import QuoteHub
 from core.quotes.session import beijing_now
 from core.storage.market_store import MarketStore
+from widgets.log_panel import CAPACITY as LOG_CAPACITY
 from widgets.log_panel import LogRow
 from widgets.monitor_panel import SECTIONS, AlertView, MetricView, MonitorPanel
 
@@ -173,7 +174,7 @@ class MonitorPresenter(QObject):
         self._cleared: set[int] = set()
         self._tray: QSystemTrayIcon | None = None
         self.log_handler = MemoryLogHandler()
-        self._pending_logs: deque[LogEntry] = deque()
+        self._pending_logs: deque[LogEntry] = deque(maxlen=LOG_CAPACITY)  # bounded if never drained
         self.log_handler.add_listener(self._pending_logs.append)  # any thread; drained on the GUI thread
         logging.getLogger().addHandler(self.log_handler)
         self.metrics_server: MetricsServer | None = None
