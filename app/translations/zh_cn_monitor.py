@@ -47,7 +47,7 @@ TABLE = {
         "Minute: trading days behind": "分钟线落后交易日",
         "Series with gaps": "有缺口的序列",
         "Model in use": "当前模型",
-        "Model age (days)": "模型天数",
+        "Model age (days)": "模型训练距今（天）",
         "Test IC": "测试 IC",
         "Live IC": "实盘 IC",
         "P&L today": "今日盈亏",
