@@ -1,12 +1,13 @@
 """Unhandled errors on any thread, and Qt's own messages, logged with their traceback and shown in one dialog.
 
-Python-level hooks (sys.excepthook, threading.excepthook, sys.unraisablehook) and Qt's message
-handler feed one CrashHandler. Exceptions in Qt slots reach sys.excepthook too (PySide prints them
+Python-level hooks (sys.excepthook, threading.excepthook, sys.unraisablehook), the asyncio loop's
+exception handler and Qt's message handler feed one CrashHandler. Exceptions in Qt slots reach sys.excepthook too (PySide prints them
 through it), so a failing button handler is reported and the app keeps running.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from PySide6.QtCore import QMessageLogContext, QObject, QtMsgType, Signal, qInstallMessageHandler
+from PySide6.QtCore import QMessageLogContext, QObject, QtMsgType, QTimer, Signal, qInstallMessageHandler
 from PySide6.QtWidgets import QWidget
 
 from app.logging_setup import InstalledLogging, install_logging
@@ -67,6 +68,8 @@ class CrashHandler(QObject):
         self.dialog: CrashDialog | None = None
         self.reports: list[CrashReport] = []
         self._previous: tuple[Any, ...] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_previous: Any = None
 
     # -- installing ------------------------------------------------------------------------
     def install(self) -> None:
@@ -77,6 +80,19 @@ class CrashHandler(QObject):
         sys.excepthook = self._on_sys_exception
         threading.excepthook = self._on_thread_exception
         sys.unraisablehook = self._on_unraisable
+        # The app's asyncio loop (qasync's) runs from the first turn of Qt's loop: watch it from then on.
+        QTimer.singleShot(0, self.watch_running_loop)
+
+    def watch_running_loop(self) -> bool:
+        """Report errors the running asyncio loop would only log (failed callbacks, unretrieved task errors)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        if self._loop is not loop:
+            self._loop, self._loop_previous = loop, loop.get_exception_handler()
+            loop.set_exception_handler(self._on_loop_exception)
+        return True
 
     def uninstall(self) -> None:
         if self._previous is None:
@@ -84,6 +100,9 @@ class CrashHandler(QObject):
         sys.excepthook, threading.excepthook, sys.unraisablehook, qt_previous = self._previous
         qInstallMessageHandler(qt_previous)
         self._previous = None
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.set_exception_handler(self._loop_previous)
+        self._loop = None
 
     # -- hooks (any thread) ------------------------------------------------------------------
     def _on_sys_exception(self, exc_type: type[BaseException], exc: BaseException,
@@ -104,6 +123,14 @@ class CrashHandler(QObject):
         text = "".join(traceback.format_exception(unraisable.exc_type, unraisable.exc_value,
                                                   unraisable.exc_traceback))
         log.error("unraisable exception in %r: %s\n%s", unraisable.object, unraisable.err_msg or "", text.rstrip())
+
+    def _on_loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        message = str(context.get("message") or "event loop error")
+        if not isinstance(exc, Exception):
+            log.error("asyncio: %s", message)  # no exception to show (a slow callback warning, say)
+            return
+        self._report(f"event loop: {message}", type(exc), exc, exc.__traceback__)
 
     def _on_qt_message(self, mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
         level = _QT_LEVELS.get(mode, logging.WARNING)

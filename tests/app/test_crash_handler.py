@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
@@ -70,6 +71,24 @@ def test_slot_exception_keeps_the_app_running(handling, qtbot) -> None:  # noqa:
     qtbot.waitUntil(lambda: len(handler.reports) == 2, timeout=5000)
     assert handler.dialog.count == 2 and "2 errors" in handler.dialog.summary_label.text()
     assert handler.dialog.details_text().count("bad row in the quote table") >= 2
+
+
+def test_asyncio_callback_errors_are_reported(handling, qtbot) -> None:  # noqa: ANN001
+    handler: CrashHandler = handling.handler
+
+    def broken_callback() -> None:
+        raise KeyError("order c1 vanished")
+
+    async def body() -> None:
+        assert handler.watch_running_loop()
+        asyncio.get_running_loop().call_soon(broken_callback)
+        await asyncio.sleep(0.05)
+
+    asyncio.run(body())
+    qtbot.waitUntil(lambda: len(handler.reports) == 1, timeout=5000)
+    report = handler.reports[0]
+    assert report.source.startswith("event loop: Exception in callback")
+    assert report.summary == "KeyError: 'order c1 vanished'" and "broken_callback" in report.details
 
 
 def test_qt_warnings_are_logged(handling, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
