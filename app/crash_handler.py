@@ -81,7 +81,7 @@ class CrashHandler(QObject):
         threading.excepthook = self._on_thread_exception
         sys.unraisablehook = self._on_unraisable
         # The app's asyncio loop (qasync's) runs from the first turn of Qt's loop: watch it from then on.
-        QTimer.singleShot(0, self.watch_running_loop)
+        QTimer.singleShot(0, self, self.watch_running_loop)
 
     def watch_running_loop(self) -> bool:
         """Report errors the running asyncio loop would only log (failed callbacks, unretrieved task errors)."""

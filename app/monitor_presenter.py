@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from app.job_runner import JobRunner
 from app.metrics_server import MetricsServer
@@ -196,7 +196,7 @@ class MonitorPresenter(QObject):
         if start:
             self._timer.start()
             self._log_timer.start()
-            QTimer.singleShot(0, self._on_started)
+            QTimer.singleShot(0, self, self._on_started)  # dropped if the panel is gone by then
         self.refresh()
 
     def _add_collectors(self) -> None:
@@ -230,12 +230,21 @@ class MonitorPresenter(QObject):
         return notices
 
     def _on_timer_timeout(self) -> None:
-        self.refresh()
+        # Sample while the window is up (minimised counts, a hidden dock counts): a window that was
+        # closed or never shown has nobody to alert, and its leftover timer must not keep working.
+        if self._top_level().isVisible():
+            self.refresh()
+
+    def _top_level(self) -> QWidget:
+        # Not window(): a floating dock is a window of its own, but its parent is still the main window.
+        widget: QWidget = self._panel
+        while widget.parentWidget() is not None:
+            widget = widget.parentWidget()
+        return widget
 
     def _on_started(self) -> None:
         # By the first turn of the loop the panel sits in the main window: stop with it, not at exit.
-        window = self._panel.window()
-        closed = getattr(window, "sig_closed", None)
+        closed = getattr(self._top_level(), "sig_closed", None)
         if closed is not None:
             closed.connect(self.shutdown)
 

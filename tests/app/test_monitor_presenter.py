@@ -157,3 +157,26 @@ def test_webhook_and_loop_lag_on_a_running_loop(panel: MonitorPanel, tmp_path: P
         presenter.shutdown()
         server.shutdown()
         server.server_close()
+
+
+def test_timer_samples_only_while_the_window_is_up(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QMainWindow
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    panel = MonitorPanel()
+    window.setCentralWidget(panel)
+    clock = Clock()
+    presenter = MonitorPresenter(panel, MonitorSources(tmp_path), MonitorConfig(), clock=clock)
+    try:
+        series = presenter.monitor.store.series("system.memory_percent")
+        assert len(series) == 1  # the first sample, taken while the window is built
+        clock.now += 5
+        presenter._on_timer_timeout()
+        assert len(series) == 1  # never shown: nobody to alert, no work
+        window.show()
+        clock.now += 5
+        presenter._on_timer_timeout()
+        assert len(series) == 2
+    finally:
+        presenter.shutdown()
