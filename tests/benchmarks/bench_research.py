@@ -112,7 +112,8 @@ def qlib_lightgbm(config: DatasetConfig, dataset: Any) -> None:
     model = LGBModel(loss="mse", **{k: v for k, v in params.items() if k not in
                                     ("objective", "num_boost_round", "rounds_per_epoch", "early_stop",
                                      "stop_metric", "num_threads")})
-    model.fit(qds, num_boost_round=1000, early_stopping_rounds=50, verbose_eval=0)
+    with _qlib_recorder():
+        model.fit(qds, num_boost_round=1000, early_stopping_rounds=50, verbose_eval=0)
     pred = model.predict(qds, segment="test")
     _line("Qlib LGBModel fit", f"{time.perf_counter() - started:8.1f} s")
     rows = dataset.rows("test")
@@ -120,6 +121,16 @@ def qlib_lightgbm(config: DatasetConfig, dataset: Any) -> None:
     pred = pred.reindex(ours.index)
     _metrics_line("Qlib LGBModel test metrics (same labels)", signal_metrics(
         pred.to_numpy(), ours.to_numpy(), dataset.date_groups(rows)))
+
+
+def _qlib_recorder() -> Any:
+    """Qlib's own models log to (and save into) an active mlflow recorder; one in the temporary work dir."""
+    import os
+
+    from qlib.workflow import R
+
+    os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    return R.start(experiment_name="bench_research")
 
 
 def gru_throughput(provider: Path, stocks: int, epochs: int, device: str) -> None:
@@ -145,6 +156,11 @@ def gru_throughput(provider: Path, stocks: int, epochs: int, device: str) -> Non
     n_train = len(dataset.rows("train", labelled=True))
     rows = dataset.rows("test")
     m_ours = signal_metrics(ours.predict(dataset), dataset.raw_label[rows], dataset.date_groups(rows))
+    ours_rate = n_train * epochs / ours_s
+    device_name = ours.choice.device if ours.choice else "cpu"  # type: ignore[attr-defined]
+    _line(f"GRU Alpha360 {len(universe)} stocks, {n_train:,} train rows, {epochs} epochs, {device_name}", "")
+    _line("  ours: fit time, samples/s, epoch time", f"{ours_s:8.1f} s  {ours_rate:10,.0f}/s  {ours_s / epochs:.1f} s")
+    _metrics_line("  ours GRU test metrics", m_ours)
     infer, learn = processor_configs(config)
     handler = Alpha360(instruments=list(universe), start_time=segments.start, end_time=segments.end,
                        fit_start_time=segments.train[0], fit_end_time=segments.train[1],
@@ -154,18 +170,15 @@ def gru_throughput(provider: Path, stocks: int, epochs: int, device: str) -> Non
     theirs = GRU(d_feat=6, hidden_size=64, num_layers=2, dropout=0.0, n_epochs=epochs, lr=2e-4, early_stop=epochs + 1,
                  batch_size=800, metric="loss", loss="mse", GPU=gpu, seed=0)
     started = time.perf_counter()
-    theirs.fit(qds)
+    with _qlib_recorder():
+        theirs.fit(qds)
     theirs_s = time.perf_counter() - started
     pred = theirs.predict(qds, segment="test").reindex(dataset.index(rows))
     m_theirs = signal_metrics(pred.to_numpy(), dataset.raw_label[rows], dataset.date_groups(rows))
-    ours_rate, theirs_rate = n_train * epochs / ours_s, n_train * epochs / theirs_s
-    device_name = ours.choice.device if ours.choice else "cpu"  # type: ignore[attr-defined]
-    _line(f"GRU Alpha360 {stocks} stocks, {n_train:,} train rows, {epochs} epochs, {device_name}", "")
-    _line("  ours: fit time, samples/s, epoch time", f"{ours_s:8.1f} s  {ours_rate:10,.0f}/s  {ours_s / epochs:.1f} s")
+    theirs_rate = n_train * epochs / theirs_s
     _line("  Qlib pytorch_gru: fit time, samples/s, epoch time",
           f"{theirs_s:8.1f} s  {theirs_rate:10,.0f}/s  {theirs_s / epochs:.1f} s")
     _line("  throughput ratio ours / Qlib", f"{ours_rate / theirs_rate:8.2f} x")
-    _metrics_line("  ours GRU test metrics", m_ours)
     _metrics_line("  Qlib GRU test metrics", m_theirs)
     _line("  peak RSS", f"{_rss_mb():,.0f} MB")
     del pd
