@@ -49,6 +49,21 @@ def bundled_packages() -> list[tuple[str, str, str]]:
     return [seen[k] for k in sorted(seen)]
 
 
+def reflow(text: str) -> str:
+    """Paragraphs of a plain-text licence as single lines, so the view wraps them at its own width.
+
+    Headings underlined with ----- or ===== keep their line breaks.
+    """
+    paragraphs = []
+    for paragraph in text.strip("\n").split("\n\n"):
+        lines = paragraph.splitlines()
+        if any(line.strip() and set(line.strip()) <= set("-=") for line in lines):
+            paragraphs.append(paragraph)
+        else:
+            paragraphs.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(paragraphs) + "\n"
+
+
 def _read_first(paths: tuple[Path, ...] | list[Path]) -> str:
     for path in paths:
         try:
@@ -62,6 +77,7 @@ def about_info(info: BuildInfo | None = None) -> AboutInfo:
     info = info or build_info()
     built = _tr("built {date}").format(date=info.built) if info.built != "source" else _tr("run from source")
     notice = _read_first([NOTICE_FILE]) or _tr("The demo data's NOTICE file is missing from this installation.")
+    licence = _read_first(LICENCE_FILES)
     return AboutInfo(
         name="QDesk",
         version=info.version,
@@ -69,7 +85,7 @@ def about_info(info: BuildInfo | None = None) -> AboutInfo:
         summary=_tr("A desktop workstation for China A-share quant research and trading, with QDesk Bridge "
                     "for the broker's QMT terminal. Demo data: real daily bars from the hikyuu project "
                     "(fasiondog/hikyuu), Apache License 2.0 — see the Demo data tab."),
-        licence=_read_first(LICENCE_FILES) or _tr("Proprietary software of the QDesk team."),
+        licence=reflow(licence) if licence else _tr("Proprietary software of the QDesk team."),
         notice=notice,
         packages=bundled_packages(),
     )

@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QPlainTextEdit, QPushButton, QTableWidget
 from pytestqt.qtbot import QtBot
 
-from app.about_presenter import about_info, licence_of
+from app.about_presenter import about_info, licence_of, reflow
 from app.build_info import ROOT, BuildInfo, build_info, git_commit, project_version, read_stamp
 from app.i18n import installed_language
 from app.main_window_presenter import create_main_window
@@ -102,3 +102,8 @@ def test_licence_names_come_from_expression_classifier_or_short_field() -> None:
     assert licence_of(metadata.distribution("pytest")) in ("MIT", "MIT License")
     assert "BSD" in licence_of(metadata.distribution("numpy"))
     assert QMessageBox  # the About box is a message box: native placement on every platform
+
+
+def test_licence_paragraphs_are_reflowed_but_headings_kept() -> None:
+    text = "First line\nsecond line.\n\nHeading\n-------\nbody\n"
+    assert reflow(text) == "First line second line.\n\nHeading\n-------\nbody\n"
