@@ -66,6 +66,7 @@ def run_desktop(
     from PySide6.QtWidgets import QApplication
 
     from app.crash_handler import install_crash_handling
+    from app.gc_guard import MainThreadGarbageCollector
     from app.i18n import installed_language
     from app.layout_store import LayoutStore
     from app.main_window_presenter import create_main_window
@@ -80,6 +81,8 @@ def run_desktop(
     app.setApplicationName("QDesk")
     app.setWindowIcon(QIcon(str(icon_path())))
     crash = install_crash_handling(data_dir if layout_path is not None else None)  # screenshots: no log file
+    collector = MainThreadGarbageCollector(app)
+    collector.start()
     # The coroutine ends the loop when the window closes; if Qt also quit on its own, qasync would
     # see the loop stop under a pending coroutine and raise.
     quit_on_last_window = app.quitOnLastWindowClosed()
@@ -124,6 +127,7 @@ def run_desktop(
                 services.close()
     finally:
         app.setQuitOnLastWindowClosed(quit_on_last_window)
+        collector.stop()
         crash.uninstall()
 
 

@@ -9,3 +9,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["QDESK_CONFIG_DIR"] = tempfile.mkdtemp(prefix="qdesk-test-config-")
 
 from tests.realdata import cn_data, store  # noqa: E402,F401  (real-data fixtures for every test folder)
+
+
+import gc  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _collect_cycles_on_the_main_thread():
+    """As in the app (app/gc_guard.py): cycles holding Qt objects die on the main thread, never a worker's."""
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
