@@ -108,3 +108,32 @@ def test_unusable_certificate_is_one_clear_error(tmp_path: Path, certificate: tu
     with pytest.raises(BridgeStartError, match="cannot load the TLS certificate or key"):
         with serve(SimSource(3), tmp_path, tls=(bad, certificate[1])):
             pass
+
+
+def test_accepted_connections_send_without_delay() -> None:
+    """asyncio turns Nagle off on accepted sockets only when the listener says IPPROTO_TCP (small replies)."""
+    import socket
+
+    from core.bridge.server.runner import bind_socket
+
+    async def accept_once() -> int:
+        nodelay: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                nodelay.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        listener = bind_socket("127.0.0.1", 0)
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+        try:
+            _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+            value = await asyncio.wait_for(nodelay, 5)
+            writer.close()
+            return value
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    assert asyncio.run(accept_once()) != 0
