@@ -46,6 +46,11 @@ def register(commands: Any) -> None:
     p.add_argument("--tls-key", metavar="PEM", help="private key of --tls-cert")
     p.add_argument("--log-file", metavar="FILE", help=f"log file (default: DATA_DIR/logs/{LOG_FILE})")
     p.add_argument("--tray", action="store_true", help="show a tray icon with status and controls")
+    p.add_argument("--qmt-userdata", metavar="DIR",
+                   help="live orders: QMT's userdata_mini folder (with --account); the bridge starts disarmed")
+    p.add_argument("--account", metavar="ID", help="live orders: the QMT stock account to trade (with --qmt-userdata)")
+    p.add_argument("--new-trade-token", action="store_true",
+                   help="create a token that may also place orders, print it once, and continue")
     p.add_argument("--start-on-login", choices=("on", "off"), metavar="{on,off}",
                    help="Windows: start this bridge (with its tray icon) when the user logs in, or stop doing so; "
                    "then exit")
@@ -160,9 +165,35 @@ def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
     if warning:
         print(warning, file=sys.stderr)
     service = BridgeService(source, tokens)
+    _attach_trading(args, service, tokens, data_dir)
     if args.tray:
         return _run_tray(service, options, setup, token_file, log_path, args)
     return _run_headless(service, options, setup, token_file)
+
+
+def _attach_trading(args: argparse.Namespace, service: Any, tokens: Any, data_dir: Path) -> None:
+    """Live orders through QMT when asked for; a trade-scoped token on request. Reading needs neither."""
+    from app.cli import CliError
+    from core.bridge.sources.base import SourceUnavailable
+    from core.bridge.trading.scopes import TradeScopes, create_trade_token
+
+    if bool(args.qmt_userdata) != bool(args.account):
+        raise CliError("--qmt-userdata and --account go together")
+    if args.qmt_userdata:
+        from core.bridge.trading.setup import qmt_trading
+
+        userdata = Path(args.qmt_userdata).expanduser()
+        if not userdata.is_dir():
+            raise CliError(f"--qmt-userdata: {userdata} is not a folder (QMT's userdata_mini)")
+        try:
+            qmt_trading(service, data_dir, userdata, args.account)
+        except SourceUnavailable as exc:
+            raise CliError(str(exc)) from None
+    if args.new_trade_token:
+        if not args.qmt_userdata:
+            raise CliError("--new-trade-token needs live orders (--qmt-userdata and --account)")
+        token = create_trade_token(tokens, TradeScopes.in_dir(data_dir))
+        print(f"New trading token (shown once; it may place orders when the bridge is armed): {token}")
 
 
 def _start_on_login(on: bool) -> int:

@@ -30,6 +30,10 @@ from tests.core.bridge.conftest import serve
     (["--source", "sim", "--interval", "soon"], "--interval must be a number, not 'soon'"),
     (["--source", "sim", "--tls-cert", "/no/cert.pem", "--tls-key", "/no/key.pem"],
      "--tls-cert /no/cert.pem is not a file"),
+    (["--source", "sim", "--account", "8800001"], "--qmt-userdata and --account go together"),
+    (["--source", "sim", "--qmt-userdata", "/no/such/userdata_mini", "--account", "8800001"],
+     "--qmt-userdata: /no/such/userdata_mini is not a folder"),
+    (["--source", "sim", "--new-trade-token"], "--new-trade-token needs live orders"),
 ])
 def test_bad_bridge_arguments_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
                                            message: str) -> None:
@@ -137,3 +141,13 @@ def test_accepted_connections_send_without_delay() -> None:
             await server.wait_closed()
 
     assert asyncio.run(accept_once()) != 0
+
+
+@pytest.mark.skipif(__import__("sys").platform == "win32", reason="QMT's xtquant may be installed on Windows")
+def test_live_orders_without_xtquant_say_why_in_one_sentence(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--data-dir", str(tmp_path), "bridge", "--source", "sim", "--qmt-userdata", str(tmp_path),
+                 "--account", "8800001"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "live trading needs Windows with the broker's QMT terminal and its xtquant package" in err[0]
