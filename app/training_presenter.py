@@ -115,6 +115,7 @@ class TrainingPresenter(QObject):
             title, request = self._queue.popleft()
             from core.research.training import run_training
 
+            _load_training_libraries()
             self._current = title
             self._stage = ("", time.monotonic())
             self._panel.clear_curves(title)
@@ -188,3 +189,15 @@ def add_training_panel(panels: Panels, services: Services) -> None:
     panel = TrainingPanel()
     panels.widgets["training"] = panel
     panels.presenters["training"] = TrainingPresenter(panel, services.data_dir, store_file=services.store.path)
+
+
+def _load_training_libraries() -> None:
+    """Import torch, LightGBM and Qlib on the GUI thread, once, before the first job needs them.
+
+    Their first import starts native thread pools and registers handlers; done on a worker thread
+    while Qt runs its event loop it has crashed or hung the process, so the job thread only reuses them.
+    """
+    import importlib
+
+    for name in ("torch", "lightgbm", "qlib.data"):
+        importlib.import_module(name)
