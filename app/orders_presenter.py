@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,7 @@ from widgets.orders_panel import OrdersPanel
 if TYPE_CHECKING:
     from app.panels import Panels
     from app.services import Services
+    from core.settings import AppSettings
 
 log = logging.getLogger(__name__)
 _REFRESH_MS = 1000
@@ -211,9 +213,63 @@ def paper_service(folder: Path, hub: QuoteHub | None, replay: bool, limits: Risk
     return TradingService(broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER)
 
 
-def add_orders_panel(panels: Panels, services: Services) -> None:
-    """The orders dock on the paper account (the default; live trading goes through the bridge)."""
+def live_service(folder: Path, bridge_url: str, token: str, hub: QuoteHub | None,
+                 limits: RiskLimits | None = None) -> TradingService:
+    """The QMT account through the bridge, disarmed: the desktop's own checks and audit run before the bridge's."""
+    from core.trading.live import BridgeTradingClient
+    from core.trading.live_broker import LiveBroker
+
+    broker = LiveBroker(BridgeTradingClient(bridge_url, token), quote=hub.latest if hub is not None else None)
+    return TradingService(broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER,
+                          armed=False)
+
+
+def start_live_broker(service: TradingService) -> asyncio.Task[None]:
+    """Load the live account and follow the bridge's events on the running loop; a first failure is logged."""
+    broker: Any = service.broker
+
+    async def follow() -> None:
+        try:
+            await broker.start()
+        except Exception:  # noqa: BLE001 (the mirror reconnects on its own once started)
+            log.exception("live account could not be loaded from the bridge %s", broker.client.url)
+
+    return asyncio.get_running_loop().create_task(follow(), name="live-broker-start")
+
+
+class LiveBrokerStarter(QObject):
+    """Starts the live mirror once the event loop runs (the window is built before it) and keeps its task."""
+
+    def __init__(self, service: TradingService, parent: QObject) -> None:
+        super().__init__(parent)
+        self._service = service
+        self.task: asyncio.Task[None] | None = None
+        QTimer.singleShot(0, self._on_timer_timeout)
+
+    def _on_timer_timeout(self) -> None:
+        try:
+            self.task = start_live_broker(self._service)
+        except RuntimeError:  # no asyncio loop drives Qt here: nothing can follow the bridge
+            log.error("live orders need the desktop's event loop; the live account was not loaded")
+
+
+def add_orders_panel(panels: Panels, services: Services, settings: AppSettings | None = None) -> None:
+    """The orders dock: the paper account by default, the live QMT account when settings ask and a bridge is set."""
     panel = OrdersPanel()
-    service = paper_service(trading_dir(services), services.hub, replay=services.demo)
+    service = None
+    bridge = services.bridge
+    if settings is not None and settings.trading_mode == "live" and bridge is not None and not services.demo:
+        from core.bridge.client.credentials import load_token
+
+        token = load_token(bridge.url)
+        if token:
+            service = live_service(trading_dir(services), bridge.url, token, services.hub)
+        else:
+            log.warning("live orders need the bridge token in the OS keyring; the orders dock uses paper")
+    if service is None:
+        service = paper_service(trading_dir(services), services.hub, replay=services.demo)
     panels.widgets["orders"] = panel
-    panels.presenters["orders"] = OrdersPresenter(panel, service, services.hub, services.names)
+    presenter = OrdersPresenter(panel, service, services.hub, services.names)
+    panels.presenters["orders"] = presenter
+    if service.mode == "live":
+        presenter.live_starter = LiveBrokerStarter(service, presenter)  # type: ignore[attr-defined]

@@ -52,7 +52,7 @@ def build_panels(services: Services, lang: str, settings: AppSettings) -> Panels
     panels.presenters["data_manager"] = DataManagerPresenter(data, services.store, bridge_url=settings.bridge_url)
     add_training_panel(panels, services)
     add_backtest_panel(panels, services)
-    add_orders_panel(panels, services)
+    add_orders_panel(panels, services, settings)
     add_monitor_panel(panels, services)  # last: it lists the other presenters' jobs
     return panels
 

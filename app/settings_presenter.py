@@ -31,7 +31,7 @@ class SettingsPresenter(QObject):
 
     def open(self, parent_widget: object | None = None) -> SettingsDialog:
         s = self.settings
-        form = SettingsForm(s.bridge_url, None, s.data_dir, s.red_up, s.theme, s.language)
+        form = SettingsForm(s.bridge_url, None, s.data_dir, s.red_up, s.theme, s.language, s.trading_mode)
         token_stored = bool(s.bridge_url) and self._secrets.get(s.bridge_url) is not None
         self.dialog = SettingsDialog(form, token_stored, parent_widget)  # type: ignore[arg-type]
         self.dialog.sig_save_requested.connect(self._on_dialog_sig_save_requested)
@@ -56,14 +56,14 @@ class SettingsPresenter(QObject):
                 self.dialog.show_message(str(exc)[0].upper() + str(exc)[1:] + ".")
                 return
         new = replace(self.settings, bridge_url=form.bridge_url, data_dir=form.data_dir, red_up=form.red_up,
-                      theme=form.theme, language=form.language).validated()
-        restart = (new.data_dir, new.language, new.bridge_url) != (
-            self.settings.data_dir, self.settings.language, self.settings.bridge_url)
+                      theme=form.theme, language=form.language, trading_mode=form.trading_mode).validated()
+        restart = (new.data_dir, new.language, new.bridge_url, new.trading_mode) != (
+            self.settings.data_dir, self.settings.language, self.settings.bridge_url, self.settings.trading_mode)
         save_settings(self._path, new)
         self.settings = new
         self._on_applied(new)
         if restart:
-            self.dialog.show_message(_tr("Saved. The data folder, language and bridge change at the next start."),
+            self.dialog.show_message(_tr("Saved. The data folder, language, bridge and orders account change at the next start."),
                                      error=False)
         else:
             self.dialog.accept()

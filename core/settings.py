@@ -11,6 +11,7 @@ from pathlib import Path
 
 CONFIG_ENV_VAR = "QDESK_CONFIG_DIR"
 THEMES = ("light", "dark")
+TRADING_MODES = ("paper", "live")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class AppSettings:
     red_up: bool = True  # A-share convention: red for up, green for down
     theme: str = "light"
     language: str = ""  # empty: follow the system locale
+    trading_mode: str = "paper"  # "live": the orders dock trades the QMT account through the bridge
 
     def validated(self) -> AppSettings:
         """A copy with unusable values replaced by defaults (a hand-edited file must not break start-up)."""
@@ -30,7 +32,8 @@ class AppSettings:
         url = self.bridge_url.strip()
         if url and not url.startswith(("http://", "https://")):
             url = ""
-        return replace(self, theme=theme, language=language, bridge_url=url)
+        mode = self.trading_mode if self.trading_mode in TRADING_MODES else "paper"
+        return replace(self, theme=theme, language=language, bridge_url=url, trading_mode=mode)
 
 
 def config_dir(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:

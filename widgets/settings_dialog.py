@@ -30,6 +30,7 @@ class SettingsForm:
     red_up: bool
     theme: str
     language: str
+    trading_mode: str = "paper"
 
 
 class SettingsDialog(QDialog):
@@ -58,6 +59,10 @@ class SettingsDialog(QDialog):
         self.theme_box.addItem(self.tr("Light"), "light")
         self.theme_box.addItem(self.tr("Dark"), "dark")
         self.theme_box.setCurrentIndex(max(0, self.theme_box.findData(form.theme)))
+        self.trading_box = QComboBox(self)
+        self.trading_box.addItem(self.tr("Paper account (simulated fills)"), "paper")
+        self.trading_box.addItem(self.tr("Live QMT account through the bridge"), "live")
+        self.trading_box.setCurrentIndex(max(0, self.trading_box.findData(form.trading_mode)))
         self.language_box = QComboBox(self)
         self.language_box.addItem(self.tr("System default"), "")
         self.language_box.addItem("简体中文", "zh_CN")
@@ -77,6 +82,7 @@ class SettingsDialog(QDialog):
         form_layout.addRow(self.tr("Colours"), self.colour_box)
         form_layout.addRow(self.tr("Theme"), self.theme_box)
         form_layout.addRow(self.tr("Language"), self.language_box)
+        form_layout.addRow(self.tr("Orders"), self.trading_box)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
                                    self)
         buttons.accepted.connect(self._on_buttons_accepted)
@@ -92,7 +98,7 @@ class SettingsDialog(QDialog):
         return SettingsForm(
             bridge_url=self.url_edit.text().strip(), token=token or None, data_dir=self.data_edit.text().strip(),
             red_up=bool(self.colour_box.currentData()), theme=str(self.theme_box.currentData()),
-            language=str(self.language_box.currentData()),
+            language=str(self.language_box.currentData()), trading_mode=str(self.trading_box.currentData()),
         )
 
     def show_message(self, text: str, error: bool = True) -> None:

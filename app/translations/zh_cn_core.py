@@ -40,8 +40,8 @@ TABLE = {
             "未找到系统密钥环：本机无法保存桥接令牌。",
         "The bridge URL must start with http:// or https://": "桥接地址必须以 http:// 或 https:// 开头",
         "Enter the bridge URL the token belongs to.": "请输入该令牌所属的桥接地址。",
-        "Saved. The data folder, language and bridge change at the next start.":
-            "已保存。数据文件夹、语言和桥接设置将在下次启动时生效。",
+        "Saved. The data folder, language, bridge and orders account change at the next start.":
+            "已保存。数据文件夹、语言、桥接和交易账户设置将在下次启动时生效。",
     },
     "Status": {
         "no data stored": "无本地数据",

@@ -69,6 +69,9 @@ TABLE = {
         "No bridge is configured: set its URL in Settings.": "未配置桥接：请在设置中填写桥接地址。",
     },
     "SettingsDialog": {
+        "Orders": "委托账户",
+        "Paper account (simulated fills)": "模拟账户（模拟成交）",
+        "Live QMT account through the bridge": "经桥接的 QMT 实盘账户",
         "Settings": "设置",
         "stored in the OS keyring — type to replace": "已保存在系统密钥环中 — 输入新值以替换",
         "bridge token": "桥接令牌",
