@@ -53,7 +53,7 @@ def test_train_queue_cancel_and_registry(qtbot: QtBot, ui: tuple[TrainingPanel, 
     assert all(len(c.getData()[0]) >= 2 for c in (panel.train_curve, panel.valid_curve, panel.ic_curve))
     panel.cancel_button.click()
     # The GRU stops within a batch; the queued LightGBM job starts, finishes and is registered.
-    qtbot.waitUntil(lambda: presenter.last_run_id is not None and not presenter.runner.busy, timeout=120_000)
+    qtbot.waitUntil(lambda: presenter.last_run_id is not None and not presenter.runner.busy, timeout=300_000)
     assert panel.queue.count() == 0 and not panel.cancel_button.isEnabled()
     run_id = presenter.last_run_id
     assert run_id is not None and run_id in panel.result.text() and "Rank ICIR" in panel.result.text()
