@@ -48,46 +48,47 @@ DOCKS: tuple[DockSpec, ...] = (
         QT_TRANSLATE_NOOP("Docks", "Candlesticks, volume and indicators for the selected symbol."),
         _RIGHT,
     ),
-    DockSpec(
-        "signals",
-        QT_TRANSLATE_NOOP("Docks", "Signals"),
-        QT_TRANSLATE_NOOP("Docks", "Model predictions and the trade signals drawn from them."),
-        _BOTTOM,
-    ),
+    # The orders dock heads the bottom tabs: it is what a trader looks at during the session.
     DockSpec(
         "orders",
         QT_TRANSLATE_NOOP("Docks", "Orders"),
         QT_TRANSLATE_NOOP("Docks", "Orders, fills and positions of the paper or live account."),
         _BOTTOM,
-        tab_with="signals",
+    ),
+    DockSpec(
+        "signals",
+        QT_TRANSLATE_NOOP("Docks", "Signals"),
+        QT_TRANSLATE_NOOP("Docks", "Model predictions and the trade signals drawn from them."),
+        _BOTTOM,
+        tab_with="orders",
     ),
     DockSpec(
         "training",
         QT_TRANSLATE_NOOP("Docks", "Training"),
         QT_TRANSLATE_NOOP("Docks", "Train models on Qlib datasets and follow their progress."),
         _BOTTOM,
-        tab_with="signals",
+        tab_with="orders",
     ),
     DockSpec(
         "backtest",
         QT_TRANSLATE_NOOP("Docks", "Backtest"),
         QT_TRANSLATE_NOOP("Docks", "Run strategies over history under A-share trading rules."),
         _BOTTOM,
-        tab_with="signals",
+        tab_with="orders",
     ),
     DockSpec(
         "monitor",
         QT_TRANSLATE_NOOP("Docks", "Monitor"),
         QT_TRANSLATE_NOOP("Docks", "Health of the bridge, the data feeds and running jobs."),
         _BOTTOM,
-        tab_with="signals",
+        tab_with="orders",
     ),
 )
 
 # Starting sizes for the default 1280x800 window: a narrow quote column and a short strip of bottom
 # tabs leave the chart the most room. Qt shares other window sizes out in the same proportions.
 _DEFAULT_WIDTHS = {"quote_board": 380, "chart": 900}
-_DEFAULT_HEIGHTS = {"chart": 520, "signals": 220}
+_DEFAULT_HEIGHTS = {"chart": 520, "orders": 220}
 
 
 def add_docks(window: MainWindow, panels: Mapping[str, QWidget] | None = None) -> None:
