@@ -13,6 +13,7 @@ from app.chart_presenter import ChartPresenter
 from app.data_manager_presenter import DataManagerPresenter
 from app.monitor_presenter import add_monitor_panel
 from app.orders_presenter import add_orders_panel
+from app.signals_presenter import add_signals_panel
 from app.quote_board_presenter import QuoteBoardPresenter
 from app.resources import theme_file
 from app.services import Services
@@ -53,6 +54,7 @@ def build_panels(services: Services, lang: str, settings: AppSettings) -> Panels
     add_training_panel(panels, services)
     add_backtest_panel(panels, services)
     add_orders_panel(panels, services, settings)
+    add_signals_panel(panels, services)  # after orders: it plans against that account
     add_monitor_panel(panels, services)  # last: it lists the other presenters' jobs
     return panels
 

@@ -1,0 +1,148 @@
+"""SignalsPanel: the latest model scores of a run and the rebalance list drawn from them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("SignalsPanel", text)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    rank: int
+    symbol: str
+    name: str
+    score: float
+    target: bool  # held after the rebalance
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    side: str  # "buy" | "sell"
+    symbol: str
+    name: str
+    shares: int
+    price: float
+    value: float
+    fees: float
+    band: str  # next session's limit-down … limit-up, or "" for none
+
+
+class SignalsPanel(QWidget):
+    """Pick a run and TopkDropout's topk / n_drop, plan, look at scores and orders, send them to the orders dock."""
+
+    sig_plan_requested = Signal(str, int, int)  # run id, topk, n_drop
+    sig_send_requested = Signal()
+    sig_refresh_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.run_box = QComboBox(self)
+        self.run_box.setMinimumContentsLength(28)
+        self.topk = QSpinBox(self)
+        self.topk.setRange(1, 500)
+        self.topk.setValue(50)
+        self.n_drop = QSpinBox(self)
+        self.n_drop.setRange(0, 100)
+        self.n_drop.setValue(5)
+        self.refresh_button = QPushButton(_tr("Refresh runs"), self)
+        self.plan_button = QPushButton(_tr("Plan rebalance"), self)
+        self.send_button = QPushButton(_tr("Send to orders…"), self)
+        self.send_button.setEnabled(False)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.scores = self._table([_tr("Rank"), _tr("Code"), _tr("Name"), _tr("Score"), _tr("Target")])
+        self.orders = self._table([_tr("Side"), _tr("Code"), _tr("Name"), _tr("Shares"), _tr("Price"),
+                                   _tr("Value"), _tr("Fees"), _tr("Limit band")])
+
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel(_tr("Run"), self))
+        controls.addWidget(self.run_box, 1)
+        controls.addWidget(self.refresh_button)
+        controls.addWidget(QLabel(_tr("Top k"), self))
+        controls.addWidget(self.topk)
+        controls.addWidget(QLabel(_tr("Drop"), self))
+        controls.addWidget(self.n_drop)
+        controls.addWidget(self.plan_button)
+        controls.addWidget(self.send_button)
+        split = QSplitter(self)
+        split.addWidget(self.scores)
+        split.addWidget(self.orders)
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(self.message)
+        layout.addWidget(split, 1)
+
+        self.plan_button.clicked.connect(self._on_plan_button_clicked)
+        self.send_button.clicked.connect(self.sig_send_requested.emit)
+        self.refresh_button.clicked.connect(self.sig_refresh_requested.emit)
+
+    def _table(self, headers: Sequence[str]) -> QTableWidget:
+        table = QTableWidget(0, len(headers), self)
+        table.setHorizontalHeaderLabels(list(headers))
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.verticalHeader().setVisible(False)
+        return table
+
+    # -- view-state ---------------------------------------------------------------------------
+    def set_runs(self, runs: Sequence[tuple[str, str]]) -> None:
+        """(run id, label) pairs, newest first; the current choice is kept when still there."""
+        current = self.run_box.currentData()
+        self.run_box.clear()
+        for run_id, label in runs:
+            self.run_box.addItem(label, run_id)
+        index = self.run_box.findData(current)
+        self.run_box.setCurrentIndex(index if index >= 0 else 0)
+        self.plan_button.setEnabled(bool(runs))
+        if not runs:
+            self.show_message(_tr("No trained runs yet: train a model in the Training dock first."))
+
+    def set_busy(self, busy: bool) -> None:
+        self.plan_button.setEnabled(not busy and self.run_box.count() > 0)
+        if busy:
+            self.send_button.setEnabled(False)
+
+    def show_plan(self, day: str, scores: Sequence[ScoreRow], orders: Sequence[OrderRow], note: str) -> None:
+        self._fill(self.scores, [(str(r.rank), r.symbol, r.name, f"{r.score:.4f}", "✓" if r.target else "")
+                                 for r in scores])
+        self._fill(self.orders, [(_tr("Buy") if o.side == "buy" else _tr("Sell"), o.symbol, o.name, f"{o.shares:,}",
+                                  f"{o.price:.2f}", f"{o.value:,.0f}", f"{o.fees:.2f}", o.band) for o in orders])
+        self.send_button.setEnabled(bool(orders))
+        self.show_message(_tr("Signals of {day}: {n} order(s) for the next session. {note}").format(
+            day=day, n=len(orders), note=note).strip(), error=False)
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #c0392b" if error else "")
+
+    @staticmethod
+    def _fill(table: QTableWidget, rows: Sequence[Sequence[str]]) -> None:
+        table.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            for j, text in enumerate(row):
+                table.setItem(i, j, QTableWidgetItem(text))
+        table.resizeColumnsToContents()
+
+    def _on_plan_button_clicked(self) -> None:
+        run_id = self.run_box.currentData()
+        if run_id:
+            self.sig_plan_requested.emit(str(run_id), self.topk.value(), self.n_drop.value())
