@@ -91,4 +91,7 @@ class JobRunner(QObject):
         if isinstance(event, JobReported):
             self.sig_reported.emit(event.report)
         elif isinstance(event, JobFinished):
+            # The worker sends this as its last act and may not have exited yet, but it is done: free the
+            # runner first, so a listener that starts the next job (a queue) is not refused as busy.
+            self._thread = None
             self.sig_finished.emit(event)
