@@ -82,9 +82,11 @@ def about_info(info: BuildInfo | None = None) -> AboutInfo:
         name="QDesk",
         version=info.version,
         build_line=f"{_tr('commit')} {info.commit} · {built} · Python {info.python} · {info.platform}",
-        summary=_tr("A desktop workstation for China A-share quant research and trading, with QDesk Bridge "
-                    "for the broker's QMT terminal. Demo data: real daily bars from the hikyuu project "
-                    "(fasiondog/hikyuu), Apache License 2.0 — see the Demo data tab."),
+        summary=_tr(
+            "A desktop workstation for China A-share quant research and trading, with QDesk Bridge "
+            "for the broker's QMT terminal. Demo data: real daily bars from the hikyuu project "
+            "(fasiondog/hikyuu), Apache License 2.0 — see the Demo data tab."
+        ),
         licence=reflow(licence) if licence else _tr("Proprietary software of the QDesk team."),
         notice=notice,
         packages=bundled_packages(),

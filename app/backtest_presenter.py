@@ -95,8 +95,12 @@ class BacktestPresenter(QObject):
         if self.result is None:
             return []
         trades = self.result.trades[self.result.trades["symbol"] == symbol]
-        return [ChartMarker(t.date, float(t.price), "buy" if t.side == "buy" else "sell",
-                            f"{t.side} {t.shares:,} @ {t.price:.2f}") for t in trades.itertuples(index=False)]
+        return [
+            ChartMarker(
+                t.date, float(t.price), "buy" if t.side == "buy" else "sell", f"{t.side} {t.shares:,} @ {t.price:.2f}"
+            )
+            for t in trades.itertuples(index=False)
+        ]
 
     def _on_panel_sig_trade_activated(self, symbol: str, _day: str) -> None:
         if self._open_chart is not None:
@@ -165,7 +169,7 @@ def _one_line(error: str) -> str:
     # JobRunner prefixes the exception type; our own errors read better without it.
     for prefix in ("SignalError: ", "StrategyLoadError: ", "ValueError: "):
         if error.startswith(prefix):
-            return error[len(prefix):]
+            return error[len(prefix) :]
     return error
 
 
@@ -206,19 +210,41 @@ def result_view(result: BacktestResult) -> BacktestView:
     if "benchmark" in d and d["benchmark"].notna().any():
         first = float(d["benchmark"].dropna().iloc[0])
         bench = [float(v) / first for v in d["benchmark"]]
-    trades = [(r.date.isoformat() if isinstance(r.date, dt.date) else str(r.date), r.symbol, r.side,
-               f"{r.shares:,}", f"{r.price:.2f}", f"{r.value:,.2f}",
-               f"{r.commission + r.stamp_duty + r.transfer:,.2f}", f"{r.pnl:,.2f}" if r.side == "sell" else "")
-              for r in result.trades.head(_TRADE_ROWS).itertuples(index=False)]
+    trades = [
+        (
+            r.date.isoformat() if isinstance(r.date, dt.date) else str(r.date),
+            r.symbol,
+            r.side,
+            f"{r.shares:,}",
+            f"{r.price:.2f}",
+            f"{r.value:,.2f}",
+            f"{r.commission + r.stamp_duty + r.transfer:,.2f}",
+            f"{r.pnl:,.2f}" if r.side == "sell" else "",
+        )
+        for r in result.trades.head(_TRADE_ROWS).itertuples(index=False)
+    ]
     metrics = [(metric_label(k), format_metric(k, v)) for k, v in result.metrics.items()]
     metrics += [(metric_label(k), str(v)) for k, v in sorted(result.refused.items())]
     title = _tr("{strategy} {start} → {end}: total return {ret}").format(
-        strategy=result.strategy, start=result.config.start, end=result.config.end,
-        ret=format_metric("total_return", result.metrics["total_return"]))
+        strategy=result.strategy,
+        start=result.config.start,
+        end=result.config.end,
+        ret=format_metric("total_return", result.metrics["total_return"]),
+    )
     excess = [float(v) for v in d["excess"]] if "excess" in d else None
-    return BacktestView(title, x, [float(v) / initial for v in d["equity"]], bench,
-                        [float(v) for v in d["drawdown"]], metrics, trades, tuple(result.notes), excess,
-                        [float(v) for v in d["positions"]], [float(v) for v in d["turnover"]])
+    return BacktestView(
+        title,
+        x,
+        [float(v) / initial for v in d["equity"]],
+        bench,
+        [float(v) for v in d["drawdown"]],
+        metrics,
+        trades,
+        tuple(result.notes),
+        excess,
+        [float(v) for v in d["positions"]],
+        [float(v) for v in d["turnover"]],
+    )
 
 
 def add_backtest_panel(panels: Panels, services: Services) -> None:

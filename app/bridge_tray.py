@@ -91,8 +91,11 @@ def status_text(status: BridgeStatus) -> str:
         link = _tr("QMT connected")
     else:
         link = _tr("QMT disconnected; reconnecting")
-    parts = [link, _tr("{n} client(s)").format(n=status.clients),
-             _tr("{rate} ticks/s").format(rate=f"{status.ticks_per_s:,.0f}")]
+    parts = [
+        link,
+        _tr("{n} client(s)").format(n=status.clients),
+        _tr("{rate} ticks/s").format(rate=f"{status.ticks_per_s:,.0f}"),
+    ]
     if status.paused:
         parts.append(_tr("paused"))
     return " · ".join(parts)
@@ -101,9 +104,17 @@ def status_text(status: BridgeStatus) -> str:
 class BridgeTray(QObject):
     """The tray icon and its menu over a running ServerThread; reads status, never blocks on the server."""
 
-    def __init__(self, server: ServerThread, token: str | None, log_path: Path, login: LoginItem,
-                 token_file: Path | None = None, open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl,
-                 on_quit: Callable[[], None] | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        server: ServerThread,
+        token: str | None,
+        log_path: Path,
+        login: LoginItem,
+        token_file: Path | None = None,
+        open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl,
+        on_quit: Callable[[], None] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.server = server
         self.service: BridgeService = server.service
@@ -136,8 +147,18 @@ class BridgeTray(QObject):
         self.login_action.toggled.connect(self._on_login_toggled)
         self.quit_action = QAction(_tr("Quit QDesk Bridge"), self)
         self.quit_action.triggered.connect(self._on_quit_triggered)
-        for item in (self.status_action, None, self.copy_action, self.new_token_action, self.log_action, None,
-                     self.pause_action, self.login_action, None, self.quit_action):
+        for item in (
+            self.status_action,
+            None,
+            self.copy_action,
+            self.new_token_action,
+            self.log_action,
+            None,
+            self.pause_action,
+            self.login_action,
+            None,
+            self.quit_action,
+        ):
             if item is None:
                 self.menu.addSeparator()
             else:
@@ -200,8 +221,15 @@ class BridgeTray(QObject):
         self._on_quit()
 
 
-def run_tray(service: BridgeService, options: ServeOptions, setup: TokenSetup, token_file: Path | None,
-             log_path: Path, lang: str = "en", argv: Sequence[str] = ()) -> int:
+def run_tray(
+    service: BridgeService,
+    options: ServeOptions,
+    setup: TokenSetup,
+    token_file: Path | None,
+    log_path: Path,
+    lang: str = "en",
+    argv: Sequence[str] = (),
+) -> int:
     """Start the bridge on its own thread, then show the tray icon until Quit (or Ctrl+C)."""
     from app.i18n import installed_language
 
@@ -229,4 +257,3 @@ def run_tray(service: BridgeService, options: ServeOptions, setup: TokenSetup, t
         code = app.exec()
     server.stop()
     return int(code)
-

@@ -23,8 +23,8 @@ class BuildInfo:
     """What a support request needs to pin down a build."""
 
     version: str
-    commit: str        # short git hash, "unknown" outside a checkout and unstamped builds
-    built: str         # ISO date of the package build; "source" when run from a checkout
+    commit: str  # short git hash, "unknown" outside a checkout and unstamped builds
+    built: str  # ISO date of the package build; "source" when run from a checkout
     python: str
     platform: str
 
@@ -69,8 +69,9 @@ def git_commit(root: Path = ROOT) -> str:
     if not (root / ".git").exists():
         return UNKNOWN
     try:
-        out = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=root, capture_output=True,
-                             text=True, timeout=3, check=False)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short=10", "HEAD"], cwd=root, capture_output=True, text=True, timeout=3, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return UNKNOWN
     commit = out.stdout.strip()

@@ -40,10 +40,18 @@ class ChartPresenter(QObject):
 
     sig_loaded = Signal(object)  # ChartRequest of each load that reached the panel (tests, benchmarks)
 
-    def __init__(self, panel: ChartPanel, store_path: Path, hub: QuoteHub | None = None,
-                 names: Mapping[str, str] | None = None, *, replay: bool = False,
-                 period: str = "1d", adjust: str = "forward",
-                 subscribe: Callable[[Iterable[str]], None] | None = None) -> None:
+    def __init__(
+        self,
+        panel: ChartPanel,
+        store_path: Path,
+        hub: QuoteHub | None = None,
+        names: Mapping[str, str] | None = None,
+        *,
+        replay: bool = False,
+        period: str = "1d",
+        adjust: str = "forward",
+        subscribe: Callable[[Iterable[str]], None] | None = None,
+    ) -> None:
         super().__init__(panel)
         self._panel = panel
         self._store_path = store_path
@@ -144,8 +152,9 @@ class ChartPresenter(QObject):
             return  # a superseded load: its result would overwrite the newer chart
         request = report.request
         previous = self._panel.data
-        same_view = previous is not None and previous.symbol == request.symbol and previous.period == \
-            request.period.value
+        same_view = (
+            previous is not None and previous.symbol == request.symbol and previous.period == request.period.value
+        )
         self._panel.set_data(chart_data(report, self._names.get(request.symbol, "")), keep_view=same_view)
         self._panel.set_markers(self._markers.get(request.symbol, []))
         self._live = LiveChart(report)
@@ -162,8 +171,9 @@ class ChartPresenter(QObject):
             runner.deleteLater()
         if finished.error and serial == self._serial:
             self.errors.append(finished.error)
-            self._panel.show_message(_tr("Could not load {symbol}: {error}").format(
-                symbol=self._symbol, error=finished.error))
+            self._panel.show_message(
+                _tr("Could not load {symbol}: {error}").format(symbol=self._symbol, error=finished.error)
+            )
 
     # -- live ---------------------------------------------------------------------------------
     def _on_relay_ticks(self, ticks: Sequence[Tick]) -> None:
@@ -186,14 +196,27 @@ class ChartPresenter(QObject):
         update = live.on_tick(tick)
         if update is None:
             data = self._panel.data
-            if self._replay and data is not None and len(data) and \
-                    np.datetime64(tick.time.date(), "D") < data.time[-1].astype("datetime64[D]"):
+            if (
+                self._replay
+                and data is not None
+                and len(data)
+                and np.datetime64(tick.time.date(), "D") < data.time[-1].astype("datetime64[D]")
+            ):
                 self.reload()  # the replay started over from its first day
             return None
         b = update.bar
         self._panel.update_last_bar(
-            ChartBar(b.time[0], float(b.open[0]), float(b.high[0]), float(b.low[0]), float(b.close[0]),
-                     float(b.volume[0]), float(b.amount[0])), update.studies)
+            ChartBar(
+                b.time[0],
+                float(b.open[0]),
+                float(b.high[0]),
+                float(b.low[0]),
+                float(b.close[0]),
+                float(b.volume[0]),
+                float(b.amount[0]),
+            ),
+            update.studies,
+        )
         return update
 
     # -- panel intents ------------------------------------------------------------------------
@@ -213,10 +236,20 @@ def chart_data(loaded: ChartLoaded, name: str = "") -> ChartData:
     bars, request = loaded.bars, loaded.request
     return ChartData(
         # Without stored factors the bars are raw: the toolbar says so instead of claiming an adjustment.
-        symbol=request.symbol, period=request.period.value,
-        adjust=request.adjust.value if loaded.adjusted else "none", time=bars.time,
-        open=bars.open, high=bars.high, low=bars.low, close=bars.close, volume=bars.volume, amount=bars.amount,
-        studies=loaded.studies, name=name, price_decimals=3 if _is_fund(request.symbol) else 2)
+        symbol=request.symbol,
+        period=request.period.value,
+        adjust=request.adjust.value if loaded.adjusted else "none",
+        time=bars.time,
+        open=bars.open,
+        high=bars.high,
+        low=bars.low,
+        close=bars.close,
+        volume=bars.volume,
+        amount=bars.amount,
+        studies=loaded.studies,
+        name=name,
+        price_decimals=3 if _is_fund(request.symbol) else 2,
+    )
 
 
 def _is_fund(symbol: str) -> bool:

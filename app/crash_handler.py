@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from PySide6.QtCore import QMessageLogContext, QObject, QtMsgType, QTimer, Signal, qInstallMessageHandler
+from PySide6.QtCore import QMessageLogContext, QObject, QTimer, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtWidgets import QWidget
 
 from app.logging_setup import InstalledLogging, install_logging
@@ -41,7 +41,7 @@ _QT_LEVELS = {
 class CrashReport:
     """An error worth showing: where it happened, a one-line summary, and the full details."""
 
-    source: str   # "main thread", "thread job-import", "Qt", ...
+    source: str  # "main thread", "thread job-import", "Qt", ...
     summary: str
     details: str
     time: dt.datetime
@@ -57,8 +57,9 @@ class CrashHandler(QObject):
 
     sig_crashed = Signal(object)  # CrashReport, always on the GUI thread
 
-    def __init__(self, parent: QObject | None = None, *, dialog_parent: QWidget | None = None,
-                 show_dialog: bool = True) -> None:
+    def __init__(
+        self, parent: QObject | None = None, *, dialog_parent: QWidget | None = None, show_dialog: bool = True
+    ) -> None:
         super().__init__(parent)
         self._relay = EventRelay("crashes", self)
         self._relay.connect(self._on_relay_event)
@@ -75,8 +76,12 @@ class CrashHandler(QObject):
     def install(self) -> None:
         if self._previous is not None:
             return
-        self._previous = (sys.excepthook, threading.excepthook, sys.unraisablehook,
-                          qInstallMessageHandler(self._on_qt_message))
+        self._previous = (
+            sys.excepthook,
+            threading.excepthook,
+            sys.unraisablehook,
+            qInstallMessageHandler(self._on_qt_message),
+        )
         sys.excepthook = self._on_sys_exception
         threading.excepthook = self._on_thread_exception
         sys.unraisablehook = self._on_unraisable
@@ -105,8 +110,7 @@ class CrashHandler(QObject):
         self._loop = None
 
     # -- hooks (any thread) ------------------------------------------------------------------
-    def _on_sys_exception(self, exc_type: type[BaseException], exc: BaseException,
-                          tb: TracebackType | None) -> None:
+    def _on_sys_exception(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(exc_type, KeyboardInterrupt) and self._previous is not None:
             self._previous[0](exc_type, exc, tb)  # Ctrl+C keeps its usual meaning
             return
@@ -120,8 +124,7 @@ class CrashHandler(QObject):
 
     def _on_unraisable(self, unraisable: Any) -> None:
         # Errors in __del__ and finalizers: logged, not shown; they rarely mean the user lost anything.
-        text = "".join(traceback.format_exception(unraisable.exc_type, unraisable.exc_value,
-                                                  unraisable.exc_traceback))
+        text = "".join(traceback.format_exception(unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback))
         log.error("unraisable exception in %r: %s\n%s", unraisable.object, unraisable.err_msg or "", text.rstrip())
 
     def _on_loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
@@ -137,11 +140,15 @@ class CrashHandler(QObject):
         where = f" ({context.file}:{context.line})" if context.file else ""
         qt_log.log(level, "%s%s", message, where)
         if level >= logging.ERROR:
-            self._emit(CrashReport("Qt", message.splitlines()[0] if message else "Qt error",
-                                   f"{message}{where}", dt.datetime.now()))
+            self._emit(
+                CrashReport(
+                    "Qt", message.splitlines()[0] if message else "Qt error", f"{message}{where}", dt.datetime.now()
+                )
+            )
 
-    def _report(self, source: str, exc_type: type[BaseException], exc: BaseException | None,
-                tb: TracebackType | None) -> None:
+    def _report(
+        self, source: str, exc_type: type[BaseException], exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         details = "".join(traceback.format_exception(exc_type, exc, tb))
         log.critical("unhandled exception in %s", source, exc_info=(exc_type, exc, tb) if exc else None)
         self._emit(CrashReport(source, _summary(exc_type, exc), f"[{source}]\n{details}", dt.datetime.now()))
@@ -178,8 +185,9 @@ class CrashHandling:
         self.logging.uninstall()
 
 
-def install_crash_handling(data_dir: Path | None, show_dialog: bool = True,
-                           on_crash: Callable[[CrashReport], None] | None = None) -> CrashHandling:
+def install_crash_handling(
+    data_dir: Path | None, show_dialog: bool = True, on_crash: Callable[[CrashReport], None] | None = None
+) -> CrashHandling:
     """Structured logs in `data_dir` (none when None) and the crash hooks; call after QApplication exists."""
     installed = install_logging(data_dir)
     handler = CrashHandler(show_dialog=show_dialog)

@@ -27,9 +27,15 @@ def _tr(text: str) -> str:
 class DataManagerPresenter(QObject):
     """Jobs open their own store connection on the worker thread (SQLite: one connection per thread)."""
 
-    def __init__(self, panel: DataManagerPanel, store: MarketStore,
-                 on_store_changed: Callable[[], None] | None = None, *, bridge_url: str = "",
-                 bridge_token: str | None = None) -> None:
+    def __init__(
+        self,
+        panel: DataManagerPanel,
+        store: MarketStore,
+        on_store_changed: Callable[[], None] | None = None,
+        *,
+        bridge_url: str = "",
+        bridge_token: str | None = None,
+    ) -> None:
         super().__init__(panel)
         self._panel = panel
         self._store = store
@@ -53,33 +59,45 @@ class DataManagerPresenter(QObject):
 
     def refresh(self) -> None:
         rows = series_rows(self._store)
-        self._panel.set_series([SeriesView(r.symbol, r.name, r.freq, r.rows, r.first, r.last, r.missing_days)
-                                for r in rows])
+        self._panel.set_series(
+            [SeriesView(r.symbol, r.name, r.freq, r.rows, r.first, r.last, r.missing_days) for r in rows]
+        )
 
     # -- intents ------------------------------------------------------------------------------
     def _on_panel_sig_import_requested(self, paths: list[str]) -> None:
-        self._start(_tr("import"), _with_store(self._store.path, lambda store, token: import_files(
-            store, discover_files(paths), cancel=token)))
+        self._start(
+            _tr("import"),
+            _with_store(
+                self._store.path, lambda store, token: import_files(store, discover_files(paths), cancel=token)
+            ),
+        )
 
     def _on_panel_sig_delete_requested(self, series: list[tuple[str, str]]) -> None:
         self._start(_tr("delete"), _with_store(self._store.path, lambda store, token: _delete(store, series, token)))
 
     def _on_panel_sig_export_csv_requested(self, series: list[tuple[str, str]], folder: str) -> None:
-        self._start(_tr("export CSV"), _with_store(self._store.path, lambda store, token: _export_csv(
-            store, series, Path(folder), token)))
+        self._start(
+            _tr("export CSV"),
+            _with_store(self._store.path, lambda store, token: _export_csv(store, series, Path(folder), token)),
+        )
 
     def _on_panel_sig_export_qlib_requested(self, folder: str) -> None:
-        self._start(_tr("export Qlib"), _with_store(self._store.path, lambda store, token: export_qlib(
-            store, Path(folder), token)))
+        self._start(
+            _tr("export Qlib"),
+            _with_store(self._store.path, lambda store, token: export_qlib(store, Path(folder), token)),
+        )
 
     def _on_panel_sig_update_from_bridge_requested(self, series: list[tuple[str, str]]) -> None:
         if not self._bridge_url:
-            self._panel.show_report(_tr("update from bridge"), _tr("No bridge is configured: set its URL in Settings."),
-                                    [])
+            self._panel.show_report(
+                _tr("update from bridge"), _tr("No bridge is configured: set its URL in Settings."), []
+            )
             return
         url, token = self._bridge_url, self._bridge_token
-        self._start(_tr("update from bridge"), _with_store(self._store.path, lambda store, cancel: _bridge_update(
-            store, series, url, token, cancel)))
+        self._start(
+            _tr("update from bridge"),
+            _with_store(self._store.path, lambda store, cancel: _bridge_update(store, series, url, token, cancel)),
+        )
 
     def _start(self, name: str, job: Callable[[CancelToken], Iterator[Any]]) -> None:
         self._reports, self._notes, self._updates = [], [], []
@@ -95,8 +113,11 @@ class DataManagerPresenter(QObject):
         if isinstance(report, Progress):
             self._panel.show_busy(self.runner.name, report.done, report.total)
         elif isinstance(report, ExportSummary):
-            self._notes.append(_tr("Exported to {dir} ({mode}): {n} instruments, {days} trading days").format(
-                dir=report.directory, mode=report.mode, n=report.instruments, days=report.calendar_days))
+            self._notes.append(
+                _tr("Exported to {dir} ({mode}): {n} instruments, {days} trading days").format(
+                    dir=report.directory, mode=report.mode, n=report.instruments, days=report.calendar_days
+                )
+            )
         elif isinstance(report, str):
             self._notes.append(report)
 
@@ -106,15 +127,28 @@ class DataManagerPresenter(QObject):
         lines = list(self._notes)
         if self._reports:
             ok = [r for r in self._reports if r.ok]
-            lines.append(_tr("{ok} of {n} file(s) imported: {rows} rows, {new} new, {updated} updated").format(
-                ok=len(ok), n=len(self._reports), rows=f"{sum(r.rows for r in ok):,}",
-                new=f"{sum(r.inserted for r in ok):,}", updated=f"{sum(r.updated for r in ok):,}"))
+            lines.append(
+                _tr("{ok} of {n} file(s) imported: {rows} rows, {new} new, {updated} updated").format(
+                    ok=len(ok),
+                    n=len(self._reports),
+                    rows=f"{sum(r.rows for r in ok):,}",
+                    new=f"{sum(r.inserted for r in ok):,}",
+                    updated=f"{sum(r.updated for r in ok):,}",
+                )
+            )
         if self._updates:
-            errors.extend(_tr("{symbol} {freq}: {error}").format(symbol=u.symbol, freq=u.freq, error=u.error)
-                          for u in self._updates if u.error)
-            lines.append(_tr("Updated {n} series from the bridge: {rows} bars, {new} new").format(
-                n=len([u for u in self._updates if not u.error]), rows=f"{sum(u.received for u in self._updates):,}",
-                new=f"{sum(u.inserted for u in self._updates):,}"))
+            errors.extend(
+                _tr("{symbol} {freq}: {error}").format(symbol=u.symbol, freq=u.freq, error=u.error)
+                for u in self._updates
+                if u.error
+            )
+            lines.append(
+                _tr("Updated {n} series from the bridge: {rows} bars, {new} new").format(
+                    n=len([u for u in self._updates if not u.error]),
+                    rows=f"{sum(u.received for u in self._updates):,}",
+                    new=f"{sum(u.inserted for u in self._updates):,}",
+                )
+            )
         if finished.cancelled:
             lines.append(_tr("Cancelled; everything finished before that is kept."))
         if finished.error:
@@ -125,19 +159,22 @@ class DataManagerPresenter(QObject):
         self._panel.show_report(finished.job, "\n".join(lines), errors)
 
 
-def _with_store(path: Path, body: Callable[[MarketStore, CancelToken], Iterator[Any]]
-                ) -> Callable[[CancelToken], Iterator[Any]]:
+def _with_store(
+    path: Path, body: Callable[[MarketStore, CancelToken], Iterator[Any]]
+) -> Callable[[CancelToken], Iterator[Any]]:
     def job(token: CancelToken) -> Iterator[Any]:
         store = MarketStore.open(path)  # opened on the worker thread that uses it
         try:
             yield from body(store, token)
         finally:
             store.close()
+
     return job
 
 
-def _bridge_update(store: MarketStore, series: list[tuple[str, str]], url: str, token: str | None,
-                   cancel: CancelToken) -> Iterator[Any]:
+def _bridge_update(
+    store: MarketStore, series: list[tuple[str, str]], url: str, token: str | None, cancel: CancelToken
+) -> Iterator[Any]:
     plans = plan_updates(store, series, dt.date.today())
     with BridgeBars(url, token) as fetch:
         yield from update_from_bridge(store, fetch, plans, cancel)
@@ -152,8 +189,7 @@ def _delete(store: MarketStore, series: list[tuple[str, str]], token: CancelToke
     yield _tr("Deleted {n} series ({rows} rows)").format(n=len(series), rows=f"{rows:,}")
 
 
-def _export_csv(store: MarketStore, series: list[tuple[str, str]], folder: Path, token: CancelToken
-                ) -> Iterator[Any]:
+def _export_csv(store: MarketStore, series: list[tuple[str, str]], folder: Path, token: CancelToken) -> Iterator[Any]:
     for done, (symbol, freq) in enumerate(series, start=1):
         token.raise_if_cancelled()
         suffix = "" if freq == "1d" else f"_{freq}"

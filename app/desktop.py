@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.i18n import LANGUAGES
-
 from core.settings import AppSettings
 
 if TYPE_CHECKING:
@@ -71,9 +70,9 @@ def run_desktop(
     from app.layout_store import LayoutStore
     from app.main_window_presenter import create_main_window
     from app.panels import apply_theme, build_panels, connect_settings
+    from app.resources import icon_path
     from app.services import open_services
     from app.status_presenter import StatusPresenter
-    from app.resources import icon_path
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "qdesk"])
     if not isinstance(app, QApplication):
@@ -97,8 +96,12 @@ def run_desktop(
                 settings, data_dir, demo = first.settings, first.data_dir, first.demo
                 layout_path = data_dir / SETTINGS_FILE
             try:
-                services = open_services(data_dir, demo, scratch=screenshot is not None,
-                                         bridge_url=settings.bridge_url if settings is not None else "")
+                services = open_services(
+                    data_dir,
+                    demo,
+                    scratch=screenshot is not None,
+                    bridge_url=settings.bridge_url if settings is not None else "",
+                )
             except (OSError, RuntimeError, ValueError) as exc:
                 print(f"qdesk: cannot open the market store in {data_dir}: {exc}", file=sys.stderr)
                 return 2
@@ -144,8 +147,9 @@ def _prepare_platform(*, wants_screenshot: bool) -> str | None:
     return _NO_DISPLAY
 
 
-async def _drive(window: MainWindow, screenshot: Path | None, services: Services,
-                 ready: Callable[[], bool] | None = None) -> int:
+async def _drive(
+    window: MainWindow, screenshot: Path | None, services: Services, ready: Callable[[], bool] | None = None
+) -> int:
     """The application's main coroutine: runs until the window has closed."""
     services.start()
     try:

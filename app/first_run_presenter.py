@@ -74,29 +74,38 @@ def check_bridge_job(url: str, token: str, ca_file: str) -> Callable[[CancelToke
         try:
             health = _run(ask())
         except BridgeAuthError:
-            yield ConnectionChecked(False, _tr("The bridge refused the token. Copy it again from the bridge's "
-                                               "token file, or restart the bridge with --new-token for a new one."))
+            yield ConnectionChecked(
+                False,
+                _tr(
+                    "The bridge refused the token. Copy it again from the bridge's "
+                    "token file, or restart the bridge with --new-token for a new one."
+                ),
+            )
             return
         except (BridgeError, OSError, ValueError) as exc:
             yield ConnectionChecked(False, _tr("Cannot reach the bridge: {error}").format(error=exc))
             return
         if str(health.get("api", "")).split(".")[0] != "1":
-            yield ConnectionChecked(False, _tr("The bridge speaks API {api}; this QDesk needs API 1.").format(
-                api=health.get("api")), health)
+            yield ConnectionChecked(
+                False, _tr("The bridge speaks API {api}; this QDesk needs API 1.").format(api=health.get("api")), health
+            )
             return
         text = _tr("Connected to QDesk Bridge {version} (source: {source}).").format(
-            version=health.get("version", "?"), source=health.get("source", "?"))
+            version=health.get("version", "?"), source=health.get("source", "?")
+        )
         if health.get("qmt_connected") is False or not health.get("source_connected", True):
             # One translatable sentence pair: Chinese joins sentences without a space.
-            text = _tr("{status} QMT is not connected: start the QMT terminal and log in on the bridge "
-                       "machine.").format(status=text)
+            text = _tr(
+                "{status} QMT is not connected: start the QMT terminal and log in on the bridge machine."
+            ).format(status=text)
         yield ConnectionChecked(True, text, health)
 
     return job
 
 
-def bridge_history_job(url: str, token: str, ca_file: str, store_file: Path, limit: int = BRIDGE_SYMBOLS,
-                       years: int = BRIDGE_YEARS) -> Callable[[CancelToken], Iterator[Progress]]:
+def bridge_history_job(
+    url: str, token: str, ca_file: str, store_file: Path, limit: int = BRIDGE_SYMBOLS, years: int = BRIDGE_YEARS
+) -> Callable[[CancelToken], Iterator[Progress]]:
     """Download daily bars of the bridge's first `limit` instruments, then import them like CSV files.
 
     Going through CSV keeps one import path: the same validation, trading days and import log.
@@ -139,8 +148,15 @@ def _write_csv(folder: Path, symbol: str, bars: list[Any]) -> Path:
     with_factor = any(b.factor is not None for b in bars)
     lines = ["date,open,high,low,close,volume,amount" + (",factor" if with_factor else "")]
     for b in bars:
-        row = [b.time.strftime("%Y-%m-%d"), repr(b.open), repr(b.high), repr(b.low), repr(b.close),
-               repr(b.volume), "" if b.amount is None else repr(b.amount)]
+        row = [
+            b.time.strftime("%Y-%m-%d"),
+            repr(b.open),
+            repr(b.high),
+            repr(b.low),
+            repr(b.close),
+            repr(b.volume),
+            "" if b.amount is None else repr(b.amount),
+        ]
         if with_factor:
             row.append("" if b.factor is None else repr(b.factor))
         lines.append(",".join(row))
@@ -170,8 +186,14 @@ class FirstRunPresenter(QObject):
 
     sig_done = Signal(object)  # FirstRunOutcome
 
-    def __init__(self, wizard: FirstRunWizard, settings: AppSettings, settings_path: Path,
-                 secrets: SecretStore, keyring_backend: Any | None = None) -> None:
+    def __init__(
+        self,
+        wizard: FirstRunWizard,
+        settings: AppSettings,
+        settings_path: Path,
+        secrets: SecretStore,
+        keyring_backend: Any | None = None,
+    ) -> None:
         super().__init__(wizard)
         self.wizard = wizard
         self.settings = settings
@@ -199,9 +221,13 @@ class FirstRunPresenter(QObject):
         if settings.bridge_url:
             wizard.url_edit.setText(settings.bridge_url)
         if not secrets.available():
-            wizard.show_keyring_problem(_tr("No OS keyring was found, so the bridge token cannot be saved on this "
-                                            "machine; QDesk never writes it to a file. Install or unlock one "
-                                            "(macOS Keychain, Windows Credential Manager, GNOME Keyring/KWallet)."))
+            wizard.show_keyring_problem(
+                _tr(
+                    "No OS keyring was found, so the bridge token cannot be saved on this "
+                    "machine; QDesk never writes it to a file. Install or unlock one "
+                    "(macOS Keychain, Windows Credential Manager, GNOME Keyring/KWallet)."
+                )
+            )
 
     def store_file(self) -> Path:
         return store_path(Path(self.wizard.choices().data_dir).expanduser())
@@ -244,8 +270,9 @@ class FirstRunPresenter(QObject):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            self.wizard.show_import_finished(_tr("Cannot create the data folder: {error}").format(
-                error=exc.strerror or exc), error=True)
+            self.wizard.show_import_finished(
+                _tr("Cannot create the data folder: {error}").format(error=exc.strerror or exc), error=True
+            )
             return None
         return path
 
@@ -257,8 +284,14 @@ class FirstRunPresenter(QObject):
     def _on_wizard_sig_import_bridge_requested(self) -> None:
         choices = self.wizard.choices()
         path = self._prepare_store()
-        if path is not None and self._token and self.importer.start("bridge", bridge_history_job(
-                choices.bridge_url, self._token, choices.ca_file, path, years=self.history_years)):
+        if (
+            path is not None
+            and self._token
+            and self.importer.start(
+                "bridge",
+                bridge_history_job(choices.bridge_url, self._token, choices.ca_file, path, years=self.history_years),
+            )
+        ):
             self.wizard.show_import_started(_tr("Asking the bridge for its instruments…"))
 
     def _on_importer_sig_reported(self, report: object) -> None:
@@ -311,9 +344,11 @@ class FirstRunPresenter(QObject):
     def _on_wizard_accepted(self) -> None:
         choices = self.wizard.choices()
         self.importer.cancel()
-        self.settings = replace(self.settings, data_dir=choices.data_dir,
-                                bridge_url=choices.bridge_url.rstrip("/") if choices.mode == BRIDGE else "",
-                                ).validated()
+        self.settings = replace(
+            self.settings,
+            data_dir=choices.data_dir,
+            bridge_url=choices.bridge_url.rstrip("/") if choices.mode == BRIDGE else "",
+        ).validated()
         save_settings(self._settings_path, self.settings)
         try:
             Path(choices.data_dir).expanduser().mkdir(parents=True, exist_ok=True)
@@ -330,8 +365,9 @@ class FirstRunPresenter(QObject):
         self.sig_done.emit(self.outcome(False))
 
 
-def _new_wizard(settings: AppSettings, settings_path: Path, data_dir: Path,
-                parent: QWidget | None = None) -> FirstRunPresenter:
+def _new_wizard(
+    settings: AppSettings, settings_path: Path, data_dir: Path, parent: QWidget | None = None
+) -> FirstRunPresenter:
     wizard = FirstRunWizard(settings.data_dir or str(data_dir), parent)
     icon = QIcon(str(icon_path()))
     wizard.setWindowIcon(icon)
@@ -361,8 +397,9 @@ def show_board_and_chart(window: Any) -> None:
             window.dock(key).raise_()
 
 
-def attach_first_run_action(window: QWidget, settings: AppSettings, settings_path: Path,
-                            data_dir: Path) -> QAction | None:
+def attach_first_run_action(
+    window: QWidget, settings: AppSettings, settings_path: Path, data_dir: Path
+) -> QAction | None:
     """Help → First-start wizard…: the same wizard, non-modal; what it saves applies at the next start."""
     menu = window.findChild(QMenu, "help_menu")
     if menu is None:
@@ -381,9 +418,12 @@ def attach_first_run_action(window: QWidget, settings: AppSettings, settings_pat
         def done(outcome: FirstRunOutcome) -> None:
             presenter.wizard.deleteLater()
             if outcome.completed:
-                box = QMessageBox(QMessageBox.Icon.Information, _tr("First-start wizard"),
-                                  _tr("Saved. The data folder and the bridge apply at the next start."),
-                                  parent=window)
+                box = QMessageBox(
+                    QMessageBox.Icon.Information,
+                    _tr("First-start wizard"),
+                    _tr("Saved. The data folder and the bridge apply at the next start."),
+                    parent=window,
+                )
                 box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
                 box.open()  # not exec(): no nested loop under the shared asyncio loop
 

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from app.relay import EventRelay
-from core.jobs import CancelToken, Cancelled
+from core.jobs import Cancelled, CancelToken
 
 log = logging.getLogger(__name__)
 

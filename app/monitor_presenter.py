@@ -66,12 +66,23 @@ ROWS: tuple[Row, ...] = (
     Row("system", "system.process_cpu_percent", QT_TRANSLATE_NOOP("Monitor", "CPU (QDesk)"), "pct", True),
     Row("system", "system.memory_percent", QT_TRANSLATE_NOOP("Monitor", "Memory (machine)"), "pct", True),
     Row("system", "system.process_rss_bytes", QT_TRANSLATE_NOOP("Monitor", "Memory (QDesk)"), "bytes", True),
-    Row("system", "system.disk_free_bytes", QT_TRANSLATE_NOOP("Monitor", "Data disk free"), "bytes",
-        level_from="system.disk_free_percent"),
+    Row(
+        "system",
+        "system.disk_free_bytes",
+        QT_TRANSLATE_NOOP("Monitor", "Data disk free"),
+        "bytes",
+        level_from="system.disk_free_percent",
+    ),
     Row("system", "system.gpu_memory_bytes", QT_TRANSLATE_NOOP("Monitor", "GPU memory"), "bytes", True),
     Row("app", "app.loop_lag_ms", QT_TRANSLATE_NOOP("Monitor", "Event-loop lag"), "ms", True),
-    Row("app", "app.ticks_per_s", QT_TRANSLATE_NOOP("Monitor", "Ticks in"), "rate", True,
-        level_from="app.session_ticks_per_s"),
+    Row(
+        "app",
+        "app.ticks_per_s",
+        QT_TRANSLATE_NOOP("Monitor", "Ticks in"),
+        "rate",
+        True,
+        level_from="app.session_ticks_per_s",
+    ),
     Row("app", "app.repaints_per_s", QT_TRANSLATE_NOOP("Monitor", "Quote board repaints"), "rate", True),
     Row("app", "app.jobs_running", QT_TRANSLATE_NOOP("Monitor", "Background jobs"), "count"),
     Row("app", "app.jobs", QT_TRANSLATE_NOOP("Monitor", "Running"), "text"),
@@ -81,11 +92,21 @@ ROWS: tuple[Row, ...] = (
     Row("bridge", "bridge.latency_p99_ms", QT_TRANSLATE_NOOP("Monitor", "Latency p99 (1 min)"), "ms", True),
     Row("bridge", "bridge.reconnects", QT_TRANSLATE_NOOP("Monitor", "Reconnects"), "count"),
     Row("bridge", "bridge.dropped", QT_TRANSLATE_NOOP("Monitor", "Dropped messages"), "count"),
-    Row("data", "data.1d.last", QT_TRANSLATE_NOOP("Monitor", "Daily bars up to"), "text",
-        level_from="data.1d.behind_days"),
+    Row(
+        "data",
+        "data.1d.last",
+        QT_TRANSLATE_NOOP("Monitor", "Daily bars up to"),
+        "text",
+        level_from="data.1d.behind_days",
+    ),
     Row("data", "data.1d.behind_days", QT_TRANSLATE_NOOP("Monitor", "Daily: trading days behind"), "days"),
-    Row("data", "data.1m.last", QT_TRANSLATE_NOOP("Monitor", "Minute bars up to"), "text",
-        level_from="data.1m.behind_days"),
+    Row(
+        "data",
+        "data.1m.last",
+        QT_TRANSLATE_NOOP("Monitor", "Minute bars up to"),
+        "text",
+        level_from="data.1m.behind_days",
+    ),
     Row("data", "data.1m.behind_days", QT_TRANSLATE_NOOP("Monitor", "Minute: trading days behind"), "days"),
     Row("data", "data.gaps", QT_TRANSLATE_NOOP("Monitor", "Series with gaps"), "count"),
     Row("models", "model.name", QT_TRANSLATE_NOOP("Monitor", "Model in use"), "text", level_from="model.age_days"),
@@ -99,23 +120,30 @@ ROWS: tuple[Row, ...] = (
     Row("trading", "trading.risk_refusals", QT_TRANSLATE_NOOP("Monitor", "Risk refusals"), "count"),
 )
 _WORDS = {
-    "idle": QT_TRANSLATE_NOOP("Monitor", "idle"), "connecting": QT_TRANSLATE_NOOP("Monitor", "connecting"),
+    "idle": QT_TRANSLATE_NOOP("Monitor", "idle"),
+    "connecting": QT_TRANSLATE_NOOP("Monitor", "connecting"),
     "connected": QT_TRANSLATE_NOOP("Monitor", "connected"),
     "reconnecting": QT_TRANSLATE_NOOP("Monitor", "reconnecting"),
     "auth_failed": QT_TRANSLATE_NOOP("Monitor", "token refused"),
     "incompatible": QT_TRANSLATE_NOOP("Monitor", "incompatible bridge"),
     "closed": QT_TRANSLATE_NOOP("Monitor", "closed"),
-    "info": QT_TRANSLATE_NOOP("Monitor", "info"), "warning": QT_TRANSLATE_NOOP("Monitor", "warning"),
-    "critical": QT_TRANSLATE_NOOP("Monitor", "critical"), "n/a": QT_TRANSLATE_NOOP("Monitor", "n/a"),
+    "info": QT_TRANSLATE_NOOP("Monitor", "info"),
+    "warning": QT_TRANSLATE_NOOP("Monitor", "warning"),
+    "critical": QT_TRANSLATE_NOOP("Monitor", "critical"),
+    "n/a": QT_TRANSLATE_NOOP("Monitor", "n/a"),
 }
 # Titles of the default rules (core/monitor/config.py), listed so they are translated.
 RULE_TITLES = (
     QT_TRANSLATE_NOOP("Monitor", "Bridge disconnected"),
     QT_TRANSLATE_NOOP("Monitor", "QMT not connected to the bridge"),
-    QT_TRANSLATE_NOOP("Monitor", "No ticks during market hours"), QT_TRANSLATE_NOOP("Monitor", "Bridge latency high"),
-    QT_TRANSLATE_NOOP("Monitor", "Daily bars stale"), QT_TRANSLATE_NOOP("Monitor", "Minute bars stale"),
-    QT_TRANSLATE_NOOP("Monitor", "Drawdown beyond limit"), QT_TRANSLATE_NOOP("Monitor", "Model stale"),
-    QT_TRANSLATE_NOOP("Monitor", "Window unresponsive"), QT_TRANSLATE_NOOP("Monitor", "Memory nearly full"),
+    QT_TRANSLATE_NOOP("Monitor", "No ticks during market hours"),
+    QT_TRANSLATE_NOOP("Monitor", "Bridge latency high"),
+    QT_TRANSLATE_NOOP("Monitor", "Daily bars stale"),
+    QT_TRANSLATE_NOOP("Monitor", "Minute bars stale"),
+    QT_TRANSLATE_NOOP("Monitor", "Drawdown beyond limit"),
+    QT_TRANSLATE_NOOP("Monitor", "Model stale"),
+    QT_TRANSLATE_NOOP("Monitor", "Window unresponsive"),
+    QT_TRANSLATE_NOOP("Monitor", "Memory nearly full"),
     QT_TRANSLATE_NOOP("Monitor", "Data folder disk nearly full"),
 )
 
@@ -136,8 +164,8 @@ class MonitorSources:
     store: MarketStore | None = None
     hub: QuoteHub | None = None
     demo: bool = False
-    live_feed: bool = False              # a live or replay source is expected to deliver ticks
-    bridge: Any | None = None            # a BridgeClient (add_listener, state)
+    live_feed: bool = False  # a live or replay source is expected to deliver ticks
+    bridge: Any | None = None  # a BridgeClient (add_listener, state)
     repaints: Callable[[], int] | None = None
     job_owners: Mapping[str, QObject] | None = None  # presenters whose JobRunners are listed
     model: ModelSource | None = None
@@ -147,8 +175,15 @@ class MonitorSources:
 class MonitorPresenter(QObject):
     """One per window. `config` None reads `<data>/monitor.json` (defaults when missing or refused)."""
 
-    def __init__(self, panel: MonitorPanel, sources: MonitorSources, config: MonitorConfig | None = None, *,
-                 clock: Callable[[], float] = time.time, start: bool = True) -> None:
+    def __init__(
+        self,
+        panel: MonitorPanel,
+        sources: MonitorSources,
+        config: MonitorConfig | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        start: bool = True,
+    ) -> None:
         super().__init__(panel)
         self._panel = panel
         self._sources = sources
@@ -161,8 +196,9 @@ class MonitorPresenter(QObject):
                 log.warning("monitor settings refused, defaults apply: %s", exc)
                 config = MonitorConfig()
         self.config = config.for_demo() if sources.demo else config
-        self.monitor = Monitor(AlertEngine(list(self.config.rules), clock, self.config.cooldown_s,
-                                           self.config.max_per_minute), clock)
+        self.monitor = Monitor(
+            AlertEngine(list(self.config.rules), clock, self.config.cooldown_s, self.config.max_per_minute), clock
+        )
         self.probe = LoopLagProbe()
         self.bridge_health = BridgeHealth()
         self._detach_bridge = self.bridge_health.attach(sources.bridge) if sources.bridge is not None else None
@@ -191,8 +227,9 @@ class MonitorPresenter(QObject):
         self._log_timer.setInterval(_LOG_FLUSH_MS)
         self._log_timer.timeout.connect(self.flush_logs)
         # Closing over plain objects, not self: by the time the panel is destroyed, this QObject may be too.
-        panel.destroyed.connect(_shutdown_callback(self.log_handler, self.probe, self.metrics_server,
-                                                   self._detach_bridge))
+        panel.destroyed.connect(
+            _shutdown_callback(self.log_handler, self.probe, self.metrics_server, self._detach_bridge)
+        )
         if start:
             self._timer.start()
             self._log_timer.start()
@@ -203,8 +240,10 @@ class MonitorPresenter(QObject):
         s = self._sources
         self.monitor.add("system", SystemCollector(s.data_dir), every_s=2.0)
         jobs = self._jobs if s.job_owners is not None else None
-        self.monitor.add("app", AppCollector(s.hub, self.probe, s.repaints, jobs,
-                                             live_source=lambda: s.live_feed or s.bridge is not None))
+        self.monitor.add(
+            "app",
+            AppCollector(s.hub, self.probe, s.repaints, jobs, live_source=lambda: s.live_feed or s.bridge is not None),
+        )
         self.monitor.add("bridge", self.bridge_health)
         if s.store is not None:
             self.monitor.add("data", FreshnessCollector(s.store, beijing_now), every_s=60.0)
@@ -263,13 +302,19 @@ class MonitorPresenter(QObject):
             for runner in owner.findChildren(JobRunner):
                 if id(runner) not in self._job_progress:
                     self._job_progress[id(runner)] = None
-                    runner.sig_reported.connect(lambda report, key=id(runner): self._job_progress.__setitem__(
-                        key, report))
+                    runner.sig_reported.connect(
+                        lambda report, key=id(runner): self._job_progress.__setitem__(key, report)
+                    )
                 report = self._job_progress.get(id(runner))
                 fraction = getattr(report, "fraction", None) if runner.busy else None
-                jobs.append(JobInfo(runner.name or owner.objectName(), runner.busy,
-                                    float(fraction) if isinstance(fraction, (int, float)) else None,
-                                    str(getattr(report, "message", "") or "")))
+                jobs.append(
+                    JobInfo(
+                        runner.name or owner.objectName(),
+                        runner.busy,
+                        float(fraction) if isinstance(fraction, (int, float)) else None,
+                        str(getattr(report, "message", "") or ""),
+                    )
+                )
         return jobs
 
     # -- notifying -----------------------------------------------------------------------------
@@ -277,8 +322,14 @@ class MonitorPresenter(QObject):
         self.notices.append(notice)
         fired = notice.kind is NoticeKind.FIRED
         title = rule_title(notice.rule)
-        log.log(logging.WARNING if fired else logging.INFO, "alert %s %s: %s (value %s)", notice.rule.key,
-                notice.kind.value, notice.rule.describe(), notice.value)
+        log.log(
+            logging.WARNING if fired else logging.INFO,
+            "alert %s %s: %s (value %s)",
+            notice.rule.key,
+            notice.kind.value,
+            notice.rule.describe(),
+            notice.value,
+        )
         if self.config.tray:
             self._show_tray(notice, title)
         if self.config.sound and fired:
@@ -308,8 +359,13 @@ class MonitorPresenter(QObject):
             self._tray.show()
         fired = notice.kind is NoticeKind.FIRED
         heading = title if fired else _tr("Resolved: {title}").format(title=title)
-        icon_kind = (QSystemTrayIcon.MessageIcon.Critical if fired and notice.rule.severity.value == "critical"
-                     else QSystemTrayIcon.MessageIcon.Warning if fired else QSystemTrayIcon.MessageIcon.Information)
+        icon_kind = (
+            QSystemTrayIcon.MessageIcon.Critical
+            if fired and notice.rule.severity.value == "critical"
+            else QSystemTrayIcon.MessageIcon.Warning
+            if fired
+            else QSystemTrayIcon.MessageIcon.Information
+        )
         self._tray.showMessage(heading, notice.rule.describe(), icon_kind, 8000)
 
     # -- rendering -----------------------------------------------------------------------------
@@ -333,26 +389,54 @@ class MonitorPresenter(QObject):
                 text = format_value(value, row.kind)
             if text == "n/a":
                 text = _word("n/a")
-            by_section[row.section].append(MetricView(row.key, _tr(row.label), text, level,
-                                                      tuple(store.history(row.key)) if row.spark else (), row.spark))
+            by_section[row.section].append(
+                MetricView(
+                    row.key, _tr(row.label), text, level, tuple(store.history(row.key)) if row.spark else (), row.spark
+                )
+            )
         for section, views in by_section.items():
             self._panel.set_section(section, views)
 
     def alert_views(self) -> list[AlertView]:
         views = []
         for alert in self.monitor.engine.active():
-            state = (_tr("acknowledged") if alert.acknowledged else _tr("firing") if alert.announced
-                     else _tr("firing (not announced: repeat within cooldown)"))
-            views.append(AlertView(alert.alert_id, alert.rule.severity.value, _word(alert.rule.severity.value),
-                                   rule_title(alert.rule), self._detail(alert.rule, alert.value),
-                                   format_time(alert.since), state, True, alert.acknowledged))
-        resolved = [n for n in self.monitor.history
-                    if n.kind is NoticeKind.RESOLVED and n.alert_id not in self._cleared]
+            state = (
+                _tr("acknowledged")
+                if alert.acknowledged
+                else _tr("firing")
+                if alert.announced
+                else _tr("firing (not announced: repeat within cooldown)")
+            )
+            views.append(
+                AlertView(
+                    alert.alert_id,
+                    alert.rule.severity.value,
+                    _word(alert.rule.severity.value),
+                    rule_title(alert.rule),
+                    self._detail(alert.rule, alert.value),
+                    format_time(alert.since),
+                    state,
+                    True,
+                    alert.acknowledged,
+                )
+            )
+        resolved = [
+            n for n in self.monitor.history if n.kind is NoticeKind.RESOLVED and n.alert_id not in self._cleared
+        ]
         for notice in list(reversed(resolved))[:_RESOLVED_SHOWN]:
-            views.append(AlertView(notice.alert_id, notice.rule.severity.value, _word(notice.rule.severity.value),
-                                   rule_title(notice.rule), self._detail(notice.rule, notice.value),
-                                   format_time(notice.fired_at),
-                                   _tr("resolved {time}").format(time=format_time(notice.at)[11:]), False, True))
+            views.append(
+                AlertView(
+                    notice.alert_id,
+                    notice.rule.severity.value,
+                    _word(notice.rule.severity.value),
+                    rule_title(notice.rule),
+                    self._detail(notice.rule, notice.value),
+                    format_time(notice.fired_at),
+                    _tr("resolved {time}").format(time=format_time(notice.at)[11:]),
+                    False,
+                    True,
+                )
+            )
         return views
 
     @staticmethod
@@ -364,15 +448,21 @@ class MonitorPresenter(QObject):
         active = self.monitor.engine.active()
         open_ = [a for a in active if not a.acknowledged]
         if self.config_problem:
-            self._panel.set_summary(_tr("Monitor settings refused, defaults apply: {reason}").format(
-                reason=self.config_problem), "warning")
+            self._panel.set_summary(
+                _tr("Monitor settings refused, defaults apply: {reason}").format(reason=self.config_problem), "warning"
+            )
         elif open_:
             level = "critical" if any(a.rule.severity.value == "critical" for a in open_) else "warning"
-            self._panel.set_summary(_tr("{count} alert(s) need attention: {titles}").format(
-                count=len(open_), titles=", ".join(rule_title(a.rule) for a in open_[:3])), level)
+            self._panel.set_summary(
+                _tr("{count} alert(s) need attention: {titles}").format(
+                    count=len(open_), titles=", ".join(rule_title(a.rule) for a in open_[:3])
+                ),
+                level,
+            )
         elif active:
-            self._panel.set_summary(_tr("{count} acknowledged alert(s) still active").format(count=len(active)),
-                                    "warning")
+            self._panel.set_summary(
+                _tr("{count} acknowledged alert(s) still active").format(count=len(active)), "warning"
+            )
         else:
             self._panel.set_summary(_tr("All watched metrics are within their limits"), "ok")
 
@@ -416,8 +506,9 @@ class MonitorPresenter(QObject):
                 pass
 
 
-def _shutdown_callback(handler: logging.Handler, probe: LoopLagProbe, server: MetricsServer | None,
-                       detach: Callable[[], None] | None) -> Callable[..., None]:
+def _shutdown_callback(
+    handler: logging.Handler, probe: LoopLagProbe, server: MetricsServer | None, detach: Callable[[], None] | None
+) -> Callable[..., None]:
     def shut(*_args: object) -> None:
         logging.getLogger().removeHandler(handler)
         probe.stop()
@@ -445,8 +536,12 @@ def add_monitor_panel(panels: Any, services: Any) -> MonitorPresenter:
     panel = MonitorPanel()
     board_model = getattr(panels.widgets.get("quote_board"), "model", None)
     sources = MonitorSources(
-        data_dir=services.data_dir, store=services.store, hub=services.hub, demo=services.demo,
-        live_feed=services.feed is not None, bridge=getattr(services, "bridge", None),
+        data_dir=services.data_dir,
+        store=services.store,
+        hub=services.hub,
+        demo=services.demo,
+        live_feed=services.feed is not None,
+        bridge=getattr(services, "bridge", None),
         repaints=(lambda: int(board_model.flushes)) if hasattr(board_model, "flushes") else None,
         job_owners=panels.presenters,  # the live dict: presenters added later are listed too
         model=registry_model_source(services.data_dir),

@@ -41,8 +41,13 @@ def _tr(text: str) -> str:
 class OrdersPresenter(QObject):
     """Ticket drafts -> pre-trade preview; Send -> TradingService; broker events -> tables (via the relay)."""
 
-    def __init__(self, panel: OrdersPanel, service: TradingService, hub: QuoteHub | None = None,
-                 names: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        panel: OrdersPanel,
+        service: TradingService,
+        hub: QuoteHub | None = None,
+        names: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(panel)
         self.panel = panel
         self.service = service
@@ -93,18 +98,29 @@ class OrdersPresenter(QObject):
         now = broker.clock()
         limits = broker.rules.limits(request.symbol, now.date(), tick)
         rule = lot_rule(request.symbol, now.date())
-        lot = (_tr("lots of {n}").format(n=rule.step) if rule.step == rule.minimum
-               else _tr("at least {n}, then steps of {step}").format(n=rule.minimum, step=rule.step))
+        lot = (
+            _tr("lots of {n}").format(n=rule.step)
+            if rule.step == rule.minimum
+            else _tr("at least {n}, then steps of {step}").format(n=rule.minimum, step=rule.step)
+        )
         pos = next((p for p in broker.positions() if p.symbol == request.symbol), None)
         context = self.service.context(request)
         price = context.price
         fees = broker.rules.fees(request.symbol, now.date(), request.side, price, request.qty) if price else None
         cost = _tr("{value:,.2f} + fees {fees:,.2f}").format(value=price * request.qty, fees=fees.total) if fees else ""
         verdict = self.service.preview(request)
-        return TicketInfo(name=self.names.get(request.symbol, request.symbol), last=tick.last if tick else 0.0,
-                          limit_up=limits[0] if limits else 0.0, limit_down=limits[1] if limits else 0.0, lot=lot,
-                          sellable=pos.sellable if pos else 0, total=pos.total if pos else 0, cost=cost,
-                          ok=verdict.ok, refusals=tuple(f"{r.rule}: {r.reason}" for r in verdict.refusals))
+        return TicketInfo(
+            name=self.names.get(request.symbol, request.symbol),
+            last=tick.last if tick else 0.0,
+            limit_up=limits[0] if limits else 0.0,
+            limit_down=limits[1] if limits else 0.0,
+            lot=lot,
+            sellable=pos.sellable if pos else 0,
+            total=pos.total if pos else 0,
+            cost=cost,
+            ok=verdict.ok,
+            refusals=tuple(f"{r.rule}: {r.reason}" for r in verdict.refusals),
+        )
 
     def _on_ticket_sig_preview_requested(self, draft: TicketDraft) -> None:
         self.panel.ticket.set_info(self.info(draft))
@@ -120,8 +136,18 @@ class OrdersPresenter(QObject):
         self.refresh()
         info = self.info(draft)
         if not result.verdict.ok:
-            info = TicketInfo(info.name, info.last, info.limit_up, info.limit_down, info.lot, info.sellable,
-                              info.total, info.cost, False, tuple(f"{r.rule}: {r.reason}" for r in result.verdict.refusals))
+            info = TicketInfo(
+                info.name,
+                info.last,
+                info.limit_up,
+                info.limit_down,
+                info.lot,
+                info.sellable,
+                info.total,
+                info.cost,
+                False,
+                tuple(f"{r.rule}: {r.reason}" for r in result.verdict.refusals),
+            )
         self.panel.ticket.set_info(info)
 
     def _on_panel_sig_cancel_requested(self, client_id: str) -> None:
@@ -150,20 +176,37 @@ class OrdersPresenter(QObject):
         """Send a rebalance list (items with symbol, side, shares, price) after a confirmation listing
         every order; each goes through the same checks as a ticket order. Sells go first, freeing cash."""
         items = sorted(planned, key=lambda p: str(p.side) != "sell")
-        lines = [_tr("{side} {symbol} {qty:,} @ {price:.2f}").format(
-            side=_tr("Sell") if str(p.side) == "sell" else _tr("Buy"), symbol=p.symbol, qty=int(p.shares),
-            price=float(p.price)) for p in items]
+        lines = [
+            _tr("{side} {symbol} {qty:,} @ {price:.2f}").format(
+                side=_tr("Sell") if str(p.side) == "sell" else _tr("Buy"),
+                symbol=p.symbol,
+                qty=int(p.shares),
+                price=float(p.price),
+            )
+            for p in items
+        ]
         if not items or not self.panel.confirm_orders(lines):
             return []
         results = []
         for p in items:
-            request = OrderRequest(new_client_id(), str(parse_symbol(p.symbol)), Side(str(p.side)), int(p.shares),
-                                   round(float(p.price), 2), origin="rebalance")
+            request = OrderRequest(
+                new_client_id(),
+                str(parse_symbol(p.symbol)),
+                Side(str(p.side)),
+                int(p.shares),
+                round(float(p.price), 2),
+                origin="rebalance",
+            )
             results.append(self.service.submit(request, actor=USER))
         refused = [r for r in results if not r.verdict.ok]
-        self.panel.show_message(_tr("Rebalance: {sent} of {n} orders sent; {refused} refused{why}").format(
-            sent=len(results) - len(refused), n=len(results), refused=len(refused),
-            why=(": " + refused[0].verdict.reason) if refused else ""))
+        self.panel.show_message(
+            _tr("Rebalance: {sent} of {n} orders sent; {refused} refused{why}").format(
+                sent=len(results) - len(refused),
+                n=len(results),
+                refused=len(refused),
+                why=(": " + refused[0].verdict.reason) if refused else "",
+            )
+        )
         self.refresh()
         return results
 
@@ -213,15 +256,17 @@ def paper_service(folder: Path, hub: QuoteHub | None, replay: bool, limits: Risk
     return TradingService(broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER)
 
 
-def live_service(folder: Path, bridge_url: str, token: str, hub: QuoteHub | None,
-                 limits: RiskLimits | None = None) -> TradingService:
+def live_service(
+    folder: Path, bridge_url: str, token: str, hub: QuoteHub | None, limits: RiskLimits | None = None
+) -> TradingService:
     """The QMT account through the bridge, disarmed: the desktop's own checks and audit run before the bridge's."""
     from core.trading.live import BridgeTradingClient
     from core.trading.live_broker import LiveBroker
 
     broker = LiveBroker(BridgeTradingClient(bridge_url, token), quote=hub.latest if hub is not None else None)
-    return TradingService(broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER,
-                          armed=False)
+    return TradingService(
+        broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER, armed=False
+    )
 
 
 def start_live_broker(service: TradingService) -> asyncio.Task[None]:

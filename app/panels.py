@@ -13,11 +13,11 @@ from app.chart_presenter import ChartPresenter
 from app.data_manager_presenter import DataManagerPresenter
 from app.monitor_presenter import add_monitor_panel
 from app.orders_presenter import add_orders_panel
-from app.signals_presenter import add_signals_panel
 from app.quote_board_presenter import QuoteBoardPresenter
 from app.resources import theme_file
 from app.services import Services
 from app.settings_presenter import SettingsPresenter
+from app.signals_presenter import add_signals_panel
 from app.training_presenter import add_training_panel
 from core.secrets import BRIDGE_TOKEN_SERVICE, SecretStore
 from core.settings import AppSettings
@@ -41,8 +41,9 @@ def build_panels(services: Services, lang: str, settings: AppSettings) -> Panels
     board.model.chinese_units = lang == "zh_CN"
     board.model.set_red_up(settings.red_up)
     panels.widgets["quote_board"] = board
-    board_presenter = QuoteBoardPresenter(board, services.hub, services.watchlists, services.names,
-                                          subscribe=services.subscribe)
+    board_presenter = QuoteBoardPresenter(
+        board, services.hub, services.watchlists, services.names, subscribe=services.subscribe
+    )
     panels.presenters["quote_board"] = board_presenter
     chart, chart_presenter = build_chart(services, settings)
     panels.widgets["chart"] = chart
@@ -63,8 +64,9 @@ def build_chart(services: Services, settings: AppSettings) -> tuple[ChartPanel, 
     """The chart dock, opened on the first stock of the current watchlist so it never starts blank."""
     chart = ChartPanel(theme="light" if settings.theme == "light" else "dark")
     chart.set_red_up(settings.red_up)
-    presenter = ChartPresenter(chart, services.store.path, services.hub, services.names, replay=services.demo,
-                               subscribe=services.subscribe)
+    presenter = ChartPresenter(
+        chart, services.store.path, services.hub, services.names, replay=services.demo, subscribe=services.subscribe
+    )
     indices = services.store.index_symbols()
     first = next((s for s in services.watchlists.symbols() if s not in indices), None)
     if first is not None:

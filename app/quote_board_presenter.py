@@ -73,8 +73,7 @@ class QuoteBoardPresenter(QObject):
         try:
             self._watchlists.add(name, text)
         except (SymbolFormatError, WatchlistError) as exc:
-            self._panel.show_message(QCoreApplication.translate("QuoteBoard", "Not added: {reason}").format(
-                reason=exc))
+            self._panel.show_message(QCoreApplication.translate("QuoteBoard", "Not added: {reason}").format(reason=exc))
             return
         self._panel.show_message("")
         if name == self._watchlists.current:

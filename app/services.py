@@ -91,8 +91,9 @@ class Services:
             self._scratch.cleanup()
 
 
-def open_services(data_dir: Path, demo: bool, scratch: bool = False, bridge_url: str = "",
-                  bridge_token: str | None = None) -> Services:
+def open_services(
+    data_dir: Path, demo: bool, scratch: bool = False, bridge_url: str = "", bridge_token: str | None = None
+) -> Services:
     """Open the user's store, or the demo store when asked or when the user's holds no bars.
 
     `scratch` (screenshot runs) keeps every file in a temporary folder, so the data folder is untouched.

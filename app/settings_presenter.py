@@ -20,8 +20,14 @@ def _tr(text: str) -> str:
 class SettingsPresenter(QObject):
     """Opens the dialog on request; applies what can change live (colours), says what needs a restart."""
 
-    def __init__(self, parent: QObject, settings: AppSettings, settings_path: Path, secrets: SecretStore,
-                 on_applied: Callable[[AppSettings], None]) -> None:
+    def __init__(
+        self,
+        parent: QObject,
+        settings: AppSettings,
+        settings_path: Path,
+        secrets: SecretStore,
+        on_applied: Callable[[AppSettings], None],
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
         self._path = settings_path
@@ -55,15 +61,28 @@ class SettingsPresenter(QObject):
                 # Nothing is saved: a token the user typed must not silently vanish or land in a file.
                 self.dialog.show_message(str(exc)[0].upper() + str(exc)[1:] + ".")
                 return
-        new = replace(self.settings, bridge_url=form.bridge_url, data_dir=form.data_dir, red_up=form.red_up,
-                      theme=form.theme, language=form.language, trading_mode=form.trading_mode).validated()
+        new = replace(
+            self.settings,
+            bridge_url=form.bridge_url,
+            data_dir=form.data_dir,
+            red_up=form.red_up,
+            theme=form.theme,
+            language=form.language,
+            trading_mode=form.trading_mode,
+        ).validated()
         restart = (new.data_dir, new.language, new.bridge_url, new.trading_mode) != (
-            self.settings.data_dir, self.settings.language, self.settings.bridge_url, self.settings.trading_mode)
+            self.settings.data_dir,
+            self.settings.language,
+            self.settings.bridge_url,
+            self.settings.trading_mode,
+        )
         save_settings(self._path, new)
         self.settings = new
         self._on_applied(new)
         if restart:
-            self.dialog.show_message(_tr("Saved. The data folder, language, bridge and orders account change at the next start."),
-                                     error=False)
+            self.dialog.show_message(
+                _tr("Saved. The data folder, language, bridge and orders account change at the next start."),
+                error=False,
+            )
         else:
             self.dialog.accept()

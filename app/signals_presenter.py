@@ -24,8 +24,16 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("SignalsPresenter", text)
 
 
-def plan_job(data_dir: Path, store_path: Path, run_id: str, topk: int, n_drop: int, holdings: dict[str, int],
-             bought_today: dict[str, int], cash: float) -> Iterator[Any]:
+def plan_job(
+    data_dir: Path,
+    store_path: Path,
+    run_id: str,
+    topk: int,
+    n_drop: int,
+    holdings: dict[str, int],
+    bought_today: dict[str, int],
+    cash: float,
+) -> Iterator[Any]:
     """Worker-thread job: the run's latest scores through TopkDropout against the current holdings."""
     from core.backtest.signals import signals_from_run
     from core.storage import MarketStore
@@ -35,15 +43,17 @@ def plan_job(data_dir: Path, store_path: Path, run_id: str, topk: int, n_drop: i
     signals = signals_from_run(run_id, data_dir)
     store = MarketStore.open(store_path)  # one connection per thread
     try:
-        yield plan_rebalance(store, signals, TopkDropoutStrategy(topk=topk, n_drop=n_drop), holdings, cash,
-                             bought_today=bought_today)
+        yield plan_rebalance(
+            store, signals, TopkDropoutStrategy(topk=topk, n_drop=n_drop), holdings, cash, bought_today=bought_today
+        )
     finally:
         store.close()
 
 
 class SignalsPresenter(QObject):
-    def __init__(self, panel: SignalsPanel, data_dir: Path, store_path: Path, names: dict[str, str],
-                 orders: Any | None = None) -> None:
+    def __init__(
+        self, panel: SignalsPanel, data_dir: Path, store_path: Path, names: dict[str, str], orders: Any | None = None
+    ) -> None:
         super().__init__(panel)
         self.panel = panel
         self._data_dir = data_dir
@@ -73,25 +83,43 @@ class SignalsPresenter(QObject):
             return {}, {}, 0.0
         broker = self._orders.service.broker
         positions = [p for p in broker.positions() if p.total > 0]
-        return ({p.symbol: p.total for p in positions}, {p.symbol: p.total - p.sellable - p.frozen
-                                                         for p in positions if p.total - p.sellable - p.frozen > 0},
-                float(broker.account().cash))
+        return (
+            {p.symbol: p.total for p in positions},
+            {p.symbol: p.total - p.sellable - p.frozen for p in positions if p.total - p.sellable - p.frozen > 0},
+            float(broker.account().cash),
+        )
 
     def _on_panel_sig_plan_requested(self, run_id: str, topk: int, n_drop: int) -> None:
         holdings, bought_today, cash = self._account()
         self.plan = None
         self.panel.set_busy(True)
-        self.runner.start(_tr("plan rebalance"), lambda token: _cancellable(
-            plan_job(self._data_dir, self._store_path, run_id, topk, n_drop, holdings, bought_today, cash), token))
+        self.runner.start(
+            _tr("plan rebalance"),
+            lambda token: _cancellable(
+                plan_job(self._data_dir, self._store_path, run_id, topk, n_drop, holdings, bought_today, cash), token
+            ),
+        )
 
     def _on_runner_sig_reported(self, plan: RebalancePlan) -> None:
         self.plan = plan
         targets = set(plan.targets)
-        scores = [ScoreRow(i + 1, s, self._names.get(s, ""), score, s in targets)
-                  for i, (s, score) in enumerate(plan.ranked[:TOP_SCORES])]
-        orders = [OrderRow(o.side, o.symbol, self._names.get(o.symbol, ""), o.shares, o.price, o.value, o.fees,
-                           f"{o.limit_down:.2f} … {o.limit_up:.2f}" if o.limit_up and o.limit_down else "")
-                  for o in plan.orders]
+        scores = [
+            ScoreRow(i + 1, s, self._names.get(s, ""), score, s in targets)
+            for i, (s, score) in enumerate(plan.ranked[:TOP_SCORES])
+        ]
+        orders = [
+            OrderRow(
+                o.side,
+                o.symbol,
+                self._names.get(o.symbol, ""),
+                o.shares,
+                o.price,
+                o.value,
+                o.fees,
+                f"{o.limit_down:.2f} … {o.limit_up:.2f}" if o.limit_up and o.limit_down else "",
+            )
+            for o in plan.orders
+        ]
         note = _tr("{n} refused by the trading rules.").format(n=len(plan.refused)) if plan.refused else ""
         self.panel.show_plan(plan.signal_day.isoformat(), scores, orders, note)
 
@@ -117,5 +145,6 @@ def add_signals_panel(panels: Panels, services: Services) -> None:
     """The signals dock, planning against the orders dock's account (add it after the orders dock)."""
     panel = SignalsPanel()
     panels.widgets["signals"] = panel
-    panels.presenters["signals"] = SignalsPresenter(panel, services.data_dir, services.store.path,
-                                                    services.names, panels.presenters.get("orders"))
+    panels.presenters["signals"] = SignalsPresenter(
+        panel, services.data_dir, services.store.path, services.names, panels.presenters.get("orders")
+    )

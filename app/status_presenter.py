@@ -43,8 +43,7 @@ def _tr(text: str) -> str:
 class StatusPresenter(QObject):
     """Refreshes the status texts once a second from the session's services."""
 
-    def __init__(self, window: MainWindow, services: Services,
-                 clock: Callable[[], dt.datetime] = beijing_now) -> None:
+    def __init__(self, window: MainWindow, services: Services, clock: Callable[[], dt.datetime] = beijing_now) -> None:
         super().__init__(window)
         self._window = window
         self._services = services

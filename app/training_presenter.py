@@ -32,9 +32,18 @@ _SEQUENCE_DEFAULT = (200, 2e-4, 64, 800)
 def default_form(model: str, base: TrainingForm | None = None) -> TrainingForm:
     epochs, lr, size, batch = _DEFAULTS.get(model, _SEQUENCE_DEFAULT)
     dataset = base.dataset if base else ("alpha158" if model in _DEFAULTS else "alpha360")
-    return TrainingForm(model, dataset, base.universe if base else "csi300",
-                        base.segments if base else "2008-01-01:2014-12-31,2015-01-01:2016-12-31,2017-01-01:2020-12-31",
-                        base.device if base else "auto", epochs, lr, size, batch, base.seed if base else 0)
+    return TrainingForm(
+        model,
+        dataset,
+        base.universe if base else "csi300",
+        base.segments if base else "2008-01-01:2014-12-31,2015-01-01:2016-12-31,2017-01-01:2020-12-31",
+        base.device if base else "auto",
+        epochs,
+        lr,
+        size,
+        batch,
+        base.seed if base else 0,
+    )
 
 
 def request_from_form(form: TrainingForm) -> StartTraining:
@@ -48,8 +57,11 @@ def request_from_form(form: TrainingForm) -> StartTraining:
     except ValueError as exc:
         raise ValueError(_tr("Universe: {error}").format(error=exc)) from None
     if form.model == "lightgbm":
-        params: dict[str, Any] = {"num_boost_round": form.epochs, "learning_rate": form.learning_rate,
-                                  "num_leaves": form.size}
+        params: dict[str, Any] = {
+            "num_boost_round": form.epochs,
+            "learning_rate": form.learning_rate,
+            "num_leaves": form.size,
+        }
     else:
         params = {"epochs": form.epochs, "lr": form.learning_rate, "batch_size": form.batch_size}
         if form.model == "transformer":
@@ -60,8 +72,9 @@ def request_from_form(form: TrainingForm) -> StartTraining:
         params.update(parse_params([p for p in form.extra.replace(";", ",").split(",") if p.strip()]))
     except ValueError as exc:
         raise ValueError(_tr("Parameters: {error}").format(error=exc)) from None
-    return StartTraining(form.model, DatasetConfig(form.dataset, universe, segments), params,
-                         device=form.device, seed=form.seed)
+    return StartTraining(
+        form.model, DatasetConfig(form.dataset, universe, segments), params, device=form.device, seed=form.seed
+    )
 
 
 def _eta(seconds: float) -> str:
@@ -98,15 +111,27 @@ class TrainingPresenter(QObject):
         return [title for title, _ in self._queue]
 
     def refresh_runs(self) -> None:
-        self._panel.set_runs([RunRow(r.run_id, r.model, r.dataset, r.universe,
-                                     str(r.config.get("dataset", {}).get("segments", "")).split(",")[-1], r.metrics)
-                              for r in self.registry.list()])
+        self._panel.set_runs(
+            [
+                RunRow(
+                    r.run_id,
+                    r.model,
+                    r.dataset,
+                    r.universe,
+                    str(r.config.get("dataset", {}).get("segments", "")).split(",")[-1],
+                    r.metrics,
+                )
+                for r in self.registry.list()
+            ]
+        )
 
     def submit(self, request: StartTraining) -> None:
         """Queue a training job; it starts at once when nothing else runs."""
         title = f"{request.model} · {request.dataset.kind} · " + (
-            request.dataset.universe if isinstance(request.dataset.universe, str)
-            else f"{len(request.dataset.universe)}")
+            request.dataset.universe
+            if isinstance(request.dataset.universe, str)
+            else f"{len(request.dataset.universe)}"
+        )
         self._queue.append((title, request))
         self._start_next()
 
@@ -120,8 +145,10 @@ class TrainingPresenter(QObject):
             self._stage = ("", time.monotonic())
             self._panel.clear_curves(title)
             self._panel.set_running(True)
-            self.runner.start(title, lambda token: run_training(request, self._data_dir, token, self.registry,
-                                                                store_file=self._store_file))
+            self.runner.start(
+                title,
+                lambda token: run_training(request, self._data_dir, token, self.registry, store_file=self._store_file),
+            )
         self._panel.set_queue(self.queued)
 
     # -- intents -----------------------------------------------------------------------------

@@ -59,8 +59,12 @@ def ensure_environment() -> Path:
 
 # Shared libraries Qt's xcb/offscreen platforms load on Linux, with the Debian package providing each.
 QT_SYSTEM_LIBS = {
-    "EGL": "libegl1", "GL": "libgl1", "xkbcommon": "libxkbcommon0", "fontconfig": "libfontconfig1",
-    "dbus-1": "libdbus-1-3", "glib-2.0": "libglib2.0-0",
+    "EGL": "libegl1",
+    "GL": "libgl1",
+    "xkbcommon": "libxkbcommon0",
+    "fontconfig": "libfontconfig1",
+    "dbus-1": "libdbus-1-3",
+    "glib-2.0": "libglib2.0-0",
 }
 
 
@@ -80,8 +84,12 @@ def ensure_system_libraries() -> None:
         _run(["apt-get", "update", "-qq"], env=env)
         _run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
         return
-    print(f"[qdesk] Qt needs these system packages: {' '.join(missing)}\n"
-          f"        install them with: sudo apt-get install {' '.join(missing)}", file=sys.stderr, flush=True)
+    print(
+        f"[qdesk] Qt needs these system packages: {' '.join(missing)}\n"
+        f"        install them with: sudo apt-get install {' '.join(missing)}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _run(cmd: list[str], env: dict[str, str] | None = None) -> None:

@@ -7,22 +7,46 @@ with or without briefcase installed.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
+import tomllib
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 GLOBAL_KEYS = ("project_name", "bundle", "version", "url", "author", "author_email", "license")
 APP_KEYS = ("formal_name", "description", "sources", "icon", "requires")
 # Folder and file names that never belong in a package: tests, caches, notebooks, fixture data.
-FORBIDDEN_PARTS = frozenset({"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".mypy_cache", ".ruff_cache",
-                             "tests", "benchmarks", "mlruns", ".git"})
+FORBIDDEN_PARTS = frozenset(
+    {
+        "__pycache__",
+        ".ipynb_checkpoints",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        "tests",
+        "benchmarks",
+        "mlruns",
+        ".git",
+    }
+)
 FORBIDDEN_SUFFIXES = (".pyc", ".pyo", ".ipynb")
 # Development-only distributions that must never be an app requirement.
-FORBIDDEN_REQUIRES = frozenset({"jupyter", "notebook", "jupyterlab", "ipykernel", "ipython", "ipywidgets",
-                                "pytest", "pytest-qt", "briefcase", "mypy", "ruff"})
+FORBIDDEN_REQUIRES = frozenset(
+    {
+        "jupyter",
+        "notebook",
+        "jupyterlab",
+        "ipykernel",
+        "ipython",
+        "ipywidgets",
+        "pytest",
+        "pytest-qt",
+        "briefcase",
+        "mypy",
+        "ruff",
+    }
+)
 LINUX_ICON_SIZES = (16, 32, 64, 128, 256, 512)
 MAX_DESCRIPTION = 80  # briefcase warns above this; some package formats truncate
 
@@ -99,8 +123,11 @@ def validate_project(pyproject: Path, lock_path: Path, project_toml: Path) -> li
     version = tomllib.loads(project_toml.read_text(encoding="utf-8"))["project"]["version"]
     if briefcase.get("version") != version:
         problems.append(f"briefcase.toml: version {briefcase.get('version')!r} != pyproject.toml {version!r}")
-    problems += [f"{pyproject.name}: license file {f!r} missing" for f in briefcase.get("license-files", [])
-                 if not (base / f).is_file()]
+    problems += [
+        f"{pyproject.name}: license file {f!r} missing"
+        for f in briefcase.get("license-files", [])
+        if not (base / f).is_file()
+    ]
     lock = read_lock(lock_path)
     for app, table in apps.items():
         problems += _app_problems(base, app, table, lock)
@@ -134,8 +161,7 @@ def _app_problems(base: Path, app: str, table: dict[str, Any], lock: dict[str, s
     for source in sources:
         # Vendored third-party packages keep their layout (qlib.backtest imports qlib.tests.config).
         vendored = source.relative_to(base).parts[0] == "vendor"
-        problems += [f"{where}: {p.relative_to(base)} must not be packaged"
-                     for p in _forbidden_files(source, vendored)]
+        problems += [f"{where}: {p.relative_to(base)} must not be packaged" for p in _forbidden_files(source, vendored)]
     return problems
 
 
@@ -152,9 +178,12 @@ def _forbidden_files(source: Path, vendored: bool = False) -> list[Path]:
     found = []
     for path in source.rglob("*"):
         parts = set(path.relative_to(source).parts)
-        if (not vendored and parts & FORBIDDEN_PARTS) or path.name.endswith(FORBIDDEN_SUFFIXES):
-            found.append(path)
-        elif path.is_file() and _is_fixture_data(path):
+        if (
+            (not vendored and parts & FORBIDDEN_PARTS)
+            or path.name.endswith(FORBIDDEN_SUFFIXES)
+            or path.is_file()
+            and _is_fixture_data(path)
+        ):
             found.append(path)
     return found
 

@@ -8,12 +8,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Never read or write the developer's own QDesk settings (data folder, language) from tests.
 os.environ["QDESK_CONFIG_DIR"] = tempfile.mkdtemp(prefix="qdesk-test-config-")
 
-from tests.realdata import cn_data, store  # noqa: E402,F401  (real-data fixtures for every test folder)
-
-
 import gc  # noqa: E402
 
 import pytest  # noqa: E402
+
+from tests.realdata import cn_data, store  # noqa: E402,F401  (real-data fixtures for every test folder)
 
 
 @pytest.fixture(autouse=True)

@@ -52,10 +52,14 @@ class BacktestView:
 
 
 TRADE_HEADERS = (
-    QT_TRANSLATE_NOOP("BacktestPanel", "Date"), QT_TRANSLATE_NOOP("BacktestPanel", "Symbol"),
-    QT_TRANSLATE_NOOP("BacktestPanel", "Side"), QT_TRANSLATE_NOOP("BacktestPanel", "Shares"),
-    QT_TRANSLATE_NOOP("BacktestPanel", "Price"), QT_TRANSLATE_NOOP("BacktestPanel", "Value"),
-    QT_TRANSLATE_NOOP("BacktestPanel", "Fees"), QT_TRANSLATE_NOOP("BacktestPanel", "P&L"),
+    QT_TRANSLATE_NOOP("BacktestPanel", "Date"),
+    QT_TRANSLATE_NOOP("BacktestPanel", "Symbol"),
+    QT_TRANSLATE_NOOP("BacktestPanel", "Side"),
+    QT_TRANSLATE_NOOP("BacktestPanel", "Shares"),
+    QT_TRANSLATE_NOOP("BacktestPanel", "Price"),
+    QT_TRANSLATE_NOOP("BacktestPanel", "Value"),
+    QT_TRANSLATE_NOOP("BacktestPanel", "Fees"),
+    QT_TRANSLATE_NOOP("BacktestPanel", "P&L"),
 )
 
 
@@ -106,13 +110,12 @@ class BacktestPanel(QWidget):
         self.status.setWordWrap(True)
         self.equity_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
         self.equity_plot.addLegend()
-        self.equity_curve = self.equity_plot.plot([], [], pen=pg.mkPen("#c0392b", width=1.5),
-                                                  name=_tr("Strategy"))
-        self.benchmark_curve = self.equity_plot.plot([], [], pen=pg.mkPen("#7f8c8d", width=1.2),
-                                                     name=_tr("Benchmark"))
+        self.equity_curve = self.equity_plot.plot([], [], pen=pg.mkPen("#c0392b", width=1.5), name=_tr("Strategy"))
+        self.benchmark_curve = self.equity_plot.plot([], [], pen=pg.mkPen("#7f8c8d", width=1.2), name=_tr("Benchmark"))
         self.drawdown_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
-        self.drawdown_curve = self.drawdown_plot.plot([], [], pen=pg.mkPen("#27ae60"), fillLevel=0,
-                                                      brush=pg.mkBrush(39, 174, 96, 80))
+        self.drawdown_curve = self.drawdown_plot.plot(
+            [], [], pen=pg.mkPen("#27ae60"), fillLevel=0, brush=pg.mkBrush(39, 174, 96, 80)
+        )
         self.drawdown_plot.setXLink(self.equity_plot)
         self.excess_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
         self.excess_curve = self.excess_plot.plot([], [], pen=pg.mkPen("#8e44ad", width=1.2))
@@ -150,9 +153,12 @@ class BacktestPanel(QWidget):
         form.addRow(_tr("Signals"), source_row)
         form.addRow(_tr("Strategy"), self.strategy)
         self._topk_rows = [(_tr("Top K"), self.topk), (_tr("Drop per day"), self.n_drop)]
-        self._threshold_rows = [(_tr("Buy threshold"), self.buy_threshold),
-                                (_tr("Max positions"), self.max_positions),
-                                (_tr("Stop loss"), self.stop_loss), (_tr("Take profit"), self.take_profit)]
+        self._threshold_rows = [
+            (_tr("Buy threshold"), self.buy_threshold),
+            (_tr("Max positions"), self.max_positions),
+            (_tr("Stop loss"), self.stop_loss),
+            (_tr("Take profit"), self.take_profit),
+        ]
         for label, widget in self._topk_rows + self._threshold_rows:
             form.addRow(label, widget)
         dates = QHBoxLayout()
@@ -175,9 +181,12 @@ class BacktestPanel(QWidget):
         tabs = QTabWidget(self)
         curves = QSplitter(self)
         curves.setOrientation(pg.QtCore.Qt.Orientation.Vertical)
-        for plot, title in ((self.equity_plot, _tr("Equity vs benchmark")), (self.excess_plot, _tr("Excess return")),
-                            (self.drawdown_plot, _tr("Drawdown")),
-                            (self.activity_plot, _tr("Positions and turnover (%)"))):
+        for plot, title in (
+            (self.equity_plot, _tr("Equity vs benchmark")),
+            (self.excess_plot, _tr("Excess return")),
+            (self.drawdown_plot, _tr("Drawdown")),
+            (self.activity_plot, _tr("Positions and turnover (%)")),
+        ):
             plot.setTitle(title)
             curves.addWidget(plot)
         tabs.addTab(curves, _tr("Curves"))
@@ -194,13 +203,21 @@ class BacktestPanel(QWidget):
     # -- the form -----------------------------------------------------------------------------
     def form(self) -> dict[str, Any]:
         stop, take = self.stop_loss.value(), self.take_profit.value()
-        return {"source": self.source.currentData(), "signals": self.signal_file.text().strip(),
-                "run": self.run_id.currentText(), "strategy": self.strategy.currentData(),
-                "topk": self.topk.value(), "n_drop": self.n_drop.value(),
-                "buy_threshold": self.buy_threshold.value(), "max_positions": self.max_positions.value(),
-                "stop_loss": stop or None, "take_profit": take or None,
-                "start": self.start.date().toString("yyyy-MM-dd"), "end": self.end.date().toString("yyyy-MM-dd"),
-                "deal_price": self.deal_price.currentData()}
+        return {
+            "source": self.source.currentData(),
+            "signals": self.signal_file.text().strip(),
+            "run": self.run_id.currentText(),
+            "strategy": self.strategy.currentData(),
+            "topk": self.topk.value(),
+            "n_drop": self.n_drop.value(),
+            "buy_threshold": self.buy_threshold.value(),
+            "max_positions": self.max_positions.value(),
+            "stop_loss": stop or None,
+            "take_profit": take or None,
+            "start": self.start.date().toString("yyyy-MM-dd"),
+            "end": self.end.date().toString("yyyy-MM-dd"),
+            "deal_price": self.deal_price.currentData(),
+        }
 
     def set_runs(self, run_ids: Sequence[str]) -> None:
         self.run_id.clear()
@@ -219,8 +236,7 @@ class BacktestPanel(QWidget):
                 self._form.setRowVisible(widget, visible)
 
     def _on_browse_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, _tr("Signal file"), "",
-                                              _tr("Signals (*.csv *.csv.gz *.parquet)"))
+        path, _ = QFileDialog.getOpenFileName(self, _tr("Signal file"), "", _tr("Signals (*.csv *.csv.gz *.parquet)"))
         if path:
             self.signal_file.setText(path)
 

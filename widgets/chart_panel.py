@@ -120,8 +120,9 @@ class ChartPanel(QWidget):
         for pane in self._all_panes():
             pane.time_axis.set_times(data.time, data.intraday)
         n = len(data)
-        self.price.view.setLimits(xMin=-0.5 - _RIGHT_MARGIN, xMax=max(n, 1) - 0.5 + _RIGHT_MARGIN,
-                                  minXRange=min(_MIN_VISIBLE, max(n, 1)))
+        self.price.view.setLimits(
+            xMin=-0.5 - _RIGHT_MARGIN, xMax=max(n, 1) - 0.5 + _RIGHT_MARGIN, minXRange=min(_MIN_VISIBLE, max(n, 1))
+        )
         self.markers.place(data.time, data.intraday, self._theme)
         self.set_cursor(None)
         self.show_message(data.note if n else _tr("No bars for {symbol}").format(symbol=data.symbol))
@@ -141,12 +142,20 @@ class ChartPanel(QWidget):
             return  # a late tick for a finished bar changes nothing on screen
         append = n == 0 or when > data.time[-1]
         at = n if append else n - 1
-        values = {"open": bar.open, "high": bar.high, "low": bar.low, "close": bar.close,
-                  "volume": bar.volume, "amount": bar.amount}
+        values = {
+            "open": bar.open,
+            "high": bar.high,
+            "low": bar.low,
+            "close": bar.close,
+            "volume": bar.volume,
+            "amount": bar.amount,
+        }
         arrays = {name: self._put(getattr(data, name), at, value) for name, value in values.items()}
         new_studies = {
-            group: {name: self._put(line, at, (studies or {}).get(group, {}).get(name, math.nan))
-                    for name, line in lines.items()}
+            group: {
+                name: self._put(line, at, (studies or {}).get(group, {}).get(name, math.nan))
+                for name, line in lines.items()
+            }
             for group, lines in data.studies.items()
         }
         time = np.r_[data.time, np.array([when], dtype="datetime64[s]")] if append else data.time
@@ -255,11 +264,11 @@ class ChartPanel(QWidget):
         hover_text = None
         if hover is not None:
             pane_key, y = hover
-            text = format_volume(y) if pane_key == "VOL" else self._format_price(y) if pane_key == "price" \
-                else f"{y:.2f}"
+            text = (
+                format_volume(y) if pane_key == "VOL" else self._format_price(y) if pane_key == "price" else f"{y:.2f}"
+            )
             hover_text = (pane_key, y, text)
-        self.crosshair.show_at(index, format_bar_time(self._data.time[index], self._data.intraday), bottom,
-                               hover_text)
+        self.crosshair.show_at(index, format_bar_time(self._data.time[index], self._data.intraday), bottom, hover_text)
         self.info_box.show_rows(info_rows(self._data, index, self.shown_groups(), self._theme))
         self._place_info_box(index)
         self.info_box.show()
@@ -351,8 +360,11 @@ class ChartPanel(QWidget):
             return
         # Without a cursor the legends show the newest bar, as terminals do (and stay put while panning).
         index = self._cursor if self._cursor is not None else len(data) - 1
-        period = self.toolbar.period_buttons[data.period].text() if data.period in self.toolbar.period_buttons \
+        period = (
+            self.toolbar.period_buttons[data.period].text()
+            if data.period in self.toolbar.period_buttons
             else data.period
+        )
         title = f"<b>{data.name or data.symbol}</b>&nbsp;({period})"
         self.price.set_legend(self.price.legend_html(index, title))
         for key in self._sub_panes:
@@ -477,8 +489,9 @@ class ChartPanel(QWidget):
 
     def _on_toolbar_sig_ma_windows_clicked(self) -> None:
         current = ",".join(name[2:] for name in (self._data.studies.get("MA", {}) if self._data else {}))
-        text, ok = QInputDialog.getText(self, _tr("Moving averages"), _tr("Windows, comma separated:"),
-                                        text=current or "5,10,20,60")
+        text, ok = QInputDialog.getText(
+            self, _tr("Moving averages"), _tr("Windows, comma separated:"), text=current or "5,10,20,60"
+        )
         if ok:
             self.request_ma_windows(text)
 

@@ -46,8 +46,9 @@ class CrashDialog(QDialog):
         if self.count == 1:
             self.summary_label.setText(summary)
         else:
-            self.summary_label.setText(_tr("{count} errors; the latest: {summary}").format(count=self.count,
-                                                                                         summary=summary))
+            self.summary_label.setText(
+                _tr("{count} errors; the latest: {summary}").format(count=self.count, summary=summary)
+            )
         if self.count <= MAX_REPORTS:
             text = self.details.toPlainText()
             self.details.setPlainText((text + "\n" + "-" * 60 + "\n" if text else "") + details.rstrip())

@@ -135,8 +135,7 @@ class DataManagerPanel(QWidget):
         self.tree.setSortingEnabled(True)
         for column in range(len(_HEADERS)):
             self.tree.resizeColumnToContents(column)  # codes and dates in full, not elided
-        self.summary.setText(_tr("{n} series, {rows} rows").format(
-            n=len(rows), rows=f"{sum(r.rows for r in rows):,}"))
+        self.summary.setText(_tr("{n} series, {rows} rows").format(n=len(rows), rows=f"{sum(r.rows for r in rows):,}"))
         self._on_filter_edit_text_changed(self.filter_edit.text())
 
     def set_bridge_available(self, available: bool) -> None:
@@ -204,8 +203,9 @@ class DataManagerPanel(QWidget):
             self.sig_delete_requested.emit(selected)
 
     def _on_import_files_clicked(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, _tr("Import files"), "",
-                                                _tr("CSV files (*.csv *.csv.gz *.txt);;All files (*)"))
+        files, _ = QFileDialog.getOpenFileNames(
+            self, _tr("Import files"), "", _tr("CSV files (*.csv *.csv.gz *.txt);;All files (*)")
+        )
         if files:
             self.sig_import_requested.emit(files)
 

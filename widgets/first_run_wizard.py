@@ -100,8 +100,11 @@ class FirstRunWizard(QWizard):
 
     # -- pages ---------------------------------------------------------------------------------
     def _data_page(self, data_dir: str) -> QWizardPage:
-        page = _Page(_tr("Data folder"), _tr("QDesk keeps its market store, models and backtests in one folder."),
-                     lambda: bool(self.data_edit.text().strip()))
+        page = _Page(
+            _tr("Data folder"),
+            _tr("QDesk keeps its market store, models and backtests in one folder."),
+            lambda: bool(self.data_edit.text().strip()),
+        )
         self.data_edit = QLineEdit(data_dir, page)
         self.data_edit.setObjectName("data_dir_edit")
         self.data_edit.textChanged.connect(page.completeChanged)
@@ -111,16 +114,25 @@ class FirstRunWizard(QWizard):
         row.addWidget(self.data_edit, 1)
         row.addWidget(browse)
         layout = QVBoxLayout(page)
-        layout.addWidget(_label(_tr("Choose a folder on a local disk with a few GB free. The folder is created "
-                                    "if it does not exist; an existing QDesk folder is used as it is."), page))
+        layout.addWidget(
+            _label(
+                _tr(
+                    "Choose a folder on a local disk with a few GB free. The folder is created "
+                    "if it does not exist; an existing QDesk folder is used as it is."
+                ),
+                page,
+            )
+        )
         layout.addLayout(row)
         layout.addStretch(1)
         return page
 
     def _source_page(self) -> QWizardPage:
-        page = _Page(_tr("Market data source"),
-                     _tr("Connect to QDesk Bridge on the QMT machine, or start with the bundled demo data."),
-                     lambda: self.mode() == DEMO or self.connection_ok())
+        page = _Page(
+            _tr("Market data source"),
+            _tr("Connect to QDesk Bridge on the QMT machine, or start with the bundled demo data."),
+            lambda: self.mode() == DEMO or self.connection_ok(),
+        )
         self.demo_radio = QRadioButton(_tr("Demo mode: replay real daily bars bundled with QDesk"), page)
         self.demo_radio.setObjectName("demo_radio")
         self.bridge_radio = QRadioButton(_tr("Connect to QDesk Bridge"), page)
@@ -173,8 +185,17 @@ class FirstRunWizard(QWizard):
 
         layout = QVBoxLayout(page)
         layout.addWidget(self.demo_radio)
-        layout.addWidget(_indented(_label(_tr("Eight Shanghai and Shenzhen symbols, 1991–2011, from the hikyuu "
-                                              "project (Apache License 2.0). Nothing is sent anywhere."), page)))
+        layout.addWidget(
+            _indented(
+                _label(
+                    _tr(
+                        "Eight Shanghai and Shenzhen symbols, 1991–2011, from the hikyuu "
+                        "project (Apache License 2.0). Nothing is sent anywhere."
+                    ),
+                    page,
+                )
+            )
+        )
         layout.addSpacing(8)
         layout.addWidget(self.bridge_radio)
         layout.addWidget(self.bridge_box)
@@ -182,8 +203,11 @@ class FirstRunWizard(QWizard):
         return page
 
     def _import_page(self) -> QWizardPage:
-        page = _Page(_tr("Import data"), _tr("Fill the market store now, or later from the Data manager."),
-                     lambda: not self._busy)
+        page = _Page(
+            _tr("Import data"),
+            _tr("Fill the market store now, or later from the Data manager."),
+            lambda: not self._busy,
+        )
         self.files_button = QPushButton(_tr("Import CSV files…"), page)
         self.files_button.setObjectName("import_files_button")
         self.files_button.clicked.connect(self._on_import_files_clicked)
@@ -209,9 +233,16 @@ class FirstRunWizard(QWizard):
         progress.addWidget(self.progress, 1)
         progress.addWidget(self.cancel_button)
         layout = QVBoxLayout(page)
-        layout.addWidget(_label(_tr("Daily or 1-minute bars as CSV (one file per symbol, Chinese headers and GBK "
-                                    "accepted) or index membership files. You can skip this step: the demo data "
-                                    "is used until the store holds bars."), page))
+        layout.addWidget(
+            _label(
+                _tr(
+                    "Daily or 1-minute bars as CSV (one file per symbol, Chinese headers and GBK "
+                    "accepted) or index membership files. You can skip this step: the demo data "
+                    "is used until the store holds bars."
+                ),
+                page,
+            )
+        )
         layout.addLayout(buttons)
         layout.addLayout(progress)
         layout.addWidget(self.import_label)
@@ -237,9 +268,12 @@ class FirstRunWizard(QWizard):
 
     def choices(self) -> FirstRunChoices:
         bridge = self.mode() == BRIDGE
-        return FirstRunChoices(self.data_edit.text().strip(), self.mode(),
-                               self.url_edit.text().strip() if bridge else "",
-                               self.ca_edit.text().strip() if bridge else "")
+        return FirstRunChoices(
+            self.data_edit.text().strip(),
+            self.mode(),
+            self.url_edit.text().strip() if bridge else "",
+            self.ca_edit.text().strip() if bridge else "",
+        )
 
     def show_keyring_problem(self, text: str) -> None:
         self.keyring_label.setText(text)
@@ -300,8 +334,9 @@ class FirstRunWizard(QWizard):
             page.completeChanged.emit()
 
     def _on_test_clicked(self) -> None:
-        self.sig_test_connection_requested.emit(self.url_edit.text().strip(), self.token_edit.text(),
-                                                self.ca_edit.text().strip())
+        self.sig_test_connection_requested.emit(
+            self.url_edit.text().strip(), self.token_edit.text(), self.ca_edit.text().strip()
+        )
 
     def _on_wizard_current_id_changed(self, page_id: int) -> None:
         if page_id == PAGE_IMPORT:
@@ -318,8 +353,9 @@ class FirstRunWizard(QWizard):
             self.ca_edit.setText(path)
 
     def _on_import_files_clicked(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, _tr("Import CSV files"), "",
-                                                _tr("Market data (*.csv *.csv.gz *.txt)"))
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, _tr("Import CSV files"), "", _tr("Market data (*.csv *.csv.gz *.txt)")
+        )
         if paths:
             self.sig_import_files_requested.emit(paths)
 

@@ -32,9 +32,13 @@ from PySide6.QtWidgets import (
 )
 
 CAPACITY = 5000
-LEVELS = ((QT_TRANSLATE_NOOP("LogPanel", "DEBUG"), 10), (QT_TRANSLATE_NOOP("LogPanel", "INFO"), 20),
-          (QT_TRANSLATE_NOOP("LogPanel", "WARNING"), 30), (QT_TRANSLATE_NOOP("LogPanel", "ERROR"), 40),
-          (QT_TRANSLATE_NOOP("LogPanel", "CRITICAL"), 50))
+LEVELS = (
+    (QT_TRANSLATE_NOOP("LogPanel", "DEBUG"), 10),
+    (QT_TRANSLATE_NOOP("LogPanel", "INFO"), 20),
+    (QT_TRANSLATE_NOOP("LogPanel", "WARNING"), 30),
+    (QT_TRANSLATE_NOOP("LogPanel", "ERROR"), 40),
+    (QT_TRANSLATE_NOOP("LogPanel", "CRITICAL"), 50),
+)
 _LEVEL_COLOURS = {30: QColor("#ef6c00"), 40: QColor("#c62828"), 50: QColor("#c62828")}
 Index = QModelIndex | QPersistentModelIndex
 
@@ -53,8 +57,12 @@ class LogRow:
     details: str = ""
 
 
-_HEADERS = (QT_TRANSLATE_NOOP("LogPanel", "Time"), QT_TRANSLATE_NOOP("LogPanel", "Level"),
-            QT_TRANSLATE_NOOP("LogPanel", "Source"), QT_TRANSLATE_NOOP("LogPanel", "Message"))
+_HEADERS = (
+    QT_TRANSLATE_NOOP("LogPanel", "Time"),
+    QT_TRANSLATE_NOOP("LogPanel", "Level"),
+    QT_TRANSLATE_NOOP("LogPanel", "Source"),
+    QT_TRANSLATE_NOOP("LogPanel", "Message"),
+)
 
 
 class LogTableModel(QAbstractTableModel):
@@ -70,8 +78,12 @@ class LogTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
         return 0 if parent.isValid() else len(_HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt API)
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,  # noqa: N802 (Qt API)
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return _tr(_HEADERS[section])
         return None
@@ -188,8 +200,9 @@ class LogPanel(QWidget):
             self.table.scrollToBottom()
 
     def visible_rows(self) -> list[LogRow]:
-        return [self.model.rows[self.proxy.mapToSource(self.proxy.index(r, 0)).row()]
-                for r in range(self.proxy.rowCount())]
+        return [
+            self.model.rows[self.proxy.mapToSource(self.proxy.index(r, 0)).row()] for r in range(self.proxy.rowCount())
+        ]
 
     def _apply_filter(self) -> None:
         self.proxy.set_filter(int(self.level_combo.currentData()), self.filter_edit.text())
@@ -206,12 +219,14 @@ class LogPanel(QWidget):
             self.details.clear()
             return
         row = self.model.rows[self.proxy.mapToSource(current).row()]
-        self.details.setPlainText(f"{row.time} {row.level} {row.logger}\n{row.message}"
-                                  + (f"\n\n{row.details}" if row.details else ""))
+        self.details.setPlainText(
+            f"{row.time} {row.level} {row.logger}\n{row.message}" + (f"\n\n{row.details}" if row.details else "")
+        )
 
     def _update_count(self) -> None:
-        self.count_label.setText(_tr("{shown} of {total}").format(shown=self.proxy.rowCount(),
-                                                                  total=len(self.model.rows)))
+        self.count_label.setText(
+            _tr("{shown} of {total}").format(shown=self.proxy.rowCount(), total=len(self.model.rows))
+        )
 
     def _at_bottom(self) -> bool:
         bar = self.table.verticalScrollBar()

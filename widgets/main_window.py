@@ -23,6 +23,7 @@ DEFAULT_SIZE = (1280, 800)
 def _tr(text: str) -> str:
     return QCoreApplication.translate("MainWindow", text)
 
+
 _DOCK_FEATURES = (
     QDockWidget.DockWidgetFeature.DockWidgetClosable
     | QDockWidget.DockWidgetFeature.DockWidgetMovable

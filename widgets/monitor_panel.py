@@ -35,9 +35,13 @@ SECTIONS = (
     ("trading", QT_TRANSLATE_NOOP("MonitorPanel", "Trading")),
 )
 _COLUMNS = 3
-_ALERT_HEADERS = (QT_TRANSLATE_NOOP("MonitorPanel", "Severity"), QT_TRANSLATE_NOOP("MonitorPanel", "Alert"),
-                  QT_TRANSLATE_NOOP("MonitorPanel", "Details"), QT_TRANSLATE_NOOP("MonitorPanel", "Since"),
-                  QT_TRANSLATE_NOOP("MonitorPanel", "State"))
+_ALERT_HEADERS = (
+    QT_TRANSLATE_NOOP("MonitorPanel", "Severity"),
+    QT_TRANSLATE_NOOP("MonitorPanel", "Alert"),
+    QT_TRANSLATE_NOOP("MonitorPanel", "Details"),
+    QT_TRANSLATE_NOOP("MonitorPanel", "Since"),
+    QT_TRANSLATE_NOOP("MonitorPanel", "State"),
+)
 
 
 def _tr(text: str) -> str:
@@ -59,12 +63,12 @@ class MetricView:
 @dataclass(frozen=True, slots=True)
 class AlertView:
     alert_id: int
-    severity: str     # info | warning | critical
+    severity: str  # info | warning | critical
     severity_text: str
     title: str
     detail: str
     since: str
-    state: str        # translated: firing, acknowledged, silenced, resolved
+    state: str  # translated: firing, acknowledged, silenced, resolved
     active: bool
     acknowledged: bool
 
@@ -198,8 +202,9 @@ class MonitorPanel(QWidget):
         for alert in alerts:
             item = QTreeWidgetItem([alert.severity_text, alert.title, alert.detail, alert.since, alert.state])
             item.setData(0, Qt.ItemDataRole.UserRole, alert.alert_id)
-            colour = QColor(LEVEL_COLOURS.get(alert.severity, LEVEL_COLOURS["n/a"]) if alert.active
-                            else LEVEL_COLOURS["n/a"])
+            colour = QColor(
+                LEVEL_COLOURS.get(alert.severity, LEVEL_COLOURS["n/a"]) if alert.active else LEVEL_COLOURS["n/a"]
+            )
             for column in (0, 1):
                 item.setForeground(column, colour)
             self.alert_tree.addTopLevelItem(item)

@@ -56,7 +56,7 @@ class OrderTicket(QWidget):
     """Each edit asks for a preview; Send is enabled only when the last verdict passed."""
 
     sig_preview_requested = Signal(object)  # TicketDraft
-    sig_send_requested = Signal(object)     # TicketDraft
+    sig_send_requested = Signal(object)  # TicketDraft
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,9 +109,13 @@ class OrderTicket(QWidget):
 
     def draft(self) -> TicketDraft:
         # Qt hands enum data back as plain strings: rebuild the enums.
-        return TicketDraft(self.symbol_edit.text().strip(), Side(self.side_box.currentData()),
-                           OrderType(self.type_box.currentData()), round(self.price_spin.value(), 2),
-                           self.qty_spin.value())
+        return TicketDraft(
+            self.symbol_edit.text().strip(),
+            Side(self.side_box.currentData()),
+            OrderType(self.type_box.currentData()),
+            round(self.price_spin.value(), 2),
+            self.qty_spin.value(),
+        )
 
     def prefill(self, symbol: str, side: Side = Side.BUY, price: float = 0.0, qty: int = 0) -> None:
         """Fill the ticket from another panel (quote board, chart, signals, rebalance list)."""
@@ -129,10 +133,14 @@ class OrderTicket(QWidget):
 
     def set_info(self, info: TicketInfo) -> None:
         self.quote_label.setText(f"{info.name} {info.last:.2f}".strip() if info.last else info.name)
-        self.limits_label.setText(_tr("up {up:.2f} / down {down:.2f}").format(up=info.limit_up, down=info.limit_down)
-                                  if info.limit_up else _tr("no price limit known"))
-        self.rules_label.setText(_tr("{lot}; sellable {sellable} of {total}").format(
-            lot=info.lot, sellable=info.sellable, total=info.total))
+        self.limits_label.setText(
+            _tr("up {up:.2f} / down {down:.2f}").format(up=info.limit_up, down=info.limit_down)
+            if info.limit_up
+            else _tr("no price limit known")
+        )
+        self.rules_label.setText(
+            _tr("{lot}; sellable {sellable} of {total}").format(lot=info.lot, sellable=info.sellable, total=info.total)
+        )
         self.cost_label.setText(info.cost)
         if info.ok:
             self.verdict_label.setText(_tr("Pre-trade checks passed"))

@@ -28,22 +28,33 @@ def _tr(text: str) -> str:
 
 
 _ORDER_HEADERS = (
-    QT_TRANSLATE_NOOP("OrdersPanel", "Order id"), QT_TRANSLATE_NOOP("OrdersPanel", "Symbol"),
-    QT_TRANSLATE_NOOP("OrdersPanel", "Side"), QT_TRANSLATE_NOOP("OrdersPanel", "Price"),
-    QT_TRANSLATE_NOOP("OrdersPanel", "Quantity"), QT_TRANSLATE_NOOP("OrdersPanel", "Filled"),
-    QT_TRANSLATE_NOOP("OrdersPanel", "Avg price"), QT_TRANSLATE_NOOP("OrdersPanel", "Status"),
-    QT_TRANSLATE_NOOP("OrdersPanel", "Time"), QT_TRANSLATE_NOOP("OrdersPanel", "Note"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Order id"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Symbol"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Side"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Price"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Quantity"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Filled"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Avg price"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Status"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Time"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Note"),
 )
 _FILL_HEADERS = (
-    QT_TRANSLATE_NOOP("OrdersPanel", "Time"), QT_TRANSLATE_NOOP("OrdersPanel", "Order id"),
-    QT_TRANSLATE_NOOP("OrdersPanel", "Symbol"), QT_TRANSLATE_NOOP("OrdersPanel", "Side"),
-    QT_TRANSLATE_NOOP("OrdersPanel", "Quantity"), QT_TRANSLATE_NOOP("OrdersPanel", "Price"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Time"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Order id"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Symbol"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Side"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Quantity"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Price"),
     QT_TRANSLATE_NOOP("OrdersPanel", "Fees"),
 )
 _POSITION_HEADERS = (
-    QT_TRANSLATE_NOOP("OrdersPanel", "Symbol"), QT_TRANSLATE_NOOP("OrdersPanel", "Total"),
-    QT_TRANSLATE_NOOP("OrdersPanel", "Sellable"), QT_TRANSLATE_NOOP("OrdersPanel", "Cost"),
-    QT_TRANSLATE_NOOP("OrdersPanel", "Last"), QT_TRANSLATE_NOOP("OrdersPanel", "Market value"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Symbol"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Total"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Sellable"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Cost"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Last"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Market value"),
     QT_TRANSLATE_NOOP("OrdersPanel", "P&L"),
 )
 _LIMIT_HEADERS = (QT_TRANSLATE_NOOP("OrdersPanel", "Check"), QT_TRANSLATE_NOOP("OrdersPanel", "Limit"))
@@ -79,7 +90,7 @@ def _fill_rows(table: QTableWidget, rows: Sequence[Sequence[str]]) -> None:
 
 
 class OrdersPanel(QWidget):
-    sig_cancel_requested = Signal(str)   # client order id
+    sig_cancel_requested = Signal(str)  # client order id
     sig_cancel_all_requested = Signal()
     sig_kill_requested = Signal()
     sig_arm_requested = Signal()
@@ -94,8 +105,9 @@ class OrdersPanel(QWidget):
         self.kill_button = QPushButton(_tr("Kill switch"), self)
         self.kill_button.setObjectName("killSwitch")
         self.kill_button.setToolTip(_tr("Cancel every open order and refuse new ones until re-armed"))
-        self.kill_button.setStyleSheet("QPushButton#killSwitch { background: #c62828; color: white; "
-                                       "font-weight: bold; padding: 4px 12px; }")
+        self.kill_button.setStyleSheet(
+            "QPushButton#killSwitch { background: #c62828; color: white; font-weight: bold; padding: 4px 12px; }"
+        )
         self.arm_button = QPushButton(_tr("Arm"), self)
         self.open_table = _table(_ORDER_HEADERS, self)
         self.all_table = _table(_ORDER_HEADERS, self)
@@ -150,10 +162,11 @@ class OrdersPanel(QWidget):
         self.arm_button.setEnabled(not armed)
 
     def set_account(self, account: Account) -> None:
-        self.account_label.setText(_tr("Cash {cash:,.2f} (frozen {frozen:,.2f}) · market value {value:,.2f} · "
-                                       "equity {equity:,.2f}").format(cash=account.cash, frozen=account.frozen,
-                                                                      value=account.market_value,
-                                                                      equity=account.equity))
+        self.account_label.setText(
+            _tr("Cash {cash:,.2f} (frozen {frozen:,.2f}) · market value {value:,.2f} · equity {equity:,.2f}").format(
+                cash=account.cash, frozen=account.frozen, value=account.market_value, equity=account.equity
+            )
+        )
 
     def set_orders(self, orders: Sequence[Order]) -> None:
         ordered = sorted(orders, key=lambda o: o.created, reverse=True)
@@ -164,13 +177,33 @@ class OrdersPanel(QWidget):
         self.cancel_all_button.setEnabled(bool(opened))
 
     def set_fills(self, fills: Sequence[Fill]) -> None:
-        rows = [(f.time.strftime("%Y-%m-%d %H:%M:%S"), f.client_id, f.symbol, _tr(_SIDES[f.side.value]),
-                 f"{f.qty:,}", f"{f.price:.2f}", f"{f.fees.total:,.2f}") for f in reversed(fills)]
+        rows = [
+            (
+                f.time.strftime("%Y-%m-%d %H:%M:%S"),
+                f.client_id,
+                f.symbol,
+                _tr(_SIDES[f.side.value]),
+                f"{f.qty:,}",
+                f"{f.price:.2f}",
+                f"{f.fees.total:,.2f}",
+            )
+            for f in reversed(fills)
+        ]
         _fill_rows(self.fills_table, rows)
 
     def set_positions(self, positions: Sequence[Position]) -> None:
-        rows = [(p.symbol, f"{p.total:,}", f"{p.sellable:,}", f"{p.cost:.3f}", f"{p.last:.2f}",
-                 f"{p.market_value:,.2f}", f"{p.pnl:,.2f}") for p in positions]
+        rows = [
+            (
+                p.symbol,
+                f"{p.total:,}",
+                f"{p.sellable:,}",
+                f"{p.cost:.3f}",
+                f"{p.last:.2f}",
+                f"{p.market_value:,.2f}",
+                f"{p.pnl:,.2f}",
+            )
+            for p in positions
+        ]
         _fill_rows(self.positions_table, rows)
 
     def set_limits(self, limits: Sequence[tuple[str, str]]) -> None:
@@ -178,15 +211,28 @@ class OrdersPanel(QWidget):
         _fill_rows(self.limits_table, limits)
 
     def _order_row(self, o: Order) -> tuple[str, ...]:
-        return (o.client_id, o.symbol, _tr(_SIDES[o.side.value]), f"{o.price:.2f}", f"{o.qty:,}",
-                f"{o.filled_qty:,}", f"{o.avg_price:.2f}" if o.filled_qty else "", _tr(_STATUS[o.status]),
-                o.created.strftime("%H:%M:%S"), o.reason)
+        return (
+            o.client_id,
+            o.symbol,
+            _tr(_SIDES[o.side.value]),
+            f"{o.price:.2f}",
+            f"{o.qty:,}",
+            f"{o.filled_qty:,}",
+            f"{o.avg_price:.2f}" if o.filled_qty else "",
+            _tr(_STATUS[o.status]),
+            o.created.strftime("%H:%M:%S"),
+            o.reason,
+        )
 
     def confirm_orders(self, lines: Sequence[str]) -> bool:
         """Ask before sending a list of orders (a rebalance): every order is shown. Tests replace this."""
-        box = QMessageBox(QMessageBox.Icon.Question, _tr("Send orders"),
-                          _tr("Send these {n} orders?").format(n=len(lines)),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            _tr("Send orders"),
+            _tr("Send these {n} orders?").format(n=len(lines)),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
         box.setInformativeText("\n".join(lines[:30]) + ("\n…" if len(lines) > 30 else ""))
         box.setDetailedText("\n".join(lines))
         return box.exec() == QMessageBox.StandardButton.Yes

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QBrush, QColor
 
 from core.domain.ticks import Tick
@@ -142,8 +150,9 @@ class QuoteTableModel(QAbstractTableModel):
         else:
             key = COLUMNS[column].key
             values = {s: self._sort_value(s, key, self._ticks.get(s)) for s in self._symbols}
-            ranked = sorted(self._symbols, key=values.__getitem__,
-                            reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+            ranked = sorted(
+                self._symbols, key=values.__getitem__, reverse=self._sort_order == Qt.SortOrder.DescendingOrder
+            )
         if ranked == self._symbols:
             return
         self.layoutAboutToBeChanged.emit()

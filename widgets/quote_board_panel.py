@@ -155,14 +155,14 @@ class QuoteBoardPanel(QWidget):
         add_menu = menu.addMenu(_tr("Add to watchlist"))
         for name in self._watchlists:
             if name != current:
-                _action(add_menu, _display_name(name),
-                        functools.partial(self.sig_add_symbol_requested.emit, name, symbol))
+                _action(
+                    add_menu, _display_name(name), functools.partial(self.sig_add_symbol_requested.emit, name, symbol)
+                )
         add_menu.setEnabled(len(self._watchlists) > 1)
         menu.addSeparator()
         _action(menu, _tr("Move up"), lambda: self.sig_move_symbol_requested.emit(current, symbol, -1))
         _action(menu, _tr("Move down"), lambda: self.sig_move_symbol_requested.emit(current, symbol, 1))
-        _action(menu, _tr("Remove from this watchlist"),
-                lambda: self.sig_remove_symbol_requested.emit(current, symbol))
+        _action(menu, _tr("Remove from this watchlist"), lambda: self.sig_remove_symbol_requested.emit(current, symbol))
         return menu
 
 

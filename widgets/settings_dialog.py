@@ -46,7 +46,8 @@ class SettingsDialog(QDialog):
         self.token_edit = QLineEdit(self)
         self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.token_edit.setPlaceholderText(
-            self.tr("stored in the OS keyring — type to replace") if token_stored else self.tr("bridge token"))
+            self.tr("stored in the OS keyring — type to replace") if token_stored else self.tr("bridge token")
+        )
         self.data_edit = QLineEdit(form.data_dir, self)
         self.data_edit.setPlaceholderText(self.tr("default data folder"))
         browse = QPushButton(self.tr("Browse…"), self)
@@ -83,8 +84,7 @@ class SettingsDialog(QDialog):
         form_layout.addRow(self.tr("Theme"), self.theme_box)
         form_layout.addRow(self.tr("Language"), self.language_box)
         form_layout.addRow(self.tr("Orders"), self.trading_box)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
-                                   self)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self._on_buttons_accepted)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -96,9 +96,13 @@ class SettingsDialog(QDialog):
     def form(self) -> SettingsForm:
         token = self.token_edit.text().strip()
         return SettingsForm(
-            bridge_url=self.url_edit.text().strip(), token=token or None, data_dir=self.data_edit.text().strip(),
-            red_up=bool(self.colour_box.currentData()), theme=str(self.theme_box.currentData()),
-            language=str(self.language_box.currentData()), trading_mode=str(self.trading_box.currentData()),
+            bridge_url=self.url_edit.text().strip(),
+            token=token or None,
+            data_dir=self.data_edit.text().strip(),
+            red_up=bool(self.colour_box.currentData()),
+            theme=str(self.theme_box.currentData()),
+            language=str(self.language_box.currentData()),
+            trading_mode=str(self.trading_box.currentData()),
         )
 
     def show_message(self, text: str, error: bool = True) -> None:

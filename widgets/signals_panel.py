@@ -70,8 +70,18 @@ class SignalsPanel(QWidget):
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.scores = self._table([_tr("Rank"), _tr("Code"), _tr("Name"), _tr("Score"), _tr("Target")])
-        self.orders = self._table([_tr("Side"), _tr("Code"), _tr("Name"), _tr("Shares"), _tr("Price"),
-                                   _tr("Value"), _tr("Fees"), _tr("Limit band")])
+        self.orders = self._table(
+            [
+                _tr("Side"),
+                _tr("Code"),
+                _tr("Name"),
+                _tr("Shares"),
+                _tr("Price"),
+                _tr("Value"),
+                _tr("Fees"),
+                _tr("Limit band"),
+            ]
+        )
 
         controls = QHBoxLayout()
         controls.addWidget(QLabel(_tr("Run"), self))
@@ -122,13 +132,32 @@ class SignalsPanel(QWidget):
             self.send_button.setEnabled(False)
 
     def show_plan(self, day: str, scores: Sequence[ScoreRow], orders: Sequence[OrderRow], note: str) -> None:
-        self._fill(self.scores, [(str(r.rank), r.symbol, r.name, f"{r.score:.4f}", "✓" if r.target else "")
-                                 for r in scores])
-        self._fill(self.orders, [(_tr("Buy") if o.side == "buy" else _tr("Sell"), o.symbol, o.name, f"{o.shares:,}",
-                                  f"{o.price:.2f}", f"{o.value:,.0f}", f"{o.fees:.2f}", o.band) for o in orders])
+        self._fill(
+            self.scores, [(str(r.rank), r.symbol, r.name, f"{r.score:.4f}", "✓" if r.target else "") for r in scores]
+        )
+        self._fill(
+            self.orders,
+            [
+                (
+                    _tr("Buy") if o.side == "buy" else _tr("Sell"),
+                    o.symbol,
+                    o.name,
+                    f"{o.shares:,}",
+                    f"{o.price:.2f}",
+                    f"{o.value:,.0f}",
+                    f"{o.fees:.2f}",
+                    o.band,
+                )
+                for o in orders
+            ],
+        )
         self.send_button.setEnabled(bool(orders))
-        self.show_message(_tr("Signals of {day}: {n} order(s) for the next session. {note}").format(
-            day=day, n=len(orders), note=note).strip(), error=False)
+        self.show_message(
+            _tr("Signals of {day}: {n} order(s) for the next session. {note}")
+            .format(day=day, n=len(orders), note=note)
+            .strip(),
+            error=False,
+        )
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.message.setText(text)

@@ -7,9 +7,25 @@ from dataclasses import dataclass, field
 
 import pyqtgraph as pg
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QListWidget, QProgressBar, QPushButton, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 def _tr(text: str) -> str:
@@ -46,11 +62,20 @@ class RunRow:
 
 
 METRIC_KEYS = ("ic", "icir", "rank_ic", "rank_icir")
-_METRIC_TITLES = (QT_TRANSLATE_NOOP("TrainingPanel", "IC"), QT_TRANSLATE_NOOP("TrainingPanel", "ICIR"),
-                  QT_TRANSLATE_NOOP("TrainingPanel", "Rank IC"), QT_TRANSLATE_NOOP("TrainingPanel", "Rank ICIR"))
-_RUN_HEADERS = (QT_TRANSLATE_NOOP("TrainingPanel", "Run"), QT_TRANSLATE_NOOP("TrainingPanel", "Model"),
-                QT_TRANSLATE_NOOP("TrainingPanel", "Dataset"), QT_TRANSLATE_NOOP("TrainingPanel", "Universe"),
-                QT_TRANSLATE_NOOP("TrainingPanel", "Test segment"), *_METRIC_TITLES)
+_METRIC_TITLES = (
+    QT_TRANSLATE_NOOP("TrainingPanel", "IC"),
+    QT_TRANSLATE_NOOP("TrainingPanel", "ICIR"),
+    QT_TRANSLATE_NOOP("TrainingPanel", "Rank IC"),
+    QT_TRANSLATE_NOOP("TrainingPanel", "Rank ICIR"),
+)
+_RUN_HEADERS = (
+    QT_TRANSLATE_NOOP("TrainingPanel", "Run"),
+    QT_TRANSLATE_NOOP("TrainingPanel", "Model"),
+    QT_TRANSLATE_NOOP("TrainingPanel", "Dataset"),
+    QT_TRANSLATE_NOOP("TrainingPanel", "Universe"),
+    QT_TRANSLATE_NOOP("TrainingPanel", "Test segment"),
+    *_METRIC_TITLES,
+)
 
 
 def _fmt(value: object) -> str:
@@ -130,12 +155,19 @@ class TrainingPanel(QWidget):
         self.extra_edit = QLineEdit(self)
         self.extra_edit.setPlaceholderText(_tr("more parameters: key=value, key=value"))
         self.form = QFormLayout()
-        for label, widget in ((_tr("Model"), self.model_combo), (_tr("Dataset"), self.dataset_combo),
-                              (_tr("Universe"), self.universe_edit), (_tr("Segments"), self.segments_edit),
-                              (_tr("Device"), self.device_combo), (_tr("Epochs"), self.epochs_spin),
-                              (_tr("Learning rate"), self.lr_spin), (_tr("Hidden size / leaves"), self.size_spin),
-                              (_tr("Batch size"), self.batch_spin), (_tr("Seed"), self.seed_spin),
-                              (_tr("Parameters"), self.extra_edit)):
+        for label, widget in (
+            (_tr("Model"), self.model_combo),
+            (_tr("Dataset"), self.dataset_combo),
+            (_tr("Universe"), self.universe_edit),
+            (_tr("Segments"), self.segments_edit),
+            (_tr("Device"), self.device_combo),
+            (_tr("Epochs"), self.epochs_spin),
+            (_tr("Learning rate"), self.lr_spin),
+            (_tr("Hidden size / leaves"), self.size_spin),
+            (_tr("Batch size"), self.batch_spin),
+            (_tr("Seed"), self.seed_spin),
+            (_tr("Parameters"), self.extra_edit),
+        ):
             self.form.addRow(label, widget)
         self.train_button = QPushButton(_tr("Train"), self)
         self.train_button.clicked.connect(self._on_train_button_clicked)
@@ -193,11 +225,19 @@ class TrainingPanel(QWidget):
         self.extra_edit.setText(form.extra)
 
     def form_values(self) -> TrainingForm:
-        return TrainingForm(self.model_combo.currentText(), self.dataset_combo.currentText(),
-                            self.universe_edit.text().strip(), self.segments_edit.text().strip(),
-                            self.device_combo.currentText(), self.epochs_spin.value(), self.lr_spin.value(),
-                            self.size_spin.value(), self.batch_spin.value(), self.seed_spin.value(),
-                            self.extra_edit.text().strip())
+        return TrainingForm(
+            self.model_combo.currentText(),
+            self.dataset_combo.currentText(),
+            self.universe_edit.text().strip(),
+            self.segments_edit.text().strip(),
+            self.device_combo.currentText(),
+            self.epochs_spin.value(),
+            self.lr_spin.value(),
+            self.size_spin.value(),
+            self.batch_spin.value(),
+            self.seed_spin.value(),
+            self.extra_edit.text().strip(),
+        )
 
     def clear_curves(self, title: str) -> None:
         self._epochs = []
@@ -233,8 +273,14 @@ class TrainingPanel(QWidget):
     def set_runs(self, runs: Sequence[RunRow]) -> None:
         self.runs_table.setRowCount(len(runs))
         for r, run in enumerate(runs):
-            cells = [run.run_id, run.model, run.dataset, run.universe, run.test,
-                     *(_fmt(run.metrics.get(k, float("nan"))) for k in METRIC_KEYS)]
+            cells = [
+                run.run_id,
+                run.model,
+                run.dataset,
+                run.universe,
+                run.test,
+                *(_fmt(run.metrics.get(k, float("nan"))) for k in METRIC_KEYS),
+            ]
             for c, text in enumerate(cells):
                 self.runs_table.setItem(r, c, QTableWidgetItem(text))
         self.runs_table.resizeColumnsToContents()

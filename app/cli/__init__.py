@@ -20,14 +20,17 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import bridge_commands, data_commands
 
     parser = argparse.ArgumentParser(
-        prog="qdesk", description="QDesk: China A-share research and trading workstation.",
+        prog="qdesk",
+        description="QDesk: China A-share research and trading workstation.",
         epilog="Run without a command to open the desktop app.",
     )
-    parser.add_argument("--data-dir", metavar="DIR",
-                        help="data folder (default: $QDESK_DATA_DIR, else the OS user data folder)")
+    parser.add_argument(
+        "--data-dir", metavar="DIR", help="data folder (default: $QDESK_DATA_DIR, else the OS user data folder)"
+    )
     parser.add_argument("--demo", action="store_true", help="run the desktop app on the bundled demo data")
-    parser.add_argument("--lang", choices=LANGUAGES, default=None,
-                        help="user-interface language (default: from the system locale)")
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default=None, help="user-interface language (default: from the system locale)"
+    )
     parser.add_argument("--screenshot", metavar="PNG", help="render the main window offscreen to PNG and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     data_commands.register(commands)
@@ -60,8 +63,7 @@ def _run_desktop(args: argparse.Namespace, data_dir: Path, settings: AppSettings
 
     lang = args.lang or settings.language or _default_language()
     screenshot = Path(args.screenshot).resolve() if args.screenshot else None
-    return run_desktop(data_dir, bool(args.demo), lang, screenshot, settings=settings,
-                       settings_path=settings_file())
+    return run_desktop(data_dir, bool(args.demo), lang, screenshot, settings=settings, settings_path=settings_file())
 
 
 def _default_language() -> str:

@@ -10,15 +10,22 @@ from core.trading.audit import AUDIT_FILE, verify
 
 
 def register(commands: Any) -> None:
-    audit = commands.add_parser("audit", help="check the trading audit log",
-                                description="The audit log records every order request, risk decision, "
-                                "broker reply and arm/disarm in an append-only, hash-chained SQLite table.")
+    audit = commands.add_parser(
+        "audit",
+        help="check the trading audit log",
+        description="The audit log records every order request, risk decision, "
+        "broker reply and arm/disarm in an append-only, hash-chained SQLite table.",
+    )
     sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    check = sub.add_parser("verify", help="verify the hash chain; exit 1 when a row was edited or removed",
-                           description="Walk the chain from the first row and report OK, or the first row "
-                           "whose content or link does not match its hash.")
-    check.add_argument("--file", metavar="SQLITE",
-                       help=f"audit log to check (default: {AUDIT_FILE} in the data folder)")
+    check = sub.add_parser(
+        "verify",
+        help="verify the hash chain; exit 1 when a row was edited or removed",
+        description="Walk the chain from the first row and report OK, or the first row "
+        "whose content or link does not match its hash.",
+    )
+    check.add_argument(
+        "--file", metavar="SQLITE", help=f"audit log to check (default: {AUDIT_FILE} in the data folder)"
+    )
     check.set_defaults(handler=cmd_verify)
 
 

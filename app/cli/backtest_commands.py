@@ -7,23 +7,47 @@ import sys
 from pathlib import Path
 from typing import Any
 
-_METRIC_ORDER = ("total_return", "annualized_return", "benchmark_return", "excess_return", "excess_return_without_cost",
-                 "information_ratio", "volatility", "sharpe", "sortino", "max_drawdown", "max_drawdown_days", "calmar",
-                 "turnover", "win_rate", "profit_factor", "ic", "rank_ic", "trades", "costs_paid")
+_METRIC_ORDER = (
+    "total_return",
+    "annualized_return",
+    "benchmark_return",
+    "excess_return",
+    "excess_return_without_cost",
+    "information_ratio",
+    "volatility",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "max_drawdown_days",
+    "calmar",
+    "turnover",
+    "win_rate",
+    "profit_factor",
+    "ic",
+    "rank_ic",
+    "trades",
+    "costs_paid",
+)
 
 
 def register(commands: Any) -> None:
     p = commands.add_parser(
-        "backtest", help="backtest a strategy on predictions or a signal file under A-share rules",
+        "backtest",
+        help="backtest a strategy on predictions or a signal file under A-share rules",
         description="Daily backtest: the score at the close of day t sets the orders of day t+1, filled at the "
         "chosen deal price under the A-share rules (lots, T+1, price limits by board and date, suspensions, "
         "commission with minimum, stamp duty and transfer fee by date). Prints the metrics; --report writes "
-        "report.html and CSV tables. With --rebalance, prints today's target list and orders instead.")
+        "report.html and CSV tables. With --rebalance, prints today's target list and orders instead.",
+    )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--run", metavar="RUN_ID", help="predictions of a registered research run")
     src.add_argument("--signals", metavar="FILE", help="csv/parquet with datetime, instrument, score columns")
-    p.add_argument("--strategy", default="topk", metavar="NAME",
-                   help="topk (TopkDropout), threshold, or a .py file with a Strategy subclass (default topk)")
+    p.add_argument(
+        "--strategy",
+        default="topk",
+        metavar="NAME",
+        help="topk (TopkDropout), threshold, or a .py file with a Strategy subclass (default topk)",
+    )
     p.add_argument("--topk", type=int, default=50, help="topk: names held (default 50)")
     p.add_argument("--n-drop", type=int, default=5, help="topk: names swapped per day at most (default 5)")
     p.add_argument("--hold-thresh", type=int, default=1, help="topk: minimum days held before a sell (default 1)")
@@ -41,26 +65,42 @@ def register(commands: Any) -> None:
     p.add_argument("--deal-price", choices=["open", "close", "vwap"], default="open", help="fill price (default open)")
     p.add_argument("--cash", type=float, default=10_000_000.0, help="initial cash in CNY (default 10,000,000)")
     p.add_argument("--benchmark", default="000300.SH", help="benchmark index in the store ('' for none)")
-    p.add_argument("--limit-mode", choices=["close", "touch", "deal", "off"], default="close",
-                   help="when a price limit blocks a trade: at the close (default), any touch, at the deal price")
+    p.add_argument(
+        "--limit-mode",
+        choices=["close", "touch", "deal", "off"],
+        default="close",
+        help="when a price limit blocks a trade: at the close (default), any touch, at the deal price",
+    )
     p.add_argument("--st", metavar="FILE", help="risk-warning periods, CSV symbol,start,end (ST/*ST limits apply)")
     p.add_argument("--no-t-plus-1", action="store_true", help="allow selling on the buy day (not A-share rules)")
     p.add_argument("--commission", type=float, default=0.00025, help="commission rate (default 0.00025)")
     p.add_argument("--min-commission", type=float, default=5.0, help="minimum commission per order (default 5)")
     p.add_argument("--slippage", type=float, default=0.0, help="slippage as a fraction of the price (default 0)")
     p.add_argument("--report", metavar="DIR", help="write report.html and CSV tables into DIR")
-    p.add_argument("--rebalance", action="store_true",
-                   help="print the target list and orders for the session after the last signal day")
+    p.add_argument(
+        "--rebalance",
+        action="store_true",
+        help="print the target list and orders for the session after the last signal day",
+    )
     p.add_argument("--positions", metavar="FILE", help="--rebalance: current holdings, CSV symbol,shares")
     p.set_defaults(handler=cmd_backtest)
 
 
 def _strategy_params(args: argparse.Namespace) -> dict[str, Any]:
-    return {"topk": args.topk, "n_drop": args.n_drop, "hold_thresh": args.hold_thresh,
-            "risk_degree": args.risk_degree, "buy_threshold": args.buy_threshold,
-            "sell_threshold": args.sell_threshold, "min_confidence": args.min_confidence,
-            "max_positions": args.max_positions, "max_weight": args.max_weight, "stop_loss": args.stop_loss,
-            "take_profit": args.take_profit, "weighting": args.weighting}
+    return {
+        "topk": args.topk,
+        "n_drop": args.n_drop,
+        "hold_thresh": args.hold_thresh,
+        "risk_degree": args.risk_degree,
+        "buy_threshold": args.buy_threshold,
+        "sell_threshold": args.sell_threshold,
+        "min_confidence": args.min_confidence,
+        "max_positions": args.max_positions,
+        "max_weight": args.max_weight,
+        "stop_loss": args.stop_loss,
+        "take_profit": args.take_profit,
+        "weighting": args.weighting,
+    }
 
 
 def cmd_backtest(args: argparse.Namespace, data_dir: Path) -> int:
@@ -134,8 +174,10 @@ def _backtest(args: argparse.Namespace, store: Any, signals: Any, strategy: Any,
         raise CliError(str(exc)) from None
     assert result is not None
     m = result.metrics
-    print(f"Backtest {strategy.name} {config.start} → {config.end}, deal price {config.deal_price}: "
-          f"{int(m['trading_days'])} trading days, {int(m['trades'])} trades")
+    print(
+        f"Backtest {strategy.name} {config.start} → {config.end}, deal price {config.deal_price}: "
+        f"{int(m['trading_days'])} trading days, {int(m['trades'])} trades"
+    )
     for key in _METRIC_ORDER:
         if key in m:
             print(f"  {key:28s} {format_metric(key, m[key]):>14s}")
@@ -182,8 +224,10 @@ def _rebalance(args: argparse.Namespace, store: Any, signals: Any, strategy: Any
         plan = plan_rebalance(store, signals, strategy, holdings, args.cash, rules)
     except (SignalError, ValueError) as exc:
         raise CliError(str(exc)) from None
-    print(f"Signals of {plan.signal_day}: {len(plan.ranked)} scored; orders for the next session "
-          f"(priced at the last close)")
+    print(
+        f"Signals of {plan.signal_day}: {len(plan.ranked)} scored; orders for the next session "
+        f"(priced at the last close)"
+    )
     print(f"{'side':4s} {'symbol':10s} {'shares':>9s} {'price':>9s} {'value':>14s} {'fees':>9s} {'band':>17s}")
     for o in plan.orders:
         band = f"{o.limit_down}–{o.limit_up}" if o.limit_up is not None else "no limit"

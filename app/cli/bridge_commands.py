@@ -24,36 +24,60 @@ _DESCRIPTION = (
 
 
 def register(commands: Any) -> None:
-    p = commands.add_parser("bridge", help="run QDesk Bridge, the market-data service beside QMT",
-                            description=_DESCRIPTION)
-    p.add_argument("--source", default="xtquant", metavar="{xtquant,replay,sim}",
-                   help="xtquant: live QMT data (Windows); replay: recorded data; sim: synthetic load "
-                   "(default: xtquant)")
+    p = commands.add_parser(
+        "bridge", help="run QDesk Bridge, the market-data service beside QMT", description=_DESCRIPTION
+    )
+    p.add_argument(
+        "--source",
+        default="xtquant",
+        metavar="{xtquant,replay,sim}",
+        help="xtquant: live QMT data (Windows); replay: recorded data; sim: synthetic load (default: xtquant)",
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", default=str(DEFAULT_PORT), help=f"TCP port (default: {DEFAULT_PORT}; 0 picks one)")
     p.add_argument("--replay-dir", metavar="DIR", help="replay: folder of recorded CSV files (searched recursively)")
-    p.add_argument("--speed", default="1", metavar="X",
-                   help="replay: speed factor, 1 = real time, 60 = one minute per second, 0 = as fast as possible")
+    p.add_argument(
+        "--speed",
+        default="1",
+        metavar="X",
+        help="replay: speed factor, 1 = real time, 60 = one minute per second, 0 = as fast as possible",
+    )
     p.add_argument("--once", action="store_true", help="replay: stop at the end instead of starting over")
     p.add_argument("--symbols", default="5500", metavar="N", help="sim: number of instruments (default: 5500)")
-    p.add_argument("--interval", default="3", metavar="SECONDS",
-                   help="sim: seconds between two snapshots of one instrument (default: 3)")
+    p.add_argument(
+        "--interval",
+        default="3",
+        metavar="SECONDS",
+        help="sim: seconds between two snapshots of one instrument (default: 3)",
+    )
     p.add_argument("--qmt-port", metavar="PORT", help="xtquant: port of QMT's data service (default: discover it)")
-    p.add_argument("--token-file", metavar="FILE",
-                   help="read the access token from FILE, or write a new one there if it does not exist")
+    p.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help="read the access token from FILE, or write a new one there if it does not exist",
+    )
     p.add_argument("--new-token", action="store_true", help="revoke every token and create a new one")
     p.add_argument("--tls-cert", metavar="PEM", help="TLS certificate (chain) file; serves https/wss")
     p.add_argument("--tls-key", metavar="PEM", help="private key of --tls-cert")
     p.add_argument("--log-file", metavar="FILE", help=f"log file (default: DATA_DIR/logs/{LOG_FILE})")
     p.add_argument("--tray", action="store_true", help="show a tray icon with status and controls")
-    p.add_argument("--qmt-userdata", metavar="DIR",
-                   help="live orders: QMT's userdata_mini folder (with --account); the bridge starts disarmed")
+    p.add_argument(
+        "--qmt-userdata",
+        metavar="DIR",
+        help="live orders: QMT's userdata_mini folder (with --account); the bridge starts disarmed",
+    )
     p.add_argument("--account", metavar="ID", help="live orders: the QMT stock account to trade (with --qmt-userdata)")
-    p.add_argument("--new-trade-token", action="store_true",
-                   help="create a token that may also place orders, print it once, and continue")
-    p.add_argument("--start-on-login", choices=("on", "off"), metavar="{on,off}",
-                   help="Windows: start this bridge (with its tray icon) when the user logs in, or stop doing so; "
-                   "then exit")
+    p.add_argument(
+        "--new-trade-token",
+        action="store_true",
+        help="create a token that may also place orders, print it once, and continue",
+    )
+    p.add_argument(
+        "--start-on-login",
+        choices=("on", "off"),
+        metavar="{on,off}",
+        help="Windows: start this bridge (with its tray icon) when the user logs in, or stop doing so; then exit",
+    )
     p.set_defaults(handler=cmd_bridge)
 
 
@@ -115,8 +139,10 @@ def lan_warning(host: str, tls: bool) -> str | None:
 
     if is_loopback(host) or tls:
         return None
-    return (f"WARNING: listening on {host} without TLS: the token and market data cross the network "
-            "in clear text; pass --tls-cert and --tls-key")
+    return (
+        f"WARNING: listening on {host} without TLS: the token and market data cross the network "
+        "in clear text; pass --tls-cert and --tls-key"
+    )
 
 
 def setup_logging(path: Path) -> None:
@@ -219,16 +245,24 @@ def _start_on_login(on: bool) -> int:
     return 0
 
 
-def _run_tray(service: Any, options: Any, setup: Any, token_file: Path | None, log_path: Path,
-              args: argparse.Namespace) -> int:
+def _run_tray(
+    service: Any, options: Any, setup: Any, token_file: Path | None, log_path: Path, args: argparse.Namespace
+) -> int:
     from app.bridge_tray import run_tray  # Qt is loaded only for the tray
     from app.cli import CliError
     from core.bridge.server.runner import BridgeStartError
     from core.bridge.sources.base import SourceUnavailable
 
     try:
-        return run_tray(service, options, setup, token_file, log_path, lang=getattr(args, "lang", None) or "en",
-                        argv=[str(Path(sys.argv[0]).resolve()), *sys.argv[1:]] if sys.argv else [])
+        return run_tray(
+            service,
+            options,
+            setup,
+            token_file,
+            log_path,
+            lang=getattr(args, "lang", None) or "en",
+            argv=[str(Path(sys.argv[0]).resolve()), *sys.argv[1:]] if sys.argv else [],
+        )
     except (SourceUnavailable, BridgeStartError) as exc:
         raise CliError(str(exc)) from None
 
@@ -241,8 +275,11 @@ def _run_headless(service: Any, options: Any, setup: Any, token_file: Path | Non
 
     def ready(address: Any, _server: Any) -> None:
         commit_token(service.tokens, setup, token_file)
-        print(f"QDesk Bridge {BRIDGE_VERSION}: {service.source.name} source on {address.http_url} "
-              f"(API /v1; Ctrl+C stops)", flush=True)
+        print(
+            f"QDesk Bridge {BRIDGE_VERSION}: {service.source.name} source on {address.http_url} "
+            f"(API /v1; Ctrl+C stops)",
+            flush=True,
+        )
         if setup.created and token_file is not None:
             print(f"New access token written to {token_file}", flush=True)
         elif setup.created:

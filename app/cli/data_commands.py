@@ -20,17 +20,21 @@ _PER_FILE_LINES = 20  # above this many files, print a summary instead of a line
 
 
 def register(commands: Any) -> None:
-    data = commands.add_parser("data", help="import, inspect and export market data",
-                               description="Manage the local market store.")
+    data = commands.add_parser(
+        "data", help="import, inspect and export market data", description="Manage the local market store."
+    )
     sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
 
-    imp = sub.add_parser("import", help="import CSV bars or index membership files",
-                         description="Import .csv/.csv.gz files of daily or 1-minute bars (a file, several, or "
-                         "folders, searched recursively), index membership files (csi300_*.csv with "
-                         "symbol,start,end, or Qlib instruments .txt) and instrument lists (symbol,name"
-                         "[,list_date][,delist_date]). The symbol comes from the file name "
-                         "(600000.SH.csv) or a symbol column. Re-importing is safe: identical rows are left "
-                         "alone, changed ones are updated. Volume is taken as shares and amount as CNY.")
+    imp = sub.add_parser(
+        "import",
+        help="import CSV bars or index membership files",
+        description="Import .csv/.csv.gz files of daily or 1-minute bars (a file, several, or "
+        "folders, searched recursively), index membership files (csi300_*.csv with "
+        "symbol,start,end, or Qlib instruments .txt) and instrument lists (symbol,name"
+        "[,list_date][,delist_date]). The symbol comes from the file name "
+        "(600000.SH.csv) or a symbol column. Re-importing is safe: identical rows are left "
+        "alone, changed ones are updated. Volume is taken as shares and amount as CNY.",
+    )
     imp.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     imp.add_argument("--freq", choices=["1d", "1m"], help="bar frequency (default: inferred from the timestamps)")
     imp.add_argument("--workers", type=int, default=None, help="parser processes (default: cores - 1)")
@@ -41,10 +45,13 @@ def register(commands: Any) -> None:
     status.add_argument("--worst", type=int, default=10, metavar="N", help="list the N series with most gaps")
     status.set_defaults(handler=cmd_status)
 
-    exp = sub.add_parser("export-qlib", help="write a Qlib provider folder from the store",
-                         description="Write calendars, instruments (all, and csi300/csi500 when membership "
-                         "was imported) and adjusted daily features. A second export into the same folder "
-                         "only writes what changed.")
+    exp = sub.add_parser(
+        "export-qlib",
+        help="write a Qlib provider folder from the store",
+        description="Write calendars, instruments (all, and csi300/csi500 when membership "
+        "was imported) and adjusted daily features. A second export into the same folder "
+        "only writes what changed.",
+    )
     exp.add_argument("directory", metavar="DIR")
     exp.set_defaults(handler=cmd_export)
 
@@ -86,8 +93,10 @@ def _report_line(r: FileReport) -> str:
     what = r.freq if r.kind == "bars" else f"{r.kind} {r.freq}".strip()
     symbols = r.symbols[0] if len(r.symbols) == 1 else f"{len(r.symbols)} symbols"
     skipped = "".join(f", skipped {n} ({why})" for why, n in r.skipped.items())
-    return (f"{r.path.name}: {what} {symbols}, {r.rows} rows {r.first} → {r.last}: "
-            f"{r.inserted} new, {r.updated} updated, {r.unchanged} unchanged{skipped}")
+    return (
+        f"{r.path.name}: {what} {symbols}, {r.rows} rows {r.first} → {r.last}: "
+        f"{r.inserted} new, {r.updated} updated, {r.unchanged} unchanged{skipped}"
+    )
 
 
 def _print_import_summary(reports: list[FileReport], seconds: float) -> None:
@@ -99,12 +108,16 @@ def _print_import_summary(reports: list[FileReport], seconds: float) -> None:
     for r in ok:
         skipped.update(r.skipped)
     firsts = [r.first for r in bars if r.first]
-    print(f"Imported {len(ok)} of {len(reports)} file(s) in {seconds:.1f} s "
-          f"({rows / seconds if seconds else 0:,.0f} rows/s)")
+    print(
+        f"Imported {len(ok)} of {len(reports)} file(s) in {seconds:.1f} s "
+        f"({rows / seconds if seconds else 0:,.0f} rows/s)"
+    )
     if bars:
-        print(f"  bars: {len(symbols)} symbols, {rows:,} rows, {min(firsts)} → {max(r.last for r in bars)}; "
-              f"{sum(r.inserted for r in bars):,} new, {sum(r.updated for r in bars):,} updated, "
-              f"{sum(r.unchanged for r in bars):,} unchanged")
+        print(
+            f"  bars: {len(symbols)} symbols, {rows:,} rows, {min(firsts)} → {max(r.last for r in bars)}; "
+            f"{sum(r.inserted for r in bars):,} new, {sum(r.updated for r in bars):,} updated, "
+            f"{sum(r.unchanged for r in bars):,} unchanged"
+        )
     for r in ok:
         if r.kind == "membership":
             print(f"  membership: {r.freq} {len(r.symbols)} symbols, {r.rows} intervals (replaced previous)")
@@ -128,19 +141,27 @@ def cmd_status(args: argparse.Namespace, data_dir: Path) -> int:
     if not st.freqs:
         print("No bars stored.")
     else:
-        print(f"Calendar: {st.calendar_days} trading days {st.calendar_first} → {st.calendar_last} "
-              f"({st.index_calendar_days} of them confirmed by SSE index bars)")
-        print(f"{'freq':<5} {'symbols':>8} {'rows':>12}  {'first':<10}  {'last':<10}  "
-              f"{'series with gaps':>16}  {'missing days':>12}")
+        print(
+            f"Calendar: {st.calendar_days} trading days {st.calendar_first} → {st.calendar_last} "
+            f"({st.index_calendar_days} of them confirmed by SSE index bars)"
+        )
+        print(
+            f"{'freq':<5} {'symbols':>8} {'rows':>12}  {'first':<10}  {'last':<10}  "
+            f"{'series with gaps':>16}  {'missing days':>12}"
+        )
         for f in st.freqs:
-            print(f"{f.freq:<5} {f.symbols:>8,} {f.rows:>12,}  {f.first:<10}  {f.last:<10}  "
-                  f"{f.series_with_gaps:>16,}  {f.missing_days:>12,}")
+            print(
+                f"{f.freq:<5} {f.symbols:>8,} {f.rows:>12,}  {f.first:<10}  {f.last:<10}  "
+                f"{f.series_with_gaps:>16,}  {f.missing_days:>12,}"
+            )
         for f in st.freqs:
             if f.worst:
                 print(f"Most missing trading days ({f.freq}; suspensions are normal):")
                 for g in f.worst:
-                    print(f"  {g.symbol:<10} {g.missing:>6} missing; longest {g.longest_days} day(s) "
-                          f"{g.longest_from} → {g.longest_to}")
+                    print(
+                        f"  {g.symbol:<10} {g.missing:>6} missing; longest {g.longest_days} day(s) "
+                        f"{g.longest_from} → {g.longest_to}"
+                    )
     for name, (symbols, intervals) in sorted(st.membership.items()):
         print(f"Index membership {name}: {symbols} symbols in {intervals} intervals")
     store.close()
@@ -170,10 +191,12 @@ def cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
     finally:
         store.close()
     assert summary is not None
-    print(f"Exported to {summary.directory} ({summary.mode}) in {time.perf_counter() - started:.1f} s: "
-          f"{summary.calendar_days} trading days, {summary.instruments} instruments, "
-          f"{summary.rewritten} written, {summary.appended} appended"
-          + (f"; universes: all, {', '.join(summary.indices)}" if summary.indices else "; universes: all"))
+    print(
+        f"Exported to {summary.directory} ({summary.mode}) in {time.perf_counter() - started:.1f} s: "
+        f"{summary.calendar_days} trading days, {summary.instruments} instruments, "
+        f"{summary.rewritten} written, {summary.appended} appended"
+        + (f"; universes: all, {', '.join(summary.indices)}" if summary.indices else "; universes: all")
+    )
     return 0
 
 

@@ -8,28 +8,48 @@ from pathlib import Path
 from typing import Any
 
 from core.models import MODEL_NAMES
-from core.research.config import (DATASETS, FEATURE_NORMS, LABEL_NORMS, SEGMENTS_HELP, STANDARD_SEGMENTS,
-                                  DatasetConfig, Segments, StartTraining, parse_params, parse_universe)
+from core.research.config import (
+    DATASETS,
+    FEATURE_NORMS,
+    LABEL_NORMS,
+    SEGMENTS_HELP,
+    STANDARD_SEGMENTS,
+    DatasetConfig,
+    Segments,
+    StartTraining,
+    parse_params,
+    parse_universe,
+)
 from core.research.registry import METRIC_NAMES, RunRegistry, UnknownRun
 
-UNIVERSE_HELP = ("csi300, csi500, all (every stock in the store), another exported instruments name, a "
-                 "comma-separated list of symbols (600000.SH,000001.SZ) or @FILE with one symbol per line")
+UNIVERSE_HELP = (
+    "csi300, csi500, all (every stock in the store), another exported instruments name, a "
+    "comma-separated list of symbols (600000.SH,000001.SZ) or @FILE with one symbol per line"
+)
 
 
 def register(commands: Any) -> None:
     train = commands.add_parser(
-        "train", help="train a model on the store and register the run",
+        "train",
+        help="train a model on the store and register the run",
         description="Build an Alpha158/Alpha360 dataset from the market store (exported for Qlib into "
         "DATA_DIR/qlib), train a model, score the test segment (IC, ICIR, Rank IC, Rank ICIR) and register "
         "the run with its predictions. An interrupted run (Ctrl-C, crash) resumes from its checkpoint when "
-        "the same command runs again.")
+        "the same command runs again.",
+    )
     train.add_argument("--model", required=True, choices=MODEL_NAMES, help="model to train")
     train.add_argument("--dataset", default="alpha158", choices=DATASETS, help="feature set (default alpha158)")
     train.add_argument("--universe", default="csi300", help=UNIVERSE_HELP + " (default csi300)")
-    train.add_argument("--segments", default=str(STANDARD_SEGMENTS), help=SEGMENTS_HELP
-                       + f" (default {STANDARD_SEGMENTS})")
-    train.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                       help="model hyper-parameter, repeatable (e.g. --param lr=0.001 --param hidden_size=128)")
+    train.add_argument(
+        "--segments", default=str(STANDARD_SEGMENTS), help=SEGMENTS_HELP + f" (default {STANDARD_SEGMENTS})"
+    )
+    train.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="model hyper-parameter, repeatable (e.g. --param lr=0.001 --param hidden_size=128)",
+    )
     train.add_argument("--epochs", type=int, help="most epochs (LightGBM: boosting rounds)")
     train.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
     train.add_argument("--amp", default="auto", choices=["auto", "off", "fp16", "bf16"], help="mixed precision")
@@ -71,8 +91,9 @@ def request_from_args(args: argparse.Namespace) -> StartTraining:
     if args.epochs is not None:
         params["num_boost_round" if args.model == "lightgbm" else "epochs"] = args.epochs
     extra = {"label": args.label} if args.label else {}
-    dataset = DatasetConfig(args.dataset, universe, segments, feature_norm=args.feature_norm,
-                            label_norm=args.label_norm, **extra)
+    dataset = DatasetConfig(
+        args.dataset, universe, segments, feature_norm=args.feature_norm, label_norm=args.label_norm, **extra
+    )
     return StartTraining(args.model, dataset, params, device=args.device, amp=args.amp, seed=args.seed)
 
 
@@ -85,8 +106,10 @@ def cmd_train(args: argparse.Namespace, data_dir: Path) -> int:
         request = request_from_args(args)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    print(f"Training {request.model} on {request.dataset.kind} / {args.universe} ({request.dataset.segments})",
-          file=sys.stderr)
+    print(
+        f"Training {request.model} on {request.dataset.kind} / {args.universe} ({request.dataset.segments})",
+        file=sys.stderr,
+    )
     bar = _progress_bar()
     finished: RunFinished | None = None
     stage = ""
@@ -109,30 +132,38 @@ def cmd_train(args: argparse.Namespace, data_dir: Path) -> int:
         raise CliError(str(exc)) from None
     except KeyboardInterrupt:
         bar.close()
-        print("interrupted: the last finished epoch is checkpointed; run the same command to resume",
-              file=sys.stderr)
+        print("interrupted: the last finished epoch is checkpointed; run the same command to resume", file=sys.stderr)
         raise
     finally:
         bar.close()
     assert finished is not None
     print(f"run {finished.run_id}")
-    print("  ".join(f"{m.upper().replace('_', ' ')} {finished.metrics.get(m, float('nan')):.4f}"
-                    for m in METRIC_NAMES) + f"  ({int(finished.metrics.get('days', 0))} test days, "
-          f"{finished.seconds:.1f} s)")
+    print(
+        "  ".join(f"{m.upper().replace('_', ' ')} {finished.metrics.get(m, float('nan')):.4f}" for m in METRIC_NAMES)
+        + f"  ({int(finished.metrics.get('days', 0))} test days, "
+        f"{finished.seconds:.1f} s)"
+    )
     return 0
 
 
 def _epoch_line(e: Any) -> str:
     best = " *" if e.improved else ""
-    return (f"epoch {e.epoch:>3}/{e.epochs}  train loss {e.train_loss:.5f}  valid loss {e.valid_loss:.5f}  "
-            f"valid IC {e.valid_ic:.4f}  {e.seconds:.1f} s{best}")
+    return (
+        f"epoch {e.epoch:>3}/{e.epochs}  train loss {e.train_loss:.5f}  valid loss {e.valid_loss:.5f}  "
+        f"valid IC {e.valid_ic:.4f}  {e.seconds:.1f} s{best}"
+    )
 
 
 def _progress_bar() -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=1, file=sys.stderr, disable=None, leave=False, bar_format="{desc}: {percentage:3.0f}%|{bar}| "
-                "{n_fmt}/{total_fmt} [{elapsed}<{remaining}]")
+    return tqdm(
+        total=1,
+        file=sys.stderr,
+        disable=None,
+        leave=False,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}]",
+    )
 
 
 def _registry(data_dir: Path) -> RunRegistry:
@@ -144,12 +175,16 @@ def cmd_runs_list(args: argparse.Namespace, data_dir: Path) -> int:
     if not runs:
         print("No runs yet. Train one with: qdesk train --model lightgbm --dataset alpha158 --universe csi300")
         return 0
-    print(f"{'run':<34} {'model':<11} {'dataset':<9} {'universe':<10} {'test':<23} "
-          + " ".join(f"{m:>9}" for m in METRIC_NAMES))
+    print(
+        f"{'run':<34} {'model':<11} {'dataset':<9} {'universe':<10} {'test':<23} "
+        + " ".join(f"{m:>9}" for m in METRIC_NAMES)
+    )
     for r in runs:
         test = r.config.get("dataset", {}).get("segments", "").split(",")[-1]
-        print(f"{r.run_id:<34} {r.model:<11} {r.dataset:<9} {r.universe:<10} {test:<23} "
-              + " ".join(f"{r.metrics.get(m, float('nan')):>9.4f}" for m in METRIC_NAMES))
+        print(
+            f"{r.run_id:<34} {r.model:<11} {r.dataset:<9} {r.universe:<10} {test:<23} "
+            + " ".join(f"{r.metrics.get(m, float('nan')):>9.4f}" for m in METRIC_NAMES)
+        )
     return 0
 
 

@@ -50,10 +50,20 @@ class Ledger:
     refusals: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-DAILY_COLUMNS = ("date", "equity", "cash", "market_value", "positions", "buy_value", "sell_value", "fees",
-                 "fees_commission", "fees_stamp_duty", "fees_transfer")
-TRADE_COLUMNS = ("date", "symbol", "side", "shares", "price", "value", "commission", "stamp_duty", "transfer",
-                 "pnl")
+DAILY_COLUMNS = (
+    "date",
+    "equity",
+    "cash",
+    "market_value",
+    "positions",
+    "buy_value",
+    "sell_value",
+    "fees",
+    "fees_commission",
+    "fees_stamp_duty",
+    "fees_transfer",
+)
+TRADE_COLUMNS = ("date", "symbol", "side", "shares", "price", "value", "commission", "stamp_duty", "transfer", "pnl")
 POSITION_COLUMNS = ("date", "symbol", "shares", "price", "value", "weight")
 REFUSAL_COLUMNS = ("date", "symbol", "side", "reason")
 
@@ -68,8 +78,13 @@ class _Account:
         self.fees = np.zeros(3)
 
 
-def simulate(panel: MarketPanel, scores: np.ndarray, strategy: Strategy, config: BacktestConfig,
-             cancel: CancelToken | None = None) -> Iterator[Progress | Ledger]:
+def simulate(
+    panel: MarketPanel,
+    scores: np.ndarray,
+    strategy: Strategy,
+    config: BacktestConfig,
+    cancel: CancelToken | None = None,
+) -> Iterator[Progress | Ledger]:
     """Run the loop over the panel's window; yields progress every few days, then the ledger."""
     rules = config.rules
     deal = panel.deal_prices(config.deal_price)
@@ -100,8 +115,19 @@ def simulate(panel: MarketPanel, scores: np.ndarray, strategy: Strategy, config:
             ledger.positions.append((day, symbol, shares, price, shares * price, shares * price / equity))
             acct.held_days[symbol] = acct.held_days.get(symbol, 0) + 1
         acct.book.end_day()
-        ledger.daily.append((day, equity, acct.cash, value, len(acct.book.shares), acct.buy_value,
-                             acct.sell_value, float(acct.fees.sum()), *map(float, acct.fees)))
+        ledger.daily.append(
+            (
+                day,
+                equity,
+                acct.cash,
+                value,
+                len(acct.book.shares),
+                acct.buy_value,
+                acct.sell_value,
+                float(acct.fees.sum()),
+                *map(float, acct.fees),
+            )
+        )
         if step % 10 == 0 or step == n - 1:
             yield Progress(step + 1, n, day.isoformat())
     yield ledger
@@ -129,8 +155,9 @@ def _corporate_actions(panel: MarketPanel, i: int, acct: _Account, index: dict[s
         acct.cost[symbol] = acct.cost.get(symbol, 0.0) / ratio
 
 
-def _context(panel: MarketPanel, i: int, row: np.ndarray, acct: _Account, equity: float, rules: RuleConfig,
-             index: dict[str, int]) -> StrategyContext:
+def _context(
+    panel: MarketPanel, i: int, row: np.ndarray, acct: _Account, equity: float, rules: RuleConfig, index: dict[str, int]
+) -> StrategyContext:
     def tradable(symbol: str, sell: bool | None) -> bool:
         j = index.get(symbol)
         quote = None if j is None else panel.quote(i, j)
@@ -142,16 +169,38 @@ def _context(panel: MarketPanel, i: int, row: np.ndarray, acct: _Account, equity
             return not (limit_blocks(quote, True, mode, deal) or limit_blocks(quote, False, mode, deal))
         return not limit_blocks(quote, sell, rules.limit_mode, deal)
 
-    return StrategyContext(panel.day(i - 1), panel.symbols, row, panel.mark[i - 1], dict(acct.book.shares),
-                           acct.held_days, acct.cost, acct.cash, equity, tradable, index)
+    return StrategyContext(
+        panel.day(i - 1),
+        panel.symbols,
+        row,
+        panel.mark[i - 1],
+        dict(acct.book.shares),
+        acct.held_days,
+        acct.cost,
+        acct.cash,
+        equity,
+        tradable,
+        index,
+    )
 
 
-def _execute(panel: MarketPanel, i: int, day: dt.date, deal: np.ndarray, decision: Decision, acct: _Account,
-             rules: RuleConfig, index: dict[str, int], ledger: Ledger) -> None:
+def _execute(
+    panel: MarketPanel,
+    i: int,
+    day: dt.date,
+    deal: np.ndarray,
+    decision: Decision,
+    acct: _Account,
+    rules: RuleConfig,
+    index: dict[str, int],
+    ledger: Ledger,
+) -> None:
     unknown = [s for s in (*decision.sells, *decision.buys, *(decision.targets or {})) if s not in index]
     if unknown:
-        raise ValueError(f"the strategy ordered {', '.join(sorted(set(unknown))[:5])}, which the signal frame "
-                         f"does not cover (only symbols with signals have bars loaded)")
+        raise ValueError(
+            f"the strategy ordered {', '.join(sorted(set(unknown))[:5])}, which the signal frame "
+            f"does not cover (only symbols with signals have bars loaded)"
+        )
     sells = dict(decision.sells)
     buys: list[tuple[str, float]] = []
     if decision.targets is not None:
@@ -159,8 +208,9 @@ def _execute(panel: MarketPanel, i: int, day: dt.date, deal: np.ndarray, decisio
     for symbol, qty in sells.items():
         j = index[symbol]
         held, sellable = acct.book.total(symbol), acct.book.sellable(symbol)
-        v = check_sell(symbol, day, panel.quote(i, j), float(deal[j]), sellable if qty is None else qty,
-                       held, sellable, rules)
+        v = check_sell(
+            symbol, day, panel.quote(i, j), float(deal[j]), sellable if qty is None else qty, held, sellable, rules
+        )
         if v.refusal is None:
             _sold(symbol, day, v, acct, ledger)
         else:
@@ -171,16 +221,16 @@ def _execute(panel: MarketPanel, i: int, day: dt.date, deal: np.ndarray, decisio
     for symbol, shares in buys:
         j = index[symbol]
         price = float(deal[j])
-        v = check_buy(symbol, day, panel.quote(i, j), price, shares if math.isfinite(shares) else 0.0,
-                      acct.cash, rules)
+        v = check_buy(symbol, day, panel.quote(i, j), price, shares if math.isfinite(shares) else 0.0, acct.cash, rules)
         if v.refusal is None:
             _bought(symbol, day, v, acct, ledger)
         else:
             ledger.refusals.append((day, symbol, "buy", v.refusal.value))
 
 
-def _orders_for_targets(panel: MarketPanel, i: int, deal: np.ndarray, decision: Decision, acct: _Account,
-                        index: dict[str, int]) -> tuple[dict[str, int | None], list[tuple[str, float]]]:
+def _orders_for_targets(
+    panel: MarketPanel, i: int, deal: np.ndarray, decision: Decision, acct: _Account, index: dict[str, int]
+) -> tuple[dict[str, int | None], list[tuple[str, float]]]:
     targets = decision.targets or {}
 
     def px(j: int) -> float:
@@ -217,8 +267,9 @@ def _sold(symbol: str, day: dt.date, v: Verdict, acct: _Account, ledger: Ledger)
     if not acct.book.total(symbol):
         acct.held_days.pop(symbol, None)
         acct.cost.pop(symbol, None)
-    ledger.trades.append((day, symbol, "sell", v.shares, v.price, value, v.fees.commission, v.fees.stamp_duty,
-                          v.fees.transfer, pnl))
+    ledger.trades.append(
+        (day, symbol, "sell", v.shares, v.price, value, v.fees.commission, v.fees.stamp_duty, v.fees.transfer, pnl)
+    )
 
 
 def _bought(symbol: str, day: dt.date, v: Verdict, acct: _Account, ledger: Ledger) -> None:
@@ -231,5 +282,6 @@ def _bought(symbol: str, day: dt.date, v: Verdict, acct: _Account, ledger: Ledge
     acct.cash -= value + v.fees.total
     acct.buy_value += value
     acct.fees += (v.fees.commission, v.fees.stamp_duty, v.fees.transfer)
-    ledger.trades.append((day, symbol, "buy", v.shares, v.price, value, v.fees.commission, v.fees.stamp_duty,
-                          v.fees.transfer, 0.0))
+    ledger.trades.append(
+        (day, symbol, "buy", v.shares, v.price, value, v.fees.commission, v.fees.stamp_duty, v.fees.transfer, 0.0)
+    )

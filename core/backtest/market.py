@@ -14,8 +14,10 @@ from core.rules.engine import DayQuote
 from core.rules.price_limits import free_days_after_listing, limit_fraction_series, round_to_tick
 from core.storage.market_store import MarketStore
 
-_BARS_SQL = ("SELECT time, open, high, low, close, volume, amount, factor FROM bars "
-             "WHERE symbol=? AND freq='1d' AND time>=? AND time<=? ORDER BY time")
+_BARS_SQL = (
+    "SELECT time, open, high, low, close, volume, amount, factor FROM bars "
+    "WHERE symbol=? AND freq='1d' AND time>=? AND time<=? ORDER BY time"
+)
 _WARMUP_DAYS = 20  # calendar rows loaded before the start: previous closes and new-listing day counts
 
 
@@ -48,8 +50,14 @@ class MarketPanel:
         if np.isnan(c):
             return None
         up, down = self.limit_up[i, j], self.limit_down[i, j]
-        return DayQuote(float(self.open[i, j]), float(self.high[i, j]), float(self.low[i, j]), float(c),
-                        None if np.isnan(up) else float(up), None if np.isnan(down) else float(down))
+        return DayQuote(
+            float(self.open[i, j]),
+            float(self.high[i, j]),
+            float(self.low[i, j]),
+            float(c),
+            None if np.isnan(up) else float(up),
+            None if np.isnan(down) else float(down),
+        )
 
     def use_flat_limits(self, threshold: float) -> None:
         """Replace the board limits by one flat band on the change from the previous close, unrounded.
@@ -64,9 +72,14 @@ class MarketPanel:
         return {"open": self.open, "close": self.close, "vwap": self.vwap}[deal_price]
 
 
-def load_market(store: MarketStore, symbols: Sequence[str], start: dt.date, end: dt.date,
-                st_intervals: Mapping[str, Sequence[tuple[str, str]]] | None = None,
-                cancel: CancelToken | None = None) -> Iterator[Progress | MarketPanel]:
+def load_market(
+    store: MarketStore,
+    symbols: Sequence[str],
+    start: dt.date,
+    end: dt.date,
+    st_intervals: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    cancel: CancelToken | None = None,
+) -> Iterator[Progress | MarketPanel]:
     """Read the symbols' daily bars for [start, end] plus a warm-up; yields progress, then the panel."""
     calendar = [d for d in store.trading_days() if d <= end.isoformat()]
     first = next((k for k, d in enumerate(calendar) if d >= start.isoformat()), len(calendar))
@@ -118,9 +131,14 @@ def _first_bar_day(first_bar: str | None, earliest: list[str]) -> str | None:
     return first_bar
 
 
-def _build_panel(days: np.ndarray, symbols: list[str], a: dict[str, np.ndarray], first: int,
-                 list_dates: dict[str, dt.date], st_intervals: Mapping[str, Sequence[tuple[str, str]]]
-                 ) -> MarketPanel:
+def _build_panel(
+    days: np.ndarray,
+    symbols: list[str],
+    a: dict[str, np.ndarray],
+    first: int,
+    list_dates: dict[str, dt.date],
+    st_intervals: Mapping[str, Sequence[tuple[str, str]]],
+) -> MarketPanel:
     import pandas as pd
 
     has_bar = ~np.isnan(a["close"])
@@ -143,8 +161,7 @@ def _build_panel(days: np.ndarray, symbols: list[str], a: dict[str, np.ndarray],
             fraction[(number >= 1) & (number <= free), j] = np.nan
     up = round_to_tick(pre_close * (1 + fraction))
     down = round_to_tick(pre_close * (1 - fraction))
-    return MarketPanel(days, symbols, a["open"], a["high"], a["low"], a["close"], vwap, factor, mark,
-                       up, down, first)
+    return MarketPanel(days, symbols, a["open"], a["high"], a["low"], a["close"], vwap, factor, mark, up, down, first)
 
 
 def _st_mask(days: np.ndarray, intervals: Sequence[tuple[str, str]]) -> np.ndarray | None:

@@ -74,8 +74,9 @@ def compute_metrics(daily: pd.DataFrame, trades: pd.DataFrame, initial_cash: flo
             excess = series - b
             m[f"excess_return{suffix}"] = float(np.sum(excess))
             m[f"excess_annualized{suffix}"] = float(np.mean(excess) * TRADING_DAYS)
-            m[f"information_ratio{suffix}"] = _ratio(float(np.mean(excess)), float(np.std(excess, ddof=1))) \
-                if n > 1 else float("nan")
+            m[f"information_ratio{suffix}"] = (
+                _ratio(float(np.mean(excess)), float(np.std(excess, ddof=1))) if n > 1 else float("nan")
+            )
         m["benchmark_return"] = float(np.prod(1 + b) - 1)
     m.update(trade_metrics(trades))
     return m

@@ -10,9 +10,20 @@ from pathlib import Path
 from core.backtest.run import BacktestResult
 from core.backtest.svg import heat_colour, line_chart
 
-PERCENT_METRICS = {"total_return", "annualized_return", "volatility", "max_drawdown", "win_rate_days",
-                   "turnover", "excess_return", "excess_annualized", "excess_return_without_cost",
-                   "excess_annualized_without_cost", "benchmark_return", "win_rate"}
+PERCENT_METRICS = {
+    "total_return",
+    "annualized_return",
+    "volatility",
+    "max_drawdown",
+    "win_rate_days",
+    "turnover",
+    "excess_return",
+    "excess_annualized",
+    "excess_return_without_cost",
+    "excess_annualized_without_cost",
+    "benchmark_return",
+    "win_rate",
+}
 _TRADE_ROWS = 500  # the HTML lists the first trades; the CSV has all of them
 
 
@@ -74,31 +85,44 @@ def render_html(result: BacktestResult) -> str:
         charts.append(line_chart("Cumulative excess return", dates, {"excess": d["excess"].tolist()}, percent=True))
     charts.append(line_chart("Drawdown", dates, {"drawdown": d["drawdown"].tolist()}, percent=True, fill=True))
     charts.append(line_chart("Positions held", dates, {"positions": d["positions"].astype(float).tolist()}))
-    charts.append(line_chart("Turnover (one way, daily)", dates, {"turnover": d["turnover"].tolist()},
-                             percent=True))
+    charts.append(line_chart("Turnover (one way, daily)", dates, {"turnover": d["turnover"].tolist()}, percent=True))
     cfg = result.config
-    settings = {"strategy": result.strategy, "start": str(cfg.start), "end": str(cfg.end),
-                "deal price": cfg.deal_price, "initial cash": f"{cfg.initial_cash:,.0f}",
-                "benchmark": cfg.benchmark or "–", **{f"rules.{k}": str(v) for k, v in asdict(cfg.rules).items()}}
+    settings = {
+        "strategy": result.strategy,
+        "start": str(cfg.start),
+        "end": str(cfg.end),
+        "deal price": cfg.deal_price,
+        "initial cash": f"{cfg.initial_cash:,.0f}",
+        "benchmark": cfg.benchmark or "–",
+        **{f"rules.{k}": str(v) for k, v in asdict(cfg.rules).items()},
+    }
     body = [
         f"<h1>Backtest: {html.escape(result.strategy)} {cfg.start} → {cfg.end}</h1>",
-        "<h2>Metrics</h2>", _table(["metric", "value"],
-                                   [[k, format_metric(k, v)] for k, v in result.metrics.items()]),
+        "<h2>Metrics</h2>",
+        _table(["metric", "value"], [[k, format_metric(k, v)] for k, v in result.metrics.items()]),
         "<h2>Trades refused by rule</h2>",
         _table(["rule", "orders"], [[k, str(v)] for k, v in sorted(result.refused.items())] or [["–", "0"]]),
-        "<h2>Charts</h2>", *charts,
-        "<h2>Monthly returns</h2>", _monthly(result),
+        "<h2>Charts</h2>",
+        *charts,
+        "<h2>Monthly returns</h2>",
+        _monthly(result),
         f"<h2>Trades (first {_TRADE_ROWS}; all in trades.csv)</h2>",
-        _table(list(result.trades.columns), [[_cell(v) for v in row] for row in
-                                             result.trades.head(_TRADE_ROWS).itertuples(index=False)]),
-        "<h2>Final positions</h2>", _final_positions(result),
-        "<h2>Settings</h2>", _table(["setting", "value"], [[k, v] for k, v in settings.items()]),
+        _table(
+            list(result.trades.columns),
+            [[_cell(v) for v in row] for row in result.trades.head(_TRADE_ROWS).itertuples(index=False)],
+        ),
+        "<h2>Final positions</h2>",
+        _final_positions(result),
+        "<h2>Settings</h2>",
+        _table(["setting", "value"], [[k, v] for k, v in settings.items()]),
         *(f"<p class=note>{html.escape(n)}</p>" for n in result.notes),
     ]
-    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>QDesk backtest</title><style>"
-            "body{font-family:sans-serif;margin:24px;max-width:960px}table{border-collapse:collapse;"
-            "font-size:12px;margin:8px 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
-            "th{background:#f0f0f0}.note{color:#a60}</style></head><body>" + "\n".join(body) + "</body></html>")
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>QDesk backtest</title><style>"
+        "body{font-family:sans-serif;margin:24px;max-width:960px}table{border-collapse:collapse;"
+        "font-size:12px;margin:8px 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+        "th{background:#f0f0f0}.note{color:#a60}</style></head><body>" + "\n".join(body) + "</body></html>"
+    )
 
 
 def _cell(v: object) -> str:
@@ -120,8 +144,9 @@ def _monthly(result: BacktestResult) -> str:
     head = "<th>year</th>" + "".join(f"<th>{m}</th>" for m in table.columns)
     rows = []
     for year, row in table.iterrows():
-        cells = "".join(f"<td style='background:{heat_colour(v, scale)}'>{'' if math.isnan(v) else f'{v:.1%}'}</td>"
-                        for v in row)
+        cells = "".join(
+            f"<td style='background:{heat_colour(v, scale)}'>{'' if math.isnan(v) else f'{v:.1%}'}</td>" for v in row
+        )
         rows.append(f"<tr><th>{year}</th>{cells}</tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 

@@ -54,10 +54,14 @@ class BacktestResult:
         return table.reindex(columns=range(1, 13))
 
 
-def run_backtest(store: MarketStore, signals: pd.DataFrame, strategy: Strategy, config: BacktestConfig,
-                 cancel: CancelToken | None = None,
-                 st_intervals: Mapping[str, Sequence[tuple[str, str]]] | None = None
-                 ) -> Iterator[Progress | BacktestResult]:
+def run_backtest(
+    store: MarketStore,
+    signals: pd.DataFrame,
+    strategy: Strategy,
+    config: BacktestConfig,
+    cancel: CancelToken | None = None,
+    st_intervals: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+) -> Iterator[Progress | BacktestResult]:
     """Yields Progress while loading and simulating, then one BacktestResult."""
     import pandas as pd
 
@@ -93,8 +97,7 @@ def run_backtest(store: MarketStore, signals: pd.DataFrame, strategy: Strategy, 
     yield build_result(panel, scores, ledger, config, strategy.name, benchmark, notes)
 
 
-def _benchmark(store: MarketStore, config: BacktestConfig, panel: MarketPanel, notes: list[str]
-               ) -> np.ndarray | None:
+def _benchmark(store: MarketStore, config: BacktestConfig, panel: MarketPanel, notes: list[str]) -> np.ndarray | None:
     if not config.benchmark:
         return None
     bars = store.read_bars(config.benchmark, "1d", str(panel.days[0]), str(panel.days[-1]))
@@ -107,8 +110,15 @@ def _benchmark(store: MarketStore, config: BacktestConfig, panel: MarketPanel, n
     return close.reindex([str(d) for d in panel.days]).ffill().to_numpy()
 
 
-def build_result(panel: MarketPanel, scores: np.ndarray, ledger: Ledger, config: BacktestConfig,
-                 strategy: str, benchmark: np.ndarray | None, notes: list[str] | None = None) -> BacktestResult:
+def build_result(
+    panel: MarketPanel,
+    scores: np.ndarray,
+    ledger: Ledger,
+    config: BacktestConfig,
+    strategy: str,
+    benchmark: np.ndarray | None,
+    notes: list[str] | None = None,
+) -> BacktestResult:
     import pandas as pd
 
     daily = pd.DataFrame(ledger.daily, columns=list(DAILY_COLUMNS))
@@ -119,14 +129,14 @@ def build_result(panel: MarketPanel, scores: np.ndarray, ledger: Ledger, config:
     daily["drawdown"] = drawdown_series(np.concatenate([[config.initial_cash], daily["equity"].to_numpy()]))[1:]
     daily["turnover"] = (daily["buy_value"] + daily["sell_value"]).to_numpy() / 2 / prev
     if benchmark is not None:
-        window = benchmark[panel.first - 1:] if panel.first >= 1 else np.concatenate([[np.nan], benchmark])
+        window = benchmark[panel.first - 1 :] if panel.first >= 1 else np.concatenate([[np.nan], benchmark])
         daily["benchmark"] = window[1:]
         daily["benchmark_return"] = window[1:] / window[:-1] - 1
         daily["excess"] = (daily["return"] - daily["benchmark_return"].fillna(0.0)).cumsum()
     ic, rank_ic = information_coefficients(scores, panel.mark * panel.factor)
     # IC of the signal that drove each execution day: the score of the day before.
-    daily["ic"] = ic[panel.first - 1: len(panel.days) - 1] if panel.first >= 1 else np.nan
-    daily["rank_ic"] = rank_ic[panel.first - 1: len(panel.days) - 1] if panel.first >= 1 else np.nan
+    daily["ic"] = ic[panel.first - 1 : len(panel.days) - 1] if panel.first >= 1 else np.nan
+    daily["rank_ic"] = rank_ic[panel.first - 1 : len(panel.days) - 1] if panel.first >= 1 else np.nan
     trades = pd.DataFrame(ledger.trades, columns=list(TRADE_COLUMNS))
     positions = pd.DataFrame(ledger.positions, columns=list(POSITION_COLUMNS))
     refusals = pd.DataFrame(ledger.refusals, columns=list(REFUSAL_COLUMNS))

@@ -45,8 +45,9 @@ def _column(frame: pd.DataFrame, names: tuple[str, ...], what: str, where: str) 
     for n in names:
         if n in lower:
             return str(lower[n])
-    raise SignalError(f"{where}: no {what} column (expected one of {', '.join(names)}; "
-                      f"found {', '.join(map(str, frame.columns))})")
+    raise SignalError(
+        f"{where}: no {what} column (expected one of {', '.join(names)}; found {', '.join(map(str, frame.columns))})"
+    )
 
 
 def normalise_signals(raw: pd.DataFrame, where: str = "signals", first_line: int | None = None) -> pd.DataFrame:
@@ -72,8 +73,9 @@ def normalise_signals(raw: pd.DataFrame, where: str = "signals", first_line: int
     if bad.size:
         raise SignalError(f"{line(int(bad[0]))}: field '{dcol}': not a date ({raw[dcol].iloc[bad[0]]!r})")
     scores = pd.to_numeric(raw[scol], errors="coerce")
-    bad = np.flatnonzero(scores.isna().to_numpy() & raw[scol].notna().to_numpy()
-                         & (raw[scol].astype(str).str.strip() != ""))
+    bad = np.flatnonzero(
+        scores.isna().to_numpy() & raw[scol].notna().to_numpy() & (raw[scol].astype(str).str.strip() != "")
+    )
     if bad.size:
         raise SignalError(f"{line(int(bad[0]))}: field '{scol}': not a number ({raw[scol].iloc[bad[0]]!r})")
     cache: dict[str, str] = {}
@@ -90,8 +92,9 @@ def normalise_signals(raw: pd.DataFrame, where: str = "signals", first_line: int
     dup = frame.duplicated(["datetime", "instrument"]).to_numpy()
     if dup.any():
         k = int(np.argmax(dup))
-        raise SignalError(f"{line(k)}: repeated row for {frame['instrument'].iloc[k]} on "
-                          f"{frame['datetime'].iloc[k].date()}")
+        raise SignalError(
+            f"{line(k)}: repeated row for {frame['instrument'].iloc[k]} on {frame['datetime'].iloc[k].date()}"
+        )
     return frame.dropna(subset=["score"]).set_index(["datetime", "instrument"]).sort_index()
 
 

@@ -10,8 +10,9 @@ _W, _H, _PAD_L, _PAD_R, _PAD_T, _PAD_B = 900, 260, 64, 16, 24, 28
 COLOURS = ("#c0392b", "#2c3e50", "#27ae60", "#8e44ad")
 
 
-def line_chart(title: str, dates: Sequence[str], series: Mapping[str, Sequence[float]], percent: bool = False,
-               fill: bool = False) -> str:
+def line_chart(
+    title: str, dates: Sequence[str], series: Mapping[str, Sequence[float]], percent: bool = False, fill: bool = False
+) -> str:
     """Lines over a shared date axis; NaNs break nothing (they are skipped)."""
     values = [v for s in series.values() for v in s if v is not None and math.isfinite(v)]
     if not values or len(dates) < 2:
@@ -27,25 +28,34 @@ def line_chart(title: str, dates: Sequence[str], series: Mapping[str, Sequence[f
     def y(v: float) -> float:
         return _PAD_T + (_H - _PAD_T - _PAD_B) * (hi - v) / (hi - lo)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" width="100%" role="img">',
-             f'<text x="{_PAD_L}" y="16" font-size="13" font-weight="bold">{html.escape(title)}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" width="100%" role="img">',
+        f'<text x="{_PAD_L}" y="16" font-size="13" font-weight="bold">{html.escape(title)}</text>',
+    ]
     for t in range(5):
         v = lo + (hi - lo) * t / 4
         label = f"{v:.1%}" if percent else f"{v:,.3g}"
-        parts.append(f'<line x1="{_PAD_L}" x2="{_W - _PAD_R}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>'
-                     f'<text x="{_PAD_L - 4}" y="{y(v) + 4:.1f}" font-size="10" text-anchor="end">{label}</text>')
+        parts.append(
+            f'<line x1="{_PAD_L}" x2="{_W - _PAD_R}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>'
+            f'<text x="{_PAD_L - 4}" y="{y(v) + 4:.1f}" font-size="10" text-anchor="end">{label}</text>'
+        )
     for k in sorted({0, n // 2, n - 1}):
-        parts.append(f'<text x="{x(k):.1f}" y="{_H - 8}" font-size="10" text-anchor="middle">'
-                     f'{html.escape(str(dates[k]))}</text>')
+        parts.append(
+            f'<text x="{x(k):.1f}" y="{_H - 8}" font-size="10" text-anchor="middle">{html.escape(str(dates[k]))}</text>'
+        )
     for c, (name, s) in enumerate(series.items()):
         colour = COLOURS[c % len(COLOURS)]
         pts = " ".join(f"{x(k):.1f},{y(v):.1f}" for k, v in enumerate(s) if v is not None and math.isfinite(v))
         if fill:
-            parts.append(f'<polygon points="{x(0):.1f},{y(0 if lo <= 0 <= hi else lo):.1f} {pts} '
-                         f'{x(n - 1):.1f},{y(0 if lo <= 0 <= hi else lo):.1f}" fill="{colour}" opacity="0.25"/>')
+            parts.append(
+                f'<polygon points="{x(0):.1f},{y(0 if lo <= 0 <= hi else lo):.1f} {pts} '
+                f'{x(n - 1):.1f},{y(0 if lo <= 0 <= hi else lo):.1f}" fill="{colour}" opacity="0.25"/>'
+            )
         parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1.4"/>')
-        parts.append(f'<text x="{_W - _PAD_R - 150 + 0}" y="{16 + 14 * c}" font-size="11" fill="{colour}">'
-                     f'■ {html.escape(name)}</text>')
+        parts.append(
+            f'<text x="{_W - _PAD_R - 150 + 0}" y="{16 + 14 * c}" font-size="11" fill="{colour}">'
+            f"■ {html.escape(name)}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 

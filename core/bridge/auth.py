@@ -53,8 +53,10 @@ class TokenStore:
             try:
                 config = json.loads(path.read_text(encoding="utf-8") or "{}")
             except json.JSONDecodeError as exc:
-                raise TokenError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); fix or delete the file "
-                                 "(deleting it revokes every token)") from None
+                raise TokenError(
+                    f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); fix or delete the file "
+                    "(deleting it revokes every token)"
+                ) from None
             listed = config.get("tokens", []) if isinstance(config, dict) else None
             if not isinstance(listed, list):
                 raise TokenError(f"{path}: field 'tokens' must be a list of token hashes")
@@ -79,8 +81,11 @@ class TokenStore:
         return any([hmac.compare_digest(presented, h) for h in hashes])
 
     def add(self, token: str, label: str) -> None:
-        entry = {"hash": hash_token(token), "label": label,
-                 "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        entry = {
+            "hash": hash_token(token),
+            "label": label,
+            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        }
         with self._lock:
             if all(e.get("hash") != entry["hash"] for e in self._entries):
                 self._entries.append(entry)

@@ -46,25 +46,35 @@ class BridgeMetrics:
 
     def __init__(self) -> None:
         r = self.registry = CollectorRegistry()
-        self.requests = Counter("qdesk_bridge_http_requests", "HTTP requests by method, route and status",
-                                ["method", "route", "status"], registry=r)
-        self.latency = Histogram("qdesk_bridge_http_request_duration_seconds", "HTTP request latency",
-                                 ["route"], buckets=_LATENCY_BUCKETS, registry=r)
+        self.requests = Counter(
+            "qdesk_bridge_http_requests",
+            "HTTP requests by method, route and status",
+            ["method", "route", "status"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "qdesk_bridge_http_request_duration_seconds",
+            "HTTP request latency",
+            ["route"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
         self.ticks_in = Counter("qdesk_bridge_ticks_in", "ticks received from the data source", registry=r)
         self.ticks_out = Counter("qdesk_bridge_ticks_out", "ticks sent to stream clients", registry=r)
         self.frames_out = Counter("qdesk_bridge_frames_out", "stream frames sent to clients", registry=r)
-        self.dropped = Counter("qdesk_bridge_dropped_messages",
-                               "stream frames dropped because a client read too slowly", registry=r)
+        self.dropped = Counter(
+            "qdesk_bridge_dropped_messages", "stream frames dropped because a client read too slowly", registry=r
+        )
         self.clients = Gauge("qdesk_bridge_clients", "connected stream clients", registry=r)
         self.subscribed = Gauge("qdesk_bridge_subscribed_symbols", "symbols subscribed at the source", registry=r)
-        self.source_connected = Gauge("qdesk_bridge_source_connected", "1 while the data source is connected",
-                                      registry=r)
-        self.reconnects = Counter("qdesk_bridge_source_reconnects", "reconnections to the data source",
-                                  registry=r)
-        self.auth_failures = Counter("qdesk_bridge_auth_failures", "requests refused for a missing or bad token",
-                                     ["kind"], registry=r)
-        self.rate_limited = Counter("qdesk_bridge_rate_limited", "requests refused by the rate limit",
-                                    registry=r)
+        self.source_connected = Gauge(
+            "qdesk_bridge_source_connected", "1 while the data source is connected", registry=r
+        )
+        self.reconnects = Counter("qdesk_bridge_source_reconnects", "reconnections to the data source", registry=r)
+        self.auth_failures = Counter(
+            "qdesk_bridge_auth_failures", "requests refused for a missing or bad token", ["kind"], registry=r
+        )
+        self.rate_limited = Counter("qdesk_bridge_rate_limited", "requests refused by the rate limit", registry=r)
         self.tick_rate = RateMeter()
 
     def count_ticks_in(self, n: int) -> None:

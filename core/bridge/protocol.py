@@ -39,16 +39,29 @@ def _time_text(value: dt.datetime) -> str:
 def tick_to_wire(tick: Tick, n: int = 0) -> dict[str, Any]:
     """The JSON object of one tick; `n` is the bridge's ingest number for it."""
     return {
-        "symbol": tick.symbol, "time": _time_text(tick.time), "last": tick.last, "open": tick.open,
-        "high": tick.high, "low": tick.low, "pre_close": tick.pre_close, "volume": tick.volume,
-        "amount": tick.amount, "bid_prices": tick.bid_prices, "bid_volumes": tick.bid_volumes,
-        "ask_prices": tick.ask_prices, "ask_volumes": tick.ask_volumes, "limit_up": tick.limit_up,
-        "limit_down": tick.limit_down, "suspended": tick.suspended, "n": n,
+        "symbol": tick.symbol,
+        "time": _time_text(tick.time),
+        "last": tick.last,
+        "open": tick.open,
+        "high": tick.high,
+        "low": tick.low,
+        "pre_close": tick.pre_close,
+        "volume": tick.volume,
+        "amount": tick.amount,
+        "bid_prices": tick.bid_prices,
+        "bid_volumes": tick.bid_volumes,
+        "ask_prices": tick.ask_prices,
+        "ask_volumes": tick.ask_volumes,
+        "limit_up": tick.limit_up,
+        "limit_down": tick.limit_down,
+        "suspended": tick.suspended,
+        "n": n,
     }
 
 
 def _finite(tick: Tick) -> Tick:
     """`tick` with every nan/inf number set to 0.0: a broken vendor field must not break the frame."""
+
     def ok(x: float) -> float:
         return x if x - x == 0.0 else 0.0
 
@@ -68,8 +81,21 @@ def encode_tick(tick: Tick, n: int) -> str:
     times faster than building a dict for json: this runs for every tick at full-market rates.
     """
     t = tick
-    total = (t.last + t.open + t.high + t.low + t.pre_close + t.volume + t.amount + t.limit_up + t.limit_down
-             + sum(t.bid_prices) + sum(t.bid_volumes) + sum(t.ask_prices) + sum(t.ask_volumes))
+    total = (
+        t.last
+        + t.open
+        + t.high
+        + t.low
+        + t.pre_close
+        + t.volume
+        + t.amount
+        + t.limit_up
+        + t.limit_down
+        + sum(t.bid_prices)
+        + sum(t.bid_volumes)
+        + sum(t.ask_prices)
+        + sum(t.ask_volumes)
+    )
     if total - total != 0.0:  # only nan and inf fail this (inf - inf is nan); orjson would write null
         tick = _finite(tick)
     return f'{orjson.dumps(tick)[:-1].decode()},"n":{int(n)}}}'
@@ -84,44 +110,91 @@ def tick_from_wire(data: dict[str, Any]) -> Tick:
     # Positional, in field order: this runs for every tick a client receives.
     get = data.get
     return Tick(
-        data["symbol"], dt.datetime.fromisoformat(data["time"]), data["last"], data["open"], data["high"],
-        data["low"], data["pre_close"], data["volume"], data["amount"], tuple(get("bid_prices", ())),
-        tuple(get("bid_volumes", ())), tuple(get("ask_prices", ())), tuple(get("ask_volumes", ())),
-        get("limit_up", 0.0), get("limit_down", 0.0), get("suspended", False),
+        data["symbol"],
+        dt.datetime.fromisoformat(data["time"]),
+        data["last"],
+        data["open"],
+        data["high"],
+        data["low"],
+        data["pre_close"],
+        data["volume"],
+        data["amount"],
+        tuple(get("bid_prices", ())),
+        tuple(get("bid_volumes", ())),
+        tuple(get("ask_prices", ())),
+        tuple(get("ask_volumes", ())),
+        get("limit_up", 0.0),
+        get("limit_down", 0.0),
+        get("suspended", False),
     )
 
 
 def bar_to_wire(bar: Bar) -> dict[str, Any]:
-    return {"time": _time_text(bar.time), "open": bar.open, "high": bar.high, "low": bar.low,
-            "close": bar.close, "volume": bar.volume, "amount": bar.amount, "factor": bar.factor}
+    return {
+        "time": _time_text(bar.time),
+        "open": bar.open,
+        "high": bar.high,
+        "low": bar.low,
+        "close": bar.close,
+        "volume": bar.volume,
+        "amount": bar.amount,
+        "factor": bar.factor,
+    }
 
 
 def bar_from_wire(symbol: str, period: str, data: dict[str, Any]) -> Bar:
-    return Bar(symbol=symbol, freq=Freq(period), time=dt.datetime.fromisoformat(data["time"]),
-               open=data["open"], high=data["high"], low=data["low"], close=data["close"],
-               volume=data["volume"], amount=data.get("amount"), factor=data.get("factor"))
+    return Bar(
+        symbol=symbol,
+        freq=Freq(period),
+        time=dt.datetime.fromisoformat(data["time"]),
+        open=data["open"],
+        high=data["high"],
+        low=data["low"],
+        close=data["close"],
+        volume=data["volume"],
+        amount=data.get("amount"),
+        factor=data.get("factor"),
+    )
 
 
 def instrument_to_wire(inst: Instrument) -> dict[str, Any]:
-    return {"symbol": inst.symbol, "exchange": inst.exchange, "board": inst.board.value, "name": inst.name,
-            "list_date": inst.list_date.isoformat() if inst.list_date else None,
-            "delist_date": inst.delist_date.isoformat() if inst.delist_date else None}
+    return {
+        "symbol": inst.symbol,
+        "exchange": inst.exchange,
+        "board": inst.board.value,
+        "name": inst.name,
+        "list_date": inst.list_date.isoformat() if inst.list_date else None,
+        "delist_date": inst.delist_date.isoformat() if inst.delist_date else None,
+    }
 
 
 def instrument_from_wire(data: dict[str, Any]) -> Instrument:
     def day(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text) if text else None
 
-    return Instrument(symbol=data["symbol"], exchange=data["exchange"], board=Board(data["board"]),
-                      name=data.get("name", ""), list_date=day(data.get("list_date")),
-                      delist_date=day(data.get("delist_date")))
+    return Instrument(
+        symbol=data["symbol"],
+        exchange=data["exchange"],
+        board=Board(data["board"]),
+        name=data.get("name", ""),
+        list_date=day(data.get("list_date")),
+        delist_date=day(data.get("delist_date")),
+    )
 
 
 # -- /v1/stream frames ------------------------------------------------------------------------
-def hello_frame(*, instance: str, heartbeat_s: float, source: str, paused: bool, version: str,
-                api: str) -> str:
-    return _DUMPS({"type": "hello", "api": api, "version": version, "instance": instance,
-                   "heartbeat_s": heartbeat_s, "source": source, "paused": paused})
+def hello_frame(*, instance: str, heartbeat_s: float, source: str, paused: bool, version: str, api: str) -> str:
+    return _DUMPS(
+        {
+            "type": "hello",
+            "api": api,
+            "version": version,
+            "instance": instance,
+            "heartbeat_s": heartbeat_s,
+            "source": source,
+            "paused": paused,
+        }
+    )
 
 
 def ticks_frame(seq: int, stamp: float, encoded_ticks: list[str]) -> str:

@@ -20,12 +20,12 @@ class BridgeSettings:
     """Limits and cadences; the defaults suit a LAN bridge serving a handful of desktops."""
 
     heartbeat_s: float = 5.0
-    outbox_frames: int = 256          # frames queued per client before the oldest tick frame is dropped
+    outbox_frames: int = 256  # frames queued per client before the oldest tick frame is dropped
     max_clients: int = 64
     max_symbols_per_client: int = 10_000
-    requests_per_s: float = 50.0      # per client address, sustained
+    requests_per_s: float = 50.0  # per client address, sustained
     request_burst: int = 200
-    auth_failures_per_min: int = 20   # then the address is refused for a minute
+    auth_failures_per_min: int = 20  # then the address is refused for a minute
     max_body_bytes: int = 16 * 1024
     max_url_bytes: int = 8 * 1024
     max_ws_message_bytes: int = 256 * 1024
@@ -84,10 +84,14 @@ class BridgeService:
     def status(self) -> BridgeStatus:
         source = self.source
         return BridgeStatus(
-            source=source.name, source_connected=source.connected,
-            qmt_connected=source.connected if source.is_qmt else None, paused=self.fanout.paused,
-            clients=self.fanout.clients, subscribed_symbols=self.fanout.subscribed_symbols,
-            ticks_per_s=round(self.metrics.tick_rate.rate(), 1), reconnects=source.reconnects,
+            source=source.name,
+            source_connected=source.connected,
+            qmt_connected=source.connected if source.is_qmt else None,
+            paused=self.fanout.paused,
+            clients=self.fanout.clients,
+            subscribed_symbols=self.fanout.subscribed_symbols,
+            ticks_per_s=round(self.metrics.tick_rate.rate(), 1),
+            reconnects=source.reconnects,
             uptime_s=round(time.monotonic() - self._started, 3),
         )
 

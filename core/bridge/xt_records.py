@@ -18,22 +18,22 @@ _BEIJING = dt.timezone(dt.timedelta(hours=8))
 class XtTick(TypedDict, total=False):
     """One entry of get_full_tick() / a subscribe_quote(period='tick') callback."""
 
-    time: int                 # ms since the epoch
+    time: int  # ms since the epoch
     lastPrice: float
     open: float
     high: float
     low: float
     lastClose: float
-    amount: float             # CNY
-    volume: int               # lots
-    pvolume: int              # shares
+    amount: float  # CNY
+    volume: int  # lots
+    pvolume: int  # shares
     stockStatus: int
-    openInt: int              # for stocks: the security state, see xt_tables.XT_STOCK_STATES
+    openInt: int  # for stocks: the security state, see xt_tables.XT_STOCK_STATES
     transactionNum: int
     askPrice: list[float]
     bidPrice: list[float]
-    askVol: list[int]         # lots
-    bidVol: list[int]         # lots
+    askVol: list[int]  # lots
+    bidVol: list[int]  # lots
 
 
 class XtInstrumentDetail(TypedDict, total=False):
@@ -42,7 +42,7 @@ class XtInstrumentDetail(TypedDict, total=False):
     ExchangeID: str
     InstrumentID: str
     InstrumentName: str
-    OpenDate: str             # YYYYMMDD
+    OpenDate: str  # YYYYMMDD
     ExpireDate: str
     PreClose: float
     UpStopPrice: float
@@ -75,12 +75,22 @@ def tick_to_domain(code: str, data: Mapping[str, Any], limits: tuple[float, floa
     volume = shares if shares > 0 else _num(data.get("volume")) * XT_SHARES_PER_LOT
     state = int(_num(data.get("openInt")))
     return Tick(
-        symbol=code, time=xt_time(_num(data.get("time"))), last=_num(data.get("lastPrice")),
-        open=_num(data.get("open")), high=_num(data.get("high")), low=_num(data.get("low")),
-        pre_close=_num(data.get("lastClose")), volume=volume, amount=_num(data.get("amount")),
-        bid_prices=_levels(data.get("bidPrice")), bid_volumes=_levels(data.get("bidVol"), XT_SHARES_PER_LOT),
-        ask_prices=_levels(data.get("askPrice")), ask_volumes=_levels(data.get("askVol"), XT_SHARES_PER_LOT),
-        limit_up=limits[0], limit_down=limits[1], suspended=state in XT_SUSPENDED_STATES,
+        symbol=code,
+        time=xt_time(_num(data.get("time"))),
+        last=_num(data.get("lastPrice")),
+        open=_num(data.get("open")),
+        high=_num(data.get("high")),
+        low=_num(data.get("low")),
+        pre_close=_num(data.get("lastClose")),
+        volume=volume,
+        amount=_num(data.get("amount")),
+        bid_prices=_levels(data.get("bidPrice")),
+        bid_volumes=_levels(data.get("bidVol"), XT_SHARES_PER_LOT),
+        ask_prices=_levels(data.get("askPrice")),
+        ask_volumes=_levels(data.get("askVol"), XT_SHARES_PER_LOT),
+        limit_up=limits[0],
+        limit_down=limits[1],
+        suspended=state in XT_SUSPENDED_STATES,
     )
 
 
@@ -101,13 +111,30 @@ def bars_to_domain(code: str, freq: Freq, frame: Any) -> list[Bar]:
         t = xt_time(_num(ms))
         if freq is Freq.DAY:
             t = dt.datetime.combine(t.date(), dt.time())
-        bar = Bar(code, freq, t, _num(o), _num(h), _num(lo), _num(c), _num(v) * XT_SHARES_PER_LOT,
-                  None if amount is None else _num(amount))
-        if freq is Freq.MINUTE and bars and bars[-1].time.time() == dt.time(9, 30) \
-                and bars[-1].time.date() == t.date():
+        bar = Bar(
+            code,
+            freq,
+            t,
+            _num(o),
+            _num(h),
+            _num(lo),
+            _num(c),
+            _num(v) * XT_SHARES_PER_LOT,
+            None if amount is None else _num(amount),
+        )
+        if freq is Freq.MINUTE and bars and bars[-1].time.time() == dt.time(9, 30) and bars[-1].time.date() == t.date():
             auction = bars.pop()
-            bar = Bar(code, freq, t, auction.open, max(auction.high, bar.high), min(auction.low, bar.low),
-                      bar.close, auction.volume + bar.volume, (auction.amount or 0.0) + (bar.amount or 0.0))
+            bar = Bar(
+                code,
+                freq,
+                t,
+                auction.open,
+                max(auction.high, bar.high),
+                min(auction.low, bar.low),
+                bar.close,
+                auction.volume + bar.volume,
+                (auction.amount or 0.0) + (bar.amount or 0.0),
+            )
         bars.append(bar)
     return bars
 
@@ -117,10 +144,14 @@ def instrument_to_domain(code: str, data: Mapping[str, Any]) -> Instrument:
     exchange = XT_MARKETS.get(str(data.get("ExchangeID") or market))
     if exchange is None:
         raise ValueError(f"xtquant market {data.get('ExchangeID')!r} of {code} is not an A-share exchange")
-    return Instrument(symbol=code, exchange=exchange.value,
-                      board=classify_board(str(data.get("InstrumentID") or instrument_id), exchange),
-                      name=str(data.get("InstrumentName") or ""), list_date=_xt_date(data.get("OpenDate")),
-                      delist_date=_xt_date(data.get("ExpireDate")))
+    return Instrument(
+        symbol=code,
+        exchange=exchange.value,
+        board=classify_board(str(data.get("InstrumentID") or instrument_id), exchange),
+        name=str(data.get("InstrumentName") or ""),
+        list_date=_xt_date(data.get("OpenDate")),
+        delist_date=_xt_date(data.get("ExpireDate")),
+    )
 
 
 def _xt_date(value: Any) -> dt.date | None:

@@ -10,21 +10,22 @@ XT_MARKETS: dict[str, Exchange] = {"SH": Exchange.SH, "SZ": Exchange.SZ, "BJ": E
 
 # `openInt` of a stock tick is its security state (xtquant data dictionary, 证券状态).
 XT_STOCK_STATES: dict[int, str] = {
-    0: "unknown", 10: "unknown",
-    1: "suspended",                # 停牌
-    11: "pre_open",                # 开盘前 S
-    12: "call_auction",            # 集合竞价时段 C
-    13: "continuous",              # 连续交易 T
-    14: "break",                   # 休市 B
-    15: "closed",                  # 闭市 E
-    16: "volatility_break",        # 波动性中断 V
-    17: "halted",                  # 临时停牌 P
-    18: "closing_auction",         # 收盘集合竞价 U
-    19: "intraday_auction",        # 盘中集合竞价 M
-    20: "halted_until_close",      # 暂停交易至闭市 N
-    21: "field_error",             # 获取字段异常
-    22: "after_hours",             # 盘后固定价格行情
-    23: "after_hours_done",        # 盘后固定价格行情完毕
+    0: "unknown",
+    10: "unknown",
+    1: "suspended",  # 停牌
+    11: "pre_open",  # 开盘前 S
+    12: "call_auction",  # 集合竞价时段 C
+    13: "continuous",  # 连续交易 T
+    14: "break",  # 休市 B
+    15: "closed",  # 闭市 E
+    16: "volatility_break",  # 波动性中断 V
+    17: "halted",  # 临时停牌 P
+    18: "closing_auction",  # 收盘集合竞价 U
+    19: "intraday_auction",  # 盘中集合竞价 M
+    20: "halted_until_close",  # 暂停交易至闭市 N
+    21: "field_error",  # 获取字段异常
+    22: "after_hours",  # 盘后固定价格行情
+    23: "after_hours_done",  # 盘后固定价格行情完毕
 }
 # States in which the security does not trade: shown to users as suspended.
 XT_SUSPENDED_STATES = frozenset({1, 17, 20})

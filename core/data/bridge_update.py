@@ -78,8 +78,9 @@ def plan_updates(store: MarketStore, series: Sequence[tuple[str, str]], today: d
     return plans
 
 
-def update_from_bridge(store: MarketStore, fetch: Fetch, plans: Sequence[UpdatePlan],
-                       cancel: CancelToken | None = None) -> Iterator[Progress | SeriesUpdated]:
+def update_from_bridge(
+    store: MarketStore, fetch: Fetch, plans: Sequence[UpdatePlan], cancel: CancelToken | None = None
+) -> Iterator[Progress | SeriesUpdated]:
     """Download and store each plan; yields a SeriesUpdated and a Progress per series.
 
     A series the bridge answers badly for is reported and skipped; when the bridge is unreachable
@@ -116,8 +117,15 @@ def _store(store: MarketStore, plan: UpdatePlan, bars: Sequence[Bar]) -> SeriesU
             parsed = parse_symbol(plan.symbol)
             if parsed.exchange is Exchange.SH and parsed.board is Board.INDEX:
                 store.add_trading_days("index", days)
-        store.log_import(revision, f"bridge:/v1/bars?symbol={plan.symbol}&period={plan.freq.value}",
-                         f"bars:{plan.freq.value}", result.rows, result.inserted, result.updated, 0)
+        store.log_import(
+            revision,
+            f"bridge:/v1/bars?symbol={plan.symbol}&period={plan.freq.value}",
+            f"bars:{plan.freq.value}",
+            result.rows,
+            result.inserted,
+            result.updated,
+            0,
+        )
     return SeriesUpdated(plan.symbol, plan.freq.value, len(bars), result.inserted, result.updated)
 
 
@@ -131,8 +139,18 @@ def bars_frame(plan: UpdatePlan, bars: Sequence[Bar]) -> pd.DataFrame | None:
         when = bar.time.strftime("%Y-%m-%d" if plan.freq is Freq.DAY else "%Y-%m-%d %H:%M:%S")
         _check(plan.symbol, when, previous, bar)
         previous = when
-        rows.append((when, bar.open, bar.high, bar.low, bar.close, bar.volume,
-                     math.nan if bar.amount is None else bar.amount, math.nan if bar.factor is None else bar.factor))
+        rows.append(
+            (
+                when,
+                bar.open,
+                bar.high,
+                bar.low,
+                bar.close,
+                bar.volume,
+                math.nan if bar.amount is None else bar.amount,
+                math.nan if bar.factor is None else bar.factor,
+            )
+        )
     if not rows:
         return None
     return pd.DataFrame(rows, columns=list(BAR_COLUMNS))

@@ -20,8 +20,10 @@ if TYPE_CHECKING:
 
 # Header spellings seen in exports from vendors and brokers (lowercased, stripped) -> our field.
 HEADER_ALIASES: dict[str, str] = {
-    **dict.fromkeys(["date", "trade_date", "datetime", "time", "day", "trading_date", "日期", "时间",
-                     "交易日期", "交易时间"], "time"),
+    **dict.fromkeys(
+        ["date", "trade_date", "datetime", "time", "day", "trading_date", "日期", "时间", "交易日期", "交易时间"],
+        "time",
+    ),
     **dict.fromkeys(["open", "开盘", "开盘价", "今开"], "open"),
     **dict.fromkeys(["high", "最高", "最高价"], "high"),
     **dict.fromkeys(["low", "最低", "最低价"], "low"),
@@ -29,8 +31,10 @@ HEADER_ALIASES: dict[str, str] = {
     **dict.fromkeys(["volume", "vol", "成交量"], "volume"),
     **dict.fromkeys(["amount", "money", "turnover", "成交额", "成交金额"], "amount"),
     **dict.fromkeys(["factor", "adj_factor", "adjfactor", "复权因子"], "factor"),
-    **dict.fromkeys(["symbol", "code", "ts_code", "stock_code", "order_book_id", "instrument",
-                     "代码", "股票代码", "证券代码"], "symbol"),
+    **dict.fromkeys(
+        ["symbol", "code", "ts_code", "stock_code", "order_book_id", "instrument", "代码", "股票代码", "证券代码"],
+        "symbol",
+    ),
     **dict.fromkeys(["name", "名称", "股票名称", "证券名称", "sec_name"], "name"),
 }
 REQUIRED = ("time", "open", "high", "low", "close", "volume")
@@ -97,8 +101,16 @@ def read_bar_file(path: Path, freq: str | None = None) -> BarFile:
         # Text columns stay text; numeric ones parse in C. A column that comes back as object
         # holds something that is not a number, which _parse_numbers then pinpoints.
         text_cols = {c: str for c in columns if c not in NUMERIC}
-        df = pd.read_csv(text, header=0, names=columns, dtype=text_cols, skip_blank_lines=True,
-                         keep_default_na=False, na_values=[""], index_col=False)
+        df = pd.read_csv(
+            text,
+            header=0,
+            names=columns,
+            dtype=text_cols,
+            skip_blank_lines=True,
+            keep_default_na=False,
+            na_values=[""],
+            index_col=False,
+        )
     except pd.errors.ParserError as exc:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if m is None:
@@ -257,8 +269,11 @@ def _resolve_symbols(path: Path, column: pd.Series | None) -> pd.Series | str:
         try:
             return str(parse_symbol(stem))
         except SymbolFormatError:
-            raise BarFileError(path, f"cannot tell the symbol: file name {stem!r} is not a code "
-                               "(e.g. 600000.SH.csv) and there is no symbol column") from None
+            raise BarFileError(
+                path,
+                f"cannot tell the symbol: file name {stem!r} is not a code "
+                "(e.g. 600000.SH.csv) and there is no symbol column",
+            ) from None
     mapping: dict[str, str] = {}
     for raw in column.dropna().unique():
         try:
@@ -284,7 +299,8 @@ def _split_by_symbol(
         dup = part["time"].duplicated(keep="last")
         if dup.any():
             skipped["duplicate timestamp (kept the last row)"] = skipped.get(
-                "duplicate timestamp (kept the last row)", 0) + int(dup.sum())
+                "duplicate timestamp (kept the last row)", 0
+            ) + int(dup.sum())
             part = part.loc[~dup]
         frames[str(sym)] = part[cols].reset_index(drop=True)
         if names is not None:

@@ -15,8 +15,9 @@ def export_series_csv(store: MarketStore, symbol: str, freq: str, path: Path) ->
     tmp = path.with_suffix(path.suffix + ".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["date" if freq == "1d" else "datetime", "open", "high", "low", "close", "volume",
-                         "amount", "factor"])
+        writer.writerow(
+            ["date" if freq == "1d" else "datetime", "open", "high", "low", "close", "volume", "amount", "factor"]
+        )
         for row in frame.itertuples(index=False, name=None):
             writer.writerow([row[0], *(_number(v) for v in row[1:])])
     tmp.replace(path)

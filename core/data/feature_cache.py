@@ -53,8 +53,9 @@ class FeatureCache:
         return frame
 
     @staticmethod
-    def key(provider_dir: Path, instruments: Any, fields: Sequence[str], start: str | None, end: str | None,
-            freq: str) -> str:
+    def key(
+        provider_dir: Path, instruments: Any, fields: Sequence[str], start: str | None, end: str | None, freq: str
+    ) -> str:
         manifest = Path(provider_dir) / MANIFEST
         export = json.loads(manifest.read_text()) if manifest.exists() else {}
         if not export:  # a folder QDesk did not write: fall back to when its calendar last changed
@@ -63,7 +64,11 @@ class FeatureCache:
         request = {
             "provider": str(Path(provider_dir).resolve()),
             "export": [export.get("store_id"), export.get("revision")],
-            "instruments": instruments, "fields": list(fields), "start": start, "end": end, "freq": freq,
+            "instruments": instruments,
+            "fields": list(fields),
+            "start": start,
+            "end": end,
+            "freq": freq,
         }
         return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
 

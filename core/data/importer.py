@@ -145,8 +145,15 @@ def _import_bars(store: MarketStore, bar_file: BarFile, report: FileReport) -> N
             if result.inserted:
                 times = frame["time"] if bar_file.freq == "1d" else frame["time"].str.slice(0, 10).unique()
                 _record_trading_days(store, symbol, list(times))
-        store.log_import(revision, str(bar_file.path), f"bars:{bar_file.freq}", report.rows,
-                         report.inserted, report.updated, sum(report.skipped.values()))
+        store.log_import(
+            revision,
+            str(bar_file.path),
+            f"bars:{bar_file.freq}",
+            report.rows,
+            report.inserted,
+            report.updated,
+            sum(report.skipped.values()),
+        )
 
 
 def _record_trading_days(store: MarketStore, symbol: str, days: list[str]) -> None:

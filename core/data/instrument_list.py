@@ -41,8 +41,7 @@ def read_instrument_list(path: Path) -> InstrumentListFile:
             if not any(f.strip() for f in fields):
                 continue
             if len(fields) != len(header):
-                raise BarFileError(path, f"wrong column count: expected {len(header)}, got {len(fields)}",
-                                   line=line_no)
+                raise BarFileError(path, f"wrong column count: expected {len(header)}, got {len(fields)}", line=line_no)
             record = dict(zip(header, (f.strip() for f in fields)))
             rows.append(_parse_row(path, line_no, record))
     return InstrumentListFile(path, rows)

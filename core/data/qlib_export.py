@@ -57,8 +57,11 @@ def export_qlib(
     manifest = _read_manifest(directory)
     old_calendar = _read_calendar(directory)
     full = (
-        manifest is None or manifest.get("in_progress") or manifest.get("format") != _FORMAT
-        or manifest.get("store_id") != store.store_id or manifest.get("fields") != list(FIELDS)
+        manifest is None
+        or manifest.get("in_progress")
+        or manifest.get("format") != _FORMAT
+        or manifest.get("store_id") != store.store_id
+        or manifest.get("fields") != list(FIELDS)
         or calendar[: len(old_calendar)] != old_calendar
     )
     spans: dict[str, list[int]] = {} if full else dict(manifest["symbols"])  # type: ignore[index]
@@ -96,10 +99,17 @@ def export_qlib(
             yield Progress(done, todo, "features")
     _write_calendar(directory, calendar)
     indices = _write_instruments(directory, store, series)
-    _write_manifest(directory, {
-        "format": _FORMAT, "store_id": store.store_id, "revision": store.revision,
-        "fields": list(FIELDS), "symbols": spans, "in_progress": False,
-    })
+    _write_manifest(
+        directory,
+        {
+            "format": _FORMAT,
+            "store_id": store.store_id,
+            "revision": store.revision,
+            "fields": list(FIELDS),
+            "symbols": spans,
+            "in_progress": False,
+        },
+    )
     mode = "full" if full else ("incremental" if todo else "unchanged")
     yield ExportSummary(directory, mode, len(calendar), len(series), len(rewrite), len(append), indices)
 
@@ -134,7 +144,8 @@ class _BinWriter:
         folder = self._folder(symbol)
         for name, values in qlib_fields(frame).items():
             _series_on_calendar(idx - start, values, end - start + 1, header=float(start)).tofile(
-                folder / f"{name}.day.bin")
+                folder / f"{name}.day.bin"
+            )
         return [start, end]
 
     def append(self, symbol: str, frame: pd.DataFrame, span: list[int]) -> list[int]:
@@ -156,8 +167,9 @@ class _BinWriter:
 
         times = frame["time"].to_numpy(dtype=str)
         idx = np.searchsorted(self._calendar, times)
-        if (idx >= len(self._calendar)).any() or (self._calendar[np.minimum(idx, len(self._calendar) - 1)]
-                                                  != times).any():
+        if (idx >= len(self._calendar)).any() or (
+            self._calendar[np.minimum(idx, len(self._calendar) - 1)] != times
+        ).any():
             raise ValueError("bars dated outside the trading calendar; the store is inconsistent")
         return idx
 
@@ -221,8 +233,11 @@ def _write_instruments(directory: Path, store: MarketStore, series: dict[str, An
     """`all` lists every stock (indices are exported as features, not as universe members)."""
     folder = directory / "instruments"
     folder.mkdir(parents=True, exist_ok=True)
-    lines = [f"{parse_symbol(s).qlib_code}\t{v.first_time}\t{v.last_time}" for s, v in sorted(series.items())
-             if parse_symbol(s).board is not Board.INDEX]
+    lines = [
+        f"{parse_symbol(s).qlib_code}\t{v.first_time}\t{v.last_time}"
+        for s, v in sorted(series.items())
+        if parse_symbol(s).board is not Board.INDEX
+    ]
     _atomic_write(folder / "all.txt", "\n".join(lines) + "\n")
     membership = store.membership()
     for name, intervals in membership.items():

@@ -54,16 +54,26 @@ def store_status(store: MarketStore, worst: int = 10) -> StoreStatus:
             freqs.append(_freq_status(store, freq, series, calendar, worst))
     membership = {name: (len({iv[0] for iv in ivs}), len(ivs)) for name, ivs in store.membership().items()}
     return StoreStatus(
-        len(calendar), calendar[0] if calendar else "", calendar[-1] if calendar else "",
-        len(store.trading_days("index")), freqs, membership, store.revision,
+        len(calendar),
+        calendar[0] if calendar else "",
+        calendar[-1] if calendar else "",
+        len(store.trading_days("index")),
+        freqs,
+        membership,
+        store.revision,
     )
 
 
 def _freq_status(
     store: MarketStore, freq: str, series: list[SeriesSummary], calendar: list[str], worst: int
 ) -> FreqStatus:
-    status = FreqStatus(freq, len(series), sum(s.rows for s in series),
-                        min(s.first_time for s in series)[:10], max(s.last_time for s in series)[:10])
+    status = FreqStatus(
+        freq,
+        len(series),
+        sum(s.rows for s in series),
+        min(s.first_time for s in series)[:10],
+        max(s.last_time for s in series)[:10],
+    )
     missing: list[tuple[int, SeriesSummary]] = []
     for s in series:
         expected = _days_in_span(calendar, s.first_time[:10], s.last_time[:10])
@@ -121,6 +131,9 @@ def series_rows(store: MarketStore) -> list[SeriesRow]:
     for s in store.series():
         expected = _days_in_span(calendar, s.first_time[:10], s.last_time[:10])
         have = s.rows if s.freq == "1d" else store_days(store, s.symbol, s.freq)
-        out.append(SeriesRow(s.symbol, names.get(s.symbol, ""), s.freq, s.rows, s.first_time, s.last_time,
-                             max(0, expected - have)))
+        out.append(
+            SeriesRow(
+                s.symbol, names.get(s.symbol, ""), s.freq, s.rows, s.first_time, s.last_time, max(0, expected - have)
+            )
+        )
     return out

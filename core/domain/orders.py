@@ -69,8 +69,8 @@ class Order:
     updated: dt.datetime
     filled_qty: int = 0
     avg_price: float = 0.0
-    broker_id: str = ""     # the broker's order number (QMT order_id); empty until acknowledged
-    reason: str = ""        # why it was rejected or cancelled
+    broker_id: str = ""  # the broker's order number (QMT order_id); empty until acknowledged
+    reason: str = ""  # why it was rejected or cancelled
     origin: str = "manual"  # "qmt" for orders placed by hand in the broker's terminal
 
     @property

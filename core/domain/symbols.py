@@ -32,14 +32,21 @@ class SymbolFormatError(ValueError):
 
 # Vendor suffixes/prefixes seen in the wild -> exchange. JoinQuant/RiceQuant use XSHG/XSHE.
 _EXCHANGE_ALIASES = {
-    "SH": Exchange.SH, "SS": Exchange.SH, "SSE": Exchange.SH, "XSHG": Exchange.SH,
-    "SZ": Exchange.SZ, "SZSE": Exchange.SZ, "XSHE": Exchange.SZ,
-    "BJ": Exchange.BJ, "BSE": Exchange.BJ, "XBSE": Exchange.BJ,
+    "SH": Exchange.SH,
+    "SS": Exchange.SH,
+    "SSE": Exchange.SH,
+    "XSHG": Exchange.SH,
+    "SZ": Exchange.SZ,
+    "SZSE": Exchange.SZ,
+    "XSHE": Exchange.SZ,
+    "BJ": Exchange.BJ,
+    "BSE": Exchange.BJ,
+    "XBSE": Exchange.BJ,
 }
 # The first character may be a letter: the SSE gives retired listings temporary codes such as
 # T00018 (Shanghai International Port's old A share), and real index-membership history has them.
 _SUFFIX = re.compile(r"^([0-9A-Z]\d{5})\.([A-Za-z]{2,4})$")  # 600000.SH, 600000.XSHG, T00018.SH
-_PREFIX = re.compile(r"^([A-Za-z]{2})\.?([0-9A-Z]\d{5})$")   # SH600000, sh.600000
+_PREFIX = re.compile(r"^([A-Za-z]{2})\.?([0-9A-Z]\d{5})$")  # SH600000, sh.600000
 _BARE = re.compile(r"^\d{6}$")
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from core.jobs import CancelToken, Progress
 from core.market.adjust import has_factors
 from core.market.series import Adjust, BarSeries, Period
-from core.market.studies import StudyConfig, Studies, chart_series, compute_studies, latest_factor
+from core.market.studies import Studies, StudyConfig, chart_series, compute_studies, latest_factor
 from core.storage.market_store import MarketStore
 
 # Calendar days of minute history read per period: enough bars to fill a wide screen several times,
@@ -52,8 +52,9 @@ class ChartLoaded:
     adjusted: bool = True
 
 
-def load_chart(store: MarketStore, request: ChartRequest, cancel: CancelToken | None = None
-               ) -> Iterator[Progress | ChartLoaded]:
+def load_chart(
+    store: MarketStore, request: ChartRequest, cancel: CancelToken | None = None
+) -> Iterator[Progress | ChartLoaded]:
     """Read, adjust, aggregate and compute studies; the last item yielded is the ChartLoaded."""
     token = cancel or CancelToken()
     period, mode = request.period, request.adjust
@@ -73,12 +74,14 @@ def load_chart(store: MarketStore, request: ChartRequest, cancel: CancelToken | 
     studies = compute_studies(bars, request.studies)
     yield Progress(4, _STEPS, "studies")
     factors = has_factors(daily) or has_factors(stored)
-    yield ChartLoaded(request, bars, base, studies, live_scale(daily if len(daily) else stored, mode),
-                      mode is Adjust.NONE or factors)
+    yield ChartLoaded(
+        request, bars, base, studies, live_scale(daily if len(daily) else stored, mode), mode is Adjust.NONE or factors
+    )
 
 
-def read_series(store: MarketStore, symbol: str, freq: str, start: str | None = None,
-                end: str | None = None) -> BarSeries:
+def read_series(
+    store: MarketStore, symbol: str, freq: str, start: str | None = None, end: str | None = None
+) -> BarSeries:
     """One stored series as a BarSeries (raw prices with factors); empty when nothing is stored."""
     if end is not None and freq == "1m":
         end = f"{end[:10]} 23:59:59"
@@ -100,8 +103,7 @@ def _minute_start(store: MarketStore, request: ChartRequest) -> str | None:
     """The first day of minute history to read: a period-sized window before the newest stored minute."""
     end = request.end
     if end is None:
-        last = store.db.execute("SELECT max(time) FROM bars WHERE symbol=? AND freq='1m'",
-                                [request.symbol]).fetchone()
+        last = store.db.execute("SELECT max(time) FROM bars WHERE symbol=? AND freq='1m'", [request.symbol]).fetchone()
         end = last[0] if last and last[0] else None
     if end is None:
         return None

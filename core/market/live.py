@@ -27,8 +27,9 @@ def _one_bar(time: np.datetime64, o: float, h: float, lo: float, c: float, v: fl
     def one(value: float) -> np.ndarray:
         return np.array([value], dtype=float)
 
-    return BarSeries(np.array([time], dtype="datetime64[s]"), one(o), one(h), one(lo), one(c), one(v),
-                     one(amt), one(np.nan))
+    return BarSeries(
+        np.array([time], dtype="datetime64[s]"), one(o), one(h), one(lo), one(c), one(v), one(amt), one(np.nan)
+    )
 
 
 def daily_bar(tick: Tick) -> BarSeries:
@@ -74,5 +75,6 @@ class MinuteBarBuilder:
             self._ohlc = (o, max(h, price), min(lo, price), price)
         self._last_volume, self._last_amount = tick.volume, tick.amount
         o, h, lo, c = self._ohlc
-        return _one_bar(label, o, h, lo, c, max(tick.volume - self._base_volume, 0.0),
-                        max(tick.amount - self._base_amount, 0.0))
+        return _one_bar(
+            label, o, h, lo, c, max(tick.volume - self._base_volume, 0.0), max(tick.amount - self._base_amount, 0.0)
+        )

@@ -10,8 +10,8 @@ from core.domain.ticks import Tick
 from core.market.aggregate import to_period
 from core.market.chart_load import ChartLoaded
 from core.market.live import MinuteBarBuilder, beijing_time, daily_bar
-from core.market.series import PRICE_FIELDS, BarSeries, Period
-from core.market.studies import StudyConfig, Studies, compute_studies
+from core.market.series import PRICE_FIELDS, BarSeries
+from core.market.studies import Studies, StudyConfig, compute_studies
 
 # Stored bars re-aggregated per tick: more than the longest bucket (60 one-minute bars, a 7-day week).
 _TAIL = {True: 240, False: 10}

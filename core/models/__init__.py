@@ -11,8 +11,14 @@ if TYPE_CHECKING:
     from core.models.base import Model
 
 MODEL_NAMES = ("lightgbm", "linear", "mlp", "gru", "lstm", "alstm", "transformer")
-_TORCH = {"linear": "LinearModel", "mlp": "MLPModel", "gru": "GRUModel", "lstm": "LSTMModel",
-          "alstm": "ALSTMModel", "transformer": "TransformerModel"}
+_TORCH = {
+    "linear": "LinearModel",
+    "mlp": "MLPModel",
+    "gru": "GRUModel",
+    "lstm": "LSTMModel",
+    "alstm": "ALSTMModel",
+    "transformer": "TransformerModel",
+}
 
 
 def model_class(name: str) -> type[Model]:
@@ -29,8 +35,9 @@ def model_class(name: str) -> type[Model]:
     raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
 
 
-def create_model(name: str, params: Mapping[str, Any] | None = None, seed: int = 0, device: str = "auto",
-                 amp: str = "auto") -> Model:
+def create_model(
+    name: str, params: Mapping[str, Any] | None = None, seed: int = 0, device: str = "auto", amp: str = "auto"
+) -> Model:
     """A fresh model; `device`/`amp` apply to the PyTorch models (LightGBM trains on CPU threads)."""
     cls = model_class(name)
     if cls.__name__ == "LightGBMModel":

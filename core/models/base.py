@@ -65,8 +65,10 @@ class Model(ABC):
         self.params: dict[str, Any] = {**self.default_params(), **dict(params or {})}
         unknown = set(self.params) - set(self.default_params())
         if unknown:
-            raise ValueError(f"{self.name}: unknown parameter(s) {', '.join(sorted(unknown))}; "
-                             f"known: {', '.join(sorted(self.default_params()))}")
+            raise ValueError(
+                f"{self.name}: unknown parameter(s) {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(sorted(self.default_params()))}"
+            )
         self.seed = int(seed)
 
     @classmethod
@@ -75,8 +77,9 @@ class Model(ABC):
         """Every hyper-parameter with its default (Qlib's benchmark settings where they exist)."""
 
     @abstractmethod
-    def fit(self, dataset: PreparedDataset, cancel: CancelToken | None = None,
-            checkpoint_dir: Path | None = None) -> Iterator[FitReport]:
+    def fit(
+        self, dataset: PreparedDataset, cancel: CancelToken | None = None, checkpoint_dir: Path | None = None
+    ) -> Iterator[FitReport]:
         """Train on the train segment, stop early on valid; resume from `checkpoint_dir` when it holds one.
 
         Cancelling raises core.jobs.Cancelled within one batch; the checkpoint of the last finished
@@ -123,8 +126,12 @@ class EarlyStopper:
         return self.patience > 0 and epoch - self.best_epoch >= self.patience
 
     def state(self) -> dict[str, float]:
-        return {"best_epoch": self.best_epoch, "best_score": self.best_score, "best_loss": self.best_loss,
-                "best_ic": self.best_ic}
+        return {
+            "best_epoch": self.best_epoch,
+            "best_score": self.best_score,
+            "best_loss": self.best_loss,
+            "best_ic": self.best_ic,
+        }
 
     def restore(self, state: Mapping[str, float]) -> None:
         self.best_epoch = int(state["best_epoch"])

@@ -34,9 +34,15 @@ def _available() -> tuple[bool, int, bool, bool]:
     return cuda, count, bf16, mps
 
 
-def select_device(requested: str = "auto", amp: str = "auto", *, cuda: bool | None = None,
-                  cuda_count: int | None = None, cuda_bf16: bool | None = None,
-                  mps: bool | None = None) -> DeviceChoice:
+def select_device(
+    requested: str = "auto",
+    amp: str = "auto",
+    *,
+    cuda: bool | None = None,
+    cuda_count: int | None = None,
+    cuda_bf16: bool | None = None,
+    mps: bool | None = None,
+) -> DeviceChoice:
     """Resolve `requested` (auto|cpu|cuda|cuda:N|mps) against what exists; availability can be given for tests.
 
     Mixed precision: on CUDA `auto` is bf16 where supported, else fp16 (with a grad scaler); on MPS and CPU

@@ -38,20 +38,40 @@ class LightGBMModel(Model):
     @classmethod
     def default_params(cls) -> dict[str, Any]:
         # Qlib's benchmark configuration for LightGBM on Alpha158 (examples/benchmarks/LightGBM).
-        return {"objective": "regression", "learning_rate": 0.2, "num_leaves": 210, "max_depth": 8,
-                "colsample_bytree": 0.8879, "subsample": 0.8789, "lambda_l1": 205.6999, "lambda_l2": 580.9768,
-                "min_data_in_leaf": 20, "num_threads": 0, "num_boost_round": 1000, "rounds_per_epoch": 10,
-                "early_stop": 50, "stop_metric": "loss"}
+        return {
+            "objective": "regression",
+            "learning_rate": 0.2,
+            "num_leaves": 210,
+            "max_depth": 8,
+            "colsample_bytree": 0.8879,
+            "subsample": 0.8789,
+            "lambda_l1": 205.6999,
+            "lambda_l2": 580.9768,
+            "min_data_in_leaf": 20,
+            "num_threads": 0,
+            "num_boost_round": 1000,
+            "rounds_per_epoch": 10,
+            "early_stop": 50,
+            "stop_metric": "loss",
+        }
 
     def _lgb_params(self) -> dict[str, Any]:
         params = {k: v for k, v in self.params.items() if k not in _OWN}
         threads = int(params.pop("num_threads") or 0) or (os.cpu_count() or 1)
         # Same seed and thread count → same trees: fixed seeds, deterministic histogram building.
-        return {**params, "num_threads": threads, "seed": self.seed, "deterministic": True,
-                "force_col_wise": True, "verbosity": -1, "metric": "l2"}
+        return {
+            **params,
+            "num_threads": threads,
+            "seed": self.seed,
+            "deterministic": True,
+            "force_col_wise": True,
+            "verbosity": -1,
+            "metric": "l2",
+        }
 
-    def fit(self, dataset: PreparedDataset, cancel: CancelToken | None = None,
-            checkpoint_dir: Path | None = None) -> Iterator[FitReport]:
+    def fit(
+        self, dataset: PreparedDataset, cancel: CancelToken | None = None, checkpoint_dir: Path | None = None
+    ) -> Iterator[FitReport]:
         import lightgbm as lgb
         import numpy as np
 
@@ -76,8 +96,15 @@ class LightGBMModel(Model):
             # LightGBM continues from a model only by boosting at least one round: that round is the
             # first of the resumed block. Trees match an uninterrupted fit; with column sampling on,
             # the sampling continues from a fresh random stream.
-            booster = lgb.train(params, dtrain, num_boost_round=1, init_model=lgb.Booster(model_str=state["model"]),
-                                valid_sets=[dvalid], valid_names=["valid"], keep_training_booster=True)
+            booster = lgb.train(
+                params,
+                dtrain,
+                num_boost_round=1,
+                init_model=lgb.Booster(model_str=state["model"]),
+                valid_sets=[dvalid],
+                valid_names=["valid"],
+                keep_training_booster=True,
+            )
             boosted_ahead = 1
             start_epoch, history = int(state["epoch"]), list(state["history"])
             stopper.restore(state["stopper"])
@@ -108,8 +135,12 @@ class LightGBMModel(Model):
                 valid_scores = booster.predict(x_valid, raw_score=True, num_threads=params["num_threads"])
             elif trees > scored_trees:
                 valid_scores = valid_scores + booster.predict(
-                    x_valid, raw_score=True, start_iteration=scored_trees, num_iteration=trees - scored_trees,
-                    num_threads=params["num_threads"])
+                    x_valid,
+                    raw_score=True,
+                    start_iteration=scored_trees,
+                    num_iteration=trees - scored_trees,
+                    num_threads=params["num_threads"],
+                )
             scored_trees, scores = trees, valid_scores
             ic = daily_ic(scores, y_valid, valid_days)
             valid_ic = float(np.nanmean(ic)) if np.isfinite(ic).any() else float("nan")
@@ -118,10 +149,26 @@ class LightGBMModel(Model):
             seconds = time.perf_counter() - started
             stopped_early = stopper.should_stop(epoch)
             if ckpt is not None:
-                _atomic_json(ckpt, {"epoch": epoch, "history": history, "stopper": stopper.state(),
-                                    "model": booster.model_to_string()})
-            yield EpochFinished(epoch, epochs, train_loss, valid_loss, valid_ic, stopper.best_epoch, seconds,
-                                len(train_rows) * block / seconds if seconds else 0.0, improved)
+                _atomic_json(
+                    ckpt,
+                    {
+                        "epoch": epoch,
+                        "history": history,
+                        "stopper": stopper.state(),
+                        "model": booster.model_to_string(),
+                    },
+                )
+            yield EpochFinished(
+                epoch,
+                epochs,
+                train_loss,
+                valid_loss,
+                valid_ic,
+                stopper.best_epoch,
+                seconds,
+                len(train_rows) * block / seconds if seconds else 0.0,
+                improved,
+            )
         self.best_iteration = max(1, stopper.best_epoch) * block
         self.booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=self.best_iteration))
         yield FitFinished(epoch, stopper.best_epoch, stopper.best_loss, stopper.best_ic, stopped_early, start_epoch)
@@ -135,8 +182,17 @@ class LightGBMModel(Model):
     def save(self, path: Path) -> Path:
         if self.booster is None:
             raise RuntimeError("the model is not trained")
-        _atomic_json(Path(path), {"format": _FORMAT, "name": self.name, "params": self.params, "seed": self.seed,
-                                  "best_iteration": self.best_iteration, "model": self.booster.model_to_string()})
+        _atomic_json(
+            Path(path),
+            {
+                "format": _FORMAT,
+                "name": self.name,
+                "params": self.params,
+                "seed": self.seed,
+                "best_iteration": self.best_iteration,
+                "model": self.booster.model_to_string(),
+            },
+        )
         return Path(path)
 
     @classmethod

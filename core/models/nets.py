@@ -23,14 +23,19 @@ class LinearNet(nn.Module):
 class MLPNet(nn.Module):
     """Dense layers with batch norm, LeakyReLU and dropout (after Qlib's DNNModelPytorch)."""
 
-    def __init__(self, n_features: int, hidden_size: int = 256, num_layers: int = 2, dropout: float = 0.1,
-                 **_: Any) -> None:
+    def __init__(
+        self, n_features: int, hidden_size: int = 256, num_layers: int = 2, dropout: float = 0.1, **_: Any
+    ) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         width = n_features
         for _layer in range(num_layers):
-            layers += [nn.Linear(width, hidden_size), nn.BatchNorm1d(hidden_size), nn.LeakyReLU(0.1),
-                       nn.Dropout(dropout)]
+            layers += [
+                nn.Linear(width, hidden_size),
+                nn.BatchNorm1d(hidden_size),
+                nn.LeakyReLU(0.1),
+                nn.Dropout(dropout),
+            ]
             width = hidden_size
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)
@@ -42,8 +47,9 @@ class MLPNet(nn.Module):
 class RNNNet(nn.Module):
     """GRU or LSTM over (batch, time, d_feat); the last step's hidden state goes to a linear head."""
 
-    def __init__(self, d_feat: int, cell: str = "gru", hidden_size: int = 64, num_layers: int = 2,
-                 dropout: float = 0.0, **_: Any) -> None:
+    def __init__(
+        self, d_feat: int, cell: str = "gru", hidden_size: int = 64, num_layers: int = 2, dropout: float = 0.0, **_: Any
+    ) -> None:
         super().__init__()
         rnn = nn.GRU if cell == "gru" else nn.LSTM
         self.rnn = rnn(d_feat, hidden_size, num_layers, batch_first=True, dropout=dropout if num_layers > 1 else 0.0)
@@ -57,15 +63,21 @@ class RNNNet(nn.Module):
 class ALSTMNet(nn.Module):
     """Attention LSTM: input projection, recurrent layer, temporal attention; head on [last, attended]."""
 
-    def __init__(self, d_feat: int, hidden_size: int = 64, num_layers: int = 2, dropout: float = 0.0,
-                 cell: str = "gru", **_: Any) -> None:
+    def __init__(
+        self, d_feat: int, hidden_size: int = 64, num_layers: int = 2, dropout: float = 0.0, cell: str = "gru", **_: Any
+    ) -> None:
         super().__init__()
         self.proj = nn.Sequential(nn.Linear(d_feat, hidden_size), nn.Tanh())
         rnn = nn.GRU if cell == "gru" else nn.LSTM
-        self.rnn = rnn(hidden_size, hidden_size, num_layers, batch_first=True,
-                       dropout=dropout if num_layers > 1 else 0.0)
-        self.attention = nn.Sequential(nn.Linear(hidden_size, hidden_size // 2), nn.Dropout(dropout), nn.Tanh(),
-                                       nn.Linear(hidden_size // 2, 1, bias=False))
+        self.rnn = rnn(
+            hidden_size, hidden_size, num_layers, batch_first=True, dropout=dropout if num_layers > 1 else 0.0
+        )
+        self.attention = nn.Sequential(
+            nn.Linear(hidden_size, hidden_size // 2),
+            nn.Dropout(dropout),
+            nn.Tanh(),
+            nn.Linear(hidden_size // 2, 1, bias=False),
+        )
         self.fc = nn.Linear(hidden_size * 2, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -92,13 +104,15 @@ class _PositionalEncoding(nn.Module):
 class TransformerNet(nn.Module):
     """Linear embedding, sinusoidal positions, a Transformer encoder; the last step feeds the head."""
 
-    def __init__(self, d_feat: int, d_model: int = 64, nhead: int = 2, num_layers: int = 2, dropout: float = 0.0,
-                 **_: Any) -> None:
+    def __init__(
+        self, d_feat: int, d_model: int = 64, nhead: int = 2, num_layers: int = 2, dropout: float = 0.0, **_: Any
+    ) -> None:
         super().__init__()
         self.embed = nn.Linear(d_feat, d_model)
         self.position = _PositionalEncoding(d_model)
-        layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=d_model * 4, dropout=dropout,
-                                           batch_first=True)
+        layer = nn.TransformerEncoderLayer(
+            d_model, nhead, dim_feedforward=d_model * 4, dropout=dropout, batch_first=True
+        )
         self.encoder = nn.TransformerEncoder(layer, num_layers, enable_nested_tensor=False)
         self.fc = nn.Linear(d_model, 1)
 

@@ -23,8 +23,15 @@ if TYPE_CHECKING:
 
 _FORMAT = "qdesk-torch-1"
 _LAST, _BEST = "last.pt", "best.pt"
-_TRAINING = {"lr": 2e-4, "weight_decay": 0.0, "batch_size": 800, "epochs": 200, "early_stop": 20,
-             "stop_metric": "loss", "clip_grad": 3.0}
+_TRAINING = {
+    "lr": 2e-4,
+    "weight_decay": 0.0,
+    "batch_size": 800,
+    "epochs": 200,
+    "early_stop": 20,
+    "stop_metric": "loss",
+    "clip_grad": 3.0,
+}
 
 
 class TorchModel(Model):
@@ -33,8 +40,9 @@ class TorchModel(Model):
     sequence = True
     net_params: dict[str, Any] = {}
 
-    def __init__(self, params: Mapping[str, Any] | None = None, seed: int = 0, device: str = "auto",
-                 amp: str = "auto") -> None:
+    def __init__(
+        self, params: Mapping[str, Any] | None = None, seed: int = 0, device: str = "auto", amp: str = "auto"
+    ) -> None:
         super().__init__(params, seed)
         self.device_request, self.amp_request = device, amp
         self.choice: DeviceChoice | None = None
@@ -58,8 +66,10 @@ class TorchModel(Model):
         device = torch.device(self.choice.device)
         layout = InputLayout.for_dataset(dataset, self.sequence, int(self.params.get("step_len", 1)))
         if self.layout is not None and (self.layout.kind, self.layout.n_features) != (layout.kind, layout.n_features):
-            raise ValueError(f"{self.name}: the model was trained on {self.layout.n_features} features "
-                             f"({self.layout.kind}), the dataset has {layout.n_features} ({layout.kind})")
+            raise ValueError(
+                f"{self.name}: the model was trained on {self.layout.n_features} features "
+                f"({self.layout.kind}), the dataset has {layout.n_features} ({layout.kind})"
+            )
         self.layout = layout
         if self.net is None:
             torch.manual_seed(self.seed)  # same seed → same initial weights
@@ -85,8 +95,9 @@ class TorchModel(Model):
             self.choice = DeviceChoice(self.choice.device, None)
             return contextlib.nullcontext()
 
-    def fit(self, dataset: PreparedDataset, cancel: CancelToken | None = None,
-            checkpoint_dir: Path | None = None) -> Iterator[FitReport]:
+    def fit(
+        self, dataset: PreparedDataset, cancel: CancelToken | None = None, checkpoint_dir: Path | None = None
+    ) -> Iterator[FitReport]:
         import numpy as np
         import torch
 
@@ -99,8 +110,9 @@ class TorchModel(Model):
         labels = torch.from_numpy(dataset.label).to(device)
         p = self.params
         optimizer = torch.optim.Adam(net.parameters(), lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
-        scaler = torch.amp.GradScaler(device.type, enabled=self.choice is not None and self.choice.amp == "fp16"
-                                      and device.type == "cuda")
+        scaler = torch.amp.GradScaler(
+            device.type, enabled=self.choice is not None and self.choice.amp == "fp16" and device.type == "cuda"
+        )
         stopper = EarlyStopper(str(p["stop_metric"]), int(p["early_stop"]))
         epochs, batch = int(p["epochs"]), int(p["batch_size"])
         n_batches = max(1, -(-len(train_rows) // batch))
@@ -126,7 +138,7 @@ class TorchModel(Model):
             for b in range(n_batches):
                 if cancel is not None:
                     cancel.raise_if_cancelled()
-                rows = order[b * batch:(b + 1) * batch]
+                rows = order[b * batch : (b + 1) * batch]
                 with self._autocast(device):
                     pred = net(layout.gather(features, windows, rows))
                 loss = torch.mean((pred.float() - labels[rows]) ** 2)
@@ -151,13 +163,29 @@ class TorchModel(Model):
             if ckpt_dir is not None:
                 self._checkpoint(ckpt_dir, epoch, optimizer, scaler, stopper, best_state if improved else None)
             seconds = time.perf_counter() - started
-            yield EpochFinished(epoch, epochs, train_loss, valid_loss, valid_ic, stopper.best_epoch, seconds,
-                                len(train_rows) / seconds if seconds else 0.0, improved)
+            yield EpochFinished(
+                epoch,
+                epochs,
+                train_loss,
+                valid_loss,
+                valid_ic,
+                stopper.best_epoch,
+                seconds,
+                len(train_rows) / seconds if seconds else 0.0,
+                improved,
+            )
         net.load_state_dict(best_state)
         yield FitFinished(epoch, stopper.best_epoch, stopper.best_loss, stopper.best_ic, stopped_early, start_epoch)
 
-    def _checkpoint(self, folder: Path, epoch: int, optimizer: Any, scaler: Any, stopper: EarlyStopper,
-                    best_state: dict[str, Any] | None) -> None:
+    def _checkpoint(
+        self,
+        folder: Path,
+        epoch: int,
+        optimizer: Any,
+        scaler: Any,
+        stopper: EarlyStopper,
+        best_state: dict[str, Any] | None,
+    ) -> None:
         import torch
 
         assert self.net is not None
@@ -165,13 +193,19 @@ class TorchModel(Model):
         if best_state is not None:  # best first: a crash between the two files still resumes consistently
             torch.save(best_state, folder / (_BEST + ".partial"))
             (folder / (_BEST + ".partial")).replace(folder / _BEST)
-        state = {"epoch": epoch, "net": self.net.state_dict(), "optimizer": optimizer.state_dict(),
-                 "scaler": scaler.state_dict(), "stopper": stopper.state()}
+        state = {
+            "epoch": epoch,
+            "net": self.net.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scaler": scaler.state_dict(),
+            "stopper": stopper.state(),
+        }
         torch.save(state, folder / (_LAST + ".partial"))
         (folder / (_LAST + ".partial")).replace(folder / _LAST)
 
-    def _predict_rows(self, features: torch.Tensor, windows: torch.Tensor | None, rows: np.ndarray,
-                      device: torch.device) -> np.ndarray:
+    def _predict_rows(
+        self, features: torch.Tensor, windows: torch.Tensor | None, rows: np.ndarray, device: torch.device
+    ) -> np.ndarray:
         import numpy as np
         import torch
 
@@ -183,7 +217,7 @@ class TorchModel(Model):
         with torch.no_grad():
             for i in range(0, len(rows), step):
                 with self._autocast(device):
-                    out.append(self.net(self.layout.gather(features, windows, index[i:i + step])).float().cpu())
+                    out.append(self.net(self.layout.gather(features, windows, index[i : i + step])).float().cpu())
         return torch.cat(out).numpy().astype(np.float64) if out else np.zeros(0)
 
     def predict(self, dataset: PreparedDataset, segment: str = "test") -> np.ndarray:
@@ -197,9 +231,14 @@ class TorchModel(Model):
 
         if self.net is None or self.layout is None:
             raise RuntimeError("the model is not trained")
-        state = {"format": _FORMAT, "name": self.name, "params": self.params, "seed": self.seed,
-                 "layout": [self.layout.kind, self.layout.n_features, self.layout.d_feat, self.layout.step_len],
-                 "net": {k: v.cpu() for k, v in self.net.state_dict().items()}}
+        state = {
+            "format": _FORMAT,
+            "name": self.name,
+            "params": self.params,
+            "seed": self.seed,
+            "layout": [self.layout.kind, self.layout.n_features, self.layout.d_feat, self.layout.step_len],
+            "net": {k: v.cpu() for k, v in self.net.state_dict().items()},
+        }
         path = Path(path)
         torch.save(state, path.with_name(path.name + ".partial"))
         path.with_name(path.name + ".partial").replace(path)

@@ -100,5 +100,13 @@ class BridgeHealth:
         }
 
 
-BRIDGE_METRICS = ("bridge.state", "bridge.connected", "bridge.down_seconds", "bridge.qmt_connected",
-                  "bridge.latency_p50_ms", "bridge.latency_p99_ms", "bridge.reconnects", "bridge.dropped")
+BRIDGE_METRICS = (
+    "bridge.state",
+    "bridge.connected",
+    "bridge.down_seconds",
+    "bridge.qmt_connected",
+    "bridge.latency_p50_ms",
+    "bridge.latency_p99_ms",
+    "bridge.reconnects",
+    "bridge.dropped",
+)

@@ -20,8 +20,7 @@ WEBHOOK_KINDS = ("wecom", "feishu", "dingtalk", "generic")
 DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("bridge_down", "bridge.connected", "<", 1, 10, Severity.CRITICAL, "Bridge disconnected"),
     AlertRule("qmt_down", "bridge.qmt_connected", "<", 1, 30, Severity.CRITICAL, "QMT not connected to the bridge"),
-    AlertRule("no_ticks", "app.session_ticks_per_s", "<=", 0, 60, Severity.WARNING,
-              "No ticks during market hours"),
+    AlertRule("no_ticks", "app.session_ticks_per_s", "<=", 0, 60, Severity.WARNING, "No ticks during market hours"),
     AlertRule("bridge_latency", "bridge.latency_p99_ms", ">", 2000, 30, Severity.WARNING, "Bridge latency high"),
     AlertRule("data_stale_1d", "data.1d.behind_days", ">", 2, 0, Severity.WARNING, "Daily bars stale"),
     AlertRule("data_stale_1m", "data.1m.behind_days", ">", 2, 0, Severity.WARNING, "Minute bars stale"),
@@ -83,8 +82,7 @@ def load_config(path: Path) -> MonitorConfig:
 
 
 def parse_config(raw: Mapping[str, Any]) -> MonitorConfig:
-    known = {"rules", "webhooks", "sound", "tray", "metrics_port", "cooldown_s", "max_per_minute",
-             "sample_interval_s"}
+    known = {"rules", "webhooks", "sound", "tray", "metrics_port", "cooldown_s", "max_per_minute", "sample_interval_s"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"field {unknown[0]!r}: unknown (known: {', '.join(sorted(known))})")
@@ -148,8 +146,9 @@ def _webhook(raw: Any, index: int) -> WebhookTarget:
     url = _text(raw, "url", "", where)
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"field '{where}.url': expected an http(s) URL")
-    return WebhookTarget(kind, url, _text(raw, "secret", "", where),
-                         _severity(raw, Severity.WARNING, where, key="min_severity"))
+    return WebhookTarget(
+        kind, url, _text(raw, "secret", "", where), _severity(raw, Severity.WARNING, where, key="min_severity")
+    )
 
 
 def _field(where: str, key: str) -> str:

@@ -39,13 +39,15 @@ class MonitorCollector:
         seen = self._monitor.published  # one immutable snapshot: scrapes run on the server's thread
         for key, value in sorted(seen.numbers.items()):
             yield GaugeMetricFamily(metric_name(key), f"QDesk desktop metric {key}", value=value)
-        firing = GaugeMetricFamily(PREFIX + "alerts_firing", "active alerts by rule and severity",
-                                   labels=["rule", "severity"])
+        firing = GaugeMetricFamily(
+            PREFIX + "alerts_firing", "active alerts by rule and severity", labels=["rule", "severity"]
+        )
         for rule, severity in seen.firing:
             firing.add_metric([rule, severity], 1.0)
         yield firing
-        yield GaugeMetricFamily(PREFIX + "alerts_suppressed", "firings not announced (cooldown or storm limit)",
-                                value=seen.suppressed)
+        yield GaugeMetricFamily(
+            PREFIX + "alerts_suppressed", "firings not announced (cooldown or storm limit)", value=seen.suppressed
+        )
 
 
 def monitor_registry(monitor: Monitor) -> CollectorRegistry:

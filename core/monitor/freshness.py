@@ -21,9 +21,9 @@ DUE_AFTER = dt.time(15, 30)
 class Freshness:
     freq: str
     series: int
-    last: str              # newest bar date across the frequency's series ("" when none)
-    expected: str          # the latest trading day that should be stored by now
-    behind_days: int       # trading days after `last` up to `expected`
+    last: str  # newest bar date across the frequency's series ("" when none)
+    expected: str  # the latest trading day that should be stored by now
+    behind_days: int  # trading days after `last` up to `expected`
     series_with_gaps: int  # series missing trading days inside their own span
 
 
@@ -92,8 +92,10 @@ class _StoreView:
 
     def freshness(self, now: dt.datetime) -> list[Freshness]:
         due = expected_day(now, self.calendar, self.known)
-        return [Freshness(freq, n, last, due.isoformat(), trading_days_between(last, due, self.calendar), gaps)
-                for freq, (n, last, gaps) in self.extents.items()]
+        return [
+            Freshness(freq, n, last, due.isoformat(), trading_days_between(last, due, self.calendar), gaps)
+            for freq, (n, last, gaps) in self.extents.items()
+        ]
 
 
 class FreshnessCollector:

@@ -17,8 +17,13 @@ LOG_FILE = "qdesk.log"
 MAX_BYTES = 5 * 1024 * 1024
 BACKUPS = 5
 # Attributes every LogRecord has; anything else was passed as `extra=` and belongs in the record's fields.
-_LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNING, "ERROR": logging.ERROR,
-           "CRITICAL": logging.CRITICAL}
+_LEVELS = {
+    "DEBUG": logging.DEBUG,
+    "INFO": logging.INFO,
+    "WARNING": logging.WARNING,
+    "ERROR": logging.ERROR,
+    "CRITICAL": logging.CRITICAL,
+}
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 
 
@@ -38,9 +43,17 @@ class LogEntry:
         return _LEVELS.get(self.level, logging.NOTSET)
 
     def to_json(self) -> str:
-        return json.dumps({"time": _iso(self.time), "level": self.level, "logger": self.logger,
-                           "message": self.message, "thread": self.thread, "details": self.details},
-                          ensure_ascii=False)
+        return json.dumps(
+            {
+                "time": _iso(self.time),
+                "level": self.level,
+                "logger": self.logger,
+                "message": self.message,
+                "thread": self.thread,
+                "details": self.details,
+            },
+            ensure_ascii=False,
+        )
 
 
 def _iso(epoch: float) -> str:
@@ -52,8 +65,9 @@ def entry_from_record(record: logging.LogRecord, formatter: logging.Formatter | 
     details = fmt.formatException(record.exc_info) if record.exc_info else (record.exc_text or "")
     if record.stack_info:
         details = (details + "\n" if details else "") + fmt.formatStack(record.stack_info)
-    return LogEntry(record.created, record.levelname, record.name, record.getMessage(), record.threadName or "",
-                    details)
+    return LogEntry(
+        record.created, record.levelname, record.name, record.getMessage(), record.threadName or "", details
+    )
 
 
 class JsonLinesFormatter(logging.Formatter):
@@ -84,8 +98,9 @@ def rotating_file_handler(data_dir: Path, level: int = logging.INFO) -> logging.
     """`<data>/logs/qdesk.log`, rotated at 5 MB with 5 backups, as JSON lines in UTF-8."""
     folder = data_dir / LOG_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                                                   encoding="utf-8", delay=True)
+    handler = logging.handlers.RotatingFileHandler(
+        folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+    )
     handler.setFormatter(JsonLinesFormatter())
     handler.setLevel(level)
     return handler
@@ -98,8 +113,9 @@ def read_log_file(path: Path) -> Iterator[LogEntry]:
             try:
                 data = json.loads(line)
                 stamp = dt.datetime.fromisoformat(data["time"]).timestamp()
-                yield LogEntry(stamp, data["level"], data["logger"], data["message"], data.get("thread", ""),
-                               data.get("exc", ""))
+                yield LogEntry(
+                    stamp, data["level"], data["logger"], data["message"], data.get("thread", ""), data.get("exc", "")
+                )
             except (ValueError, KeyError, TypeError):
                 continue
 

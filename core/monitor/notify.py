@@ -69,8 +69,9 @@ def generic_payload(notice: AlertNotice) -> dict[str, Any]:
         "value": notice.value,
         "threshold": rule.threshold,
         "fired_at": dt.datetime.fromtimestamp(notice.fired_at, BEIJING).isoformat(),
-        "resolved_at": (dt.datetime.fromtimestamp(notice.at, BEIJING).isoformat()
-                        if notice.kind is NoticeKind.RESOLVED else None),
+        "resolved_at": (
+            dt.datetime.fromtimestamp(notice.at, BEIJING).isoformat() if notice.kind is NoticeKind.RESOLVED else None
+        ),
         "text": notice_text(notice),
     }
 
@@ -136,8 +137,14 @@ def _check_reply(target: WebhookTarget, status: int, body: Any) -> None:
 class WebhookNotifier:
     """Posts notices to the configured robots; each robot gets at most PER_TARGET_PER_MINUTE posts a minute."""
 
-    def __init__(self, targets: Sequence[WebhookTarget], *, timeout: float = 5.0, transport: Any | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        targets: Sequence[WebhookTarget],
+        *,
+        timeout: float = 5.0,
+        transport: Any | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.targets = list(targets)
         self._timeout, self._transport, self._clock = timeout, transport, clock
         self._client: Any | None = None

@@ -18,8 +18,8 @@ class ModelHealth:
 
     name: str
     trained_at: dt.datetime
-    test_ic: float | None = None   # IC on the run's own test segment
-    live_ic: float | None = None   # IC of its predictions since deployment, once returns are known
+    test_ic: float | None = None  # IC on the run's own test segment
+    live_ic: float | None = None  # IC of its predictions since deployment, once returns are known
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +36,13 @@ class TradingHealth:
 ModelSource = Callable[[], ModelHealth | None]
 TradingSource = Callable[[], TradingHealth | None]
 MODEL_METRICS = ("model.name", "model.age_days", "model.test_ic", "model.live_ic")
-TRADING_METRICS = ("trading.pnl_today", "trading.drawdown_pct", "trading.exposure", "trading.open_orders",
-                   "trading.risk_refusals")
+TRADING_METRICS = (
+    "trading.pnl_today",
+    "trading.drawdown_pct",
+    "trading.exposure",
+    "trading.open_orders",
+    "trading.risk_refusals",
+)
 
 
 class ModelCollector:
@@ -72,8 +77,12 @@ def registry_model_source(data_dir: Path) -> ModelSource:
             return None
         run = runs[0]
         ic = run.metrics.get("ic")
-        return ModelHealth(f"{run.model} · {run.run_id}", dt.datetime.fromisoformat(run.created),
-                           float(ic) if ic is not None else None, None)
+        return ModelHealth(
+            f"{run.model} · {run.run_id}",
+            dt.datetime.fromisoformat(run.created),
+            float(ic) if ic is not None else None,
+            None,
+        )
 
     return newest
 

@@ -46,8 +46,10 @@ class SystemCollector:
             usage = self._psutil.disk_usage(str(folder))
         except OSError:
             return {"system.disk_free_bytes": None, "system.disk_free_percent": None}
-        return {"system.disk_free_bytes": usage.free,
-                "system.disk_free_percent": 100.0 * usage.free / usage.total if usage.total else None}
+        return {
+            "system.disk_free_bytes": usage.free,
+            "system.disk_free_percent": 100.0 * usage.free / usage.total if usage.total else None,
+        }
 
 
 def gpu_memory() -> dict[str, Value]:
@@ -62,8 +64,10 @@ def gpu_memory() -> dict[str, Value]:
         # a CUDA context (hundreds of MB) in a process that never trains on the GPU.
         if cuda is not None and cuda.is_available() and cuda.is_initialized():
             device = cuda.current_device()
-            return {"system.gpu_memory_bytes": int(cuda.memory_reserved(device)),
-                    "system.gpu_device": str(cuda.get_device_name(device))}
+            return {
+                "system.gpu_memory_bytes": int(cuda.memory_reserved(device)),
+                "system.gpu_device": str(cuda.get_device_name(device)),
+            }
         mps_backend = getattr(getattr(torch, "backends", None), "mps", None)
         mps = getattr(torch, "mps", None)
         if mps_backend is not None and mps is not None and mps_backend.is_available():

@@ -48,10 +48,17 @@ def _tick(symbol: str, row: Any, pre_close: float) -> Tick:
     limits = limit_prices(symbol, day, pre_close) or (0.0, 0.0)
     amount = float(row.amount)
     return Tick(
-        symbol=symbol, time=dt.datetime.combine(day, _CLOSE, BEIJING), last=float(row.close),
-        open=float(row.open), high=float(row.high), low=float(row.low), pre_close=pre_close,
-        volume=float(row.volume), amount=amount if amount == amount else 0.0,  # NaN: source had no amount
-        limit_up=limits[0], limit_down=limits[1],
+        symbol=symbol,
+        time=dt.datetime.combine(day, _CLOSE, BEIJING),
+        last=float(row.close),
+        open=float(row.open),
+        high=float(row.high),
+        low=float(row.low),
+        pre_close=pre_close,
+        volume=float(row.volume),
+        amount=amount if amount == amount else 0.0,  # NaN: source had no amount
+        limit_up=limits[0],
+        limit_down=limits[1],
     )
 
 

@@ -21,10 +21,10 @@ BEIJING = _beijing_zone()
 
 
 class MarketSession(str, Enum):
-    PRE_OPEN = "pre-open auction"       # 09:15-09:25 call auction (orders may be cancelled until 09:20)
-    OPENING = "opening"                 # 09:25-09:30 auction matched; orders accepted, not matched
-    CONTINUOUS = "continuous"           # 09:30-11:30, 13:00-14:57
-    LUNCH = "lunch break"               # 11:30-13:00
+    PRE_OPEN = "pre-open auction"  # 09:15-09:25 call auction (orders may be cancelled until 09:20)
+    OPENING = "opening"  # 09:25-09:30 auction matched; orders accepted, not matched
+    CONTINUOUS = "continuous"  # 09:30-11:30, 13:00-14:57
+    LUNCH = "lunch break"  # 11:30-13:00
     CLOSING_AUCTION = "closing auction"  # 14:57-15:00 on both SSE and SZSE (SSE since 2018-08-20)
     CLOSED = "closed"
 

@@ -80,8 +80,9 @@ class WatchlistStore:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"current": self.current, "lists": self._lists}, ensure_ascii=False, indent=1),
-                       encoding="utf-8")
+        tmp.write_text(
+            json.dumps({"current": self.current, "lists": self._lists}, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
         tmp.replace(self.path)
 
     def _require(self, name: str) -> str:

@@ -93,8 +93,7 @@ class Segments:
         return {"train": self.train, "valid": self.valid, "test": self.test}
 
 
-STANDARD_SEGMENTS = Segments(("2008-01-01", "2014-12-31"), ("2015-01-01", "2016-12-31"),
-                             ("2017-01-01", "2020-12-31"))
+STANDARD_SEGMENTS = Segments(("2008-01-01", "2014-12-31"), ("2015-01-01", "2016-12-31"), ("2017-01-01", "2020-12-31"))
 
 
 def parse_universe(text: str) -> str | tuple[str, ...]:
@@ -169,9 +168,12 @@ class DatasetConfig:
     def from_dict(cls, data: Mapping[str, Any]) -> DatasetConfig:
         universe = data["universe"]
         return cls(
-            kind=data["kind"], universe=universe if isinstance(universe, str) else tuple(universe),
-            segments=Segments.parse(data["segments"]), label=data.get("label", DEFAULT_LABEL),
-            feature_norm=data.get("feature_norm", "robust_zscore"), fill_nan=bool(data.get("fill_nan", True)),
+            kind=data["kind"],
+            universe=universe if isinstance(universe, str) else tuple(universe),
+            segments=Segments.parse(data["segments"]),
+            label=data.get("label", DEFAULT_LABEL),
+            feature_norm=data.get("feature_norm", "robust_zscore"),
+            fill_nan=bool(data.get("fill_nan", True)),
             label_norm=data.get("label_norm", "cs_rank"),
         )
 
@@ -191,11 +193,22 @@ class StartTraining:
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "dataset": self.dataset.to_dict(), "params": dict(self.params),
-                "device": self.device, "amp": self.amp, "seed": self.seed}
+        return {
+            "model": self.model,
+            "dataset": self.dataset.to_dict(),
+            "params": dict(self.params),
+            "device": self.device,
+            "amp": self.amp,
+            "seed": self.seed,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StartTraining:
-        return cls(model=data["model"], dataset=DatasetConfig.from_dict(data["dataset"]),
-                   params=dict(data.get("params", {})), device=data.get("device", "auto"),
-                   amp=data.get("amp", "auto"), seed=int(data.get("seed", 0)))
+        return cls(
+            model=data["model"],
+            dataset=DatasetConfig.from_dict(data["dataset"]),
+            params=dict(data.get("params", {})),
+            device=data.get("device", "auto"),
+            amp=data.get("amp", "auto"),
+            seed=int(data.get("seed", 0)),
+        )

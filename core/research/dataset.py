@@ -57,8 +57,9 @@ class PreparedDataset:
         import pandas as pd
 
         names = np.asarray(self.instrument_names, dtype=object)
-        return pd.MultiIndex.from_arrays([pd.DatetimeIndex(self.dates[rows]), names[self.instrument_codes[rows]]],
-                                         names=["datetime", "instrument"])
+        return pd.MultiIndex.from_arrays(
+            [pd.DatetimeIndex(self.dates[rows]), names[self.instrument_codes[rows]]], names=["datetime", "instrument"]
+        )
 
     def previous_rows(self) -> np.ndarray:
         """For each row, the row of the same instrument on its previous day in the data (itself if none)."""
@@ -88,14 +89,26 @@ class PreparedDataset:
 
     def to_state(self) -> dict[str, Any]:
         """Plain picklable content for the dataset cache."""
-        return {"config": self.config.to_dict(), "feature_names": list(self.feature_names),
-                "features": self.features, "label": self.label, "raw_label": self.raw_label,
-                "dates": self.dates, "instrument_codes": self.instrument_codes,
-                "instrument_names": list(self.instrument_names)}
+        return {
+            "config": self.config.to_dict(),
+            "feature_names": list(self.feature_names),
+            "features": self.features,
+            "label": self.label,
+            "raw_label": self.raw_label,
+            "dates": self.dates,
+            "instrument_codes": self.instrument_codes,
+            "instrument_names": list(self.instrument_names),
+        }
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> PreparedDataset:
-        return cls(config=DatasetConfig.from_dict(state["config"]), feature_names=tuple(state["feature_names"]),
-                   features=state["features"], label=state["label"], raw_label=state["raw_label"],
-                   dates=state["dates"], instrument_codes=state["instrument_codes"],
-                   instrument_names=tuple(state["instrument_names"]))
+        return cls(
+            config=DatasetConfig.from_dict(state["config"]),
+            feature_names=tuple(state["feature_names"]),
+            features=state["features"],
+            label=state["label"],
+            raw_label=state["raw_label"],
+            dates=state["dates"],
+            instrument_codes=state["instrument_codes"],
+            instrument_names=tuple(state["instrument_names"]),
+        )

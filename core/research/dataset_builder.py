@@ -110,8 +110,10 @@ def universe_spans(universe: str | tuple[str, ...], start: str, end: str) -> dic
         try:
             members = D.list_instruments(D.instruments(universe), start_time=start, end_time=end, as_list=False)
         except (FileNotFoundError, ValueError) as exc:
-            raise ValueError(f"universe {universe!r} is not in the exported data ({exc}); import its "
-                             "membership file (e.g. csi300_membership_intervals.csv) first") from None
+            raise ValueError(
+                f"universe {universe!r} is not in the exported data ({exc}); import its "
+                "membership file (e.g. csi300_membership_intervals.csv) first"
+            ) from None
         # A membership file names every member; only those with bars in the store can be read.
         return {code: spans for code, spans in members.items() if code in listed}
     unknown = [code for code in universe if code not in listed]
@@ -121,7 +123,9 @@ def universe_spans(universe: str | tuple[str, ...], start: str, end: str) -> dic
 
 
 def build_dataset(
-    config: DatasetConfig, provider_dir: Path, cache: DatasetCache | None = None,
+    config: DatasetConfig,
+    provider_dir: Path,
+    cache: DatasetCache | None = None,
     cancel: CancelToken | None = None,
 ) -> Iterator[Progress | PreparedDataset]:
     """Yield progress while reading and processing, then the dataset last (from the cache when built before)."""
@@ -155,8 +159,15 @@ def build_dataset(
     yield dataset
 
 
-def _read_chunk(codes: list[str], exprs: list[str], names: list[str], label: str,
-                spans: dict[str, list[tuple[Any, Any]]], start: str, end: str) -> pd.DataFrame:
+def _read_chunk(
+    codes: list[str],
+    exprs: list[str],
+    names: list[str],
+    label: str,
+    spans: dict[str, list[tuple[Any, Any]]],
+    start: str,
+    end: str,
+) -> pd.DataFrame:
     """Features + label of some instruments, kept only inside their membership spans (as Qlib masks them)."""
     import numpy as np
     import pandas as pd
@@ -192,8 +203,12 @@ def _process(config: DatasetConfig, frames: list[pd.DataFrame], names: list[str]
     data = data.swaplevel().sort_index()  # Qlib's (datetime, instrument) order
     infer, learn = processor_configs(config)
     handler = DataHandlerLP(
-        instruments=None, start_time=config.segments.start, end_time=config.segments.end,
-        data_loader=StaticDataLoader(config=data), infer_processors=infer, learn_processors=learn,
+        instruments=None,
+        start_time=config.segments.start,
+        end_time=config.segments.end,
+        data_loader=StaticDataLoader(config=data),
+        infer_processors=infer,
+        learn_processors=learn,
         process_type=DataHandlerLP.PTYPE_A,
     )
     del data

@@ -22,8 +22,8 @@ def daily_ic(scores: np.ndarray, labels: np.ndarray, day_starts: np.ndarray, ran
     bounds = np.append(day_starts, len(scores))
     out = np.full(len(day_starts), np.nan)
     for i in range(len(day_starts)):
-        s = np.asarray(scores[bounds[i]:bounds[i + 1]], dtype=np.float64)
-        y = np.asarray(labels[bounds[i]:bounds[i + 1]], dtype=np.float64)
+        s = np.asarray(scores[bounds[i] : bounds[i + 1]], dtype=np.float64)
+        y = np.asarray(labels[bounds[i] : bounds[i + 1]], dtype=np.float64)
         keep = np.isfinite(s) & np.isfinite(y)
         if keep.sum() < 2:
             continue

@@ -114,9 +114,17 @@ class RunRegistry:
         return self.runs_dir / run_id
 
     def record(
-        self, run_id: str, config: Mapping[str, Any], metrics: Mapping[str, float], predictions: pd.DataFrame,
-        model_file: Path, data_range: tuple[str, str], epochs: int = 0, best_epoch: int = 0,
-        train_seconds: float = 0.0, device: str = "",
+        self,
+        run_id: str,
+        config: Mapping[str, Any],
+        metrics: Mapping[str, float],
+        predictions: pd.DataFrame,
+        model_file: Path,
+        data_range: tuple[str, str],
+        epochs: int = 0,
+        best_epoch: int = 0,
+        train_seconds: float = 0.0,
+        device: str = "",
     ) -> RunRecord:
         """Store a finished run: predictions (index (datetime, instrument), column `score`) and one row."""
         if "score" not in predictions.columns or list(predictions.index.names) != ["datetime", "instrument"]:
@@ -127,19 +135,28 @@ class RunRegistry:
         dataset = dict(config.get("dataset", {}))
         universe = dataset.get("universe", "")
         record = RunRecord(
-            run_id=run_id, created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            model=str(config.get("model", "")), dataset=str(dataset.get("kind", "")),
+            run_id=run_id,
+            created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            model=str(config.get("model", "")),
+            dataset=str(dataset.get("kind", "")),
             universe=universe if isinstance(universe, str) else f"list({len(universe)})",
-            data_start=data_range[0], data_end=data_range[1], config=dict(config),
+            data_start=data_range[0],
+            data_end=data_range[1],
+            config=dict(config),
             metrics={k: float(v) for k, v in metrics.items()},
-            model_file=str(Path(model_file).resolve().relative_to(folder.resolve())), epochs=int(epochs),
-            best_epoch=int(best_epoch), train_seconds=float(train_seconds), device=device,
+            model_file=str(Path(model_file).resolve().relative_to(folder.resolve())),
+            epochs=int(epochs),
+            best_epoch=int(best_epoch),
+            train_seconds=float(train_seconds),
+            device=device,
         )
         (folder / "run.json").write_text(json.dumps(_as_row(record), indent=2, default=str), encoding="utf-8")
         row = _as_row(record)
         with self._connect() as conn:
-            conn.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                         [json.dumps(v) if isinstance(v, dict) else v for v in row.values()])
+            conn.execute(
+                f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                [json.dumps(v) if isinstance(v, dict) else v for v in row.values()],
+            )
         return record
 
     def list(self) -> list[RunRecord]:
@@ -175,9 +192,18 @@ class RunRegistry:
         out = []
         for run_id in run_ids:
             r = self.get(run_id)
-            out.append({"run_id": r.run_id, "model": r.model, "dataset": r.dataset, "universe": r.universe,
-                        "range": f"{r.data_start}:{r.data_end}", "epochs": r.epochs,
-                        "train_seconds": r.train_seconds, **{m: r.metrics.get(m) for m in METRIC_NAMES}})
+            out.append(
+                {
+                    "run_id": r.run_id,
+                    "model": r.model,
+                    "dataset": r.dataset,
+                    "universe": r.universe,
+                    "range": f"{r.data_start}:{r.data_end}",
+                    "epochs": r.epochs,
+                    "train_seconds": r.train_seconds,
+                    **{m: r.metrics.get(m) for m in METRIC_NAMES},
+                }
+            )
         return out
 
     def delete(self, run_id: str) -> None:
@@ -216,10 +242,22 @@ class RunRegistry:
 
 
 def _as_row(r: RunRecord) -> dict[str, Any]:
-    return {"run_id": r.run_id, "created": r.created, "model": r.model, "dataset": r.dataset,
-            "universe": r.universe, "data_start": r.data_start, "data_end": r.data_end, "config": r.config,
-            "metrics": r.metrics, "model_file": r.model_file, "epochs": r.epochs, "best_epoch": r.best_epoch,
-            "train_seconds": r.train_seconds, "device": r.device}
+    return {
+        "run_id": r.run_id,
+        "created": r.created,
+        "model": r.model,
+        "dataset": r.dataset,
+        "universe": r.universe,
+        "data_start": r.data_start,
+        "data_end": r.data_end,
+        "config": r.config,
+        "metrics": r.metrics,
+        "model_file": r.model_file,
+        "epochs": r.epochs,
+        "best_epoch": r.best_epoch,
+        "train_seconds": r.train_seconds,
+        "device": r.device,
+    }
 
 
 def _from_row(row: sqlite3.Row) -> RunRecord:

@@ -52,8 +52,13 @@ def checkpoint_key(request: StartTraining, dataset_key: str) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
-def run_training(request: StartTraining, data_dir: Path, cancel: CancelToken | None = None,
-                 registry: RunRegistry | None = None, store_file: Path | None = None) -> Iterator[Any]:
+def run_training(
+    request: StartTraining,
+    data_dir: Path,
+    cancel: CancelToken | None = None,
+    registry: RunRegistry | None = None,
+    store_file: Path | None = None,
+) -> Iterator[Any]:
     """Train `request` on the store in `data_dir` (or `store_file`) and register the run in `data_dir`.
 
     The Qlib export lives beside the store (`qlib/`); caches, checkpoints and runs in `data_dir`.
@@ -65,8 +70,9 @@ def run_training(request: StartTraining, data_dir: Path, cancel: CancelToken | N
     cancel = cancel or CancelToken()
     started = time.perf_counter()
     data_dir = Path(data_dir)
-    model = create_model(request.model, request.params, seed=request.seed, device=request.device,
-                         amp=request.amp)  # bad names, parameters or devices fail before any work
+    model = create_model(
+        request.model, request.params, seed=request.seed, device=request.device, amp=request.amp
+    )  # bad names, parameters or devices fail before any work
     _check_device(model)
     store_file = Path(store_file) if store_file is not None else store_path(data_dir)
     if not store_file.exists():
@@ -90,8 +96,9 @@ def run_training(request: StartTraining, data_dir: Path, cancel: CancelToken | N
         yield report
     cancel.raise_if_cancelled()
     yield StageProgress(0, 1, "scoring the test segment", stage="predict")
-    record = _register(request, model, dataset, registry or RunRegistry(data_dir), fit_report,
-                       time.perf_counter() - started)
+    record = _register(
+        request, model, dataset, registry or RunRegistry(data_dir), fit_report, time.perf_counter() - started
+    )
     shutil.rmtree(ckpt, ignore_errors=True)
     yield StageProgress(1, 1, "registered", stage="predict")
     yield RunFinished(record.run_id, record.metrics, record, time.perf_counter() - started)
@@ -130,8 +137,9 @@ def _quiet_qlib() -> None:
             logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def _register(request: StartTraining, model: Any, dataset: Any, registry: RunRegistry, fit_report: Any,
-              seconds: float) -> RunRecord:
+def _register(
+    request: StartTraining, model: Any, dataset: Any, registry: RunRegistry, fit_report: Any, seconds: float
+) -> RunRecord:
     import pandas as pd
 
     from core.research.metrics import signal_metrics
@@ -141,8 +149,9 @@ def _register(request: StartTraining, model: Any, dataset: Any, registry: RunReg
         raise ValueError(f"the test segment {request.dataset.segments.test} has no rows in the data")
     scores = model.predict(dataset, "test")
     metrics = signal_metrics(scores, dataset.raw_label[rows], dataset.date_groups(rows))
-    predictions = pd.DataFrame({"score": scores.astype("float64"), "label": dataset.raw_label[rows]},
-                               index=dataset.index(rows))
+    predictions = pd.DataFrame(
+        {"score": scores.astype("float64"), "label": dataset.raw_label[rows]}, index=dataset.index(rows)
+    )
     run_id = new_run_id(request.model)
     folder = registry.run_dir(run_id)
     folder.mkdir(parents=True, exist_ok=True)
@@ -152,10 +161,16 @@ def _register(request: StartTraining, model: Any, dataset: Any, registry: RunReg
     dates = dataset.dates
     try:
         return registry.record(
-            run_id, config, metrics, predictions, model_file,
+            run_id,
+            config,
+            metrics,
+            predictions,
+            model_file,
             (str(dates.min())[:10], str(dates.max())[:10]),
-            epochs=getattr(fit_report, "epochs", 0), best_epoch=getattr(fit_report, "best_epoch", 0),
-            train_seconds=seconds, device=choice.device if choice is not None else "cpu",
+            epochs=getattr(fit_report, "epochs", 0),
+            best_epoch=getattr(fit_report, "best_epoch", 0),
+            train_seconds=seconds,
+            device=choice.device if choice is not None else "cpu",
         )
     except Exception:
         shutil.rmtree(folder, ignore_errors=True)  # nothing half-registered

@@ -80,8 +80,9 @@ def limit_blocks(quote: DayQuote, sell: bool, mode: LimitMode, deal_price: float
     return probe >= limit - eps
 
 
-def check_buy(symbol: str, day: dt.date, quote: DayQuote | None, deal_price: float, shares: float,
-              cash: float, config: RuleConfig) -> Verdict:
+def check_buy(
+    symbol: str, day: dt.date, quote: DayQuote | None, deal_price: float, shares: float, cash: float, config: RuleConfig
+) -> Verdict:
     """Shares that may be bought (lots, limit-up, suspension) and that `cash` pays for including fees."""
     if quote is None or not math.isfinite(deal_price) or deal_price <= 0:
         return Verdict(0, deal_price, None, Refusal.SUSPENDED)
@@ -106,8 +107,16 @@ def check_buy(symbol: str, day: dt.date, quote: DayQuote | None, deal_price: flo
     return Verdict(qty, price, fees, None)
 
 
-def check_sell(symbol: str, day: dt.date, quote: DayQuote | None, deal_price: float, shares: float,
-               total: int, sellable: int, config: RuleConfig) -> Verdict:
+def check_sell(
+    symbol: str,
+    day: dt.date,
+    quote: DayQuote | None,
+    deal_price: float,
+    shares: float,
+    total: int,
+    sellable: int,
+    config: RuleConfig,
+) -> Verdict:
     """Shares that may be sold (T+1 sellable, odd lots, limit-down, suspension)."""
     if quote is None or not math.isfinite(deal_price) or deal_price <= 0:
         return Verdict(0, deal_price, None, Refusal.SUSPENDED)

@@ -70,8 +70,9 @@ def free_days_after_listing(symbol: str, list_date: dt.date) -> int:
     return days
 
 
-def limit_fraction(symbol: str, day: dt.date, *, st: bool = False, list_date: dt.date | None = None,
-                   days_listed: int | None = None) -> float | None:
+def limit_fraction(
+    symbol: str, day: dt.date, *, st: bool = False, list_date: dt.date | None = None, days_listed: int | None = None
+) -> float | None:
     """The limit fraction in force for `symbol` on `day`, or None where no limit applies.
 
     `days_listed` is the 1-based trading-day number since `list_date`; both unknown means an old listing.
@@ -84,8 +85,15 @@ def limit_fraction(symbol: str, day: dt.date, *, st: bool = False, list_date: dt
     return _in_force(_LIMITS, board, day)
 
 
-def limit_prices(symbol: str, day: dt.date, pre_close: float, *, st: bool = False,
-                 list_date: dt.date | None = None, days_listed: int | None = None) -> tuple[float, float] | None:
+def limit_prices(
+    symbol: str,
+    day: dt.date,
+    pre_close: float,
+    *,
+    st: bool = False,
+    list_date: dt.date | None = None,
+    days_listed: int | None = None,
+) -> tuple[float, float] | None:
     """(limit up, limit down) from the previous close, rounded half-up to the tick as the exchanges do."""
     fraction = limit_fraction(symbol, day, st=st, list_date=list_date, days_listed=days_listed)
     if fraction is None or pre_close <= 0:

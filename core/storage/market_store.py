@@ -26,8 +26,7 @@ if TYPE_CHECKING:
 BAR_COLUMNS = ("time", "open", "high", "low", "close", "volume", "amount", "factor")
 _VALUE_COLUMNS = BAR_COLUMNS[1:]
 _INSERT_SQL = (
-    "INSERT INTO bars (symbol, freq, time, open, high, low, close, volume, amount, factor) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?)"
+    "INSERT INTO bars (symbol, freq, time, open, high, low, close, volume, amount, factor) VALUES (?,?,?,?,?,?,?,?,?,?)"
 )
 _UPSERT_SQL = (
     "INSERT INTO bars (symbol, freq, time, open, high, low, close, volume, amount, factor) "
@@ -199,9 +198,7 @@ class MarketStore:
             (symbol, freq),
         )
 
-    def read_bars(
-        self, symbol: str, freq: str, start: str | None = None, end: str | None = None
-    ) -> pd.DataFrame:
+    def read_bars(self, symbol: str, freq: str, start: str | None = None, end: str | None = None) -> pd.DataFrame:
         """Bars of one series (raw prices + factor) between `start` and `end` inclusive, by time."""
         import pandas as pd
 
@@ -236,8 +233,9 @@ class MarketStore:
 
     def series(self, freq: str | None = None) -> list[SeriesSummary]:
         sql = "SELECT symbol, freq, first_time, last_time, rows FROM series"
-        rows = self._conn.execute(sql + (" WHERE freq=?" if freq else "") + " ORDER BY freq, symbol",
-                                  (freq,) if freq else ()).fetchall()
+        rows = self._conn.execute(
+            sql + (" WHERE freq=?" if freq else "") + " ORDER BY freq, symbol", (freq,) if freq else ()
+        ).fetchall()
         return [SeriesSummary(*r) for r in rows]
 
     def changes_since(self, revision: int, freq: str) -> dict[str, str]:
@@ -255,8 +253,15 @@ class MarketStore:
         records = []
         for sym in symbols:
             parsed = parse_symbol(sym)
-            records.append({"symbol": sym, "code": parsed.code, "exchange": parsed.exchange.value,
-                            "board": parsed.board.value, "name": names.get(sym, "")})
+            records.append(
+                {
+                    "symbol": sym,
+                    "code": parsed.code,
+                    "exchange": parsed.exchange.value,
+                    "board": parsed.board.value,
+                    "name": names.get(sym, ""),
+                }
+            )
         # Raw SQL, not sqlite-utils' insert_all: that commits on its own and would end our transaction.
         self._conn.executemany(
             "INSERT OR IGNORE INTO instruments (symbol, code, exchange, board, name) "
@@ -290,8 +295,9 @@ class MarketStore:
             known = self._known_days[source] = set(self.trading_days(source))
         new = set(days) - known
         if new:
-            self._conn.executemany("INSERT OR IGNORE INTO trading_days (source, day) VALUES (?, ?)",
-                                   ((source, d) for d in sorted(new)))
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO trading_days (source, day) VALUES (?, ?)", ((source, d) for d in sorted(new))
+            )
             self._pending_days.append((source, new))
 
     def trading_days(self, source: str | None = None) -> list[str]:
@@ -318,11 +324,20 @@ class MarketStore:
             out.setdefault(name, []).append((sym, start, end))
         return out
 
-    def log_import(self, revision: int, path: str, kind: str, rows: int, inserted: int, updated: int,
-                   skipped: int) -> None:
+    def log_import(
+        self, revision: int, path: str, kind: str, rows: int, inserted: int, updated: int, skipped: int
+    ) -> None:
         self._conn.execute(
             "INSERT INTO imports (revision, path, kind, imported_at, rows, inserted, updated, skipped) "
             "VALUES (?,?,?,?,?,?,?,?)",
-            (revision, path, kind, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-             rows, inserted, updated, skipped),
+            (
+                revision,
+                path,
+                kind,
+                dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                rows,
+                inserted,
+                updated,
+                skipped,
+            ),
         )

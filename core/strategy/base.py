@@ -76,8 +76,9 @@ class Strategy(ABC):
         """Orders for the next trading day from the state after the close of `ctx.day`."""
 
 
-def target_weights(symbols: Sequence[str], scores: Sequence[float], method: str = "equal",
-                   max_weight: float = 1.0, total: float = 1.0) -> dict[str, float]:
+def target_weights(
+    symbols: Sequence[str], scores: Sequence[float], method: str = "equal", max_weight: float = 1.0, total: float = 1.0
+) -> dict[str, float]:
     """Weights summing to at most `total`: equal, or proportional to positive scores; each capped."""
     if not symbols:
         return {}

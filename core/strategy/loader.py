@@ -63,12 +63,18 @@ def _class_from_file(path: Path) -> type[Strategy]:
         raise StrategyLoadError(f"{path}{line}: {type(exc).__name__}: {exc}") from None
     chosen = getattr(module, "STRATEGY", None)
     if chosen is None:
-        found = [obj for obj in vars(module).values()
-                 if inspect.isclass(obj) and issubclass(obj, Strategy) and obj.__module__ == module_name
-                 and not inspect.isabstract(obj)]
+        found = [
+            obj
+            for obj in vars(module).values()
+            if inspect.isclass(obj)
+            and issubclass(obj, Strategy)
+            and obj.__module__ == module_name
+            and not inspect.isabstract(obj)
+        ]
         if len(found) != 1:
-            raise StrategyLoadError(f"{path}: expected one Strategy subclass or a STRATEGY = ... line, "
-                                    f"found {len(found)}")
+            raise StrategyLoadError(
+                f"{path}: expected one Strategy subclass or a STRATEGY = ... line, found {len(found)}"
+            )
         chosen = found[0]
     if not (inspect.isclass(chosen) and issubclass(chosen, Strategy)):
         raise StrategyLoadError(f"{path}: STRATEGY is not a Strategy subclass")

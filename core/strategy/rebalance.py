@@ -45,9 +45,16 @@ class RebalancePlan:
     cash_after: float = 0.0
 
 
-def plan_rebalance(store: MarketStore, signals: pd.DataFrame, strategy: Strategy, holdings: Mapping[str, int],
-                   cash: float, rules: RuleConfig | None = None, held_days: Mapping[str, int] | None = None,
-                   bought_today: Mapping[str, int] | None = None) -> RebalancePlan:
+def plan_rebalance(
+    store: MarketStore,
+    signals: pd.DataFrame,
+    strategy: Strategy,
+    holdings: Mapping[str, int],
+    cash: float,
+    rules: RuleConfig | None = None,
+    held_days: Mapping[str, int] | None = None,
+    bought_today: Mapping[str, int] | None = None,
+) -> RebalancePlan:
     """Orders that move `holdings` to what `strategy` wants after the latest signal day in `signals`."""
     from core.backtest.market import MarketPanel, load_market
 
@@ -68,8 +75,9 @@ def plan_rebalance(store: MarketStore, signals: pd.DataFrame, strategy: Strategy
 
     # Holdings of unknown age count as long held; today's buys as not held a full day yet.
     ages = {s: (held_days or {}).get(s, 0 if s in (bought_today or {}) else 10**6) for s in holdings}
-    ctx = StrategyContext(day, panel.symbols, scores, prices, dict(holdings), ages, {}, cash,
-                          cash + value, tradable, index)
+    ctx = StrategyContext(
+        day, panel.symbols, scores, prices, dict(holdings), ages, {}, cash, cash + value, tradable, index
+    )
     decision = strategy.decide(ctx)
     order = np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable")
     plan = RebalancePlan(day, [(panel.symbols[j], float(scores[j])) for j in order if not np.isnan(scores[j])], [])

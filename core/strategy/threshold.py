@@ -20,10 +20,19 @@ class ThresholdStrategy(Strategy):
 
     name = "threshold"
 
-    def __init__(self, buy_threshold: float = 0.0, sell_threshold: float | None = None,
-                 min_confidence: float = 0.0, max_positions: int = 20, max_weight: float = 0.1,
-                 stop_loss: float | None = None, take_profit: float | None = None, weighting: str = "equal",
-                 risk_degree: float = 0.95, tolerance: float = 0.25) -> None:
+    def __init__(
+        self,
+        buy_threshold: float = 0.0,
+        sell_threshold: float | None = None,
+        min_confidence: float = 0.0,
+        max_positions: int = 20,
+        max_weight: float = 0.1,
+        stop_loss: float | None = None,
+        take_profit: float | None = None,
+        weighting: str = "equal",
+        risk_degree: float = 0.95,
+        tolerance: float = 0.25,
+    ) -> None:
         if max_positions < 1 or not 0 < max_weight <= 1:
             raise ValueError("max_positions must be >= 1 and max_weight in (0, 1]")
         if weighting not in ("equal", "score"):
@@ -40,7 +49,8 @@ class ThresholdStrategy(Strategy):
             return False
         change = price / cost - 1
         return (self.stop_loss is not None and change <= -self.stop_loss) or (
-            self.take_profit is not None and change >= self.take_profit)
+            self.take_profit is not None and change >= self.take_profit
+        )
 
     def decide(self, ctx: StrategyContext) -> Decision:
         scores = ctx.scores
@@ -50,9 +60,11 @@ class ThresholdStrategy(Strategy):
             ranks = scores[valid].argsort().argsort()
             confidence[valid] = (ranks + 1) / valid.sum()
         conf = dict(zip(ctx.symbols, confidence, strict=True))
-        keep = [s for s in ctx.holdings
-                if not math.isnan(ctx.score(s)) and ctx.score(s) >= self.sell_threshold
-                and not self._stopped(ctx, s)]
+        keep = [
+            s
+            for s in ctx.holdings
+            if not math.isnan(ctx.score(s)) and ctx.score(s) >= self.sell_threshold and not self._stopped(ctx, s)
+        ]
         keep.sort(key=lambda s: -ctx.score(s))
         keep = keep[: self.max_positions]
         order = np.argsort(-np.where(valid, scores, -np.inf), kind="stable")
@@ -67,6 +79,7 @@ class ThresholdStrategy(Strategy):
                 continue
             new.append(s)
         chosen = keep + new
-        weights = target_weights(chosen, [ctx.score(s) for s in chosen], self.weighting, self.max_weight,
-                                 self.risk_degree)
+        weights = target_weights(
+            chosen, [ctx.score(s) for s in chosen], self.weighting, self.max_weight, self.risk_degree
+        )
         return Decision(targets=weights, tolerance=self.tolerance)

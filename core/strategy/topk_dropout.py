@@ -21,8 +21,15 @@ class TopkDropoutStrategy(Strategy):
 
     name = "topk"
 
-    def __init__(self, topk: int = 50, n_drop: int = 5, hold_thresh: int = 1, risk_degree: float = 0.95,
-                 only_tradable: bool = False, forbid_all_trade_at_limit: bool = True) -> None:
+    def __init__(
+        self,
+        topk: int = 50,
+        n_drop: int = 5,
+        hold_thresh: int = 1,
+        risk_degree: float = 0.95,
+        only_tradable: bool = False,
+        forbid_all_trade_at_limit: bool = True,
+    ) -> None:
         if topk < 1 or n_drop < 0 or n_drop > topk:
             raise ValueError(f"topk must be >= 1 and 0 <= n_drop <= topk (got topk={topk}, n_drop={n_drop})")
         if not 0 < risk_degree <= 1:
@@ -73,7 +80,7 @@ class TopkDropoutStrategy(Strategy):
         else:
             today = [ctx.symbols[j] for j in order[:want]]
         comb = sorted(last + today, key=key)
-        worst = set(comb[-self.n_drop:]) if self.n_drop else set()
+        worst = set(comb[-self.n_drop :]) if self.n_drop else set()
         sell = [s for s in last if s in worst]
         buy = today[: len(sell) + self.topk - len(last)]
         sells: dict[str, int | None] = {}

@@ -35,8 +35,9 @@ def canonical(value: object) -> str:
 
 
 def row_hash(prev_hash: str, seq: int, time: str, actor: str, action: str, subject: str, data: str) -> str:
-    body = canonical({"seq": seq, "time": time, "actor": actor, "action": action, "subject": subject,
-                      "data": json.loads(data)})
+    body = canonical(
+        {"seq": seq, "time": time, "actor": actor, "action": action, "subject": subject, "data": json.loads(data)}
+    )
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
@@ -99,8 +100,10 @@ class AuditLog:
                 last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
                 seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
                 digest = row_hash(prev, seq, time, actor, action, subject, payload)
-                conn.execute("INSERT INTO audit VALUES (?,?,?,?,?,?,?,?)",
-                             (seq, time, actor, action, subject, payload, prev, digest))
+                conn.execute(
+                    "INSERT INTO audit VALUES (?,?,?,?,?,?,?,?)",
+                    (seq, time, actor, action, subject, payload, prev, digest),
+                )
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -109,16 +112,22 @@ class AuditLog:
 
     def entries(self, subject: str | None = None) -> list[AuditEntry]:
         sql = "SELECT seq, time, actor, action, subject, data, hash FROM audit"
-        rows = self._conn().execute(sql + (" WHERE subject = ? ORDER BY seq" if subject else " ORDER BY seq"),
-                                    (subject,) if subject else ()).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                sql + (" WHERE subject = ? ORDER BY seq" if subject else " ORDER BY seq"), (subject,) if subject else ()
+            )
+            .fetchall()
+        )
         return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
 
 
 def _rows(path: Path) -> Iterator[tuple[object, ...]]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        yield from conn.execute("SELECT seq, time, actor, action, subject, data, prev_hash, hash FROM audit "
-                                "ORDER BY seq")
+        yield from conn.execute(
+            "SELECT seq, time, actor, action, subject, data, prev_hash, hash FROM audit ORDER BY seq"
+        )
     finally:
         conn.close()
 
@@ -136,8 +145,15 @@ def verify(path: Path) -> VerifyResult:
             if prev_hash != prev:
                 return VerifyResult(False, count, int(seq), "its link to the previous row does not match")  # type: ignore[call-overload]
             try:
-                actual = row_hash(str(prev_hash), int(seq), str(time), str(actor), str(action), str(subject),  # type: ignore[call-overload]
-                                  str(data))
+                actual = row_hash(
+                    str(prev_hash),
+                    int(seq),
+                    str(time),
+                    str(actor),
+                    str(action),
+                    str(subject),  # type: ignore[call-overload]
+                    str(data),
+                )
             except ValueError:
                 return VerifyResult(False, count, int(seq), "its data is not valid JSON")  # type: ignore[call-overload]
             if actual != digest:

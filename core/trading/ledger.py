@@ -52,7 +52,7 @@ class Ledger:
         self.day = day
         self.day_start_equity = cash
         self.orders: dict[str, Order] = {}
-        self.reserved: dict[str, float] = {}   # cash held by each open buy order
+        self.reserved: dict[str, float] = {}  # cash held by each open buy order
         self.fills: list[Fill] = []
         self.positions: dict[str, Position] = {}
 
@@ -85,8 +85,9 @@ class Ledger:
             pos = self.positions.get(order.symbol)
             if pos is None or pos.sellable < order.qty:
                 raise LedgerError(f"{order.symbol}: selling {order.qty} but {pos.sellable if pos else 0} sellable")
-            self.positions[order.symbol] = Position(pos.symbol, pos.total, pos.sellable - order.qty, pos.cost,
-                                                    pos.last, pos.frozen + order.qty)
+            self.positions[order.symbol] = Position(
+                pos.symbol, pos.total, pos.sellable - order.qty, pos.cost, pos.last, pos.frozen + order.qty
+            )
         self.orders[order.client_id] = order
         return changes
 
@@ -107,21 +108,22 @@ class Ledger:
             total = (pos.total if pos else 0) + qty
             cost = ((pos.cost * pos.total if pos else 0.0) + value + fees.total) / total
             # Bought today: held at once, sellable only from the next trading day.
-            self.positions[order.symbol] = Position(order.symbol, total, pos.sellable if pos else 0, cost,
-                                                    price, pos.frozen if pos else 0)
+            self.positions[order.symbol] = Position(
+                order.symbol, total, pos.sellable if pos else 0, cost, price, pos.frozen if pos else 0
+            )
         else:
             assert pos is not None
             self.cash += value - fees.total
             if pos.total == qty:
                 del self.positions[order.symbol]  # sold out: the row goes
             else:
-                self.positions[order.symbol] = Position(pos.symbol, pos.total - qty, pos.sellable, pos.cost, price,
-                                                        pos.frozen - qty)
+                self.positions[order.symbol] = Position(
+                    pos.symbol, pos.total - qty, pos.sellable, pos.cost, price, pos.frozen - qty
+                )
         updated = order.evolve(filled_qty=filled, avg_price=avg, status=status, updated=time)
         self.orders[client_id] = updated
         self.fills.append(fill)
-        changes = Changes(orders={client_id}, fills=[fill], symbols={order.symbol},
-                          events=[OrderFilled(updated, fill)])
+        changes = Changes(orders={client_id}, fills=[fill], symbols={order.symbol}, events=[OrderFilled(updated, fill)])
         if status is OrderStatus.FILLED:
             self._release(updated)
         return changes
@@ -142,8 +144,9 @@ class Ledger:
 
     def acknowledge(self, client_id: str, broker_id: str, time: dt.datetime) -> Order:
         order = self._open(client_id)
-        updated = order.evolve(status=OrderStatus.SUBMITTED if order.filled_qty == 0 else order.status,
-                               broker_id=broker_id, updated=time)
+        updated = order.evolve(
+            status=OrderStatus.SUBMITTED if order.filled_qty == 0 else order.status, broker_id=broker_id, updated=time
+        )
         self.orders[client_id] = updated
         return updated
 
@@ -182,5 +185,6 @@ class Ledger:
         rest = order.qty - order.filled_qty
         pos = self.positions.get(order.symbol)
         if pos is not None and rest > 0:
-            self.positions[order.symbol] = Position(pos.symbol, pos.total, pos.sellable + rest, pos.cost, pos.last,
-                                                    pos.frozen - rest)
+            self.positions[order.symbol] = Position(
+                pos.symbol, pos.total, pos.sellable + rest, pos.cost, pos.last, pos.frozen - rest
+            )

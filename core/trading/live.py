@@ -26,8 +26,9 @@ class BridgeTradingClient:
     def __init__(self, url: str, token: str, timeout: float = 10.0, verify: Any = True) -> None:
         self.url = url.rstrip("/")
         self.token = token
-        self._client = httpx.AsyncClient(base_url=self.url, timeout=timeout, verify=verify,
-                                         headers={"Authorization": f"Bearer {token}"})
+        self._client = httpx.AsyncClient(
+            base_url=self.url, timeout=timeout, verify=verify, headers={"Authorization": f"Bearer {token}"}
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -43,8 +44,9 @@ class BridgeTradingClient:
             data = response.json()
         except ValueError:
             data = {"message": response.text}
-        raise TradingRequestRefused(response.status_code, str(data.get("error", "error")),
-                                    str(data.get("message", "")), data.get("refusals"))
+        raise TradingRequestRefused(
+            response.status_code, str(data.get("error", "error")), str(data.get("message", "")), data.get("refusals")
+        )
 
     async def account(self) -> Account:
         return account_from_wire(await self._call("GET", "/v1/account"))
@@ -59,8 +61,14 @@ class BridgeTradingClient:
         return [fill_from_wire(t) for t in (await self._call("GET", "/v1/trades"))["trades"]]
 
     async def submit(self, request: OrderRequest) -> Order:
-        body = {"client_id": request.client_id, "symbol": request.symbol, "side": request.side.value,
-                "qty": request.qty, "price": request.price, "type": request.type.value}
+        body = {
+            "client_id": request.client_id,
+            "symbol": request.symbol,
+            "side": request.side.value,
+            "qty": request.qty,
+            "price": request.price,
+            "type": request.type.value,
+        }
         return order_from_wire(await self._call("POST", "/v1/orders", body))
 
     async def cancel(self, client_id: str) -> Order:

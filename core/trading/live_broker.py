@@ -46,9 +46,14 @@ class LiveBroker:
     name = "bridge"
     mode = "live"
 
-    def __init__(self, client: BridgeTradingClient, rules: RuleBook | None = None,
-                 quote: Callable[[str], Tick | None] | None = None, clock: Callable[[], dt.datetime] = _now,
-                 backoff: Backoff | None = None) -> None:
+    def __init__(
+        self,
+        client: BridgeTradingClient,
+        rules: RuleBook | None = None,
+        quote: Callable[[str], Tick | None] | None = None,
+        clock: Callable[[], dt.datetime] = _now,
+        backoff: Backoff | None = None,
+    ) -> None:
         self.client = client
         self.rules = rules or RuleBook()
         self.clock = clock
@@ -185,8 +190,18 @@ class LiveBroker:
         if existing is not None:
             return existing
         now = self.clock()
-        pending = Order(request.client_id, request.symbol, request.side, request.type, request.qty, request.price,
-                        OrderStatus.PENDING, now, now, origin=request.origin)
+        pending = Order(
+            request.client_id,
+            request.symbol,
+            request.side,
+            request.type,
+            request.qty,
+            request.price,
+            OrderStatus.PENDING,
+            now,
+            now,
+            origin=request.origin,
+        )
         self._orders[pending.client_id] = pending
         self._notify(OrderSubmitted(pending))
         self._spawn(self._send(request, pending), f"live-submit-{request.client_id}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from dataclasses import replace
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from core.domain.orders import (
     Account,
@@ -84,9 +84,15 @@ class PaperBroker:
     name = "paper"
     mode = "paper"
 
-    def __init__(self, store: TradingStore, rules: RuleBook | None = None, cash: float = DEFAULT_CASH,
-                 quote: Callable[[str], Tick | None] | None = None, clock: Callable[[], dt.datetime] = _now,
-                 require_session: bool = True) -> None:
+    def __init__(
+        self,
+        store: TradingStore,
+        rules: RuleBook | None = None,
+        cash: float = DEFAULT_CASH,
+        quote: Callable[[str], Tick | None] | None = None,
+        clock: Callable[[], dt.datetime] = _now,
+        require_session: bool = True,
+    ) -> None:
         self.store = store
         self.rules = rules or RuleBook()
         self.clock = clock
@@ -100,8 +106,10 @@ class PaperBroker:
     def _load(self, cash: float) -> Ledger:
         state = self.store.state()
         day = state.get("day")
-        ledger = Ledger(float(state.get("cash", cash)),  # type: ignore[arg-type]
-                        dt.date.fromisoformat(str(day)) if day else None)
+        ledger = Ledger(
+            float(state.get("cash", cash)),  # type: ignore[arg-type]
+            dt.date.fromisoformat(str(day)) if day else None,
+        )
         ledger.day_start_equity = float(state.get("day_start_equity", ledger.cash))  # type: ignore[arg-type]
         for order, reserved in self.store.orders():
             ledger.orders[order.client_id] = order
@@ -151,8 +159,18 @@ class PaperBroker:
         now = self.clock()
         changes = self._roll(now.date(), now)
         tick = self.quote(request.symbol)
-        order = Order(request.client_id, request.symbol, request.side, request.type, request.qty, request.price,
-                      OrderStatus.PENDING, now, now, origin=request.origin)
+        order = Order(
+            request.client_id,
+            request.symbol,
+            request.side,
+            request.type,
+            request.qty,
+            request.price,
+            OrderStatus.PENDING,
+            now,
+            now,
+            origin=request.origin,
+        )
         protection = self._protection(order, tick)
         price_for_cash = order.price if order.type is OrderType.LIMIT else protection
         if order.side is Side.BUY and (not math.isfinite(price_for_cash) or price_for_cash <= 0):
@@ -161,11 +179,16 @@ class PaperBroker:
             return self.ledger.orders[order.client_id]
         reserve = 0.0
         if order.side is Side.BUY:
-            reserve = order.qty * price_for_cash + self.rules.fees(order.symbol, now.date(), Side.BUY,
-                                                                   price_for_cash, order.qty).total
+            reserve = (
+                order.qty * price_for_cash
+                + self.rules.fees(order.symbol, now.date(), Side.BUY, price_for_cash, order.qty).total
+            )
         if order.side is Side.BUY and reserve > self.ledger.account().available + 1e-6:
-            changes.merge(self._place_rejected(order, f"not enough cash: needs {reserve:,.2f}, "
-                                                      f"{self.ledger.account().available:,.2f} available"))
+            changes.merge(
+                self._place_rejected(
+                    order, f"not enough cash: needs {reserve:,.2f}, {self.ledger.account().available:,.2f} available"
+                )
+            )
             self._finish(changes)
             return self.ledger.orders[order.client_id]
         try:
@@ -234,14 +257,17 @@ class PaperBroker:
             current = self.ledger.orders[order.client_id]
             fees = self.rules.fees(order.symbol, tick.time.date(), order.side, price, qty)
             n = sum(1 for f in self.ledger.fills if f.client_id == order.client_id) + 1
-            changes.merge(self.ledger.fill(current.client_id, qty, price, fees, tick.time,
-                                           f"{order.client_id}-{n}"))
+            changes.merge(self.ledger.fill(current.client_id, qty, price, fees, tick.time, f"{order.client_id}-{n}"))
         current = self.ledger.orders[order.client_id]
         if current.type is OrderType.MARKET and current.is_open:
             # Best-five-then-cancel: what the book could not fill up to the protection price goes.
-            changes.merge(self.ledger.cancel(current.client_id, tick.time,
-                                             "market order: the rest was cancelled (no more liquidity "
-                                             "within the protection price)"))
+            changes.merge(
+                self.ledger.cancel(
+                    current.client_id,
+                    tick.time,
+                    "market order: the rest was cancelled (no more liquidity within the protection price)",
+                )
+            )
         return changes
 
     def _place_rejected(self, order: Order, reason: str) -> Changes:
@@ -266,6 +292,14 @@ class PaperBroker:
         orders = [(ledger.orders[c], ledger.reserved.get(c, 0.0)) for c in changes.orders]
         kept = [ledger.positions[s] for s in changes.symbols if s in ledger.positions]
         gone = [s for s in changes.symbols if s not in ledger.positions]
-        self.store.save(orders=orders, fills=changes.fills, positions=kept, removed=gone,
-                        state={"cash": ledger.cash, "day": ledger.day.isoformat() if ledger.day else None,
-                               "day_start_equity": ledger.day_start_equity})
+        self.store.save(
+            orders=orders,
+            fills=changes.fills,
+            positions=kept,
+            removed=gone,
+            state={
+                "cash": ledger.cash,
+                "day": ledger.day.isoformat() if ledger.day else None,
+                "day_start_equity": ledger.day_start_equity,
+            },
+        )

@@ -105,8 +105,7 @@ class SellableRule:
         if ctx.request.qty <= sellable:
             return None
         if pos and pos.total > sellable + pos.frozen:
-            return (f"only {sellable} of {pos.total} shares are sellable today "
-                    f"(shares bought today settle T+1)")
+            return f"only {sellable} of {pos.total} shares are sellable today (shares bought today settle T+1)"
         return f"only {sellable} shares are sellable"
 
 
@@ -243,10 +242,16 @@ class RiskEngine:
         if not self.rules:
             lim = self.limits
             self.rules = [
-                PriceRule(), LotRule(), SellableRule(), CashRule(),
-                MaxOrderRule(lim.max_order_value, lim.max_order_qty), PositionWeightRule(lim.max_position_weight),
-                RestrictedRule(frozenset(lim.restricted)), DuplicateRule(lim.duplicate_window_s),
-                RateRule(lim.max_orders_per_window, lim.rate_window_s), DailyCountRule(lim.max_orders_per_day),
+                PriceRule(),
+                LotRule(),
+                SellableRule(),
+                CashRule(),
+                MaxOrderRule(lim.max_order_value, lim.max_order_qty),
+                PositionWeightRule(lim.max_position_weight),
+                RestrictedRule(frozenset(lim.restricted)),
+                DuplicateRule(lim.duplicate_window_s),
+                RateRule(lim.max_orders_per_window, lim.rate_window_s),
+                DailyCountRule(lim.max_orders_per_day),
                 DailyLossRule(lim.max_daily_loss),
             ]
 

@@ -56,22 +56,39 @@ class SubmitResult:
 
 
 def order_fields(order: Order) -> dict[str, object]:
-    return {"client_id": order.client_id, "symbol": order.symbol, "side": order.side.value,
-            "type": order.type.value, "qty": order.qty, "price": order.price, "status": order.status.value,
-            "filled_qty": order.filled_qty, "avg_price": order.avg_price, "broker_id": order.broker_id,
-            "reason": order.reason}
+    return {
+        "client_id": order.client_id,
+        "symbol": order.symbol,
+        "side": order.side.value,
+        "type": order.type.value,
+        "qty": order.qty,
+        "price": order.price,
+        "status": order.status.value,
+        "filled_qty": order.filled_qty,
+        "avg_price": order.avg_price,
+        "broker_id": order.broker_id,
+        "reason": order.reason,
+    }
 
 
 def request_fields(req: OrderRequest) -> dict[str, object]:
-    return {"client_id": req.client_id, "symbol": req.symbol, "side": req.side.value, "type": req.type.value,
-            "qty": req.qty, "price": req.price, "origin": req.origin}
+    return {
+        "client_id": req.client_id,
+        "symbol": req.symbol,
+        "side": req.side.value,
+        "type": req.type.value,
+        "qty": req.qty,
+        "price": req.price,
+        "origin": req.origin,
+    }
 
 
 class TradingService:
     """Every order goes: audit the request -> armed? -> pre-trade checks (audited) -> broker (audited)."""
 
-    def __init__(self, broker: Broker, risk: RiskEngine, audit: AuditLog, actor: str = "desktop",
-                 armed: bool = True) -> None:
+    def __init__(
+        self, broker: Broker, risk: RiskEngine, audit: AuditLog, actor: str = "desktop", armed: bool = True
+    ) -> None:
         self.broker = broker
         self.risk = risk
         self.audit = audit
@@ -98,8 +115,16 @@ class TradingService:
         positions = {p.symbol: p for p in broker.positions()}
         start = getattr(getattr(broker, "ledger", None), "day_start_equity", None)
         account = broker.account()
-        return RiskContext(request, now, account, positions.get(request.symbol), broker.quote(request.symbol),
-                           today, float(start) if start is not None else account.equity, broker.rules)
+        return RiskContext(
+            request,
+            now,
+            account,
+            positions.get(request.symbol),
+            broker.quote(request.symbol),
+            today,
+            float(start) if start is not None else account.equity,
+            broker.rules,
+        )
 
     def preview(self, request: OrderRequest) -> Verdict:
         """The verdict the order would get now, for the ticket to show before sending; nothing is recorded."""
@@ -120,8 +145,14 @@ class TradingService:
             verdict = Verdict((Refusal("armed", DISARMED),), ("armed",))
         else:
             verdict = self.risk.check(self.context(request))
-        self.audit.append("risk", "risk_checked", request.client_id, ok=verdict.ok, checked=list(verdict.checked),
-                          refusals=[{"rule": r.rule, "reason": r.reason} for r in verdict.refusals])
+        self.audit.append(
+            "risk",
+            "risk_checked",
+            request.client_id,
+            ok=verdict.ok,
+            checked=list(verdict.checked),
+            refusals=[{"rule": r.rule, "reason": r.reason} for r in verdict.refusals],
+        )
         if not verdict.ok:
             return SubmitResult(verdict, None)
         order = self.broker.submit(request)
@@ -171,6 +202,10 @@ class TradingService:
         data = order_fields(event.order)
         fill = getattr(event, "fill", None)
         if fill is not None:
-            data["fill"] = {"fill_id": fill.fill_id, "qty": fill.qty, "price": fill.price,
-                            "fees": round(fill.fees.total, 4)}
+            data["fill"] = {
+                "fill_id": fill.fill_id,
+                "qty": fill.qty,
+                "price": fill.price,
+                "fees": round(fill.fees.total, 4),
+            }
         self.audit.append(self.broker.name, type(event).__name__, event.order.client_id, **data)

@@ -55,21 +55,32 @@ class TradingStore:
             conn.close()
             self._local.conn = None
 
-    def save(self, orders: Iterable[tuple[Order, float]] = (), fills: Iterable[Fill] = (),
-             positions: Iterable[Position] = (), removed: Iterable[str] = (),
-             state: dict[str, object] | None = None) -> None:
+    def save(
+        self,
+        orders: Iterable[tuple[Order, float]] = (),
+        fills: Iterable[Fill] = (),
+        positions: Iterable[Position] = (),
+        removed: Iterable[str] = (),
+        state: dict[str, object] | None = None,
+    ) -> None:
         """Write a set of changes atomically: all of them land, or none (a crash never half-applies a fill)."""
         conn = self._conn()
         with conn:
-            conn.executemany("INSERT OR REPLACE INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                             [_order_row(o, r) for o, r in orders])
-            conn.executemany("INSERT OR IGNORE INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                             [_fill_row(f) for f in fills])
-            conn.executemany("INSERT OR REPLACE INTO positions VALUES (?,?,?,?,?,?)",
-                             [(p.symbol, p.total, p.sellable, p.cost, p.last, p.frozen) for p in positions])
+            conn.executemany(
+                "INSERT OR REPLACE INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [_order_row(o, r) for o, r in orders],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?)", [_fill_row(f) for f in fills]
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO positions VALUES (?,?,?,?,?,?)",
+                [(p.symbol, p.total, p.sellable, p.cost, p.last, p.frozen) for p in positions],
+            )
             conn.executemany("DELETE FROM positions WHERE symbol = ?", [(s,) for s in removed])
-            conn.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)",
-                             [(k, json.dumps(v)) for k, v in (state or {}).items()])
+            conn.executemany(
+                "INSERT OR REPLACE INTO state VALUES (?, ?)", [(k, json.dumps(v)) for k, v in (state or {}).items()]
+            )
 
     # -- loading -----------------------------------------------------------------------------
     def orders(self) -> list[tuple[Order, float]]:
@@ -78,8 +89,20 @@ class TradingStore:
 
     def fills(self) -> list[Fill]:
         rows = self._conn().execute("SELECT * FROM fills ORDER BY time, rowid").fetchall()
-        return [Fill(r[0], r[1], r[2], Side(r[3]), int(r[4]), float(r[5]), dt.datetime.fromisoformat(r[6]),
-                     Fees(float(r[7]), float(r[8]), float(r[9])), r[10]) for r in rows]
+        return [
+            Fill(
+                r[0],
+                r[1],
+                r[2],
+                Side(r[3]),
+                int(r[4]),
+                float(r[5]),
+                dt.datetime.fromisoformat(r[6]),
+                Fees(float(r[7]), float(r[8]), float(r[9])),
+                r[10],
+            )
+            for r in rows
+        ]
 
     def positions(self) -> list[Position]:
         rows = self._conn().execute("SELECT * FROM positions ORDER BY symbol").fetchall()
@@ -90,23 +113,63 @@ class TradingStore:
 
 
 def _order_row(o: Order, reserved: float) -> tuple[object, ...]:
-    return (o.client_id, o.symbol, o.side.value, o.type.value, o.qty, o.price, o.status.value,
-            o.created.isoformat(), o.updated.isoformat(), o.filled_qty, o.avg_price, o.broker_id, o.reason,
-            o.origin, reserved)
+    return (
+        o.client_id,
+        o.symbol,
+        o.side.value,
+        o.type.value,
+        o.qty,
+        o.price,
+        o.status.value,
+        o.created.isoformat(),
+        o.updated.isoformat(),
+        o.filled_qty,
+        o.avg_price,
+        o.broker_id,
+        o.reason,
+        o.origin,
+        reserved,
+    )
 
 
 def _order_from_row(r: tuple[object, ...]) -> Order:
-    return Order(client_id=str(r[0]), symbol=str(r[1]), side=Side(r[2]), type=OrderType(r[3]), qty=int(r[4]),  # type: ignore[call-overload]
-                 price=float(r[5]), status=OrderStatus(r[6]), created=dt.datetime.fromisoformat(str(r[7])),  # type: ignore[arg-type]
-                 updated=dt.datetime.fromisoformat(str(r[8])), filled_qty=int(r[9]), avg_price=float(r[10]),  # type: ignore[call-overload]
-                 broker_id=str(r[11]), reason=str(r[12]), origin=str(r[13]))
+    return Order(
+        client_id=str(r[0]),
+        symbol=str(r[1]),
+        side=Side(r[2]),
+        type=OrderType(r[3]),
+        qty=int(r[4]),  # type: ignore[call-overload]
+        price=float(r[5]),
+        status=OrderStatus(r[6]),
+        created=dt.datetime.fromisoformat(str(r[7])),  # type: ignore[arg-type]
+        updated=dt.datetime.fromisoformat(str(r[8])),
+        filled_qty=int(r[9]),
+        avg_price=float(r[10]),  # type: ignore[call-overload]
+        broker_id=str(r[11]),
+        reason=str(r[12]),
+        origin=str(r[13]),
+    )
 
 
 def _fill_row(f: Fill) -> tuple[object, ...]:
-    return (f.fill_id, f.client_id, f.symbol, f.side.value, f.qty, f.price, f.time.isoformat(),
-            f.fees.commission, f.fees.stamp_duty, f.fees.transfer_fee, f.broker_order_id)
+    return (
+        f.fill_id,
+        f.client_id,
+        f.symbol,
+        f.side.value,
+        f.qty,
+        f.price,
+        f.time.isoformat(),
+        f.fees.commission,
+        f.fees.stamp_duty,
+        f.fees.transfer_fee,
+        f.broker_order_id,
+    )
 
 
 def account_from_state(state: dict[str, object], default_cash: float) -> Account:
-    return Account(cash=float(state.get("cash", default_cash)), frozen=float(state.get("frozen", 0.0)),  # type: ignore[arg-type]
-                   account_id=str(state.get("account_id", "paper")))
+    return Account(
+        cash=float(state.get("cash", default_cash)),
+        frozen=float(state.get("frozen", 0.0)),  # type: ignore[arg-type]
+        account_id=str(state.get("account_id", "paper")),
+    )

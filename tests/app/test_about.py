@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-import tomllib
 from pathlib import Path
 
+import tomllib
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QPlainTextEdit, QPushButton, QTableWidget
 from pytestqt.qtbot import QtBot
@@ -49,8 +49,9 @@ def test_help_about_shows_version_build_licences_and_notice(qtbot: QtBot, tmp_pa
 
     table = dialog.findChild(QTableWidget, "package_table")
     assert table is not None
-    rows = {table.item(r, 0).text(): (table.item(r, 1).text(), table.item(r, 2).text())
-            for r in range(table.rowCount())}
+    rows = {
+        table.item(r, 0).text(): (table.item(r, 1).text(), table.item(r, 2).text()) for r in range(table.rowCount())
+    }
     import PySide6
 
     assert rows["PySide6_Essentials"][0] == PySide6.__version__ or rows.get("PySide6-Essentials")

@@ -18,8 +18,7 @@ from widgets.backtest_panel import BacktestPanel
 def data(tmp_path_factory: pytest.TempPathFactory, cn_data: Path) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("bt-app")
     store = fill_store(MarketStore.open(folder / "market.sqlite"), cn_data)
-    momentum_signals(store, SYMBOLS, "2015-01-01", "2020-12-31").reset_index().to_csv(folder / "sig.csv",
-                                                                                       index=False)
+    momentum_signals(store, SYMBOLS, "2015-01-01", "2020-12-31").reset_index().to_csv(folder / "sig.csv", index=False)
     store.close()
     yield folder
 
@@ -64,8 +63,7 @@ def test_run_shows_curves_metrics_and_trades_then_exports(qtbot: QtBot, data: Pa
     assert len(marks) == int((presenter.result.trades["symbol"] == first["symbol"]).sum())
     assert marks[0].kind == "buy" and marks[0].price == first["price"] and marks[0].time == first["date"]
     panel.sig_export_requested.emit(str(tmp_path / "rep"))
-    qtbot.waitUntil(lambda: (tmp_path / "rep" / "report.html").exists() and not presenter.runner.busy,
-                    timeout=20_000)
+    qtbot.waitUntil(lambda: (tmp_path / "rep" / "report.html").exists() and not presenter.runner.busy, timeout=20_000)
     assert "Report written to" in panel.status.text()
 
 

@@ -36,15 +36,27 @@ def _health(thread: ServerThread, token: str) -> httpx.Response:
 
 def _tray(server: tuple[ServerThread, str], tmp_path: Path, opened: list[QUrl], quits: list[bool]) -> BridgeTray:
     thread, token = server
-    return BridgeTray(thread, token, tmp_path / "logs" / "bridge.log", LoginItem("qdesk bridge --tray"),
-                      open_url=opened.append, on_quit=lambda: quits.append(True))
+    return BridgeTray(
+        thread,
+        token,
+        tmp_path / "logs" / "bridge.log",
+        LoginItem("qdesk bridge --tray"),
+        open_url=opened.append,
+        on_quit=lambda: quits.append(True),
+    )
 
 
 def test_menu_has_every_action_and_shows_status(qtbot, server, tmp_path: Path) -> None:  # noqa: ANN001
     tray = _tray(server, tmp_path, [], [])
     texts = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
-    assert texts[1:] == ["Copy access token", "Replace access token and copy it", "Open log", "Pause streaming",
-                         "Start on login", "Quit QDesk Bridge"]
+    assert texts[1:] == [
+        "Copy access token",
+        "Replace access token and copy it",
+        "Open log",
+        "Pause streaming",
+        "Start on login",
+        "Quit QDesk Bridge",
+    ]
     assert texts[0].startswith("Source: sim") and "client(s)" in texts[0] and "ticks/s" in texts[0]
     assert not tray.status_action.isEnabled()
     assert "127.0.0.1" in tray.icon.toolTip() and not tray.icon.icon().isNull()

@@ -38,8 +38,9 @@ def store_path(cn_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     yield path
 
 
-def make(qtbot: QtBot, store_path: Path, hub: QuoteHub | None = None, **kwargs: object
-         ) -> tuple[ChartPanel, ChartPresenter, list[object]]:
+def make(
+    qtbot: QtBot, store_path: Path, hub: QuoteHub | None = None, **kwargs: object
+) -> tuple[ChartPanel, ChartPresenter, list[object]]:
     panel = ChartPanel()
     panel.resize(1000, 640)
     qtbot.addWidget(panel)
@@ -76,8 +77,9 @@ def test_latest_request_wins(qtbot: QtBot, store_path: Path) -> None:
     assert panel.data is not None and panel.data.symbol == SYMBOL and panel.data.period == "5m"
 
 
-def test_five_minute_and_daily_periods_aggregate_the_stored_minutes(qtbot: QtBot, store_path: Path,
-                                                                    cn_data: Path) -> None:
+def test_five_minute_and_daily_periods_aggregate_the_stored_minutes(
+    qtbot: QtBot, store_path: Path, cn_data: Path
+) -> None:
     panel, presenter, loaded = make(qtbot, store_path, adjust="none")
     presenter.open_symbol(SYMBOL)
     settle(qtbot, presenter, loaded)
@@ -121,8 +123,17 @@ def test_forward_adjustment_keeps_the_latest_price(qtbot: QtBot, store_path: Pat
 
 
 def _tick(day: dt.date, last: float, high: float, low: float, volume: float, open_: float = 0.0) -> Tick:
-    return Tick(SYMBOL, dt.datetime.combine(day, dt.time(10, 0), BEIJING), last, open_ or last, high, low,
-                last, volume, volume * last)
+    return Tick(
+        SYMBOL,
+        dt.datetime.combine(day, dt.time(10, 0), BEIJING),
+        last,
+        open_ or last,
+        high,
+        low,
+        last,
+        volume,
+        volume * last,
+    )
 
 
 def test_live_ticks_update_and_append_the_last_bar(qtbot: QtBot, store_path: Path) -> None:
@@ -137,8 +148,13 @@ def test_live_ticks_update_and_append_the_last_bar(qtbot: QtBot, store_path: Pat
     qtbot.waitUntil(lambda: panel.data is not None and len(panel.data) == n + 1, timeout=5000)
     data = panel.data
     assert str(data.time[-1])[:10] == "2023-01-03"
-    assert (data.open[-1], data.high[-1], data.low[-1], data.close[-1], data.volume[-1]) == \
-        (13.1, 13.2, 12.9, 13.0, 1_000_000)
+    assert (data.open[-1], data.high[-1], data.low[-1], data.close[-1], data.volume[-1]) == (
+        13.1,
+        13.2,
+        12.9,
+        13.0,
+        1_000_000,
+    )
     ma5 = data.studies["MA"]["MA5"]
     assert ma5[-1] == pytest.approx(float(np.mean(data.close[-5:])))
 
@@ -174,8 +190,9 @@ def test_markers_given_before_opening_are_drawn_on_the_loaded_chart(qtbot: QtBot
     from widgets.chart.view_state import ChartMarker
 
     panel, presenter, loaded = make(qtbot, store_path, adjust="none")
-    presenter.set_markers(SYMBOL, [ChartMarker("2022-12-29", 12.5, "buy", "B"), ChartMarker("2022-12-30", 13.0,
-                                                                                            "signal", "0.02")])
+    presenter.set_markers(
+        SYMBOL, [ChartMarker("2022-12-29", 12.5, "buy", "B"), ChartMarker("2022-12-30", 13.0, "signal", "0.02")]
+    )
     presenter.open_symbol(SYMBOL)
     settle(qtbot, presenter, loaded)
     assert panel.data is not None

@@ -26,8 +26,9 @@ def finish(qtbot: QtBot, presenter: DataManagerPresenter, reports: list[object],
     qtbot.waitUntil(lambda: len(reports) == n and not presenter.runner.busy, timeout=20_000)
 
 
-def test_import_lists_series_and_reports_bad_files(qtbot: QtBot, store: MarketStore, cn_data: Path,
-                                                  tmp_path: Path) -> None:
+def test_import_lists_series_and_reports_bad_files(
+    qtbot: QtBot, store: MarketStore, cn_data: Path, tmp_path: Path
+) -> None:
     panel, presenter, reports = make(qtbot, store)
     assert panel.tree.topLevelItemCount() == 0
     lines = read_lines(cn_data / "daily" / "600000.SH.csv")
@@ -47,8 +48,9 @@ def test_import_lists_series_and_reports_bad_files(qtbot: QtBot, store: MarketSt
 
 def test_delete_and_exports(qtbot: QtBot, store: MarketStore, cn_data: Path, tmp_path: Path) -> None:
     panel, presenter, reports = make(qtbot, store)
-    panel.sig_import_requested.emit([str(cn_data / "daily" / "600000.SH.csv"),
-                                     str(cn_data / "daily" / "000001.SZ.csv")])
+    panel.sig_import_requested.emit(
+        [str(cn_data / "daily" / "600000.SH.csv"), str(cn_data / "daily" / "000001.SZ.csv")]
+    )
     finish(qtbot, presenter, reports, 1)
     panel.sig_export_csv_requested.emit([("600000.SH", "1d")], str(tmp_path / "csv"))
     finish(qtbot, presenter, reports, 2)
@@ -65,7 +67,8 @@ def test_delete_and_exports(qtbot: QtBot, store: MarketStore, cn_data: Path, tmp
 
 
 def test_update_from_bridge_fills_the_selected_series_from_a_real_bridge(
-        qtbot: QtBot, store: MarketStore, cn_data: Path, tmp_path: Path) -> None:
+    qtbot: QtBot, store: MarketStore, cn_data: Path, tmp_path: Path
+) -> None:
     from tests.core.data.test_bridge_update import store_bridge
 
     bridge_store = MarketStore.open(tmp_path / "bridge" / "market.sqlite")

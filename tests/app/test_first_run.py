@@ -56,8 +56,13 @@ def _presenter(qtbot: QtBot, tmp_path: Path, backend: object | None = None) -> t
     used = backend if backend is not None else keyring
     wizard = FirstRunWizard(str(tmp_path / "data"))
     qtbot.addWidget(wizard)
-    presenter = FirstRunPresenter(wizard, AppSettings(), tmp_path / "config" / "settings.json",
-                                  SecretStore(BRIDGE_TOKEN_SERVICE, used), keyring_backend=used)
+    presenter = FirstRunPresenter(
+        wizard,
+        AppSettings(),
+        tmp_path / "config" / "settings.json",
+        SecretStore(BRIDGE_TOKEN_SERVICE, used),
+        keyring_backend=used,
+    )
     return presenter, keyring
 
 
@@ -101,7 +106,8 @@ def test_an_unreachable_bridge_and_bad_input_are_explained(qtbot: QtBot, tmp_pat
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     assert _test_connection(qtbot, presenter, f"http://127.0.0.1:{port}", "t").startswith(
-        "Cannot reach the bridge: cannot reach the bridge at http://127.0.0.1:")
+        "Cannot reach the bridge: cannot reach the bridge at http://127.0.0.1:"
+    )
     wizard = presenter.wizard
     wizard.url_edit.setText("192.168.1.20:8765")
     wizard.test_button.click()
@@ -147,8 +153,7 @@ def test_importing_files_is_a_job_with_progress(qtbot: QtBot, tmp_path: Path, cn
     assert presenter.outcome(True).demo is False
 
 
-def test_a_bad_file_is_reported_and_cancel_keeps_what_was_imported(qtbot: QtBot, tmp_path: Path,
-                                                                   cn_data: Path) -> None:
+def test_a_bad_file_is_reported_and_cancel_keeps_what_was_imported(qtbot: QtBot, tmp_path: Path, cn_data: Path) -> None:
     presenter, _ = _presenter(qtbot, tmp_path)
     bad = tmp_path / "csv" / "600004.SH.csv"
     good = _slice(cn_data, "600004.SH", tmp_path / "csv")
@@ -160,8 +165,10 @@ def test_a_bad_file_is_reported_and_cancel_keeps_what_was_imported(qtbot: QtBot,
     assert text.startswith("0 rows stored.\n") and "600004.SH.csv:4: field 'open': not a number: 'x'" in text
     assert presenter.wizard.import_label.styleSheet() == "color: #c0392b"  # shown as an error
 
-    many = [str(_slice(cn_data, s, tmp_path / "many", since="2022-12-01"))
-            for s in ("600000.SH", "000001.SZ", "000002.SZ", "600004.SH", "600009.SH", "600010.SH")]
+    many = [
+        str(_slice(cn_data, s, tmp_path / "many", since="2022-12-01"))
+        for s in ("600000.SH", "000001.SZ", "000002.SZ", "600004.SH", "600009.SH", "600010.SH")
+    ]
     with qtbot.waitSignal(presenter.importer.sig_finished, timeout=WAIT_MS) as finished:
         presenter.wizard.sig_import_files_requested.emit(many)
         presenter.wizard.cancel_button.click()
@@ -212,8 +219,9 @@ def test_finish_page_summarises_and_cancel_leaves_settings_as_they_were(qtbot: Q
     assert load_settings(tmp_path / "config" / "settings.json") == AppSettings()
 
 
-def test_first_start_runs_the_wizard_modally_and_saves_the_choices(qtbot: QtBot, qapp: QApplication,
-                                                                   tmp_path: Path) -> None:
+def test_first_start_runs_the_wizard_modally_and_saves_the_choices(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path
+) -> None:
     from PySide6.QtCore import QTimer
 
     chosen = tmp_path / "chosen"
@@ -236,8 +244,9 @@ def test_first_start_runs_the_wizard_modally_and_saves_the_choices(qtbot: QtBot,
 
 
 @pytest.mark.parametrize("lang", ["en"])
-def test_desktop_shows_the_wizard_only_without_a_settings_file(qtbot: QtBot, qapp: QApplication,
-                                                                tmp_path: Path, lang: str) -> None:
+def test_desktop_shows_the_wizard_only_without_a_settings_file(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path, lang: str
+) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QAction
 
@@ -281,8 +290,12 @@ def test_desktop_shows_the_wizard_only_without_a_settings_file(qtbot: QtBot, qap
     seen.clear()
     QTimer.singleShot(0, drive)
     try:
-        assert run_desktop(tmp_path / "data", False, lang, None, settings=load_settings(settings_path),
-                           settings_path=settings_path) == 0
+        assert (
+            run_desktop(
+                tmp_path / "data", False, lang, None, settings=load_settings(settings_path), settings_path=settings_path
+            )
+            == 0
+        )
     finally:
         drop_closed_windows()
     assert "wizard" not in seen and seen  # the second start goes straight to the window

@@ -182,9 +182,7 @@ def test_run_desktop_screenshot_writes_a_1280x800_png(
     assert not data_dir.exists()  # a screenshot run writes nothing but the PNG
 
 
-def test_run_desktop_runs_until_the_window_closes_and_saves_the_layout(
-    qapp: QApplication, tmp_path: Path
-) -> None:
+def test_run_desktop_runs_until_the_window_closes_and_saves_the_layout(qapp: QApplication, tmp_path: Path) -> None:
     def close_open_main_windows() -> None:
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, MainWindow) and widget.isVisible():
@@ -218,9 +216,7 @@ def test_run_desktop_without_a_display_explains_and_exits_2(
     assert os.environ["QT_QPA_PLATFORM"] == "offscreen"
 
 
-def test_run_desktop_rejects_an_unknown_language(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_run_desktop_rejects_an_unknown_language(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_desktop(tmp_path, True, "fr", None) == 2
     assert "unknown language" in capsys.readouterr().err
 
@@ -228,8 +224,9 @@ def test_run_desktop_rejects_an_unknown_language(
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
-def test_status_bar_follows_a_real_bridge_and_the_session(qapp: QApplication, qtbot: QtBot, tmp_path: Path,
-                                                         cn_data: Path) -> None:
+def test_status_bar_follows_a_real_bridge_and_the_session(
+    qapp: QApplication, qtbot: QtBot, tmp_path: Path, cn_data: Path
+) -> None:
     import asyncio
 
     import qasync

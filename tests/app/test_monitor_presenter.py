@@ -47,8 +47,9 @@ def _store(tmp_path: Path, cn_data: Path) -> MarketStore:
 def test_real_collectors_render_and_stale_data_alerts(panel: MonitorPanel, tmp_path: Path, cn_data: Path) -> None:
     store = _store(tmp_path, cn_data)
     clock = Clock()
-    presenter = MonitorPresenter(panel, MonitorSources(tmp_path, store=store, hub=QuoteHub()),
-                                 MonitorConfig(), clock=clock, start=False)
+    presenter = MonitorPresenter(
+        panel, MonitorSources(tmp_path, store=store, hub=QuoteHub()), MonitorConfig(), clock=clock, start=False
+    )
     try:
         assert panel.metric_text("data", "data.1d.last") == "2022-12-30"
         assert float(panel.metric_text("data", "data.1d.behind_days")) > 2  # years behind today
@@ -80,8 +81,7 @@ def test_real_collectors_render_and_stale_data_alerts(panel: MonitorPanel, tmp_p
 
 def test_demo_mutes_staleness_and_logs_reach_the_panel(panel: MonitorPanel, tmp_path: Path, cn_data: Path) -> None:
     store = _store(tmp_path, cn_data)
-    presenter = MonitorPresenter(panel, MonitorSources(tmp_path, store=store, demo=True), MonitorConfig(),
-                                 start=False)
+    presenter = MonitorPresenter(panel, MonitorSources(tmp_path, store=store, demo=True), MonitorConfig(), start=False)
     try:
         assert not [n for n in presenter.notices if n.rule.key.startswith("data_stale")]
         assert panel.metric_level("data", "data.1d.last") == "ok"

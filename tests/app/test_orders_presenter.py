@@ -84,8 +84,10 @@ def test_send_rebalance_list_confirms_every_order(qtbot: QtBot, tmp_path: Path) 
     from core.strategy.rebalance import PlannedOrder
 
     panel, presenter, hub, ticks = make(qtbot, tmp_path)
-    plan = [PlannedOrder("600103.SH", "buy", 1000, ticks[0].ask1, 2750.0, 5.0, 2.99, 2.45),
-            PlannedOrder("600103.SH", "buy", 150, 2.50, 375.0, 5.0, 2.99, 2.45)]
+    plan = [
+        PlannedOrder("600103.SH", "buy", 1000, ticks[0].ask1, 2750.0, 5.0, 2.99, 2.45),
+        PlannedOrder("600103.SH", "buy", 150, 2.50, 375.0, 5.0, 2.99, 2.45),
+    ]
     asked: list[list[str]] = []
     panel.confirm_orders = lambda lines: asked.append(list(lines)) or False  # type: ignore[method-assign]
     assert presenter.send_rebalance(plan) == [] and presenter.service.broker.orders() == []

@@ -24,8 +24,13 @@ def make(qtbot: QtBot, tmp_path: Path) -> tuple[QuoteBoardPanel, QuoteHub, Quote
     hub = QuoteHub()
     hub.publish([tick("600000.SH", 10.1)])  # arrived before the board opened
     opened: list[str] = []
-    presenter = QuoteBoardPresenter(panel, hub, WatchlistStore.load(tmp_path / "w.json", ["600000.SH", "000001.SZ"]),
-                                    {"600000.SH": "浦发银行"}, opened.append)
+    presenter = QuoteBoardPresenter(
+        panel,
+        hub,
+        WatchlistStore.load(tmp_path / "w.json", ["600000.SH", "000001.SZ"]),
+        {"600000.SH": "浦发银行"},
+        opened.append,
+    )
     return panel, hub, presenter, opened
 
 

@@ -19,8 +19,9 @@ def make(qtbot: QtBot, tmp_path: Path, backend: object) -> tuple[SettingsPresent
 
     parent = QObject()
     applied: list[AppSettings] = []
-    presenter = SettingsPresenter(parent, AppSettings(), tmp_path / "settings.json",
-                                  SecretStore("QDesk Bridge", backend), applied.append)
+    presenter = SettingsPresenter(
+        parent, AppSettings(), tmp_path / "settings.json", SecretStore("QDesk Bridge", backend), applied.append
+    )
     presenter._test_parent = parent  # type: ignore[attr-defined]  (keep the parent alive)
     dialog = presenter.open()
     qtbot.addWidget(dialog)

@@ -19,8 +19,14 @@ def _record_run(data_dir: Path, store: MarketStore) -> object:
     model = registry.run_dir("momentum-1")
     model.mkdir(parents=True, exist_ok=True)
     (model / "model.bin").write_bytes(b"weights")
-    registry.record("momentum-1", {"model": "lightgbm", "dataset": {"kind": "alpha158", "universe": "csi300"}},
-                    {"ic": 0.05}, signals, model / "model.bin", ("2020-06-01", "2020-12-31"))
+    registry.record(
+        "momentum-1",
+        {"model": "lightgbm", "dataset": {"kind": "alpha158", "universe": "csi300"}},
+        {"ic": 0.05},
+        signals,
+        model / "model.bin",
+        ("2020-06-01", "2020-12-31"),
+    )
     return signals
 
 

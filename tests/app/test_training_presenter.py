@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -12,7 +10,6 @@ from tests.core.research.slices import TINY_SEGMENTS, Slice, research_slice  # n
 from widgets.training_panel import TrainingPanel
 
 UNIVERSE = ""
-
 
 
 @pytest.fixture()

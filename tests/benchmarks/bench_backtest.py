@@ -60,8 +60,10 @@ def prepare(data: Path, work: Path) -> None:
     members = members[(members["start"] <= END) & (members["end"] >= "2016-11-01")]
     files = [data / "cn" / "daily" / f"{s}.csv" for s in sorted(set(members["symbol"]))]
     files = [f for f in files if f.exists()]
-    files += [data / "cn" / "index" / "daily" / "000300.SH.csv",
-              data / "cn" / "index" / "constituents" / "csi300_membership_intervals.csv"]
+    files += [
+        data / "cn" / "index" / "daily" / "000300.SH.csv",
+        data / "cn" / "index" / "constituents" / "csi300_membership_intervals.csv",
+    ]
     store = MarketStore.open(work / "market.sqlite")
     t = time.perf_counter()
     for _ in import_files(store, files):
@@ -83,15 +85,19 @@ def prepare(data: Path, work: Path) -> None:
         member = pd.Series(False, index=b.index)
         for start, end in zip(iv["start"], iv["end"], strict=True):
             member |= (day >= start) & (day <= end)
-        frame = pd.DataFrame({"datetime": pd.to_datetime(day), "instrument": symbol,
-                              "score": (adj / adj.shift(20) - 1).round(8)})
+        frame = pd.DataFrame(
+            {"datetime": pd.to_datetime(day), "instrument": symbol, "score": (adj / adj.shift(20) - 1).round(8)}
+        )
         rows.append(frame[member & frame["score"].notna()])
     signals = pd.concat(rows).set_index(["datetime", "instrument"]).sort_index()
     signals.to_parquet(work / "signals.parquet")
     store.close()
     days = signals.index.get_level_values(0)
-    print(f"prepare: {len(signals):,} scores, {days.nunique()} days, "
-          f"{signals.index.get_level_values(1).nunique()} symbols", flush=True)
+    print(
+        f"prepare: {len(signals):,} scores, {days.nunique()} days, "
+        f"{signals.index.get_level_values(1).nunique()} symbols",
+        flush=True,
+    )
 
 
 def run_ours(work: Path, qlib_settings: bool) -> dict[str, float]:
@@ -110,11 +116,26 @@ def run_ours(work: Path, qlib_settings: bool) -> dict[str, float]:
     base = _base_mb()
     store = MarketStore.open(work / "market.sqlite")
     if qlib_settings:
-        rules = RuleConfig(t_plus_1=False, trade_unit=100, costs=CostModel(
-            commission_rate=0.0005, sell_commission_rate=0.0015, min_commission=5.0, stamp_duty=False,
-            transfer_fee=False))
-        config = BacktestConfig(dt.date.fromisoformat(START), dt.date.fromisoformat(END), "close", CASH,
-                                "000300.SH", rules, flat_limit=0.095)
+        rules = RuleConfig(
+            t_plus_1=False,
+            trade_unit=100,
+            costs=CostModel(
+                commission_rate=0.0005,
+                sell_commission_rate=0.0015,
+                min_commission=5.0,
+                stamp_duty=False,
+                transfer_fee=False,
+            ),
+        )
+        config = BacktestConfig(
+            dt.date.fromisoformat(START),
+            dt.date.fromisoformat(END),
+            "close",
+            CASH,
+            "000300.SH",
+            rules,
+            flat_limit=0.095,
+        )
     else:
         config = BacktestConfig(dt.date.fromisoformat(START), dt.date.fromisoformat(END), "open", CASH)
     t = time.perf_counter()
@@ -125,9 +146,15 @@ def run_ours(work: Path, qlib_settings: bool) -> dict[str, float]:
     assert result is not None and not isinstance(result, int)
     result.daily["equity"].to_csv(work / f"ours_{int(qlib_settings)}.csv")  # type: ignore[union-attr]
     m = result.metrics  # type: ignore[union-attr]
-    return {"wall_s": wall, "rss_peak_mb": _rss_mb(), "rss_base_mb": base, "total_return": m["total_return"],
-            "excess_return": m.get("excess_return", float("nan")), "trades": m["trades"],
-            "refused": sum(result.refused.values())}  # type: ignore[union-attr]
+    return {
+        "wall_s": wall,
+        "rss_peak_mb": _rss_mb(),
+        "rss_base_mb": base,
+        "total_return": m["total_return"],
+        "excess_return": m.get("excess_return", float("nan")),
+        "trades": m["trades"],
+        "refused": sum(result.refused.values()),
+    }  # type: ignore[union-attr]
 
 
 def _shim_optional_imports() -> None:
@@ -161,9 +188,16 @@ def run_qlib(work: Path) -> dict[str, float]:
 
     from core.domain.symbols import parse_symbol
 
-    qlib.init(provider_uri=str(work / "provider"), region="cn", kernels=1,
-              exp_manager={"class": "MLflowExpManager", "module_path": "qlib.workflow.expm",
-                           "kwargs": {"uri": f"file:{work / 'mlruns'}", "default_exp_name": "bench"}})
+    qlib.init(
+        provider_uri=str(work / "provider"),
+        region="cn",
+        kernels=1,
+        exp_manager={
+            "class": "MLflowExpManager",
+            "module_path": "qlib.workflow.expm",
+            "kwargs": {"uri": f"file:{work / 'mlruns'}", "default_exp_name": "bench"},
+        },
+    )
     signals = pd.read_parquet(work / "signals.parquet")
     codes = {s: parse_symbol(s).qlib_code for s in signals.index.get_level_values(1).unique()}
     signals.index = signals.index.set_levels([codes[s] for s in signals.index.levels[1]], level=1)
@@ -171,14 +205,31 @@ def run_qlib(work: Path) -> dict[str, float]:
     t = time.perf_counter()
     strategy = TopkDropoutStrategy(signal=signals["score"], topk=50, n_drop=5)
     executor = SimulatorExecutor(time_per_step="day", generate_portfolio_metrics=True)
-    portfolio, _ = backtest(START, END, strategy, executor, benchmark="SH000300", account=CASH,
-                            exchange_kwargs={"freq": "day", "limit_threshold": 0.095, "deal_price": "close",
-                                             "open_cost": 0.0005, "close_cost": 0.0015, "min_cost": 5})
+    portfolio, _ = backtest(
+        START,
+        END,
+        strategy,
+        executor,
+        benchmark="SH000300",
+        account=CASH,
+        exchange_kwargs={
+            "freq": "day",
+            "limit_threshold": 0.095,
+            "deal_price": "close",
+            "open_cost": 0.0005,
+            "close_cost": 0.0015,
+            "min_cost": 5,
+        },
+    )
     wall = time.perf_counter() - t
     report = portfolio["1day"][0]
     report["account"].to_csv(work / "qlib.csv")
-    return {"wall_s": wall, "rss_peak_mb": _rss_mb(), "rss_base_mb": base,
-            "total_return": float(report["account"].iloc[-1] / CASH - 1)}
+    return {
+        "wall_s": wall,
+        "rss_peak_mb": _rss_mb(),
+        "rss_base_mb": base,
+        "total_return": float(report["account"].iloc[-1] / CASH - 1),
+    }
 
 
 def child(mode: str, work: Path) -> dict[str, float]:
@@ -197,8 +248,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="keep the prepared store, provider and signals here (reused)")
     args = parser.parse_args()
     if args.child:
-        fn = {"ours": lambda: run_ours(args.work, False), "ours-qlib": lambda: run_ours(args.work, True),
-              "qlib": lambda: run_qlib(args.work)}[args.child]
+        fn = {
+            "ours": lambda: run_ours(args.work, False),
+            "ours-qlib": lambda: run_ours(args.work, True),
+            "qlib": lambda: run_qlib(args.work),
+        }[args.child]
         print(json.dumps(fn()))
         return
     with tempfile.TemporaryDirectory(prefix="qdesk-bench-bt-") as tmp:
@@ -211,14 +265,18 @@ def main() -> None:
             figures["qlib.backtest"] = child("qlib", work)
         print(f"\n{'engine':<24}{'wall s':>9}{'peak RSS MB':>13}{'run adds MB':>13}{'total return':>14}")
         for name, f in figures.items():
-            print(f"{name:<24}{f['wall_s']:9.2f}{f['rss_peak_mb']:13.0f}{f['rss_peak_mb'] - f['rss_base_mb']:13.0f}"
-                  f"{f['total_return']:14.2%}")
+            print(
+                f"{name:<24}{f['wall_s']:9.2f}{f['rss_peak_mb']:13.0f}{f['rss_peak_mb'] - f['rss_base_mb']:13.0f}"
+                f"{f['total_return']:14.2%}"
+            )
         ours = figures["ours (A-share rules)"]
         print(f"ours (A-share rules): {ours['trades']:.0f} trades, {ours['refused']:.0f} orders refused by rules")
         if "qlib.backtest" in figures:
             q = figures["qlib.backtest"]
-            print(f"speed-up vs qlib.backtest: {q['wall_s'] / figures['ours (Qlib settings)']['wall_s']:.1f}x "
-                  f"(Qlib settings), {q['wall_s'] / ours['wall_s']:.1f}x (A-share rules)")
+            print(
+                f"speed-up vs qlib.backtest: {q['wall_s'] / figures['ours (Qlib settings)']['wall_s']:.1f}x "
+                f"(Qlib settings), {q['wall_s'] / ours['wall_s']:.1f}x (A-share rules)"
+            )
             _reconcile(work)
 
 
@@ -229,9 +287,11 @@ def _reconcile(work: Path) -> None:
     theirs = pd.read_csv(work / "qlib.csv", index_col=0, parse_dates=True)["account"]
     both = pd.concat([ours, theirs], axis=1, join="inner").dropna()
     diff = (both.iloc[:, 0] / both.iloc[:, 1] - 1).abs()
-    print(f"reconciliation (Qlib settings): {len(both)} common days, largest daily account difference "
-          f"{diff.max():.4%} on {diff.idxmax().date()}, median {diff.median():.4%}, "
-          f"last day {diff.iloc[-1]:.4%}")
+    print(
+        f"reconciliation (Qlib settings): {len(both)} common days, largest daily account difference "
+        f"{diff.max():.4%} on {diff.idxmax().date()}, median {diff.median():.4%}, "
+        f"last day {diff.iloc[-1]:.4%}"
+    )
 
 
 if __name__ == "__main__":

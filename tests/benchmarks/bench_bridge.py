@@ -71,7 +71,7 @@ def _ring_source(snapshot_dir: str, rate: float) -> Any:
                 due = int((_time.monotonic() - started) * rate) - sent
                 while due > 0:  # paced at `rate`, in batches of at most a few hundred ticks
                     take = min(due, 500, n - i)
-                    self.sink.ticks_arrived(self.ticks[i:i + take])
+                    self.sink.ticks_arrived(self.ticks[i : i + take])
                     i, sent, due = (i + take) % n, sent + take, due - take
 
         async def subscribe(self, symbols: Sequence[str]) -> None:
@@ -158,10 +158,19 @@ async def _measure(url: str, symbols: list[str], seconds: float, warmup: float =
     elapsed = time.perf_counter() - started
     await client.close()
     latencies.sort()
-    pick = (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000) if latencies else \
-        (lambda q: float("nan"))
-    return {"rate": counts["ticks"] / elapsed, "p50": pick(0.50), "p99": pick(0.99), "max": pick(1.0),
-            "mean": statistics.fmean(latencies) * 1000 if latencies else float("nan"), **counts}
+    pick = (
+        (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000)
+        if latencies
+        else (lambda q: float("nan"))
+    )
+    return {
+        "rate": counts["ticks"] / elapsed,
+        "p50": pick(0.50),
+        "p99": pick(0.99),
+        "max": pick(1.0),
+        "mean": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
+        **counts,
+    }
 
 
 async def _measure_raw(url: str, symbols: list[str], seconds: float, warmup: float = 2.0) -> dict[str, Any]:
@@ -171,8 +180,12 @@ async def _measure_raw(url: str, symbols: list[str], seconds: float, warmup: flo
 
     ticks = gaps = 0
     expected = 1
-    async with connect(url.replace("http://", "ws://") + "/v1/stream", max_size=None, compression=None,
-                       additional_headers={"Authorization": f"Bearer {TOKEN}"}) as ws:
+    async with connect(
+        url.replace("http://", "ws://") + "/v1/stream",
+        max_size=None,
+        compression=None,
+        additional_headers={"Authorization": f"Bearer {TOKEN}"},
+    ) as ws:
         await ws.recv()
         await ws.send(orjson.dumps({"op": "subscribe", "symbols": symbols}).decode())
         loop = asyncio.get_running_loop()
@@ -194,8 +207,13 @@ async def _measure_raw(url: str, symbols: list[str], seconds: float, warmup: flo
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="measuring time per figure")
-    parser.add_argument("--rates", type=float, nargs="+", default=[10_000, 25_000, 50_000, 75_000],
-                        help="offered tick rates for the throughput figure")
+    parser.add_argument(
+        "--rates",
+        type=float,
+        nargs="+",
+        default=[10_000, 25_000, 50_000, 75_000],
+        help="offered tick rates for the throughput figure",
+    )
     parser.add_argument("--data", default=str(REPO.parent / "shared" / "data"), help="shared real-data folder")
     args = parser.parse_args()
     from core.bridge.sources.sim import sim_symbols
@@ -204,8 +222,10 @@ def main() -> int:
     import os
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    print(f"machine: {mp.cpu_count()} CPU(s), load average {load}; bridge in a child process; "
-          "client = BridgeClient", flush=True)
+    print(
+        f"machine: {mp.cpu_count()} CPU(s), load average {load}; bridge in a child process; client = BridgeClient",
+        flush=True,
+    )
 
     bridge = Bridge("sim", 5500 / 2000)
     try:
@@ -213,9 +233,11 @@ def main() -> int:
         rss = bridge.rss_mb()
     finally:
         bridge.close()
-    print(f"latency at 2,000 ticks/s (5,500 symbols): received {lat['rate']:,.0f} ticks/s, "
-          f"p50 {lat['p50']:.2f} ms, p99 {lat['p99']:.2f} ms, max {lat['max']:.2f} ms, gaps {lat['gaps']}",
-          flush=True)
+    print(
+        f"latency at 2,000 ticks/s (5,500 symbols): received {lat['rate']:,.0f} ticks/s, "
+        f"p50 {lat['p50']:.2f} ms, p99 {lat['p99']:.2f} ms, max {lat['max']:.2f} ms, gaps {lat['gaps']}",
+        flush=True,
+    )
     print(f"bridge RSS with 5,500 sim symbols subscribed and streaming: {rss:,.1f} MiB", flush=True)
 
     snapshot_dir = Path(args.data) / "cn" / "tick" / "snapshot"
@@ -229,9 +251,12 @@ def main() -> int:
             bridge.close()
         ok = thr["gaps"] == 0 and thr["rate"] >= 0.95 * rate
         best = max(best, thr["rate"]) if ok else best
-        print(f"throughput, offered {rate:,.0f} ticks/s of real snapshots: received {thr['rate']:,.0f} ticks/s, "
-              f"sequence gaps {thr['gaps']} ({thr['missed_frames']} frames), p50 {thr['p50']:.1f} ms, "
-              f"p99 {thr['p99']:.1f} ms{'' if ok else '  (not sustained)'}", flush=True)
+        print(
+            f"throughput, offered {rate:,.0f} ticks/s of real snapshots: received {thr['rate']:,.0f} ticks/s, "
+            f"sequence gaps {thr['gaps']} ({thr['missed_frames']} frames), p50 {thr['p50']:.1f} ms, "
+            f"p99 {thr['p99']:.1f} ms{'' if ok else '  (not sustained)'}",
+            flush=True,
+        )
     print(f"sustained throughput to one client with zero sequence gaps: {best:,.0f} ticks/s", flush=True)
     rate = max(args.rates)
     bridge = Bridge("ring", (str(snapshot_dir), rate))
@@ -239,8 +264,11 @@ def main() -> int:
         raw = asyncio.run(_measure_raw(bridge.url, codes, args.seconds / 2))
     finally:
         bridge.close()
-    print(f"stream alone (plain WebSocket reader, no Tick objects), offered {rate:,.0f} ticks/s: "
-          f"received {raw['rate']:,.0f} ticks/s, sequence gaps {raw['gaps']}", flush=True)
+    print(
+        f"stream alone (plain WebSocket reader, no Tick objects), offered {rate:,.0f} ticks/s: "
+        f"received {raw['rate']:,.0f} ticks/s, sequence gaps {raw['gaps']}",
+        flush=True,
+    )
     return 0
 
 

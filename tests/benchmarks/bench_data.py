@@ -101,13 +101,14 @@ def main() -> int:
         store = MarketStore.open(work / "market.sqlite")
         total_rows = sum(1 for f in daily.glob("*.csv") for _ in open(f)) - len(list(daily.glob("*.csv")))
         print(f"cn/daily: {len(list(daily.glob('*.csv')))} files, {total_rows:,} rows; last day {last_day}")
-        rows, _ = _timed("import history (869 files)", lambda: _import(store, [history]),
-                         rows=total_rows - n_update)
+        rows, _ = _timed("import history (869 files)", lambda: _import(store, [history]), rows=total_rows - n_update)
         _timed(f"export-qlib full ({rows:,} rows)", lambda: _export(store, work / "provider"))
         _timed(f"import daily update ({n_update} rows, 1 file)", lambda: _import(store, [update]), rows=n_update)
         summary, _ = _timed("export-qlib incremental (+1 day)", lambda: _export(store, work / "provider"))
-        print(f"{'  incremental export mode':<52} {summary.mode}: {summary.appended} appended, "
-              f"{summary.rewritten} rewritten")
+        print(
+            f"{'  incremental export mode':<52} {summary.mode}: {summary.appended} appended, "
+            f"{summary.rewritten} rewritten"
+        )
         fresh = MarketStore.open(work / "fresh.sqlite")
         _timed("import all of cn/daily into an empty store", lambda: _import(fresh, [daily]), rows=total_rows)
         _timed("re-import all of cn/daily (nothing changes)", lambda: _import(fresh, [daily]), rows=total_rows)
@@ -116,8 +117,10 @@ def main() -> int:
             _import(store, [membership / name])
         _export(store, work / "provider")
         print(f"{'store size':<52} {(work / 'fresh.sqlite').stat().st_size / 2**20:8.1f} MiB")
-        print(f"{'provider folder size':<52} "
-              f"{sum(p.stat().st_size for p in (work / 'provider').rglob('*') if p.is_file()) / 2**20:8.1f} MiB")
+        print(
+            f"{'provider folder size':<52} "
+            f"{sum(p.stat().st_size for p in (work / 'provider').rglob('*') if p.is_file()) / 2**20:8.1f} MiB"
+        )
         if not args.skip_alpha158:
             bench_alpha158(work / "provider", work)
     finally:

@@ -31,8 +31,20 @@ def time_to_first_window() -> float:
     """Wall time of `main.py --screenshot` in a fresh process (an upper bound: includes the PNG)."""
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        subprocess.run([sys.executable, str(REPO / "main.py"), "--data-dir", f"{tmp}/data", "--lang", "en",
-                        "--screenshot", f"{tmp}/shot.png"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "main.py"),
+                "--data-dir",
+                f"{tmp}/data",
+                "--lang",
+                "en",
+                "--screenshot",
+                f"{tmp}/shot.png",
+            ],
+            check=True,
+            capture_output=True,
+        )
         return time.perf_counter() - started
 
 
@@ -143,8 +155,9 @@ def chart_figures(runs: int = 5) -> list[tuple[str, float, int]]:
     (root / "d").mkdir()
     (root / "d" / "600000.SH.csv").write_text("\n".join([daily[0]] + [r for r in daily[1:] if r >= "2013"]) + "\n")
     (root / "m1").mkdir()
-    (root / "m1" / "000001.SZ.csv").write_text("\n".join([minutes[0]] + [r for r in minutes[1:]
-                                                                        if r.startswith("2018-01-30")]) + "\n")
+    (root / "m1" / "000001.SZ.csv").write_text(
+        "\n".join([minutes[0]] + [r for r in minutes[1:] if r.startswith("2018-01-30")]) + "\n"
+    )
     (root / "m21").mkdir()
     (root / "m21" / "000001.SZ.csv").write_text("\n".join(minutes) + "\n")
     stores = {}
@@ -156,10 +169,12 @@ def chart_figures(runs: int = 5) -> list[tuple[str, float, int]]:
         stores[name] = root / f"{name}.sqlite"
 
     out: list[tuple[str, float, int]] = []
-    cases = (("10 years of daily bars (600000.SH 2013-2022)", "daily", "600000.SH", "1d"),
-             ("one day of 1-min bars (000001.SZ 2018-01-30)", "day1m", "000001.SZ", "1m"),
-             ("a month of 1-min bars (000001.SZ 2018-01, 21 days)", "month1m", "000001.SZ", "1m"),
-             ("the same month as 5-min bars", "month1m", "000001.SZ", "5m"))
+    cases = (
+        ("10 years of daily bars (600000.SH 2013-2022)", "daily", "600000.SH", "1d"),
+        ("one day of 1-min bars (000001.SZ 2018-01-30)", "day1m", "000001.SZ", "1m"),
+        ("a month of 1-min bars (000001.SZ 2018-01, 21 days)", "month1m", "000001.SZ", "1m"),
+        ("the same month as 5-min bars", "month1m", "000001.SZ", "5m"),
+    )
     for label, key, symbol, period in cases:
         panel = ChartPanel()
         panel.resize(1200, 760)
@@ -185,8 +200,13 @@ def chart_figures(runs: int = 5) -> list[tuple[str, float, int]]:
             for step in range(steps):
                 panel.pan(-1 if (step // 50) % 2 == 0 else 1)
                 panel.graphics.grab()  # a full, synchronous paint of every pane
-            out.append((f"  pan one bar and repaint, {min(visible, bars):,} bars in view", (time.perf_counter() - started)
-                        / steps * 1000, bars))
+            out.append(
+                (
+                    f"  pan one bar and repaint, {min(visible, bars):,} bars in view",
+                    (time.perf_counter() - started) / steps * 1000,
+                    bars,
+                )
+            )
         panel.close()
     tmp.cleanup()
     return out
@@ -197,16 +217,20 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15.0)
     args = parser.parse_args()
     runs = [time_to_first_window() for _ in range(3)]
-    print(f"{'time to first window (main.py --screenshot, 3 runs)':<56} "
-          + ", ".join(f"{r:.2f} s" for r in runs) + f"  (best {min(runs):.2f} s)")
+    print(
+        f"{'time to first window (main.py --screenshot, 3 runs)':<56} "
+        + ", ".join(f"{r:.2f} s" for r in runs)
+        + f"  (best {min(runs):.2f} s)"
+    )
     load = quote_board_under_load(args.seconds)
     print(f"{'quote board: 5,500 symbols / 3 s, ' + str(int(args.seconds)) + ' s run':<56}")
     print(f"{'  ticks delivered':<56} {load['ticks']:,.0f} ({load['ticks_per_s']:,.0f}/s)")
     print(f"{'  GUI-thread CPU':<56} {load['gui_cpu_pct']:.1f} %")
     print(f"{'  model flushes / s (cap ~30)':<56} {load['flushes_per_s']:.1f}")
     print(f"{'  view repaints / s':<56} {load['paints_per_s']:.1f}")
-    print(f"{'  tick-to-model latency p50 / p99':<56} {load['latency_p50_ms']:.2f} ms / "
-          f"{load['latency_p99_ms']:.2f} ms")
+    print(
+        f"{'  tick-to-model latency p50 / p99':<56} {load['latency_p50_ms']:.2f} ms / {load['latency_p99_ms']:.2f} ms"
+    )
     for label, ms, bars in chart_figures():
         print(f"{label:<64} {ms:7.1f} ms  ({bars:,} bars)")
     sys.stdout.flush()

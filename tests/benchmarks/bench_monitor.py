@@ -60,9 +60,12 @@ def bench_collectors(store, folder: Path) -> None:  # noqa: ANN001
         health.on_event(frame)
     rate = 200_000 / (time.perf_counter() - started)
     print(f"bridge health: {rate:,.0f} tick frames/s recorded; window holds {len(health.latencies()):,} samples")
-    for name, collector in (("system", SystemCollector(folder)), ("app", AppCollector(QuoteHub())),
-                            ("bridge (full latency window)", health),
-                            (f"data freshness ({len(store.series())} series)", FreshnessCollector(store, beijing_now))):
+    for name, collector in (
+        ("system", SystemCollector(folder)),
+        ("app", AppCollector(QuoteHub())),
+        ("bridge (full latency window)", health),
+        (f"data freshness ({len(store.series())} series)", FreshnessCollector(store, beijing_now)),
+    ):
         times = []
         for _ in range(50):
             t0 = time.perf_counter()
@@ -84,8 +87,10 @@ def bench_alerts() -> None:
         t0 = time.perf_counter()
         engine.evaluate(values)
         times.append(time.perf_counter() - t0)
-    print(f"alert evaluation, 200 rules: {_ms(times)}; {len(engine.active())} active, "
-          f"{engine.suppressed:,} firings suppressed by cooldown/storm limit")
+    print(
+        f"alert evaluation, 200 rules: {_ms(times)}; {len(engine.active())} active, "
+        f"{engine.suppressed:,} firings suppressed by cooldown/storm limit"
+    )
 
 
 def bench_panel_and_scrape(store, folder: Path) -> None:  # noqa: ANN001
@@ -102,8 +107,13 @@ def bench_panel_and_scrape(store, folder: Path) -> None:  # noqa: ANN001
     panel.resize(1280, 700)
     panel.show()
     clock = [time.time()]
-    presenter = MonitorPresenter(panel, MonitorSources(folder, store=store, hub=QuoteHub()),
-                                 MonitorConfig(metrics_port=0), clock=lambda: clock[0], start=False)
+    presenter = MonitorPresenter(
+        panel,
+        MonitorSources(folder, store=store, hub=QuoteHub()),
+        MonitorConfig(metrics_port=0),
+        clock=lambda: clock[0],
+        start=False,
+    )
     times = []
     for _ in range(120):
         clock[0] += 1.0
@@ -151,8 +161,10 @@ def bench_panel_and_scrape(store, folder: Path) -> None:  # noqa: ANN001
     presenter.flush_logs()
     flush = time.perf_counter() - t0
     file_handler.close()
-    print(f"logging: {rate:,.0f} records/s to the JSON-lines file and the panel tail; "
-          f"panel flush of {presenter.log_handler.entries().__len__():,} rows {1000 * flush:.0f} ms")
+    print(
+        f"logging: {rate:,.0f} records/s to the JSON-lines file and the panel tail; "
+        f"panel flush of {presenter.log_handler.entries().__len__():,} rows {1000 * flush:.0f} ms"
+    )
     presenter.shutdown()
 
 

@@ -31,8 +31,10 @@ def main() -> None:
     for app in ("qdesk", "qdesk-bridge"):
         sizes, missing = app_sizes(spec, app)
         top = ", ".join(f"{n} {s / 2**20:.0f}" for n, s in sorted(sizes.items(), key=lambda kv: -kv[1])[:5])
-        print(f"{app}: {len(sizes)} runtime distributions, {sum(sizes.values()) / 2**20:,.0f} MiB installed "
-              f"(largest, MiB: {top})" + (f"; not installed here: {', '.join(sorted(missing))}" if missing else ""))
+        print(
+            f"{app}: {len(sizes)} runtime distributions, {sum(sizes.values()) / 2**20:,.0f} MiB installed "
+            f"(largest, MiB: {top})" + (f"; not installed here: {', '.join(sorted(missing))}" if missing else "")
+        )
 
 
 if __name__ == "__main__":

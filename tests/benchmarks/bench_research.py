@@ -71,8 +71,10 @@ def build(config: DatasetConfig, provider: Path, cache: DatasetCache) -> Any:
         started = time.perf_counter()
         *_, dataset = build_dataset(config, provider, cache)
         timings.append(time.perf_counter() - started)
-    _line(f"dataset {config.kind}/{config.universe} {config.segments.start}..{config.segments.end} cold",
-          f"{timings[0]:8.1f} s  ({len(dataset):,} rows x {dataset.n_features}, peak RSS {_rss_mb():,.0f} MB)")
+    _line(
+        f"dataset {config.kind}/{config.universe} {config.segments.start}..{config.segments.end} cold",
+        f"{timings[0]:8.1f} s  ({len(dataset):,} rows x {dataset.n_features}, peak RSS {_rss_mb():,.0f} MB)",
+    )
     _line("dataset from the diskcache", f"{timings[1]:8.1f} s")
     return dataset
 
@@ -87,8 +89,11 @@ def ours_lightgbm(dataset: Any) -> dict[str, float]:
     seconds = time.perf_counter() - started
     rows = dataset.rows("test")
     m = signal_metrics(model.predict(dataset), dataset.raw_label[rows], dataset.date_groups(rows))
-    _line("ours LightGBM fit", f"{seconds:8.1f} s  (best round {model.best_iteration}, "  # type: ignore[attr-defined]
-          f"{last.epochs} blocks, peak RSS {_rss_mb():,.0f} MB)")
+    _line(
+        "ours LightGBM fit",
+        f"{seconds:8.1f} s  (best round {model.best_iteration}, "  # type: ignore[attr-defined]
+        f"{last.epochs} blocks, peak RSS {_rss_mb():,.0f} MB)",
+    )
     _metrics_line("ours LightGBM test metrics", m)
     return m
 
@@ -103,15 +108,27 @@ def qlib_lightgbm(config: DatasetConfig, dataset: Any) -> None:
     s = config.segments
     infer, learn = processor_configs(config)
     started = time.perf_counter()
-    handler = Alpha158(instruments=config.universe, start_time=s.start, end_time=s.end, fit_start_time=s.train[0],
-                       fit_end_time=s.train[1], infer_processors=infer, learn_processors=learn)
+    handler = Alpha158(
+        instruments=config.universe,
+        start_time=s.start,
+        end_time=s.end,
+        fit_start_time=s.train[0],
+        fit_end_time=s.train[1],
+        infer_processors=infer,
+        learn_processors=learn,
+    )
     qds = DatasetH(handler, segments=s.as_dict())
     _line("Qlib Alpha158 handler (same processors)", f"{time.perf_counter() - started:8.1f} s")
     params = create_model("lightgbm").params
     started = time.perf_counter()
-    model = LGBModel(loss="mse", **{k: v for k, v in params.items() if k not in
-                                    ("objective", "num_boost_round", "rounds_per_epoch", "early_stop",
-                                     "stop_metric", "num_threads")})
+    model = LGBModel(
+        loss="mse",
+        **{
+            k: v
+            for k, v in params.items()
+            if k not in ("objective", "num_boost_round", "rounds_per_epoch", "early_stop", "stop_metric", "num_threads")
+        },
+    )
     with _qlib_recorder():
         model.fit(qds, num_boost_round=1000, early_stopping_rounds=50, verbose_eval=0)
     pred = model.predict(qds, segment="test")
@@ -119,8 +136,10 @@ def qlib_lightgbm(config: DatasetConfig, dataset: Any) -> None:
     rows = dataset.rows("test")
     ours = pd.Series(dataset.raw_label[rows], index=dataset.index(rows))
     pred = pred.reindex(ours.index)
-    _metrics_line("Qlib LGBModel test metrics (same labels)", signal_metrics(
-        pred.to_numpy(), ours.to_numpy(), dataset.date_groups(rows)))
+    _metrics_line(
+        "Qlib LGBModel test metrics (same labels)",
+        signal_metrics(pred.to_numpy(), ours.to_numpy(), dataset.date_groups(rows)),
+    )
 
 
 def _qlib_recorder() -> Any:
@@ -147,8 +166,15 @@ def gru_throughput(provider: Path, stocks: int, epochs: int, device: str) -> Non
     universe = tuple(sorted(m for m in members if m in stored)[:stocks])
     config = DatasetConfig("alpha360", universe, segments)
     *_, dataset = build_dataset(config, provider)
-    hp = {"lr": 2e-4, "batch_size": 800, "hidden_size": 64, "num_layers": 2, "dropout": 0.0, "epochs": epochs,
-          "early_stop": 0}
+    hp = {
+        "lr": 2e-4,
+        "batch_size": 800,
+        "hidden_size": 64,
+        "num_layers": 2,
+        "dropout": 0.0,
+        "epochs": epochs,
+        "early_stop": 0,
+    }
     ours = create_model("gru", hp, seed=0, device=device)
     started = time.perf_counter()
     list(ours.fit(dataset))
@@ -162,13 +188,31 @@ def gru_throughput(provider: Path, stocks: int, epochs: int, device: str) -> Non
     _line("  ours: fit time, samples/s, epoch time", f"{ours_s:8.1f} s  {ours_rate:10,.0f}/s  {ours_s / epochs:.1f} s")
     _metrics_line("  ours GRU test metrics", m_ours)
     infer, learn = processor_configs(config)
-    handler = Alpha360(instruments=list(universe), start_time=segments.start, end_time=segments.end,
-                       fit_start_time=segments.train[0], fit_end_time=segments.train[1],
-                       infer_processors=infer, learn_processors=learn)
+    handler = Alpha360(
+        instruments=list(universe),
+        start_time=segments.start,
+        end_time=segments.end,
+        fit_start_time=segments.train[0],
+        fit_end_time=segments.train[1],
+        infer_processors=infer,
+        learn_processors=learn,
+    )
     qds = DatasetH(handler, segments=segments.as_dict())
     gpu = 0 if ours.choice is not None and ours.choice.kind == "cuda" else -1  # type: ignore[attr-defined]
-    theirs = GRU(d_feat=6, hidden_size=64, num_layers=2, dropout=0.0, n_epochs=epochs, lr=2e-4, early_stop=epochs + 1,
-                 batch_size=800, metric="loss", loss="mse", GPU=gpu, seed=0)
+    theirs = GRU(
+        d_feat=6,
+        hidden_size=64,
+        num_layers=2,
+        dropout=0.0,
+        n_epochs=epochs,
+        lr=2e-4,
+        early_stop=epochs + 1,
+        batch_size=800,
+        metric="loss",
+        loss="mse",
+        GPU=gpu,
+        seed=0,
+    )
     started = time.perf_counter()
     with _qlib_recorder():
         theirs.fit(qds)
@@ -176,8 +220,10 @@ def gru_throughput(provider: Path, stocks: int, epochs: int, device: str) -> Non
     pred = theirs.predict(qds, segment="test").reindex(dataset.index(rows))
     m_theirs = signal_metrics(pred.to_numpy(), dataset.raw_label[rows], dataset.date_groups(rows))
     theirs_rate = n_train * epochs / theirs_s
-    _line("  Qlib pytorch_gru: fit time, samples/s, epoch time",
-          f"{theirs_s:8.1f} s  {theirs_rate:10,.0f}/s  {theirs_s / epochs:.1f} s")
+    _line(
+        "  Qlib pytorch_gru: fit time, samples/s, epoch time",
+        f"{theirs_s:8.1f} s  {theirs_rate:10,.0f}/s  {theirs_s / epochs:.1f} s",
+    )
     _line("  throughput ratio ours / Qlib", f"{ours_rate / theirs_rate:8.2f} x")
     _metrics_line("  Qlib GRU test metrics", m_theirs)
     _line("  peak RSS", f"{_rss_mb():,.0f} MB")
@@ -207,8 +253,10 @@ def main() -> None:
             cache.close()
             m = ours_lightgbm(dataset)
             _metrics_line("Qlib published LightGBM Alpha158/CSI300 (2017-2020)", PUBLISHED)
-            _line("ours minus published IC / Rank IC", f"{m['ic'] - PUBLISHED['ic']:+.4f} / "
-                  f"{m['rank_ic'] - PUBLISHED['rank_ic']:+.4f}")
+            _line(
+                "ours minus published IC / Rank IC",
+                f"{m['ic'] - PUBLISHED['ic']:+.4f} / {m['rank_ic'] - PUBLISHED['rank_ic']:+.4f}",
+            )
             if not args.skip_qlib:
                 qlib_lightgbm(config, dataset)
             del dataset

@@ -29,8 +29,13 @@ from tests.core.bridge_trading.conftest import SYMBOL, serve_bridge  # noqa: E40
 from tests.core.trading.conftest import continuous, load_ticks  # noqa: E402
 from tests.fakes.xttrader_fake import FakeQmt  # noqa: E402
 
-WIDE = RiskLimits(max_position_weight=1.0, max_orders_per_window=1_000_000, max_orders_per_day=1_000_000,
-                  duplicate_window_s=0.0, max_order_value=1e12)
+WIDE = RiskLimits(
+    max_position_weight=1.0,
+    max_orders_per_window=1_000_000,
+    max_orders_per_day=1_000_000,
+    duplicate_window_s=0.0,
+    max_order_value=1e12,
+)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -41,6 +46,7 @@ def _pct(values: list[float], q: float) -> float:
 def round_trip(n: int, folder: Path) -> None:
     qmt = FakeQmt(cash=1e12)
     with serve_bridge(qmt, folder, _replay_dir(folder), WIDE) as bridge:
+
         async def run() -> list[float]:
             client = BridgeTradingClient(bridge.url, bridge.trade_token)
             await client.arm("benchmark")
@@ -63,8 +69,10 @@ def round_trip(n: int, folder: Path) -> None:
 
         times = asyncio.run(run())
     ms = [t * 1000 for t in times]
-    print(f"order round trip (HTTP POST -> bridge -> fake xttrader -> trade event on the stream), {n} orders: "
-          f"p50 {statistics.median(ms):.2f} ms, p99 {_pct(ms, 0.99):.2f} ms, max {max(ms):.2f} ms")
+    print(
+        f"order round trip (HTTP POST -> bridge -> fake xttrader -> trade event on the stream), {n} orders: "
+        f"p50 {statistics.median(ms):.2f} ms, p99 {_pct(ms, 0.99):.2f} ms, max {max(ms):.2f} ms"
+    )
 
 
 def _replay_dir(folder: Path) -> Path:
@@ -101,8 +109,10 @@ def check_cost(n: int, folder: Path) -> None:
     m = 300
     for i in range(m):
         service.submit(OrderRequest(f"P{i}", SYMBOL, Side.BUY, 100, ticks[0].ask1))
-    print(f"paper order end to end (audit, checks, fill, SQLite commit): "
-          f"{(time.perf_counter() - started) / m * 1000:.2f} ms per order")
+    print(
+        f"paper order end to end (audit, checks, fill, SQLite commit): "
+        f"{(time.perf_counter() - started) / m * 1000:.2f} ms per order"
+    )
 
 
 def _tcp_listening_sockets() -> None:
@@ -127,9 +137,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--checks", type=int, default=20_000)
-    parser.add_argument("--tcp-nodelay", action="store_true",
-                        help="create the bridge's listening socket with proto=IPPROTO_TCP, so asyncio sets "
-                        "TCP_NODELAY on accepted connections (shows the figure once the runner does so)")
+    parser.add_argument(
+        "--tcp-nodelay",
+        action="store_true",
+        help="create the bridge's listening socket with proto=IPPROTO_TCP, so asyncio sets "
+        "TCP_NODELAY on accepted connections (shows the figure once the runner does so)",
+    )
     args = parser.parse_args()
     if args.tcp_nodelay:
         _tcp_listening_sockets()

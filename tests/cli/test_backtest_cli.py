@@ -20,8 +20,14 @@ SYMBOLS = ("600000.SH", "000001.SZ", "600519.SH", "300750.SZ", "601318.SH", "000
 
 def qdesk(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "QDESK_DATA_DIR"}
-    return subprocess.run([sys.executable, str(REPO / "main.py"), "--data-dir", str(data_dir), *args],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--data-dir", str(data_dir), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +43,26 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, cn_data: Path) -> Path:
 
 
 def test_backtest_prints_metrics_and_writes_the_report(data_dir: Path, tmp_path: Path) -> None:
-    result = qdesk(data_dir, "backtest", "--signals", str(data_dir / "sig.csv"), "--strategy", "topk", "--topk", "3",
-                   "--n-drop", "1", "--start", "2020-01-02", "--end", "2020-12-31", "--deal-price", "close",
-                   "--report", str(tmp_path / "rep"))
+    result = qdesk(
+        data_dir,
+        "backtest",
+        "--signals",
+        str(data_dir / "sig.csv"),
+        "--strategy",
+        "topk",
+        "--topk",
+        "3",
+        "--n-drop",
+        "1",
+        "--start",
+        "2020-01-02",
+        "--end",
+        "2020-12-31",
+        "--deal-price",
+        "close",
+        "--report",
+        str(tmp_path / "rep"),
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Backtest topk 2020-01-02 → 2020-12-31, deal price close: 243 trading days" in out
@@ -53,19 +76,45 @@ def test_backtest_prints_metrics_and_writes_the_report(data_dir: Path, tmp_path:
 
 def test_user_strategy_file_and_rebalance(data_dir: Path, tmp_path: Path) -> None:
     mine = tmp_path / "best2.py"
-    mine.write_text("from core.strategy.base import Decision, Strategy\n"
-                    "class BestTwo(Strategy):\n"
-                    "    name = 'best2'\n"
-                    "    def decide(self, ctx):\n"
-                    "        best = ctx.score_series().nlargest(2).index\n"
-                    "        return Decision(targets={s: 0.45 for s in best}, tolerance=0.2)\n", encoding="utf-8")
-    result = qdesk(data_dir, "backtest", "--signals", str(data_dir / "sig.csv"), "--strategy", str(mine),
-                   "--start", "2020-06-01", "--end", "2020-08-31")
+    mine.write_text(
+        "from core.strategy.base import Decision, Strategy\n"
+        "class BestTwo(Strategy):\n"
+        "    name = 'best2'\n"
+        "    def decide(self, ctx):\n"
+        "        best = ctx.score_series().nlargest(2).index\n"
+        "        return Decision(targets={s: 0.45 for s in best}, tolerance=0.2)\n",
+        encoding="utf-8",
+    )
+    result = qdesk(
+        data_dir,
+        "backtest",
+        "--signals",
+        str(data_dir / "sig.csv"),
+        "--strategy",
+        str(mine),
+        "--start",
+        "2020-06-01",
+        "--end",
+        "2020-08-31",
+    )
     assert result.returncode == 0, result.stderr
     assert "Backtest best2 2020-06-01" in result.stdout
     positions = write(tmp_path / "pos.csv", ["symbol,shares", "600000.SH,1050"])
-    plan = qdesk(data_dir, "backtest", "--signals", str(data_dir / "sig.csv"), "--topk", "2", "--n-drop", "1",
-                 "--rebalance", "--positions", str(positions), "--cash", "1000000")
+    plan = qdesk(
+        data_dir,
+        "backtest",
+        "--signals",
+        str(data_dir / "sig.csv"),
+        "--topk",
+        "2",
+        "--n-drop",
+        "1",
+        "--rebalance",
+        "--positions",
+        str(positions),
+        "--cash",
+        "1000000",
+    )
     assert plan.returncode == 0, plan.stderr
     assert "Signals of 2020-12-31" in plan.stdout and "Holdings after:" in plan.stdout
     orders = [ln.split() for ln in plan.stdout.splitlines() if ln.startswith(("buy ", "sell "))]
@@ -79,14 +128,16 @@ def write(path: Path, lines: list[str]) -> Path:
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--signals", "{tmp}/none.csv"], "{tmp}/none.csv: signal file not found"),
-     (["--signals", "{sig}", "--start", "2020-02-30"], "--start: '2020-02-30' is not a date (YYYY-MM-DD)"),
-     (["--signals", "{sig}", "--strategy", "momentum"], "unknown strategy 'momentum'"),
-     (["--signals", "{sig}", "--topk", "2", "--n-drop", "5"], "strategy topk: topk must be >= 1 and 0 <= n_drop"),
-     (["--signals", "{sig}", "--start", "2030-01-02", "--end", "2030-02-01"], "no signals between 2030-01-02"),
-     (["--signals", "{sig}", "--commission", "-1"], "--commission must not be negative"),
-     (["--run", "no-such-run"], "no run 'no-such-run' in the registry"),
-     (["--signals", "{sig}", "--st", "{tmp}/st.csv"], "{tmp}/st.csv: No such file or directory")],
+    [
+        (["--signals", "{tmp}/none.csv"], "{tmp}/none.csv: signal file not found"),
+        (["--signals", "{sig}", "--start", "2020-02-30"], "--start: '2020-02-30' is not a date (YYYY-MM-DD)"),
+        (["--signals", "{sig}", "--strategy", "momentum"], "unknown strategy 'momentum'"),
+        (["--signals", "{sig}", "--topk", "2", "--n-drop", "5"], "strategy topk: topk must be >= 1 and 0 <= n_drop"),
+        (["--signals", "{sig}", "--start", "2030-01-02", "--end", "2030-02-01"], "no signals between 2030-01-02"),
+        (["--signals", "{sig}", "--commission", "-1"], "--commission must not be negative"),
+        (["--run", "no-such-run"], "no run 'no-such-run' in the registry"),
+        (["--signals", "{sig}", "--st", "{tmp}/st.csv"], "{tmp}/st.csv: No such file or directory"),
+    ],
 )
 def test_bad_input_exits_2_with_one_line(data_dir: Path, tmp_path: Path, args: list[str], message: str) -> None:
     args = [a.format(tmp=tmp_path, sig=data_dir / "sig.csv") for a in args]

@@ -16,8 +16,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 def qdesk(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "QDESK_DATA_DIR"}
-    return subprocess.run([sys.executable, str(REPO / "main.py"), "--data-dir", str(data_dir), *args],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--data-dir", str(data_dir), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.parametrize("args", [[], ["data"], ["data", "import"], ["data", "status"], ["data", "export-qlib"]])
@@ -28,8 +34,11 @@ def test_every_command_prints_help(tmp_path: Path, args: list[str]) -> None:
 
 def test_import_status_export_round(cn_data: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    files = [cn_data / "daily" / "600000.SH.csv", cn_data / "daily" / "000001.SZ.csv",
-             cn_data / "index" / "constituents" / "csi300_membership_intervals.csv"]
+    files = [
+        cn_data / "daily" / "600000.SH.csv",
+        cn_data / "daily" / "000001.SZ.csv",
+        cn_data / "index" / "constituents" / "csi300_membership_intervals.csv",
+    ]
     result = qdesk(data, "data", "import", *map(str, files))
     assert result.returncode == 0, result.stderr
     assert "Imported 3 of 3 file(s)" in result.stdout

@@ -18,8 +18,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 def qdesk(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "QDESK_DATA_DIR"}
-    return subprocess.run([sys.executable, str(REPO / "main.py"), "--data-dir", str(data_dir), *args],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--data-dir", str(data_dir), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture()
@@ -39,12 +45,32 @@ def test_help(tmp_path: Path, args: list[str]) -> None:
     assert result.returncode == 0 and "usage:" in result.stdout
 
 
-def test_train_end_to_end_then_list_compare_export_delete(data_dir: Path, tmp_path: Path,
-                                                          research_slice: Slice) -> None:
+def test_train_end_to_end_then_list_compare_export_delete(
+    data_dir: Path, tmp_path: Path, research_slice: Slice
+) -> None:
     universe = ",".join(research_slice.symbols[:20])  # the tiny universe the other tests use
-    result = qdesk(data_dir, "train", "--model", "lightgbm", "--dataset", "alpha158", "--universe", universe,
-                   "--segments", str(TINY_SEGMENTS), "--epochs", "20", "--param", "num_leaves=15",
-                   "--param", "lambda_l1=0", "--param", "lambda_l2=1", "--param", "num_threads=1")
+    result = qdesk(
+        data_dir,
+        "train",
+        "--model",
+        "lightgbm",
+        "--dataset",
+        "alpha158",
+        "--universe",
+        universe,
+        "--segments",
+        str(TINY_SEGMENTS),
+        "--epochs",
+        "20",
+        "--param",
+        "num_leaves=15",
+        "--param",
+        "lambda_l1=0",
+        "--param",
+        "lambda_l2=1",
+        "--param",
+        "num_threads=1",
+    )
     assert result.returncode == 0, result.stderr
     run_line, metrics_line = result.stdout.strip().splitlines()[-2:]
     run_id = run_line.split()[1]
@@ -67,14 +93,17 @@ def test_train_end_to_end_then_list_compare_export_delete(data_dir: Path, tmp_pa
     assert RunRegistry(data_dir).list() == []
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--segments", "2011-01:2011-06,2011-07:2011-09"], "--segments: expected three ranges"),
-    (["--segments", "2011-01:2011-06,2011-05:2011-09,2011-10:2011-12"], "valid segment must start after train"),
-    (["--universe", "600000.SH,6000"], "--universe"),
-    (["--param", "lr"], "--param: bad parameter 'lr'"),
-    (["--param", "hiden=3"], "unknown parameter(s) hiden"),
-    (["--device", "tpu"], "unknown device 'tpu'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--segments", "2011-01:2011-06,2011-07:2011-09"], "--segments: expected three ranges"),
+        (["--segments", "2011-01:2011-06,2011-05:2011-09,2011-10:2011-12"], "valid segment must start after train"),
+        (["--universe", "600000.SH,6000"], "--universe"),
+        (["--param", "lr"], "--param: bad parameter 'lr'"),
+        (["--param", "hiden=3"], "unknown parameter(s) hiden"),
+        (["--device", "tpu"], "unknown device 'tpu'"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(data_dir: Path, args: list[str], message: str) -> None:
     result = qdesk(data_dir, "train", "--model", "gru", "--dataset", "alpha360", *args)
     assert result.returncode == 2, result.stderr

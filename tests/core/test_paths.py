@@ -18,4 +18,5 @@ def test_os_defaults() -> None:
     assert default_data_dir({**home, "XDG_DATA_HOME": "/x"}, "linux") == Path("/x/QDesk")
     assert default_data_dir(home, "darwin") == Path("/home/u/Library/Application Support/QDesk")
     assert default_data_dir({**home, "LOCALAPPDATA": "C:/Users/u/AppData/Local"}, "win32") == Path(
-        "C:/Users/u/AppData/Local/QDesk")
+        "C:/Users/u/AppData/Local/QDesk"
+    )

@@ -48,8 +48,8 @@ class FakeXtData:
     def __init__(self, market: Market, *, running: bool = True) -> None:
         self.market = market
         self.qmt_running = running
-        self.calls: list[tuple[str, str]] = []          # (function, calling thread name)
-        self.connect_attempts: list[float] = []         # monotonic times of connect/reconnect calls
+        self.calls: list[tuple[str, str]] = []  # (function, calling thread name)
+        self.connect_attempts: list[float] = []  # monotonic times of connect/reconnect calls
         self._client: FakeClient | None = None
         self._last_spec: tuple[str, int | None] = ("", None)
         self._seq = itertools.count(1)
@@ -115,8 +115,15 @@ class FakeXtData:
         self._status_callback = callback
 
     # -- subscriptions -----------------------------------------------------------------------
-    def subscribe_quote(self, stock_code: str, period: str = "1d", start_time: str = "", end_time: str = "",
-                        count: int = 0, callback: Callable[[dict[str, Any]], None] | None = None) -> int:
+    def subscribe_quote(
+        self,
+        stock_code: str,
+        period: str = "1d",
+        start_time: str = "",
+        end_time: str = "",
+        count: int = 0,
+        callback: Callable[[dict[str, Any]], None] | None = None,
+    ) -> int:
         self._record("subscribe_quote")
         client = self.get_client()
         if self.market("get_instrument_detail", stock_code=stock_code) is None:
@@ -140,21 +147,37 @@ class FakeXtData:
         self.get_client()
         return {code: rec for code in code_list if (rec := self.market("get_full_tick", code=code))}
 
-    def get_market_data_ex(self, field_list: list[str] = [], stock_list: list[str] = [],  # noqa: B006
-                           period: str = "1d", start_time: str = "", end_time: str = "", count: int = -1,
-                           dividend_type: str = "none", fill_data: bool = True) -> dict[str, Any]:
+    def get_market_data_ex(
+        self,
+        field_list: list[str] = [],
+        stock_list: list[str] = [],  # noqa: B006
+        period: str = "1d",
+        start_time: str = "",
+        end_time: str = "",
+        count: int = -1,
+        dividend_type: str = "none",
+        fill_data: bool = True,
+    ) -> dict[str, Any]:
         self._record("get_market_data_ex")
         self.get_client()
         out = {}
         for code in stock_list:
-            frame = self.market("get_market_data_ex", code=code, period=period, start_time=start_time,
-                                end_time=end_time, count=count, dividend_type=dividend_type)
+            frame = self.market(
+                "get_market_data_ex",
+                code=code,
+                period=period,
+                start_time=start_time,
+                end_time=end_time,
+                count=count,
+                dividend_type=dividend_type,
+            )
             if frame is not None:
                 out[code] = frame[field_list] if field_list else frame
         return out
 
-    def download_history_data(self, stock_code: str, period: str, start_time: str = "", end_time: str = "",
-                              incrementally: bool | None = None) -> None:
+    def download_history_data(
+        self, stock_code: str, period: str, start_time: str = "", end_time: str = "", incrementally: bool | None = None
+    ) -> None:
         self._record("download_history_data")
         self.get_client()
 

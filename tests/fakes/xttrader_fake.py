@@ -158,7 +158,7 @@ class FakeQmt:
     cash: float = 1_000_000.0
     matcher: Matcher = fill_all
     connected: bool = True
-    deliver: bool = True   # False: accept orders but lose the callbacks (the link dies mid-flight)
+    deliver: bool = True  # False: accept orders but lose the callbacks (the link dies mid-flight)
     placed: list[tuple[str, int, str]] = field(default_factory=list)  # (code, volume, remark) per order call
     orders: dict[int, XtOrder] = field(default_factory=dict)
     trades: list[XtTrade] = field(default_factory=list)
@@ -191,11 +191,24 @@ class FakeQmt:
         return order
 
     # -- matching (under the lock) -----------------------------------------------------------
-    def _new_order(self, code: str, order_type: int, volume: int, price_type: int, price: float,
-                   strategy: str, remark: str) -> XtOrder:
+    def _new_order(
+        self, code: str, order_type: int, volume: int, price_type: int, price: float, strategy: str, remark: str
+    ) -> XtOrder:
         oid = next(self._ids)
-        order = XtOrder(2, self.account_id, code, oid, f"SYS{oid}", int(time.time()), order_type, volume,
-                        price_type, price, strategy_name=strategy, order_remark=remark)
+        order = XtOrder(
+            2,
+            self.account_id,
+            code,
+            oid,
+            f"SYS{oid}",
+            int(time.time()),
+            order_type,
+            volume,
+            price_type,
+            price,
+            strategy_name=strategy,
+            order_remark=remark,
+        )
         self.orders[oid] = order
         return order
 
@@ -204,16 +217,29 @@ class FakeQmt:
         order.traded_price = (order.traded_price * order.traded_volume + price * qty) / done
         order.traded_volume = done
         order.order_status = ORDER_SUCCEEDED if done == order.order_volume else ORDER_PART_SUCC
-        trade = XtTrade(2, self.account_id, order.stock_code, order.order_type, f"T{order.order_id}-{len(self.trades)}",
-                        int(time.time()), price, qty, price * qty, order.order_id, order.order_sysid,
-                        order.strategy_name, order.order_remark)
+        trade = XtTrade(
+            2,
+            self.account_id,
+            order.stock_code,
+            order.order_type,
+            f"T{order.order_id}-{len(self.trades)}",
+            int(time.time()),
+            price,
+            qty,
+            price * qty,
+            order.order_id,
+            order.order_sysid,
+            order.strategy_name,
+            order.order_remark,
+        )
         self.trades.append(trade)
         pos = self.positions.get(order.stock_code)
         if order.order_type == STOCK_BUY:
             self.cash -= price * qty
             if pos is None:
-                pos = self.positions[order.stock_code] = XtPosition(2, self.account_id, order.stock_code, 0, 0,
-                                                                    price, 0.0)
+                pos = self.positions[order.stock_code] = XtPosition(
+                    2, self.account_id, order.stock_code, 0, 0, price, 0.0
+                )
             pos.open_price = (pos.open_price * pos.volume + price * qty) / (pos.volume + qty)
             pos.volume += qty  # bought today: not in can_use_volume (T+1)
         elif pos is not None:
@@ -260,14 +286,32 @@ class XtQuantTrader:
     def subscribe(self, account: StockAccount) -> int:
         return 0 if self.connected else -1
 
-    def order_stock_async(self, account: StockAccount, stock_code: str, order_type: int, order_volume: int,
-                          price_type: int, price: float, strategy_name: str = "", order_remark: str = "") -> int:
+    def order_stock_async(
+        self,
+        account: StockAccount,
+        stock_code: str,
+        order_type: int,
+        order_volume: int,
+        price_type: int,
+        price: float,
+        strategy_name: str = "",
+        order_remark: str = "",
+    ) -> int:
         seq = next(self._seq)
         placed = self._order(seq, stock_code, order_type, order_volume, price_type, price, strategy_name, order_remark)
         return seq if placed > 0 else -1  # xttrader: -1 when the request could not be sent
 
-    def order_stock(self, account: StockAccount, stock_code: str, order_type: int, order_volume: int,
-                    price_type: int, price: float, strategy_name: str = "", order_remark: str = "") -> int:
+    def order_stock(
+        self,
+        account: StockAccount,
+        stock_code: str,
+        order_type: int,
+        order_volume: int,
+        price_type: int,
+        price: float,
+        strategy_name: str = "",
+        order_remark: str = "",
+    ) -> int:
         return self._order(0, stock_code, order_type, order_volume, price_type, price, strategy_name, order_remark)
 
     def cancel_order_stock_async(self, account: StockAccount, order_id: int) -> int:
@@ -284,8 +328,11 @@ class XtQuantTrader:
         q = self.qmt
         with q.lock:
             value = sum(p.market_value for p in q.positions.values())
-            frozen = sum((o.order_volume - o.traded_volume) * o.price for o in q.orders.values()
-                         if o.order_type == STOCK_BUY and o.order_status in (ORDER_REPORTED, ORDER_PART_SUCC))
+            frozen = sum(
+                (o.order_volume - o.traded_volume) * o.price
+                for o in q.orders.values()
+                if o.order_type == STOCK_BUY and o.order_status in (ORDER_REPORTED, ORDER_PART_SUCC)
+            )
             return XtAsset(2, q.account_id, q.cash - frozen, frozen, value, q.cash + value)
 
     def query_stock_orders(self, account: StockAccount, cancelable_only: bool = False) -> list[XtOrder]:
@@ -309,8 +356,17 @@ class XtQuantTrader:
             return [_copy(p) for p in self.qmt.positions.values() if p.volume] if self.connected else []
 
     # -- internals ---------------------------------------------------------------------------
-    def _order(self, seq: int, code: str, order_type: int, volume: int, price_type: int, price: float,
-               strategy: str, remark: str) -> int:
+    def _order(
+        self,
+        seq: int,
+        code: str,
+        order_type: int,
+        volume: int,
+        price_type: int,
+        price: float,
+        strategy: str,
+        remark: str,
+    ) -> int:
         q = self.qmt
         if not self.connected or not q.connected:
             return -1
@@ -327,8 +383,10 @@ class XtQuantTrader:
         if not q.deliver:
             return order.order_id  # placed at the broker, but the link died before anyone heard
         if seq:
-            self._emit("on_order_stock_async_response",
-                       XtOrderResponse(2, q.account_id, order.order_id, strategy, remark, "", seq))
+            self._emit(
+                "on_order_stock_async_response",
+                XtOrderResponse(2, q.account_id, order.order_id, strategy, remark, "", seq),
+            )
         if error is not None:
             self._emit("on_order_error", error)
         else:
@@ -350,12 +408,16 @@ class XtQuantTrader:
                 order.order_status = ORDER_PART_CANCEL if order.traded_volume else ORDER_CANCELED
                 snapshot = _copy(order)
         if seq:
-            self._emit("on_cancel_order_stock_async_response",
-                       XtCancelOrderResponse(2, q.account_id, 0 if ok else -1, order_id, "", seq))
+            self._emit(
+                "on_cancel_order_stock_async_response",
+                XtCancelOrderResponse(2, q.account_id, 0 if ok else -1, order_id, "", seq),
+            )
         if ok:
             self._emit("on_stock_order", snapshot)
             return 0
-        self._emit("on_cancel_error", XtCancelError(2, q.account_id, order_id, 0, "", -1, "撤单失败: 委托已成交或不存在"))
+        self._emit(
+            "on_cancel_error", XtCancelError(2, q.account_id, order_id, 0, "", -1, "撤单失败: 委托已成交或不存在")
+        )
         return -1
 
     def _emit(self, name: str, *args: Any) -> None:

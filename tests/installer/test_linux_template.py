@@ -7,10 +7,10 @@ import platform
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from installer.package import ROOT
 from installer.packaging_rules import LINUX_ICON_SIZES
@@ -21,9 +21,16 @@ VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 def _render(out: Path) -> Path:
     cookiecutter = pytest.importorskip("cookiecutter.main")
-    context = {"format": "bookworm", "formal_name": "Demo App", "app_name": "demo-app", "module_name": "demo_app",
-               "bundle_identifier": "cn.qdesk.demo-app", "description": "A demo", "version": "1.2.0",
-               "python_version": platform.python_version()}
+    context = {
+        "format": "bookworm",
+        "formal_name": "Demo App",
+        "app_name": "demo-app",
+        "module_name": "demo_app",
+        "bundle_identifier": "cn.qdesk.demo-app",
+        "description": "A demo",
+        "version": "1.2.0",
+        "python_version": platform.python_version(),
+    }
     cookiecutter.cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(out), extra_context=context)
     return out / "bookworm"
 
@@ -50,17 +57,27 @@ def test_the_launcher_runs_the_module_with_every_argument(tmp_path: Path) -> Non
     (lib / "app" / "demo_app").mkdir(parents=True)
     (lib / "app_packages").mkdir()
     (lib / "app" / "demo_app" / "__main__.py").write_text(
-        "import json, sys\n"
-        "print(json.dumps({'args': sys.argv[1:], 'path': sys.path[:2]}))\n")
-    built = subprocess.run(["make", "-C", "bootstrap", "install", f"PYTHON_CONFIG={config}"], cwd=bundle,
-                           capture_output=True, text=True, timeout=120)
+        "import json, sys\nprint(json.dumps({'args': sys.argv[1:], 'path': sys.path[:2]}))\n"
+    )
+    built = subprocess.run(
+        ["make", "-C", "bootstrap", "install", f"PYTHON_CONFIG={config}"],
+        cwd=bundle,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if built.returncode != 0 and "Python.h" in built.stderr:
         pytest.skip("the system Python's headers are not installed (python3-dev)")
     assert built.returncode == 0, built.stderr
     launcher = bundle / "demo-app-1.2.0/usr/bin/demo-app"
     # Arguments that look like Python's own options must reach the app unchanged.
-    ran = subprocess.run([str(launcher), "-c", "--start-on-login", "on"], capture_output=True, text=True,
-                         timeout=60, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    ran = subprocess.run(
+        [str(launcher), "-c", "--start-on-login", "on"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+    )
     assert ran.returncode == 0, ran.stderr
     result = json.loads(ran.stdout)
     assert result["args"] == ["-c", "--start-on-login", "on"]

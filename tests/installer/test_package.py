@@ -7,10 +7,10 @@ import os
 import struct
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from installer.package import LOCK, ROOT, SPEC, dumps_toml, stage
 from installer.packaging_rules import (
@@ -51,8 +51,10 @@ def test_requires_are_the_exact_lock_pins(staged: dict[str, Path], app: str) -> 
     assert all(lock[name.replace("_", "-").replace(".", "-")] == version for name, version in names.items())
     assert not {"pytest", "pytest-qt", "jupyter", "notebook", "ipykernel"} & set(names)
     # The tests' own requirements are kept apart, for briefcase's --test runs only.
-    assert _config(staged[app], app)["test_requires"] == [f"pytest=={lock['pytest']}",
-                                                         f"pytest-qt=={lock['pytest-qt']}"]
+    assert _config(staged[app], app)["test_requires"] == [
+        f"pytest=={lock['pytest']}",
+        f"pytest-qt=={lock['pytest-qt']}",
+    ]
 
 
 @pytest.mark.parametrize("app", APPS)
@@ -82,8 +84,11 @@ def test_validation_reports_each_kind_of_mistake(tmp_path: Path) -> None:
     (src / "app" / "scratch.ipynb").write_text("{}")
     (src / "core" / "600000.SH.csv").write_text("date,open\n")
     (src / "resources" / "icons" / "qdesk-bridge-64.png").unlink()
-    text = pyproject.read_text().replace('"httpx==0.28.1"', '"httpx==0.27.0"').replace(
-        'formal_name = "QDesk Bridge"\n', "")
+    text = (
+        pyproject.read_text()
+        .replace('"httpx==0.28.1"', '"httpx==0.27.0"')
+        .replace('formal_name = "QDesk Bridge"\n', "")
+    )
     pyproject.write_text(text)
 
     problems = "\n".join(validate_project(pyproject, LOCK, PYPROJECT))
@@ -138,8 +143,8 @@ def test_icon_containers_hold_every_size(name: str) -> None:
     assert (reserved, kind) == (0, 1)
     sizes = []
     for i in range(count):
-        width, _, _, _, _, _, length, offset = struct.unpack("<BBBBHHII", ico[6 + 16 * i: 22 + 16 * i])
-        assert _png_size(ico[offset: offset + length])[0] == (width or 256)
+        width, _, _, _, _, _, length, offset = struct.unpack("<BBBBHHII", ico[6 + 16 * i : 22 + 16 * i])
+        assert _png_size(ico[offset : offset + length])[0] == (width or 256)
         sizes.append(width or 256)
     assert sorted(sizes) == [16, 32, 48, 64, 128, 256]
 
@@ -147,8 +152,8 @@ def test_icon_containers_hold_every_size(name: str) -> None:
     assert icns[:4] == b"icns" and struct.unpack(">I", icns[4:8])[0] == len(icns)
     pos, kinds = 8, []
     while pos < len(icns):
-        kind_bytes, length = icns[pos: pos + 4], struct.unpack(">I", icns[pos + 4: pos + 8])[0]
-        kinds.append((kind_bytes, _png_size(icns[pos + 8: pos + length])[0]))
+        kind_bytes, length = icns[pos : pos + 4], struct.unpack(">I", icns[pos + 4 : pos + 8])[0]
+        kinds.append((kind_bytes, _png_size(icns[pos + 8 : pos + length])[0]))
         pos += length
     assert (b"ic10", 1024) in kinds and (b"ic07", 128) in kinds
     for size in (16, 32, 64, 128, 256, 512):
@@ -157,22 +162,45 @@ def test_icon_containers_hold_every_size(name: str) -> None:
 
 def test_launchers_start_the_cli_from_the_staged_sources(staged: dict[str, Path]) -> None:
     env = dict(os.environ, PYTHONPATH=str(staged["qdesk-bridge"].parent / "src"))
-    bad = subprocess.run([sys.executable, "-m", "qdesk_bridge", "--start-on-login", "maybe"], env=env,
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "qdesk_bridge", "--start-on-login", "maybe"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "argument --start-on-login: invalid choice: 'maybe'" in bad.stderr
     if sys.platform != "win32":
-        off_windows = subprocess.run([sys.executable, "-m", "qdesk_bridge", "--start-on-login", "on"], env=env,
-                                     capture_output=True, text=True, timeout=60)
+        off_windows = subprocess.run(
+            [sys.executable, "-m", "qdesk_bridge", "--start-on-login", "on"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert off_windows.returncode == 2 and "available on Windows only" in off_windows.stderr
     # A login entry that replays the packaged launch (launcher file, `bridge`) starts the same bridge.
     launcher = staged["qdesk-bridge"].parent / "src" / "qdesk_bridge" / "__main__.py"
-    replay = subprocess.run([sys.executable, "-c", "import json, sys, qdesk_bridge.__main__ as m; "
-                             "print(json.dumps(m._bridge_args(sys.argv[1:])))", str(launcher), "bridge", "--host",
-                             "0.0.0.0"], env=env, capture_output=True, text=True, timeout=60)
+    replay = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, sys, qdesk_bridge.__main__ as m; print(json.dumps(m._bridge_args(sys.argv[1:])))",
+            str(launcher),
+            "bridge",
+            "--host",
+            "0.0.0.0",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert json.loads(replay.stdout) == ["--host", "0.0.0.0"], replay.stderr
     env["PYTHONPATH"] = str(staged["qdesk"].parent / "src")
-    usage = subprocess.run([sys.executable, "-m", "qdesk", "data", "--help"], env=env,
-                           capture_output=True, text=True, timeout=60)
+    usage = subprocess.run(
+        [sys.executable, "-m", "qdesk", "data", "--help"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert usage.returncode == 0 and "import" in usage.stdout
 
 
@@ -196,9 +224,21 @@ def test_bridge_requires_cover_what_the_bridge_imports() -> None:
     _, table = app_spec(load_spec(SPEC), "qdesk-bridge")
     shipped, _ = closure(table["requires"], installed)
     # Loaded only because this development environment has them: pandas and fastapi use them when present.
-    optional_here = {"setuptools", "pluggy", "pytest", "pytest-qt", "pyarrow", "cloudpickle", "rich", "pygments",
-                     "colorama", "opentelemetry-api", "opentelemetry-sdk", "opentelemetry-proto",
-                     "opentelemetry-semantic-conventions"}
+    optional_here = {
+        "setuptools",
+        "pluggy",
+        "pytest",
+        "pytest-qt",
+        "pyarrow",
+        "cloudpickle",
+        "rich",
+        "pygments",
+        "colorama",
+        "opentelemetry-api",
+        "opentelemetry-sdk",
+        "opentelemetry-proto",
+        "opentelemetry-semantic-conventions",
+    }
     assert imported - shipped - optional_here == set()
     assert {"fastapi", "uvicorn", "websockets", "httpx", "pandas", "sqlite-utils"} <= shipped
 
@@ -208,14 +248,14 @@ BRIEFCASE_TARGETS = [("linux", "system"), ("windows", "app"), ("macOS", "app")]
 
 @pytest.mark.parametrize("app", APPS)
 @pytest.mark.parametrize(("platform", "output_format"), BRIEFCASE_TARGETS)
-def test_briefcase_parses_the_staged_config(staged: dict[str, Path], app: str, platform: str,
-                                            output_format: str) -> None:
+def test_briefcase_parses_the_staged_config(
+    staged: dict[str, Path], app: str, platform: str, output_format: str
+) -> None:
     pytest.importorskip("briefcase")
     from briefcase.config import AppConfig, GlobalConfig, parse_config
     from briefcase.console import Console
 
-    global_config, apps = parse_config(staged[app], platform=platform, output_format=output_format,
-                                       console=Console())
+    global_config, apps = parse_config(staged[app], platform=platform, output_format=output_format, console=Console())
     GlobalConfig(**global_config)
     config = AppConfig(**apps[app])  # runs briefcase's own checks: name, bundle, version, sources
     assert config.module_name == app.replace("-", "_")

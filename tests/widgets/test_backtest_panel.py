@@ -29,9 +29,15 @@ def test_form_and_strategy_rows(qtbot: QtBot) -> None:
 def test_result_is_drawn_and_a_trade_can_be_opened(qtbot: QtBot) -> None:
     panel = BacktestPanel()
     qtbot.addWidget(panel)
-    view = BacktestView("topk", [1.6e9, 1.6e9 + 86400], [1.0, 1.02], [1.0, 0.99], [0.0, -0.01],
-                        [("Total return", "2.00%")], [("2020-09-14", "600000.SH", "buy", "100", "10.00",
-                                                       "1,000.00", "5.02", "")])
+    view = BacktestView(
+        "topk",
+        [1.6e9, 1.6e9 + 86400],
+        [1.0, 1.02],
+        [1.0, 0.99],
+        [0.0, -0.01],
+        [("Total return", "2.00%")],
+        [("2020-09-14", "600000.SH", "buy", "100", "10.00", "1,000.00", "5.02", "")],
+    )
     panel.show_result(view)
     xs, ys = panel.equity_curve.getData()
     assert list(ys) == [1.0, 1.02] and list(panel.benchmark_curve.getData()[1]) == [1.0, 0.99]

@@ -144,8 +144,10 @@ def test_y_range_follows_the_visible_bars(panel: ChartPanel) -> None:
         panel.set_visible_range(first, 120)
         f, last = panel.visible_range()
         lo, hi = panel.price.view.viewRange()[1]
-        window_lo = min(float(data.low[f : last + 1].min()), *(np.nanmin(v[f : last + 1]) for v in
-                                                                panel.price.line_values().values()))
+        window_lo = min(
+            float(data.low[f : last + 1].min()),
+            *(np.nanmin(v[f : last + 1]) for v in panel.price.line_values().values()),
+        )
         window_hi = float(data.high[f : last + 1].max())
         assert lo <= window_lo and hi >= window_hi  # every visible candle fits
         assert hi - lo < (window_hi - window_lo) * 1.5  # and fills the pane: no far-away bars count
@@ -157,8 +159,16 @@ def test_wheel_zooms_around_the_mouse(qtbot: QtBot, panel: ChartPanel) -> None:
     centre = view.mapViewToScene(QPointF((first + last) / 2, float(np.mean(view.viewRange()[1]))))
     at = panel.graphics.mapFromScene(centre)
     global_at = panel.graphics.viewport().mapToGlobal(at)
-    event = QWheelEvent(QPointF(at), QPointF(global_at), QPoint(0, 0), QPoint(0, 120), Qt.MouseButton.NoButton,
-                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    event = QWheelEvent(
+        QPointF(at),
+        QPointF(global_at),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(panel.graphics.viewport(), event)
     f2, l2 = panel.visible_range()
     assert l2 - f2 < last - first  # wheel up zooms in
@@ -188,8 +198,11 @@ def test_trade_and_signal_markers_land_on_their_bars(panel: ChartPanel) -> None:
     ]
     panel.set_markers(markers)
     n = len(data)
-    assert panel.markers.placed == [(n - 30, float(data.low[-30]), "buy"), (n - 29, float(data.high[-29]), "sell"),
-                                    (n - 28, float(data.close[-28]), "signal")]
+    assert panel.markers.placed == [
+        (n - 30, float(data.low[-30]), "buy"),
+        (n - 29, float(data.high[-29]), "sell"),
+        (n - 28, float(data.close[-28]), "signal"),
+    ]
     assert len(panel.markers.scatter.points()) == 3
     assert panel.markers.label_texts() == ["B 1000", "S", "0.031"]
     panel.set_markers([])

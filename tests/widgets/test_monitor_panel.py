@@ -14,10 +14,14 @@ def test_sections_show_text_level_and_sparkline(qtbot) -> None:  # noqa: ANN001
     qtbot.addWidget(panel)
     panel.resize(1000, 600)
     panel.show()
-    assert [panel.sections[k].title() for k, _ in SECTIONS] == ["System", "App", "Bridge", "Data", "Models",
-                                                                  "Trading"]
-    panel.set_section("bridge", [MetricView("lat", "Latency p99", "35 ms", "ok", (10.0, 20.0, 35.0), True),
-                                 MetricView("state", "Connection", "reconnecting", "critical")])
+    assert [panel.sections[k].title() for k, _ in SECTIONS] == ["System", "App", "Bridge", "Data", "Models", "Trading"]
+    panel.set_section(
+        "bridge",
+        [
+            MetricView("lat", "Latency p99", "35 ms", "ok", (10.0, 20.0, 35.0), True),
+            MetricView("state", "Connection", "reconnecting", "critical"),
+        ],
+    )
     assert panel.metric_text("bridge", "lat") == "35 ms"
     assert panel.sparkline("bridge", "lat").points == 3
     assert panel.sparkline("bridge", "state") is None
@@ -34,11 +38,15 @@ def test_sections_show_text_level_and_sparkline(qtbot) -> None:  # noqa: ANN001
 def test_alert_list_acknowledge(qtbot) -> None:  # noqa: ANN001
     panel = MonitorPanel()
     qtbot.addWidget(panel)
-    alerts = [AlertView(1, "critical", "critical", "Bridge disconnected", "bridge.connected < 1", "09:31:00",
-                        "firing", True, False),
-              AlertView(2, "warning", "warning", "Daily bars stale", "data.1d.behind_days > 2", "09:30:00",
-                        "firing", True, False),
-              AlertView(3, "warning", "warning", "Model stale", "", "08:00:00", "resolved", False, True)]
+    alerts = [
+        AlertView(
+            1, "critical", "critical", "Bridge disconnected", "bridge.connected < 1", "09:31:00", "firing", True, False
+        ),
+        AlertView(
+            2, "warning", "warning", "Daily bars stale", "data.1d.behind_days > 2", "09:30:00", "firing", True, False
+        ),
+        AlertView(3, "warning", "warning", "Model stale", "", "08:00:00", "resolved", False, True),
+    ]
     panel.set_alerts(alerts)
     assert panel.alert_tree.topLevelItemCount() == 3
     assert panel.tabs.tabText(1) == "Alerts (2)"
@@ -56,19 +64,30 @@ def test_alert_list_acknowledge(qtbot) -> None:  # noqa: ANN001
 
 
 def _rows() -> list[LogRow]:
-    return [LogRow("09:30:00.000", "DEBUG", 10, "core.quotes", "hub started"),
-            LogRow("09:30:01.000", "INFO", 20, "app.data", "imported 3 files"),
-            LogRow("09:30:02.000", "WARNING", 30, "core.bridge", "bridge reconnecting"),
-            LogRow("09:30:03.000", "ERROR", 40, "qdesk.crash", "unhandled exception",
-                   "Traceback ...\nZeroDivisionError: division by zero")]
+    return [
+        LogRow("09:30:00.000", "DEBUG", 10, "core.quotes", "hub started"),
+        LogRow("09:30:01.000", "INFO", 20, "app.data", "imported 3 files"),
+        LogRow("09:30:02.000", "WARNING", 30, "core.bridge", "bridge reconnecting"),
+        LogRow(
+            "09:30:03.000",
+            "ERROR",
+            40,
+            "qdesk.crash",
+            "unhandled exception",
+            "Traceback ...\nZeroDivisionError: division by zero",
+        ),
+    ]
 
 
 def test_log_panel_level_and_text_filter(qtbot) -> None:  # noqa: ANN001
     panel = LogPanel()
     qtbot.addWidget(panel)
     panel.append(_rows())
-    assert [r.message for r in panel.visible_rows()] == ["imported 3 files", "bridge reconnecting",
-                                                         "unhandled exception"]  # INFO and up by default
+    assert [r.message for r in panel.visible_rows()] == [
+        "imported 3 files",
+        "bridge reconnecting",
+        "unhandled exception",
+    ]  # INFO and up by default
     panel.level_combo.setCurrentIndex(0)
     assert len(panel.visible_rows()) == 4 and panel.count_label.text() == "4 of 4"
     panel.level_combo.setCurrentIndex(2)

@@ -63,7 +63,9 @@ def test_risk_limits_are_listed(qtbot: QtBot) -> None:
     panel = OrdersPanel()
     qtbot.addWidget(panel)
     panel.set_limits(limit_rows(RiskLimits(max_position_weight=0.25, restricted=("600000.SH",))))
-    rows = {panel.limits_table.item(r, 0).text(): panel.limits_table.item(r, 1).text()
-            for r in range(panel.limits_table.rowCount())}
+    rows = {
+        panel.limits_table.item(r, 0).text(): panel.limits_table.item(r, 1).text()
+        for r in range(panel.limits_table.rowCount())
+    }
     assert rows["Max position weight"] == "25%" and rows["Restricted list"] == "600000.SH"
     assert rows["Max orders per day"] == "500" and rows["Daily loss stop (CNY)"] == "50,000"

@@ -16,8 +16,9 @@ T0 = dt.datetime(2023, 1, 3, 10, 0)
 
 
 def tick(symbol: str, last: float, pre_close: float = 10.0, volume: float = 1e6, **kw: float) -> Tick:
-    return Tick(symbol, T0, last, pre_close, max(last, pre_close), min(last, pre_close), pre_close, volume,
-                volume * last, **kw)  # type: ignore[arg-type]
+    return Tick(
+        symbol, T0, last, pre_close, max(last, pre_close), min(last, pre_close), pre_close, volume, volume * last, **kw
+    )  # type: ignore[arg-type]
 
 
 def text(model: QuoteTableModel, row: int, key: str) -> str:
@@ -53,10 +54,19 @@ def test_only_dirty_rows_are_repainted(qtbot: QtBot) -> None:
 def test_display_values_limits_and_units() -> None:
     model = QuoteTableModel()
     model.set_symbols(["600000.SH", "600004.SH"], {"600000.SH": "浦发银行"})
-    model.apply_ticks([tick("600000.SH", 11.0, volume=123_456_789, limit_up=11.0, limit_down=9.0),
-                       tick("600004.SH", 9.5, bid_prices=(9.49,), ask_prices=(9.5,))])
+    model.apply_ticks(
+        [
+            tick("600000.SH", 11.0, volume=123_456_789, limit_up=11.0, limit_down=9.0),
+            tick("600004.SH", 9.5, bid_prices=(9.49,), ask_prices=(9.5,)),
+        ]
+    )
     assert [text(model, 0, k) for k in ("code", "name", "last", "change", "change_pct")] == [
-        "600000.SH", "浦发银行", "11.00", "+1.00", "+10.00%"]
+        "600000.SH",
+        "浦发银行",
+        "11.00",
+        "+1.00",
+        "+10.00%",
+    ]
     assert text(model, 0, "limit") == "limit up" and text(model, 1, "limit") == ""
     assert (text(model, 1, "bid1"), text(model, 1, "ask1")) == ("9.49", "9.50")
     assert text(model, 0, "volume") == "123.46M"

@@ -11,8 +11,9 @@ def test_form_round_trip_and_train_intent(qtbot: QtBot) -> None:
     panel = TrainingPanel()
     qtbot.addWidget(panel)
     panel.set_models(["lightgbm", "gru"])
-    form = TrainingForm("gru", "alpha360", "csi500", "2010:2011,2012:2012,2013:2013", "cpu", 7, 0.001, 32, 256, 4,
-                        "dropout=0.1")
+    form = TrainingForm(
+        "gru", "alpha360", "csi500", "2010:2011,2012:2012,2013:2013", "cpu", 7, 0.001, 32, 256, 4, "dropout=0.1"
+    )
     panel.set_form(form)
     assert panel.form_values() == form
     with qtbot.waitSignal(panel.sig_train_requested) as blocker:
@@ -33,8 +34,12 @@ def test_curves_runs_and_comparison(qtbot: QtBot) -> None:
     assert list(panel.train_curve.getData()[0]) == [1, 2]
     panel.clear_curves("next")
     assert panel.curve_points() == []
-    panel.set_runs([RunRow("r1", "gru", "alpha360", "csi300", "2017:2020", {"ic": 0.05, "rank_ic": 0.06}),
-                    RunRow("r2", "lightgbm", "alpha158", "csi300", "2017:2020", {"ic": 0.04})])
+    panel.set_runs(
+        [
+            RunRow("r1", "gru", "alpha360", "csi300", "2017:2020", {"ic": 0.05, "rank_ic": 0.06}),
+            RunRow("r2", "lightgbm", "alpha158", "csi300", "2017:2020", {"ic": 0.04}),
+        ]
+    )
     assert panel.runs_table.rowCount() == 2 and panel.runs_table.item(0, 5).text() == "0.0500"
     panel.select_runs(["r1", "r2"])
     assert panel.selected_runs() == ["r1", "r2"]

@@ -43,8 +43,9 @@ class BarGlyphItem(pg.GraphicsObject):
 
     # -- data ------------------------------------------------------------------------------------
 
-    def set_bars(self, open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray,
-                 direction: np.ndarray) -> None:
+    def set_bars(
+        self, open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray, direction: np.ndarray
+    ) -> None:
         """Replace all bars. Volume bars pass the volume as `high` and zeros elsewhere; sticks likewise."""
         self.prepareGeometryChange()
         self._open, self._high, self._low, self._close = open_, high, low, close
@@ -53,8 +54,15 @@ class BarGlyphItem(pg.GraphicsObject):
         self._bounds = self._compute_bounds()
         self.update()
 
-    def update_bars(self, open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray,
-                    direction: np.ndarray, changed_from: int) -> None:
+    def update_bars(
+        self,
+        open_: np.ndarray,
+        high: np.ndarray,
+        low: np.ndarray,
+        close: np.ndarray,
+        direction: np.ndarray,
+        changed_from: int,
+    ) -> None:
         """New arrays that differ from the current ones only from bar `changed_from` on (a live update):
         only the chunks from there are re-recorded."""
         self._open, self._high, self._low, self._close = open_, high, low, close

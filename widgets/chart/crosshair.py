@@ -42,9 +42,11 @@ def info_rows(data: ChartData, index: int, groups: Sequence[str], theme: ChartTh
         (tr("ChartPanel", "Close"), format_price(close, d), tone(close)),
         (tr("ChartPanel", "Change"), _signed(change, d), tone(close)),
         (tr("ChartPanel", "Change %"), _signed(change / prev * 100.0 if prev else math.nan, 2, "%"), tone(close)),
-        (tr("ChartPanel", "Amplitude"),
-         _plain((float(data.high[index]) - float(data.low[index])) / prev * 100.0 if prev else math.nan, "%"),
-         theme.text),
+        (
+            tr("ChartPanel", "Amplitude"),
+            _plain((float(data.high[index]) - float(data.low[index])) / prev * 100.0 if prev else math.nan, "%"),
+            theme.text,
+        ),
         (tr("ChartPanel", "Volume"), format_volume(float(data.volume[index])), theme.text),
         (tr("ChartPanel", "Amount"), format_volume(float(data.amount[index])), theme.text),
     ]
@@ -85,8 +87,7 @@ class InfoBox(QLabel):
     def show_rows(self, rows: list[InfoRow]) -> None:
         self.rows = rows
         cells = "".join(
-            f"<tr><td style='padding-right:10px'>{label}</td>"
-            f"<td align='right' style='color:{color}'>{value}</td></tr>"
+            f"<tr><td style='padding-right:10px'>{label}</td><td align='right' style='color:{color}'>{value}</td></tr>"
             for label, value, color in rows
         )
         self.setText(f"<table cellspacing='0' cellpadding='1'>{cells}</table>")
@@ -110,10 +111,12 @@ class Crosshair:
         pen.setStyle(Qt.PenStyle.DashLine)
         pen.setCosmetic(True)
         label_opts = {"color": self._theme.background, "fill": self._theme.crosshair, "movable": False}
-        vertical = pg.InfiniteLine(angle=90, movable=False, pen=pen, label="",
-                                   labelOpts={**label_opts, "position": 0.04})
-        horizontal = pg.InfiniteLine(angle=0, movable=False, pen=pen, label="",
-                                     labelOpts={**label_opts, "position": 0.97})
+        vertical = pg.InfiniteLine(
+            angle=90, movable=False, pen=pen, label="", labelOpts={**label_opts, "position": 0.04}
+        )
+        horizontal = pg.InfiniteLine(
+            angle=0, movable=False, pen=pen, label="", labelOpts={**label_opts, "position": 0.97}
+        )
         for line in (vertical, horizontal):
             line.setZValue(30)
             line.hide()

@@ -40,8 +40,9 @@ def bar_index_of(times: np.ndarray, when: np.datetime64, intraday: bool) -> int 
         return None
     first_day = times[0].astype("datetime64[D]")
     # A week bar is labelled by its last day, so its first days come before the label.
-    slack = np.timedelta64(6 if not intraday and times.shape[0] > 1 and times[1] - times[0] >= np.timedelta64(
-        5, "D") else 0, "D")
+    slack = np.timedelta64(
+        6 if not intraday and times.shape[0] > 1 and times[1] - times[0] >= np.timedelta64(5, "D") else 0, "D"
+    )
     if when.astype("datetime64[D]") < first_day - slack:
         return None  # before the first bar: no bar contains it
     if intraday:
@@ -80,8 +81,16 @@ class MarkerLayer:
             if index is None:
                 continue
             color = QColor(colors.get(marker.kind, theme.signal))
-            spots.append({"pos": (index, marker.price), "symbol": symbols.get(marker.kind, "d"), "size": _SIZE,
-                          "brush": color, "pen": pg.mkPen(theme.background, width=0.5), "data": marker})
+            spots.append(
+                {
+                    "pos": (index, marker.price),
+                    "symbol": symbols.get(marker.kind, "d"),
+                    "size": _SIZE,
+                    "brush": color,
+                    "pen": pg.mkPen(theme.background, width=0.5),
+                    "data": marker,
+                }
+            )
             self.placed.append((index, marker.price, marker.kind))
             if marker.text and len(self._labels) < _MAX_LABELS:
                 below = marker.kind == "buy"

@@ -30,8 +30,9 @@ def _pen(color: str, width: float = 1.0, style: Qt.PenStyle = Qt.PenStyle.SolidL
 class ChartPane:
     """A PlotItem over bar indices: an optional glyph item (candles, volume, sticks), lines, a legend."""
 
-    def __init__(self, key: str, glyph: GlyphKind | None, theme: ChartTheme,
-                 value_format: Callable[[float], str] | None = None) -> None:
+    def __init__(
+        self, key: str, glyph: GlyphKind | None, theme: ChartTheme, value_format: Callable[[float], str] | None = None
+    ) -> None:
         self.key = key
         self._value_format = value_format
         self.time_axis = TimeAxisItem()

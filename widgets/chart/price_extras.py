@@ -18,8 +18,9 @@ class PriceExtras:
 
     def __init__(self, plot: pg.PlotItem, theme: ChartTheme) -> None:
         self._plot = plot
-        self.last_line = pg.InfiniteLine(angle=0, movable=False, label="",
-                                         labelOpts={"position": 0.985, "movable": False})
+        self.last_line = pg.InfiniteLine(
+            angle=0, movable=False, label="", labelOpts={"position": 0.985, "movable": False}
+        )
         self.last_line.setZValue(12)
         plot.addItem(self.last_line, ignoreBounds=True)
         self.high_label = pg.TextItem("", anchor=(0, 1))

@@ -43,13 +43,37 @@ class ChartTheme:
 
 
 DARK = ChartTheme(
-    name="dark", background="#0f1115", text="#d5d8de", muted_text="#8a9099", axis="#5a6070", grid="#262a33",
-    crosshair="#9aa0aa", up=_RED, down=_GREEN, lines=_DARK_LINES, info_background="rgba(20,23,30,230)",
-    info_border="#3a404c", buy=_RED, sell=_GREEN, signal="#f5c542",
+    name="dark",
+    background="#0f1115",
+    text="#d5d8de",
+    muted_text="#8a9099",
+    axis="#5a6070",
+    grid="#262a33",
+    crosshair="#9aa0aa",
+    up=_RED,
+    down=_GREEN,
+    lines=_DARK_LINES,
+    info_background="rgba(20,23,30,230)",
+    info_border="#3a404c",
+    buy=_RED,
+    sell=_GREEN,
+    signal="#f5c542",
 )
 LIGHT = ChartTheme(
-    name="light", background="#ffffff", text="#1d2129", muted_text="#6b7280", axis="#9aa0aa", grid="#eceef2",
-    crosshair="#5f6672", up=_RED, down=_GREEN, lines=_LIGHT_LINES, info_background="rgba(255,255,255,235)",
-    info_border="#c9ced6", buy=_RED, sell=_GREEN, signal="#d69a00",
+    name="light",
+    background="#ffffff",
+    text="#1d2129",
+    muted_text="#6b7280",
+    axis="#9aa0aa",
+    grid="#eceef2",
+    crosshair="#5f6672",
+    up=_RED,
+    down=_GREEN,
+    lines=_LIGHT_LINES,
+    info_background="rgba(255,255,255,235)",
+    info_border="#c9ced6",
+    buy=_RED,
+    sell=_GREEN,
+    signal="#d69a00",
 )
 THEMES = {"dark": DARK, "light": LIGHT}

@@ -19,8 +19,21 @@ from core.bridge.client.events import (
 )
 
 __all__ = [
-    "BridgeAuthError", "BridgeClient", "BridgeError", "BridgeRateLimited", "BridgeRequestError",
-    "BridgeUnavailable", "ClientEvent", "ConnectionState", "ConnectionStateChanged", "GapDetected",
-    "QuotesReconciled", "StreamErrorReported", "StreamStatusChanged", "TicksReceived", "delete_token",
-    "load_token", "save_token",
+    "BridgeAuthError",
+    "BridgeClient",
+    "BridgeError",
+    "BridgeRateLimited",
+    "BridgeRequestError",
+    "BridgeUnavailable",
+    "ClientEvent",
+    "ConnectionState",
+    "ConnectionStateChanged",
+    "GapDetected",
+    "QuotesReconciled",
+    "StreamErrorReported",
+    "StreamStatusChanged",
+    "TicksReceived",
+    "delete_token",
+    "load_token",
+    "save_token",
 ]

@@ -40,25 +40,41 @@ class BridgeClient:
     named, logged if it fails and cancelled by `close()`.
     """
 
-    def __init__(self, url: str, token: str | None = None, *, ca_file: str | None = None,
-                 keyring_backend: Any | None = None, backoff: Backoff | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        ca_file: str | None = None,
+        keyring_backend: Any | None = None,
+        backoff: Backoff | None = None,
+        timeout: float = 10.0,
+    ) -> None:
         self.url = url.rstrip("/")
         self._token = token if token is not None else load_token(self.url, keyring_backend)
         self.http = BridgeHttp(self.url, self._token, ca_file, timeout)
         ws_url = self.url.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + "/v1/stream"
         self._stream = StreamSession(
-            ws_url, lambda: self._token, ssl_context=tls_context(ca_file), backoff=backoff or Backoff(),
-            connect_timeout=timeout, on_event=self._emit, on_ticks=self._on_ticks,
-            on_subscribed=self._request_reconcile, on_hello=self._on_hello, on_state=self._set_state)
+            ws_url,
+            lambda: self._token,
+            ssl_context=tls_context(ca_file),
+            backoff=backoff or Backoff(),
+            connect_timeout=timeout,
+            on_event=self._emit,
+            on_ticks=self._on_ticks,
+            on_subscribed=self._request_reconcile,
+            on_hello=self._on_hello,
+            on_state=self._set_state,
+        )
         self._listeners: list[Listener] = []
         self._state = ConnectionState.IDLE
         self._state_detail = ""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._run_task: asyncio.Task[None] | None = None
         self._instance = ""
-        self._last_n: dict[str, int] = {}           # newest ingest number seen per symbol
+        self._last_n: dict[str, int] = {}  # newest ingest number seen per symbol
         self._latest: dict[str, Tick] = {}
-        self._live_count: dict[str, int] = {}       # live ticks per symbol, to judge reconcile answers
+        self._live_count: dict[str, int] = {}  # live ticks per symbol, to judge reconcile answers
         self._reconcile_wanted: set[str] = set()
         self._reconciling: asyncio.Task[None] | None = None
         self._reconcile_reason = ""
@@ -184,8 +200,9 @@ class BridgeClient:
             latest[symbol] = tick
             fresh.append(tick)
         if fresh:
-            self._emit(TicksReceived(tuple(fresh), int(message.get("seq", 0)), float(message.get("time", 0.0)),
-                                     received_at))
+            self._emit(
+                TicksReceived(tuple(fresh), int(message.get("seq", 0)), float(message.get("time", 0.0)), received_at)
+            )
 
     def _request_reconcile(self, symbols: list[str], reason: str) -> None:
         self._reconcile_wanted.update(symbols)
@@ -235,9 +252,15 @@ class BridgeClient:
     async def instruments(self) -> list[Instrument]:
         return await self.http.instruments()
 
-    async def bars(self, symbol: str, period: Freq | str = Freq.DAY, start: dt.date | dt.datetime | str | None = None,
-                   end: dt.date | dt.datetime | str | None = None, adjust: str = "none",
-                   page_size: int | None = None) -> list[Bar]:
+    async def bars(
+        self,
+        symbol: str,
+        period: Freq | str = Freq.DAY,
+        start: dt.date | dt.datetime | str | None = None,
+        end: dt.date | dt.datetime | str | None = None,
+        adjust: str = "none",
+        page_size: int | None = None,
+    ) -> list[Bar]:
         return await self.http.bars(symbol, period, start, end, adjust, page_size)
 
     async def quotes(self, symbols: Sequence[str]) -> list[Tick]:

@@ -9,11 +9,11 @@ from core.domain.ticks import Tick
 
 
 class ConnectionState(str, Enum):
-    IDLE = "idle"                  # created, stream not started
-    CONNECTING = "connecting"      # first attempt
+    IDLE = "idle"  # created, stream not started
+    CONNECTING = "connecting"  # first attempt
     CONNECTED = "connected"
     RECONNECTING = "reconnecting"  # lost or refused for now; retrying with backoff
-    AUTH_FAILED = "auth_failed"    # the token was refused: no retries until a new token is set
+    AUTH_FAILED = "auth_failed"  # the token was refused: no retries until a new token is set
     INCOMPATIBLE = "incompatible"  # the bridge speaks another API version: no retries
     CLOSED = "closed"
 
@@ -77,7 +77,7 @@ class GapDetected:
 
 @dataclass(frozen=True, slots=True)
 class QuotesReconciled:
-    reason: str          # "subscribed", "gap", "resumed"
+    reason: str  # "subscribed", "gap", "resumed"
     symbols: int
     updated: int
 
@@ -94,5 +94,6 @@ class StreamErrorReported:
     message: str
 
 
-ClientEvent = (ConnectionStateChanged | TicksReceived | GapDetected | QuotesReconciled | StreamStatusChanged
-               | StreamErrorReported)
+ClientEvent = (
+    ConnectionStateChanged | TicksReceived | GapDetected | QuotesReconciled | StreamStatusChanged | StreamErrorReported
+)

@@ -38,8 +38,9 @@ class BridgeHttp:
     def __init__(self, url: str, token: str | None, ca_file: str | None = None, timeout: float = 10.0) -> None:
         self.url = url.rstrip("/")
         context = tls_context(ca_file)
-        self._client = httpx.AsyncClient(base_url=self.url, timeout=timeout,
-                                         verify=context if context is not None else True)
+        self._client = httpx.AsyncClient(
+            base_url=self.url, timeout=timeout, verify=context if context is not None else True
+        )
         self.set_token(token)
 
     def set_token(self, token: str | None) -> None:
@@ -52,8 +53,7 @@ class BridgeHttp:
 
     async def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         try:
-            response = await self._client.get(path, params={k: v for k, v in (params or {}).items()
-                                                            if v is not None})
+            response = await self._client.get(path, params={k: v for k, v in (params or {}).items() if v is not None})
         except httpx.TransportError as exc:
             raise BridgeUnavailable(f"cannot reach the bridge at {self.url}: {exc or type(exc).__name__}") from exc
         if response.status_code == 200:
@@ -81,17 +81,29 @@ class BridgeHttp:
         data = await self.get("/v1/instruments")
         return [instrument_from_wire(d) for d in data["instruments"]]
 
-    async def bars(self, symbol: str, period: Freq | str = Freq.DAY, start: dt.date | dt.datetime | str | None = None,
-                   end: dt.date | dt.datetime | str | None = None, adjust: str = "none",
-                   page_size: int | None = None) -> list[Bar]:
+    async def bars(
+        self,
+        symbol: str,
+        period: Freq | str = Freq.DAY,
+        start: dt.date | dt.datetime | str | None = None,
+        end: dt.date | dt.datetime | str | None = None,
+        adjust: str = "none",
+        page_size: int | None = None,
+    ) -> list[Bar]:
         """All bars in the range, following the bridge's pages when it truncates (`page_size` bars each)."""
         try:
             period = Freq(period)
         except ValueError:
             raise BridgeRequestError(f"invalid period {period!r}: expected 1d or 1m", 400) from None
         out: list[Bar] = []
-        params: dict[str, Any] = {"symbol": symbol, "period": period.value, "start": _time_param(start),
-                                  "end": _time_param(end), "adjust": adjust, "limit": page_size}
+        params: dict[str, Any] = {
+            "symbol": symbol,
+            "period": period.value,
+            "start": _time_param(start),
+            "end": _time_param(end),
+            "adjust": adjust,
+            "limit": page_size,
+        }
         while True:
             data = await self.get("/v1/bars", params)
             out.extend(bar_from_wire(symbol, period.value, b) for b in data["bars"])
@@ -104,7 +116,7 @@ class BridgeHttp:
         out: list[tuple[Tick, int]] = []
         unique = list(dict.fromkeys(symbols))
         for i in range(0, len(unique), QUOTES_CHUNK):
-            data = await self.get("/v1/quotes", {"symbols": ",".join(unique[i:i + QUOTES_CHUNK])})
+            data = await self.get("/v1/quotes", {"symbols": ",".join(unique[i : i + QUOTES_CHUNK])})
             out.extend((tick_from_wire(q), int(q.get("n", 0))) for q in data["quotes"])
         return out
 

@@ -15,7 +15,6 @@ from websockets.exceptions import InvalidStatus, WebSocketException
 
 from core.bridge import API_VERSION
 from core.bridge.backoff import Backoff
-from core.bridge.protocol import decode
 from core.bridge.client.events import (
     ClientEvent,
     ConnectionState,
@@ -23,6 +22,7 @@ from core.bridge.client.events import (
     StreamErrorReported,
     StreamStatusChanged,
 )
+from core.bridge.protocol import decode
 
 log = logging.getLogger(__name__)
 _SUBSCRIBE_CHUNK = 2000  # symbols per subscribe message, well under the bridge's message size limit
@@ -43,10 +43,20 @@ class StreamSession:
     `on_hello(instance)` when a connection opens.
     """
 
-    def __init__(self, ws_url: str, token: Callable[[], str | None], *, ssl_context: ssl.SSLContext | None,
-                 backoff: Backoff, connect_timeout: float, on_event: Callable[[ClientEvent], None],
-                 on_ticks: Callable[[dict[str, Any], float], None], on_subscribed: Callable[[list[str], str], None],
-                 on_hello: Callable[[str], None], on_state: Callable[[ConnectionState, str], None]) -> None:
+    def __init__(
+        self,
+        ws_url: str,
+        token: Callable[[], str | None],
+        *,
+        ssl_context: ssl.SSLContext | None,
+        backoff: Backoff,
+        connect_timeout: float,
+        on_event: Callable[[ClientEvent], None],
+        on_ticks: Callable[[dict[str, Any], float], None],
+        on_subscribed: Callable[[list[str], str], None],
+        on_hello: Callable[[str], None],
+        on_state: Callable[[ConnectionState, str], None],
+    ) -> None:
         self.ws_url = ws_url
         self._token = token
         self._ssl = ssl_context
@@ -68,8 +78,9 @@ class StreamSession:
         attempt = 0
         ever_connected = False
         while True:
-            self._on_state(ConnectionState.RECONNECTING if ever_connected or attempt else ConnectionState.CONNECTING,
-                           "")
+            self._on_state(
+                ConnectionState.RECONNECTING if ever_connected or attempt else ConnectionState.CONNECTING, ""
+            )
             self._opened = False
             try:
                 await self._session()
@@ -92,10 +103,18 @@ class StreamSession:
         if not token:
             raise _Final(ConnectionState.AUTH_FAILED, "no token for this bridge; add one in the bridge settings")
         try:
-            ws = await connect(self.ws_url, additional_headers={"Authorization": f"Bearer {token}"},
-                               ssl=self._ssl, open_timeout=self.connect_timeout, compression=None,
-                               max_size=None, ping_interval=20, ping_timeout=20, proxy=None,
-                               close_timeout=2)
+            ws = await connect(
+                self.ws_url,
+                additional_headers={"Authorization": f"Bearer {token}"},
+                ssl=self._ssl,
+                open_timeout=self.connect_timeout,
+                compression=None,
+                max_size=None,
+                ping_interval=20,
+                ping_timeout=20,
+                proxy=None,
+                close_timeout=2,
+            )
         except InvalidStatus as exc:
             status = exc.response.status_code
             if status in (401, 403):
@@ -107,8 +126,10 @@ class StreamSession:
                 raise _Final(ConnectionState.INCOMPATIBLE, "the server is not a QDesk bridge")
             api = str(hello.get("api", ""))
             if api.split(".")[0] != API_VERSION:
-                raise _Final(ConnectionState.INCOMPATIBLE,
-                             f"the bridge speaks API {api or '?'}; this QDesk speaks API {API_VERSION}")
+                raise _Final(
+                    ConnectionState.INCOMPATIBLE,
+                    f"the bridge speaks API {api or '?'}; this QDesk speaks API {API_VERSION}",
+                )
             self._silence_s = 3 * float(hello.get("heartbeat_s", 5.0)) + 1.0
             self._expected_seq = 1
             self._paused = bool(hello.get("paused"))  # so a resume after connecting while paused is repaired too
@@ -178,7 +199,7 @@ class StreamSession:
         items = list(symbols)
         for i in range(0, len(items), _SUBSCRIBE_CHUNK):
             try:
-                await ws.send(json.dumps({"op": op, "symbols": items[i:i + _SUBSCRIBE_CHUNK]}))
+                await ws.send(json.dumps({"op": op, "symbols": items[i : i + _SUBSCRIBE_CHUNK]}))
             except WebSocketException:
                 return  # the connection is going; the next one subscribes to `desired`
 

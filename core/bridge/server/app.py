@@ -31,19 +31,27 @@ from core.domain.bars import Freq
 log = logging.getLogger(__name__)
 MAX_BARS = 50_000
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut, "description": text} for code, text in (
-        (400, "bad input: the message says what and how to fix it"), (401, "missing or invalid bearer token"),
-        (413, "request body too large"), (414, "request line too long"), (429, "rate limited; see Retry-After"),
-        (503, "the data source is disconnected (QMT closed); retry later"))
+    code: {"model": ErrorOut, "description": text}
+    for code, text in (
+        (400, "bad input: the message says what and how to fix it"),
+        (401, "missing or invalid bearer token"),
+        (413, "request body too large"),
+        (414, "request line too long"),
+        (429, "rate limited; see Retry-After"),
+        (503, "the data source is disconnected (QMT closed); retry later"),
+    )
 }
 _CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 503: "unavailable"}
 
-_DESCRIPTION = """\
+_DESCRIPTION = (
+    """\
 Market data from the machine running the broker's QMT terminal (or a replay/sim source), for QDesk.
 Every endpoint needs `Authorization: Bearer <token>`. Symbols are spelled `600000.SH`, `000001.SZ`,
 `430047.BJ`. Times are Beijing time.
 
-""" + STREAM_PROTOCOL
+"""
+    + STREAM_PROTOCOL
+)
 
 
 def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
@@ -52,8 +60,14 @@ def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
 
 def create_app(service: BridgeService) -> FastAPI:
     """The ASGI app of one bridge; `service` must be started before requests arrive."""
-    app = FastAPI(title="QDesk Bridge", version=service.version, description=_DESCRIPTION, docs_url=None,
-                  redoc_url=None, openapi_url="/openapi.json")
+    app = FastAPI(
+        title="QDesk Bridge",
+        version=service.version,
+        description=_DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
     app.add_middleware(Guard, service=service)  # type: ignore[arg-type]
 
     @app.exception_handler(InvalidRequest)
@@ -80,11 +94,20 @@ def create_app(service: BridgeService) -> FastAPI:
     @v1.get("/health", response_model=HealthOut, summary="Bridge and source state")
     async def health() -> dict[str, Any]:
         st = service.refresh_status()
-        return {"status": "ok" if st.source_connected else "degraded", "source": st.source,
-                "source_connected": st.source_connected, "qmt_connected": st.qmt_connected, "paused": st.paused,
-                "version": service.version, "api": service.api_version, "uptime_s": st.uptime_s,
-                "clients": st.clients, "subscribed_symbols": st.subscribed_symbols,
-                "ticks_per_s": st.ticks_per_s, "reconnects": st.reconnects}
+        return {
+            "status": "ok" if st.source_connected else "degraded",
+            "source": st.source,
+            "source_connected": st.source_connected,
+            "qmt_connected": st.qmt_connected,
+            "paused": st.paused,
+            "version": service.version,
+            "api": service.api_version,
+            "uptime_s": st.uptime_s,
+            "clients": st.clients,
+            "subscribed_symbols": st.subscribed_symbols,
+            "ticks_per_s": st.ticks_per_s,
+            "reconnects": st.reconnects,
+        }
 
     @v1.get("/instruments", response_model=InstrumentsOut, summary="Instruments the source knows")
     async def instruments() -> dict[str, Any]:
@@ -106,10 +129,15 @@ def create_app(service: BridgeService) -> FastAPI:
         first, last = parse_range(start, end)
         found = await service.source.bars(code, freq, first, last, adj)
         shown = found[:limit]
-        return {"symbol": code, "period": freq.value, "adjust": adj, "count": len(shown),
-                "truncated": len(found) > limit,
-                "next_start": found[limit].time.isoformat() if len(found) > limit else None,
-                "bars": [bar_to_wire(b) for b in shown]}
+        return {
+            "symbol": code,
+            "period": freq.value,
+            "adjust": adj,
+            "count": len(shown),
+            "truncated": len(found) > limit,
+            "next_start": found[limit].time.isoformat() if len(found) > limit else None,
+            "bars": [bar_to_wire(b) for b in shown],
+        }
 
     @v1.get("/quotes", response_model=QuotesOut, summary="Latest snapshot of up to 1,000 symbols")
     async def quotes(
@@ -117,8 +145,11 @@ def create_app(service: BridgeService) -> FastAPI:
     ) -> dict[str, Any]:
         wanted = parse_symbol_list(symbols)
         found = await service.quotes(wanted)
-        return {"count": len(found), "quotes": [tick_to_wire(t, n) for t, n in found.values()],
-                "missing": [s for s in wanted if s not in found]}
+        return {
+            "count": len(found),
+            "quotes": [tick_to_wire(t, n) for t, n in found.values()],
+            "missing": [s for s in wanted if s not in found],
+        }
 
     app.include_router(v1)
 
@@ -126,14 +157,20 @@ def create_app(service: BridgeService) -> FastAPI:
     async def stream(ws: WebSocket) -> None:
         await serve_stream(ws, service)
 
-    @app.get("/metrics", summary="Prometheus metrics", response_class=Response, responses=_ERRORS,
-             dependencies=[Security(bearer)])
+    @app.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses=_ERRORS,
+        dependencies=[Security(bearer)],
+    )
     async def metrics() -> Response:
         body, content_type = service.metrics.render()
         return Response(body, media_type=content_type)
 
     if getattr(service, "trading", None) is not None:  # live orders, see core/bridge/trading/router.py
         from core.bridge.trading.router import trading_router
+
         app.include_router(trading_router(service.trading, service.trade_scopes), responses=_ERRORS)  # type: ignore[attr-defined]
 
     return app

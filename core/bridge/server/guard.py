@@ -20,8 +20,9 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # Routes named in metrics; anything else counts as "other" so a scanner cannot blow up label sets.
-KNOWN_ROUTES = frozenset({"/v1/health", "/v1/instruments", "/v1/bars", "/v1/quotes", "/v1/stream", "/metrics",
-                          "/openapi.json"})
+KNOWN_ROUTES = frozenset(
+    {"/v1/health", "/v1/instruments", "/v1/bars", "/v1/quotes", "/v1/stream", "/metrics", "/openapi.json"}
+)
 
 
 class TokenBucket:
@@ -90,8 +91,7 @@ class Guard:
         failures = [t for t in self._failures.get(client, []) if now - t < 60.0]
         self._failures[client] = failures
         if len(failures) >= settings.auth_failures_per_min:
-            return 429, "rate_limited", "too many failed logins from this address; wait a minute", \
-                {"retry-after": "60"}
+            return 429, "rate_limited", "too many failed logins from this address; wait a minute", {"retry-after": "60"}
         bucket = self._buckets.get(client)
         if bucket is None:
             bucket = self._buckets[client] = TokenBucket(settings.requests_per_s, settings.request_burst, now)

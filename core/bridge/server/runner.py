@@ -76,14 +76,20 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.listen(512)
     except OSError as exc:
         sock.close()
-        reason = "the port is in use (is another bridge running?)" if exc.errno in (48, 98, 10048) \
+        reason = (
+            "the port is in use (is another bridge running?)"
+            if exc.errno in (48, 98, 10048)
             else (exc.strerror or str(exc))
+        )
         raise BridgeStartError(f"cannot listen on {host}:{port}: {reason}") from None
     return sock
 
 
-async def run_bridge(service: BridgeService, options: ServeOptions,
-                     on_ready: Callable[[BridgeAddress, uvicorn.Server], None] | None = None) -> None:
+async def run_bridge(
+    service: BridgeService,
+    options: ServeOptions,
+    on_ready: Callable[[BridgeAddress, uvicorn.Server], None] | None = None,
+) -> None:
     """Start the source, serve until the server is told to exit, then stop everything."""
     await service.start()
     sock: socket.socket | None = None
@@ -92,9 +98,14 @@ async def run_bridge(service: BridgeService, options: ServeOptions,
         sock = bind_socket(options.host, options.port)
         settings = service.settings
         config = uvicorn.Config(
-            create_app(service), ws="websockets-sansio", ws_max_size=settings.max_ws_message_bytes,
+            create_app(service),
+            ws="websockets-sansio",
+            ws_max_size=settings.max_ws_message_bytes,
             ws_per_message_deflate=False,  # ticks are numbers: compression costs CPU and latency for little
-            lifespan="off", log_config=None, access_log=options.access_log, timeout_graceful_shutdown=3,
+            lifespan="off",
+            log_config=None,
+            access_log=options.access_log,
+            timeout_graceful_shutdown=3,
             h11_max_incomplete_event_size=2 * settings.max_url_bytes,
             ssl_certfile=str(options.tls_cert) if options.tls_cert else None,
             ssl_keyfile=str(options.tls_key) if options.tls_key else None,
@@ -130,8 +141,9 @@ async def _refresh_status(service: BridgeService) -> None:
 class ServerThread:
     """A bridge on its own thread and event loop: a GUI (the tray) or a test drives it without blocking it."""
 
-    def __init__(self, service: BridgeService, options: ServeOptions,
-                 on_ready: Callable[[BridgeAddress], None] | None = None) -> None:
+    def __init__(
+        self, service: BridgeService, options: ServeOptions, on_ready: Callable[[BridgeAddress], None] | None = None
+    ) -> None:
         self.service = service
         self.options = options
         self._on_ready = on_ready

@@ -81,17 +81,27 @@ class StreamConnection:
         service = self.service
         if service.fanout.clients >= service.settings.max_clients:
             # A 503 in the handshake, not a close: clients retry it later, while a 403 would read as a bad token.
-            refusal = JSONResponse({"error": "unavailable", "message": "too many stream clients; try again later"},
-                                   status_code=503, headers={"retry-after": "5"})
+            refusal = JSONResponse(
+                {"error": "unavailable", "message": "too many stream clients; try again later"},
+                status_code=503,
+                headers={"retry-after": "5"},
+            )
             if "websocket.http.response" in self.ws.scope.get("extensions", {}):
                 await self.ws.send_denial_response(refusal)
             else:
                 await self.ws.close(code=1013, reason="too many clients; try again later")
             return
         await self.ws.accept()
-        await self.ws.send_text(hello_frame(
-            instance=service.instance, heartbeat_s=service.settings.heartbeat_s, source=service.source.name,
-            paused=service.paused, version=service.version, api=service.api_version))
+        await self.ws.send_text(
+            hello_frame(
+                instance=service.instance,
+                heartbeat_s=service.settings.heartbeat_s,
+                source=service.source.name,
+                paused=service.paused,
+                version=service.version,
+                api=service.api_version,
+            )
+        )
         service.fanout.add(self)
         sender = asyncio.create_task(self._send_loop(), name="stream-send")
         beater = asyncio.create_task(self._heartbeat_loop(), name="stream-heartbeat")
@@ -141,7 +151,7 @@ class StreamConnection:
             raise InvalidRequest("op must be subscribe or unsubscribe")
         symbols = message.get("symbols")
         if not isinstance(symbols, list):
-            raise InvalidRequest("symbols must be a list such as [\"600000.SH\"]")
+            raise InvalidRequest('symbols must be a list such as ["600000.SH"]')
         fanout = self.service.fanout
         if op == "unsubscribe":
             removed = await fanout.unsubscribe(self, validate_symbols(symbols, len(symbols)))
@@ -154,7 +164,7 @@ class StreamConnection:
             except InvalidRequest as exc:
                 rejected.append({"symbol": str(item)[:24], "reason": str(exc)})
         room = self.service.settings.max_symbols_per_client - len(fanout.symbols_of(self))
-        over = [s for s in accepted if s not in fanout.symbols_of(self)][max(room, 0):]
+        over = [s for s in accepted if s not in fanout.symbols_of(self)][max(room, 0) :]
         rejected += [{"symbol": s, "reason": "subscription limit reached"} for s in over]
         over_set = set(over)
         accepted = [s for s in accepted if s not in over_set]

@@ -79,8 +79,9 @@ class Source(ABC):
     async def instruments(self) -> list[Instrument]: ...
 
     @abstractmethod
-    async def bars(self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None,
-                   adjust: str) -> list[Bar]:
+    async def bars(
+        self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None, adjust: str
+    ) -> list[Bar]:
         """Bars of one symbol between start and end (inclusive), oldest first, adjusted as asked."""
 
     def pause(self) -> None:

@@ -55,8 +55,9 @@ class StoreHistory:
             store = self._local.store = MarketStore.open(self.path)
         return store
 
-    def read(self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None,
-             adjust: str) -> list[Bar]:
+    def read(
+        self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None, adjust: str
+    ) -> list[Bar]:
         store = self._store()
         start_text = _time_text(start, freq)
         end_text = _time_text(end, freq)
@@ -70,28 +71,47 @@ class StoreHistory:
 
     @staticmethod
     def _latest_factor(store: MarketStore, symbol: str, freq: Freq) -> float | None:
-        row = store.db.execute("SELECT factor FROM bars WHERE symbol=? AND freq=? ORDER BY time DESC LIMIT 1",
-                               [symbol, freq.value]).fetchone()
+        row = store.db.execute(
+            "SELECT factor FROM bars WHERE symbol=? AND freq=? ORDER BY time DESC LIMIT 1", [symbol, freq.value]
+        ).fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
     def instruments(self) -> list[Instrument]:
         out = []
         for row in self._store().instruments():
-            out.append(Instrument(row["symbol"], row["exchange"], Board(row["board"]), row.get("name") or "",
-                                  _day(row.get("list_date")), _day(row.get("delist_date"))))
+            out.append(
+                Instrument(
+                    row["symbol"],
+                    row["exchange"],
+                    Board(row["board"]),
+                    row.get("name") or "",
+                    _day(row.get("list_date")),
+                    _day(row.get("delist_date")),
+                )
+            )
         return out
 
-    async def bars(self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None,
-                   adjust: str) -> list[Bar]:
+    async def bars(
+        self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None, adjust: str
+    ) -> list[Bar]:
         return await asyncio.to_thread(self.read, symbol, freq, start, end, adjust)
 
 
 def _frame_bars(symbol: str, freq: Freq, rows: Iterable[tuple]) -> Iterable[Bar]:
     for time, o, h, lo, c, v, amount, factor in rows:
         stamp = dt.datetime.fromisoformat(str(time))
-        yield Bar(symbol, freq, stamp, o, h, lo, c, v,
-                  None if amount != amount else amount,  # NaN (SQL NULL) means not recorded
-                  None if factor != factor else factor)
+        yield Bar(
+            symbol,
+            freq,
+            stamp,
+            o,
+            h,
+            lo,
+            c,
+            v,
+            None if amount != amount else amount,  # NaN (SQL NULL) means not recorded
+            None if factor != factor else factor,
+        )
 
 
 def _day(text: str | None) -> dt.date | None:

@@ -51,15 +51,24 @@ class IntradayBars:
         traded = tick.volume - prev_volume
         if traded <= 0 or tick.last <= 0:
             return  # a quote change without a trade does not move a bar
-        self._merge(tick.symbol, minute_label(tick.time), tick.last, tick.last, tick.last, tick.last,
-                    traded, tick.amount - prev_amount)
+        self._merge(
+            tick.symbol,
+            minute_label(tick.time),
+            tick.last,
+            tick.last,
+            tick.last,
+            tick.last,
+            traded,
+            tick.amount - prev_amount,
+        )
 
     def add_bar(self, bar: Bar) -> None:
         """A recorded minute bar as it is (its label already marks its end)."""
         self._merge(bar.symbol, bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.amount or 0.0)
 
-    def _merge(self, symbol: str, label: dt.datetime, o: float, h: float, lo: float, c: float,
-               volume: float, amount: float) -> None:
+    def _merge(
+        self, symbol: str, label: dt.datetime, o: float, h: float, lo: float, c: float, volume: float, amount: float
+    ) -> None:
         bars = self._bars.setdefault(symbol, [])
         if bars and bars[-1][0] == label:
             last = bars[-1]
@@ -87,5 +96,14 @@ def day_bar(tick: Tick) -> Bar | None:
     if tick.volume <= 0 or tick.last <= 0:
         return None
     day = dt.datetime.combine(tick.time.date(), dt.time())
-    return Bar(tick.symbol, Freq.DAY, day, tick.open or tick.last, tick.high or tick.last,
-               tick.low or tick.last, tick.last, tick.volume, tick.amount or None)
+    return Bar(
+        tick.symbol,
+        Freq.DAY,
+        day,
+        tick.open or tick.last,
+        tick.high or tick.last,
+        tick.low or tick.last,
+        tick.last,
+        tick.volume,
+        tick.amount or None,
+    )

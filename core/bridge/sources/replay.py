@@ -47,8 +47,14 @@ class ReplaySource(Source):
 
     name = "replay"
 
-    def __init__(self, root: Path, speed: float = 1.0, loop: bool = True, history: StoreHistory | None = None,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        speed: float = 1.0,
+        loop: bool = True,
+        history: StoreHistory | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         super().__init__()
         if speed < 0:
             raise ValueError("speed must be 0 (as fast as possible) or positive")
@@ -75,11 +81,18 @@ class ReplaySource(Source):
             raise SourceUnavailable(f"replay folder {self.root} does not exist")
         self._sessions = await asyncio.to_thread(discover, self.root)
         if not self._sessions:
-            raise SourceUnavailable(f"no replayable CSV files (Level-1 snapshots, trades or 1-minute bars) "
-                                    f"under {self.root}")
+            raise SourceUnavailable(
+                f"no replayable CSV files (Level-1 snapshots, trades or 1-minute bars) under {self.root}"
+            )
         files = sum(len(v) for v in self._sessions.values())
-        log.info("replay: %d trading day(s), %d recording(s) under %s at speed %s%s", len(self._sessions),
-                 files, self.root, self.speed or "max", ", looping" if self.loop else "")
+        log.info(
+            "replay: %d trading day(s), %d recording(s) under %s at speed %s%s",
+            len(self._sessions),
+            files,
+            self.root,
+            self.speed or "max",
+            ", looping" if self.loop else "",
+        )
         self._task = asyncio.get_running_loop().create_task(self._run(), name="replay-clock")
         self._task.add_done_callback(_log_failure)
 
@@ -174,8 +187,9 @@ class ReplaySource(Source):
             out.append(Instrument(symbol, parsed.exchange.value, parsed.board, names.get(symbol, "")))
         return out
 
-    async def bars(self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None,
-                   adjust: str) -> list[Bar]:
+    async def bars(
+        self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None, adjust: str
+    ) -> list[Bar]:
         if freq is Freq.MINUTE:
             live = self._intraday.bars(symbol, None, None)
         else:
@@ -189,8 +203,7 @@ class ReplaySource(Source):
         if stored and live:
             # Today's replayed bars continue the stored series, so they share its latest factor.
             live = [replace(b, factor=stored[-1].factor) for b in live]
-        merged = [b for b in stored + live
-                  if (start is None or b.time >= start) and (end is None or b.time <= end)]
+        merged = [b for b in stored + live if (start is None or b.time >= start) and (end is None or b.time <= end)]
         latest_factor = (stored + live)[-1].factor if stored or live else None
         return adjust_bars(merged, adjust, latest_factor)
 

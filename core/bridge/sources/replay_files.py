@@ -23,10 +23,10 @@ log = logging.getLogger(__name__)
 class Kind(int, Enum):
     """Recording kinds, finest first: for one symbol and day only the finest recording is replayed."""
 
-    SNAPSHOT = 0    # Level-1 snapshots: datetime,symbol,status,preclose,...,bid_price1..5,...
-    TRADES = 1      # exchange tick-by-tick trades: datetime,price,volume,amount,...
+    SNAPSHOT = 0  # Level-1 snapshots: datetime,symbol,status,preclose,...,bid_price1..5,...
+    TRADES = 1  # exchange tick-by-tick trades: datetime,price,volume,amount,...
     TRADES_LOTS = 2  # TDX 3-second trades or minute prices: datetime,price,volume_lots,...
-    MINUTE = 3      # 1-minute bars labelled by end: datetime,open,high,low,close,volume,amount
+    MINUTE = 3  # 1-minute bars labelled by end: datetime,open,high,low,close,volume,amount
 
 
 # SSE snapshot status codes that mean the security is not trading today or for now.
@@ -152,8 +152,14 @@ def _snapshot(symbol: str):  # noqa: ANN202 (returns a row converter)
     def convert(row: dict[str, str]) -> Event:
         t = dt.datetime.fromisoformat(row["datetime"])
         tick = Tick(
-            symbol=row.get("symbol") or symbol, time=t, last=_f(row["last"]), open=_f(row["open"]),
-            high=_f(row["high"]), low=_f(row["low"]), pre_close=_f(row["preclose"]), volume=_f(row["volume"]),
+            symbol=row.get("symbol") or symbol,
+            time=t,
+            last=_f(row["last"]),
+            open=_f(row["open"]),
+            high=_f(row["high"]),
+            low=_f(row["low"]),
+            pre_close=_f(row["preclose"]),
+            volume=_f(row["volume"]),
             amount=_f(row["amount"]),
             bid_prices=tuple(_f(row[f"bid_price{i}"]) for i in range(1, 6)),
             bid_volumes=tuple(_f(row[f"bid_volume{i}"]) for i in range(1, 6)),
@@ -162,6 +168,7 @@ def _snapshot(symbol: str):  # noqa: ANN202 (returns a row converter)
             suspended=row.get("status", "").strip().upper() in _HALTED_STATUS,
         )
         return Event(t, tick)
+
     return convert
 
 
@@ -173,8 +180,16 @@ class _Accumulator:
         self.open = self.high = self.low = 0.0
         self.volume = self.amount = 0.0
 
-    def trade(self, t: dt.datetime, price: float, volume: float, amount: float, high: float = 0.0,
-              low: float = 0.0, open_: float = 0.0) -> Tick:
+    def trade(
+        self,
+        t: dt.datetime,
+        price: float,
+        volume: float,
+        amount: float,
+        high: float = 0.0,
+        low: float = 0.0,
+        open_: float = 0.0,
+    ) -> Tick:
         if not self.open:
             self.open = open_ or price
         self.high = max(self.high, high or price)
@@ -193,6 +208,7 @@ def _trades(symbol: str):  # noqa: ANN202
             return None
         t = dt.datetime.fromisoformat(row["datetime"])
         return Event(t, acc.trade(t, price, volume, _f(row["amount"]) or price * volume))
+
     return convert
 
 
@@ -205,6 +221,7 @@ def _trades_lots(symbol: str):  # noqa: ANN202
             return None
         t = dt.datetime.fromisoformat(row["datetime"])
         return Event(t, acc.trade(t, price, volume, price * volume))
+
     return convert
 
 
@@ -217,12 +234,13 @@ def _minute(symbol: str):  # noqa: ANN202
             return None
         t = dt.datetime.fromisoformat(row["datetime"])
         volume, amount = _f(row["volume"]), _f(row.get("amount"))
-        bar = Bar(symbol, Freq.MINUTE, t, _f(row["open"]), _f(row["high"]), _f(row["low"]), close, volume,
-                  amount or None)
+        bar = Bar(
+            symbol, Freq.MINUTE, t, _f(row["open"]), _f(row["high"]), _f(row["low"]), close, volume, amount or None
+        )
         tick = acc.trade(t, close, volume, amount, bar.high, bar.low, bar.open)
         return Event(t, tick, bar)
+
     return convert
 
 
-_CONVERTERS = {Kind.SNAPSHOT: _snapshot, Kind.TRADES: _trades, Kind.TRADES_LOTS: _trades_lots,
-               Kind.MINUTE: _minute}
+_CONVERTERS = {Kind.SNAPSHOT: _snapshot, Kind.TRADES: _trades, Kind.TRADES_LOTS: _trades_lots, Kind.MINUTE: _minute}

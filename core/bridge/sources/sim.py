@@ -18,8 +18,14 @@ from core.domain.ticks import Tick
 log = logging.getLogger(__name__)
 _BEIJING = dt.timezone(dt.timedelta(hours=8))  # China keeps UTC+8 all year
 # Real code ranges, visited round-robin so any N mixes SH/SZ main boards, ChiNext and STAR.
-_CODE_BLOCKS = ((600000, 602000, "SH"), (0, 2000, "SZ"), (300000, 302000, "SZ"), (603000, 606000, "SH"),
-                (2000, 3000, "SZ"), (688000, 689000, "SH"))
+_CODE_BLOCKS = (
+    (600000, 602000, "SH"),
+    (0, 2000, "SZ"),
+    (300000, 302000, "SZ"),
+    (603000, 606000, "SH"),
+    (2000, 3000, "SZ"),
+    (688000, 689000, "SH"),
+)
 MAX_SYMBOLS = sum(hi - lo for lo, hi, _ in _CODE_BLOCKS) - 1  # 000000 is not a code
 _STEP_S = 0.01  # emission granularity: small batches keep latency low at any rate
 _BID_VOLUMES = (1200.0, 3400.0, 5600.0, 7800.0, 9000.0)
@@ -45,8 +51,14 @@ class SimSource(Source):
 
     name = "sim"
 
-    def __init__(self, n_symbols: int = 5500, interval: float = 3.0, seed: int = 7,
-                 history: StoreHistory | None = None, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        n_symbols: int = 5500,
+        interval: float = 3.0,
+        seed: int = 7,
+        history: StoreHistory | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         super().__init__()
         if interval <= 0:
             raise ValueError("interval must be positive")
@@ -71,8 +83,12 @@ class SimSource(Source):
 
     async def start(self, sink: SourceSink) -> None:
         await super().start(sink)
-        log.info("sim: %d symbols, one snapshot each every %.3g s (%.0f ticks/s)", len(self.symbols),
-                 self.interval, len(self.symbols) / self.interval)
+        log.info(
+            "sim: %d symbols, one snapshot each every %.3g s (%.0f ticks/s)",
+            len(self.symbols),
+            self.interval,
+            len(self.symbols) / self.interval,
+        )
         self._task = asyncio.get_running_loop().create_task(self._run(), name="sim-clock")
 
     async def stop(self) -> None:
@@ -132,13 +148,29 @@ class SimSource(Source):
     def _tick(self, i: int, now: dt.datetime) -> Tick:
         p, pre = self._last[i], self._pre[i]
         # Spelled out rather than comprehended: this runs for every tick at full-market rates.
-        return Tick(self.symbols[i], now, p, self._open[i], self._high[i], self._low[i], pre, self._volume[i],
-                    self._amount[i],
-                    bid_prices=(round(p - 0.01, 2), round(p - 0.02, 2), round(p - 0.03, 2), round(p - 0.04, 2),
-                                round(p - 0.05, 2)),
-                    bid_volumes=_BID_VOLUMES,
-                    ask_prices=(p, round(p + 0.01, 2), round(p + 0.02, 2), round(p + 0.03, 2), round(p + 0.04, 2)),
-                    ask_volumes=_ASK_VOLUMES, limit_up=round(pre * 1.1, 2), limit_down=round(pre * 0.9, 2))
+        return Tick(
+            self.symbols[i],
+            now,
+            p,
+            self._open[i],
+            self._high[i],
+            self._low[i],
+            pre,
+            self._volume[i],
+            self._amount[i],
+            bid_prices=(
+                round(p - 0.01, 2),
+                round(p - 0.02, 2),
+                round(p - 0.03, 2),
+                round(p - 0.04, 2),
+                round(p - 0.05, 2),
+            ),
+            bid_volumes=_BID_VOLUMES,
+            ask_prices=(p, round(p + 0.01, 2), round(p + 0.02, 2), round(p + 0.03, 2), round(p + 0.04, 2)),
+            ask_volumes=_ASK_VOLUMES,
+            limit_up=round(pre * 1.1, 2),
+            limit_down=round(pre * 0.9, 2),
+        )
 
     async def subscribe(self, symbols: Sequence[str]) -> None:
         for i in self._indices(symbols):
@@ -162,8 +194,9 @@ class SimSource(Source):
             out.append(Instrument(s, parsed.exchange.value, parsed.board, f"SIM{parsed.code}"))
         return out
 
-    async def bars(self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None,
-                   adjust: str) -> list[Bar]:
+    async def bars(
+        self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None, adjust: str
+    ) -> list[Bar]:
         if self.history is None:
             return []
         return await self.history.bars(symbol, freq, start, end, adjust)

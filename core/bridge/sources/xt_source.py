@@ -28,7 +28,8 @@ def load_xtdata() -> Any:
     except Exception:  # noqa: BLE001 (ImportError on Linux/macOS; DLL errors on a broken Windows install)
         raise SourceUnavailable(
             "xtquant cannot run on this machine: the QMT source needs Windows with the broker's QMT terminal "
-            "and its xtquant package (use --source replay or --source sim elsewhere)") from None
+            "and its xtquant package (use --source replay or --source sim elsewhere)"
+        ) from None
     return xtdata
 
 
@@ -47,9 +48,16 @@ class XtQuantSource(Source):
     name = "xtquant"
     is_qmt = True
 
-    def __init__(self, xtdata: Any | None = None, *, ip: str = "", port: int | None = None,
-                 backoff: Backoff | None = None, probe_interval: float = 2.0,
-                 sectors: Sequence[str] = XT_A_SHARE_SECTORS) -> None:
+    def __init__(
+        self,
+        xtdata: Any | None = None,
+        *,
+        ip: str = "",
+        port: int | None = None,
+        backoff: Backoff | None = None,
+        probe_interval: float = 2.0,
+        sectors: Sequence[str] = XT_A_SHARE_SECTORS,
+    ) -> None:
         super().__init__()
         self._xt = xtdata
         self.ip, self.port = ip, port
@@ -132,8 +140,9 @@ class XtQuantSource(Source):
         for code in symbols:
             if code in self._seqs:
                 continue
-            seq = self._xt.subscribe_quote(code, period=XT_TICK_PERIOD, start_time="", end_time="", count=0,
-                                           callback=self._on_data)
+            seq = self._xt.subscribe_quote(
+                code, period=XT_TICK_PERIOD, start_time="", end_time="", count=0, callback=self._on_data
+            )
             if isinstance(seq, int) and seq >= 0:
                 self._seqs[code] = seq
             else:
@@ -266,8 +275,11 @@ class XtQuantSource(Source):
     async def quotes(self, symbols: Sequence[str]) -> dict[str, Tick]:
         self._require_link()
         data = await self.worker.call(self._xt.get_full_tick, list(symbols), timeout=_CALL_TIMEOUT_S) or {}
-        return {code: tick_to_domain(code, rec, self._limits.get(code, (0.0, 0.0)))
-                for code, rec in data.items() if code in symbols and rec}
+        return {
+            code: tick_to_domain(code, rec, self._limits.get(code, (0.0, 0.0)))
+            for code, rec in data.items()
+            if code in symbols and rec
+        }
 
     async def instruments(self) -> list[Instrument]:
         today = dt.date.today()
@@ -290,14 +302,16 @@ class XtQuantSource(Source):
                 log.debug("xtquant: skipping %s: %s", code, exc)
         return out
 
-    async def bars(self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None,
-                   adjust: str) -> list[Bar]:
+    async def bars(
+        self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None, adjust: str
+    ) -> list[Bar]:
         self._require_link()
         fmt = "%Y%m%d" if freq is Freq.DAY else "%Y%m%d%H%M%S"
         start_s = start.strftime(fmt) if start else ""
         end_s = end.strftime(fmt) if end else ""
-        frame = await self.worker.call(self._bars_now, symbol, XT_PERIODS[freq], start_s, end_s,
-                                       XT_DIVIDEND_TYPES[adjust], timeout=_CALL_TIMEOUT_S)
+        frame = await self.worker.call(
+            self._bars_now, symbol, XT_PERIODS[freq], start_s, end_s, XT_DIVIDEND_TYPES[adjust], timeout=_CALL_TIMEOUT_S
+        )
         return bars_to_domain(symbol, freq, frame)
 
     def _bars_now(self, code: str, period: str, start: str, end: str, dividend: str) -> Any:

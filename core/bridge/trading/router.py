@@ -75,6 +75,7 @@ def trading_router(trading: BridgeTrading, scopes: TradeScopes) -> APIRouter:
         async def run() -> dict[str, Any]:
             await trading.ready()
             return account_to_wire(trading.account)
+
         return await guarded(run)
 
     @router.get("/positions", summary="Holdings: total and sellable today (T+1)")
@@ -82,6 +83,7 @@ def trading_router(trading: BridgeTrading, scopes: TradeScopes) -> APIRouter:
         async def run() -> dict[str, Any]:
             await trading.ready()
             return {"positions": [position_to_wire(p) for p in trading.positions.values()]}
+
         return await guarded(run)
 
     @router.get("/orders", summary="Today's orders, QDesk's and those placed by hand in QMT")
@@ -89,6 +91,7 @@ def trading_router(trading: BridgeTrading, scopes: TradeScopes) -> APIRouter:
         async def run() -> dict[str, Any]:
             await trading.ready()
             return {"orders": [order_to_wire(o) for o in trading.orders.values()]}
+
         return await guarded(run)
 
     @router.get("/trades", summary="Today's fills")
@@ -96,6 +99,7 @@ def trading_router(trading: BridgeTrading, scopes: TradeScopes) -> APIRouter:
         async def run() -> dict[str, Any]:
             await trading.ready()
             return {"trades": [fill_to_wire(f) for f in trading.fills.values()]}
+
         return await guarded(run)
 
     @router.get("/trading/state", summary="Armed and connected")
@@ -110,9 +114,14 @@ def trading_router(trading: BridgeTrading, scopes: TradeScopes) -> APIRouter:
                 symbol = validate_symbol(body.symbol)
             except InvalidRequest as exc:
                 raise TradingRefused(400, "bad_request", str(exc)) from None
-            order = await trading.submit(OrderRequest(body.client_id, symbol, Side(body.side), body.qty, body.price,
-                                                      OrderType(body.type), origin="bridge"), actor)
+            order = await trading.submit(
+                OrderRequest(
+                    body.client_id, symbol, Side(body.side), body.qty, body.price, OrderType(body.type), origin="bridge"
+                ),
+                actor,
+            )
             return JSONResponse(order_to_wire(order), status_code=202)
+
         return await guarded(run)
 
     @router.delete("/orders/{client_id}", summary="Cancel an order (trade scope)", status_code=202)
@@ -120,6 +129,7 @@ def trading_router(trading: BridgeTrading, scopes: TradeScopes) -> APIRouter:
         async def run() -> Any:
             order = await trading.cancel(client_id, trader_of(request))
             return JSONResponse(order_to_wire(order), status_code=202)
+
         return await guarded(run)
 
     @router.post("/trading/arm", summary="Allow orders until disarmed or the bridge restarts (trade scope)")
@@ -127,6 +137,7 @@ def trading_router(trading: BridgeTrading, scopes: TradeScopes) -> APIRouter:
         async def run() -> dict[str, Any]:
             trading.set_armed(True, trader_of(request), body.reason or "armed over HTTP")
             return {"armed": True}
+
         return await guarded(run)
 
     @router.post("/trading/disarm", summary="Refuse new orders (trade scope)")
@@ -134,6 +145,7 @@ def trading_router(trading: BridgeTrading, scopes: TradeScopes) -> APIRouter:
         async def run() -> dict[str, Any]:
             trading.set_armed(False, trader_of(request), body.reason or "disarmed over HTTP")
             return {"armed": False}
+
         return await guarded(run)
 
     @router.post("/trading/kill", summary="Kill switch: disarm and cancel every open order (trade scope)")
@@ -141,6 +153,7 @@ def trading_router(trading: BridgeTrading, scopes: TradeScopes) -> APIRouter:
         async def run() -> dict[str, Any]:
             cancelled = await trading.kill(trader_of(request), body.reason or "kill switch")
             return {"armed": False, "cancelled": [o.client_id for o in cancelled]}
+
         return await guarded(run)
 
     @router.websocket("/trading/stream")
@@ -181,6 +194,7 @@ def attach_trading(service: Any, trading: BridgeTrading, scopes: TradeScopes) ->
     service.trading = trading
     service.trade_scopes = scopes
     if trading.quotes is None:
+
         async def quote(symbol: str) -> Any:
             found = await service.quotes([symbol])
             return found[symbol][0] if symbol in found else None

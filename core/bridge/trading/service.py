@@ -93,10 +93,18 @@ class _Callback:
 class BridgeTrading:
     """The account in QMT as the bridge serves it. Disarmed at every start; arming needs an authenticated call."""
 
-    def __init__(self, make_trader: Callable[[], Any], account: Any, audit: AuditLog,
-                 risk: RiskEngine | None = None, rules: RuleBook | None = None,
-                 quotes: Callable[[str], Awaitable[Tick | None]] | None = None, worker: XtWorker | None = None,
-                 backoff: Backoff | None = None, clock: Callable[[], dt.datetime] = _now) -> None:
+    def __init__(
+        self,
+        make_trader: Callable[[], Any],
+        account: Any,
+        audit: AuditLog,
+        risk: RiskEngine | None = None,
+        rules: RuleBook | None = None,
+        quotes: Callable[[str], Awaitable[Tick | None]] | None = None,
+        worker: XtWorker | None = None,
+        backoff: Backoff | None = None,
+        clock: Callable[[], dt.datetime] = _now,
+    ) -> None:
         self.make_trader = make_trader
         self.account_ref = account
         self.audit = audit
@@ -180,8 +188,12 @@ class BridgeTrading:
     # -- queries -----------------------------------------------------------------------------
     def _query_all(self) -> tuple[list[Any], list[Any], list[Any], Any]:  # worker thread
         t, acct = self.trader, self.account_ref
-        return (t.query_stock_orders(acct, False), t.query_stock_trades(acct), t.query_stock_positions(acct),
-                t.query_stock_asset(acct))
+        return (
+            t.query_stock_orders(acct, False),
+            t.query_stock_trades(acct),
+            t.query_stock_positions(acct),
+            t.query_stock_asset(acct),
+        )
 
     async def reconcile(self) -> None:
         """Take the broker's word for every order, trade, position and the cash; settle unknown outcomes."""
@@ -192,9 +204,13 @@ class BridgeTrading:
         for cid, order in list(self.orders.items()):
             if order.status in (OrderStatus.PENDING, OrderStatus.UNKNOWN) and cid not in seen:
                 # Queried after the link came back and the broker has no such order: it was never placed.
-                self._set_order(order.evolve(status=OrderStatus.REJECTED, updated=self.clock(),
-                                             reason="not received by the broker (checked after reconnecting); "
-                                                    "not resent"))
+                self._set_order(
+                    order.evolve(
+                        status=OrderStatus.REJECTED,
+                        updated=self.clock(),
+                        reason="not received by the broker (checked after reconnecting); not resent",
+                    )
+                )
         for xt in trades:
             self._merge_trade(xt)
         self.positions = {p.symbol: p for p in (position_to_domain(x) for x in positions)}
@@ -202,19 +218,26 @@ class BridgeTrading:
             self.account = asset_to_domain(asset)
             if self._equity_day != self.clock().date():
                 self._equity_day, self.day_start_equity = self.clock().date(), self.account.equity
-        self._emit("portfolio", account=account_to_wire(self.account),
-                   positions=[position_to_wire(p) for p in self.positions.values()])
+        self._emit(
+            "portfolio",
+            account=account_to_wire(self.account),
+            positions=[position_to_wire(p) for p in self.positions.values()],
+        )
         self.audit.append("bridge", "reconciled", "", orders=len(orders), trades=len(trades))
 
     async def _refresh_portfolio(self) -> None:
         t, acct = self.trader, self.account_ref
-        positions, asset = await self.worker.call(lambda: (t.query_stock_positions(acct), t.query_stock_asset(acct)),
-                                                  timeout=_CALL_TIMEOUT_S)
+        positions, asset = await self.worker.call(
+            lambda: (t.query_stock_positions(acct), t.query_stock_asset(acct)), timeout=_CALL_TIMEOUT_S
+        )
         self.positions = {p.symbol: p for p in (position_to_domain(x) for x in positions)}
         if asset is not None:
             self.account = asset_to_domain(asset)
-        self._emit("portfolio", account=account_to_wire(self.account),
-                   positions=[position_to_wire(p) for p in self.positions.values()])
+        self._emit(
+            "portfolio",
+            account=account_to_wire(self.account),
+            positions=[position_to_wire(p) for p in self.positions.values()],
+        )
 
     # -- commands ----------------------------------------------------------------------------
     async def submit(self, request: OrderRequest, actor: str) -> Order:
@@ -231,28 +254,58 @@ class BridgeTrading:
             self.audit.append("bridge", "order_refused", cid, reason="not armed")
             raise TradingRefused(409, "not_armed", "the bridge is not armed for trading; arm it first")
         verdict = self.risk.check(await self._context(request))
-        self.audit.append("risk", "risk_checked", cid, ok=verdict.ok, checked=list(verdict.checked),
-                          refusals=[{"rule": r.rule, "reason": r.reason} for r in verdict.refusals])
+        self.audit.append(
+            "risk",
+            "risk_checked",
+            cid,
+            ok=verdict.ok,
+            checked=list(verdict.checked),
+            refusals=[{"rule": r.rule, "reason": r.reason} for r in verdict.refusals],
+        )
         if not verdict.ok:
             raise TradingRefused(422, "risk_refused", verdict.reason, verdict)
         now = self.clock()
-        order = Order(cid, request.symbol, request.side, request.type, request.qty, request.price,
-                      OrderStatus.PENDING, now, now, origin=request.origin)
+        order = Order(
+            cid,
+            request.symbol,
+            request.side,
+            request.type,
+            request.qty,
+            request.price,
+            OrderStatus.PENDING,
+            now,
+            now,
+            origin=request.origin,
+        )
         self.orders[cid] = order  # before the call: a repeat while this one is in flight is a duplicate
         try:
-            seq = await self.worker.call(self.trader.order_stock_async, self.account_ref, request.symbol,
-                                         XT_ORDER_TYPES[request.side], request.qty,
-                                         xt_price_type(request.symbol, request.type), request.price,
-                                         STRATEGY_NAME, cid, timeout=_CALL_TIMEOUT_S)
+            seq = await self.worker.call(
+                self.trader.order_stock_async,
+                self.account_ref,
+                request.symbol,
+                XT_ORDER_TYPES[request.side],
+                request.qty,
+                xt_price_type(request.symbol, request.type),
+                request.price,
+                STRATEGY_NAME,
+                cid,
+                timeout=_CALL_TIMEOUT_S,
+            )
         except Exception as exc:  # noqa: BLE001 (a timeout or vendor error: the outcome is unknown)
-            self._set_order(self.orders[cid].evolve(status=OrderStatus.UNKNOWN,
-                                                    reason=f"outcome unknown ({exc or type(exc).__name__}); "
-                                                           "it will be reconciled, never resent"))
+            self._set_order(
+                self.orders[cid].evolve(
+                    status=OrderStatus.UNKNOWN,
+                    reason=f"outcome unknown ({exc or type(exc).__name__}); it will be reconciled, never resent",
+                )
+            )
             self.audit.append("xttrader", "broker_replied", cid, **order_fields(self.orders[cid]))
             return self.orders[cid]
         if isinstance(seq, int) and seq < 0:
-            self._set_order(self.orders[cid].evolve(status=OrderStatus.REJECTED,
-                                                    reason="QMT refused the order call (not connected)"))
+            self._set_order(
+                self.orders[cid].evolve(
+                    status=OrderStatus.REJECTED, reason="QMT refused the order call (not connected)"
+                )
+            )
         self.audit.append("xttrader", "broker_replied", cid, seq=seq, **order_fields(self.orders[cid]))
         self._emit("order", order=order_to_wire(self.orders[cid]))
         return self.orders[cid]
@@ -269,8 +322,9 @@ class BridgeTrading:
             raise TradingRefused(503, "unavailable", "the link to QMT is down; reconnecting, try again shortly")
         if not order.broker_id:
             raise TradingRefused(409, "not_acknowledged", f"order {client_id} has no broker number yet; retry shortly")
-        rc = await self.worker.call(self.trader.cancel_order_stock_async, self.account_ref, int(order.broker_id),
-                                    timeout=_CALL_TIMEOUT_S)
+        rc = await self.worker.call(
+            self.trader.cancel_order_stock_async, self.account_ref, int(order.broker_id), timeout=_CALL_TIMEOUT_S
+        )
         self.audit.append("xttrader", "cancel_sent", client_id, seq=rc)
         return self.orders[client_id]
 
@@ -296,8 +350,9 @@ class BridgeTrading:
             self._equity_day, self.day_start_equity = now.date(), self.account.equity
         today = [o for o in self.orders.values() if o.created.date() == now.date()]
         start = self.day_start_equity if self.day_start_equity is not None else self.account.equity
-        return RiskContext(request, now, self.account, self.positions.get(request.symbol), tick, today, start,
-                           self.rules)
+        return RiskContext(
+            request, now, self.account, self.positions.get(request.symbol), tick, today, start, self.rules
+        )
 
     # -- callbacks, on the loop --------------------------------------------------------------
     def _client_id(self, order_id: Any, remark: str) -> str:
@@ -333,8 +388,14 @@ class BridgeTrading:
 
     def _on_trade(self, xt: Any) -> None:
         if self._merge_trade(xt) is not None:
-            self.audit.append("xttrader", "trade_reported", self._client_id(xt.order_id, xt.order_remark),
-                              traded_id=str(xt.traded_id), qty=int(xt.traded_volume), price=float(xt.traded_price))
+            self.audit.append(
+                "xttrader",
+                "trade_reported",
+                self._client_id(xt.order_id, xt.order_remark),
+                traded_id=str(xt.traded_id),
+                qty=int(xt.traded_volume),
+                price=float(xt.traded_price),
+            )
             self._spawn(self._refresh_portfolio(), "xttrader-portfolio")
 
     def _on_order_response(self, response: Any) -> None:
@@ -349,8 +410,14 @@ class BridgeTrading:
         order = self.orders.get(cid)
         self.audit.append("xttrader", "order_error", cid, error_id=int(error.error_id), message=str(error.error_msg))
         if order is not None and order.is_open:
-            self._set_order(order.evolve(status=OrderStatus.REJECTED, reason=str(error.error_msg),
-                                         broker_id=order.broker_id or str(error.order_id), updated=self.clock()))
+            self._set_order(
+                order.evolve(
+                    status=OrderStatus.REJECTED,
+                    reason=str(error.error_msg),
+                    broker_id=order.broker_id or str(error.order_id),
+                    updated=self.clock(),
+                )
+            )
 
     def _on_cancel_error(self, error: Any) -> None:
         cid = self._by_broker.get(str(error.order_id), "")
@@ -364,8 +431,13 @@ class BridgeTrading:
         self.audit.append("xttrader", "disconnected", "")
         for order in list(self.orders.values()):
             if order.status is OrderStatus.PENDING:
-                self._set_order(order.evolve(status=OrderStatus.UNKNOWN, updated=self.clock(),
-                                             reason="link to QMT lost while in flight; will be reconciled"))
+                self._set_order(
+                    order.evolve(
+                        status=OrderStatus.UNKNOWN,
+                        updated=self.clock(),
+                        reason="link to QMT lost while in flight; will be reconciled",
+                    )
+                )
         self._emit("state", armed=self.armed, connected=False)
         self._spawn(self._reconnect(), "xttrader-reconnect")
 

@@ -21,14 +21,22 @@ def load_xttrader() -> tuple[Any, Any]:
         from xtquant.xttrader import XtQuantTrader
         from xtquant.xttype import StockAccount
     except Exception:  # noqa: BLE001 (ImportError off Windows; DLL errors on a broken install)
-        raise SourceUnavailable("live trading needs Windows with the broker's QMT terminal and its xtquant "
-                                "package; paper trading works anywhere") from None
+        raise SourceUnavailable(
+            "live trading needs Windows with the broker's QMT terminal and its xtquant "
+            "package; paper trading works anywhere"
+        ) from None
     return XtQuantTrader, StockAccount
 
 
-def qmt_trading(service: Any, data_dir: Path, qmt_userdata: Path, account_id: str,
-                limits: RiskLimits | None = None,
-                make_trader: Callable[[], Any] | None = None, account: Any | None = None) -> BridgeTrading:
+def qmt_trading(
+    service: Any,
+    data_dir: Path,
+    qmt_userdata: Path,
+    account_id: str,
+    limits: RiskLimits | None = None,
+    make_trader: Callable[[], Any] | None = None,
+    account: Any | None = None,
+) -> BridgeTrading:
     """Attach trading on QMT account `account_id` to a BridgeService; disarmed until an authenticated arm.
 
     `qmt_userdata` is QMT's `userdata_mini` folder. Every connection (reconnects too) uses a new

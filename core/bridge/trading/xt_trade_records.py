@@ -21,17 +21,17 @@ XT_ORDER_TYPES: dict[Side, int] = {Side.BUY: XT_STOCK_BUY, Side.SELL: XT_STOCK_S
 
 # order_status (xtconstant.ORDER_*), 委托状态.
 XT_ORDER_STATUS: dict[int, OrderStatus] = {
-    48: OrderStatus.PENDING,            # ORDER_UNREPORTED 未报
-    49: OrderStatus.PENDING,            # ORDER_WAIT_REPORTING 待报
-    50: OrderStatus.SUBMITTED,          # ORDER_REPORTED 已报
-    51: OrderStatus.SUBMITTED,          # ORDER_REPORTED_CANCEL 已报待撤
-    52: OrderStatus.PARTIALLY_FILLED,   # ORDER_PARTSUCC_CANCEL 部成待撤
-    53: OrderStatus.CANCELLED,          # ORDER_PART_CANCEL 部撤 (part filled, rest cancelled)
-    54: OrderStatus.CANCELLED,          # ORDER_CANCELED 已撤
-    55: OrderStatus.PARTIALLY_FILLED,   # ORDER_PART_SUCC 部成
-    56: OrderStatus.FILLED,             # ORDER_SUCCEEDED 已成
-    57: OrderStatus.REJECTED,           # ORDER_JUNK 废单
-    255: OrderStatus.UNKNOWN,           # ORDER_UNKNOWN 未知
+    48: OrderStatus.PENDING,  # ORDER_UNREPORTED 未报
+    49: OrderStatus.PENDING,  # ORDER_WAIT_REPORTING 待报
+    50: OrderStatus.SUBMITTED,  # ORDER_REPORTED 已报
+    51: OrderStatus.SUBMITTED,  # ORDER_REPORTED_CANCEL 已报待撤
+    52: OrderStatus.PARTIALLY_FILLED,  # ORDER_PARTSUCC_CANCEL 部成待撤
+    53: OrderStatus.CANCELLED,  # ORDER_PART_CANCEL 部撤 (part filled, rest cancelled)
+    54: OrderStatus.CANCELLED,  # ORDER_CANCELED 已撤
+    55: OrderStatus.PARTIALLY_FILLED,  # ORDER_PART_SUCC 部成
+    56: OrderStatus.FILLED,  # ORDER_SUCCEEDED 已成
+    57: OrderStatus.REJECTED,  # ORDER_JUNK 废单
+    255: OrderStatus.UNKNOWN,  # ORDER_UNKNOWN 未知
 }
 
 
@@ -63,11 +63,19 @@ def order_to_domain(xo: Any, known: Order | None = None) -> Order:
     when = _time(getattr(xo, "order_time", 0))
     kind = OrderType.LIMIT if int(getattr(xo, "price_type", XT_FIX_PRICE)) == XT_FIX_PRICE else OrderType.MARKET
     return Order(
-        client_id=client_id, symbol=str(xo.stock_code), side=XT_SIDES.get(int(xo.order_type), Side.BUY),
-        type=known.type if known else kind, qty=int(xo.order_volume), price=float(xo.price), status=status,
-        created=known.created if known else when, updated=max(when, known.updated) if known else when,
-        filled_qty=int(getattr(xo, "traded_volume", 0) or 0), avg_price=float(getattr(xo, "traded_price", 0) or 0),
-        broker_id=str(xo.order_id), reason=str(getattr(xo, "status_msg", "") or ""),
+        client_id=client_id,
+        symbol=str(xo.stock_code),
+        side=XT_SIDES.get(int(xo.order_type), Side.BUY),
+        type=known.type if known else kind,
+        qty=int(xo.order_volume),
+        price=float(xo.price),
+        status=status,
+        created=known.created if known else when,
+        updated=max(when, known.updated) if known else when,
+        filled_qty=int(getattr(xo, "traded_volume", 0) or 0),
+        avg_price=float(getattr(xo, "traded_price", 0) or 0),
+        broker_id=str(xo.order_id),
+        reason=str(getattr(xo, "status_msg", "") or ""),
         origin=known.origin if known else ("manual" if remark else "qmt"),
     )
 
@@ -75,20 +83,36 @@ def order_to_domain(xo: Any, known: Order | None = None) -> Order:
 def trade_to_fill(xt: Any, client_id: str) -> Fill:
     # xttrader reports no fees per trade (the broker settles them at day end): zero here, the
     # account's cash from query_stock_asset is the truth.
-    return Fill(fill_id=str(xt.traded_id), client_id=client_id, symbol=str(xt.stock_code),
-                side=XT_SIDES.get(int(xt.order_type), Side.BUY), qty=int(xt.traded_volume),
-                price=float(xt.traded_price), time=_time(getattr(xt, "traded_time", 0)), fees=Fees(),
-                broker_order_id=str(xt.order_id))
+    return Fill(
+        fill_id=str(xt.traded_id),
+        client_id=client_id,
+        symbol=str(xt.stock_code),
+        side=XT_SIDES.get(int(xt.order_type), Side.BUY),
+        qty=int(xt.traded_volume),
+        price=float(xt.traded_price),
+        time=_time(getattr(xt, "traded_time", 0)),
+        fees=Fees(),
+        broker_order_id=str(xt.order_id),
+    )
 
 
 def position_to_domain(xp: Any) -> Position:
     total = int(xp.volume)
     last = float(xp.market_value) / total if total else 0.0
-    return Position(symbol=str(xp.stock_code), total=total, sellable=int(xp.can_use_volume),
-                    cost=float(getattr(xp, "open_price", 0.0) or getattr(xp, "avg_price", 0.0) or 0.0), last=last,
-                    frozen=int(getattr(xp, "frozen_volume", 0) or 0))
+    return Position(
+        symbol=str(xp.stock_code),
+        total=total,
+        sellable=int(xp.can_use_volume),
+        cost=float(getattr(xp, "open_price", 0.0) or getattr(xp, "avg_price", 0.0) or 0.0),
+        last=last,
+        frozen=int(getattr(xp, "frozen_volume", 0) or 0),
+    )
 
 
 def asset_to_domain(xa: Any) -> Account:
-    return Account(cash=float(xa.cash) + float(xa.frozen_cash), frozen=float(xa.frozen_cash),
-                   market_value=float(xa.market_value), account_id=str(xa.account_id))
+    return Account(
+        cash=float(xa.cash) + float(xa.frozen_cash),
+        frozen=float(xa.frozen_cash),
+        market_value=float(xa.market_value),
+        account_id=str(xa.account_id),
+    )

@@ -61,6 +61,7 @@ def test_bridge_serves_health_over_loopback(tmp_path: Path) -> None:
     server = ServerThread(BridgeService(SimSource(n_symbols=10), tokens), ServeOptions(port=0))
     address = server.start()
     try:
+
         async def health() -> dict:
             http = BridgeHttp(address.http_url, token)
             try:

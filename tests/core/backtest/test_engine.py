@@ -19,8 +19,13 @@ from core.strategy.topk_dropout import TopkDropoutStrategy
 from tests.core.backtest.fixtures import SYMBOLS, momentum_signals, panel
 
 
-def run(store: MarketStore, signals: pd.DataFrame, strategy: Strategy, config: BacktestConfig,
-        cancel: CancelToken | None = None) -> BacktestResult:
+def run(
+    store: MarketStore,
+    signals: pd.DataFrame,
+    strategy: Strategy,
+    config: BacktestConfig,
+    cancel: CancelToken | None = None,
+) -> BacktestResult:
     items = list(run_backtest(store, signals, strategy, config, cancel))
     assert all(isinstance(i, Progress) for i in items[:-1])
     assert isinstance(items[-1], BacktestResult)
@@ -30,8 +35,13 @@ def run(store: MarketStore, signals: pd.DataFrame, strategy: Strategy, config: B
 def test_account_matches_a_hand_computation(real_store: MarketStore) -> None:
     a, b = "600000.SH", "000001.SZ"
     days = ["2020-02-28", "2020-03-02", "2020-03-03", "2020-03-04"]
-    sig = pd.DataFrame({"datetime": pd.to_datetime([days[0], days[0], days[1], days[1], days[2], days[2]]),
-                        "instrument": [a, b] * 3, "score": [1.0, 0.0, 0.0, 1.0, 0.0, 1.0]})
+    sig = pd.DataFrame(
+        {
+            "datetime": pd.to_datetime([days[0], days[0], days[1], days[1], days[2], days[2]]),
+            "instrument": [a, b] * 3,
+            "score": [1.0, 0.0, 0.0, 1.0, 0.0, 1.0],
+        }
+    )
     sig = sig.set_index(["datetime", "instrument"])
     config = BacktestConfig(dt.date(2020, 3, 2), dt.date(2020, 3, 4), "open", 1_000_000.0, None)
     res = run(real_store, sig, TopkDropoutStrategy(topk=1, n_drop=1), config)
@@ -54,16 +64,20 @@ def test_account_matches_a_hand_computation(real_store: MarketStore) -> None:
     eq2 = cash + qb * bars[b].loc[days[2], "close"]
     eq3 = cash + qb * bars[b].loc[days[3], "close"]
     assert res.daily["equity"].tolist() == pytest.approx([eq1, eq2, eq3], rel=1e-12)
-    assert res.trades[["symbol", "side", "shares"]].values.tolist() == [[a, "buy", qa], [a, "sell", qa],
-                                                                        [b, "buy", qb]]
-    assert res.metrics["costs_paid"] == pytest.approx(res.trades[["commission", "stamp_duty", "transfer"]]
-                                                      .to_numpy().sum())
+    assert res.trades[["symbol", "side", "shares"]].values.tolist() == [[a, "buy", qa], [a, "sell", qa], [b, "buy", qb]]
+    assert res.metrics["costs_paid"] == pytest.approx(
+        res.trades[["commission", "stamp_duty", "transfer"]].to_numpy().sum()
+    )
 
 
 def test_invariants_over_two_real_years(real_store: MarketStore) -> None:
     sig = momentum_signals(real_store, SYMBOLS, "2018-10-01", "2020-12-31")
-    res = run(real_store, sig, TopkDropoutStrategy(topk=4, n_drop=1),
-              BacktestConfig(dt.date(2019, 1, 1), dt.date(2020, 12, 31), "vwap"))
+    res = run(
+        real_store,
+        sig,
+        TopkDropoutStrategy(topk=4, n_drop=1),
+        BacktestConfig(dt.date(2019, 1, 1), dt.date(2020, 12, 31), "vwap"),
+    )
     d = res.daily
     assert len(d) == 487 and d.index[0] == pd.Timestamp("2019-01-02")
     # Qlib's TopkDropout frees a slot even when the sell is blocked (2020-02-03: limit-down everywhere),
@@ -79,7 +93,8 @@ def test_invariants_over_two_real_years(real_store: MarketStore) -> None:
     flows = 1e7 + res.trades.loc[res.trades.side == "sell", "value"].sum() - buys["value"].sum() - d["fees"].sum()
     assert d["cash"].iloc[-1] >= flows - 1e-6 and d["cash"].iloc[-1] - flows < 0.01 * 1e7
     assert "benchmark_return" in d and res.metrics["benchmark_return"] == pytest.approx(
-        d["benchmark"].iloc[-1] / real_store.read_bars("000300.SH", "1d", "2018-12-28", "2018-12-28")["close"][0] - 1)
+        d["benchmark"].iloc[-1] / real_store.read_bars("000300.SH", "1d", "2018-12-28", "2018-12-28")["close"][0] - 1
+    )
 
 
 class TopThree(Strategy):
@@ -112,8 +127,13 @@ def test_refusals_match_the_bars_in_the_2015_crash(real_store: MarketStore) -> N
 def test_cancel_stops_the_run(real_store: MarketStore) -> None:
     sig = momentum_signals(real_store, SYMBOLS, "2018-10-01", "2020-12-31")
     token = CancelToken()
-    job = run_backtest(real_store, sig, TopkDropoutStrategy(topk=4, n_drop=1),
-                       BacktestConfig(dt.date(2019, 1, 1), dt.date(2020, 12, 31)), token)
+    job = run_backtest(
+        real_store,
+        sig,
+        TopkDropoutStrategy(topk=4, n_drop=1),
+        BacktestConfig(dt.date(2019, 1, 1), dt.date(2020, 12, 31)),
+        token,
+    )
     next(job)
     token.cancel()
     with pytest.raises(Cancelled):
@@ -124,9 +144,12 @@ def test_corporate_action_keeps_the_holding_value(real_store: MarketStore) -> No
     # 300750.SZ went ex-dividend on 2019-07-22 (factor 1 -> 1.0019): shares follow the factor.
     s = "300750.SZ"
     sig = pd.DataFrame({"datetime": pd.to_datetime(["2019-07-17"]), "instrument": [s], "score": [1.0]})
-    res = run(real_store, sig.set_index(["datetime", "instrument"]), TopkDropoutStrategy(topk=1, n_drop=0),
-              BacktestConfig(dt.date(2019, 7, 18), dt.date(2019, 7, 23), "open", 1_000_000.0, None,
-                             RuleConfig()))
+    res = run(
+        real_store,
+        sig.set_index(["datetime", "instrument"]),
+        TopkDropoutStrategy(topk=1, n_drop=0),
+        BacktestConfig(dt.date(2019, 7, 18), dt.date(2019, 7, 23), "open", 1_000_000.0, None, RuleConfig()),
+    )
     held = res.positions.set_index("date")["shares"]
     before, after = held[dt.date(2019, 7, 19)], held[dt.date(2019, 7, 22)]
     assert after == math.floor(before * 1.001934771 + 1e-6) and after > before

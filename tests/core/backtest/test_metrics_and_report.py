@@ -22,8 +22,16 @@ from tests.core.backtest.fixtures import SYMBOLS, momentum_signals
 def test_metrics_equal_the_hand_computed_figures() -> None:
     equity = [110.0, 99.0, 104.5, 121.0]
     bench = [0.05, -0.05, 0.0, 0.10]
-    daily = pd.DataFrame({"equity": equity, "fees": [1.0, 0.0, 0.0, 0.0], "buy_value": [100.0, 0, 0, 0],
-                          "sell_value": [0.0, 0, 0, 50.0], "positions": [1, 1, 1, 0], "benchmark_return": bench})
+    daily = pd.DataFrame(
+        {
+            "equity": equity,
+            "fees": [1.0, 0.0, 0.0, 0.0],
+            "buy_value": [100.0, 0, 0, 0],
+            "sell_value": [0.0, 0, 0, 50.0],
+            "positions": [1, 1, 1, 0],
+            "benchmark_return": bench,
+        }
+    )
     trades = pd.DataFrame({"side": ["buy", "sell", "sell", "sell"], "pnl": [0.0, 10.0, -4.0, 2.0]})
     m = compute_metrics(daily, trades, 100.0)
     r = np.array([0.10, -0.10, 0.055555555555555, 0.157894736842105])
@@ -60,15 +68,28 @@ def test_information_coefficient_of_a_perfect_and_a_reversed_signal() -> None:
 @pytest.fixture(scope="module")
 def result(real_store: MarketStore) -> BacktestResult:
     sig = momentum_signals(real_store, SYMBOLS, "2019-06-01", "2020-12-31")
-    items = list(run_backtest(real_store, sig, TopkDropoutStrategy(topk=3, n_drop=1),
-                              BacktestConfig(dt.date(2020, 1, 2), dt.date(2020, 12, 31))))
+    items = list(
+        run_backtest(
+            real_store,
+            sig,
+            TopkDropoutStrategy(topk=3, n_drop=1),
+            BacktestConfig(dt.date(2020, 1, 2), dt.date(2020, 12, 31)),
+        )
+    )
     return items[-1]  # type: ignore[return-value]
 
 
 def test_report_files_are_written_and_well_formed(result: BacktestResult, tmp_path: Path) -> None:
     files = write_report(result, tmp_path / "rep")
-    assert sorted(files) == ["daily.csv", "metrics.csv", "monthly.csv", "positions.csv", "refusals.csv",
-                             "report.html", "trades.csv"]
+    assert sorted(files) == [
+        "daily.csv",
+        "metrics.csv",
+        "monthly.csv",
+        "positions.csv",
+        "refusals.csv",
+        "report.html",
+        "trades.csv",
+    ]
     daily = pd.read_csv(files["daily.csv"], parse_dates=["date"])
     assert len(daily) == len(result.daily) and {"equity", "drawdown", "benchmark", "excess", "ic"} <= set(daily)
     assert np.allclose(daily["equity"], result.daily["equity"], rtol=1e-9)

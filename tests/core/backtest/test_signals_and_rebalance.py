@@ -23,8 +23,15 @@ def write(path: Path, lines: list[str]) -> Path:
 
 
 def test_csv_with_qlib_codes_is_normalised(tmp_path: Path) -> None:
-    f = write(tmp_path / "s.csv", ["datetime,instrument,score", "2020-01-02,SH600000,0.5",
-                                   "2020-01-02,000001.SZ,-0.1", "2020-01-03 00:00:00,sz000002,"])
+    f = write(
+        tmp_path / "s.csv",
+        [
+            "datetime,instrument,score",
+            "2020-01-02,SH600000,0.5",
+            "2020-01-02,000001.SZ,-0.1",
+            "2020-01-03 00:00:00,sz000002,",
+        ],
+    )
     sig = read_signal_file(f)
     assert list(sig.index) == [(pd.Timestamp("2020-01-02"), "000001.SZ"), (pd.Timestamp("2020-01-02"), "600000.SH")]
     assert sig["score"].tolist() == [-0.1, 0.5]  # the empty score is dropped
@@ -32,10 +39,12 @@ def test_csv_with_qlib_codes_is_normalised(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("row", "message"),
-    [("2020-13-02,600000.SH,0.1", r"s\.csv:3: field 'datetime': not a date"),
-     ("2020-01-03,600000.XX,0.1", r"s\.csv:3: field 'instrument': unknown exchange"),
-     ("2020-01-03,600000.SH,abc", r"s\.csv:3: field 'score': not a number"),
-     ("2020-01-02,600000.SH,0.2", r"s\.csv:3: repeated row for 600000.SH on 2020-01-02")],
+    [
+        ("2020-13-02,600000.SH,0.1", r"s\.csv:3: field 'datetime': not a date"),
+        ("2020-01-03,600000.XX,0.1", r"s\.csv:3: field 'instrument': unknown exchange"),
+        ("2020-01-03,600000.SH,abc", r"s\.csv:3: field 'score': not a number"),
+        ("2020-01-02,600000.SH,0.2", r"s\.csv:3: repeated row for 600000.SH on 2020-01-02"),
+    ],
 )
 def test_bad_rows_name_file_line_and_field(tmp_path: Path, row: str, message: str) -> None:
     f = write(tmp_path / "s.csv", ["datetime,instrument,score", "2020-01-02,600000.SH,0.1", row])
@@ -46,12 +55,18 @@ def test_bad_rows_name_file_line_and_field(tmp_path: Path, row: str, message: st
 def test_missing_column_and_parquet(tmp_path: Path) -> None:
     with pytest.raises(SignalError, match="no score column"):
         read_signal_file(write(tmp_path / "s.csv", ["date,code,value", "2020-01-02,600000.SH,1"]))
-    frame = pd.DataFrame({"score": [0.3, 0.1]}, index=pd.MultiIndex.from_tuples(
-        [(pd.Timestamp("2020-01-02"), "SH600000"), (pd.Timestamp("2020-01-02"), "SZ000001")],
-        names=["datetime", "instrument"]))
+    frame = pd.DataFrame(
+        {"score": [0.3, 0.1]},
+        index=pd.MultiIndex.from_tuples(
+            [(pd.Timestamp("2020-01-02"), "SH600000"), (pd.Timestamp("2020-01-02"), "SZ000001")],
+            names=["datetime", "instrument"],
+        ),
+    )
     frame.to_parquet(tmp_path / "s.parquet")
     assert read_signal_file(tmp_path / "s.parquet")["score"].to_dict() == {
-        (pd.Timestamp("2020-01-02"), "000001.SZ"): 0.1, (pd.Timestamp("2020-01-02"), "600000.SH"): 0.3}
+        (pd.Timestamp("2020-01-02"), "000001.SZ"): 0.1,
+        (pd.Timestamp("2020-01-02"), "600000.SH"): 0.3,
+    }
 
 
 def test_predictions_of_a_registered_run(tmp_path: Path, real_store: MarketStore) -> None:
@@ -86,6 +101,12 @@ def test_rebalance_orders_respect_lots_t1_and_cash(real_store: MarketStore) -> N
         assert o.limit_up is not None and o.limit_down is not None and o.limit_down < o.price < o.limit_up
     assert plan.cash_after >= 0 and set(plan.targets) == {latest.index[0], *latest.index[1:3]}
     # Shares bought today cannot be sold in the same session: the sell is refused by T+1.
-    plan = plan_rebalance(real_store, sig, TopkDropoutStrategy(topk=3, n_drop=1, hold_thresh=0), holdings,
-                          500_000.0, bought_today={worst: 1050})
+    plan = plan_rebalance(
+        real_store,
+        sig,
+        TopkDropoutStrategy(topk=3, n_drop=1, hold_thresh=0),
+        holdings,
+        500_000.0,
+        bought_today={worst: 1050},
+    )
     assert (worst, "sell", "t_plus_1") in plan.refused

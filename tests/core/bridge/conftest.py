@@ -49,8 +49,14 @@ class Running:
 
 
 @contextmanager
-def serve(source: Source, config_dir: Path, settings: BridgeSettings | None = None, port: int = 0,
-          token: str | None = None, tls: tuple[Path, Path] | None = None) -> Iterator[Running]:
+def serve(
+    source: Source,
+    config_dir: Path,
+    settings: BridgeSettings | None = None,
+    port: int = 0,
+    token: str | None = None,
+    tls: tuple[Path, Path] | None = None,
+) -> Iterator[Running]:
     """A started bridge around `source`; stopped (and its source stopped) on exit."""
     tokens = TokenStore.in_dir(config_dir)
     if token is None:
@@ -58,8 +64,9 @@ def serve(source: Source, config_dir: Path, settings: BridgeSettings | None = No
     else:
         tokens.add(token, "test")
     service = BridgeService(source, tokens, settings or TEST_SETTINGS)
-    options = ServeOptions(host="127.0.0.1", port=port, tls_cert=tls[0] if tls else None,
-                           tls_key=tls[1] if tls else None)
+    options = ServeOptions(
+        host="127.0.0.1", port=port, tls_cert=tls[0] if tls else None, tls_key=tls[1] if tls else None
+    )
     thread = ServerThread(service, options)
     address = thread.start()
     try:
@@ -72,6 +79,7 @@ def serve(source: Source, config_dir: Path, settings: BridgeSettings | None = No
 def bridge_factory(tmp_path: Path) -> Callable[..., Iterator[Running]]:
     def make(source: Source, **kwargs: object):  # noqa: ANN202
         return serve(source, tmp_path / "config", **kwargs)  # type: ignore[arg-type]
+
     return make
 
 

@@ -15,8 +15,15 @@ from core.bridge.service import BridgeSettings
 from core.bridge.sources.sim import SimSource
 from tests.core.bridge.conftest import serve
 
-PATHS = ["/v1/health", "/v1/instruments", "/v1/bars?symbol=600000.SH", "/v1/quotes?symbols=600000.SH",
-         "/metrics", "/openapi.json", "/v1/no-such-endpoint"]
+PATHS = [
+    "/v1/health",
+    "/v1/instruments",
+    "/v1/bars?symbol=600000.SH",
+    "/v1/quotes?symbols=600000.SH",
+    "/metrics",
+    "/openapi.json",
+    "/v1/no-such-endpoint",
+]
 
 
 @pytest.fixture(scope="module")
@@ -140,11 +147,14 @@ def test_bad_token_file_is_one_clear_error(tmp_path: Path, content: str) -> None
         prepare_token(TokenStore.in_dir(tmp_path), path)
 
 
-@pytest.mark.parametrize(("content", "fragment"), [
-    ('{"tokens": [', "bridge.json:1: not valid JSON"),
-    ('{"tokens": "abc"}', "field 'tokens' must be a list"),
-    ("[1, 2]", "field 'tokens' must be a list"),
-])
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ('{"tokens": [', "bridge.json:1: not valid JSON"),
+        ('{"tokens": "abc"}', "field 'tokens' must be a list"),
+        ("[1, 2]", "field 'tokens' must be a list"),
+    ],
+)
 def test_broken_config_is_one_clear_error_and_left_alone(tmp_path: Path, content: str, fragment: str) -> None:
     path = tmp_path / "bridge.json"
     path.write_text(content, encoding="utf-8")

@@ -19,24 +19,32 @@ from core.bridge.sources.sim import SimSource
 from tests.core.bridge.conftest import serve
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--source", "bloomberg"], "unknown --source 'bloomberg'; use one of: xtquant, replay, sim"),
-    (["--port", "http"], "--port must be an integer, not 'http'"),
-    (["--port", "70000"], "--port must be between 0 and 65535, not 70000"),
-    (["--source", "replay"], "--source replay needs --replay-dir DIR"),
-    (["--source", "replay", "--replay-dir", "/no/such/folder"], "--replay-dir /no/such/folder is not a folder"),
-    (["--source", "replay", "--replay-dir", ".", "--speed", "-2"], "--speed must be between 0.0 and"),
-    (["--source", "sim", "--symbols", "0"], "--symbols must be between 1 and"),
-    (["--source", "sim", "--interval", "soon"], "--interval must be a number, not 'soon'"),
-    (["--source", "sim", "--tls-cert", "/no/cert.pem", "--tls-key", "/no/key.pem"],
-     "--tls-cert /no/cert.pem is not a file"),
-    (["--source", "sim", "--account", "8800001"], "--qmt-userdata and --account go together"),
-    (["--source", "sim", "--qmt-userdata", "/no/such/userdata_mini", "--account", "8800001"],
-     "--qmt-userdata: /no/such/userdata_mini is not a folder"),
-    (["--source", "sim", "--new-trade-token"], "--new-trade-token needs live orders"),
-])
-def test_bad_bridge_arguments_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
-                                           message: str) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--source", "bloomberg"], "unknown --source 'bloomberg'; use one of: xtquant, replay, sim"),
+        (["--port", "http"], "--port must be an integer, not 'http'"),
+        (["--port", "70000"], "--port must be between 0 and 65535, not 70000"),
+        (["--source", "replay"], "--source replay needs --replay-dir DIR"),
+        (["--source", "replay", "--replay-dir", "/no/such/folder"], "--replay-dir /no/such/folder is not a folder"),
+        (["--source", "replay", "--replay-dir", ".", "--speed", "-2"], "--speed must be between 0.0 and"),
+        (["--source", "sim", "--symbols", "0"], "--symbols must be between 1 and"),
+        (["--source", "sim", "--interval", "soon"], "--interval must be a number, not 'soon'"),
+        (
+            ["--source", "sim", "--tls-cert", "/no/cert.pem", "--tls-key", "/no/key.pem"],
+            "--tls-cert /no/cert.pem is not a file",
+        ),
+        (["--source", "sim", "--account", "8800001"], "--qmt-userdata and --account go together"),
+        (
+            ["--source", "sim", "--qmt-userdata", "/no/such/userdata_mini", "--account", "8800001"],
+            "--qmt-userdata: /no/such/userdata_mini is not a folder",
+        ),
+        (["--source", "sim", "--new-trade-token"], "--new-trade-token needs live orders"),
+    ],
+)
+def test_bad_bridge_arguments_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     code = main(["--data-dir", str(tmp_path), "bridge", *argv])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith("qdesk: error: ") and message in err[0]
@@ -69,8 +77,9 @@ def test_busy_port_is_one_clear_error(tmp_path: Path) -> None:
     with serve(SimSource(3), tmp_path / "a") as running:
         from core.bridge.auth import TokenStore
 
-        second = ServerThread(BridgeService(SimSource(3), TokenStore.in_dir(tmp_path / "b")),
-                              ServeOptions(port=running.address.port))
+        second = ServerThread(
+            BridgeService(SimSource(3), TokenStore.in_dir(tmp_path / "b")), ServeOptions(port=running.address.port)
+        )
         with pytest.raises(BridgeStartError, match=r"cannot listen on 127\.0\.0\.1:\d+: the port is in use"):
             second.start()
 
@@ -81,9 +90,29 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         pytest.skip("openssl is needed to make a test certificate")
     root = tmp_path_factory.mktemp("tls")
     cert, key = root / "cert.pem", root / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return cert, key
 
 
@@ -144,10 +173,22 @@ def test_accepted_connections_send_without_delay() -> None:
 
 
 @pytest.mark.skipif(__import__("sys").platform == "win32", reason="QMT's xtquant may be installed on Windows")
-def test_live_orders_without_xtquant_say_why_in_one_sentence(tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--data-dir", str(tmp_path), "bridge", "--source", "sim", "--qmt-userdata", str(tmp_path),
-                 "--account", "8800001"])
+def test_live_orders_without_xtquant_say_why_in_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "--data-dir",
+            str(tmp_path),
+            "bridge",
+            "--source",
+            "sim",
+            "--qmt-userdata",
+            str(tmp_path),
+            "--account",
+            "8800001",
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
     assert "live trading needs Windows with the broker's QMT terminal and its xtquant package" in err[0]

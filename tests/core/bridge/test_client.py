@@ -66,6 +66,7 @@ def test_typed_http_calls_and_paging(cn_data: Path, tmp_path: Path) -> None:
     store.close()
     source = SimSource(10, interval=1.0, history=StoreHistory(tmp_path / "market.sqlite"))
     with serve(source, tmp_path / "cfg") as running:
+
         async def body() -> None:
             client = BridgeClient(running.url, token=running.token)
             try:
@@ -73,8 +74,7 @@ def test_typed_http_calls_and_paging(cn_data: Path, tmp_path: Path) -> None:
                 assert health["source"] == "sim" and health["api"] == "1"
                 assert [i.symbol for i in await client.instruments()] == sim_symbols(10)
                 whole = await client.bars("600000.SH", "1d", "2019-01-01", "2019-12-31", adjust="front")
-                paged = await client.bars("600000.SH", "1d", "2019-01-01", "2019-12-31", adjust="front",
-                                          page_size=17)
+                paged = await client.bars("600000.SH", "1d", "2019-01-01", "2019-12-31", adjust="front", page_size=17)
                 assert len(whole) == 244 and paged == whole
                 quotes = await client.quotes(sim_symbols(3))
                 assert [q.symbol for q in quotes] == sim_symbols(3)
@@ -114,6 +114,7 @@ def test_token_comes_from_the_keyring(tmp_path: Path) -> None:
 
 def test_states_auth_failed_then_a_new_token_connects(tmp_path: Path) -> None:
     with serve(SimSource(3), tmp_path) as running:
+
         async def body() -> None:
             rec = Recorder()
             client = BridgeClient(running.url, token="wrong-token-wrong-token-wrong", backoff=FAST)
@@ -146,8 +147,9 @@ def test_incompatible_api_version_is_final(tmp_path: Path) -> None:
         run(body)
 
 
-def test_reconnect_after_restart_resubscribes_and_reconciles(tmp_path: Path, snapshot_dir: Path,
-                                                             snapshot_symbols: list[str]) -> None:
+def test_reconnect_after_restart_resubscribes_and_reconciles(
+    tmp_path: Path, snapshot_dir: Path, snapshot_symbols: list[str]
+) -> None:
     token = "restart-token-" + "x" * 24
     first = serve(ReplaySource(snapshot_dir, speed=300.0, loop=False), tmp_path / "a", token=token)
     running = first.__enter__()
@@ -161,8 +163,12 @@ def test_reconnect_after_restart_resubscribes_and_reconciles(tmp_path: Path, sna
         client.start()
         await client.wait_for_state(ConnectionState.CONNECTED)
         await client.subscribe(snapshot_symbols)
-        await rec.wait(lambda: len({t.symbol for e in rec.of(TicksReceived) if not e.reconciled
-                                    for t in e.ticks}) == len(snapshot_symbols))
+        await rec.wait(
+            lambda: (
+                len({t.symbol for e in rec.of(TicksReceived) if not e.reconciled for t in e.ticks})
+                == len(snapshot_symbols)
+            )
+        )
         before_stop = {s: client.latest(s) for s in snapshot_symbols}
 
         await asyncio.to_thread(holder.pop("first").__exit__, None, None, None)  # the bridge goes away
@@ -175,12 +181,15 @@ def test_reconnect_after_restart_resubscribes_and_reconciles(tmp_path: Path, sna
         short = tmp_path / "short"
         short.mkdir()
         for path in snapshot_dir.glob("*.csv"):
-            (short / path.name).write_text("\n".join(path.read_text(encoding="utf-8").splitlines()[:400]) + "\n",
-                                           encoding="utf-8")
-        quick_beats = BridgeSettings(heartbeat_s=0.5, requests_per_s=TEST_SETTINGS.requests_per_s,
-                                     request_burst=TEST_SETTINGS.request_burst)
-        second = serve(ReplaySource(short, speed=0, loop=False), tmp_path / "b", port=port, token=token,
-                       settings=quick_beats)
+            (short / path.name).write_text(
+                "\n".join(path.read_text(encoding="utf-8").splitlines()[:400]) + "\n", encoding="utf-8"
+            )
+        quick_beats = BridgeSettings(
+            heartbeat_s=0.5, requests_per_s=TEST_SETTINGS.requests_per_s, request_burst=TEST_SETTINGS.request_burst
+        )
+        second = serve(
+            ReplaySource(short, speed=0, loop=False), tmp_path / "b", port=port, token=token, settings=quick_beats
+        )
         running2 = await asyncio.to_thread(second.__enter__)
         holder["second"] = second
         while not running2.service.source.finished:
@@ -213,9 +222,11 @@ def test_reconnect_after_restart_resubscribes_and_reconciles(tmp_path: Path, sna
 
 def test_slow_client_detects_the_gap_and_repairs_from_quotes(tmp_path: Path) -> None:
     symbols = sim_symbols(2000)
-    settings = BridgeSettings(outbox_frames=4, requests_per_s=TEST_SETTINGS.requests_per_s,
-                              request_burst=TEST_SETTINGS.request_burst)
+    settings = BridgeSettings(
+        outbox_frames=4, requests_per_s=TEST_SETTINGS.requests_per_s, request_burst=TEST_SETTINGS.request_burst
+    )
     with serve(SimSource(2000, interval=0.1), tmp_path, settings=settings) as running:
+
         async def body() -> None:
             rec = Recorder()
             client = BridgeClient(running.url, token=running.token, backoff=FAST)
@@ -261,8 +272,19 @@ def test_a_silent_bridge_is_dropped_and_retried() -> None:
 
         async def handler(ws: Any) -> None:
             hellos.append(1)
-            await ws.send(json.dumps({"type": "hello", "api": "1", "version": "x", "instance": "silent",
-                                      "heartbeat_s": 0.1, "source": "mute", "paused": False}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "hello",
+                        "api": "1",
+                        "version": "x",
+                        "instance": "silent",
+                        "heartbeat_s": 0.1,
+                        "source": "mute",
+                        "paused": False,
+                    }
+                )
+            )
             await done.wait()
 
         async with ws_serve(handler, "127.0.0.1", 0) as server:

@@ -20,11 +20,49 @@ from core.storage import MarketStore
 from tests.core.bridge.conftest import Running, serve
 
 # Values that sit near the edges the validators care about, mixed with arbitrary text below.
-EDGE_VALUES = ["", " ", "0", "-1", "1", "50000", "50001", "1e9", "NaN", "null", "true", "600000.SH", "600000.sh",
-               "000001.SZ", "430047.BJ", "999999.SH", "600000", "SH600000", "600000.SH,000001.SZ", ",", "1d", "1m",
-               "5m", "none", "front", "back", "2020-01-01", "2020-02-30", "20200101", "2020-01-01T09:30:00",
-               "2020-01-01 09:30:00", "9999-12-31", "0001-01-01", "2020-01-01T25:00:00", "\x00", "%00", "../../etc",
-               "平安银行", "\u202e", "a" * 5000, ",".join(["600000.SH"] * 300)]
+EDGE_VALUES = [
+    "",
+    " ",
+    "0",
+    "-1",
+    "1",
+    "50000",
+    "50001",
+    "1e9",
+    "NaN",
+    "null",
+    "true",
+    "600000.SH",
+    "600000.sh",
+    "000001.SZ",
+    "430047.BJ",
+    "999999.SH",
+    "600000",
+    "SH600000",
+    "600000.SH,000001.SZ",
+    ",",
+    "1d",
+    "1m",
+    "5m",
+    "none",
+    "front",
+    "back",
+    "2020-01-01",
+    "2020-02-30",
+    "20200101",
+    "2020-01-01T09:30:00",
+    "2020-01-01 09:30:00",
+    "9999-12-31",
+    "0001-01-01",
+    "2020-01-01T25:00:00",
+    "\x00",
+    "%00",
+    "../../etc",
+    "平安银行",
+    "\u202e",
+    "a" * 5000,
+    ",".join(["600000.SH"] * 300),
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +94,7 @@ def _value(schema: dict[str, Any]) -> st.SearchStrategy[str]:
     typed: list[st.SearchStrategy[str]] = [st.sampled_from(EDGE_VALUES), st.text(max_size=30)]
     kinds = {s.get("type") for s in schema.get("anyOf", [schema])}
     if "integer" in kinds:
-        typed.append(st.integers(min_value=-10**12, max_value=10**12).map(str))
+        typed.append(st.integers(min_value=-(10**12), max_value=10**12).map(str))
     if "string" in kinds:
         typed.append(st.text(alphabet=string.digits + ".-:TSHZB ", max_size=24))
     return st.one_of(typed)
@@ -88,15 +126,22 @@ def test_no_request_from_the_document_gets_a_500(http: httpx.Client, operations:
 
 
 @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-@given(message=st.one_of(
-    st.text(max_size=60),
-    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=12),
-                 lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                 max_leaves=12).map(json.dumps),
-    st.fixed_dictionaries({"op": st.sampled_from(["subscribe", "unsubscribe", "x"]),
-                           "symbols": st.lists(st.sampled_from(EDGE_VALUES[:20]) | st.integers(), max_size=6)})
-    .map(json.dumps),
-))
+@given(
+    message=st.one_of(
+        st.text(max_size=60),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+            max_leaves=12,
+        ).map(json.dumps),
+        st.fixed_dictionaries(
+            {
+                "op": st.sampled_from(["subscribe", "unsubscribe", "x"]),
+                "symbols": st.lists(st.sampled_from(EDGE_VALUES[:20]) | st.integers(), max_size=6),
+            }
+        ).map(json.dumps),
+    )
+)
 def test_no_stream_message_breaks_the_connection(bridge: Running, message: str) -> None:
     with connect(bridge.ws_url, additional_headers={"Authorization": f"Bearer {bridge.token}"}) as ws:
         json.loads(ws.recv(timeout=5))

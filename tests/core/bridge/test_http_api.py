@@ -97,8 +97,9 @@ def test_back_and_front_adjustment_follow_the_factor_column(http, cn_data: Path,
 
 
 def test_minute_bars_with_a_datetime_range(http) -> None:  # noqa: ANN001
-    body = http.get("/v1/bars", params={"symbol": "000001.SZ", "period": "1m", "start": "2018-01-02T09:31:00",
-                                        "end": "2018-01-02"}).json()
+    body = http.get(
+        "/v1/bars", params={"symbol": "000001.SZ", "period": "1m", "start": "2018-01-02T09:31:00", "end": "2018-01-02"}
+    ).json()
     assert body["count"] == 240
     assert body["bars"][0]["time"] == "2018-01-02T09:31:00" and body["bars"][-1]["time"] == "2018-01-02T15:00:00"
     assert body["bars"][0]["close"] == pytest.approx(13.38)
@@ -125,24 +126,27 @@ def test_quotes_returns_snapshots_and_names_the_missing(http) -> None:  # noqa: 
     assert quote["limit_down"] < quote["last"] < quote["limit_up"] or math.isclose(quote["last"], quote["limit_up"])
 
 
-@pytest.mark.parametrize(("path", "params", "fragment"), [
-    ("/v1/bars", {"symbol": "600000"}, "did you mean 600000.SH"),
-    ("/v1/bars", {"symbol": "sh600000"}, "expected the form 600000.SH"),
-    ("/v1/bars", {"symbol": "平安银行"}, "invalid symbol"),
-    ("/v1/bars", {"symbol": "600000.SH", "period": "5m"}, "invalid period '5m': expected one of 1d, 1m"),
-    ("/v1/bars", {"symbol": "600000.SH", "adjust": "qfq"}, "invalid adjust"),
-    ("/v1/bars", {"symbol": "600000.SH", "start": "2020-13-01"}, "invalid start '2020-13-01'"),
-    ("/v1/bars", {"symbol": "600000.SH", "end": "yesterday"}, "invalid end"),
-    ("/v1/bars", {"symbol": "600000.SH", "start": "2021-01-02", "end": "2021-01-01"}, "is after end"),
-    ("/v1/bars", {"symbol": "600000.SH", "limit": "0"}, "limit"),
-    ("/v1/bars", {"symbol": "600000.SH", "limit": "999999999"}, "limit"),
-    ("/v1/bars", {"symbol": "600000.SH", "limit": "ten"}, "limit"),
-    ("/v1/bars", {}, "symbol"),
-    ("/v1/bars", {"symbol": "6" * 200}, "symbol"),
-    ("/v1/quotes", {}, "symbols is required"),
-    ("/v1/quotes", {"symbols": ",,"}, "symbols is required"),
-    ("/v1/quotes", {"symbols": "600000.SH,bad"}, "invalid symbol 'bad'"),
-])
+@pytest.mark.parametrize(
+    ("path", "params", "fragment"),
+    [
+        ("/v1/bars", {"symbol": "600000"}, "did you mean 600000.SH"),
+        ("/v1/bars", {"symbol": "sh600000"}, "expected the form 600000.SH"),
+        ("/v1/bars", {"symbol": "平安银行"}, "invalid symbol"),
+        ("/v1/bars", {"symbol": "600000.SH", "period": "5m"}, "invalid period '5m': expected one of 1d, 1m"),
+        ("/v1/bars", {"symbol": "600000.SH", "adjust": "qfq"}, "invalid adjust"),
+        ("/v1/bars", {"symbol": "600000.SH", "start": "2020-13-01"}, "invalid start '2020-13-01'"),
+        ("/v1/bars", {"symbol": "600000.SH", "end": "yesterday"}, "invalid end"),
+        ("/v1/bars", {"symbol": "600000.SH", "start": "2021-01-02", "end": "2021-01-01"}, "is after end"),
+        ("/v1/bars", {"symbol": "600000.SH", "limit": "0"}, "limit"),
+        ("/v1/bars", {"symbol": "600000.SH", "limit": "999999999"}, "limit"),
+        ("/v1/bars", {"symbol": "600000.SH", "limit": "ten"}, "limit"),
+        ("/v1/bars", {}, "symbol"),
+        ("/v1/bars", {"symbol": "6" * 200}, "symbol"),
+        ("/v1/quotes", {}, "symbols is required"),
+        ("/v1/quotes", {"symbols": ",,"}, "symbols is required"),
+        ("/v1/quotes", {"symbols": "600000.SH,bad"}, "invalid symbol 'bad'"),
+    ],
+)
 def test_bad_input_is_a_clear_400(http, path: str, params: dict[str, str], fragment: str) -> None:  # noqa: ANN001
     response = http.get(path, params=params)
     assert response.status_code == 400, response.text

@@ -61,9 +61,13 @@ async def _replay_all(source: ReplaySource, symbols: Sequence[str], sink: Record
 def tick_files(cn_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two days, three kinds: SH Level-1 snapshots (2021-12-01), exchange trades and TDX 3-second trades."""
     root = tmp_path_factory.mktemp("ticks")
-    for rel in ("snapshot/600103.SH_2021-12-01.csv", "snapshot/600107.SH_2021-12-01.csv",
-                "trades/600020.SH_2021-01-04.csv", "trades/600021.SH_2021-01-04.csv",
-                "trades_tdx/600000.SH_2019-02-01.csv"):
+    for rel in (
+        "snapshot/600103.SH_2021-12-01.csv",
+        "snapshot/600107.SH_2021-12-01.csv",
+        "trades/600020.SH_2021-01-04.csv",
+        "trades/600021.SH_2021-01-04.csv",
+        "trades_tdx/600000.SH_2019-02-01.csv",
+    ):
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(cn_data / "tick" / rel, target)
@@ -74,8 +78,13 @@ def test_discovery_tells_the_kinds_and_days(tick_files: Path) -> None:
     sessions = discover(tick_files)
     assert sorted(sessions) == [dt.date(2019, 2, 1), dt.date(2021, 1, 4), dt.date(2021, 12, 1)]
     kinds = {rf.symbol: rf.kind for files in sessions.values() for rf in files}
-    assert kinds == {"600103.SH": Kind.SNAPSHOT, "600107.SH": Kind.SNAPSHOT, "600020.SH": Kind.TRADES,
-                     "600021.SH": Kind.TRADES, "600000.SH": Kind.TRADES_LOTS}
+    assert kinds == {
+        "600103.SH": Kind.SNAPSHOT,
+        "600107.SH": Kind.SNAPSHOT,
+        "600020.SH": Kind.TRADES,
+        "600021.SH": Kind.TRADES,
+        "600000.SH": Kind.TRADES_LOTS,
+    }
 
 
 def test_replay_keeps_time_order_and_inter_arrival_at_speed(tick_files: Path) -> None:
@@ -153,8 +162,10 @@ def test_pause_holds_the_replay_clock(tick_files: Path) -> None:
 def test_replay_over_the_wire_preserves_inter_arrival(tick_files: Path, bridge_factory) -> None:  # noqa: ANN001
     speed = 200.0  # snapshots every 3 s arrive every 15 ms
     source = ReplaySource(tick_files / "snapshot", speed=speed, loop=False)
-    with bridge_factory(source) as running, connect(
-            running.ws_url, additional_headers={"Authorization": f"Bearer {running.token}"}) as ws:
+    with (
+        bridge_factory(source) as running,
+        connect(running.ws_url, additional_headers={"Authorization": f"Bearer {running.token}"}) as ws,
+    ):
         json.loads(ws.recv(timeout=5))
         ws.send(json.dumps({"op": "subscribe", "symbols": sorted(p.name[:9] for p in tick_files.rglob("*.csv"))}))
         points: list[tuple[float, dt.datetime]] = []
@@ -178,8 +189,9 @@ def test_replay_loops_back_to_the_first_day(tick_files: Path, tmp_path: Path) ->
     short = tmp_path / "short"
     short.mkdir()
     source_file = tick_files / "snapshot" / "600103.SH_2021-12-01.csv"
-    (short / source_file.name).write_text("\n".join(source_file.read_text(encoding="utf-8").splitlines()[:60]) + "\n",
-                                          encoding="utf-8")
+    (short / source_file.name).write_text(
+        "\n".join(source_file.read_text(encoding="utf-8").splitlines()[:60]) + "\n", encoding="utf-8"
+    )
     source = ReplaySource(short, speed=0, loop=True)
     sink = RecordingSink()
 

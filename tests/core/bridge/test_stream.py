@@ -19,8 +19,7 @@ from tests.core.bridge.conftest import Running
 
 @contextmanager
 def stream(running: Running, **kwargs: Any) -> Iterator[ClientConnection]:
-    with connect(running.ws_url, additional_headers={"Authorization": f"Bearer {running.token}"},
-                 **kwargs) as ws:
+    with connect(running.ws_url, additional_headers={"Authorization": f"Bearer {running.token}"}, **kwargs) as ws:
         hello = json.loads(ws.recv(timeout=5))
         assert hello["type"] == "hello" and "seq" not in hello
         yield ws
@@ -128,14 +127,17 @@ def test_heartbeats_keep_an_idle_connection_numbered(bridge_factory) -> None:  #
     assert all(abs(b["time"] - time.time()) < 5 for b in beats)
 
 
-@pytest.mark.parametrize(("message", "fragment"), [
-    ("not json", "JSON"),
-    ("[1, 2]", "JSON objects"),
-    ('{"op": "publish", "symbols": []}', "op must be subscribe or unsubscribe"),
-    ('{"op": "subscribe", "symbols": "600000.SH"}', "symbols must be a list"),
-    ('{"op": "unsubscribe", "symbols": ["600000"]}', "did you mean 600000.SH"),
-    (b"\x00\x01binary", "text frames"),
-])
+@pytest.mark.parametrize(
+    ("message", "fragment"),
+    [
+        ("not json", "JSON"),
+        ("[1, 2]", "JSON objects"),
+        ('{"op": "publish", "symbols": []}', "op must be subscribe or unsubscribe"),
+        ('{"op": "subscribe", "symbols": "600000.SH"}', "symbols must be a list"),
+        ('{"op": "unsubscribe", "symbols": ["600000"]}', "did you mean 600000.SH"),
+        (b"\x00\x01binary", "text frames"),
+    ],
+)
 def test_bad_messages_get_an_error_frame(sim_bridge: Running, message: str | bytes, fragment: str) -> None:
     with stream(sim_bridge) as ws:
         ws.send(message)
@@ -163,8 +165,10 @@ def test_too_many_clients_is_a_retryable_503(bridge_factory) -> None:  # noqa: A
 
 
 def test_subscription_limit_per_client(bridge_factory) -> None:  # noqa: ANN001
-    with bridge_factory(SimSource(10), settings=BridgeSettings(max_symbols_per_client=4)) as running, \
-            stream(running) as ws:
+    with (
+        bridge_factory(SimSource(10), settings=BridgeSettings(max_symbols_per_client=4)) as running,
+        stream(running) as ws,
+    ):
         send(ws, "subscribe", sim_symbols(6))
         ack, _ = read_until(ws, "subscribed")
     assert ack["symbols"] == sim_symbols(4)
@@ -173,8 +177,10 @@ def test_subscription_limit_per_client(bridge_factory) -> None:  # noqa: ANN001
 
 def test_a_slow_reader_loses_frames_and_sees_the_gap(bridge_factory) -> None:  # noqa: ANN001
     settings = BridgeSettings(outbox_frames=4)
-    with bridge_factory(SimSource(3000, interval=0.1), settings=settings) as running, \
-            stream(running, max_queue=2) as ws:
+    with (
+        bridge_factory(SimSource(3000, interval=0.1), settings=settings) as running,
+        stream(running, max_queue=2) as ws,
+    ):
         dropped = running.service.metrics.dropped
         send(ws, "subscribe", sim_symbols(3000))
         ack, _ = read_until(ws, "subscribed", timeout=10)
@@ -197,8 +203,11 @@ def test_metrics_count_the_stream(sim_bridge: Running) -> None:
         with sim_bridge.http() as http:
             assert http.get("/v1/health").status_code == 200
             text = http.get("/metrics").text
-    values = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
-              for line in text.splitlines() if line and not line.startswith("#")}
+    values = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
     sent = sum(len(f["ticks"]) for f in frames if f["type"] == "ticks")
     assert values["qdesk_bridge_clients"] == 1.0 and values["qdesk_bridge_subscribed_symbols"] == 3.0
     assert values["qdesk_bridge_ticks_out_total"] >= sent > 0

@@ -38,10 +38,17 @@ def _xt_tick(row: dict[str, str]) -> dict[str, Any]:
     """A real SSE Level-1 snapshot as xtquant delivers it: epoch ms, prices, volumes in lots of 100."""
     shares = float(row["volume"])
     return {
-        "time": _ms(dt.datetime.fromisoformat(row["datetime"])), "lastPrice": float(row["last"]),
-        "open": float(row["open"]), "high": float(row["high"]), "low": float(row["low"]),
-        "lastClose": float(row["preclose"]), "amount": float(row["amount"]), "volume": int(shares // 100),
-        "pvolume": int(shares), "openInt": 13, "transactionNum": 0,
+        "time": _ms(dt.datetime.fromisoformat(row["datetime"])),
+        "lastPrice": float(row["last"]),
+        "open": float(row["open"]),
+        "high": float(row["high"]),
+        "low": float(row["low"]),
+        "lastClose": float(row["preclose"]),
+        "amount": float(row["amount"]),
+        "volume": int(shares // 100),
+        "pvolume": int(shares),
+        "openInt": 13,
+        "transactionNum": 0,
         "askPrice": [float(row[f"ask_price{i}"]) for i in range(1, 6)],
         "bidPrice": [float(row[f"bid_price{i}"]) for i in range(1, 6)],
         "askVol": [int(float(row[f"ask_volume{i}"]) // 100) for i in range(1, 6)],
@@ -69,23 +76,38 @@ class RecordedMarket:
             if code not in self.snapshots and code != DAILY:
                 return None
             pre = self.snapshots[code][0]["lastClose"] if code in self.snapshots else 10.0
-            return {"ExchangeID": "SH", "InstrumentID": code[:6], "InstrumentName": f"N{code[:6]}",
-                    "OpenDate": "19991110", "ExpireDate": "99999999", "PreClose": pre,
-                    "UpStopPrice": round(pre * 1.1, 2), "DownStopPrice": round(pre * 0.9, 2)}
+            return {
+                "ExchangeID": "SH",
+                "InstrumentID": code[:6],
+                "InstrumentName": f"N{code[:6]}",
+                "OpenDate": "19991110",
+                "ExpireDate": "99999999",
+                "PreClose": pre,
+                "UpStopPrice": round(pre * 1.1, 2),
+                "DownStopPrice": round(pre * 0.9, 2),
+            }
         if name == "get_stock_list_in_sector":
             return [*CODES, DAILY] if args["sector_name"] == "沪深A股" else []
         if name == "get_market_data_ex" and args["code"] == DAILY and args["period"] == "1d":
             import pandas as pd
 
-            rows = [r for r in self.daily
-                    if (not args["start_time"] or r["date"].replace("-", "") >= args["start_time"])
-                    and (not args["end_time"] or r["date"].replace("-", "") <= args["end_time"])]
-            frame = pd.DataFrame({
-                "time": [_ms(dt.datetime.fromisoformat(r["date"])) for r in rows],
-                "open": [float(r["open"]) for r in rows], "high": [float(r["high"]) for r in rows],
-                "low": [float(r["low"]) for r in rows], "close": [float(r["close"]) for r in rows],
-                "volume": [float(r["volume"]) / 100 for r in rows], "amount": [float(r["amount"]) for r in rows],
-            })
+            rows = [
+                r
+                for r in self.daily
+                if (not args["start_time"] or r["date"].replace("-", "") >= args["start_time"])
+                and (not args["end_time"] or r["date"].replace("-", "") <= args["end_time"])
+            ]
+            frame = pd.DataFrame(
+                {
+                    "time": [_ms(dt.datetime.fromisoformat(r["date"])) for r in rows],
+                    "open": [float(r["open"]) for r in rows],
+                    "high": [float(r["high"]) for r in rows],
+                    "low": [float(r["low"]) for r in rows],
+                    "close": [float(r["close"]) for r in rows],
+                    "volume": [float(r["volume"]) / 100 for r in rows],
+                    "amount": [float(r["amount"]) for r in rows],
+                }
+            )
             frame.index = [r["date"].replace("-", "") for r in rows]
             return frame
         return None
@@ -223,8 +245,9 @@ def test_qmt_down_at_start_connects_later(market: RecordedMarket) -> None:
     assert sink.links == [True, False] and sink.reconnects == 0
 
 
-def test_bridge_serves_qmt_over_http_and_stream(fake: FakeXtData, market: RecordedMarket, tmp_path: Path,
-                                                cn_data: Path) -> None:
+def test_bridge_serves_qmt_over_http_and_stream(
+    fake: FakeXtData, market: RecordedMarket, tmp_path: Path, cn_data: Path
+) -> None:
     with serve(_source(fake), tmp_path) as running, running.http() as http:
         health = http.get("/v1/health").json()
         assert health["source"] == "xtquant" and health["qmt_connected"] is True
@@ -278,10 +301,25 @@ def test_cli_xtquant_on_linux_exits_with_that_sentence(tmp_path: Path) -> None:
         pytest.skip("Windows may have a working xtquant")
     repo = Path(__file__).resolve().parents[3]
     result = subprocess.run(
-        [sys.executable, str(repo / "main.py"), "--data-dir", str(tmp_path), "bridge", "--source", "xtquant",
-         "--port", "0", "--log-file", str(tmp_path / "bridge.log")],
-        capture_output=True, text=True, timeout=60, cwd=repo,
-        env={"QDESK_CONFIG_DIR": str(tmp_path / "cfg"), "PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"})
+        [
+            sys.executable,
+            str(repo / "main.py"),
+            "--data-dir",
+            str(tmp_path),
+            "bridge",
+            "--source",
+            "xtquant",
+            "--port",
+            "0",
+            "--log-file",
+            str(tmp_path / "bridge.log"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=repo,
+        env={"QDESK_CONFIG_DIR": str(tmp_path / "cfg"), "PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("qdesk: error: xtquant cannot run on this machine: the QMT source needs Windows")
@@ -297,14 +335,23 @@ def test_minute_bars_fold_qmts_auction_bar_into_0931(cn_data: Path) -> None:
     with open(cn_data / "minute" / "000001.SZ.csv", encoding="utf-8") as fh:
         day = [r for r in csv.DictReader(fh) if r["datetime"].startswith("2018-01-02")]
     assert len(day) == 240
-    auction = {"datetime": "2018-01-02 09:30:00", "open": "13.35", "high": "13.36", "low": "13.30",
-               "close": "13.35", "volume": "500000", "amount": "6675000"}
+    auction = {
+        "datetime": "2018-01-02 09:30:00",
+        "open": "13.35",
+        "high": "13.36",
+        "low": "13.30",
+        "close": "13.35",
+        "volume": "500000",
+        "amount": "6675000",
+    }
     rows = [auction, *day]
-    frame = pd.DataFrame({
-        "time": [_ms(dt.datetime.fromisoformat(r["datetime"])) for r in rows],
-        **{k: [float(r[k]) for r in rows] for k in ("open", "high", "low", "close", "amount")},
-        "volume": [float(r["volume"]) / 100 for r in rows],  # lots
-    })
+    frame = pd.DataFrame(
+        {
+            "time": [_ms(dt.datetime.fromisoformat(r["datetime"])) for r in rows],
+            **{k: [float(r[k]) for r in rows] for k in ("open", "high", "low", "close", "amount")},
+            "volume": [float(r["volume"]) / 100 for r in rows],  # lots
+        }
+    )
     bars = bars_to_domain("000001.SZ", Freq.MINUTE, frame)
     assert len(bars) == 240 and bars[0].time == dt.datetime(2018, 1, 2, 9, 31)
     first = day[0]

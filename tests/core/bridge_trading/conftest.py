@@ -71,8 +71,9 @@ def serve_bridge(qmt: FakeQmt, config: Path, replay: Path, limits: RiskLimits | 
     trade_token = create_trade_token(tokens, scopes, "desk")
     service = BridgeService(ReplaySource(replay, speed=30.0), tokens, SETTINGS)
     audit = AuditLog(config / "audit.sqlite")
-    trading = BridgeTrading(qmt.trader, StockAccount(qmt.account_id), audit, RiskEngine(limits or RiskLimits(
-        max_position_weight=1.0)))
+    trading = BridgeTrading(
+        qmt.trader, StockAccount(qmt.account_id), audit, RiskEngine(limits or RiskLimits(max_position_weight=1.0))
+    )
     attach_trading(service, trading, scopes)
     thread = ServerThread(service, ServeOptions(host="127.0.0.1", port=0))
     address = thread.start()
@@ -112,7 +113,10 @@ def order_of(client: httpx.Client, client_id: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def place(client: httpx.Client, client_id: str, qty: int = 100, price: float = 2.80, side: str = "buy",
-          kind: str = "limit") -> httpx.Response:
-    return client.post("/v1/orders", json={"client_id": client_id, "symbol": SYMBOL, "side": side, "qty": qty,
-                                           "price": price, "type": kind})
+def place(
+    client: httpx.Client, client_id: str, qty: int = 100, price: float = 2.80, side: str = "buy", kind: str = "limit"
+) -> httpx.Response:
+    return client.post(
+        "/v1/orders",
+        json={"client_id": client_id, "symbol": SYMBOL, "side": side, "qty": qty, "price": price, "type": kind},
+    )

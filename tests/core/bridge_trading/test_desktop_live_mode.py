@@ -48,8 +48,12 @@ def _orders_service(data_dir: Path, bridge_url: str, mode: str):  # type: ignore
     return services, panels.presenters["orders"].service  # type: ignore[attr-defined]
 
 
-def test_live_setting_trades_the_bridge_account_and_starts_disarmed(qtbot, bridge, memory_keyring,  # type: ignore[no-untyped-def]
-                                                                    data_dir: Path) -> None:
+def test_live_setting_trades_the_bridge_account_and_starts_disarmed(
+    qtbot,
+    bridge,
+    memory_keyring,  # type: ignore[no-untyped-def]
+    data_dir: Path,
+) -> None:
     save_token(bridge.url, bridge.trade_token)
     services, service = _orders_service(data_dir, bridge.url, "live")
     try:
@@ -67,8 +71,12 @@ def test_live_setting_trades_the_bridge_account_and_starts_disarmed(qtbot, bridg
         services.close()
 
 
-def test_paper_unless_live_is_chosen_and_a_token_is_stored(qtbot, bridge, memory_keyring,  # type: ignore[no-untyped-def]
-                                                           data_dir: Path) -> None:
+def test_paper_unless_live_is_chosen_and_a_token_is_stored(
+    qtbot,
+    bridge,
+    memory_keyring,  # type: ignore[no-untyped-def]
+    data_dir: Path,
+) -> None:
     for mode in ("paper", "live"):  # live without a stored token falls back to paper, with a log line
         services, service = _orders_service(data_dir, bridge.url, mode)
         try:

@@ -46,8 +46,12 @@ def test_live_mirror_orders_fills_and_kill(bridge, qmt, tmp_path) -> None:
         qmt.matcher = rest
         service.submit(OrderRequest("lv3", SYMBOL, Side.BUY, 100, 2.50), actor="alice")
         manual = qmt.place_manual(SYMBOL, STOCK_BUY, 100, 2.40)
-        await _until(lambda: broker.order(f"QMT{manual.order_id}") is not None
-                     and (broker.order("lv3") or broker.order("lv1")).broker_id)  # type: ignore[union-attr]
+        await _until(
+            lambda: (
+                broker.order(f"QMT{manual.order_id}") is not None
+                and (broker.order("lv3") or broker.order("lv1")).broker_id
+            )
+        )  # type: ignore[union-attr]
         await _until(lambda: broker.order("lv3") is not None and broker.order("lv3").broker_id)  # type: ignore[union-attr]
         service.kill(actor="alice")
         await _until(lambda: not bridge.trading.armed)

@@ -15,8 +15,12 @@ def test_read_only_token_can_read_but_never_trade(bridge) -> None:
     with bridge.reader() as reader:
         assert reader.get("/v1/orders").status_code == 200
         assert reader.get("/v1/account").json()["cash"] == 1_000_000.0
-        for response in (place(reader, "r1"), reader.post("/v1/trading/arm", json={}),
-                         reader.delete("/v1/orders/r1"), reader.post("/v1/trading/kill", json={})):
+        for response in (
+            place(reader, "r1"),
+            reader.post("/v1/trading/arm", json={}),
+            reader.delete("/v1/orders/r1"),
+            reader.post("/v1/trading/kill", json={}),
+        ):
             assert response.status_code == 403
             assert response.json()["error"] == "forbidden" and "read-only" in response.json()["message"]
     with bridge.http("not-a-valid-token-at-all-000") as stranger:
@@ -60,14 +64,19 @@ def test_disarmed_at_start_then_armed_order_fills_and_streams(bridge, qmt) -> No
 def test_pre_trade_checks_refuse_over_http(bridge, qmt) -> None:
     with bridge.trader() as trader:
         trader.post("/v1/trading/arm", json={})
-        wait_for(lambda: bridge.service.fanout.latest([SYMBOL]) or trader.get("/v1/quotes",
-                                                                               params={"symbols": SYMBOL}).json()["count"])
+        wait_for(
+            lambda: (
+                bridge.service.fanout.latest([SYMBOL])
+                or trader.get("/v1/quotes", params={"symbols": SYMBOL}).json()["count"]
+            )
+        )
         lot = place(trader, "x1", qty=150)
         assert lot.status_code == 422 and "lots of 100" in lot.json()["message"]
         high = place(trader, "x2", price=3.10)
         assert high.status_code == 422 and "limit up 2.99" in high.json()["message"]
-        bad = trader.post("/v1/orders", json={"client_id": "bad id!", "symbol": SYMBOL, "side": "buy", "qty": 100,
-                                              "price": 2.8})
+        bad = trader.post(
+            "/v1/orders", json={"client_id": "bad id!", "symbol": SYMBOL, "side": "buy", "qty": 100, "price": 2.8}
+        )
         assert bad.status_code == 400 and "client_id" in bad.json()["message"]
     assert qmt.placed == []
 

@@ -60,8 +60,11 @@ def store_bridge(store_path: Path, config_dir: Path) -> Iterator[tuple[str, str]
     """A real bridge on 127.0.0.1 whose bar history is the store at `store_path`; yields (url, token)."""
     tokens = TokenStore(config_dir / "bridge.json")
     token = tokens.create("test")
-    service = BridgeService(SimSource(n_symbols=20, interval=60.0, history=StoreHistory(store_path)), tokens,
-                            BridgeSettings(requests_per_s=10_000.0, request_burst=10_000))
+    service = BridgeService(
+        SimSource(n_symbols=20, interval=60.0, history=StoreHistory(store_path)),
+        tokens,
+        BridgeSettings(requests_per_s=10_000.0, request_burst=10_000),
+    )
     thread = ServerThread(service, ServeOptions(host="127.0.0.1", port=0))
     address = thread.start()
     try:
@@ -118,13 +121,17 @@ def test_update_downloads_the_missing_history_exactly(bridge: tuple[str, str, Pa
 
     # Nothing missing any more: a second update stores nothing new.
     with BridgeBars(url, token) as fetch:
-        again = [r for r in update_from_bridge(desktop, fetch, plan_updates(desktop, SERIES, TODAY))
-                 if isinstance(r, SeriesUpdated)]
+        again = [
+            r
+            for r in update_from_bridge(desktop, fetch, plan_updates(desktop, SERIES, TODAY))
+            if isinstance(r, SeriesUpdated)
+        ]
     assert all(r.inserted == 0 and r.updated == 0 and r.received >= 1 for r in again)
 
 
-def test_cancel_keeps_the_finished_series_and_touches_no_other(bridge: tuple[str, str, Path],
-                                                              desktop: MarketStore) -> None:
+def test_cancel_keeps_the_finished_series_and_touches_no_other(
+    bridge: tuple[str, str, Path], desktop: MarketStore
+) -> None:
     url, token, _ = bridge
     cancel = CancelToken()
     untouched = desktop.read_bars("000001.SZ", "1m")
@@ -140,8 +147,9 @@ def test_cancel_keeps_the_finished_series_and_touches_no_other(bridge: tuple[str
     pd.testing.assert_frame_equal(desktop.read_bars("000001.SZ", "1m"), untouched)
 
 
-def test_a_refused_token_stops_the_update_with_a_clear_error(bridge: tuple[str, str, Path],
-                                                            desktop: MarketStore) -> None:
+def test_a_refused_token_stops_the_update_with_a_clear_error(
+    bridge: tuple[str, str, Path], desktop: MarketStore
+) -> None:
     url, _, _ = bridge
     rows = desktop.read_bars("600000.SH", "1d")
     with BridgeBars(url, "not-the-token") as fetch, pytest.raises(BridgeAuthError, match="refused the token"):
@@ -149,8 +157,9 @@ def test_a_refused_token_stops_the_update_with_a_clear_error(bridge: tuple[str, 
     pd.testing.assert_frame_equal(desktop.read_bars("600000.SH", "1d"), rows)
 
 
-def test_an_unknown_symbol_is_reported_and_the_others_still_update(bridge: tuple[str, str, Path],
-                                                                  desktop: MarketStore) -> None:
+def test_an_unknown_symbol_is_reported_and_the_others_still_update(
+    bridge: tuple[str, str, Path], desktop: MarketStore
+) -> None:
     url, token, _ = bridge
     plans = plan_updates(desktop, [("600004.SH", "1d"), ("600000.SH", "1d")], TODAY)
     with BridgeBars(url, token) as fetch:

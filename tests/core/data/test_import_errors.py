@@ -51,11 +51,14 @@ def test_unknown_symbol_in_file_name_or_column(store: MarketStore, tmp_path: Pat
     bad_name = write_lines(tmp_path / "prices.csv", [GOOD_HEADER, "2023-01-03,7.2,7.3,7.1,7.25,100,725,1"])
     report = import_one(store, bad_name)
     assert report.error is not None and "cannot tell the symbol" in report.error and "prices" in report.error
-    bad_column = write_lines(tmp_path / "multi.csv", [
-        "symbol," + GOOD_HEADER,
-        "600000.SH,2023-01-03,7.2,7.3,7.1,7.25,100,725,1",
-        "600000.XX,2023-01-03,7.2,7.3,7.1,7.25,100,725,1",
-    ])
+    bad_column = write_lines(
+        tmp_path / "multi.csv",
+        [
+            "symbol," + GOOD_HEADER,
+            "600000.SH,2023-01-03,7.2,7.3,7.1,7.25,100,725,1",
+            "600000.XX,2023-01-03,7.2,7.3,7.1,7.25,100,725,1",
+        ],
+    )
     report = import_one(store, bad_column)
     assert report.error is not None
     assert report.error.startswith(f"{bad_column}:3: field 'symbol':") and "600000.XX" in report.error
@@ -89,9 +92,14 @@ def test_failed_file_leaves_stored_rows_untouched_and_others_still_import(
 
 
 def test_membership_file_errors_name_line_and_field(store: MarketStore, tmp_path: Path) -> None:
-    path = write_lines(tmp_path / "csi300_members.csv", [
-        "symbol,start,end", "600000.SH,2005-04-08,2025-08-06", "600004.SH,2005-04-08,yesterday",
-    ])
+    path = write_lines(
+        tmp_path / "csi300_members.csv",
+        [
+            "symbol,start,end",
+            "600000.SH,2005-04-08,2025-08-06",
+            "600004.SH,2005-04-08,yesterday",
+        ],
+    )
     report = import_one(store, path)
     assert report.error == f"{path}:3: field 'end': unparseable date 'yesterday'"
     assert store.membership() == {}

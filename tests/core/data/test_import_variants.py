@@ -83,11 +83,14 @@ def test_chinese_headers_in_gbk_with_a_symbol_column(store: MarketStore, cn_data
 
 @pytest.mark.parametrize("code", ["SH600000", "sh.600000", "600000.XSHG"])
 def test_trade_date_as_number_and_vendor_codes(store: MarketStore, tmp_path: Path, code: str) -> None:
-    path = write_lines(tmp_path / "bars.csv", [
-        "ts_code,trade_date,open,high,low,close,vol,amount",
-        f"{code},20230104,7.26,7.34,7.23,7.30,41220000,300100000",
-        f"{code},20230103,7.21,7.29,7.18,7.25,38560000,279000000",
-    ])
+    path = write_lines(
+        tmp_path / "bars.csv",
+        [
+            "ts_code,trade_date,open,high,low,close,vol,amount",
+            f"{code},20230104,7.26,7.34,7.23,7.30,41220000,300100000",
+            f"{code},20230103,7.21,7.29,7.18,7.25,38560000,279000000",
+        ],
+    )
     report = import_one(store, path)
     assert report.ok, report.error
     assert [r[0] for r in _stored(store, "600000.SH")] == ["2023-01-03", "2023-01-04"]
@@ -132,13 +135,16 @@ def test_membership_files_in_both_formats(store: MarketStore, cn_data: Path) -> 
 
 
 def test_suspended_rows_and_duplicates_are_skipped_with_reasons(store: MarketStore, tmp_path: Path) -> None:
-    path = write_lines(tmp_path / "600000.SH.csv", [
-        "date,open,high,low,close,volume",
-        "2023-01-03,7.21,7.29,7.18,7.25,38560000",
-        "2023-01-04,0,0,0,0,0",
-        "2023-01-05,7.26,7.34,7.23,7.30,41220000",
-        "2023-01-05,7.26,7.35,7.23,7.31,41220000",
-    ])
+    path = write_lines(
+        tmp_path / "600000.SH.csv",
+        [
+            "date,open,high,low,close,volume",
+            "2023-01-03,7.21,7.29,7.18,7.25,38560000",
+            "2023-01-04,0,0,0,0,0",
+            "2023-01-05,7.26,7.34,7.23,7.30,41220000",
+            "2023-01-05,7.26,7.35,7.23,7.31,41220000",
+        ],
+    )
     report = import_one(store, path)
     assert report.ok, report.error
     assert report.rows == 2
@@ -148,22 +154,33 @@ def test_suspended_rows_and_duplicates_are_skipped_with_reasons(store: MarketSto
 
 def test_huge_first_day_moves_are_real_data_not_errors(store: MarketStore, cn_data: Path, tmp_path: Path) -> None:
     # A new listing can rise several hundred percent on day one; validation must not reject it.
-    path = write_lines(tmp_path / "688981.SH.csv", [
-        "date,open,high,low,close,volume,amount",
-        "2020-07-16,95.00,95.00,72.00,82.92,479000000,39500000000",
-        "2020-07-17,80.00,82.00,75.00,76.00,200000000,15600000000",
-    ])
+    path = write_lines(
+        tmp_path / "688981.SH.csv",
+        [
+            "date,open,high,low,close,volume,amount",
+            "2020-07-16,95.00,95.00,72.00,82.92,479000000,39500000000",
+            "2020-07-17,80.00,82.00,75.00,76.00,200000000,15600000000",
+        ],
+    )
     assert import_one(store, path).ok
 
 
 def test_instrument_list_sets_names_and_listing_dates(store: MarketStore, tmp_path: Path) -> None:
-    path = write_lines(tmp_path / "stock_list.csv", [
-        "代码,名称,上市日期,退市日期", "600000.SH,浦发银行,19991110,", "000024.SZ,招商地产,1993-06-07,2015-12-30",
-    ])
+    path = write_lines(
+        tmp_path / "stock_list.csv",
+        [
+            "代码,名称,上市日期,退市日期",
+            "600000.SH,浦发银行,19991110,",
+            "000024.SZ,招商地产,1993-06-07,2015-12-30",
+        ],
+    )
     report = import_one(store, path)
     assert report.ok, report.error
     assert report.kind == "instruments" and report.rows == 2
     rows = {r["symbol"]: r for r in store.instruments()}
     assert (rows["600000.SH"]["name"], rows["600000.SH"]["list_date"], rows["600000.SH"]["delist_date"]) == (
-        "浦发银行", "1999-11-10", None)
+        "浦发银行",
+        "1999-11-10",
+        None,
+    )
     assert rows["000024.SZ"]["delist_date"] == "2015-12-30" and rows["000024.SZ"]["board"] == "main"

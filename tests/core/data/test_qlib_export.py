@@ -45,12 +45,17 @@ def provider(cn_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _expected(cn_data: Path, symbol: str) -> pd.DataFrame:
     raw = pd.read_csv(cn_data / "daily" / f"{symbol}.csv", index_col="date", parse_dates=True)
-    return pd.DataFrame({
-        "$open": raw["open"] * raw["factor"], "$high": raw["high"] * raw["factor"],
-        "$low": raw["low"] * raw["factor"], "$close": raw["close"] * raw["factor"],
-        "$volume": raw["volume"] / raw["factor"], "$factor": raw["factor"],
-        "$vwap": raw["amount"] / raw["volume"] * raw["factor"],
-    })
+    return pd.DataFrame(
+        {
+            "$open": raw["open"] * raw["factor"],
+            "$high": raw["high"] * raw["factor"],
+            "$low": raw["low"] * raw["factor"],
+            "$close": raw["close"] * raw["factor"],
+            "$volume": raw["volume"] / raw["factor"],
+            "$factor": raw["factor"],
+            "$vwap": raw["amount"] / raw["volume"] * raw["factor"],
+        }
+    )
 
 
 @pytest.mark.parametrize("symbol", ["600000.SH", "000002.SZ", "600004.SH", "000024.SZ"])
@@ -92,8 +97,13 @@ def test_calendar_and_universes(provider: Path, cn_data: Path) -> None:
 def test_alpha158_handler_runs_on_the_export(provider: Path) -> None:
     from qlib.contrib.data.handler import Alpha158
 
-    handler = Alpha158(instruments=["SH600000", "SZ000001", "SZ000002", "SH600004"], start_time="2019-01-01",
-                       end_time="2019-12-31", fit_start_time="2019-01-01", fit_end_time="2019-06-30")
+    handler = Alpha158(
+        instruments=["SH600000", "SZ000001", "SZ000002", "SH600004"],
+        start_time="2019-01-01",
+        end_time="2019-12-31",
+        fit_start_time="2019-01-01",
+        fit_end_time="2019-06-30",
+    )
     features = handler.fetch(col_set="feature")
     label = handler.fetch(col_set="label")
     assert features.shape[1] == 158
@@ -129,8 +139,10 @@ def test_incremental_export_matches_a_fresh_full_export(cn_data: Path, tmp_path:
     assert import_one(store, write_lines(tmp_path / "edit" / "600004.SH.csv", edited)).updated > 0
     summary = _export(store, incremental)
     assert (summary.rewritten, summary.appended) == (1, 0)
-    assert _bins(incremental)["features/sh600004/factor.day.bin"] != _bins(tmp_path / "before-edit")[
-        "features/sh600004/factor.day.bin"]
+    assert (
+        _bins(incremental)["features/sh600004/factor.day.bin"]
+        != _bins(tmp_path / "before-edit")["features/sh600004/factor.day.bin"]
+    )
     assert _export(store, incremental).mode == "unchanged"
     store.close()
 

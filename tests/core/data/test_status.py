@@ -20,12 +20,18 @@ def test_gaps_are_counted_against_the_calendar(store: MarketStore, cn_data: Path
     import_one(store, cn_data / "minute" / "600020.SH.csv")
     status = store_status(store)
     daily = next(f for f in status.freqs if f.freq == "1d")
-    assert (daily.symbols, daily.rows) == (2, len(read_lines(cn_data / "index" / "daily" / "000001.SH.csv")) - 1
-                                           + len(kept))
+    assert (daily.symbols, daily.rows) == (
+        2,
+        len(read_lines(cn_data / "index" / "daily" / "000001.SH.csv")) - 1 + len(kept),
+    )
     assert daily.series_with_gaps == 1 and daily.missing_days == 5
     gap = daily.worst[0]
     assert (gap.symbol, gap.longest_days, gap.longest_from, gap.longest_to) == (
-        "600000.SH", 5, holes[0][:10], holes[-1][:10])
+        "600000.SH",
+        5,
+        holes[0][:10],
+        holes[-1][:10],
+    )
     minute = next(f for f in status.freqs if f.freq == "1m")
     assert (minute.symbols, minute.rows, minute.first, minute.last) == (1, 240, "2021-01-04", "2021-01-04")
     assert status.calendar_first == "2010-01-04" and status.index_calendar_days == status.calendar_days

@@ -42,8 +42,9 @@ def test_adjusted_returns_remove_the_ex_dividend_gaps(daily_600000: BarSeries) -
     np.testing.assert_allclose(fwd_ret, back_ret, rtol=1e-9, atol=1e-12)  # same shape, different scale
     # On ex-days the adjusted return adds back the cash/shares distributed: it is always higher.
     assert np.all(fwd_ret[ex_days - 1] > raw_ret[ex_days - 1])
-    np.testing.assert_allclose(fwd_ret[ex_days - 1] + 1,
-                               (raw_ret[ex_days - 1] + 1) * raw.factor[ex_days] / raw.factor[ex_days - 1])
+    np.testing.assert_allclose(
+        fwd_ret[ex_days - 1] + 1, (raw_ret[ex_days - 1] + 1) * raw.factor[ex_days] / raw.factor[ex_days - 1]
+    )
 
 
 def test_none_and_unknown_factors_leave_prices_raw(daily_600000: BarSeries) -> None:

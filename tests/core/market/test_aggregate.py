@@ -14,8 +14,10 @@ from tests.core.market.conftest import load_series
 
 
 def _frame(series: BarSeries) -> pd.DataFrame:
-    return pd.DataFrame({f: getattr(series, f) for f in ("open", "high", "low", "close", "volume", "amount")},
-                        index=pd.DatetimeIndex(series.time))
+    return pd.DataFrame(
+        {f: getattr(series, f) for f in ("open", "high", "low", "close", "volume", "amount")},
+        index=pd.DatetimeIndex(series.time),
+    )
 
 
 def _reference_intraday(series: BarSeries, minutes: int) -> pd.DataFrame:
@@ -28,8 +30,11 @@ def _reference_intraday(series: BarSeries, minutes: int) -> pd.DataFrame:
             if session.empty:
                 continue
             origin = pd.Timestamp(f"{day.date()} {open_at}")
-            parts.append(session.resample(f"{minutes}min", closed="right", label="right", origin=origin).agg(
-                {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum", "amount": "sum"}))
+            parts.append(
+                session.resample(f"{minutes}min", closed="right", label="right", origin=origin).agg(
+                    {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum", "amount": "sum"}
+                )
+            )
     return pd.concat(parts)
 
 
@@ -66,15 +71,35 @@ def test_five_minute_labels_cover_both_sessions_exactly(minutes_000001: BarSerie
 
 
 def test_auction_lunch_and_after_hours_prints_stay_in_their_day() -> None:
-    times = ["2021-06-01 09:25:00", "2021-06-01 09:31:00", "2021-06-01 11:30:00", "2021-06-01 13:01:00",
-             "2021-06-01 15:00:00", "2021-06-01 15:30:00", "2021-06-02 09:31:00"]
+    times = [
+        "2021-06-01 09:25:00",
+        "2021-06-01 09:31:00",
+        "2021-06-01 11:30:00",
+        "2021-06-01 13:01:00",
+        "2021-06-01 15:00:00",
+        "2021-06-01 15:30:00",
+        "2021-06-02 09:31:00",
+    ]
     ones = np.ones(len(times))
-    series = BarSeries.from_columns({"time": np.array(times), "open": np.arange(len(times)) + 1.0,
-                                     "high": ones * 9, "low": ones, "close": np.arange(len(times)) + 1.0,
-                                     "volume": ones * 100, "amount": ones * 1000})
+    series = BarSeries.from_columns(
+        {
+            "time": np.array(times),
+            "open": np.arange(len(times)) + 1.0,
+            "high": ones * 9,
+            "low": ones,
+            "close": np.arange(len(times)) + 1.0,
+            "volume": ones * 100,
+            "amount": ones * 1000,
+        }
+    )
     bars = intraday(series, 60)
-    assert [str(t) for t in bars.time] == ["2021-06-01T10:30:00", "2021-06-01T11:30:00", "2021-06-01T14:00:00",
-                                          "2021-06-01T15:00:00", "2021-06-02T10:30:00"]
+    assert [str(t) for t in bars.time] == [
+        "2021-06-01T10:30:00",
+        "2021-06-01T11:30:00",
+        "2021-06-01T14:00:00",
+        "2021-06-01T15:00:00",
+        "2021-06-02T10:30:00",
+    ]
     # The 09:25 auction print opens the first bar; the STAR after-hours print closes the last one.
     assert bars.open[0] == 1.0 and bars.volume[0] == 200
     assert bars.close[3] == 6.0 and bars.volume[3] == 200
@@ -82,8 +107,7 @@ def test_auction_lunch_and_after_hours_prints_stay_in_their_day() -> None:
         intraday(series, 7)
 
 
-def test_daily_from_vendor_minutes_against_stored_daily(minutes_000001: BarSeries,
-                                                        daily_000001: BarSeries) -> None:
+def test_daily_from_vendor_minutes_against_stored_daily(minutes_000001: BarSeries, daily_000001: BarSeries) -> None:
     """Vendor 1m bars leave out the 09:25 call auction and some snapshot extremes; state what holds."""
     from_minutes = daily(minutes_000001)
     stored = daily_000001
@@ -123,7 +147,8 @@ def test_weekly_bars_follow_iso_weeks_and_end_on_the_last_trading_day(daily_6000
     frame = _frame(daily_600000)
     iso = frame.index.isocalendar()
     reference = frame.groupby([iso.year, iso.week]).agg(
-        {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"})
+        {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+    )
     last_days = frame.index.to_series().groupby([iso.year, iso.week]).max()
 
     assert len(weeks) == len(reference)

@@ -104,8 +104,9 @@ def test_macd_uses_twice_the_dif_dea_gap(bars: BarSeries) -> None:
 
 
 def test_kdj_9_3_3_starts_at_50(bars: BarSeries) -> None:
-    for got, want in zip(ind.kdj(bars.high, bars.low, bars.close), ref_kdj(
-            bars.high.tolist(), bars.low.tolist(), bars.close.tolist())):
+    for got, want in zip(
+        ind.kdj(bars.high, bars.low, bars.close), ref_kdj(bars.high.tolist(), bars.low.tolist(), bars.close.tolist())
+    ):
         _close(got, want)
 
 

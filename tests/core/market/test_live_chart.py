@@ -26,8 +26,20 @@ def snapshots(cn_data: Path) -> pd.DataFrame:
 
 
 def _ticks(frame: pd.DataFrame) -> list[Tick]:
-    return [Tick(SYMBOL, r.datetime.to_pydatetime().replace(tzinfo=BEIJING), r.last, r.open, r.high, r.low,
-                 r.preclose, float(r.volume), float(r.amount)) for r in frame.itertuples(index=False)]
+    return [
+        Tick(
+            SYMBOL,
+            r.datetime.to_pydatetime().replace(tzinfo=BEIJING),
+            r.last,
+            r.open,
+            r.high,
+            r.low,
+            r.preclose,
+            float(r.volume),
+            float(r.amount),
+        )
+        for r in frame.itertuples(index=False)
+    ]
 
 
 def _empty(period: Period) -> ChartLoaded:
@@ -51,9 +63,15 @@ def test_five_minute_bars_from_live_ticks_match_a_pandas_rebuild(snapshots: pd.D
     minute_end = t.dt.ceil("min").clip(lower=pd.Timestamp("2021-12-01 09:31"))
     bucket = minute_end.dt.ceil("5min")
     grouped = snapshots.assign(bucket=bucket).groupby("bucket")
-    ref = pd.DataFrame({
-        "open": grouped["last"].first(), "high": grouped["last"].max(), "low": grouped["last"].min(),
-        "close": grouped["last"].last(), "cum": grouped["volume"].last().astype(float)})
+    ref = pd.DataFrame(
+        {
+            "open": grouped["last"].first(),
+            "high": grouped["last"].max(),
+            "low": grouped["last"].min(),
+            "close": grouped["last"].last(),
+            "cum": grouped["volume"].last().astype(float),
+        }
+    )
     ref["volume"] = ref["cum"].diff().fillna(ref["cum"])
 
     assert appended == len(ref) == len(bars)

@@ -15,8 +15,16 @@ from core.research.dataset import PreparedDataset
 from tests.core.research.slices import Slice, dataset_for, research_slice, tiny_config  # noqa: F401
 
 GRU = {"epochs": 2, "batch_size": 256, "hidden_size": 8, "num_layers": 1, "lr": 1e-3, "early_stop": 0}
-LGB = {"num_boost_round": 20, "rounds_per_epoch": 10, "num_leaves": 15, "num_threads": 1, "lambda_l1": 0.0,
-       "lambda_l2": 1.0, "early_stop": 1000, "colsample_bytree": 1.0}
+LGB = {
+    "num_boost_round": 20,
+    "rounds_per_epoch": 10,
+    "num_leaves": 15,
+    "num_threads": 1,
+    "lambda_l1": 0.0,
+    "lambda_l2": 1.0,
+    "early_stop": 1000,
+    "colsample_bytree": 1.0,
+}
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +46,19 @@ def _cancel_during_epoch(model: Any, dataset: PreparedDataset, ckpt: Path, epoch
             seen.append(report)
             if token.cancelled:
                 pytest.fail(f"the fit went on after cancel: {report}")
-            if isinstance(report, TrainingProgress) and report.epoch == epoch and len(
-                    [r for r in seen if isinstance(r, TrainingProgress) and r.epoch == epoch]) == 2:
+            if (
+                isinstance(report, TrainingProgress)
+                and report.epoch == epoch
+                and len([r for r in seen if isinstance(r, TrainingProgress) and r.epoch == epoch]) == 2
+            ):
                 token.cancel()
     return seen
 
 
 @pytest.mark.parametrize("name", ["gru", "lightgbm"])
-def test_cancel_then_resume_matches_an_uninterrupted_fit(name: str, alpha360: PreparedDataset,
-                                                         alpha158: PreparedDataset, tmp_path: Path) -> None:
+def test_cancel_then_resume_matches_an_uninterrupted_fit(
+    name: str, alpha360: PreparedDataset, alpha158: PreparedDataset, tmp_path: Path
+) -> None:
     dataset, params = (alpha360, GRU) if name == "gru" else (alpha158, LGB)
     straight = create_model(name, params, seed=5, device="cpu")
     list(straight.fit(dataset, None, tmp_path / "straight"))

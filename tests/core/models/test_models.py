@@ -15,8 +15,14 @@ from tests.core.research.slices import Slice, dataset_for, research_slice, tiny_
 
 SEQUENCE = ("gru", "lstm", "alstm", "transformer")
 TINY: dict[str, dict[str, Any]] = {
-    "lightgbm": {"num_boost_round": 20, "rounds_per_epoch": 10, "num_leaves": 15, "num_threads": 1,
-                 "lambda_l1": 0.0, "lambda_l2": 1.0},
+    "lightgbm": {
+        "num_boost_round": 20,
+        "rounds_per_epoch": 10,
+        "num_leaves": 15,
+        "num_threads": 1,
+        "lambda_l1": 0.0,
+        "lambda_l2": 1.0,
+    },
     "linear": {"epochs": 2, "batch_size": 256, "lr": 1e-3},
     "mlp": {"epochs": 2, "batch_size": 256, "hidden_size": 16, "lr": 1e-3},
     "gru": {"epochs": 2, "batch_size": 256, "hidden_size": 8, "num_layers": 1, "lr": 1e-3},

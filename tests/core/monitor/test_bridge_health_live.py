@@ -59,8 +59,7 @@ def test_health_follows_a_real_bridge_through_a_restart(tmp_path: Path) -> None:
         client = BridgeClient(running.url, token=token, backoff=FAST)
         health.attach(client)
         frames: list[TicksReceived] = []
-        client.add_listener(lambda e: frames.append(e) if isinstance(e, TicksReceived) and not e.reconciled
-                            else None)
+        client.add_listener(lambda e: frames.append(e) if isinstance(e, TicksReceived) and not e.reconciled else None)
         client.start()
         await client.wait_for_state(ConnectionState.CONNECTED)
         await client.subscribe(sim_symbols(20))

@@ -29,13 +29,28 @@ def test_missing_file_means_defaults(tmp_path: Path) -> None:
 
 
 def test_overrides_and_new_rules(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, {
-        "rules": {"bridge_down": {"for_seconds": 30}, "model_stale": {"enabled": False},
-                  "ticks_slow": {"metric": "app.ticks_per_s", "op": "<", "threshold": 100, "severity": "info"}},
-        "webhooks": [{"kind": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?access_token=x",
-                      "secret": "s", "min_severity": "critical"}],
-        "metrics_port": 9464, "sound": True,
-    }))
+    config = load_config(
+        write(
+            tmp_path,
+            {
+                "rules": {
+                    "bridge_down": {"for_seconds": 30},
+                    "model_stale": {"enabled": False},
+                    "ticks_slow": {"metric": "app.ticks_per_s", "op": "<", "threshold": 100, "severity": "info"},
+                },
+                "webhooks": [
+                    {
+                        "kind": "dingtalk",
+                        "url": "https://oapi.dingtalk.com/robot/send?access_token=x",
+                        "secret": "s",
+                        "min_severity": "critical",
+                    }
+                ],
+                "metrics_port": 9464,
+                "sound": True,
+            },
+        )
+    )
     rules = {r.key: r for r in config.rules}
     assert rules["bridge_down"].for_seconds == 30 and rules["bridge_down"].severity is Severity.CRITICAL
     assert not rules["model_stale"].enabled
@@ -45,18 +60,21 @@ def test_overrides_and_new_rules(tmp_path: Path) -> None:
     assert config.metrics_port == 9464 and config.sound
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ('{"sound": true,\n "rules": [}', r"monitor\.json:2: not valid JSON"),
-    ({"rules": {"bridge_down": {"threshold": "ten"}}}, r"field 'rules\.bridge_down\.threshold': expected a number"),
-    ({"rules": {"x": {"metric": "m"}}}, r"field 'rules\.x': a new rule needs 'metric', 'op' and 'threshold'"),
-    ({"rules": {"bridge_down": {"op": "=>"}}}, r"field 'rules\.bridge_down\.op': '=>' is not one of"),
-    ({"rules": {"bridge_down": {"severity": "page"}}}, r"field 'rules\.bridge_down\.severity': 'page'"),
-    ({"webhooks": [{"kind": "slack", "url": "https://x"}]}, r"field 'webhooks\[0\]\.kind': 'slack'"),
-    ({"webhooks": [{"kind": "wecom", "url": "ftp://x"}]}, r"field 'webhooks\[0\]\.url': expected an http"),
-    ({"metrics_port": 70000}, r"field 'metrics_port': 70000 is not a port"),
-    ({"metrics_port": 9464.5}, r"field 'metrics_port': expected an integer"),
-    ({"colour": "red"}, r"field 'colour': unknown"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ('{"sound": true,\n "rules": [}', r"monitor\.json:2: not valid JSON"),
+        ({"rules": {"bridge_down": {"threshold": "ten"}}}, r"field 'rules\.bridge_down\.threshold': expected a number"),
+        ({"rules": {"x": {"metric": "m"}}}, r"field 'rules\.x': a new rule needs 'metric', 'op' and 'threshold'"),
+        ({"rules": {"bridge_down": {"op": "=>"}}}, r"field 'rules\.bridge_down\.op': '=>' is not one of"),
+        ({"rules": {"bridge_down": {"severity": "page"}}}, r"field 'rules\.bridge_down\.severity': 'page'"),
+        ({"webhooks": [{"kind": "slack", "url": "https://x"}]}, r"field 'webhooks\[0\]\.kind': 'slack'"),
+        ({"webhooks": [{"kind": "wecom", "url": "ftp://x"}]}, r"field 'webhooks\[0\]\.url': expected an http"),
+        ({"metrics_port": 70000}, r"field 'metrics_port': 70000 is not a port"),
+        ({"metrics_port": 9464.5}, r"field 'metrics_port': expected an integer"),
+        ({"colour": "red"}, r"field 'colour': unknown"),
+    ],
+)
 def test_bad_files_are_refused_with_file_and_field(tmp_path: Path, data: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as info:
         load_config(write(tmp_path, data))

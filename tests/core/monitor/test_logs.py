@@ -7,8 +7,14 @@ import logging
 import threading
 from pathlib import Path
 
-from core.monitor.logs import LOG_DIR, LOG_FILE, JsonLinesFormatter, MemoryLogHandler, read_log_file, \
-    rotating_file_handler
+from core.monitor.logs import (
+    LOG_DIR,
+    LOG_FILE,
+    JsonLinesFormatter,
+    MemoryLogHandler,
+    read_log_file,
+    rotating_file_handler,
+)
 
 
 def _logger(name: str, handler: logging.Handler) -> logging.Logger:
@@ -63,8 +69,7 @@ def test_memory_handler_from_threads_and_listener() -> None:
     remove = handler.add_listener(seen.append)
     log = _logger("qdesk.test.memory", handler)
     try:
-        threads = [threading.Thread(target=lambda n=n: [log.info("t%d %d", n, i) for i in range(20)])
-                   for n in range(4)]
+        threads = [threading.Thread(target=lambda n=n: [log.info("t%d %d", n, i) for i in range(20)]) for n in range(4)]
         for t in threads:
             t.start()
         for t in threads:

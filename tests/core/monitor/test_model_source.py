@@ -14,15 +14,22 @@ from core.research.registry import RunRegistry
 
 
 def _record(registry: RunRegistry, run_id: str, ic: float) -> None:
-    index = pd.MultiIndex.from_tuples([(pd.Timestamp("2022-12-29"), "SH600000"), (pd.Timestamp("2022-12-30"),
-                                                                                  "SH600000")],
-                                      names=["datetime", "instrument"])
+    index = pd.MultiIndex.from_tuples(
+        [(pd.Timestamp("2022-12-29"), "SH600000"), (pd.Timestamp("2022-12-30"), "SH600000")],
+        names=["datetime", "instrument"],
+    )
     predictions = pd.DataFrame({"score": [0.1, -0.2], "label": [0.01, -0.02]}, index=index)
     folder = registry.run_dir(run_id)
     folder.mkdir(parents=True)
     (folder / "model.txt").write_text("tree\n", encoding="utf-8")
-    registry.record(run_id, {"model": "LightGBM", "dataset": {"kind": "alpha158", "universe": "csi300"}},
-                    {"ic": ic, "rank_ic": ic / 2}, predictions, folder / "model.txt", ("2020-01-01", "2022-12-30"))
+    registry.record(
+        run_id,
+        {"model": "LightGBM", "dataset": {"kind": "alpha158", "universe": "csi300"}},
+        {"ic": ic, "rank_ic": ic / 2},
+        predictions,
+        folder / "model.txt",
+        ("2020-01-01", "2022-12-30"),
+    )
 
 
 def test_newest_run_is_reported(tmp_path: Path) -> None:

@@ -40,8 +40,9 @@ class Broken:
 
 def _tick(symbol: str) -> Tick:
     # The collector only counts ticks; their prices do not matter here.
-    return Tick(symbol, dt.datetime(2021, 12, 1, 9, 25, tzinfo=BEIJING), 8.71, 8.71, 8.71, 8.71, 8.72,
-                1_145_300, 9_975_563.0)
+    return Tick(
+        symbol, dt.datetime(2021, 12, 1, 9, 25, tzinfo=BEIJING), 8.71, 8.71, 8.71, 8.71, 8.72, 1_145_300, 9_975_563.0
+    )
 
 
 def test_collectors_sampled_on_their_intervals(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -76,9 +77,15 @@ def test_app_collector_with_a_real_hub_and_loop_probe() -> None:
     repaints = [0]
     mono = [100.0]
     trading_time = dt.datetime(2025, 12, 1, 10, 0, tzinfo=BEIJING)  # a Monday, continuous session
-    collector = AppCollector(hub, LoopLagProbe(interval=0.01), repaints=lambda: repaints[0],
-                             jobs=lambda: [JobInfo("import", True, 0.25), JobInfo("export", False)],
-                             live_source=lambda: True, now=lambda: trading_time, clock=lambda: mono[0])
+    collector = AppCollector(
+        hub,
+        LoopLagProbe(interval=0.01),
+        repaints=lambda: repaints[0],
+        jobs=lambda: [JobInfo("import", True, 0.25), JobInfo("export", False)],
+        live_source=lambda: True,
+        now=lambda: trading_time,
+        clock=lambda: mono[0],
+    )
     first = collector.collect()
     assert first["app.loop_lag_ms"] is None  # probe not started
     assert first["app.session_ticks_per_s"] == 0.0
@@ -115,8 +122,9 @@ def test_models_and_trading_report_na_without_sources() -> None:
     assert set(ModelCollector(None).collect().values()) == {None}
     assert set(TradingCollector(None).collect().values()) == {None}
     trained = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
-    model = ModelCollector(lambda: ModelHealth("lgb-alpha158", trained, 0.052, 0.031),
-                           wall=lambda: trained.timestamp() + 45 * 86400).collect()
+    model = ModelCollector(
+        lambda: ModelHealth("lgb-alpha158", trained, 0.052, 0.031), wall=lambda: trained.timestamp() + 45 * 86400
+    ).collect()
     assert model["model.age_days"] == pytest.approx(45) and model["model.live_ic"] == 0.031
     trading = TradingCollector(lambda: TradingHealth(drawdown_pct=3.5, open_orders=2)).collect()
     assert trading["trading.drawdown_pct"] == 3.5 and trading["trading.pnl_today"] is None

@@ -87,10 +87,12 @@ def _send(targets: list[WebhookTarget], notices: list) -> list[str]:
 
 def test_each_robot_format_reaches_the_receiver(receiver: Receiver) -> None:
     fired, resolved = _notices()
-    targets = [WebhookTarget("wecom", receiver.url + "/cgi-bin/webhook/send?key=K"),
-               WebhookTarget("feishu", receiver.url + "/open-apis/bot/v2/hook/H"),
-               WebhookTarget("dingtalk", receiver.url + "/robot/send?access_token=T"),
-               WebhookTarget("generic", receiver.url + "/alerts")]
+    targets = [
+        WebhookTarget("wecom", receiver.url + "/cgi-bin/webhook/send?key=K"),
+        WebhookTarget("feishu", receiver.url + "/open-apis/bot/v2/hook/H"),
+        WebhookTarget("dingtalk", receiver.url + "/robot/send?access_token=T"),
+        WebhookTarget("generic", receiver.url + "/alerts"),
+    ]
     assert _send(targets, [fired, resolved]) == []
     paths = [p for p, _ in receiver.posts]
     assert paths == [t.url.removeprefix(receiver.url) for t in targets] * 2
@@ -110,8 +112,13 @@ def test_each_robot_format_reaches_the_receiver(receiver: Receiver) -> None:
 
 def test_signed_dingtalk_and_feishu(receiver: Receiver) -> None:
     fired, _ = _notices()
-    _send([WebhookTarget("dingtalk", receiver.url + "/robot/send?access_token=T", secret="SEC1"),
-           WebhookTarget("feishu", receiver.url + "/hook", secret="SEC2")], [fired])
+    _send(
+        [
+            WebhookTarget("dingtalk", receiver.url + "/robot/send?access_token=T", secret="SEC1"),
+            WebhookTarget("feishu", receiver.url + "/hook", secret="SEC2"),
+        ],
+        [fired],
+    )
     ding_path, _ = receiver.posts[0]
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(ding_path).query)
     stamp = query["timestamp"][0]

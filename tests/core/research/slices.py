@@ -73,8 +73,9 @@ TINY_SEGMENTS = Segments(("2011-01-01", "2011-06-30"), ("2011-07-01", "2011-09-3
 
 
 def tiny_config(s: Slice, kind: str = "alpha158", count: int = 20) -> DatasetConfig:
-    return DatasetConfig(kind=kind, universe=tuple(f"{x[-2:]}{x[:6]}" for x in s.symbols[:count]),
-                         segments=TINY_SEGMENTS)
+    return DatasetConfig(
+        kind=kind, universe=tuple(f"{x[-2:]}{x[:6]}" for x in s.symbols[:count]), segments=TINY_SEGMENTS
+    )
 
 
 def dataset_for(s: Slice, config: DatasetConfig, cache_dir: Path | None = None):  # type: ignore[no-untyped-def]

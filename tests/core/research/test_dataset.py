@@ -36,7 +36,7 @@ def test_alpha158_rows_label_and_raw_features_match_the_csv(research_slice: Slic
         code = f"{symbol[-2:]}{symbol[:6]}"
         adj = _adjusted(s, symbol)
         traded = adj["close"].dropna().index
-        span = adj.loc[max(start, traded[0]):min(end, traded[-1])]
+        span = adj.loc[max(start, traded[0]) : min(end, traded[-1])]
         mine = np.flatnonzero(np.asarray(ds.instrument_names)[ds.instrument_codes] == code)
         dates = pd.DatetimeIndex(ds.dates[mine])
         # Every calendar day of the stock's span in the range is a row (members throughout the slice).

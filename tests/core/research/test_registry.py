@@ -14,8 +14,9 @@ from core.research.registry import RunRegistry, UnknownRun, new_run_id
 
 
 def _predictions() -> pd.DataFrame:
-    index = pd.MultiIndex.from_product([pd.date_range("2020-01-02", periods=3), ["SH600000", "SZ000001"]],
-                                       names=["datetime", "instrument"])
+    index = pd.MultiIndex.from_product(
+        [pd.date_range("2020-01-02", periods=3), ["SH600000", "SZ000001"]], names=["datetime", "instrument"]
+    )
     return pd.DataFrame({"score": np.arange(6, dtype=np.float32) / 10, "label": np.ones(6)}, index=index)
 
 
@@ -25,8 +26,17 @@ def _record(reg: RunRegistry, model: str = "lightgbm", ic: float = 0.05) -> str:
     folder.mkdir(parents=True)
     (folder / "model.txt").write_text("model")
     config = {"model": model, "dataset": {"kind": "alpha158", "universe": "csi300", "segments": "x"}}
-    reg.record(run_id, config, {"ic": ic, "icir": 0.4, "rank_ic": 0.06, "rank_icir": 0.5}, _predictions(),
-               folder / "model.txt", ("2008-01-01", "2020-12-31"), epochs=3, best_epoch=2, train_seconds=1.5)
+    reg.record(
+        run_id,
+        config,
+        {"ic": ic, "icir": 0.4, "rank_ic": 0.06, "rank_icir": 0.5},
+        _predictions(),
+        folder / "model.txt",
+        ("2008-01-01", "2020-12-31"),
+        epochs=3,
+        best_epoch=2,
+        train_seconds=1.5,
+    )
     return run_id
 
 

@@ -109,8 +109,11 @@ def test_risk_warning_periods_narrow_the_limit(real_store: MarketStore, tmp_path
     f.write_text("symbol,start,end\nSH600000,2017-05-01,2017-05-31\n000001.SZ,2020-01-02,\n", encoding="utf-8")
     st = read_risk_warning_file(f)
     assert st == {"600000.SH": [("2017-05-01", "2017-05-31")], "000001.SZ": [("2020-01-02", "9999-12-31")]}
-    p = next(x for x in load_market(real_store, ["600000.SH"], dt.date(2017, 5, 25), dt.date(2017, 6, 1), st)
-             if isinstance(x, MarketPanel))
+    p = next(
+        x
+        for x in load_market(real_store, ["600000.SH"], dt.date(2017, 5, 25), dt.date(2017, 6, 1), st)
+        if isinstance(x, MarketPanel)
+    )
     # As an ST stock on its real ex-bonus day: 5% over the 11.75 reference = 12.3375 -> 12.34; back to 10% in June.
     assert p.limit_up[p.first, 0] == 12.34 and p.limit_down[p.first, 0] == 11.16
     assert str(p.days[-1]) == "2017-06-01"

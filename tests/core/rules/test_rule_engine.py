@@ -21,11 +21,17 @@ def quote_on(store: MarketStore, symbol: str, day: str):  # noqa: ANN201 - retur
 
 @pytest.mark.parametrize(
     ("mode", "deal", "refused"),
-    [(LimitMode.CLOSE, 11.75, True), (LimitMode.TOUCH, 11.75, True), (LimitMode.DEAL, 11.75, False),
-     (LimitMode.DEAL, 12.93, True), (LimitMode.OFF, 12.93, False)],
+    [
+        (LimitMode.CLOSE, 11.75, True),
+        (LimitMode.TOUCH, 11.75, True),
+        (LimitMode.DEAL, 11.75, False),
+        (LimitMode.DEAL, 12.93, True),
+        (LimitMode.OFF, 12.93, False),
+    ],
 )
-def test_buy_refused_on_a_real_limit_up_day(real_store: MarketStore, mode: LimitMode, deal: float,
-                                             refused: bool) -> None:
+def test_buy_refused_on_a_real_limit_up_day(
+    real_store: MarketStore, mode: LimitMode, deal: float, refused: bool
+) -> None:
     # 600000.SH 2017-05-25 opened at 11.75 and closed at its limit-up 12.93.
     quote, day = quote_on(real_store, "600000.SH", "2017-05-25")
     v = check_buy("600000.SH", day, quote, deal, 1000, 1e6, RuleConfig(limit_mode=mode))
@@ -61,8 +67,9 @@ def test_t_plus_one_buy_today_cannot_sell_today(real_store: MarketStore) -> None
     book = PositionBook()
     v = check_buy("000001.SZ", day, quote, quote.open, 1000, 1e6, RuleConfig())
     book.buy("000001.SZ", v.shares)
-    sell = check_sell("000001.SZ", day, quote, quote.close, 1000, book.total("000001.SZ"),
-                      book.sellable("000001.SZ"), RuleConfig())
+    sell = check_sell(
+        "000001.SZ", day, quote, quote.close, 1000, book.total("000001.SZ"), book.sellable("000001.SZ"), RuleConfig()
+    )
     assert sell.refusal is Refusal.T_PLUS_1 and book.total("000001.SZ") == 1000
     with pytest.raises(ValueError, match="sellable"):
         book.sell("000001.SZ", 100)

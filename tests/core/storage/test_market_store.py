@@ -14,9 +14,18 @@ from core.storage.schema import SCHEMA_VERSION, SchemaTooNewError
 
 def _frame(days: list[str], close: float = 10.0) -> pd.DataFrame:
     n = len(days)
-    return pd.DataFrame({"time": days, "open": [close] * n, "high": [close + 1] * n, "low": [close - 1] * n,
-                         "close": [close] * n, "volume": [100.0] * n, "amount": [float("nan")] * n,
-                         "factor": [1.5] * n})
+    return pd.DataFrame(
+        {
+            "time": days,
+            "open": [close] * n,
+            "high": [close + 1] * n,
+            "low": [close - 1] * n,
+            "close": [close] * n,
+            "volume": [100.0] * n,
+            "amount": [float("nan")] * n,
+            "factor": [1.5] * n,
+        }
+    )
 
 
 def test_new_store_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:

@@ -16,15 +16,28 @@ from core.strategy.topk_dropout import TopkDropoutStrategy
 SYMBOLS = ["A", "B", "C", "D"]
 
 
-def ctx(scores: dict[str, float], holdings: dict[str, int] | None = None, held_days: dict[str, int] | None = None,
-        cost: dict[str, float] | None = None, prices: dict[str, float] | None = None,
-        untradable: frozenset[str] = frozenset()) -> StrategyContext:
+def ctx(
+    scores: dict[str, float],
+    holdings: dict[str, int] | None = None,
+    held_days: dict[str, int] | None = None,
+    cost: dict[str, float] | None = None,
+    prices: dict[str, float] | None = None,
+    untradable: frozenset[str] = frozenset(),
+) -> StrategyContext:
     holdings = holdings or {}
     return StrategyContext(
-        dt.date(2020, 1, 2), SYMBOLS, np.array([scores.get(s, np.nan) for s in SYMBOLS]),
-        np.array([(prices or {}).get(s, 10.0) for s in SYMBOLS]), holdings,
-        held_days or dict.fromkeys(holdings, 1), cost or {}, 1e6, 2e6,
-        lambda s, sell: s not in untradable, {s: j for j, s in enumerate(SYMBOLS)})
+        dt.date(2020, 1, 2),
+        SYMBOLS,
+        np.array([scores.get(s, np.nan) for s in SYMBOLS]),
+        np.array([(prices or {}).get(s, 10.0) for s in SYMBOLS]),
+        holdings,
+        held_days or dict.fromkeys(holdings, 1),
+        cost or {},
+        1e6,
+        2e6,
+        lambda s, sell: s not in untradable,
+        {s: j for j, s in enumerate(SYMBOLS)},
+    )
 
 
 def test_topk_dropout_follows_the_hand_computed_sequence() -> None:
@@ -55,21 +68,32 @@ def test_topk_dropout_hold_threshold_and_untradable_names() -> None:
 
 
 def test_threshold_strategy_respects_risk_limits() -> None:
-    s = ThresholdStrategy(buy_threshold=0.5, sell_threshold=0.3, max_positions=2, max_weight=0.3,
-                          stop_loss=0.1, take_profit=0.5, min_confidence=0.5)
+    s = ThresholdStrategy(
+        buy_threshold=0.5,
+        sell_threshold=0.3,
+        max_positions=2,
+        max_weight=0.3,
+        stop_loss=0.1,
+        take_profit=0.5,
+        min_confidence=0.5,
+    )
     d = s.decide(ctx({"A": 0.9, "B": 0.8, "C": 0.6, "D": 0.2}))
     assert d.targets == {"A": 0.3, "B": 0.3}  # capped at max_weight, at most two names
     # B is held at a 12% loss: the stop-loss drops it even though its score is high; C takes the slot.
-    d = s.decide(ctx({"A": 0.9, "B": 0.8, "C": 0.6, "D": 0.2}, {"A": 100, "B": 100}, cost={"A": 10.0, "B": 10.0},
-                     prices={"A": 10.5, "B": 8.8}))
+    d = s.decide(
+        ctx(
+            {"A": 0.9, "B": 0.8, "C": 0.6, "D": 0.2},
+            {"A": 100, "B": 100},
+            cost={"A": 10.0, "B": 10.0},
+            prices={"A": 10.5, "B": 8.8},
+        )
+    )
     assert set(d.targets or {}) == {"A", "C"}
     # A is up 60%: take profit. D's confidence is its percentile, 2 of 4 = 0.5: just enough.
-    d = s.decide(ctx({"A": 0.9, "B": 0.1, "C": 0.6, "D": 0.55}, {"A": 100}, cost={"A": 10.0},
-                     prices={"A": 16.0}))
+    d = s.decide(ctx({"A": 0.9, "B": 0.1, "C": 0.6, "D": 0.55}, {"A": 100}, cost={"A": 10.0}, prices={"A": 16.0}))
     assert set(d.targets or {}) == {"C", "D"}
     s.min_confidence = 0.6
-    d = s.decide(ctx({"A": 0.9, "B": 0.1, "C": 0.6, "D": 0.55}, {"A": 100}, cost={"A": 10.0},
-                     prices={"A": 16.0}))
+    d = s.decide(ctx({"A": 0.9, "B": 0.1, "C": 0.6, "D": 0.55}, {"A": 100}, cost={"A": 10.0}, prices={"A": 16.0}))
     assert set(d.targets or {}) == {"C"}
 
 
@@ -89,7 +113,9 @@ def test_user_strategy_file_is_loaded_and_errors_name_the_line(tmp_path: Path) -
         "        self.topk = topk\n"
         "    def decide(self, ctx):\n"
         "        best = ctx.score_series().sort_values(ascending=False).index[: self.topk]\n"
-        "        return Decision(targets={s: 1.0 / self.topk for s in best})\n", encoding="utf-8")
+        "        return Decision(targets={s: 1.0 / self.topk for s in best})\n",
+        encoding="utf-8",
+    )
     strategy = load_strategy(str(good), {"topk": 2, "n_drop": 5})  # parameters it does not take are ignored
     assert strategy.decide(ctx({"A": 0.1, "B": 0.5, "C": 0.3})).targets == {"B": 0.5, "C": 0.5}
     bad = tmp_path / "bad.py"

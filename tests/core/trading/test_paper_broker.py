@@ -24,7 +24,7 @@ from tests.core.trading.conftest import feed
 def test_limit_buy_rests_then_fills_when_the_price_crosses(make_broker, clock, ticks_600103) -> None:
     broker = make_broker()
     top = max(range(len(ticks_600103)), key=lambda i: ticks_600103[i].ask1)
-    first, later = ticks_600103[top], ticks_600103[top + 1:]
+    first, later = ticks_600103[top], ticks_600103[top + 1 :]
     limit = round(min(t.last for t in later) + 0.01, 2)  # below the ask now, reached later in the morning
     assert limit < first.bid1
     events: list[object] = []
@@ -54,14 +54,16 @@ def test_market_buy_walks_the_book_up_to_the_protection_price(make_broker, clock
     tick = ticks_600103[50]
     feed(broker, clock, [tick])
     depth = int(tick.ask_volumes[0] + tick.ask_volumes[1])
-    order = broker.submit(OrderRequest("m1", "600103.SH", Side.BUY, depth, round(tick.ask_prices[1], 2),
-                                       OrderType.MARKET))
+    order = broker.submit(
+        OrderRequest("m1", "600103.SH", Side.BUY, depth, round(tick.ask_prices[1], 2), OrderType.MARKET)
+    )
     assert order.status is OrderStatus.FILLED
     prices = sorted({f.price for f in broker.fills()})
     assert prices == [tick.ask_prices[0], tick.ask_prices[1]]
     # More than the book holds within the protection price: the rest is cancelled, never left resting.
-    big = broker.submit(OrderRequest("m2", "600103.SH", Side.BUY, depth * 3, round(tick.ask_prices[1], 2),
-                                     OrderType.MARKET))
+    big = broker.submit(
+        OrderRequest("m2", "600103.SH", Side.BUY, depth * 3, round(tick.ask_prices[1], 2), OrderType.MARKET)
+    )
     assert big.status is OrderStatus.CANCELLED and 0 < big.filled_qty < big.qty
     assert "market order" in big.reason
     assert broker.account().frozen == pytest.approx(0.0)

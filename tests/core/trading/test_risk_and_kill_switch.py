@@ -12,8 +12,14 @@ from core.trading.risk import RiskLimits
 from tests.core.trading.conftest import continuous, feed, load_ticks
 
 
-def _req(cid: str, qty: int = 100, price: float | None = None, side: Side = Side.BUY,
-         symbol: str = "600103.SH", kind: OrderType = OrderType.LIMIT) -> OrderRequest:
+def _req(
+    cid: str,
+    qty: int = 100,
+    price: float | None = None,
+    side: Side = Side.BUY,
+    symbol: str = "600103.SH",
+    kind: OrderType = OrderType.LIMIT,
+) -> OrderRequest:
     return OrderRequest(cid, symbol, side, qty, 2.80 if price is None else price, kind)
 
 
@@ -24,23 +30,27 @@ def svc(make_service, clock, ticks_600103):
         feed(service.broker, clock, continuous(load_ticks("688218.SH"))[:1])  # type: ignore[arg-type]
         feed(service.broker, clock, ticks_600103[:1])  # type: ignore[arg-type]
         return service
+
     return make
 
 
-@pytest.mark.parametrize(("limits", "request_", "rule", "words"), [
-    ({}, _req("a", price=3.10), "price", "above the limit up 2.99"),     # pre-close 2.72 -> 2.99 / 2.45
-    ({}, _req("a", price=2.40), "price", "below the limit down 2.45"),
-    ({}, _req("a", price=2.805), "price", "not on the 0.01 tick"),
-    ({}, _req("a", qty=150), "lot", "lots of 100"),
-    ({}, _req("a", qty=200, symbol="688218.SH", price=0, kind=OrderType.MARKET), None, None),
-    ({}, _req("a", qty=150, symbol="688218.SH", price=0, kind=OrderType.MARKET), "lot", "at least 200"),
-    ({}, _req("a", side=Side.SELL), "sellable", "only 0 shares are sellable"),
-    ({"max_order_value": 1000.0}, _req("a", qty=1000), "max_order", "exceeds the limit of 1,000.00"),
-    ({"max_order_qty": 500}, _req("a", qty=1000), "max_order", "exceed the limit of 500 per order"),
-    ({"max_position_weight": 0.01}, _req("a", qty=10_000), "position_weight", "above the limit of 1%"),
-    ({"restricted": ("600103.SH",)}, _req("a"), "restricted", "restricted list"),
-    ({}, _req("a", qty=1_000_000, price=2.80), "cash", "available"),
-])
+@pytest.mark.parametrize(
+    ("limits", "request_", "rule", "words"),
+    [
+        ({}, _req("a", price=3.10), "price", "above the limit up 2.99"),  # pre-close 2.72 -> 2.99 / 2.45
+        ({}, _req("a", price=2.40), "price", "below the limit down 2.45"),
+        ({}, _req("a", price=2.805), "price", "not on the 0.01 tick"),
+        ({}, _req("a", qty=150), "lot", "lots of 100"),
+        ({}, _req("a", qty=200, symbol="688218.SH", price=0, kind=OrderType.MARKET), None, None),
+        ({}, _req("a", qty=150, symbol="688218.SH", price=0, kind=OrderType.MARKET), "lot", "at least 200"),
+        ({}, _req("a", side=Side.SELL), "sellable", "only 0 shares are sellable"),
+        ({"max_order_value": 1000.0}, _req("a", qty=1000), "max_order", "exceeds the limit of 1,000.00"),
+        ({"max_order_qty": 500}, _req("a", qty=1000), "max_order", "exceed the limit of 500 per order"),
+        ({"max_position_weight": 0.01}, _req("a", qty=10_000), "position_weight", "above the limit of 1%"),
+        ({"restricted": ("600103.SH",)}, _req("a"), "restricted", "restricted list"),
+        ({}, _req("a", qty=1_000_000, price=2.80), "cash", "available"),
+    ],
+)
 def test_each_rule_refuses_with_its_reason(svc, limits, request_, rule, words) -> None:
     service = svc(**limits)
     result = service.submit(request_)
@@ -76,7 +86,9 @@ def test_daily_loss_stop_allows_only_sells(svc, clock, ticks_600103) -> None:
     tomorrow = dataclasses.replace(ticks_600103[1], time=ticks_600103[1].time + dt.timedelta(days=1))
     feed(broker, clock, [tomorrow])
     # The price falls the next day: the loss against the day's starting equity reaches the stop.
-    worse = dataclasses.replace(tomorrow, last=round(tomorrow.last - 0.10, 2), time=tomorrow.time + dt.timedelta(seconds=3))
+    worse = dataclasses.replace(
+        tomorrow, last=round(tomorrow.last - 0.10, 2), time=tomorrow.time + dt.timedelta(seconds=3)
+    )
     feed(broker, clock, [worse])
     buy = service.submit(_req("b2", price=worse.bid1))
     assert [r.rule for r in buy.verdict.refusals] == ["daily_loss"]
