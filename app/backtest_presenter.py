@@ -11,14 +11,16 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
 
 from app.job_runner import JobFinished, JobRunner
+from core.events import RunDeleted, RunRegistered
 from core.jobs import CancelToken, Progress
 from widgets.backtest_panel import BacktestPanel, BacktestView
 from widgets.chart.view_state import ChartMarker
 
 if TYPE_CHECKING:
-    from app.panels import Panels
-    from app.services import Services
+    from app.events import GuiEvents
     from core.backtest.run import BacktestResult
+    from core.jobs import JobRegistry
+    from core.research.registry import RunRegistry
 
 log = logging.getLogger(__name__)
 _TRADE_ROWS = 5000  # the table shows this many trades; the exported CSV has all of them
@@ -69,15 +71,28 @@ def metric_label(key: str) -> str:
 
 
 class BacktestPresenter(QObject):
-    """One backtest at a time; the job opens its own store connection on the worker thread."""
+    """One backtest at a time; the job opens its own store connection on the worker thread.
 
-    def __init__(self, panel: BacktestPanel, store_path: Path, data_dir: Path) -> None:
+    The run list follows the registry's facts (`events`), so a run trained this session is offered at once.
+    """
+
+    def __init__(
+        self,
+        panel: BacktestPanel,
+        store_path: Path,
+        data_dir: Path,
+        *,
+        runs: RunRegistry | None = None,
+        jobs: JobRegistry | None = None,
+        events: GuiEvents | None = None,
+    ) -> None:
         super().__init__(panel)
         self._panel = panel
         self._store_path = store_path
         self._data_dir = data_dir
+        self._runs = runs
         self.result: BacktestResult | None = None
-        self.runner = JobRunner(self)
+        self.runner = JobRunner(self, jobs)
         self.runner.sig_reported.connect(self._on_runner_sig_reported)
         self.runner.sig_finished.connect(self._on_runner_sig_finished)
         panel.sig_run_requested.connect(self._on_panel_sig_run_requested)
@@ -85,6 +100,12 @@ class BacktestPresenter(QObject):
         panel.sig_export_requested.connect(self._on_panel_sig_export_requested)
         panel.sig_trade_activated.connect(self._on_panel_sig_trade_activated)
         self._open_chart: Callable[[str, list[ChartMarker]], None] | None = None
+        if events is not None:
+            events.on(RunRegistered, self._on_events_run_changed)
+            events.on(RunDeleted, self._on_events_run_changed)
+        self.refresh_runs()
+
+    def _on_events_run_changed(self, _event: RunRegistered | RunDeleted) -> None:
         self.refresh_runs()
 
     def set_open_chart(self, open_chart: Callable[[str, list[ChartMarker]], None]) -> None:
@@ -107,14 +128,12 @@ class BacktestPresenter(QObject):
             self._open_chart(symbol, self.trade_markers(symbol))
 
     def refresh_runs(self) -> None:
-        from core.research.registry import REGISTRY_FILE, RunRegistry
+        from core.research.registry import RunRegistry
 
         runs: list[str] = []
-        if not (self._data_dir / REGISTRY_FILE).exists():  # opening would create it: not for a mere look
-            self._panel.set_runs(runs)
-            return
         try:
-            runs = [r.run_id for r in RunRegistry(self._data_dir).list()]
+            # Listing never creates the registry file: a fresh data folder stays untouched.
+            runs = [r.run_id for r in (self._runs or RunRegistry(self._data_dir)).list()]
         except Exception:  # a missing or unreadable registry just means no runs to offer
             log.exception("could not list research runs")
             runs = []
@@ -245,20 +264,3 @@ def result_view(result: BacktestResult) -> BacktestView:
         [float(v) for v in d["positions"]],
         [float(v) for v in d["turnover"]],
     )
-
-
-def add_backtest_panel(panels: Panels, services: Services) -> None:
-    """The backtest dock and its presenter, on the session's store and data folder."""
-    panel = BacktestPanel()
-    panels.widgets["backtest"] = panel
-    presenter = BacktestPresenter(panel, services.store.path, services.data_dir)
-    panels.presenters["backtest"] = presenter
-    chart, charts = panels.widgets.get("chart"), panels.presenters.get("chart")
-    if chart is not None and charts is not None:
-
-        def open_chart(symbol: str, markers: list[ChartMarker]) -> None:
-            charts.set_markers(symbol, markers)  # type: ignore[attr-defined]
-            if charts.open_symbol(symbol):  # type: ignore[attr-defined]
-                chart.reveal()  # type: ignore[attr-defined]
-
-        presenter.set_open_chart(open_chart)

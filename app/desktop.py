@@ -64,12 +64,12 @@ def run_desktop(
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from app.composition import apply_theme, build_desk, connect_settings
     from app.crash_handler import install_crash_handling
     from app.gc_guard import MainThreadGarbageCollector
     from app.i18n import installed_language
     from app.layout_store import LayoutStore
     from app.main_window_presenter import create_main_window
-    from app.panels import apply_theme, build_panels, connect_settings
     from app.resources import icon_path
     from app.services import open_services
     from app.status_presenter import StatusPresenter
@@ -108,23 +108,23 @@ def run_desktop(
             settings = settings or AppSettings()
             apply_theme(app, settings.theme)
             try:
-                panels = build_panels(services, lang, settings)
+                desk = build_desk(services, lang, settings)
                 presenter = create_main_window(
                     data_dir=data_dir,
                     demo=services.demo,
                     layout_store=LayoutStore(layout_path) if layout_path is not None else None,
-                    panels=panels.widgets,
+                    panels=desk.panels,
                 )
                 status = StatusPresenter(presenter.window, services)  # noqa: F841 (parented to the window)
                 if settings_path is not None and screenshot is None:
-                    connect_settings(presenter.window, panels, settings, settings_path)
+                    connect_settings(presenter.window, desk, settings, settings_path)
                     from app.first_run_presenter import attach_first_run_action, show_board_and_chart
 
                     attach_first_run_action(presenter.window, settings, settings_path, data_dir)
                     if first is not None and first.completed:
                         show_board_and_chart(presenter.window)
                 # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
-                ready = _screenshot_ready(panels.presenters.get("chart"), services)
+                ready = _screenshot_ready(desk.chart, services)
                 return int(qasync.run(_drive(presenter.window, screenshot, services, ready)))
             finally:
                 services.close()

@@ -1,7 +1,8 @@
 """JobRunner: runs a core generator job in a worker thread and relays its reports to the GUI thread.
 
 Core jobs are plain generators that yield progress and check a CancelToken; this is the one place
-that gives them a thread. Reports, the result and any error reach the GUI through an EventRelay.
+that gives them a thread. Reports, the result and any error reach the GUI through an EventRelay,
+and the session's JobRegistry hears of each job's start, progress and end under a stable id.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from app.relay import EventRelay
-from core.jobs import Cancelled, CancelToken
+from core.jobs import Cancelled, CancelToken, JobRegistry
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,10 @@ class JobRunner(QObject):
     sig_reported = Signal(object)  # the job's yielded item, on the GUI thread
     sig_finished = Signal(object)  # JobFinished, on the GUI thread
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, jobs: JobRegistry | None = None) -> None:
         super().__init__(parent)
+        self._jobs = jobs
+        self.job_id: int | None = None  # the registry's id of the job running now
         self._relay = EventRelay("jobs", self)
         self._relay.connect(self._on_relay_event)
         self._token: CancelToken | None = None
@@ -56,6 +59,7 @@ class JobRunner(QObject):
         if self.busy:
             return False
         self.name = name
+        self.job_id = self._jobs.started(name) if self._jobs is not None else None
         self._token = CancelToken()
         emit = self._relay.core_handler()
         token = self._token
@@ -89,9 +93,13 @@ class JobRunner(QObject):
 
     def _on_relay_event(self, event: object) -> None:
         if isinstance(event, JobReported):
+            if self._jobs is not None and self.job_id is not None:
+                self._jobs.progressed(self.job_id, event.report)
             self.sig_reported.emit(event.report)
         elif isinstance(event, JobFinished):
             # The worker sends this as its last act and may not have exited yet, but it is done: free the
             # runner first, so a listener that starts the next job (a queue) is not refused as busy.
             self._thread = None
+            if self._jobs is not None and self.job_id is not None:
+                self._jobs.ended(self.job_id, event.cancelled, event.error)
             self.sig_finished.emit(event)

@@ -25,7 +25,6 @@ from widgets.order_ticket_dialog import TicketDraft, TicketInfo
 from widgets.orders_panel import OrdersPanel
 
 if TYPE_CHECKING:
-    from app.panels import Panels
     from app.services import Services
     from core.settings import AppSettings
 
@@ -298,23 +297,14 @@ class LiveBrokerStarter(QObject):
             log.error("live orders need the desktop's event loop; the live account was not loaded")
 
 
-def add_orders_panel(panels: Panels, services: Services, settings: AppSettings | None = None) -> None:
-    """The orders dock: the paper account by default, the live QMT account when settings ask and a bridge is set."""
-    panel = OrdersPanel()
-    service = None
+def open_trading_service(services: Services, settings: AppSettings | None = None) -> TradingService:
+    """The session's account: paper by default, the live QMT account when settings ask and a bridge is set."""
     bridge = services.bridge
     if settings is not None and settings.trading_mode == "live" and bridge is not None and not services.demo:
         from core.bridge.client.credentials import load_token
 
         token = load_token(bridge.url)
         if token:
-            service = live_service(trading_dir(services), bridge.url, token, services.hub)
-        else:
-            log.warning("live orders need the bridge token in the OS keyring; the orders dock uses paper")
-    if service is None:
-        service = paper_service(trading_dir(services), services.hub, replay=services.demo)
-    panels.widgets["orders"] = panel
-    presenter = OrdersPresenter(panel, service, services.hub, services.names)
-    panels.presenters["orders"] = presenter
-    if service.mode == "live":
-        presenter.live_starter = LiveBrokerStarter(service, presenter)  # type: ignore[attr-defined]
+            return live_service(trading_dir(services), bridge.url, token, services.hub)
+        log.warning("live orders need the bridge token in the OS keyring; the orders dock uses paper")
+    return paper_service(trading_dir(services), services.hub, replay=services.demo)

@@ -1,4 +1,4 @@
-"""Services of one desktop session: the market store, quote hub and its feed (demo replay or bridge), watchlists."""
+"""Services of one desktop session: market store, quote hub and feed (demo replay or bridge), watchlists, runs, jobs."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from app.resources import demo_daily_dir, demo_instruments_file
 from core.data.demo_store import open_demo_store
+from core.events import EventBus
+from core.jobs import JobRegistry
 from core.paths import store_path
 from core.quotes.demo_feed import DemoReplayFeed, build_replay
 from core.quotes.hub import QuoteHub
 from core.quotes.watchlists import WatchlistStore
+from core.research.registry import RunRegistry
 from core.storage.market_store import MarketStore
 
 if TYPE_CHECKING:
@@ -40,6 +43,13 @@ class Services:
     bridge: BridgeClient | None = None  # the live source when a bridge is configured (and not in demo)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
     _subscribed: set[str] = field(default_factory=set, repr=False)
+    events: EventBus = field(default_factory=EventBus)  # the session's facts: runs, jobs, the account
+    runs: RunRegistry = field(init=False)
+    jobs: JobRegistry = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.runs = RunRegistry(self.data_dir, self.events)
+        self.jobs = JobRegistry(self.events)
 
     def start(self) -> None:
         """Start the quote source on the running loop: the demo replay, or the bridge stream."""

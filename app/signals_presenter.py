@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject
 
 from app.job_runner import JobFinished, JobRunner
+from core.events import RunDeleted, RunRegistered
 from core.jobs import CancelToken
 from widgets.signals_panel import OrderRow, ScoreRow, SignalsPanel
 
 if TYPE_CHECKING:
-    from app.panels import Panels
-    from app.services import Services
+    from app.events import GuiEvents
+    from core.jobs import JobRegistry
+    from core.research.registry import RunRegistry
     from core.strategy.rebalance import RebalancePlan
+    from core.trading.service import TradingService
 
 TOP_SCORES = 100  # rows of the score table; the plan itself ranks every scored name
 
@@ -52,36 +55,50 @@ def plan_job(
 
 class SignalsPresenter(QObject):
     def __init__(
-        self, panel: SignalsPanel, data_dir: Path, store_path: Path, names: dict[str, str], orders: Any | None = None
+        self,
+        panel: SignalsPanel,
+        data_dir: Path,
+        store_path: Path,
+        names: dict[str, str],
+        trading: TradingService | None = None,
+        send_orders: Callable[[Sequence[Any]], object] | None = None,
+        *,
+        runs: RunRegistry | None = None,
+        jobs: JobRegistry | None = None,
+        events: GuiEvents | None = None,
     ) -> None:
         super().__init__(panel)
         self.panel = panel
         self._data_dir = data_dir
         self._store_path = store_path
         self._names = names
-        self._orders = orders  # the OrdersPresenter: its account is what the plan rebalances
+        self._trading = trading  # its account is what the plan rebalances
+        self._send_orders = send_orders  # confirms and sends the planned orders (the orders dock)
+        self._runs = runs
         self.plan: RebalancePlan | None = None
-        self.runner = JobRunner(self)
+        self.runner = JobRunner(self, jobs)
         self.runner.sig_reported.connect(self._on_runner_sig_reported)
         self.runner.sig_finished.connect(self._on_runner_sig_finished)
         panel.sig_plan_requested.connect(self._on_panel_sig_plan_requested)
         panel.sig_send_requested.connect(self._on_panel_sig_send_requested)
         panel.sig_refresh_requested.connect(self.refresh)
+        if events is not None:  # a run trained or deleted this session is listed at once
+            events.on(RunRegistered, lambda _event: self.refresh())
+            events.on(RunDeleted, lambda _event: self.refresh())
         self.refresh()
 
     def refresh(self) -> None:
-        from core.research.registry import REGISTRY_FILE, RunRegistry
+        from core.research.registry import RunRegistry
 
-        if not (self._data_dir / REGISTRY_FILE).exists():  # opening the registry would create it
-            self.panel.set_runs([])
-            return
-        runs = sorted(RunRegistry(self._data_dir).list(), key=lambda r: r.created, reverse=True)
+        # Listing never creates the registry file: a fresh data folder stays untouched.
+        registry = self._runs or RunRegistry(self._data_dir)
+        runs = sorted(registry.list(), key=lambda r: r.created, reverse=True)
         self.panel.set_runs([(r.run_id, f"{r.run_id} · IC {r.metrics.get('ic', float('nan')):.4f}") for r in runs])
 
     def _account(self) -> tuple[dict[str, int], dict[str, int], float]:
-        if self._orders is None:
+        if self._trading is None:
             return {}, {}, 0.0
-        broker = self._orders.service.broker
+        broker = self._trading.broker
         positions = [p for p in broker.positions() if p.total > 0]
         return (
             {p.symbol: p.total for p in positions},
@@ -131,20 +148,11 @@ class SignalsPresenter(QObject):
             self.panel.send_button.setEnabled(bool(self.plan.orders))
 
     def _on_panel_sig_send_requested(self) -> None:
-        if self.plan is None or self._orders is None:
+        if self.plan is None or self._send_orders is None:
             return
-        self._orders.send_rebalance(self.plan.orders)
+        self._send_orders(self.plan.orders)
 
 
 def _cancellable(job: Iterator[Any], token: CancelToken) -> Iterator[Any]:
     token.raise_if_cancelled()
     yield from job
-
-
-def add_signals_panel(panels: Panels, services: Services) -> None:
-    """The signals dock, planning against the orders dock's account (add it after the orders dock)."""
-    panel = SignalsPanel()
-    panels.widgets["signals"] = panel
-    panels.presenters["signals"] = SignalsPresenter(
-        panel, services.data_dir, services.store.path, services.names, panels.presenters.get("orders")
-    )

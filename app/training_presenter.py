@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject
 
 from app.job_runner import JobFinished, JobRunner
+from core.events import RunDeleted, RunRegistered
 from core.models import MODEL_NAMES
 from core.research.config import DatasetConfig, Segments, StartTraining, parse_params, parse_universe
 from core.research.registry import RunRegistry
 from widgets.training_panel import RunRow, TrainingForm, TrainingPanel
 
 if TYPE_CHECKING:
-    from app.panels import Panels
-    from app.services import Services
+    from app.events import GuiEvents
+    from core.jobs import JobRegistry
 
 
 def _tr(text: str) -> str:
@@ -83,13 +84,26 @@ def _eta(seconds: float) -> str:
 
 
 class TrainingPresenter(QObject):
-    """One job runs at a time; further Train clicks queue behind it. The GUI thread only renders."""
+    """One job runs at a time; further Train clicks queue behind it. The GUI thread only renders.
 
-    def __init__(self, panel: TrainingPanel, data_dir: Path, store_file: Path | None = None) -> None:
+    The runs table follows the registry's facts (`events`): a run registered or deleted anywhere
+    in the session shows here without a refresh.
+    """
+
+    def __init__(
+        self,
+        panel: TrainingPanel,
+        data_dir: Path,
+        store_file: Path | None = None,
+        *,
+        registry: RunRegistry | None = None,
+        jobs: JobRegistry | None = None,
+        events: GuiEvents | None = None,
+    ) -> None:
         super().__init__(panel)
         self._panel, self._data_dir, self._store_file = panel, Path(data_dir), store_file
-        self.registry = RunRegistry(self._data_dir)
-        self.runner = JobRunner(self)
+        self.registry = registry or RunRegistry(self._data_dir)
+        self.runner = JobRunner(self, jobs)
         self.runner.sig_reported.connect(self._on_runner_sig_reported)
         self.runner.sig_finished.connect(self._on_runner_sig_finished)
         self._queue: deque[tuple[str, StartTraining]] = deque()
@@ -104,6 +118,9 @@ class TrainingPresenter(QObject):
         panel.sig_compare_requested.connect(self._on_panel_sig_compare_requested)
         panel.sig_delete_requested.connect(self._on_panel_sig_delete_requested)
         panel.sig_export_requested.connect(self._on_panel_sig_export_requested)
+        if events is not None:
+            events.on(RunRegistered, self._on_events_run_changed)
+            events.on(RunDeleted, self._on_events_run_changed)
         self.refresh_runs()
 
     @property
@@ -124,6 +141,9 @@ class TrainingPresenter(QObject):
                 for r in self.registry.list()
             ]
         )
+
+    def _on_events_run_changed(self, _event: RunRegistered | RunDeleted) -> None:
+        self.refresh_runs()
 
     def submit(self, request: StartTraining) -> None:
         """Queue a training job; it starts at once when nothing else runs."""
@@ -209,13 +229,6 @@ class TrainingPresenter(QObject):
         else:
             self._panel.set_progress(1.0, _tr("Finished: {run}").format(run=self.last_run_id or ""))
         self._start_next()
-
-
-def add_training_panel(panels: Panels, services: Services) -> None:
-    """The training dock: runs registered in the data folder, trained on the session's store."""
-    panel = TrainingPanel()
-    panels.widgets["training"] = panel
-    panels.presenters["training"] = TrainingPresenter(panel, services.data_dir, store_file=services.store.path)
 
 
 def _load_training_libraries() -> None:

@@ -6,8 +6,11 @@ a `CancelToken` between steps; the CLI drives it with a progress bar, the app in
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import dataclass
+
+from core.events import EventSink, JobEnded, JobProgressed, JobStarted
 
 
 class Cancelled(Exception):
@@ -43,3 +46,62 @@ class Progress:
     @property
     def fraction(self) -> float:
         return self.done / self.total if self.total else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class JobStatus:
+    """A running job as the registry knows it: the latest progress it reported, if any."""
+
+    job_id: int
+    name: str
+    fraction: float | None = None
+    message: str = ""
+
+
+class JobRegistry:
+    """Every background job of the session under a stable id, announced as facts on `events`.
+
+    Thread-safe; whoever runs a job (the app's JobRunner) reports its start, progress and end here,
+    so a monitor lists jobs without knowing who owns them.
+    """
+
+    def __init__(self, events: EventSink | None = None) -> None:
+        self._events = events
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._running: dict[int, JobStatus] = {}
+
+    def started(self, name: str) -> int:
+        with self._lock:
+            job_id = next(self._ids)
+            self._running[job_id] = JobStatus(job_id, name)
+        self._publish(JobStarted(job_id, name))
+        return job_id
+
+    def progressed(self, job_id: int, report: object) -> None:
+        """Record a job's report; anything with `fraction` (and `message`) counts as progress."""
+        fraction = getattr(report, "fraction", None)
+        if not isinstance(fraction, (int, float)):
+            return
+        message = str(getattr(report, "message", "") or "")
+        with self._lock:
+            status = self._running.get(job_id)
+            if status is None:
+                return
+            self._running[job_id] = JobStatus(job_id, status.name, float(fraction), message)
+        self._publish(JobProgressed(job_id, status.name, float(fraction), message))
+
+    def ended(self, job_id: int, cancelled: bool = False, error: str | None = None) -> None:
+        with self._lock:
+            status = self._running.pop(job_id, None)
+        if status is not None:
+            self._publish(JobEnded(job_id, status.name, cancelled, error))
+
+    def running(self) -> list[JobStatus]:
+        """The jobs running now, oldest first."""
+        with self._lock:
+            return sorted(self._running.values(), key=lambda s: s.job_id)
+
+    def _publish(self, event: object) -> None:
+        if self._events is not None:
+            self._events.publish(event)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.events import EventSink, RunDeleted, RunRegistered
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -82,10 +84,15 @@ def new_run_id(model: str) -> str:
 
 
 class RunRegistry:
-    """The run registry of one data folder; safe from any thread (one short-lived connection per call)."""
+    """The run registry of one data folder; safe from any thread (one short-lived connection per call).
 
-    def __init__(self, data_dir: Path) -> None:
+    With `events`, every recorded or deleted run is published as a fact (from the thread that did it),
+    so every dock that lists runs hears of a run the moment training registers it.
+    """
+
+    def __init__(self, data_dir: Path, events: EventSink | None = None) -> None:
         self.data_dir = Path(data_dir)
+        self.events = events
         self.path = self.data_dir / REGISTRY_FILE
         self.runs_dir = self.data_dir / RUNS_DIR
         # Nothing is created until a run is recorded: opening the registry (e.g. in a screenshot run
@@ -157,6 +164,8 @@ class RunRegistry:
                 f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 [json.dumps(v) if isinstance(v, dict) else v for v in row.values()],
             )
+        if self.events is not None:
+            self.events.publish(RunRegistered(record.run_id, record.model))
         return record
 
     def list(self) -> list[RunRecord]:
@@ -212,6 +221,8 @@ class RunRegistry:
         with self._connect() as conn:
             conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
+        if self.events is not None:
+            self.events.publish(RunDeleted(run_id))
 
     def export(self, run_id: str, destination: Path) -> Path:
         """A zip with run.json, the model file and the predictions; `destination` is a folder or a .zip path."""

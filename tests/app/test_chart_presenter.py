@@ -206,7 +206,7 @@ def test_markers_given_before_opening_are_drawn_on_the_loaded_chart(qtbot: QtBot
 def test_double_clicking_a_quote_board_row_opens_its_chart(qtbot: QtBot, store_path: Path, tmp_path: Path) -> None:
     from PySide6.QtCore import Qt
 
-    from app.panels import _open_chart
+    from app.composition import _open_chart
     from app.quote_board_presenter import QuoteBoardPresenter
     from core.quotes.watchlists import WatchlistStore
     from widgets.quote_board_panel import QuoteBoardPanel

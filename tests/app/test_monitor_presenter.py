@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from app.monitor_presenter import MonitorPresenter, MonitorSources
+from app.monitor_presenter import MonitorPresenter
+from app.monitor_sampling import MonitorSources
 from core.data.importer import import_one
 from core.monitor.alerts import AlertRule, NoticeKind, Severity
 from core.monitor.config import MonitorConfig, WebhookTarget
@@ -144,7 +145,7 @@ def test_webhook_and_loop_lag_on_a_running_loop(panel: MonitorPanel, tmp_path: P
         try:
             await asyncio.wait_for(body(), 20)
         finally:
-            await presenter.webhooks.aclose()
+            await presenter.notifier.webhooks.aclose()
 
     try:
         # A plain asyncio loop: the presenter needs only a running loop (the app's is qasync's), and a

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.monitor_presenter import ROWS
+from app.monitor_views import ROWS
 from core.bridge.metrics import BridgeMetrics
 from core.monitor.config import DEFAULT_RULES
 from core.monitor.exporter import PREFIX, metric_name

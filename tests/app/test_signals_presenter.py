@@ -42,7 +42,9 @@ def test_plan_from_the_latest_scores_and_send_it_to_the_orders_dock(qtbot, tmp_p
     orders = OrdersPresenter(orders_panel, paper_service(tmp_path / "paper", None, replay=True))
     panel = SignalsPanel()
     qtbot.addWidget(panel)
-    presenter = SignalsPresenter(panel, data_dir, data_dir / "market.sqlite", {"600519.SH": "贵州茅台"}, orders)
+    presenter = SignalsPresenter(
+        panel, data_dir, data_dir / "market.sqlite", {"600519.SH": "贵州茅台"}, orders.service, orders.send_rebalance
+    )
     assert panel.run_box.count() == 1 and panel.run_box.currentData() == "momentum-1"
 
     panel.topk.setValue(3)

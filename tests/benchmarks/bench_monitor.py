@@ -97,7 +97,8 @@ def bench_panel_and_scrape(store, folder: Path) -> None:  # noqa: ANN001
     import httpx
     from PySide6.QtWidgets import QApplication
 
-    from app.monitor_presenter import MonitorPresenter, MonitorSources
+    from app.monitor_presenter import MonitorPresenter
+    from app.monitor_sampling import MonitorSources
     from core.monitor.config import MonitorConfig
     from core.quotes.hub import QuoteHub
     from widgets.monitor_panel import MonitorPanel

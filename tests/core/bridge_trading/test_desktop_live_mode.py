@@ -9,8 +9,7 @@ from pathlib import Path
 import keyring
 import pytest
 
-from app.orders_presenter import add_orders_panel, start_live_broker
-from app.panels import Panels
+from app.orders_presenter import open_trading_service, start_live_broker
 from app.services import open_services
 from core.bridge.client.credentials import save_token
 from core.data.importer import import_files
@@ -43,9 +42,7 @@ def data_dir(tmp_path: Path, cn_data: Path) -> Path:
 
 def _orders_service(data_dir: Path, bridge_url: str, mode: str):  # type: ignore[no-untyped-def]
     services = open_services(data_dir, demo=False, scratch=True, bridge_url=bridge_url, bridge_token="unused")
-    panels = Panels()
-    add_orders_panel(panels, services, AppSettings(bridge_url=bridge_url, trading_mode=mode))
-    return services, panels.presenters["orders"].service  # type: ignore[attr-defined]
+    return services, open_trading_service(services, AppSettings(bridge_url=bridge_url, trading_mode=mode))
 
 
 def test_live_setting_trades_the_bridge_account_and_starts_disarmed(

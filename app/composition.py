@@ -1,0 +1,206 @@
+"""The composition root: every dock and its presenter, built from one session's typed services.
+
+Presenters get the services they use as constructor arguments and never reach into each other;
+facts (run registered, job started, account changed) cross as core events on the session's bus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.backtest_presenter import BacktestPresenter
+from app.chart_presenter import ChartPresenter
+from app.data_manager_presenter import DataManagerPresenter
+from app.events import GuiEvents
+from app.monitor_presenter import MonitorPresenter
+from app.monitor_sampling import MonitorSources
+from app.orders_presenter import LiveBrokerStarter, OrdersPresenter, open_trading_service
+from app.quote_board_presenter import QuoteBoardPresenter
+from app.resources import theme_file
+from app.services import Services
+from app.settings_presenter import SettingsPresenter
+from app.signals_presenter import SignalsPresenter
+from app.training_presenter import TrainingPresenter
+from core.events import AccountChanged, EventBus
+from core.monitor.sources import registry_model_source
+from core.secrets import BRIDGE_TOKEN_SERVICE, SecretStore
+from core.settings import AppSettings
+from core.trading.service import TradingService
+from widgets.backtest_panel import BacktestPanel
+from widgets.chart.view_state import ChartMarker
+from widgets.chart_panel import ChartPanel
+from widgets.data_manager_panel import DataManagerPanel
+from widgets.main_window import MainWindow
+from widgets.monitor_panel import MonitorPanel
+from widgets.orders_panel import OrdersPanel
+from widgets.quote_board_panel import QuoteBoardPanel
+from widgets.signals_panel import SignalsPanel
+from widgets.training_panel import TrainingPanel
+
+
+@dataclass
+class Desk:
+    """The window's docks and the presenters that keep them wired, by name; built by `build_desk`."""
+
+    events: GuiEvents
+    trading: TradingService
+    board: QuoteBoardPresenter
+    chart: ChartPresenter
+    data_manager: DataManagerPresenter
+    training: TrainingPresenter
+    backtest: BacktestPresenter
+    orders: OrdersPresenter
+    signals: SignalsPresenter
+    monitor: MonitorPresenter
+    board_panel: QuoteBoardPanel
+    chart_panel: ChartPanel
+    panels: dict[str, QWidget]  # dock key -> widget, for the dock table (app/docks.py)
+    settings: SettingsPresenter | None = None
+
+
+def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
+    events = GuiEvents(services.events)
+    board_panel = QuoteBoardPanel()
+    board_panel.model.chinese_units = lang == "zh_CN"
+    board_panel.model.set_red_up(settings.red_up)
+    board = QuoteBoardPresenter(
+        board_panel, services.hub, services.watchlists, services.names, subscribe=services.subscribe
+    )
+    chart_panel, chart = build_chart(services, settings)
+    board.set_open_chart(lambda symbol: _open_chart(chart_panel, chart, symbol))
+    data_panel = DataManagerPanel()
+    data_manager = DataManagerPresenter(data_panel, services.store, bridge_url=settings.bridge_url)
+
+    training_panel = TrainingPanel()
+    training = TrainingPresenter(
+        training_panel,
+        services.data_dir,
+        store_file=services.store.path,
+        registry=services.runs,
+        jobs=services.jobs,
+        events=events,
+    )
+    backtest_panel = BacktestPanel()
+    backtest = BacktestPresenter(
+        backtest_panel, services.store.path, services.data_dir, runs=services.runs, jobs=services.jobs, events=events
+    )
+    backtest.set_open_chart(lambda symbol, markers: _open_chart(chart_panel, chart, symbol, markers))
+
+    trading = open_trading_service(services, settings)
+    publish_account_changes(trading, services.events)
+    orders_panel = OrdersPanel()
+    orders = OrdersPresenter(orders_panel, trading, services.hub, services.names)
+    if trading.mode == "live":
+        LiveBrokerStarter(trading, orders)  # parented to the presenter, which keeps it
+    signals_panel = SignalsPanel()
+    signals = SignalsPresenter(
+        signals_panel,
+        services.data_dir,
+        services.store.path,
+        services.names,
+        trading,
+        orders.send_rebalance,
+        runs=services.runs,
+        jobs=services.jobs,
+        events=events,
+    )
+
+    monitor_panel = MonitorPanel()
+    monitor = MonitorPresenter(
+        monitor_panel,
+        MonitorSources(
+            data_dir=services.data_dir,
+            store=services.store,
+            hub=services.hub,
+            demo=services.demo,
+            live_feed=services.feed is not None,
+            bridge=services.bridge,
+            repaints=lambda: int(board_panel.model.flushes),
+            jobs=services.jobs,
+            model=registry_model_source(services.data_dir),
+            trading=trading,
+        ),
+    )
+    panels: dict[str, QWidget] = {
+        "quote_board": board_panel,
+        "chart": chart_panel,
+        "data_manager": data_panel,
+        "training": training_panel,
+        "backtest": backtest_panel,
+        "orders": orders_panel,
+        "signals": signals_panel,
+        "monitor": monitor_panel,
+    }
+    return Desk(
+        events,
+        trading,
+        board,
+        chart,
+        data_manager,
+        training,
+        backtest,
+        orders,
+        signals,
+        monitor,
+        board_panel,
+        chart_panel,
+        panels,
+    )
+
+
+def publish_account_changes(trading: TradingService, bus: EventBus) -> None:
+    """Announce every order event and armed-state change of the account as one `AccountChanged` fact."""
+
+    def changed(_event: object) -> None:
+        bus.publish(AccountChanged(trading.mode))
+
+    trading.broker.add_listener(changed)
+    trading.add_state_listener(changed)
+
+
+def build_chart(services: Services, settings: AppSettings) -> tuple[ChartPanel, ChartPresenter]:
+    """The chart dock, opened on the first stock of the current watchlist so it never starts blank."""
+    chart = ChartPanel(theme="light" if settings.theme == "light" else "dark")
+    chart.set_red_up(settings.red_up)
+    presenter = ChartPresenter(
+        chart, services.store.path, services.hub, services.names, replay=services.demo, subscribe=services.subscribe
+    )
+    indices = services.store.index_symbols()
+    first = next((s for s in services.watchlists.symbols() if s not in indices), None)
+    if first is not None:
+        presenter.open_symbol(first)
+    return chart, presenter
+
+
+def _open_chart(
+    chart: ChartPanel, presenter: ChartPresenter, symbol: str, markers: list[ChartMarker] | None = None
+) -> None:
+    if markers is not None:
+        presenter.set_markers(symbol, markers)  # the backtest's trades of that symbol
+    if presenter.open_symbol(symbol):
+        chart.reveal()
+
+
+def apply_theme(app: QApplication, theme: str) -> None:
+    path = theme_file(theme)
+    app.setStyleSheet(path.read_text(encoding="utf-8") if path.exists() else "")
+
+
+def connect_settings(window: MainWindow, desk: Desk, settings: AppSettings, settings_path: Path) -> None:
+    """File → Settings: edits saved to `settings_path`; colours and theme apply at once."""
+    board, chart = desk.board_panel, desk.chart_panel
+
+    def applied(new: AppSettings) -> None:
+        board.model.set_red_up(new.red_up)
+        chart.set_red_up(new.red_up)
+        chart.set_theme("light" if new.theme == "light" else "dark")
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, new.theme)
+
+    presenter = SettingsPresenter(window, settings, settings_path, SecretStore(BRIDGE_TOKEN_SERVICE), applied)
+    desk.settings = presenter
+    window.sig_settings_requested.connect(lambda: presenter.open(window))
