@@ -1,0 +1,87 @@
+"""The desk as the app builds it: a run trained in the Training dock reaches every dock that lists runs at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.composition import Desk, build_desk
+from app.services import Services, open_services
+from core.events import JobEnded, JobStarted, RunDeleted, RunRegistered
+from core.settings import AppSettings
+from tests.core.research.slices import TINY_SEGMENTS, Slice, research_slice  # noqa: F401
+from widgets.backtest_panel import BacktestPanel
+from widgets.signals_panel import SignalsPanel
+from widgets.training_panel import TrainingPanel
+
+
+@pytest.fixture()
+def desk(qtbot: QtBot, research_slice: Slice) -> Iterator[tuple[Desk, Services]]:  # noqa: F811
+    services = open_services(research_slice.data_dir, demo=False, scratch=True)
+    built = build_desk(services, "en", AppSettings())
+    for panel in built.panels.values():
+        qtbot.addWidget(panel)
+    try:
+        yield built, services
+    finally:
+        built.training.runner.cancel()
+        built.training.runner.wait(60)
+        built.monitor.shutdown()
+        services.close()
+
+
+def _listed(desk: Desk) -> tuple[list[str], list[str], list[str]]:
+    training, backtest, signals = (desk.panels[k] for k in ("training", "backtest", "signals"))
+    assert isinstance(training, TrainingPanel) and isinstance(backtest, BacktestPanel)
+    assert isinstance(signals, SignalsPanel)
+    return (
+        [training.runs_table.item(r, 0).text() for r in range(training.runs_table.rowCount())],
+        [backtest.run_id.itemText(i) for i in range(backtest.run_id.count())],
+        [signals.run_box.itemData(i) for i in range(signals.run_box.count())],
+    )
+
+
+def test_a_trained_run_reaches_backtest_and_signals_without_a_restart(
+    qtbot: QtBot,
+    desk: tuple[Desk, Services],
+    research_slice: Slice,  # noqa: F811
+) -> None:
+    built, services = desk
+    before = _listed(built)
+    # What each dock lists at the moment the fact reaches the GUI thread (the docks' handlers ran first).
+    seen: list[tuple[str, tuple[list[str], list[str], list[str]]]] = []
+    built.events.on(RunRegistered, lambda e: seen.append((e.run_id, _listed(built))))
+    built.events.on(RunDeleted, lambda e: seen.append((e.run_id, _listed(built))))
+    jobs: list[object] = []
+    built.events.on(JobStarted, jobs.append)
+    built.events.on(JobEnded, jobs.append)
+
+    panel = built.panels["training"]
+    assert isinstance(panel, TrainingPanel)
+    panel.model_combo.setCurrentText("lightgbm")
+    panel.universe_edit.setText(",".join(research_slice.symbols[:20]))
+    panel.segments_edit.setText(str(TINY_SEGMENTS))
+    panel.device_combo.setCurrentText("cpu")
+    panel.epochs_spin.setValue(10)
+    panel.size_spin.setValue(15)
+    panel.extra_edit.setText("num_threads=1, rounds_per_epoch=5")
+    panel.train_button.click()
+    assert [j.name for j in services.jobs.running()] == [built.training.runner.name]
+
+    qtbot.waitUntil(lambda: len(seen) == 1, timeout=300_000)
+    run_id, (training_runs, backtest_runs, signals_runs) = seen[0]
+    assert all(run_id not in runs for runs in before)
+    assert run_id in training_runs and run_id in backtest_runs and run_id in signals_runs
+    qtbot.waitUntil(lambda: len(jobs) == 2, timeout=60_000)
+    started, ended = jobs
+    assert isinstance(started, JobStarted) and isinstance(ended, JobEnded)
+    assert started.job_id == ended.job_id and ended.error is None and not ended.cancelled
+    assert services.jobs.running() == []
+
+    # Deleting it in the Training dock takes it off the others too.
+    panel.select_runs([run_id])
+    panel.delete_button.click()
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=10_000)
+    assert seen[1][0] == run_id and all(run_id not in runs for runs in seen[1][1])
