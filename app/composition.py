@@ -123,6 +123,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
             model=registry_model_source(services.data_dir),
             trading=trading,
         ),
+        events=events,
     )
     panels: dict[str, QWidget] = {
         "quote_board": board_panel,

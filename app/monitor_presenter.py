@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -20,18 +21,25 @@ from app.monitor_logs import LogTail
 from app.monitor_notify import AlertNotifier
 from app.monitor_sampling import MonitorSampler, MonitorSources
 from app.monitor_views import alert_views, section_views, summary
+from core.events import AccountChanged
 from core.monitor.alerts import AlertNotice, NoticeKind
 from core.monitor.config import CONFIG_FILE, ConfigError, MonitorConfig, load_config
 from core.monitor.logs import LOG_DIR, MemoryLogHandler
 from core.monitor.service import Monitor
 from widgets.monitor_panel import AlertView, MonitorPanel
 
+if TYPE_CHECKING:
+    from app.events import GuiEvents
+
 log = logging.getLogger(__name__)
 _LOG_FLUSH_MS = 250  # batch log records: one table insert per quarter second, however chatty the app
 
 
 class MonitorPresenter(QObject):
-    """One per window. `config` None reads `<data>/monitor.json` (defaults when missing or refused)."""
+    """One per window. `config` None reads `<data>/monitor.json` (defaults when missing or refused).
+
+    With `events`, a change of the trading account has its figures sampled on the next tick.
+    """
 
     def __init__(
         self,
@@ -41,6 +49,7 @@ class MonitorPresenter(QObject):
         *,
         clock: Callable[[], float] = time.time,
         start: bool = True,
+        events: GuiEvents | None = None,
     ) -> None:
         super().__init__(panel)
         self._panel = panel
@@ -65,6 +74,8 @@ class MonitorPresenter(QObject):
         panel.sig_clear_resolved_requested.connect(self._on_panel_sig_clear_resolved_requested)
         panel.log_panel.sig_open_folder_requested.connect(self._on_log_panel_sig_open_folder_requested)
         panel.tabs.currentChanged.connect(self._on_panel_tab_changed)
+        if events is not None:
+            events.on(AccountChanged, self._on_events_account_changed)
         self._timer = QTimer(self)
         self._timer.setInterval(int(self.config.sample_interval_s * 1000))
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -152,6 +163,9 @@ class MonitorPresenter(QObject):
 
     def _on_panel_tab_changed(self, _index: int) -> None:
         self.render()
+
+    def _on_events_account_changed(self, _event: AccountChanged) -> None:
+        self.monitor.sample_soon("trading")
 
     def _on_log_panel_sig_open_folder_requested(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._data_dir / LOG_DIR)))

@@ -54,6 +54,12 @@ class Monitor:
         """Sample `collector` every `every_s` seconds (slow ones, like the store's freshness, less often)."""
         self._slots.append(_Slot(name, collector, every_s))
 
+    def sample_soon(self, name: str) -> None:
+        """Sample collector `name` on the next tick, whatever its interval (its source just changed)."""
+        for slot in self._slots:
+            if slot.name == name:
+                slot.due = 0.0
+
     def tick(self) -> list[AlertNotice]:
         """Sample the collectors that are due, then evaluate the rules; returns the new notices."""
         now = self._clock()

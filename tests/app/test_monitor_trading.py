@@ -7,11 +7,14 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from app.composition import publish_account_changes
+from app.events import GuiEvents
 from app.monitor_presenter import MonitorPresenter
 from app.monitor_sampling import MonitorSources
 from app.orders_presenter import paper_service
 from core.data.importer import import_one
 from core.domain.orders import OrderRequest, OrderStatus, OrderType, Side
+from core.events import EventBus
 from core.monitor.alerts import NoticeKind
 from core.monitor.config import MonitorConfig
 from core.monitor.format import format_value
@@ -44,12 +47,17 @@ def test_a_losing_paper_account_shows_pnl_drawdown_and_fires_the_alert(
     hub = QuoteHub()
     service = paper_service(tmp_path / "paper", hub, replay=True, limits=RiskLimits(max_position_weight=1.0))
     hub.add_listener(service.broker.on_ticks)  # as the orders dock feeds its broker
+    bus = EventBus()
+    events = GuiEvents(bus)
+    publish_account_changes(service, bus)  # as the desk announces the account's changes
     panel = MonitorPanel()
     qtbot.addWidget(panel)
     panel.show()
     clock = Clock()
     peak = service.broker.account().equity  # the monitor's first sample, taken as it is built
-    presenter = MonitorPresenter(panel, MonitorSources(tmp_path, trading=service), MonitorConfig(), clock=clock)
+    presenter = MonitorPresenter(
+        panel, MonitorSources(tmp_path, trading=service), MonitorConfig(), clock=clock, events=events
+    )
     try:
         hub.publish(days[start].ticks)
         tick = days[start].ticks[0]
@@ -58,6 +66,9 @@ def test_a_losing_paper_account_shows_pnl_drawdown_and_fires_the_alert(
         qty = int(cash * 0.95 / protection) // 100 * 100
         result = service.submit(OrderRequest("buy-1", SYMBOL, Side.BUY, qty, protection, OrderType.MARKET))
         assert result.order is not None and result.order.status is OrderStatus.FILLED, result.verdict.reason
+        presenter.refresh()  # same instant: the fill (an account change) has the figures sampled again
+        exposure = service.broker.account().market_value
+        assert exposure > 0 and panel.metric_text("trading", "trading.exposure") == format_value(exposure, "money")
 
         fired_at: float | None = None
         below: list[float] = []  # drawdowns seen before the alert fired

@@ -95,3 +95,20 @@ def test_opening_creates_nothing_until_a_run_is_recorded(tmp_path: Path) -> None
         reg.get("x")
     _record(reg)
     assert (tmp_path / "fresh" / "research.sqlite").exists()
+
+
+def test_recorded_and_deleted_runs_are_published_as_facts(tmp_path: Path) -> None:
+    from core.events import EventBus, RunDeleted, RunRegistered
+
+    bus = EventBus()
+    heard: list[object] = []
+    bus.subscribe(heard.append)
+    reg = RunRegistry(tmp_path, bus)
+    run_id = _record(reg, "mlp")
+    assert heard == [RunRegistered(run_id, "mlp")]
+    with pytest.raises(ValueError, match="score"):  # a refused run is no fact
+        reg.record("r1", {"model": "x"}, {}, _predictions().rename(columns={"score": "v"}), tmp_path / "m", ("a", "b"))
+    with pytest.raises(UnknownRun):
+        reg.delete("no-such-run")
+    reg.delete(run_id)
+    assert heard == [RunRegistered(run_id, "mlp"), RunDeleted(run_id)]
