@@ -58,6 +58,7 @@ class Desk:
     board_panel: QuoteBoardPanel
     chart_panel: ChartPanel
     panels: dict[str, QWidget]  # dock key -> widget, for the dock table (app/docks.py)
+    live_starter: LiveBrokerStarter | None = None  # holds the task that follows the live account
     settings: SettingsPresenter | None = None
 
 
@@ -93,8 +94,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     publish_account_changes(trading, services.events)
     orders_panel = OrdersPanel()
     orders = OrdersPresenter(orders_panel, trading, services.hub, services.names)
-    if trading.mode == "live":
-        LiveBrokerStarter(trading, orders)  # parented to the presenter, which keeps it
+    live_starter = LiveBrokerStarter(trading, orders) if trading.mode == "live" else None
     signals_panel = SignalsPanel()
     signals = SignalsPresenter(
         signals_panel,
@@ -149,6 +149,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
         board_panel,
         chart_panel,
         panels,
+        live_starter,
     )
 
 

@@ -21,7 +21,7 @@ from app.monitor_logs import LogTail
 from app.monitor_notify import AlertNotifier
 from app.monitor_sampling import MonitorSampler, MonitorSources
 from app.monitor_views import alert_views, section_views, summary
-from core.events import AccountChanged
+from core.events import AccountChanged, RunRegistered
 from core.monitor.alerts import AlertNotice, NoticeKind
 from core.monitor.config import CONFIG_FILE, ConfigError, MonitorConfig, load_config
 from core.monitor.logs import LOG_DIR, MemoryLogHandler
@@ -38,7 +38,7 @@ _LOG_FLUSH_MS = 250  # batch log records: one table insert per quarter second, h
 class MonitorPresenter(QObject):
     """One per window. `config` None reads `<data>/monitor.json` (defaults when missing or refused).
 
-    With `events`, a change of the trading account has its figures sampled on the next tick.
+    With `events`, a change of the trading account or a newly registered run is sampled on the next tick.
     """
 
     def __init__(
@@ -76,6 +76,7 @@ class MonitorPresenter(QObject):
         panel.tabs.currentChanged.connect(self._on_panel_tab_changed)
         if events is not None:
             events.on(AccountChanged, self._on_events_account_changed)
+            events.on(RunRegistered, self._on_events_run_registered)
         self._timer = QTimer(self)
         self._timer.setInterval(int(self.config.sample_interval_s * 1000))
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -166,6 +167,9 @@ class MonitorPresenter(QObject):
 
     def _on_events_account_changed(self, _event: AccountChanged) -> None:
         self.monitor.sample_soon("trading")
+
+    def _on_events_run_registered(self, _event: RunRegistered) -> None:
+        self.monitor.sample_soon("models")
 
     def _on_log_panel_sig_open_folder_requested(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._data_dir / LOG_DIR)))

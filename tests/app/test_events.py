@@ -93,3 +93,37 @@ def test_the_monitor_lists_runner_jobs_by_the_registry(qtbot: QtBot, tmp_path: P
         training.wait(10)
         backtest.wait(10)
         presenter.shutdown()
+
+
+def test_a_registered_run_is_the_monitors_model_at_the_next_tick(qtbot: QtBot, tmp_path: Path) -> None:
+    import pandas as pd
+
+    from core.monitor.sources import registry_model_source
+    from core.research.registry import RunRegistry
+
+    bus = EventBus()
+    events = GuiEvents(bus)
+    panel = MonitorPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    presenter = MonitorPresenter(
+        panel,
+        MonitorSources(tmp_path, model=registry_model_source(tmp_path)),
+        MonitorConfig(),
+        clock=lambda: 1_700_000_000.0,  # time stands still: only the fact makes the models row due again
+        start=False,
+        events=events,
+    )
+    try:
+        assert panel.metric_text("models", "model.name") == "n/a"
+        registry = RunRegistry(tmp_path, bus)
+        folder = registry.run_dir("run-1")
+        folder.mkdir(parents=True)
+        (folder / "model.txt").write_text("tree\n", encoding="utf-8")
+        index = pd.MultiIndex.from_tuples([(pd.Timestamp("2022-12-30"), "SH600000")], names=["datetime", "instrument"])
+        predictions = pd.DataFrame({"score": [0.1]}, index=index)
+        registry.record("run-1", {"model": "mlp"}, {"ic": 0.03}, predictions, folder / "model.txt", ("a", "b"))
+        presenter.refresh()
+        assert panel.metric_text("models", "model.name") == "mlp · run-1"
+    finally:
+        presenter.shutdown()
