@@ -13,7 +13,7 @@ from app.job_runner import JobFinished, JobRunner
 from app.relay import EventRelay
 from core.domain.symbols import SymbolFormatError, parse_symbol
 from core.domain.ticks import Tick
-from core.jobs import CancelToken
+from core.jobs import CancelToken, JobRegistry
 from core.market.chart_load import ChartLoaded, ChartRequest, load_chart
 from core.market.live_chart import LiveChart, LiveUpdate
 from core.market.series import Adjust, Period
@@ -51,9 +51,11 @@ class ChartPresenter(QObject):
         period: str = "1d",
         adjust: str = "forward",
         subscribe: Callable[[Iterable[str]], None] | None = None,
+        jobs: JobRegistry | None = None,
     ) -> None:
         super().__init__(panel)
         self._panel = panel
+        self._jobs = jobs  # the session's job registry: chart loads are listed with the other jobs
         self._store_path = store_path
         self._hub = hub
         self._names = dict(names or {})
@@ -130,7 +132,7 @@ class ChartPresenter(QObject):
         serial = self._serial
         self._live, self._pending = None, None
         request = ChartRequest(self._symbol, self._period, self._adjust, self._config, self._replay_end())
-        runner = JobRunner(self)
+        runner = JobRunner(self, self._jobs)
         self._runners[serial] = runner
         runner.sig_reported.connect(lambda report, s=serial: self._on_runner_sig_reported(s, report))
         runner.sig_finished.connect(lambda finished, s=serial: self._on_runner_sig_finished(s, finished))

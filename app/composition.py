@@ -73,7 +73,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     chart_panel, chart = build_chart(services, settings)
     board.set_open_chart(lambda symbol: _open_chart(chart_panel, chart, symbol))
     data_panel = DataManagerPanel()
-    data_manager = DataManagerPresenter(data_panel, services.store, bridge_url=settings.bridge_url)
+    data_manager = DataManagerPresenter(data_panel, services.store, bridge_url=settings.bridge_url, jobs=services.jobs)
 
     training_panel = TrainingPanel()
     training = TrainingPresenter(
@@ -168,7 +168,13 @@ def build_chart(services: Services, settings: AppSettings) -> tuple[ChartPanel, 
     chart = ChartPanel(theme="light" if settings.theme == "light" else "dark")
     chart.set_red_up(settings.red_up)
     presenter = ChartPresenter(
-        chart, services.store.path, services.hub, services.names, replay=services.demo, subscribe=services.subscribe
+        chart,
+        services.store.path,
+        services.hub,
+        services.names,
+        replay=services.demo,
+        subscribe=services.subscribe,
+        jobs=services.jobs,
     )
     indices = services.store.index_symbols()
     first = next((s for s in services.watchlists.symbols() if s not in indices), None)

@@ -15,7 +15,7 @@ from core.data.csv_export import export_series_csv
 from core.data.importer import FileReport, ImportProgress, discover_files, import_files
 from core.data.qlib_export import ExportSummary, export_qlib
 from core.data.status import series_rows
-from core.jobs import CancelToken, Progress
+from core.jobs import CancelToken, JobRegistry, Progress
 from core.storage.market_store import MarketStore
 from widgets.data_manager_panel import DataManagerPanel, SeriesView
 
@@ -35,6 +35,7 @@ class DataManagerPresenter(QObject):
         *,
         bridge_url: str = "",
         bridge_token: str | None = None,
+        jobs: JobRegistry | None = None,
     ) -> None:
         super().__init__(panel)
         self._panel = panel
@@ -42,7 +43,7 @@ class DataManagerPresenter(QObject):
         self._on_store_changed = on_store_changed
         # The token defaults to the OS keyring entry of the URL (read on the worker, when the job starts).
         self._bridge_url, self._bridge_token = bridge_url, bridge_token
-        self.runner = JobRunner(self)
+        self.runner = JobRunner(self, jobs)
         self.runner.sig_reported.connect(self._on_runner_sig_reported)
         self.runner.sig_finished.connect(self._on_runner_sig_finished)
         self._reports: list[FileReport] = []

@@ -50,11 +50,14 @@ def test_a_trained_run_reaches_backtest_and_signals_without_a_restart(
 ) -> None:
     built, services = desk
     before = _listed(built)
+    # The Monitor watches the orders dock's paper account from the start.
+    assert built.monitor.monitor.store.get("trading.drawdown_pct") == 0.0
+    assert built.monitor.monitor.store.get("trading.open_orders") == 0
     # What each dock lists at the moment the fact reaches the GUI thread (the docks' handlers ran first).
     seen: list[tuple[str, tuple[list[str], list[str], list[str]]]] = []
     built.events.on(RunRegistered, lambda e: seen.append((e.run_id, _listed(built))))
     built.events.on(RunDeleted, lambda e: seen.append((e.run_id, _listed(built))))
-    jobs: list[object] = []
+    jobs: list[JobStarted | JobEnded] = []
     built.events.on(JobStarted, jobs.append)
     built.events.on(JobEnded, jobs.append)
 
@@ -68,17 +71,22 @@ def test_a_trained_run_reaches_backtest_and_signals_without_a_restart(
     panel.size_spin.setValue(15)
     panel.extra_edit.setText("num_threads=1, rounds_per_epoch=5")
     panel.train_button.click()
-    assert [j.name for j in services.jobs.running()] == [built.training.runner.name]
+    job_id = built.training.runner.job_id
+    assert job_id is not None and job_id in {j.job_id for j in services.jobs.running()}
 
     qtbot.waitUntil(lambda: len(seen) == 1, timeout=300_000)
     run_id, (training_runs, backtest_runs, signals_runs) = seen[0]
     assert all(run_id not in runs for runs in before)
     assert run_id in training_runs and run_id in backtest_runs and run_id in signals_runs
-    qtbot.waitUntil(lambda: len(jobs) == 2, timeout=60_000)
-    started, ended = jobs
+
+    def training_facts() -> list[JobStarted | JobEnded]:
+        return [j for j in jobs if j.job_id == job_id]  # the chart's loads are jobs too
+
+    qtbot.waitUntil(lambda: len(training_facts()) == 2, timeout=60_000)
+    started, ended = training_facts()
     assert isinstance(started, JobStarted) and isinstance(ended, JobEnded)
-    assert started.job_id == ended.job_id and ended.error is None and not ended.cancelled
-    assert services.jobs.running() == []
+    assert ended.error is None and not ended.cancelled
+    assert job_id not in {j.job_id for j in services.jobs.running()}
 
     # Deleting it in the Training dock takes it off the others too.
     panel.select_runs([run_id])
