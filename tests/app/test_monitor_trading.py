@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+from prometheus_client import generate_latest
 from pytestqt.qtbot import QtBot
 
 from app.composition import publish_account_changes
@@ -17,6 +19,7 @@ from core.domain.orders import OrderRequest, OrderStatus, OrderType, Side
 from core.events import EventBus
 from core.monitor.alerts import NoticeKind
 from core.monitor.config import MonitorConfig
+from core.monitor.exporter import monitor_registry
 from core.monitor.format import format_value
 from core.quotes.demo_feed import build_replay
 from core.quotes.hub import QuoteHub
@@ -93,5 +96,9 @@ def test_a_losing_paper_account_shows_pnl_drawdown_and_fires_the_alert(
         assert fired_at is not None and fired_at > 10
         assert any(0 < d <= 10 for d in below)  # losing, but not yet beyond the limit: no alert
         assert panel.metric_text("trading", "trading.open_orders") == "0"
+        # The same figure is what the dashboard's drawdown panel scrapes from /metrics.
+        scrape = generate_latest(monitor_registry(presenter.monitor)).decode()
+        line = next(x for x in scrape.splitlines() if x.startswith("qdesk_desktop_trading_drawdown_pct"))
+        assert float(line.split()[-1]) == pytest.approx(drawdown)
     finally:
         presenter.shutdown()
