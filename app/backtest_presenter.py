@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
+from PySide6.QtCore import QCoreApplication, QObject
 
 from app.job_runner import JobFinished, JobRunner
 from core.jobs import CancelToken, Progress
 from widgets.backtest_panel import BacktestPanel, BacktestView
 from widgets.chart.view_state import ChartMarker
+from widgets.tr import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
     from app.panels import Panels
@@ -114,7 +115,7 @@ class BacktestPresenter(QObject):
             self._panel.set_runs(runs)
             return
         try:
-            runs = [r.run_id for r in RunRegistry(self._data_dir).list()]
+            runs = [r.run_id for r in RunRegistry(self._data_dir).runs()]
         except Exception:  # a missing or unreadable registry just means no runs to offer
             log.exception("could not list research runs")
             runs = []
@@ -255,7 +256,7 @@ def add_backtest_panel(panels: Panels, services: Services) -> None:
     panels.presenters["backtest"] = presenter
     chart, charts = panels.widgets.get("chart"), panels.presenters.get("chart")
     if chart is not None and charts is not None:
-
+        # The Panels dicts hold QObject/QWidget, so the chart's own methods need the ignores below.
         def open_chart(symbol: str, markers: list[ChartMarker]) -> None:
             charts.set_markers(symbol, markers)  # type: ignore[attr-defined]
             if charts.open_symbol(symbol):  # type: ignore[attr-defined]

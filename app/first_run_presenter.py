@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterator
@@ -350,10 +351,8 @@ class FirstRunPresenter(QObject):
             bridge_url=choices.bridge_url.rstrip("/") if choices.mode == BRIDGE else "",
         ).validated()
         save_settings(self._settings_path, self.settings)
-        try:
+        with contextlib.suppress(OSError):  # the desktop's own start-up names the folder it cannot create
             Path(choices.data_dir).expanduser().mkdir(parents=True, exist_ok=True)
-        except OSError:
-            pass  # the desktop's own start-up names the folder it cannot create
         self.sig_done.emit(self.outcome(True))
 
     def _on_wizard_rejected(self) -> None:

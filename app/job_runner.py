@@ -42,7 +42,7 @@ class JobRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._relay = EventRelay("jobs", self)
-        self._relay.connect(self._on_relay_event)
+        self._relay.subscribe(self._on_relay_event)
         self._token: CancelToken | None = None
         self._thread: threading.Thread | None = None
         self.name = ""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import time
 from collections import deque
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
@@ -41,6 +43,7 @@ from core.storage.market_store import MarketStore
 from widgets.log_panel import CAPACITY as LOG_CAPACITY
 from widgets.log_panel import LogRow
 from widgets.monitor_panel import SECTIONS, AlertView, MetricView, MonitorPanel
+from widgets.tr import QT_TRANSLATE_NOOP
 
 log = logging.getLogger(__name__)
 _LOG_FLUSH_MS = 250  # batch log records: one table insert per quarter second, however chatty the app
@@ -277,8 +280,8 @@ class MonitorPresenter(QObject):
     def _top_level(self) -> QWidget:
         # Not window(): a floating dock is a window of its own, but its parent is still the main window.
         widget: QWidget = self._panel
-        while widget.parentWidget() is not None:
-            widget = widget.parentWidget()
+        while (parent := widget.parentWidget()) is not None:
+            widget = parent
         return widget
 
     def _on_started(self) -> None:
@@ -302,9 +305,7 @@ class MonitorPresenter(QObject):
             for runner in owner.findChildren(JobRunner):
                 if id(runner) not in self._job_progress:
                     self._job_progress[id(runner)] = None
-                    runner.sig_reported.connect(
-                        lambda report, key=id(runner): self._job_progress.__setitem__(key, report)
-                    )
+                    runner.sig_reported.connect(functools.partial(self._job_progress.__setitem__, id(runner)))
                 report = self._job_progress.get(id(runner))
                 fraction = getattr(report, "fraction", None) if runner.busy else None
                 jobs.append(
@@ -500,10 +501,8 @@ class MonitorPresenter(QObject):
         self.metrics_server = None
         self._detach_bridge = None
         if self.webhooks is not None:
-            try:
+            with contextlib.suppress(RuntimeError):
                 asyncio.get_running_loop().create_task(self.webhooks.aclose(), name="webhooks-close")
-            except RuntimeError:
-                pass
 
 
 def _shutdown_callback(
@@ -534,7 +533,7 @@ def add_monitor_panel(panels: Any, services: Any) -> MonitorPresenter:
     board's repaint counter and the other presenters' job runners are found in `panels`.
     """
     panel = MonitorPanel()
-    board_model = getattr(panels.widgets.get("quote_board"), "model", None)
+    board_model: Any = getattr(panels.widgets.get("quote_board"), "model", None)  # a QuoteBoardModel or None
     sources = MonitorSources(
         data_dir=services.data_dir,
         store=services.store,

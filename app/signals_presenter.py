@@ -75,7 +75,7 @@ class SignalsPresenter(QObject):
         if not (self._data_dir / REGISTRY_FILE).exists():  # opening the registry would create it
             self.panel.set_runs([])
             return
-        runs = sorted(RunRegistry(self._data_dir).list(), key=lambda r: r.created, reverse=True)
+        runs = sorted(RunRegistry(self._data_dir).runs(), key=lambda r: r.created, reverse=True)
         self.panel.set_runs([(r.run_id, f"{r.run_id} · IC {r.metrics.get('ic', float('nan')):.4f}") for r in runs])
 
     def _account(self) -> tuple[dict[str, int], dict[str, int], float]:

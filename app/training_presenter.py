@@ -121,7 +121,7 @@ class TrainingPresenter(QObject):
                     str(r.config.get("dataset", {}).get("segments", "")).split(",")[-1],
                     r.metrics,
                 )
-                for r in self.registry.list()
+                for r in self.registry.runs()
             ]
         )
 

@@ -171,7 +171,7 @@ def _registry(data_dir: Path) -> RunRegistry:
 
 
 def cmd_runs_list(args: argparse.Namespace, data_dir: Path) -> int:
-    runs = _registry(data_dir).list()
+    runs = _registry(data_dir).runs()
     if not runs:
         print("No runs yet. Train one with: qdesk train --model lightgbm --dataset alpha158 --universe csi300")
         return 0

@@ -132,14 +132,17 @@ class LightGBMModel(Model):
             # Only the new block's trees are evaluated: valid scores accumulate block by block.
             trees = booster.current_iteration()
             if valid_scores is None:
-                valid_scores = booster.predict(x_valid, raw_score=True, num_threads=params["num_threads"])
+                # np.asarray: lightgbm's stub allows sparse and list results, which dense input never gives.
+                valid_scores = np.asarray(booster.predict(x_valid, raw_score=True, num_threads=params["num_threads"]))
             elif trees > scored_trees:
-                valid_scores = valid_scores + booster.predict(
-                    x_valid,
-                    raw_score=True,
-                    start_iteration=scored_trees,
-                    num_iteration=trees - scored_trees,
-                    num_threads=params["num_threads"],
+                valid_scores = valid_scores + np.asarray(
+                    booster.predict(
+                        x_valid,
+                        raw_score=True,
+                        start_iteration=scored_trees,
+                        num_iteration=trees - scored_trees,
+                        num_threads=params["num_threads"],
+                    )
                 )
             scored_trees, scores = trees, valid_scores
             ic = daily_ic(scores, y_valid, valid_days)
@@ -177,7 +180,7 @@ class LightGBMModel(Model):
         if self.booster is None:
             raise RuntimeError("the model is not trained")
         rows = dataset.rows(segment)
-        return self.booster.predict(dataset.features[rows], num_threads=self._lgb_params()["num_threads"])
+        return np.asarray(self.booster.predict(dataset.features[rows], num_threads=self._lgb_params()["num_threads"]))
 
     def save(self, path: Path) -> Path:
         if self.booster is None:

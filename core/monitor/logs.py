@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -142,10 +143,9 @@ class MemoryLogHandler(logging.Handler):
         with self._guard:
             self._entries.append(entry)
         for listener in list(self._listeners):
-            try:
+            # A listener failing here cannot be logged without recursion into this very handler.
+            with contextlib.suppress(Exception):
                 listener(entry)
-            except Exception:  # noqa: BLE001 (a listener failing here cannot be logged without recursion)
-                pass
 
     def entries(self) -> list[LogEntry]:
         with self._guard:

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ class Segments:
         for name, (start, end) in zip(SEGMENT_NAMES, spans, strict=True):
             if start > end:
                 raise ValueError(f"{name} segment starts after it ends: {start} > {end}")
-        for (a_name, a), (b_name, b) in zip(zip(SEGMENT_NAMES, spans), zip(SEGMENT_NAMES[1:], spans[1:])):
+        for (a_name, a), (b_name, b) in pairwise(zip(SEGMENT_NAMES, spans, strict=True)):
             if a[1] >= b[0]:
                 raise ValueError(f"{b_name} segment must start after {a_name} ends ({b[0]} <= {a[1]})")
 

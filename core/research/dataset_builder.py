@@ -33,7 +33,7 @@ def feature_config(kind: str) -> tuple[list[str], list[str]]:
         from qlib.contrib.data.handler import Alpha158
 
         # Alpha158's handler adds its price features on top of the loader's defaults; reuse its config.
-        return Alpha158.get_feature_config(None)  # type: ignore[arg-type]
+        return Alpha158.get_feature_config(None)
     from qlib.contrib.data.loader import Alpha360DL
 
     return Alpha360DL.get_feature_config()

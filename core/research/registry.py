@@ -159,7 +159,7 @@ class RunRegistry:
             )
         return record
 
-    def list(self) -> list[RunRecord]:
+    def runs(self) -> list[RunRecord]:
         """All runs, newest first."""
         if not self.path.exists():
             return []

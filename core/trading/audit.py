@@ -141,9 +141,9 @@ def verify(path: Path) -> VerifyResult:
         for seq, time, actor, action, subject, data, prev_hash, digest in _rows(path):
             count += 1
             if seq != expected_seq:
-                return VerifyResult(False, count, int(expected_seq), f"row {expected_seq} is missing")  # type: ignore[call-overload]
+                return VerifyResult(False, count, int(expected_seq), f"row {expected_seq} is missing")
             if prev_hash != prev:
-                return VerifyResult(False, count, int(seq), "its link to the previous row does not match")  # type: ignore[call-overload]
+                return VerifyResult(False, count, int(seq), "its link to the previous row does not match")
             try:
                 actual = row_hash(
                     str(prev_hash),
@@ -151,13 +151,13 @@ def verify(path: Path) -> VerifyResult:
                     str(time),
                     str(actor),
                     str(action),
-                    str(subject),  # type: ignore[call-overload]
+                    str(subject),
                     str(data),
                 )
             except ValueError:
-                return VerifyResult(False, count, int(seq), "its data is not valid JSON")  # type: ignore[call-overload]
+                return VerifyResult(False, count, int(seq), "its data is not valid JSON")
             if actual != digest:
-                return VerifyResult(False, count, int(seq), "its content does not match its hash (edited)")  # type: ignore[call-overload]
+                return VerifyResult(False, count, int(seq), "its content does not match its hash (edited)")
             prev, expected_seq = str(digest), expected_seq + 1
     except sqlite3.DatabaseError as exc:
         return VerifyResult(False, count, count + 1, f"the file cannot be read as an audit log: {exc}")

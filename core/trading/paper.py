@@ -56,7 +56,7 @@ def match(order: Order, tick: Tick, protection: float) -> list[tuple[int, float]
     prices, volumes = (tick.ask_prices, tick.ask_volumes) if buy else (tick.bid_prices, tick.bid_volumes)
     left = order.remaining
     taken: list[tuple[int, float]] = []
-    for price, volume in zip(prices, volumes):
+    for price, volume in zip(prices, volumes, strict=False):  # a one-sided short ladder ends the walk
         if left <= 0 or price <= 0 or volume <= 0:
             break
         if (buy and price > limit + 1e-9) or (not buy and price < limit - 1e-9):
@@ -107,10 +107,10 @@ class PaperBroker:
         state = self.store.state()
         day = state.get("day")
         ledger = Ledger(
-            float(state.get("cash", cash)),  # type: ignore[arg-type]
+            float(state.get("cash", cash)),
             dt.date.fromisoformat(str(day)) if day else None,
         )
-        ledger.day_start_equity = float(state.get("day_start_equity", ledger.cash))  # type: ignore[arg-type]
+        ledger.day_start_equity = float(state.get("day_start_equity", ledger.cash))
         for order, reserved in self.store.orders():
             ledger.orders[order.client_id] = order
             if order.is_open and order.side is Side.BUY:

@@ -99,7 +99,7 @@ def main() -> int:
     try:
         history, update, last_day, n_update = _split_last_day(daily, work)
         store = MarketStore.open(work / "market.sqlite")
-        total_rows = sum(1 for f in daily.glob("*.csv") for _ in open(f)) - len(list(daily.glob("*.csv")))
+        total_rows = sum(len(f.read_bytes().splitlines()) for f in daily.glob("*.csv")) - len(list(daily.glob("*.csv")))
         print(f"cn/daily: {len(list(daily.glob('*.csv')))} files, {total_rows:,} rows; last day {last_day}")
         rows, _ = _timed("import history (869 files)", lambda: _import(store, [history]), rows=total_rows - n_update)
         _timed(f"export-qlib full ({rows:,} rows)", lambda: _export(store, work / "provider"))

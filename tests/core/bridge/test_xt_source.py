@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -209,7 +210,7 @@ def test_qmt_restart_reconnects_with_backoff_and_resubscribes(fake: FakeXtData, 
         fake.start_qmt()
         await _until(lambda: source.connected)
         await _until(lambda: sink.reconnects == 1)
-        gaps = [b - a for a, b in zip(attempts, attempts[1:])]
+        gaps = [b - a for a, b in pairwise(attempts)]
         assert 3 <= len(attempts) <= 14, attempts
         assert all(g >= 0.015 for g in gaps) and max(gaps) > 2 * min(gaps)  # exponential, jittered
         assert fake.subscribed_codes() == sorted([*CODES, "600000.SH"])  # everything, on the new link
