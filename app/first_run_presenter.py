@@ -1,4 +1,8 @@
-"""FirstRunPresenter: drives the first-start wizard — bridge test and token to the keyring, imports as jobs."""
+"""FirstRunPresenter: drives the first-start wizard — bridge test and token to the keyring, imports as jobs.
+
+Past 400 lines: the wizard's three worker jobs (bridge check, history download, file import) sit beside
+the presenter that starts them; they move out with the shared worker-to-bridge path.
+"""
 
 from __future__ import annotations
 

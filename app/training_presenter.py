@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject
 
 from app.job_runner import JobFinished, JobRunner
+from core.datasets.config import DatasetConfig, Segments, parse_universe
 from core.models import MODEL_NAMES
-from core.research.config import DatasetConfig, Segments, StartTraining, parse_params, parse_universe
+from core.research.config import StartTraining, parse_params
 from core.research.registry import RunRegistry
 from widgets.training_panel import RunRow, TrainingForm, TrainingPanel
 

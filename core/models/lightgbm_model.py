@@ -9,15 +9,15 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.datasets.metrics import daily_ic
 from core.jobs import CancelToken
 from core.models.base import EarlyStopper, EpochFinished, FitFinished, FitReport, Model, TrainingProgress
-from core.research.metrics import daily_ic
 
 if TYPE_CHECKING:
     import lightgbm as lgb
     import numpy as np
 
-    from core.research.dataset import PreparedDataset
+    from core.datasets.prepared import PreparedDataset
 
 _CHECKPOINT = "lightgbm.ckpt.json"
 _FORMAT = "qdesk-lightgbm-1"

@@ -9,17 +9,17 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.datasets.metrics import daily_ic
 from core.jobs import CancelToken
 from core.models.base import EarlyStopper, EpochFinished, FitFinished, FitReport, Model, TrainingProgress
 from core.models.device import DeviceChoice, select_device
 from core.models.inputs import InputLayout
-from core.research.metrics import daily_ic
 
 if TYPE_CHECKING:
     import numpy as np
     import torch
 
-    from core.research.dataset import PreparedDataset
+    from core.datasets.prepared import PreparedDataset
 
 _FORMAT = "qdesk-torch-1"
 _LAST, _BEST = "last.pt", "best.pt"

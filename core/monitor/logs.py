@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -12,6 +11,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from core.util.listeners import Listeners
 
 LOG_DIR = "logs"
 LOG_FILE = "qdesk.log"
@@ -42,19 +43,6 @@ class LogEntry:
     @property
     def levelno(self) -> int:
         return _LEVELS.get(self.level, logging.NOTSET)
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "time": _iso(self.time),
-                "level": self.level,
-                "logger": self.logger,
-                "message": self.message,
-                "thread": self.thread,
-                "details": self.details,
-            },
-            ensure_ascii=False,
-        )
 
 
 def _iso(epoch: float) -> str:
@@ -128,11 +116,11 @@ class MemoryLogHandler(logging.Handler):
         super().__init__(level)
         self._entries: deque[LogEntry] = deque(maxlen=capacity)
         self._guard = threading.Lock()
-        self._listeners: list[Callable[[LogEntry], None]] = []
+        self._listeners: Listeners[LogEntry] = Listeners("log")
+        self._delivering = threading.local()
 
     def add_listener(self, listener: Callable[[LogEntry], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -142,10 +130,15 @@ class MemoryLogHandler(logging.Handler):
             return
         with self._guard:
             self._entries.append(entry)
-        for listener in list(self._listeners):
-            # A listener failing here cannot be logged without recursion into this very handler.
-            with contextlib.suppress(Exception):
-                listener(entry)
+        if getattr(self._delivering, "active", False):
+            # A listener's failure, logged by the registry from inside this delivery: it is stored above
+            # (and reaches the other handlers) but not sent round the listeners again, which would recurse.
+            return
+        self._delivering.active = True
+        try:
+            self._listeners.emit(entry)
+        finally:
+            self._delivering.active = False
 
     def entries(self) -> list[LogEntry]:
         with self._guard:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.data.qlib_export import MANIFEST
+from core.datasets.config import DatasetConfig
+from core.datasets.prepared import PreparedDataset
 from core.jobs import CancelToken, Progress
-from core.research.config import DatasetConfig
-from core.research.dataset import PreparedDataset
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -24,7 +24,7 @@ from core.research.config import StartTraining
 from core.research.registry import RunRecord, RunRegistry, new_run_id
 
 if TYPE_CHECKING:  # pandas and qlib load only when a dataset is built
-    from core.research.dataset import PreparedDataset
+    from core.datasets.prepared import PreparedDataset
 
 PROVIDER_DIR = "qlib"
 WORK_DIR = "work"
@@ -119,7 +119,7 @@ def _build(
     request: StartTraining, provider: Path, data_dir: Path, cancel: CancelToken
 ) -> Generator[StageProgress, None, PreparedDataset]:
     from core.data.qlib_runtime import init_qlib
-    from core.research.dataset import PreparedDataset
+    from core.datasets.prepared import PreparedDataset
     from core.research.dataset_builder import DatasetCache, build_dataset
 
     init_qlib(provider, data_dir / WORK_DIR)
@@ -147,7 +147,7 @@ def _register(
 ) -> RunRecord:
     import pandas as pd
 
-    from core.research.metrics import signal_metrics
+    from core.datasets.metrics import signal_metrics
 
     rows = dataset.rows("test")
     if len(rows) == 0:

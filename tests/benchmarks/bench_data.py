@@ -1,7 +1,7 @@
 """Data-layer figures: import of the full daily set, Qlib export (full and incremental), feature cache.
 
 Run on demand (not part of the test suite):
-    .venv/bin/python tests/benchmarks/bench_data.py [--data ../shared/data] [--skip-alpha158]
+    .venv/bin/python -m tests.benchmarks.bench_data [--data ../shared/data] [--skip-alpha158]
 
 Prints one line per figure. The daily set is imported as it would arrive in practice: history up
 to the day before the last trading day, then one "daily update" file holding the last day for
@@ -17,12 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
+from core.data.importer import discover_files, import_files
+from core.data.qlib_export import ExportSummary, export_qlib
+from core.storage import MarketStore
 
-from core.data.importer import discover_files, import_files  # noqa: E402
-from core.data.qlib_export import ExportSummary, export_qlib  # noqa: E402
-from core.storage import MarketStore  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _timed(label: str, fn, rows: int | None = None):  # type: ignore[no-untyped-def]

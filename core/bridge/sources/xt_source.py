@@ -10,13 +10,13 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from core.bridge.backoff import Backoff
 from core.bridge.sources.base import Source, SourceDisconnected, SourceSink, SourceUnavailable
 from core.bridge.xt_records import bars_to_domain, instrument_to_domain, price_limits, tick_to_domain
 from core.bridge.xt_tables import XT_A_SHARE_SECTORS, XT_DIVIDEND_TYPES, XT_PERIODS, XT_TICK_PERIOD
 from core.bridge.xt_worker import XtWorker
 from core.domain.bars import Bar, Freq, Instrument
 from core.domain.ticks import Tick
+from core.util.backoff import Backoff
 
 log = logging.getLogger(__name__)
 _CALL_TIMEOUT_S = 60.0  # history downloads can be slow; a hung QMT must not hang requests forever

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.datasets.config import DatasetConfig
 from core.jobs import Cancelled, CancelToken
-from core.research.config import DatasetConfig
 from core.research.dataset_builder import DatasetCache, build_dataset, dataset_key
 from tests.core.research.slices import SLICE_SEGMENTS, Slice, dataset_for, tiny_config
 
