@@ -23,16 +23,22 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("About", text)
 
 
+def _field(meta: metadata.PackageMetadata, name: str) -> str | None:
+    """The first value of header `name`, None when absent (`get` is not in the 3.11 protocol)."""
+    values = meta.get_all(name)
+    return str(values[0]) if values else None
+
+
 def licence_of(dist: metadata.Distribution) -> str:
     """A short licence name from a distribution's metadata: SPDX expression, classifier or License field."""
     meta = dist.metadata
-    expression = meta.get("License-Expression")
+    expression = _field(meta, "License-Expression")
     if expression:
         return str(expression)
     classifiers = [c.split(" :: ")[-1] for c in meta.get_all("Classifier") or [] if c.startswith(_CLASSIFIER)]
     if classifiers:
         return ", ".join(dict.fromkeys(classifiers))
-    text = (meta.get("License") or "").strip()
+    text = (_field(meta, "License") or "").strip()
     # Some packages paste the whole licence text into the field; only a name fits a table cell.
     if text and "\n" not in text and len(text) <= 60:
         return text
@@ -43,7 +49,7 @@ def bundled_packages() -> list[tuple[str, str, str]]:
     """(name, version, licence) of every installed distribution, sorted by name, each once."""
     seen: dict[str, tuple[str, str, str]] = {}
     for dist in metadata.distributions():
-        name = dist.metadata.get("Name")
+        name = _field(dist.metadata, "Name")
         if name and name.lower() not in seen:
             seen[name.lower()] = (str(name), str(dist.version), licence_of(dist))
     return [seen[k] for k in sorted(seen)]

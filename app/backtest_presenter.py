@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
+from PySide6.QtCore import QCoreApplication, QObject
 
 from app.job_runner import JobFinished, JobRunner
 from core.events import RunDeleted, RunRegistered
 from core.jobs import CancelToken, Progress
 from widgets.backtest_panel import BacktestPanel, BacktestView
 from widgets.chart.view_state import ChartMarker
+from widgets.tr import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
     from app.events import GuiEvents
@@ -133,7 +134,7 @@ class BacktestPresenter(QObject):
         runs: list[str] = []
         try:
             # Listing never creates the registry file: a fresh data folder stays untouched.
-            runs = [r.run_id for r in (self._runs or RunRegistry(self._data_dir)).list()]
+            runs = [r.run_id for r in (self._runs or RunRegistry(self._data_dir)).runs()]
         except Exception:  # a missing or unreadable registry just means no runs to offer
             log.exception("could not list research runs")
             runs = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
@@ -46,9 +47,10 @@ class LoginItem:
         return sys.platform == "win32"
 
     def enabled(self) -> bool:
-        if not self.supported:
+        # sys.platform spelled out (not self.supported) so mypy checks winreg only for Windows.
+        if sys.platform != "win32":
             return False
-        import winreg  # type: ignore[import-not-found]
+        import winreg
 
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
@@ -58,18 +60,16 @@ class LoginItem:
         return bool(value)
 
     def set(self, on: bool) -> None:
-        if not self.supported:
+        if sys.platform != "win32":
             raise OSError("start on login is available on Windows only")
-        import winreg  # type: ignore[import-not-found]
+        import winreg
 
         with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY, 0, winreg.KEY_SET_VALUE) as key:
             if on:
                 winreg.SetValueEx(key, RUN_VALUE, 0, winreg.REG_SZ, self.command)
             else:
-                try:
+                with contextlib.suppress(FileNotFoundError):  # already off
                     winreg.DeleteValue(key, RUN_VALUE)
-                except FileNotFoundError:
-                    pass
 
 
 def status_icon(colour: str) -> QIcon:
@@ -234,7 +234,7 @@ def run_tray(
     from app.i18n import installed_language
 
     app = QApplication.instance() or QApplication(["qdesk-bridge"])
-    app.setQuitOnLastWindowClosed(False)
+    QApplication.setQuitOnLastWindowClosed(False)  # static; instance() is typed as the core application
 
     def ready(address: BridgeAddress) -> None:
         commit_token(service.tokens, setup, token_file)
@@ -244,7 +244,7 @@ def run_tray(
 
     server = ServerThread(service, options, on_ready=ready)
     server.start()  # raises BridgeStartError / SourceUnavailable: the caller turns them into one line
-    with installed_language(app, lang):  # type: ignore[arg-type]
+    with installed_language(app, lang):
         tray = BridgeTray(server, setup.token, log_path, LoginItem(login_command(argv)), token_file)
         if QSystemTrayIcon.isSystemTrayAvailable():
             tray.icon.show()

@@ -82,7 +82,7 @@ class ChartPresenter(QObject):
         panel.sig_red_up_requested.connect(panel.set_red_up)
         if hub is not None:
             self.relay = EventRelay("chart-ticks", self)
-            self.relay.connect(self._on_relay_ticks)
+            self.relay.subscribe(self._on_relay_ticks)
             remove = hub.add_listener(self.relay.core_handler())
             panel.destroyed.connect(lambda *_: remove())
 

@@ -1,8 +1,8 @@
 """Unhandled errors on any thread, and Qt's own messages, logged with their traceback and shown in one dialog.
 
 Python-level hooks (sys.excepthook, threading.excepthook, sys.unraisablehook), the asyncio loop's
-exception handler and Qt's message handler feed one CrashHandler. Exceptions in Qt slots reach sys.excepthook too (PySide prints them
-through it), so a failing button handler is reported and the app keeps running.
+exception handler and Qt's message handler feed one CrashHandler. Exceptions in Qt slots reach
+sys.excepthook too (PySide prints them through it), so a failing button handler is reported and the app keeps running.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class CrashHandler(QObject):
     ) -> None:
         super().__init__(parent)
         self._relay = EventRelay("crashes", self)
-        self._relay.connect(self._on_relay_event)
+        self._relay.subscribe(self._on_relay_event)
         self._emit = self._relay.core_handler()
         self._show_dialog = show_dialog
         self._dialog_parent = dialog_parent

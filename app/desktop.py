@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -188,10 +189,9 @@ async def _run_window(window: MainWindow, screenshot: Path | None, ready: Callab
 def _close_on_interrupt(loop: asyncio.AbstractEventLoop, window: MainWindow) -> None:
     # While Qt's C++ loop runs, Ctrl+C in the terminal would otherwise go unnoticed; closing the
     # window takes the normal path, so the layout is still saved.
-    try:
+    # Windows event loops and non-main threads cannot take signal handlers.
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         loop.add_signal_handler(signal.SIGINT, window.close)
-    except (NotImplementedError, RuntimeError, ValueError):
-        pass  # Windows event loops and non-main threads cannot take signal handlers.
 
 
 async def _save_screenshot(window: MainWindow, path: Path, ready: Callable[[], bool] | None = None) -> int:

@@ -23,7 +23,7 @@ class GuiEvents(QObject):
         self.bus = bus
         self._handlers: dict[type, list[Callable[[Any], None]]] = {}
         self._relay = EventRelay("session", self)
-        self._relay.connect(self._dispatch)
+        self._relay.subscribe(self._dispatch)
         self._unsubscribe = bus.subscribe(self._relay.core_handler())
         self.destroyed.connect(lambda *_: self._unsubscribe())
 

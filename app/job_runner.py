@@ -45,7 +45,7 @@ class JobRunner(QObject):
         self._jobs = jobs
         self.job_id: int | None = None  # the registry's id of the job running now
         self._relay = EventRelay("jobs", self)
-        self._relay.connect(self._on_relay_event)
+        self._relay.subscribe(self._on_relay_event)
         self._token: CancelToken | None = None
         self._thread: threading.Thread | None = None
         self.name = ""

@@ -129,8 +129,8 @@ class MonitorPresenter(QObject):
     def _top_level(self) -> QWidget:
         # Not window(): a floating dock is a window of its own, but its parent is still the main window.
         widget: QWidget = self._panel
-        while widget.parentWidget() is not None:
-            widget = widget.parentWidget()
+        while (parent := widget.parentWidget()) is not None:
+            widget = parent
         return widget
 
     def _on_started(self) -> None:

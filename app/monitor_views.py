@@ -6,13 +6,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
 
 from core.monitor.alerts import NoticeKind
 from core.monitor.format import format_value
 from core.monitor.notify import format_time
 from core.monitor.service import Monitor
 from widgets.monitor_panel import SECTIONS, AlertView, MetricView
+from widgets.tr import QT_TRANSLATE_NOOP
 
 RESOLVED_SHOWN = 50
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 from app.relay import EventRelay
 from core.domain.orders import OrderRequest, Side
@@ -23,6 +23,7 @@ from core.trading.service import SubmitResult, TradingService
 from core.trading.store import TRADING_FILE, TradingStore
 from widgets.order_ticket_dialog import TicketDraft, TicketInfo
 from widgets.orders_panel import OrdersPanel
+from widgets.tr import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
     from app.services import Services
@@ -53,14 +54,13 @@ class OrdersPresenter(QObject):
         self.names = names or {}
         self.last_result: Any = None
         self.relay = EventRelay("orders", self)
-        self.relay.connect(self._on_relay_event)
+        self.relay.subscribe(self._on_relay_event)
         service.broker.add_listener(self.relay.core_handler())
         service.add_state_listener(self.relay.core_handler())
-        self._remove_listener = None
         feed = getattr(service.broker, "on_ticks", None)
         if hub is not None and feed is not None:
-            self._remove_listener = hub.add_listener(feed)  # paper fills come from the live quotes
-            panel.destroyed.connect(lambda *_: self._remove_listener and self._remove_listener())
+            remove_listener = hub.add_listener(feed)  # paper fills come from the live quotes
+            panel.destroyed.connect(lambda *_: remove_listener())
         panel.ticket.sig_preview_requested.connect(self._on_ticket_sig_preview_requested)
         panel.ticket.sig_send_requested.connect(self._on_ticket_sig_send_requested)
         panel.sig_cancel_requested.connect(self._on_panel_sig_cancel_requested)

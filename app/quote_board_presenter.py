@@ -33,7 +33,7 @@ class QuoteBoardPresenter(QObject):
         self._open_chart = open_chart
         self._subscribe = subscribe  # asks the live source for the shown symbols (a bridge; demo: nothing)
         self.relay = EventRelay("ticks", self)
-        self.relay.connect(panel.model.apply_ticks)
+        self.relay.subscribe(panel.model.apply_ticks)
         self._remove_listener = hub.add_listener(self.relay.core_handler())
         panel.destroyed.connect(lambda *_: self._remove_listener())
         panel.sig_watchlist_select_requested.connect(self._on_panel_sig_watchlist_select_requested)

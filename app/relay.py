@@ -1,7 +1,7 @@
 """The one place core events cross into the GUI thread: a Qt signal's emit registered as the core handler.
 
-Emitting a signal from any thread queues the call to the receiver's (GUI) thread; slots connected
-through `connect` are wrapped so an exception is logged instead of escaping into Qt's event loop,
+Emitting a signal from any thread queues the call to the receiver's (GUI) thread; slots subscribed
+through `subscribe` are wrapped so an exception is logged instead of escaping into Qt's event loop,
 where PySide would print it and carry on without telling anyone.
 """
 
@@ -32,7 +32,7 @@ class EventRelay(QObject):
         """The callable to give to core: safe to call from any thread."""
         return self.sig_event.emit
 
-    def connect(self, slot: Callable[[Any], None]) -> None:
+    def subscribe(self, slot: Callable[[Any], None]) -> None:
         """Run `slot` on the GUI thread for each event; its exceptions are logged, never lost."""
 
         @functools.wraps(slot)

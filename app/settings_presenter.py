@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtWidgets import QWidget
 
 from core.secrets import SecretStore, SecretStoreUnavailable
 from core.settings import AppSettings, save_settings
@@ -35,11 +36,11 @@ class SettingsPresenter(QObject):
         self._on_applied = on_applied
         self.dialog: SettingsDialog | None = None
 
-    def open(self, parent_widget: object | None = None) -> SettingsDialog:
+    def open(self, parent_widget: QWidget | None = None) -> SettingsDialog:
         s = self.settings
         form = SettingsForm(s.bridge_url, None, s.data_dir, s.red_up, s.theme, s.language, s.trading_mode)
         token_stored = bool(s.bridge_url) and self._secrets.get(s.bridge_url) is not None
-        self.dialog = SettingsDialog(form, token_stored, parent_widget)  # type: ignore[arg-type]
+        self.dialog = SettingsDialog(form, token_stored, parent_widget)
         self.dialog.sig_save_requested.connect(self._on_dialog_sig_save_requested)
         if not self._secrets.available():
             self.dialog.show_message(_tr("No OS keyring found: a bridge token cannot be saved on this machine."))

@@ -92,7 +92,7 @@ class SignalsPresenter(QObject):
 
         # Listing never creates the registry file: a fresh data folder stays untouched.
         registry = self._runs or RunRegistry(self._data_dir)
-        runs = sorted(registry.list(), key=lambda r: r.created, reverse=True)
+        runs = sorted(registry.runs(), key=lambda r: r.created, reverse=True)
         self.panel.set_runs([(r.run_id, f"{r.run_id} · IC {r.metrics.get('ic', float('nan')):.4f}") for r in runs])
 
     def _account(self) -> tuple[dict[str, int], dict[str, int], float]:

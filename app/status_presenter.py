@@ -6,12 +6,13 @@ import datetime as dt
 import sqlite3
 from collections.abc import Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 from app.relay import EventRelay
 from app.services import Services
 from core.quotes.session import MarketSession, beijing_now, market_session
 from widgets.main_window import MainWindow
+from widgets.tr import QT_TRANSLATE_NOOP
 
 _INTERVAL_MS = 1000
 _SESSION_TEXT = {
@@ -53,7 +54,7 @@ class StatusPresenter(QObject):
         self._shown_day: str | None = None
         # A new replay day shows at once rather than up to a second later (screenshots catch it too).
         self.relay = EventRelay("status-ticks", self)
-        self.relay.connect(self._on_relay_ticks)
+        self.relay.subscribe(self._on_relay_ticks)
         remove = services.hub.add_listener(self.relay.core_handler())
         window.destroyed.connect(lambda *_: remove())
         self._timer = QTimer(self)

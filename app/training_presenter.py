@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject
 
 from app.job_runner import JobFinished, JobRunner
+from core.datasets.config import DatasetConfig, Segments, parse_universe
 from core.events import RunDeleted, RunRegistered
 from core.models import MODEL_NAMES
-from core.research.config import DatasetConfig, Segments, StartTraining, parse_params, parse_universe
+from core.research.config import StartTraining, parse_params
 from core.research.registry import RunRegistry
 from widgets.training_panel import RunRow, TrainingForm, TrainingPanel
 
@@ -138,7 +139,7 @@ class TrainingPresenter(QObject):
                     str(r.config.get("dataset", {}).get("segments", "")).split(",")[-1],
                     r.metrics,
                 )
-                for r in self.registry.list()
+                for r in self.registry.runs()
             ]
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 # Keyring service under which bridge tokens are kept, one entry per bridge URL.
@@ -57,7 +58,5 @@ class SecretStore:
             raise SecretStoreUnavailable(f"{NO_KEYRING} ({exc})") from exc
 
     def delete(self, account: str) -> None:
-        try:
+        with contextlib.suppress(Exception):  # nothing stored is the same outcome as deleted
             self._keyring().delete_password(self.service, account)
-        except Exception:  # nothing stored is the same outcome as deleted
-            pass

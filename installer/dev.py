@@ -2,7 +2,7 @@
 
 Usage (from the repository root, with any Python 3.11):
     python installer/dev.py app [main.py arguments...]     # set up, then start the desktop app
-    python installer/dev.py test [pytest arguments...]     # set up, then run the test suite
+    python installer/dev.py test [pytest arguments...]     # set up, run ruff, ruff format and mypy, then pytest
     python installer/dev.py setup                          # set up only
 
 The environment lives in `.venv/` beside this folder's parent. It is re-installed only when
@@ -40,7 +40,7 @@ def _lock_digest() -> str:
 
 def ensure_environment() -> Path:
     """Create `.venv` and install the pinned dependencies unless already current."""
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - this script runs under whatever python3 the machine has
         sys.exit("QDesk needs Python 3.10 or newer (3.11 recommended); this is " + sys.version.split()[0])
     python = venv_python()
     if not python.exists():
@@ -98,6 +98,24 @@ def _run(cmd: list[str], env: dict[str, str] | None = None) -> None:
         sys.exit(f"[qdesk] command failed ({result.returncode}): {' '.join(cmd[:6])} ...")
 
 
+# The static checks the test command runs before pytest; any finding fails the run.
+STATIC_CHECKS = (
+    ("ruff check", ["-m", "ruff", "check", "."]),
+    ("ruff format --check", ["-m", "ruff", "format", "--check", "."]),
+    ("mypy", ["-m", "mypy"]),
+)
+
+
+def static_checks(python: Path, root: Path = ROOT) -> list[str]:
+    """Run every static check (all of them, so one run lists every problem); the names of those that failed."""
+    failed = []
+    for name, args in STATIC_CHECKS:
+        print(f"[qdesk] {name}", flush=True)
+        if subprocess.call([str(python), *args], cwd=root) != 0:
+            failed.append(name)
+    return failed
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"app", "test", "setup"}:
         print(__doc__)
@@ -111,6 +129,10 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "app":
         return subprocess.call([str(python), str(ROOT / "main.py"), *rest], cwd=ROOT, env=env)
+    failed = static_checks(python)
+    if failed:
+        print(f"[qdesk] static checks failed: {', '.join(failed)}; the tests were not run", file=sys.stderr, flush=True)
+        return 1
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT, env=env)
 

@@ -18,12 +18,22 @@ def shared_data_dir() -> Path:
     return Path(os.environ.get("QDESK_TEST_DATA", REPO.parent / "shared" / "data"))
 
 
+def real_data(*parts: str) -> Path:
+    """A path in the real-data folder. Missing data fails the test, never skips it: a CI run without the
+    data must not pass by testing less."""
+    path = shared_data_dir().joinpath(*parts)
+    if not path.exists():
+        pytest.fail(
+            f"real test data not found at {path}: put the shared data folder at {REPO.parent / 'shared' / 'data'} "
+            "or point QDESK_TEST_DATA at it",
+            pytrace=False,
+        )
+    return path
+
+
 @pytest.fixture(scope="session")
 def cn_data() -> Path:
-    path = shared_data_dir() / "cn"
-    if not path.exists():
-        pytest.skip(f"real-data fixtures not found at {path}")
-    return path
+    return real_data("cn")
 
 
 @pytest.fixture()

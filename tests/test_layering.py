@@ -67,6 +67,27 @@ def test_widgets_import_no_services_or_heavy_libraries() -> None:
     assert not found, "widgets/ may use only core.domain from core:\n" + "\n".join(found)
 
 
+# Lower packages of core and the packages above them that they must not import (no upward or circular arrow).
+UPWARD = {
+    "core/util": ("core.",),  # below everything: imports nothing else from core
+    "core/datasets": ("core.models", "core.research"),
+    "core/models": ("core.research",),
+    "core/trading": ("core.bridge",),
+}
+
+
+def test_lower_core_packages_import_nothing_above_them() -> None:
+    found = []
+    for folder, above in UPWARD.items():
+        own = folder.replace("/", ".")
+
+        def forbidden(name: str, own: str = own, above: tuple[str, ...] = above) -> bool:
+            return not _is_within(name, own) and any(name.startswith(a) or name == a.rstrip(".") for a in above)
+
+        found += _violations(folder, forbidden)
+    assert not found, "an import points upward:\n" + "\n".join(found)
+
+
 def _core_packages() -> list[str]:
     # Discovered, not listed: the check grows as core gains packages.
     return ["core"] + [f"core.{m.name}" for m in pkgutil.iter_modules([str(ROOT / "core")]) if m.ispkg]

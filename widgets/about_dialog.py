@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html import escape
+from typing import cast
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
@@ -73,7 +74,8 @@ class AboutDialog(QMessageBox):
         buttons = self.findChild(QDialogButtonBox)
         if isinstance(grid, QGridLayout) and buttons is not None:
             # The tabs go where the buttons were; the buttons move below them, the copy button beside them.
-            row, _, _, _ = grid.getItemPosition(grid.indexOf(buttons))
+            # PySide6's stub types the (row, column, row span, column span) tuple as `object`.
+            row, _, _, _ = cast(tuple[int, int, int, int], grid.getItemPosition(grid.indexOf(buttons)))
             grid.removeWidget(buttons)
             columns = grid.columnCount()
             grid.addWidget(self.tabs, row, 0, 1, columns)

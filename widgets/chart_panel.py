@@ -1,4 +1,8 @@
-"""ChartPanel: candlesticks with overlays and study panes, crosshair, zoom/pan, live last bar, markers."""
+"""ChartPanel: candlesticks with overlays and study panes, crosshair, zoom/pan, live last bar, markers.
+
+Past 400 lines on purpose: it is one view class; glyphs, axes, legends, keys and formatting already
+live in widgets/chart/, and what remains is the panel's own state and Qt event handling.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QDockWidget, QInputDialog, QLabel, QVBoxLayout, QWidget
 
 from widgets.chart.crosshair import Crosshair, InfoBox, info_rows
@@ -160,7 +164,17 @@ class ChartPanel(QWidget):
         }
         time = np.r_[data.time, np.array([when], dtype="datetime64[s]")] if append else data.time
         following = self._is_at_right_edge()
-        self._data = replace(data, time=time, studies=new_studies, **arrays)
+        self._data = replace(
+            data,
+            time=time,
+            studies=new_studies,
+            open=arrays["open"],
+            high=arrays["high"],
+            low=arrays["low"],
+            close=arrays["close"],
+            volume=arrays["volume"],
+            amount=arrays["amount"],
+        )
         self._load_glyphs(max(0, at - 1))
         self._load_lines()
         if append:
@@ -275,7 +289,7 @@ class ChartPanel(QWidget):
         self._update_legends()
 
     @property
-    def cursor(self) -> int | None:
+    def cursor_index(self) -> int | None:  # not `cursor`: that is QWidget.cursor(), the mouse shape
         return self._cursor
 
     def info_text(self) -> str:
@@ -302,12 +316,12 @@ class ChartPanel(QWidget):
             (self.panes["VOL"], (zeros, data.volume, zeros, zeros)),
             (self.panes["MACD"], (zeros, hist, zeros, zeros)),
         )
-        for pane, arrays in glyphs:
+        for pane, (open_, high, low, close) in glyphs:
             assert pane.glyph is not None
             if 0 < changed_from <= len(pane.glyph):
-                pane.glyph.update_bars(*arrays, self._direction, changed_from)
+                pane.glyph.update_bars(open_, high, low, close, self._direction, changed_from)
             else:
-                pane.glyph.set_bars(*arrays, self._direction)
+                pane.glyph.set_bars(open_, high, low, close, self._direction)
 
     def _load_lines(self) -> None:
         data = self._data
@@ -375,10 +389,7 @@ class ChartPanel(QWidget):
                 if hist is not None and 0 <= index < hist.shape[0] and math.isfinite(hist[index]):
                     color = self._theme.up if hist[index] >= 0 else self._theme.down
                     extra = f"&nbsp;&nbsp;<span style='color:{color}'>MACD: {hist[index]:.3f}</span>"
-            if key == "VOL":
-                title = f"{_tr('VOL')}: {format_volume(float(data.volume[index]))}"
-            else:
-                title = key
+            title = f"{_tr('VOL')}: {format_volume(float(data.volume[index]))}" if key == "VOL" else key
             pane.set_legend(pane.legend_html(index, title) + extra)
 
     def _relayout(self) -> None:
@@ -440,13 +451,17 @@ class ChartPanel(QWidget):
 
     # -- events ----------------------------------------------------------------------------------------
 
-    def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)  # type: ignore[arg-type]
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
         self._place_overlays()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if watched is self.graphics:
-            if event.type() == QEvent.Type.KeyPress and self._on_graphics_key_pressed(event):  # type: ignore[arg-type]
+            if (
+                isinstance(event, QKeyEvent)
+                and event.type() == QEvent.Type.KeyPress
+                and self._on_graphics_key_pressed(event)
+            ):
                 return True
             if event.type() == QEvent.Type.Leave:
                 self.set_cursor(None)

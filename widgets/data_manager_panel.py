@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from widgets.tr import QT_TRANSLATE_NOOP
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,20 +184,20 @@ class DataManagerPanel(QWidget):
         return answer == QMessageBox.StandardButton.Yes
 
     def selected_series(self) -> list[tuple[str, str]]:
-        keys = []
+        keys: list[tuple[str, str]] = []
         for item in self.tree.selectedItems():
             key = item.data(0, Qt.ItemDataRole.UserRole)
             if key is not None:
-                keys.append(tuple(key))
+                keys.append(_pair(key))
             else:  # a frequency group selects all of its series
-                keys.extend(tuple(item.child(i).data(0, Qt.ItemDataRole.UserRole)) for i in range(item.childCount()))
-        return list(dict.fromkeys(keys))  # type: ignore[arg-type]
+                keys.extend(_pair(_child(item, i).data(0, Qt.ItemDataRole.UserRole)) for i in range(item.childCount()))
+        return list(dict.fromkeys(keys))
 
     # -- user intents out -------------------------------------------------------------------
-    def _emit_selected(self, signal: object) -> None:
+    def _emit_selected(self, signal: SignalInstance) -> None:
         selected = self.selected_series()
         if selected:
-            signal.emit(selected)  # type: ignore[attr-defined]
+            signal.emit(selected)
 
     def _on_delete_clicked(self) -> None:
         selected = self.selected_series()
@@ -229,7 +232,28 @@ class DataManagerPanel(QWidget):
     def _on_filter_edit_text_changed(self, text: str) -> None:
         needle = text.strip().lower()
         for i in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(i)
+            group = _top_level(self.tree, i)
             for j in range(group.childCount()):
-                child = group.child(j)
+                child = _child(group, j)
                 child.setHidden(bool(needle) and needle not in (child.text(0) + child.text(1)).lower())
+
+
+# Qt returns None only for an index out of range; the callers loop over the counts Qt reports.
+def _child(item: QTreeWidgetItem, index: int) -> QTreeWidgetItem:
+    child = item.child(index)
+    if child is None:
+        raise IndexError(f"tree item has no child {index}")
+    return child
+
+
+def _top_level(tree: QTreeWidget, index: int) -> QTreeWidgetItem:
+    item = tree.topLevelItem(index)
+    if item is None:
+        raise IndexError(f"tree has no top-level item {index}")
+    return item
+
+
+def _pair(value: Any) -> tuple[str, str]:
+    """A series key stored in an item's UserRole (Qt may hand a tuple back as a list)."""
+    first, second = value
+    return str(first), str(second)

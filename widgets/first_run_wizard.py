@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
@@ -64,14 +65,14 @@ def _indented(widget: QWidget) -> QWidget:
 class _Page(QWizardPage):
     """A page whose completeness is a callable of the wizard's state."""
 
-    def __init__(self, title: str, subtitle: str, complete: object) -> None:
+    def __init__(self, title: str, subtitle: str, complete: Callable[[], bool]) -> None:
         super().__init__()
         self.setTitle(title)
         self.setSubTitle(subtitle)
         self._complete = complete
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt override)
-        return bool(self._complete())  # type: ignore[operator]
+        return bool(self._complete())
 
 
 class FirstRunWizard(QWizard):
@@ -100,6 +101,7 @@ class FirstRunWizard(QWizard):
 
     # -- pages ---------------------------------------------------------------------------------
     def _data_page(self, data_dir: str) -> QWizardPage:
+        self.data_edit: QLineEdit
         page = _Page(
             _tr("Data folder"),
             _tr("QDesk keeps its market store, models and backtests in one folder."),

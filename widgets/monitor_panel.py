@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from widgets.log_panel import LogPanel
 from widgets.monitor.sparkline import LEVEL_COLOURS, Sparkline
+from widgets.tr import QT_TRANSLATE_NOOP
 
 SECTIONS = (
     ("system", QT_TRANSLATE_NOOP("MonitorPanel", "System")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from core.domain.orders import Account, Fill, Order, OrderStatus, Position
 from widgets.order_ticket_dialog import OrderTicket
+from widgets.tr import QT_TRANSLATE_NOOP
 
 
 def _tr(text: str) -> str:

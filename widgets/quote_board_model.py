@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
@@ -17,6 +17,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from core.domain.ticks import Tick
+from widgets.tr import QT_TRANSLATE_NOOP
 
 FLUSH_INTERVAL_MS = 33  # ~30 repaints per second at most, however fast ticks arrive
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -69,8 +70,8 @@ class QuoteTableModel(QAbstractTableModel):
     flush covering the dirty rows, so a full-market feed costs a bounded number of repaints.
     """
 
-    def __init__(self, parent: object | None = None) -> None:
-        super().__init__(parent)  # type: ignore[arg-type]
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._symbols: list[str] = []
         self._row_of: dict[str, int] = {}
         self._names: dict[str, str] = {}
@@ -201,7 +202,7 @@ class QuoteTableModel(QAbstractTableModel):
             return "—" if key not in ("limit", "status") else ""
         value = self._sort_value(symbol, key, tick)
         if key in ("volume", "amount"):
-            return format_big(float(value), self.chinese_units)  # type: ignore[arg-type]
+            return format_big(float(value), self.chinese_units)
         if key == "change_pct":
             return f"{value:+.2f}%"
         if key == "change":
@@ -212,7 +213,7 @@ class QuoteTableModel(QAbstractTableModel):
             return _tr("suspended") if tick.suspended else ""
         return f"{value:.2f}" if value else "—"
 
-    def _sort_value(self, symbol: str, key: str, tick: Tick | None) -> object:
+    def _sort_value(self, symbol: str, key: str, tick: Tick | None) -> str | float:  # one column never mixes the two
         if key in ("code", "name"):
             return symbol if key == "code" else self._names.get(symbol, "")
         if tick is None:

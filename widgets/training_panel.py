@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pyqtgraph as pg
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from widgets.tr import QT_TRANSLATE_NOOP
 
 
 def _tr(text: str) -> str:
@@ -267,7 +269,9 @@ class TrainingPanel(QWidget):
         self.cancel_button.setEnabled(running)
 
     def set_result(self, title: str, metrics: dict[str, float]) -> None:
-        values = "   ".join(f"{_tr(t)} {metrics.get(k, float('nan')):.4f}" for k, t in zip(METRIC_KEYS, _METRIC_TITLES))
+        values = "   ".join(
+            f"{_tr(t)} {metrics.get(k, float('nan')):.4f}" for k, t in zip(METRIC_KEYS, _METRIC_TITLES, strict=True)
+        )
         self.result.setText(f"{title}: {values}")
 
     def set_runs(self, runs: Sequence[RunRow]) -> None:

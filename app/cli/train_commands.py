@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.models import MODEL_NAMES
-from core.research.config import (
+from core.datasets.config import (
     DATASETS,
     FEATURE_NORMS,
     LABEL_NORMS,
@@ -16,10 +15,10 @@ from core.research.config import (
     STANDARD_SEGMENTS,
     DatasetConfig,
     Segments,
-    StartTraining,
-    parse_params,
     parse_universe,
 )
+from core.models import MODEL_NAMES
+from core.research.config import StartTraining, parse_params
 from core.research.registry import METRIC_NAMES, RunRegistry, UnknownRun
 
 UNIVERSE_HELP = (
@@ -171,7 +170,7 @@ def _registry(data_dir: Path) -> RunRegistry:
 
 
 def cmd_runs_list(args: argparse.Namespace, data_dir: Path) -> int:
-    runs = _registry(data_dir).list()
+    runs = _registry(data_dir).runs()
     if not runs:
         print("No runs yet. Train one with: qdesk train --model lightgbm --dataset alpha158 --universe csi300")
         return 0

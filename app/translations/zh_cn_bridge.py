@@ -18,7 +18,9 @@ TABLE = {
         "Start on login": "登录时启动",
         "Available on Windows only": "仅在 Windows 上可用",
         "Quit QDesk Bridge": "退出 QDesk Bridge",
-        "Only the hash of the stored token is kept; replace it to copy a new one": "已保存的令牌只保留其哈希值；更换令牌后即可复制新令牌",
+        "Only the hash of the stored token is kept; replace it to copy a new one": (
+            "已保存的令牌只保留其哈希值；更换令牌后即可复制新令牌"
+        ),
         "Access token copied to the clipboard": "访问令牌已复制到剪贴板",
         "New access token copied; connected clients need it now": "新访问令牌已复制；已连接的客户端需要改用新令牌",
         "Could not change start on login: {error}": "无法更改登录时启动：{error}",

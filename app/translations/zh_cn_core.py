@@ -30,14 +30,22 @@ TABLE = {
         "Cancelled; everything finished before that is kept.": "已取消；取消前完成的部分已保留。",
         "Deleted {n} series ({rows} rows)": "已删除 {n} 个序列（{rows} 行）",
         "Exported {n} series to {dir}": "已导出 {n} 个序列到 {dir}",
-        "{ok} of {n} file(s) imported: {rows} rows, {new} new, {updated} updated": "已导入 {ok}/{n} 个文件：{rows} 行，新增 {new}，更新 {updated}",
-        "Exported to {dir} ({mode}): {n} instruments, {days} trading days": "已导出到 {dir}（{mode}）：{n} 只证券，{days} 个交易日",
+        "{ok} of {n} file(s) imported: {rows} rows, {new} new, {updated} updated": (
+            "已导入 {ok}/{n} 个文件：{rows} 行，新增 {new}，更新 {updated}"
+        ),
+        "Exported to {dir} ({mode}): {n} instruments, {days} trading days": (
+            "已导出到 {dir}（{mode}）：{n} 只证券，{days} 个交易日"
+        ),
     },
     "Settings": {
-        "No OS keyring found: a bridge token cannot be saved on this machine.": "未找到系统密钥环：本机无法保存桥接令牌。",
+        "No OS keyring found: a bridge token cannot be saved on this machine.": (
+            "未找到系统密钥环：本机无法保存桥接令牌。"
+        ),
         "The bridge URL must start with http:// or https://": "桥接地址必须以 http:// 或 https:// 开头",
         "Enter the bridge URL the token belongs to.": "请输入该令牌所属的桥接地址。",
-        "Saved. The data folder, language, bridge and orders account change at the next start.": "已保存。数据文件夹、语言、桥接和交易账户设置将在下次启动时生效。",
+        "Saved. The data folder, language, bridge and orders account change at the next start.": (
+            "已保存。数据文件夹、语言、桥接和交易账户设置将在下次启动时生效。"
+        ),
     },
     "Status": {
         "no data stored": "无本地数据",

@@ -63,7 +63,9 @@ TABLE = {
         "{n} series, {rows} rows": "{n} 个序列，{rows} 行",
         "{freq} — {n} series": "{freq} — {n} 个序列",
         "update from bridge": "从桥接更新",
-        "Updated {n} series from the bridge: {rows} bars, {new} new": "已从桥接更新 {n} 个序列：{rows} 根K线，新增 {new}",
+        "Updated {n} series from the bridge: {rows} bars, {new} new": (
+            "已从桥接更新 {n} 个序列：{rows} 根K线，新增 {new}"
+        ),
         "{symbol} {freq}: {error}": "{symbol} {freq}：{error}",
         "No bridge is configured: set its URL in Settings.": "未配置桥接：请在设置中填写桥接地址。",
     },

@@ -105,7 +105,9 @@ TABLE = {
     },
     "CrashDialog": {
         "Unexpected error": "意外错误",
-        "QDesk keeps running. The details below are also in the log file.": "QDesk 仍在运行。以下详情也已写入日志文件。",
+        "QDesk keeps running. The details below are also in the log file.": (
+            "QDesk 仍在运行。以下详情也已写入日志文件。"
+        ),
         "Copy details": "复制详情",
         "{count} errors; the latest: {summary}": "共 {count} 个错误；最近一个：{summary}",
         "({count} more not shown; see the log file)": "（另有 {count} 个未显示，请查看日志文件）",

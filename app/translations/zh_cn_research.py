@@ -45,7 +45,9 @@ TABLE = {
         "Parameters: {error}": "参数：{error}",
         "ETA {eta}": "预计剩余 {eta}",
         "Exported to {path}": "已导出到 {path}",
-        "Cancelled: the finished epochs are checkpointed; train again to resume.": "已取消：已完成的轮次已保存检查点，再次训练即可续训。",
+        "Cancelled: the finished epochs are checkpointed; train again to resume.": (
+            "已取消：已完成的轮次已保存检查点，再次训练即可续训。"
+        ),
         "Failed: {error}": "失败：{error}",
         "Finished: {run}": "完成：{run}",
     },

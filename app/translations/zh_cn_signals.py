@@ -21,7 +21,9 @@ TABLE = {
         "Run": "模型",
         "Top k": "持仓数",
         "Drop": "每日换出",
-        "No trained runs yet: train a model in the Training dock first.": "尚无训练结果：请先在“模型训练”面板训练模型。",
+        "No trained runs yet: train a model in the Training dock first.": (
+            "尚无训练结果：请先在“模型训练”面板训练模型。"
+        ),
         "Buy": "买入",
         "Sell": "卖出",
         "Signals of {day}: {n} order(s) for the next session. {note}": "{day} 的信号：下一交易日共 {n} 笔委托。{note}",

@@ -89,7 +89,9 @@ def load_market(
     calendar = calendar[lo:]
     days = np.array(calendar, dtype="datetime64[D]")
     shape = (len(days), len(symbols))
-    arrays = {k: np.full(shape, np.nan) for k in ("open", "high", "low", "close", "vwap", "factor", "volume")}
+    arrays: dict[str, np.ndarray] = {
+        k: np.full(shape, np.nan) for k in ("open", "high", "low", "close", "vwap", "factor", "volume")
+    }
     listings = {r["symbol"]: r.get("list_date") for r in store.instruments()}
     earliest = store.trading_days()[:1]
     first_bars = {s.symbol: s.first_time for s in store.series("1d")}

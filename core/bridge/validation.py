@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -26,10 +27,8 @@ def validate_symbol(text: object) -> str:
         raise InvalidRequest(f"symbol must be a string like 600000.SH, got {type(text).__name__}")
     if not _CANONICAL.match(text):
         hint = ""
-        try:
+        with contextlib.suppress(SymbolFormatError):
             hint = f"; did you mean {parse_symbol(text)}?"
-        except SymbolFormatError:
-            pass
         shown = text if len(text) <= 24 else text[:24] + "..."
         raise InvalidRequest(f"invalid symbol {shown!r}: expected the form 600000.SH (SH, SZ or BJ){hint}")
     return text

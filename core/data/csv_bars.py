@@ -74,9 +74,13 @@ def file_stem(path: Path) -> str:
     return path.stem
 
 
-def open_text(path: Path) -> io.TextIOBase:
+def open_text(path: Path) -> io.StringIO:
     """Open .csv or .csv.gz as text; utf-8 with BOM tolerated, GBK (common in Chinese exports) as fallback."""
-    raw = gzip.open(path, "rb").read() if path.name.lower().endswith(".gz") else path.read_bytes()
+    if path.name.lower().endswith(".gz"):
+        with gzip.open(path, "rb") as fh:
+            raw = fh.read()
+    else:
+        raw = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return io.StringIO(raw.decode(encoding))

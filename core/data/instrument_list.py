@@ -42,7 +42,7 @@ def read_instrument_list(path: Path) -> InstrumentListFile:
                 continue
             if len(fields) != len(header):
                 raise BarFileError(path, f"wrong column count: expected {len(header)}, got {len(fields)}", line=line_no)
-            record = dict(zip(header, (f.strip() for f in fields)))
+            record = dict(zip(header, (f.strip() for f in fields), strict=True))
             rows.append(_parse_row(path, line_no, record))
     return InstrumentListFile(path, rows)
 

@@ -64,11 +64,12 @@ def export_qlib(
         or manifest.get("fields") != list(FIELDS)
         or calendar[: len(old_calendar)] != old_calendar
     )
-    spans: dict[str, list[int]] = {} if full else dict(manifest["symbols"])  # type: ignore[index]
-    if full:
-        rewrite, append = sorted(series), {}
-    else:
-        rewrite, append = _plan_incremental(store, manifest, old_calendar)  # type: ignore[arg-type]
+    spans: dict[str, list[int]] = {}
+    rewrite: list[str] = sorted(series)
+    append: dict[str, str] = {}
+    if not full and manifest is not None:  # `full` already covers a missing manifest; mypy needs it spelled out
+        spans = dict(manifest["symbols"])
+        rewrite, append = _plan_incremental(store, manifest, old_calendar)
     removed = [s for s in rewrite if s not in series]  # deleted from the store since the last export
     rewrite = [s for s in rewrite if s in series]
     if manifest is None and directory.exists() and any(directory.iterdir()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import Any
 
 
 class Side(str, Enum):
@@ -81,8 +82,8 @@ class Order:
     def is_open(self) -> bool:
         return self.status.is_open
 
-    def evolve(self, **changes: object) -> Order:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def evolve(self, **changes: Any) -> Order:
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ defined (an MA before it has N bars) are NaN, so a chart leaves them blank.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -100,12 +101,12 @@ def lowest(x: np.ndarray, n: int) -> np.ndarray:
     return _rolling_extreme(x, n, np.min)
 
 
-def _rolling_extreme(x: np.ndarray, n: int, reduce: np.ufunc | object) -> np.ndarray:
+def _rolling_extreme(x: np.ndarray, n: int, reduce: Callable[..., np.ndarray]) -> np.ndarray:
     if x.shape[0] == 0:
         return x.astype(float)
     # Padding with the first value makes the early windows equal to the expanding ones.
     padded = np.concatenate([np.full(n - 1, x[0]), x])
-    return reduce(sliding_window_view(padded, n), axis=-1)  # type: ignore[operator]
+    return reduce(sliding_window_view(padded, n), axis=-1)
 
 
 def kdj(

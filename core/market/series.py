@@ -29,11 +29,6 @@ class Period(str, Enum):
         return self not in (Period.DAY, Period.WEEK)
 
     @property
-    def stored_freq(self) -> str:
-        """The stored frequency this period is aggregated from ('1m' or '1d')."""
-        return "1m" if self.is_intraday else "1d"
-
-    @property
     def minutes(self) -> int:
         """Length in trading minutes (intraday periods only)."""
         if not self.is_intraday:

@@ -31,7 +31,7 @@ def model_class(name: str) -> type[Model]:
     if key in _TORCH:
         from core.models import torch_model
 
-        return getattr(torch_model, _TORCH[key])  # type: ignore[no-any-return]
+        return getattr(torch_model, _TORCH[key])
     raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
 
 
@@ -42,7 +42,11 @@ def create_model(
     cls = model_class(name)
     if cls.__name__ == "LightGBMModel":
         return cls(params, seed=seed)
-    return cls(params, seed=seed, device=device, amp=amp)  # type: ignore[call-arg]
+    from core.models.torch_model import TorchModel  # already loaded by model_class for these names
+
+    if not issubclass(cls, TorchModel):
+        raise TypeError(f"{name}: expected a PyTorch model class, got {cls.__name__}")
+    return cls(params, seed=seed, device=device, amp=amp)
 
 
 def load_model(path: Path, device: str = "auto") -> Model:

@@ -14,7 +14,7 @@ from core.jobs import CancelToken, Progress
 if TYPE_CHECKING:
     import numpy as np
 
-    from core.research.dataset import PreparedDataset
+    from core.datasets.prepared import PreparedDataset
 
 STOP_METRICS = ("loss", "ic")
 

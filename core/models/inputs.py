@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.research.dataset import ALPHA360_DAYS, ALPHA360_FIELDS
+from core.datasets.prepared import ALPHA360_DAYS, ALPHA360_FIELDS
 
 if TYPE_CHECKING:
     import numpy as np
     import torch
 
-    from core.research.dataset import PreparedDataset
+    from core.datasets.prepared import PreparedDataset
 
 
 @dataclass

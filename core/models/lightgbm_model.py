@@ -9,15 +9,15 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.datasets.metrics import daily_ic
 from core.jobs import CancelToken
 from core.models.base import EarlyStopper, EpochFinished, FitFinished, FitReport, Model, TrainingProgress
-from core.research.metrics import daily_ic
 
 if TYPE_CHECKING:
     import lightgbm as lgb
     import numpy as np
 
-    from core.research.dataset import PreparedDataset
+    from core.datasets.prepared import PreparedDataset
 
 _CHECKPOINT = "lightgbm.ckpt.json"
 _FORMAT = "qdesk-lightgbm-1"
@@ -132,14 +132,17 @@ class LightGBMModel(Model):
             # Only the new block's trees are evaluated: valid scores accumulate block by block.
             trees = booster.current_iteration()
             if valid_scores is None:
-                valid_scores = booster.predict(x_valid, raw_score=True, num_threads=params["num_threads"])
+                # np.asarray: lightgbm's stub allows sparse and list results, which dense input never gives.
+                valid_scores = np.asarray(booster.predict(x_valid, raw_score=True, num_threads=params["num_threads"]))
             elif trees > scored_trees:
-                valid_scores = valid_scores + booster.predict(
-                    x_valid,
-                    raw_score=True,
-                    start_iteration=scored_trees,
-                    num_iteration=trees - scored_trees,
-                    num_threads=params["num_threads"],
+                valid_scores = valid_scores + np.asarray(
+                    booster.predict(
+                        x_valid,
+                        raw_score=True,
+                        start_iteration=scored_trees,
+                        num_iteration=trees - scored_trees,
+                        num_threads=params["num_threads"],
+                    )
                 )
             scored_trees, scores = trees, valid_scores
             ic = daily_ic(scores, y_valid, valid_days)
@@ -177,7 +180,9 @@ class LightGBMModel(Model):
         if self.booster is None:
             raise RuntimeError("the model is not trained")
         rows = dataset.rows(segment)
-        return self.booster.predict(dataset.features[rows], num_threads=self._lgb_params()["num_threads"])
+        import numpy as np
+
+        return np.asarray(self.booster.predict(dataset.features[rows], num_threads=self._lgb_params()["num_threads"]))
 
     def save(self, path: Path) -> Path:
         if self.booster is None:

@@ -96,6 +96,7 @@ class _PositionalEncoding(nn.Module):
         pe[:, 0::2] = torch.sin(position * div)
         pe[:, 1::2] = torch.cos(position * div)[:, : d_model // 2]
         self.register_buffer("pe", pe)
+        self.pe: torch.Tensor  # registered above; declared so the type is a Tensor, not Tensor | Module
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.pe[: x.size(1)].unsqueeze(0)

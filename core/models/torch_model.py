@@ -9,17 +9,17 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.datasets.metrics import daily_ic
 from core.jobs import CancelToken
 from core.models.base import EarlyStopper, EpochFinished, FitFinished, FitReport, Model, TrainingProgress
 from core.models.device import DeviceChoice, select_device
 from core.models.inputs import InputLayout
-from core.research.metrics import daily_ic
 
 if TYPE_CHECKING:
     import numpy as np
     import torch
 
-    from core.research.dataset import PreparedDataset
+    from core.datasets.prepared import PreparedDataset
 
 _FORMAT = "qdesk-torch-1"
 _LAST, _BEST = "last.pt", "best.pt"
@@ -254,8 +254,10 @@ class TorchModel(Model):
         state = torch.load(Path(path), map_location="cpu", weights_only=True)
         if not isinstance(state, dict) or state.get("format") != _FORMAT:
             raise ValueError(f"{path}: not a QDesk PyTorch model file")
-        model = model_class(state["name"])(state["params"], seed=state["seed"], device=device)
-        assert isinstance(model, TorchModel)
+        klass = model_class(state["name"])
+        if not issubclass(klass, TorchModel):
+            raise ValueError(f"{path}: {state['name']} is not a PyTorch model")
+        model = klass(state["params"], seed=state["seed"], device=device)
         model.layout = InputLayout(*state["layout"])
         model.net = build_net(model.name, model.layout.n_features, model.layout.d_feat, model._net_kwargs())
         model.net.load_state_dict(state["net"])

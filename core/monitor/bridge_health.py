@@ -53,7 +53,7 @@ class BridgeHealth:
         """Follow `client` (a BridgeClient); returns the function that stops following it."""
         self.attached = True
         self._set_state(client.state)
-        return client.add_listener(self.on_event)  # type: ignore[no-any-return]
+        return client.add_listener(self.on_event)
 
     def on_event(self, event: object) -> None:
         if isinstance(event, ConnectionStateChanged):

@@ -55,5 +55,5 @@ def monitor_registry(monitor: Monitor) -> CollectorRegistry:
     from prometheus_client import CollectorRegistry
 
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(MonitorCollector(monitor))  # type: ignore[arg-type]
+    registry.register(MonitorCollector(monitor))
     return registry

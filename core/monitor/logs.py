@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.util.listeners import Listeners
+
 LOG_DIR = "logs"
 LOG_FILE = "qdesk.log"
 MAX_BYTES = 5 * 1024 * 1024
@@ -41,19 +43,6 @@ class LogEntry:
     @property
     def levelno(self) -> int:
         return _LEVELS.get(self.level, logging.NOTSET)
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "time": _iso(self.time),
-                "level": self.level,
-                "logger": self.logger,
-                "message": self.message,
-                "thread": self.thread,
-                "details": self.details,
-            },
-            ensure_ascii=False,
-        )
 
 
 def _iso(epoch: float) -> str:
@@ -127,11 +116,11 @@ class MemoryLogHandler(logging.Handler):
         super().__init__(level)
         self._entries: deque[LogEntry] = deque(maxlen=capacity)
         self._guard = threading.Lock()
-        self._listeners: list[Callable[[LogEntry], None]] = []
+        self._listeners: Listeners[LogEntry] = Listeners("log")
+        self._delivering = threading.local()
 
     def add_listener(self, listener: Callable[[LogEntry], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -141,11 +130,15 @@ class MemoryLogHandler(logging.Handler):
             return
         with self._guard:
             self._entries.append(entry)
-        for listener in list(self._listeners):
-            try:
-                listener(entry)
-            except Exception:  # noqa: BLE001 (a listener failing here cannot be logged without recursion)
-                pass
+        if getattr(self._delivering, "active", False):
+            # A listener's failure, logged by the registry from inside this delivery: it is stored above
+            # (and reaches the other handlers) but not sent round the listeners again, which would recurse.
+            return
+        self._delivering.active = True
+        try:
+            self._listeners.emit(entry)
+        finally:
+            self._delivering.active = False
 
     def entries(self) -> list[LogEntry]:
         with self._guard:

@@ -72,7 +72,7 @@ def registry_model_source(data_dir: Path) -> ModelSource:
     def newest() -> ModelHealth | None:
         from core.research.registry import RunRegistry  # lazily: the registry module is not needed to start
 
-        runs = RunRegistry(data_dir).list()
+        runs = RunRegistry(data_dir).runs()
         if not runs:
             return None
         run = runs[0]

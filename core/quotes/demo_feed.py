@@ -7,10 +7,12 @@ on the quote board, so every view works without a broker connection or network.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from core.domain.ticks import Tick
@@ -37,7 +39,8 @@ def build_replay(store: MarketStore, symbols: Sequence[str], days: int = 250) ->
         if frame.empty:
             continue
         rows = list(frame.itertuples(index=False))
-        for prev, row in zip(rows[-days - 1 : -1], rows[-days:]):
+        # pairwise, not two offset slices: with fewer than `days` + 1 rows those paired a row with itself.
+        for prev, row in pairwise(rows[-days - 1 :]):
             per_day.setdefault(row.time, []).append(_tick(symbol, row, float(prev.close)))
     ordered = sorted(per_day)[-days:]
     return [ReplayDay(d, tuple(per_day[d])) for d in ordered]
@@ -88,10 +91,8 @@ class DemoReplayFeed:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
 
     async def _run(self) -> None:

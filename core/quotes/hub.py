@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 
 from core.domain.ticks import Tick
+from core.util.listeners import Listeners
 
-log = logging.getLogger(__name__)
 TickListener = Callable[[Sequence[Tick]], None]
 _RATE_WINDOW_S = 5.0
 
@@ -23,15 +22,14 @@ class QuoteHub:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._latest: dict[str, Tick] = {}
-        self._listeners: list[TickListener] = []
+        self._listeners: Listeners[Sequence[Tick]] = Listeners("quote")
         self._clock = clock
         self._arrivals: deque[tuple[float, int]] = deque()
         self.ticks_total = 0
 
     def add_listener(self, listener: TickListener) -> Callable[[], None]:
         """Register `listener`; returns a function that removes it again."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def publish(self, ticks: Sequence[Tick]) -> None:
         if not ticks:
@@ -42,11 +40,7 @@ class QuoteHub:
         self._arrivals.append((now, len(ticks)))
         self.ticks_total += len(ticks)
         self._trim(now)
-        for listener in list(self._listeners):
-            try:
-                listener(ticks)
-            except Exception:  # one broken view must not starve the others
-                log.exception("quote listener %r failed", listener)
+        self._listeners.emit(ticks)  # one broken view must not starve the others
 
     def latest(self, symbol: str) -> Tick | None:
         return self._latest.get(symbol)

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.data.qlib_export import MANIFEST
+from core.datasets.config import DatasetConfig
+from core.datasets.prepared import PreparedDataset
 from core.jobs import CancelToken, Progress
-from core.research.config import DatasetConfig
-from core.research.dataset import PreparedDataset
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,7 +33,7 @@ def feature_config(kind: str) -> tuple[list[str], list[str]]:
         from qlib.contrib.data.handler import Alpha158
 
         # Alpha158's handler adds its price features on top of the loader's defaults; reuse its config.
-        return Alpha158.get_feature_config(None)  # type: ignore[arg-type]
+        return Alpha158.get_feature_config(None)
     from qlib.contrib.data.loader import Alpha360DL
 
     return Alpha360DL.get_feature_config()

@@ -168,7 +168,7 @@ class RunRegistry:
             self.events.publish(RunRegistered(record.run_id, record.model))
         return record
 
-    def list(self) -> list[RunRecord]:
+    def runs(self) -> list[RunRecord]:
         """All runs, newest first."""
         if not self.path.exists():
             return []

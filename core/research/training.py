@@ -13,15 +13,18 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.jobs import CancelToken, Progress
 from core.paths import store_path
 from core.research.config import StartTraining
 from core.research.registry import RunRecord, RunRegistry, new_run_id
+
+if TYPE_CHECKING:  # pandas and qlib load only when a dataset is built
+    from core.datasets.prepared import PreparedDataset
 
 PROVIDER_DIR = "qlib"
 WORK_DIR = "work"
@@ -112,9 +115,11 @@ def _check_device(model: Any) -> None:
         select_device(model.device_request, model.amp_request)
 
 
-def _build(request: StartTraining, provider: Path, data_dir: Path, cancel: CancelToken) -> Iterator[Any]:
+def _build(
+    request: StartTraining, provider: Path, data_dir: Path, cancel: CancelToken
+) -> Generator[StageProgress, None, PreparedDataset]:
     from core.data.qlib_runtime import init_qlib
-    from core.research.dataset import PreparedDataset
+    from core.datasets.prepared import PreparedDataset
     from core.research.dataset_builder import DatasetCache, build_dataset
 
     init_qlib(provider, data_dir / WORK_DIR)
@@ -142,7 +147,7 @@ def _register(
 ) -> RunRecord:
     import pandas as pd
 
-    from core.research.metrics import signal_metrics
+    from core.datasets.metrics import signal_metrics
 
     rows = dataset.rows("test")
     if len(rows) == 0:

@@ -170,7 +170,7 @@ class MarketStore:
             columns = [rows[c].tolist() for c in BAR_COLUMNS]
             n = len(rows)
             sql = _UPSERT_SQL if inserted < n_changed else _INSERT_SQL
-            self._conn.executemany(sql, zip([symbol] * n, [freq] * n, *columns))
+            self._conn.executemany(sql, zip([symbol] * n, [freq] * n, *columns, strict=True))
             changed_from = str(times[np.argmax(changed)])
             self._conn.execute(
                 "INSERT INTO bar_changes (revision, symbol, freq, changed_from) VALUES (?,?,?,?)",

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.storage.per_thread import PerThread
+
 AUDIT_FILE = "audit.sqlite"
 GENESIS = "0" * 64
 
@@ -66,26 +68,23 @@ class AuditLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        self._connections = PerThread(self._open, sqlite3.Connection.close)
         self._lock = threading.Lock()
         with self._conn() as conn:
             conn.executescript(_SCHEMA)
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            # FULL: a committed row survives a power cut too; orders come at human rates, the fsync is cheap.
-            conn.execute("PRAGMA synchronous=FULL")
-            self._local.conn = conn
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed row survives a power cut too; orders come at human rates, the fsync is cheap.
+        conn.execute("PRAGMA synchronous=FULL")
         return conn
 
+    def _conn(self) -> sqlite3.Connection:
+        return self._connections.get()
+
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._connections.close()
 
     def append(self, actor: str, action: str, subject: str = "", **data: object) -> AuditEntry:
         """Record one fact (who, what, about which order) with its details; returns the stored entry."""
@@ -141,9 +140,9 @@ def verify(path: Path) -> VerifyResult:
         for seq, time, actor, action, subject, data, prev_hash, digest in _rows(path):
             count += 1
             if seq != expected_seq:
-                return VerifyResult(False, count, int(expected_seq), f"row {expected_seq} is missing")  # type: ignore[call-overload]
+                return VerifyResult(False, count, int(expected_seq), f"row {expected_seq} is missing")
             if prev_hash != prev:
-                return VerifyResult(False, count, int(seq), "its link to the previous row does not match")  # type: ignore[call-overload]
+                return VerifyResult(False, count, int(seq), "its link to the previous row does not match")
             try:
                 actual = row_hash(
                     str(prev_hash),
@@ -151,13 +150,13 @@ def verify(path: Path) -> VerifyResult:
                     str(time),
                     str(actor),
                     str(action),
-                    str(subject),  # type: ignore[call-overload]
+                    str(subject),
                     str(data),
                 )
             except ValueError:
-                return VerifyResult(False, count, int(seq), "its data is not valid JSON")  # type: ignore[call-overload]
+                return VerifyResult(False, count, int(seq), "its data is not valid JSON")
             if actual != digest:
-                return VerifyResult(False, count, int(seq), "its content does not match its hash (edited)")  # type: ignore[call-overload]
+                return VerifyResult(False, count, int(seq), "its content does not match its hash (edited)")
             prev, expected_seq = str(digest), expected_seq + 1
     except sqlite3.DatabaseError as exc:
         return VerifyResult(False, count, count + 1, f"the file cannot be read as an audit log: {exc}")

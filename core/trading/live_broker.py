@@ -13,7 +13,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from core.bridge.backoff import Backoff
 from core.domain.orders import (
     Account,
     Fill,
@@ -34,6 +33,8 @@ from core.trading.live import BridgeTradingClient, TradingRequestRefused
 from core.trading.paper import local_time
 from core.trading.rulebook import RuleBook
 from core.trading.wire import account_from_wire, fill_from_wire, order_from_wire, position_from_wire
+from core.util.backoff import Backoff
+from core.util.listeners import Listeners
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class LiveBroker:
         self._fills: dict[str, Fill] = {}
         self._positions: dict[str, Position] = {}
         self._account = Account(0.0, account_id="live")
-        self._listeners: list[Callable[[OrderEvent], None]] = []
+        self._listeners: Listeners[OrderEvent] = Listeners("trading")
         self._tasks: set[asyncio.Task[Any]] = set()
         self.connected = False
 
@@ -149,16 +150,11 @@ class LiveBroker:
         self._notify(event)
 
     def _notify(self, event: OrderEvent) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("trading listener %r failed", listener)
+        self._listeners.emit(event)
 
     # -- Broker interface --------------------------------------------------------------------
     def add_listener(self, listener: Callable[[OrderEvent], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def quote(self, symbol: str) -> Tick | None:
         tick = self._quote(symbol)

@@ -27,6 +27,7 @@ from core.quotes.session import BEIJING, MarketSession, market_session
 from core.trading.ledger import Changes, Ledger, LedgerError
 from core.trading.rulebook import RuleBook
 from core.trading.store import TradingStore
+from core.util.listeners import Listeners
 
 log = logging.getLogger(__name__)
 EventListener = Callable[[OrderEvent], None]
@@ -56,7 +57,7 @@ def match(order: Order, tick: Tick, protection: float) -> list[tuple[int, float]
     prices, volumes = (tick.ask_prices, tick.ask_volumes) if buy else (tick.bid_prices, tick.bid_volumes)
     left = order.remaining
     taken: list[tuple[int, float]] = []
-    for price, volume in zip(prices, volumes):
+    for price, volume in zip(prices, volumes, strict=False):  # a one-sided short ladder ends the walk
         if left <= 0 or price <= 0 or volume <= 0:
             break
         if (buy and price > limit + 1e-9) or (not buy and price < limit - 1e-9):
@@ -100,17 +101,17 @@ class PaperBroker:
         self._quote = quote or (lambda symbol: self._latest.get(symbol))
         self._latest: dict[str, Tick] = {}
         self._market_time: dt.datetime | None = None
-        self._listeners: list[EventListener] = []
+        self._listeners: Listeners[OrderEvent] = Listeners("trading")
         self.ledger = self._load(cash)
 
     def _load(self, cash: float) -> Ledger:
         state = self.store.state()
         day = state.get("day")
         ledger = Ledger(
-            float(state.get("cash", cash)),  # type: ignore[arg-type]
+            float(state.get("cash", cash)),
             dt.date.fromisoformat(str(day)) if day else None,
         )
-        ledger.day_start_equity = float(state.get("day_start_equity", ledger.cash))  # type: ignore[arg-type]
+        ledger.day_start_equity = float(state.get("day_start_equity", ledger.cash))
         for order, reserved in self.store.orders():
             ledger.orders[order.client_id] = order
             if order.is_open and order.side is Side.BUY:
@@ -123,8 +124,7 @@ class PaperBroker:
 
     # -- Broker interface --------------------------------------------------------------------
     def add_listener(self, listener: EventListener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def quote(self, symbol: str) -> Tick | None:
         tick = self._quote(symbol)
@@ -200,7 +200,7 @@ class PaperBroker:
         self.ledger.acknowledge(order.client_id, f"P{len(self.ledger.orders):06d}", now)
         changes.events += [OrderSubmitted(order), OrderAccepted(self.ledger.orders[order.client_id])]
         if tick is not None:
-            changes.merge(self._try_fill(self.ledger.orders[order.client_id], tick, immediate=True))
+            changes.merge(self._try_fill(self.ledger.orders[order.client_id], tick))
         self._finish(changes)
         return self.ledger.orders[order.client_id]
 
@@ -227,7 +227,7 @@ class PaperBroker:
                 changes.symbols.add(tick.symbol)
             for order in self.ledger.open_orders():
                 if order.symbol == tick.symbol:
-                    changes.merge(self._try_fill(order, tick, immediate=False))
+                    changes.merge(self._try_fill(order, tick))
         if changes.orders or changes.symbols or changes.fills:
             self._finish(changes)
 
@@ -248,7 +248,7 @@ class PaperBroker:
         floor = round(best * (1 - MARKET_PROTECTION), 2)
         return max(floor, limits[1]) if limits else floor
 
-    def _try_fill(self, order: Order, tick: Tick, immediate: bool) -> Changes:
+    def _try_fill(self, order: Order, tick: Tick) -> Changes:
         changes = Changes()
         if self.require_session and market_session(tick.time) is not MarketSession.CONTINUOUS:
             return changes
@@ -282,11 +282,7 @@ class PaperBroker:
     def _finish(self, changes: Changes) -> None:
         self._persist(self.ledger, changes)
         for event in changes.events:
-            for listener in list(self._listeners):
-                try:
-                    listener(event)
-                except Exception:  # a broken view must not undo a fill that already happened
-                    log.exception("trading listener %r failed", listener)
+            self._listeners.emit(event)  # a broken view must not undo a fill that already happened
 
     def _persist(self, ledger: Ledger, changes: Changes) -> None:
         orders = [(ledger.orders[c], ledger.reserved.get(c, 0.0)) for c in changes.orders]

@@ -57,7 +57,8 @@ class RiskContext:
 
 
 class Rule(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...  # read-only, so frozen dataclass rules satisfy it
 
     def check(self, ctx: RiskContext) -> str | None: ...
 

@@ -21,6 +21,7 @@ from core.domain.ticks import Tick
 from core.trading.audit import AuditLog
 from core.trading.risk import Refusal, RiskContext, RiskEngine, Verdict
 from core.trading.rulebook import RuleBook
+from core.util.listeners import Listeners
 
 log = logging.getLogger(__name__)
 DISARMED = "trading is disarmed (kill switch or not armed yet); arm it to send orders"
@@ -94,7 +95,7 @@ class TradingService:
         self.audit = audit
         self.actor = actor
         self._armed = armed
-        self._state_listeners: list[Callable[[TradingStateChanged], None]] = []
+        self._state_listeners: Listeners[TradingStateChanged] = Listeners("trading state")
         broker.add_listener(self._on_broker_event)
 
     @property
@@ -105,8 +106,8 @@ class TradingService:
     def mode(self) -> str:
         return self.broker.mode
 
-    def add_state_listener(self, listener: Callable[[TradingStateChanged], None]) -> None:
-        self._state_listeners.append(listener)
+    def add_state_listener(self, listener: Callable[[TradingStateChanged], None]) -> Callable[[], None]:
+        return self._state_listeners.add(listener)
 
     def context(self, request: OrderRequest) -> RiskContext:
         broker = self.broker
@@ -192,11 +193,7 @@ class TradingService:
             remote_arm(armed, reason)  # a live broker arms (or disarms) the bridge as well
         self.audit.append(actor, "armed" if armed else "disarmed", "", reason=reason)
         event = TradingStateChanged(armed, actor, reason)
-        for listener in list(self._state_listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("trading state listener failed")
+        self._state_listeners.emit(event)
 
     def _on_broker_event(self, event: OrderEvent) -> None:
         data = order_fields(event.order)

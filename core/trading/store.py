@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from core.domain.orders import Account, Fees, Fill, Order, OrderStatus, OrderType, Position, Side
+from core.storage.per_thread import PerThread
 
 TRADING_FILE = "trading.sqlite"
 
@@ -36,24 +37,21 @@ class TradingStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        self._connections = PerThread(self._open, sqlite3.Connection.close)
         with self._conn() as conn:
             conn.executescript(_SCHEMA)
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 
+    def _conn(self) -> sqlite3.Connection:
+        return self._connections.get()
+
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._connections.close()
 
     def save(
         self,
@@ -108,7 +106,7 @@ class TradingStore:
         rows = self._conn().execute("SELECT * FROM positions ORDER BY symbol").fetchall()
         return [Position(r[0], int(r[1]), int(r[2]), float(r[3]), float(r[4]), int(r[5])) for r in rows]
 
-    def state(self) -> dict[str, object]:
+    def state(self) -> dict[str, Any]:  # JSON-decoded values
         return {k: json.loads(v) for k, v in self._conn().execute("SELECT key, value FROM state")}
 
 
@@ -132,19 +130,19 @@ def _order_row(o: Order, reserved: float) -> tuple[object, ...]:
     )
 
 
-def _order_from_row(r: tuple[object, ...]) -> Order:
+def _order_from_row(r: Sequence[Any]) -> Order:  # an SQLite row: columns are untyped
     return Order(
         client_id=str(r[0]),
         symbol=str(r[1]),
         side=Side(r[2]),
         type=OrderType(r[3]),
-        qty=int(r[4]),  # type: ignore[call-overload]
+        qty=int(r[4]),
         price=float(r[5]),
         status=OrderStatus(r[6]),
-        created=dt.datetime.fromisoformat(str(r[7])),  # type: ignore[arg-type]
+        created=dt.datetime.fromisoformat(str(r[7])),
         updated=dt.datetime.fromisoformat(str(r[8])),
         filled_qty=int(r[9]),
-        avg_price=float(r[10]),  # type: ignore[call-overload]
+        avg_price=float(r[10]),
         broker_id=str(r[11]),
         reason=str(r[12]),
         origin=str(r[13]),
@@ -167,9 +165,9 @@ def _fill_row(f: Fill) -> tuple[object, ...]:
     )
 
 
-def account_from_state(state: dict[str, object], default_cash: float) -> Account:
+def account_from_state(state: Mapping[str, Any], default_cash: float) -> Account:  # JSON-decoded values
     return Account(
         cash=float(state.get("cash", default_cash)),
-        frozen=float(state.get("frozen", 0.0)),  # type: ignore[arg-type]
+        frozen=float(state.get("frozen", 0.0)),
         account_id=str(state.get("account_id", "paper")),
     )

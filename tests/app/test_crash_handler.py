@@ -81,8 +81,11 @@ def test_asyncio_callback_errors_are_reported(handling, qtbot) -> None:  # noqa:
 
     async def body() -> None:
         assert handler.watch_running_loop()
-        asyncio.get_running_loop().call_soon(broken_callback)
-        await asyncio.sleep(0.05)
+        ran = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.call_soon(broken_callback)
+        loop.call_soon(ran.set)  # callbacks run in order: once this one ran, the broken one was handled
+        await ran.wait()
 
     asyncio.run(body())
     qtbot.waitUntil(lambda: len(handler.reports) == 1, timeout=5000)

@@ -87,8 +87,9 @@ def test_demo_mutes_staleness_and_logs_reach_the_panel(panel: MonitorPanel, tmp_
         assert not [n for n in presenter.notices if n.rule.key.startswith("data_stale")]
         assert panel.metric_level("data", "data.1d.last") == "ok"
         logging.getLogger("qdesk.test").warning("bridge token missing for %s", "host:8765")
-        threading.Thread(target=lambda: logging.getLogger("qdesk.worker").error("from a worker")).start()
-        time.sleep(0.1)
+        worker = threading.Thread(target=lambda: logging.getLogger("qdesk.worker").error("from a worker"))
+        worker.start()
+        worker.join()  # the handler stores the record on the worker's thread, before it ends
         presenter.flush_logs()
         messages = [r.message for r in panel.log_panel.visible_rows()]
         assert "bridge token missing for host:8765" in messages and "from a worker" in messages

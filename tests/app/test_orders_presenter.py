@@ -1,4 +1,4 @@
-"""Orders dock end to end, offscreen: ticket -> pre-trade preview -> paper order -> fill from real quotes -> positions."""
+"""Orders dock end to end, offscreen: ticket -> pre-trade preview -> paper order -> real-quote fill -> positions."""
 
 from __future__ import annotations
 

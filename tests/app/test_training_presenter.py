@@ -6,7 +6,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.training_presenter import TrainingPresenter, default_form, request_from_form
-from tests.core.research.slices import TINY_SEGMENTS, Slice, research_slice  # noqa: F401
+from tests.core.research.slices import TINY_SEGMENTS, Slice
 from widgets.training_panel import TrainingPanel
 
 UNIVERSE = ""
@@ -54,7 +54,7 @@ def test_train_queue_cancel_and_registry(qtbot: QtBot, ui: tuple[TrainingPanel, 
     assert panel.queue.count() == 0 and not panel.cancel_button.isEnabled()
     run_id = presenter.last_run_id
     assert run_id is not None and run_id in panel.result.text() and "Rank ICIR" in panel.result.text()
-    assert [r.model for r in presenter.registry.list()] == ["lightgbm"]  # the cancelled GRU did not register
+    assert [r.model for r in presenter.registry.runs()] == ["lightgbm"]  # the cancelled GRU did not register
     assert panel.runs_table.item(0, 0).text() == run_id
     assert 1 <= len(panel.curve_points()) <= 4  # LightGBM: 20 rounds in blocks of 5, a fresh chart
 
@@ -62,7 +62,7 @@ def test_train_queue_cancel_and_registry(qtbot: QtBot, ui: tuple[TrainingPanel, 
     panel.compare_button.click()
     assert panel.compare_table.columnCount() == 1 and panel.tabs.currentWidget() is panel.compare_table
     panel.delete_button.click()
-    assert panel.runs_table.rowCount() == 0 and presenter.registry.list() == []
+    assert panel.runs_table.rowCount() == 0 and presenter.registry.runs() == []
 
 
 def test_bad_form_is_refused_with_a_message(ui: tuple[TrainingPanel, TrainingPresenter]) -> None:

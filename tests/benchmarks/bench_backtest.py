@@ -1,7 +1,7 @@
 """Backtest figures: TopkDropout (topk 50, n_drop 5) on CSI300 2017–2020, ours vs qlib.backtest, one run.
 
 Run on demand (not part of the test suite):
-    .venv/bin/python tests/benchmarks/bench_backtest.py [--data ../shared/data] [--skip-qlib]
+    .venv/bin/python -m tests.benchmarks.bench_backtest [--data ../shared/data] [--skip-qlib]
 
 The signal is deterministic: the 20-day change of the adjusted close of each day's CSI300 members.
 Each engine runs in its own process, so wall time and peak memory (RSS) are its own. Three runs:
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -25,7 +26,6 @@ import types
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 
 START, END = "2017-01-03", "2020-12-31"
 CASH = 100_000_000.0
@@ -233,8 +233,9 @@ def run_qlib(work: Path) -> dict[str, float]:
 
 
 def child(mode: str, work: Path) -> dict[str, float]:
-    cmd = [sys.executable, __file__, "--child", mode, "--work", str(work)]
-    out = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=3000)
+    cmd = [sys.executable, "-m", "tests.benchmarks.bench_backtest", "--child", mode, "--work", str(work)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # the child runs in `work`, away from the repository
+    out = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=3000)
     if out.returncode != 0:
         raise RuntimeError(f"{mode} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

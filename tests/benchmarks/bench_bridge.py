@@ -1,7 +1,7 @@
 """QDesk Bridge figures: tick latency server -> client, sustained throughput to one client, RSS at 5,500 symbols.
 
 Run on demand (not part of the test suite):
-    .venv/bin/python tests/benchmarks/bench_bridge.py [--seconds 10] [--data ../shared/data]
+    .venv/bin/python -m tests.benchmarks.bench_bridge [--seconds 10] [--data ../shared/data]
 
 The bridge runs in a child process (as it does in production, apart from the client) on 127.0.0.1;
 the client is QDesk's own BridgeClient, so figures include its decoding and gap bookkeeping.
@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 
 TOKEN = "bench-token-" + "0" * 32
 

@@ -1,7 +1,7 @@
 """Data-layer figures: import of the full daily set, Qlib export (full and incremental), feature cache.
 
 Run on demand (not part of the test suite):
-    .venv/bin/python tests/benchmarks/bench_data.py [--data ../shared/data] [--skip-alpha158]
+    .venv/bin/python -m tests.benchmarks.bench_data [--data ../shared/data] [--skip-alpha158]
 
 Prints one line per figure. The daily set is imported as it would arrive in practice: history up
 to the day before the last trading day, then one "daily update" file holding the last day for
@@ -17,12 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
+from core.data.importer import discover_files, import_files
+from core.data.qlib_export import ExportSummary, export_qlib
+from core.storage import MarketStore
 
-from core.data.importer import discover_files, import_files  # noqa: E402
-from core.data.qlib_export import ExportSummary, export_qlib  # noqa: E402
-from core.storage import MarketStore  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _timed(label: str, fn, rows: int | None = None):  # type: ignore[no-untyped-def]
@@ -99,7 +98,7 @@ def main() -> int:
     try:
         history, update, last_day, n_update = _split_last_day(daily, work)
         store = MarketStore.open(work / "market.sqlite")
-        total_rows = sum(1 for f in daily.glob("*.csv") for _ in open(f)) - len(list(daily.glob("*.csv")))
+        total_rows = sum(len(f.read_bytes().splitlines()) for f in daily.glob("*.csv")) - len(list(daily.glob("*.csv")))
         print(f"cn/daily: {len(list(daily.glob('*.csv')))} files, {total_rows:,} rows; last day {last_day}")
         rows, _ = _timed("import history (869 files)", lambda: _import(store, [history]), rows=total_rows - n_update)
         _timed(f"export-qlib full ({rows:,} rows)", lambda: _export(store, work / "provider"))

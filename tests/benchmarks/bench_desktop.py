@@ -1,6 +1,6 @@
 """Desktop figures: time to first window, the quote board under a full-market feed, chart open and pan times.
 
-Run on demand:  .venv/bin/python tests/benchmarks/bench_desktop.py [--seconds 15]
+Run on demand:  .venv/bin/python -m tests.benchmarks.bench_desktop [--seconds 15]
 
 Feed: 5,500 symbols, each updated once every 3 s, delivered in batches every 50 ms (what a
 Level-1 full-market subscription looks like: ~1,833 ticks/s). The board shows a 5,500-row
@@ -24,7 +24,6 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 
 
 def time_to_first_window() -> float:

@@ -1,6 +1,6 @@
 """Monitoring figures: cost of one sampling tick, alert evaluation, bridge-health events, /metrics scrapes, logging.
 
-Run on demand:  .venv/bin/python tests/benchmarks/bench_monitor.py [--symbols 50]
+Run on demand:  .venv/bin/python -m tests.benchmarks.bench_monitor [--symbols 50]
 
 The store holds real daily bars of the first N CSI300 stocks from ../shared/data/cn (plus the
 CSI300 index). All work runs on the calling thread, as the GUI timer runs it.
@@ -12,14 +12,11 @@ import argparse
 import logging
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 
 
 def _ms(samples: list[float]) -> str:

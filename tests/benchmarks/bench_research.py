@@ -1,7 +1,7 @@
 """Research figures: Alpha158/CSI300 dataset build (cold, cached), LightGBM IC vs Qlib, GRU throughput vs Qlib.
 
 Run on demand (not part of the test suite):
-    .venv/bin/python tests/benchmarks/bench_research.py [--data ../shared/data] [--segments ...]
+    .venv/bin/python -m tests.benchmarks.bench_research [--data ../shared/data] [--segments ...]
         [--skip-qlib] [--gru] [--gru-stocks 60] [--gru-epochs 2] [--device auto]
 
 Imports every stock of cn/daily with the CSI300 membership into a temporary store, exports it for
@@ -16,24 +16,22 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
+from core.data.importer import discover_files, import_files
+from core.data.qlib_export import export_qlib
+from core.data.qlib_runtime import init_qlib
+from core.datasets.config import STANDARD_SEGMENTS, DatasetConfig, Segments
+from core.datasets.metrics import signal_metrics
+from core.models import create_model
+from core.models.base import EpochFinished, FitFinished
+from core.research.dataset_builder import DatasetCache, build_dataset, processor_configs
+from core.storage import MarketStore
 
-from core.data.importer import discover_files, import_files  # noqa: E402
-from core.data.qlib_export import export_qlib  # noqa: E402
-from core.data.qlib_runtime import init_qlib  # noqa: E402
-from core.models import create_model  # noqa: E402
-from core.models.base import EpochFinished, FitFinished  # noqa: E402
-from core.research.config import STANDARD_SEGMENTS, DatasetConfig, Segments  # noqa: E402
-from core.research.dataset_builder import DatasetCache, build_dataset, processor_configs  # noqa: E402
-from core.research.metrics import signal_metrics  # noqa: E402
-from core.storage import MarketStore  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 PUBLISHED = {"ic": 0.0448, "icir": 0.3660, "rank_ic": 0.0469, "rank_icir": 0.3877}  # Qlib README, LightGBM/Alpha158
 

@@ -2,7 +2,7 @@
 pre-trade check cost per order, and a paper order placed and filled with its SQLite write.
 
 Run on demand (not part of the test suite):
-    .venv/bin/python tests/benchmarks/bench_trading.py [--orders 300] [--checks 20000]
+    .venv/bin/python -m tests.benchmarks.bench_trading [--orders 300] [--checks 20000]
 """
 
 from __future__ import annotations
@@ -10,24 +10,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
-
-from core.domain.orders import OrderRequest, Side  # noqa: E402
-from core.trading.audit import AuditLog  # noqa: E402
-from core.trading.live import BridgeTradingClient  # noqa: E402
-from core.trading.paper import PaperBroker  # noqa: E402
-from core.trading.risk import RiskEngine, RiskLimits  # noqa: E402
-from core.trading.service import TradingService  # noqa: E402
-from core.trading.store import TradingStore  # noqa: E402
-from tests.core.bridge_trading.conftest import SYMBOL, serve_bridge  # noqa: E402
-from tests.core.trading.conftest import continuous, load_ticks  # noqa: E402
-from tests.fakes.xttrader_fake import FakeQmt  # noqa: E402
+from core.domain.orders import OrderRequest, Side
+from core.trading.audit import AuditLog
+from core.trading.live import BridgeTradingClient
+from core.trading.paper import PaperBroker
+from core.trading.risk import RiskEngine, RiskLimits
+from core.trading.service import TradingService
+from core.trading.store import TradingStore
+from tests.core.bridge_trading.conftest import SYMBOL, serve_bridge
+from tests.core.trading.conftest import continuous, load_ticks
+from tests.fakes.xttrader_fake import FakeQmt
 
 WIDE = RiskLimits(
     max_position_weight=1.0,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.research.registry import RunRegistry
-from tests.core.research.slices import TINY_SEGMENTS, Slice, research_slice  # noqa: F401
+from tests.core.research.slices import TINY_SEGMENTS, Slice
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,7 +76,7 @@ def test_train_end_to_end_then_list_compare_export_delete(
     run_id = run_line.split()[1]
     assert run_line == f"run {run_id}" and "IC " in metrics_line and "RANK ICIR" in metrics_line
     assert "epoch   1/2" in result.stderr
-    [run] = RunRegistry(data_dir).list()
+    [run] = RunRegistry(data_dir).runs()
     assert run.run_id == run_id and run.config["params"]["num_boost_round"] == 20
     assert run.data_start >= "2011-01-01" and run.data_end <= "2011-12-31"
     predictions = RunRegistry(data_dir).predictions(run_id)
@@ -90,7 +90,7 @@ def test_train_end_to_end_then_list_compare_export_delete(
     export = qdesk(data_dir, "runs", "export", run_id, str(tmp_path / "out"))
     assert export.returncode == 0 and (tmp_path / "out" / f"{run_id}.zip").exists()
     assert qdesk(data_dir, "runs", "delete", run_id).returncode == 0
-    assert RunRegistry(data_dir).list() == []
+    assert RunRegistry(data_dir).runs() == []
 
 
 @pytest.mark.parametrize(

@@ -149,8 +149,8 @@ class FakeXtData:
 
     def get_market_data_ex(
         self,
-        field_list: list[str] = [],
-        stock_list: list[str] = [],  # noqa: B006
+        field_list: list[str] = [],  # noqa: B006 - xtquant's own signature; never mutated here
+        stock_list: list[str] = [],  # noqa: B006 - xtquant's own signature; never mutated here
         period: str = "1d",
         start_time: str = "",
         end_time: str = "",

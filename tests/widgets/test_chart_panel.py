@@ -124,17 +124,17 @@ def test_keyboard_zooms_and_pans_the_visible_range(qtbot: QtBot, panel: ChartPan
     assert panel.visible_range()[1] == n - 1
     # ← puts the cursor on the newest bar, then walks it back; the view follows past the left edge.
     qtbot.keyClick(graphics, Qt.Key.Key_Left)
-    assert panel.cursor == n - 1
+    assert panel.cursor_index == n - 1
     for _ in range(3):
         qtbot.keyClick(graphics, Qt.Key.Key_Left)
-    assert panel.cursor == n - 4
+    assert panel.cursor_index == n - 4
     count = l3 - f3 + 1
     for _ in range(count):
         qtbot.keyClick(graphics, Qt.Key.Key_Left)
-    assert panel.cursor == n - 4 - count
-    assert panel.visible_range()[0] == panel.cursor  # panned left with the cursor
+    assert panel.cursor_index == n - 4 - count
+    assert panel.visible_range()[0] == panel.cursor_index  # panned left with the cursor
     qtbot.keyClick(graphics, Qt.Key.Key_Escape)
-    assert panel.cursor is None
+    assert panel.cursor_index is None
 
 
 def test_y_range_follows_the_visible_bars(panel: ChartPanel) -> None:

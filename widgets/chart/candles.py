@@ -118,7 +118,7 @@ class BarGlyphItem(pg.GraphicsObject):
         if len(self) == 0:
             return QRectF()
         if self._kind == "candle":
-            lo, hi = np.nanmin(self._low), np.nanmax(self._high)
+            lo, hi = float(np.nanmin(self._low)), float(np.nanmax(self._high))
         else:
             lo, hi = min(0.0, float(np.nanmin(self._high))), max(0.0, float(np.nanmax(self._high)))
         if not (math.isfinite(lo) and math.isfinite(hi)):

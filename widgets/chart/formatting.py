@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
+
+from widgets.tr import QT_TRANSLATE_NOOP
 
 _WEEKDAYS = (
     QT_TRANSLATE_NOOP("ChartPanel", "Mon"),

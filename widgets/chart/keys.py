@@ -18,7 +18,7 @@ def navigate(panel: ChartPanel, key: int) -> bool:
     if data is None or len(data) == 0:
         return False
     first, last = panel.visible_range()
-    cursor = panel.cursor
+    cursor = panel.cursor_index
     if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
         step = -1 if key == Qt.Key.Key_Left else 1
         # The first press shows the cursor on the edge bar, later ones move it; the view follows it.

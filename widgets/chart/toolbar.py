@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from widgets.chart.theme import ChartTheme
 from widgets.chart.view_state import ADJUSTMENTS, OVERLAYS, PERIODS, SUB_PANES
+from widgets.tr import QT_TRANSLATE_NOOP
 
 _PERIOD_LABELS = {
     "1m": QT_TRANSLATE_NOOP("ChartPanel", "1m"),

@@ -81,4 +81,6 @@ def as_datetime64(value: np.datetime64 | dt.datetime | dt.date | str) -> np.date
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         # Chart times are Beijing wall time; China has no daylight saving time.
         value = value.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
+    if isinstance(value, np.datetime64):
+        return value.astype("datetime64[s]")
     return np.datetime64(value, "s")

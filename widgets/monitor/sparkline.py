@@ -12,7 +12,7 @@ HEIGHT = 26
 WIDTH = 120
 
 
-class Sparkline(pg.PlotWidget):  # type: ignore[misc]
+class Sparkline(pg.PlotWidget):
     """Shows the recent history of one metric; `set_values` is cheap enough to call every second."""
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from core.bridge.backoff import Backoff
 from core.bridge.client.credentials import load_token
 from core.bridge.client.events import (
     BridgeError,
@@ -26,6 +25,8 @@ from core.bridge.protocol import tick_from_wire
 from core.bridge.validation import InvalidRequest, validate_symbols
 from core.domain.bars import Bar, Freq, Instrument
 from core.domain.ticks import Tick
+from core.util.backoff import Backoff
+from core.util.listeners import Listeners
 
 log = logging.getLogger(__name__)
 Listener = Callable[[ClientEvent], None]
@@ -66,7 +67,7 @@ class BridgeClient:
             on_hello=self._on_hello,
             on_state=self._set_state,
         )
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[ClientEvent] = Listeners("bridge client")
         self._state = ConnectionState.IDLE
         self._state_detail = ""
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -90,8 +91,7 @@ class BridgeClient:
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
         """Call `listener` with every event; returns a function that removes it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     def latest(self, symbol: str) -> Tick | None:
         """The newest tick delivered for `symbol`, live or reconciled."""
@@ -117,11 +117,7 @@ class BridgeClient:
             remove()
 
     def _emit(self, event: ClientEvent) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:  # noqa: BLE001 (one bad listener must not stop the stream)
-                log.exception("bridge client listener failed on %s", type(event).__name__)
+        self._listeners.emit(event)  # one bad listener must not stop the stream
 
     def _set_state(self, state: ConnectionState, detail: str) -> None:
         if state is self._state and detail == self._state_detail:

@@ -119,13 +119,3 @@ class BridgeHttp:
             data = await self.get("/v1/quotes", {"symbols": ",".join(unique[i : i + QUOTES_CHUNK])})
             out.extend((tick_from_wire(q), int(q.get("n", 0))) for q in data["quotes"])
         return out
-
-    async def metrics_text(self) -> str:
-        try:
-            response = await self._client.get("/metrics")
-        except httpx.TransportError as exc:
-            raise BridgeUnavailable(f"cannot reach the bridge at {self.url}: {exc}") from exc
-        if response.status_code == 401:
-            raise BridgeAuthError("the bridge refused the token", 401)
-        response.raise_for_status()
-        return response.text

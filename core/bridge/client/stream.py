@@ -14,7 +14,6 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
 from core.bridge import API_VERSION
-from core.bridge.backoff import Backoff
 from core.bridge.client.events import (
     ClientEvent,
     ConnectionState,
@@ -23,6 +22,7 @@ from core.bridge.client.events import (
     StreamStatusChanged,
 )
 from core.bridge.protocol import decode
+from core.util.backoff import Backoff
 
 log = logging.getLogger(__name__)
 _SUBSCRIBE_CHUNK = 2000  # symbols per subscribe message, well under the bridge's message size limit

@@ -68,7 +68,7 @@ def create_app(service: BridgeService) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.add_middleware(Guard, service=service)  # type: ignore[arg-type]
+    app.add_middleware(Guard, service=service)
 
     @app.exception_handler(InvalidRequest)
     async def _invalid(_: Request, exc: InvalidRequest) -> JSONResponse:
@@ -171,6 +171,8 @@ def create_app(service: BridgeService) -> FastAPI:
     if getattr(service, "trading", None) is not None:  # live orders, see core/bridge/trading/router.py
         from core.bridge.trading.router import trading_router
 
-        app.include_router(trading_router(service.trading, service.trade_scopes), responses=_ERRORS)  # type: ignore[attr-defined]
+        # Both attributes are attached by core/bridge/trading/router.py when live orders are enabled.
+        router = trading_router(service.trading, service.trade_scopes)  # type: ignore[attr-defined]
+        app.include_router(router, responses=_ERRORS)
 
     return app

@@ -62,7 +62,7 @@ class Source(ABC):
         """Begin producing; raise SourceUnavailable with one clear sentence when this cannot work."""
         self.sink = sink
 
-    async def stop(self) -> None:
+    async def stop(self) -> None:  # noqa: B027 - an optional hook: most sources hold nothing to release
         """Stop producing and release what `start` acquired; safe to call twice."""
 
     @abstractmethod
@@ -84,8 +84,8 @@ class Source(ABC):
     ) -> list[Bar]:
         """Bars of one symbol between start and end (inclusive), oldest first, adjusted as asked."""
 
-    def pause(self) -> None:
+    def pause(self) -> None:  # noqa: B027 - an optional hook: live sources do nothing
         """Hold production (a replay stops its clock); live sources keep running."""
 
-    def resume(self) -> None:
+    def resume(self) -> None:  # noqa: B027 - an optional hook, paired with `pause`
         """Undo `pause`."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import threading
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 from core.domain.bars import Bar, Freq, Instrument
 from core.domain.symbols import Board
 from core.storage import MarketStore
+from core.storage.per_thread import PerThread
 
 
 def adjust_bars(bars: list[Bar], adjust: str, latest_factor: float | None) -> list[Bar]:
@@ -42,7 +42,7 @@ class StoreHistory:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
+        self._stores = PerThread(lambda: MarketStore.open(path), MarketStore.close)
 
     @classmethod
     def if_present(cls, path: Path) -> StoreHistory | None:
@@ -50,10 +50,7 @@ class StoreHistory:
         return cls(path) if path.exists() else None
 
     def _store(self) -> MarketStore:
-        store = getattr(self._local, "store", None)
-        if store is None:
-            store = self._local.store = MarketStore.open(self.path)
-        return store
+        return self._stores.get()
 
     def read(
         self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None, adjust: str

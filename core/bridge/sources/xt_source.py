@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import threading
 from collections.abc import Sequence
 from typing import Any
 
-from core.bridge.backoff import Backoff
 from core.bridge.sources.base import Source, SourceDisconnected, SourceSink, SourceUnavailable
 from core.bridge.xt_records import bars_to_domain, instrument_to_domain, price_limits, tick_to_domain
 from core.bridge.xt_tables import XT_A_SHARE_SECTORS, XT_DIVIDEND_TYPES, XT_PERIODS, XT_TICK_PERIOD
 from core.bridge.xt_worker import XtWorker
 from core.domain.bars import Bar, Freq, Instrument
 from core.domain.ticks import Tick
+from core.util.backoff import Backoff
 
 log = logging.getLogger(__name__)
 _CALL_TIMEOUT_S = 60.0  # history downloads can be slow; a hung QMT must not hang requests forever
@@ -84,6 +85,13 @@ class XtQuantSource(Source):
     def connected(self) -> bool:
         return self._connected
 
+    @property
+    def _api(self) -> Any:
+        """xtdata once `start` has loaded it; a call before that is a programming error, not a lost link."""
+        if self._xt is None:
+            raise RuntimeError("xtquant source used before start()")
+        return self._xt
+
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self, sink: SourceSink) -> None:
         await super().start(sink)
@@ -122,12 +130,12 @@ class XtQuantSource(Source):
 
     # -- worker-thread side ----------------------------------------------------------------
     def _connect_now(self, again: bool) -> None:
-        client = (self._xt.reconnect if again else self._xt.connect)(self.ip, self.port)
+        client = (self._api.reconnect if again else self._api.connect)(self.ip, self.port)
         self._client_id = id(client)
         self._seqs.clear()  # subscription numbers belong to the link they were made on
 
     def _probe_now(self) -> str:
-        client = self._xt.get_client()  # xtquant reconnects on its own here when it can
+        client = self._api.get_client()  # xtquant reconnects on its own here when it can
         if client is None or not client.is_connected():
             return "lost"
         if id(client) != self._client_id:
@@ -140,7 +148,7 @@ class XtQuantSource(Source):
         for code in symbols:
             if code in self._seqs:
                 continue
-            seq = self._xt.subscribe_quote(
+            seq = self._api.subscribe_quote(
                 code, period=XT_TICK_PERIOD, start_time="", end_time="", count=0, callback=self._on_data
             )
             if isinstance(seq, int) and seq >= 0:
@@ -152,10 +160,10 @@ class XtQuantSource(Source):
         for code in symbols:
             seq = self._seqs.pop(code, None)
             if seq is not None:
-                self._xt.unsubscribe_quote(seq)
+                self._api.unsubscribe_quote(seq)
 
     def _details_now(self, symbols: list[str]) -> dict[str, dict[str, Any]]:
-        return {code: d for code in symbols if (d := self._xt.get_instrument_detail(code))}
+        return {code: d for code in symbols if (d := self._api.get_instrument_detail(code))}
 
     # -- xtquant's callback thread: convert and hand over, never call xtquant from here -----
     def _on_data(self, datas: dict[str, Any]) -> None:
@@ -167,17 +175,14 @@ class XtQuantSource(Source):
             self._pending.extend(ticks)
             schedule, self._flush_scheduled = not self._flush_scheduled, True
         if schedule and self._loop is not None:
-            try:
+            # RuntimeError: the loop closed while QMT was still calling back during shutdown.
+            with contextlib.suppress(RuntimeError):
                 self._loop.call_soon_threadsafe(self._flush)
-            except RuntimeError:
-                pass  # the loop closed while QMT was still calling back during shutdown
 
     def _on_status(self, info: dict[str, Any]) -> None:
         if str(info.get("status", "")).lower() != "connected" and self._loop is not None:
-            try:
+            with contextlib.suppress(RuntimeError):
                 self._loop.call_soon_threadsafe(self._lost.set)
-            except RuntimeError:
-                pass
 
     def _flush(self) -> None:
         with self._pending_lock:
@@ -214,10 +219,8 @@ class XtQuantSource(Source):
                 await asyncio.sleep(delay)
 
     async def _check_link(self) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._lost.wait(), self.probe_interval)
-        except TimeoutError:
-            pass
         self._lost.clear()
         try:
             state = await self.worker.call(self._probe_now, timeout=10.0)
@@ -274,7 +277,7 @@ class XtQuantSource(Source):
 
     async def quotes(self, symbols: Sequence[str]) -> dict[str, Tick]:
         self._require_link()
-        data = await self.worker.call(self._xt.get_full_tick, list(symbols), timeout=_CALL_TIMEOUT_S) or {}
+        data = await self.worker.call(self._api.get_full_tick, list(symbols), timeout=_CALL_TIMEOUT_S) or {}
         return {
             code: tick_to_domain(code, rec, self._limits.get(code, (0.0, 0.0)))
             for code, rec in data.items()
@@ -292,10 +295,10 @@ class XtQuantSource(Source):
     def _instruments_now(self) -> list[Instrument]:
         codes: dict[str, None] = {}
         for sector in self.sectors:
-            codes.update(dict.fromkeys(self._xt.get_stock_list_in_sector(sector) or []))
+            codes.update(dict.fromkeys(self._api.get_stock_list_in_sector(sector) or []))
         out = []
         for code in codes:
-            detail = self._xt.get_instrument_detail(code)
+            detail = self._api.get_instrument_detail(code)
             try:
                 out.append(instrument_to_domain(code, detail or {}))
             except ValueError as exc:
@@ -315,8 +318,8 @@ class XtQuantSource(Source):
         return bars_to_domain(symbol, freq, frame)
 
     def _bars_now(self, code: str, period: str, start: str, end: str, dividend: str) -> Any:
-        self._xt.download_history_data(code, period, start, end)
-        data = self._xt.get_market_data_ex([], [code], period, start, end, -1, dividend, False)
+        self._api.download_history_data(code, period, start, end)
+        data = self._api.get_market_data_ex([], [code], period, start, end, -1, dividend, False)
         return (data or {}).get(code)
 
 

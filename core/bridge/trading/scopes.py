@@ -46,11 +46,6 @@ class TradeScopes:
                 self._hashes.append(digest)
             self._save()
 
-    def revoke(self, token: str) -> None:
-        with self._lock:
-            self._hashes = [h for h in self._hashes if h != hash_token(token)]
-            self._save()
-
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")

@@ -1,5 +1,7 @@
 """Live orders through QMT: xttrader behind the one xtquant worker, idempotent client ids, reconcile on reconnect.
 
+Past 400 lines: one class owns xttrader's session, its callbacks and the order book they update.
+
 xttrader calls back on its own thread; callbacks only copy the record onto the event loop, and
 nothing synchronous is ever asked of xtquant from inside a callback. An order whose outcome is not
 known (the link dropped while it was in flight) is marked unknown and settled by querying the
@@ -14,7 +16,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from core.bridge.backoff import Backoff
 from core.bridge.trading.xt_trade_records import (
     XT_ORDER_TYPES,
     asset_to_domain,
@@ -32,6 +33,7 @@ from core.trading.risk import RiskContext, RiskEngine, Verdict
 from core.trading.rulebook import RuleBook
 from core.trading.service import order_fields, request_fields
 from core.trading.wire import account_to_wire, fill_to_wire, order_to_wire, position_to_wire
+from core.util.backoff import Backoff
 
 log = logging.getLogger(__name__)
 _CALL_TIMEOUT_S = 10.0

@@ -138,9 +138,11 @@ def test_tls_serves_https_and_wss(tmp_path: Path, certificate: tuple[Path, Path]
 def test_unusable_certificate_is_one_clear_error(tmp_path: Path, certificate: tuple[Path, Path]) -> None:
     bad = tmp_path / "bad.pem"
     bad.write_text("-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n")
-    with pytest.raises(BridgeStartError, match="cannot load the TLS certificate or key"):
-        with serve(SimSource(3), tmp_path, tls=(bad, certificate[1])):
-            pass
+    with (
+        pytest.raises(BridgeStartError, match="cannot load the TLS certificate or key"),
+        serve(SimSource(3), tmp_path, tls=(bad, certificate[1])),
+    ):
+        pass
 
 
 def test_accepted_connections_send_without_delay() -> None:

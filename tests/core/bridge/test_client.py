@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from core.bridge.backoff import Backoff
 from core.bridge.client import (
     BridgeAuthError,
     BridgeClient,
@@ -29,6 +28,7 @@ from core.bridge.sources.replay import ReplaySource
 from core.bridge.sources.sim import SimSource, sim_symbols
 from core.data.importer import import_one
 from core.storage import MarketStore
+from core.util.backoff import Backoff
 from tests.core.bridge.conftest import TEST_SETTINGS, serve
 from tests.fakes.memory_keyring import MemoryKeyring
 

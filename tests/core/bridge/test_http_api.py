@@ -70,7 +70,7 @@ def test_daily_bars_unadjusted_match_the_imported_file(http, cn_data: Path, symb
     rows = [r for r in _csv_rows(cn_data, symbol) if "2015-01-01" <= r["date"] <= "2015-12-31"]
     body = http.get("/v1/bars", params={"symbol": symbol, "start": "2015-01-01", "end": "2015-12-31"}).json()
     assert body["count"] == len(rows) > 200 and body["adjust"] == "none" and not body["truncated"]
-    for bar, row in zip(body["bars"], rows):
+    for bar, row in zip(body["bars"], rows, strict=True):
         assert bar["time"].startswith(row["date"])
         assert bar["close"] == pytest.approx(float(row["close"])) and bar["volume"] == float(row["volume"])
         assert bar["factor"] == pytest.approx(float(row["factor"]))

@@ -11,17 +11,18 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
 from websockets.sync.client import connect
 
-from core.bridge.backoff import Backoff
 from core.bridge.sources.base import SourceDisconnected, SourceUnavailable
 from core.bridge.sources.xt_source import XtQuantSource, load_xtdata
 from core.domain.bars import Freq
 from core.domain.ticks import Tick
+from core.util.backoff import Backoff
 from tests.core.bridge.conftest import serve
 from tests.fakes.xtquant_fake import FakeXtData
 
@@ -173,7 +174,7 @@ def test_callbacks_on_the_qmt_thread_are_handed_to_the_loop(fake: FakeXtData, ma
         await source.unsubscribe(CODES[:1])
         market.publish(fake, 5)
         fake.flush_callbacks()
-        await asyncio.sleep(0.05)
+        await _until(lambda: len(sink.ticks) == 5 * len(CODES) + 2)  # the last publish, less the dropped code
         await source.stop()
         return loop_thread, sent
 
@@ -203,13 +204,13 @@ def test_qmt_restart_reconnects_with_backoff_and_resubscribes(fake: FakeXtData, 
         with pytest.raises(SourceDisconnected, match="QMT is not connected"):
             await source.quotes(CODES)
         down_from = len(fake.connect_attempts)
-        await asyncio.sleep(1.0)  # QMT stays down: attempts back off 0.04 .. 0.32 s
+        await _until(lambda: len(fake.connect_attempts) >= down_from + 5)  # QMT stays down: attempts back off
         attempts = fake.connect_attempts[down_from:]
         await source.subscribe(["600000.SH"])  # wanted while down: subscribed on reconnect
         fake.start_qmt()
         await _until(lambda: source.connected)
         await _until(lambda: sink.reconnects == 1)
-        gaps = [b - a for a, b in zip(attempts, attempts[1:])]
+        gaps = [b - a for a, b in pairwise(attempts)]
         assert 3 <= len(attempts) <= 14, attempts
         assert all(g >= 0.015 for g in gaps) and max(gaps) > 2 * min(gaps)  # exponential, jittered
         assert fake.subscribed_codes() == sorted([*CODES, "600000.SH"])  # everything, on the new link
@@ -233,7 +234,7 @@ def test_qmt_down_at_start_connects_later(market: RecordedMarket) -> None:
         await source.start(sink)  # no QMT yet: the bridge still starts
         assert not source.connected
         await source.subscribe(CODES[:2])
-        await asyncio.sleep(0.2)
+        await _until(lambda: len(fake.connect_attempts) >= 2)  # it keeps trying while QMT is down
         fake.start_qmt()
         await _until(lambda: source.connected and fake.subscribed_codes() == CODES[:2])
         await source.stop()

@@ -24,7 +24,7 @@ from core.bridge.trading.service import BridgeTrading
 from core.trading.audit import AuditLog
 from core.trading.risk import RiskEngine, RiskLimits
 from tests.fakes.xttrader_fake import FakeQmt, StockAccount
-from tests.realdata import shared_data_dir
+from tests.realdata import real_data
 
 SETTINGS = BridgeSettings(requests_per_s=10_000.0, request_burst=10_000, auth_failures_per_min=10_000)
 SYMBOL = "600103.SH"  # pre-close 2.72 on 2021-12-01: limits 2.99 / 2.45
@@ -55,9 +55,7 @@ class Bridge:
 
 @pytest.fixture(scope="session")
 def replay_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    src = shared_data_dir() / "cn" / "tick" / "snapshot" / f"{SYMBOL}_2021-12-01.csv"
-    if not src.exists():
-        pytest.skip(f"real snapshots not found at {src}")
+    src = real_data("cn", "tick", "snapshot", f"{SYMBOL}_2021-12-01.csv")
     root = tmp_path_factory.mktemp("replay")
     shutil.copy(src, root / src.name)
     return root

@@ -60,9 +60,7 @@ def test_overlapping_file_updates_rows_in_place_and_adds_new(store: MarketStore,
 
 
 def test_layout_without_amount_and_factor(store: MarketStore) -> None:
-    demo = Path(__file__).resolve().parents[3] / "resources" / "demo" / "daily" / "600000.SH.csv"
-    if not demo.exists():
-        pytest.skip("bundled demo data not present")
+    demo = Path(__file__).resolve().parents[3] / "resources" / "demo" / "daily" / "600000.SH.csv"  # ships in the repo
     report = import_one(store, demo)
     assert report.ok, report.error
     frame = store.read_bars("600000.SH", "1d")

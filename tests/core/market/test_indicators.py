@@ -89,23 +89,25 @@ def test_ma_and_ema(bars: BarSeries) -> None:
 
 
 def test_boll_20_2(bars: BarSeries) -> None:
-    for got, want in zip(ind.boll(bars.close), ref_boll(bars.close.tolist(), 20, 2.0)):
+    for got, want in zip(ind.boll(bars.close), ref_boll(bars.close.tolist(), 20, 2.0), strict=True):
         _close(got, want)
 
 
 def test_macd_uses_twice_the_dif_dea_gap(bars: BarSeries) -> None:
     close = bars.close.tolist()
-    dif = [a - b for a, b in zip(ref_ema(close, 12), ref_ema(close, 26))]
+    dif = [a - b for a, b in zip(ref_ema(close, 12), ref_ema(close, 26), strict=True)]
     dea = ref_ema(dif, 9)
     got_dif, got_dea, got_hist = ind.macd(bars.close)
     _close(got_dif, dif)
     _close(got_dea, dea)
-    _close(got_hist, [2 * (a - b) for a, b in zip(dif, dea)])
+    _close(got_hist, [2 * (a - b) for a, b in zip(dif, dea, strict=True)])
 
 
 def test_kdj_9_3_3_starts_at_50(bars: BarSeries) -> None:
     for got, want in zip(
-        ind.kdj(bars.high, bars.low, bars.close), ref_kdj(bars.high.tolist(), bars.low.tolist(), bars.close.tolist())
+        ind.kdj(bars.high, bars.low, bars.close),
+        ref_kdj(bars.high.tolist(), bars.low.tolist(), bars.close.tolist()),
+        strict=True,
     ):
         _close(got, want)
 

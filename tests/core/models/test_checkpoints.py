@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from core.datasets.prepared import PreparedDataset
 from core.jobs import Cancelled, CancelToken
 from core.models import create_model
 from core.models.base import EarlyStopper, EpochFinished, FitFinished, TrainingProgress
-from core.research.dataset import PreparedDataset
-from tests.core.research.slices import Slice, dataset_for, research_slice, tiny_config  # noqa: F401
+from tests.core.research.slices import Slice, dataset_for, tiny_config
 
 GRU = {"epochs": 2, "batch_size": 256, "hidden_size": 8, "num_layers": 1, "lr": 1e-3, "early_stop": 0}
 LGB = {

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from core.datasets.prepared import PreparedDataset
 from core.models import MODEL_NAMES, create_model, load_model
 from core.models.base import EpochFinished, FitFinished, TrainingProgress
-from core.research.dataset import PreparedDataset
-from tests.core.research.slices import Slice, dataset_for, research_slice, tiny_config  # noqa: F401
+from tests.core.research.slices import Slice, dataset_for, tiny_config
 
 SEQUENCE = ("gru", "lstm", "alstm", "transformer")
 TINY: dict[str, dict[str, Any]] = {

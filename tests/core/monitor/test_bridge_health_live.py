@@ -9,11 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.bridge.backoff import Backoff
 from core.bridge.client import BridgeClient, ConnectionState, TicksReceived
 from core.bridge.sources.sim import SimSource, sim_symbols
 from core.monitor.alerts import AlertEngine, AlertRule, NoticeKind, Severity
 from core.monitor.bridge_health import BridgeHealth
+from core.util.backoff import Backoff
 from tests.core.bridge.conftest import serve
 
 FAST = Backoff(initial=0.05, factor=2.0, maximum=0.3)

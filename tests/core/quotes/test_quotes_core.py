@@ -99,8 +99,10 @@ def test_demo_replay_plays_real_bars_as_end_of_day_snapshots(store: MarketStore,
     feed = DemoReplayFeed(hub, days, step_seconds=0.01)
 
     async def play() -> None:
+        enough = asyncio.Event()
+        hub.add_listener(lambda _: enough.set() if hub.ticks_total >= 5 else None)
         feed.start()
-        await asyncio.sleep(0.08)
+        await asyncio.wait_for(enough.wait(), timeout=30)
         await feed.stop()
 
     asyncio.run(play())

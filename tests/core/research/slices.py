@@ -10,8 +10,8 @@ import pytest
 
 from core.data.importer import import_one
 from core.data.qlib_export import export_qlib
+from core.datasets.config import DatasetConfig, Segments
 from core.paths import store_path
-from core.research.config import DatasetConfig, Segments
 from core.storage import MarketStore
 
 SLICE_START, SLICE_END = "2010-01-01", "2013-12-31"

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.datasets.config import DatasetConfig
 from core.jobs import Cancelled, CancelToken
-from core.research.config import DatasetConfig
 from core.research.dataset_builder import DatasetCache, build_dataset, dataset_key
-from tests.core.research.slices import SLICE_SEGMENTS, Slice, dataset_for, research_slice, tiny_config  # noqa: F401
+from tests.core.research.slices import SLICE_SEGMENTS, Slice, dataset_for, tiny_config
 
 
 def _calendar(s: Slice) -> pd.DatetimeIndex:

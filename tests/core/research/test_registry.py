@@ -43,7 +43,7 @@ def _record(reg: RunRegistry, model: str = "lightgbm", ic: float = 0.05) -> str:
 def test_round_trip_survives_reopen(tmp_path: Path) -> None:
     run_id = _record(RunRegistry(tmp_path))
     reg = RunRegistry(tmp_path)
-    [run] = reg.list()
+    [run] = reg.runs()
     assert run.run_id == run_id and run.model == "lightgbm" and run.universe == "csi300"
     assert run.metrics["ic"] == pytest.approx(0.05) and run.best_epoch == 2
     assert run.config["dataset"]["kind"] == "alpha158"
@@ -64,7 +64,7 @@ def test_compare_delete_export(tmp_path: Path) -> None:
         names = set(zf.namelist())
     assert {f"{a}/run.json", f"{a}/model.txt", f"{a}/predictions.parquet"} <= names
     reg.delete(a)
-    assert [r.run_id for r in reg.list()] == [b]
+    assert [r.run_id for r in reg.runs()] == [b]
     assert not reg.run_dir(a).exists()
     with pytest.raises(UnknownRun, match="no run"):
         reg.predictions(a)
@@ -75,7 +75,7 @@ def test_bad_predictions_refused_and_nothing_registered(tmp_path: Path) -> None:
     bad = _predictions().rename(columns={"score": "value"})
     with pytest.raises(ValueError, match="score"):
         reg.record("r1", {"model": "x"}, {}, bad, tmp_path / "m", ("a", "b"))
-    assert reg.list() == []
+    assert reg.runs() == []
 
 
 def test_sweep_removes_folders_without_rows(tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_sweep_removes_folders_without_rows(tmp_path: Path) -> None:
 
 def test_opening_creates_nothing_until_a_run_is_recorded(tmp_path: Path) -> None:
     reg = RunRegistry(tmp_path / "fresh")
-    assert reg.list() == [] and not (tmp_path / "fresh").exists()
+    assert reg.runs() == [] and not (tmp_path / "fresh").exists()
     with pytest.raises(UnknownRun):
         reg.get("x")
     _record(reg)

@@ -12,7 +12,7 @@ from core.models.base import EpochFinished, FitFinished
 from core.research.config import StartTraining
 from core.research.registry import RunRegistry
 from core.research.training import CHECKPOINTS_DIR, RunFinished, StageProgress, run_training
-from tests.core.research.slices import Slice, research_slice, tiny_config  # noqa: F401
+from tests.core.research.slices import Slice, tiny_config
 
 PARAMS = {"epochs": 2, "batch_size": 256, "hidden_size": 8, "num_layers": 1, "lr": 1e-3, "early_stop": 0}
 
@@ -29,7 +29,7 @@ def test_cancelled_run_resumes_and_registers(research_slice: Slice, tmp_path: Pa
                 stages.add(report.stage)
             if isinstance(report, EpochFinished) and report.epoch == 1:
                 token.cancel()
-    assert "dataset" in stages and registry.list() == []
+    assert "dataset" in stages and registry.runs() == []
     ckpt = s.data_dir / CHECKPOINTS_DIR
     assert any(ckpt.iterdir())
 

@@ -15,7 +15,7 @@ from core.trading.paper import PaperBroker
 from core.trading.risk import RiskEngine, RiskLimits
 from core.trading.service import TradingService
 from core.trading.store import TradingStore
-from tests.realdata import shared_data_dir
+from tests.realdata import real_data
 
 DAY = dt.date(2021, 12, 1)
 
@@ -29,9 +29,7 @@ class Clock:
 
 
 def load_ticks(symbol: str) -> list[Tick]:
-    root = shared_data_dir() / "cn" / "tick" / "snapshot"
-    if not root.exists():
-        pytest.skip(f"real snapshots not found at {root}")
+    root = real_data("cn", "tick", "snapshot")
     files = [f for f in discover(root)[DAY] if f.symbol == symbol]
     return [e.tick for e in session_events(files, DAY)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.research.config import DatasetConfig
+from core.datasets.config import DatasetConfig
 
 if TYPE_CHECKING:
     import numpy as np

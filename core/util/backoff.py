@@ -1,4 +1,4 @@
-"""Exponential backoff with jitter, shared by the QMT reconnect loop and the bridge client."""
+"""Exponential backoff with jitter, shared by the QMT reconnect loop, the bridge client and the live broker."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.research.metrics import daily_ic, signal_metrics
+from core.datasets.metrics import daily_ic, signal_metrics
 
 
 def _qlib_style(frame: pd.DataFrame) -> dict[str, float]:

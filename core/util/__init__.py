@@ -1,0 +1,1 @@
+"""Small building blocks with no domain of their own, shared by every part of core: backoff, listener registries."""
