@@ -21,6 +21,13 @@ _STOCK_TICK = 0.01
 _FUND_TICK = 0.001
 
 
+def mark_price(tick: Tick | None) -> float:
+    """The price a holding is worth now: the last trade, before the first one the previous close (0: unknown)."""
+    if tick is None:
+        return 0.0
+    return tick.last if tick.last > 0 else max(tick.pre_close, 0.0)
+
+
 @dataclass(frozen=True, slots=True)
 class RuleBook:
     costs: CostModel = field(default_factory=CostModel)

@@ -159,11 +159,14 @@ class FakeQmt:
     matcher: Matcher = fill_all
     connected: bool = True
     deliver: bool = True  # False: accept orders but lose the callbacks (the link dies mid-flight)
+    # Set: callbacks wait (QMT busy: orders placed, not yet acknowledged) until `release_callbacks`.
+    hold: threading.Event = field(default_factory=threading.Event)
     placed: list[tuple[str, int, str]] = field(default_factory=list)  # (code, volume, remark) per order call
     orders: dict[int, XtOrder] = field(default_factory=dict)
     trades: list[XtTrade] = field(default_factory=list)
     positions: dict[str, XtPosition] = field(default_factory=dict)
     traders: list[XtQuantTrader] = field(default_factory=list)
+    held: list[tuple[XtQuantTrader, str, tuple[Any, ...]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Any = field(default_factory=lambda: itertools.count(100001))
 
@@ -177,6 +180,15 @@ class FakeQmt:
         self.connected = False
         for t in self.traders:
             t._emit("on_disconnected")
+
+    def hold_callbacks(self) -> None:
+        self.hold.set()
+
+    def release_callbacks(self) -> None:
+        held, self.held = self.held, []
+        self.hold.clear()
+        for t, name, args in held:
+            t._events.put((name, args))
 
     def reconnectable(self) -> None:
         self.connected = True
@@ -421,6 +433,9 @@ class XtQuantTrader:
         return -1
 
     def _emit(self, name: str, *args: Any) -> None:
+        if self.qmt.hold.is_set():
+            self.qmt.held.append((self, name, args))
+            return
         self._events.put((name, args))
 
     def _deliver(self) -> None:
