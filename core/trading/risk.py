@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
@@ -44,20 +45,20 @@ class RiskContext:
     orders_today: Sequence[Order]
     day_start_equity: float
     rules: RuleBook
+    batch: frozenset[str] = frozenset()  # client ids of one confirmed list sent together (a rebalance)
 
     @property
     def price(self) -> float:
-        """The price the order may trade at: its limit, else the best opposite quote."""
+        """The worst price the order may trade at: its limit, else a market order's protection price."""
         if self.request.type is OrderType.LIMIT or self.request.price > 0:
             return self.request.price
-        if self.tick is None:
-            return 0.0
-        best = self.tick.ask1 if self.request.side is Side.BUY else self.tick.bid1
-        return best or self.tick.last
+        worst = self.rules.protection(self.request.symbol, self.request.side, self.tick)
+        return worst if math.isfinite(worst) else 0.0
 
 
 class Rule(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def check(self, ctx: RiskContext) -> str | None: ...
 
@@ -133,7 +134,13 @@ class PositionWeightRule:
         if ctx.request.side is not Side.BUY or ctx.account.equity <= 0:
             return None
         held = ctx.position.market_value if ctx.position else 0.0
-        weight = (held + ctx.request.qty * ctx.price) / ctx.account.equity
+        # Buys already resting in this name count too: three resting quarters are three quarters.
+        resting = sum(
+            o.remaining * o.price
+            for o in ctx.orders_today
+            if o.is_open and o.side is Side.BUY and o.symbol == ctx.request.symbol
+        )
+        weight = (held + resting + ctx.request.qty * ctx.price) / ctx.account.equity
         if weight > self.max_weight + 1e-9:
             return f"{ctx.request.symbol} would be {weight:.1%} of equity, above the limit of {self.max_weight:.0%}"
         return None
@@ -170,7 +177,9 @@ class RateRule:
 
     def check(self, ctx: RiskContext) -> str | None:
         since = ctx.now - dt.timedelta(seconds=self.window_s)
-        recent = sum(1 for o in ctx.orders_today if o.created >= since)
+        window = [o for o in ctx.orders_today if o.created >= since]
+        # A confirmed batch is one decision: it counts once, however many orders it holds.
+        recent = sum(1 for o in window if o.client_id not in ctx.batch)
         if recent >= self.max_orders:
             return f"{recent} orders in the last {self.window_s:g} s (limit {self.max_orders})"
         return None

@@ -7,15 +7,20 @@ backtest, paper trading and risk checks share one set of rule tables.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from core.domain.orders import Fees, Side
 from core.domain.symbols import Board, SymbolFormatError, parse_symbol
 from core.domain.ticks import Tick
+from core.rules.engine import DayQuote, LimitMode, limit_blocks
 from core.rules.fees import CostModel
 from core.rules.lots import lot_rule
 from core.rules.price_limits import limit_prices
 
+# A market order without a protection price may pay at most this much beyond the best quote (and never
+# beyond the day's limit); the exchanges cap market orders the same way since the 2023 protection rule.
+MARKET_PROTECTION = 0.02
 # Quote tick: 0.01 CNY for stocks, 0.001 for exchange funds (SSE/SZSE trading rules).
 _STOCK_TICK = 0.01
 _FUND_TICK = 0.001
@@ -50,6 +55,9 @@ class RuleBook:
         rule = lot_rule(symbol, day)
         if side is Side.SELL and qty == sellable:
             return None  # an odd-lot remainder may be sold, but only whole, in one order
+        odd = sellable % rule.step if rule.step == rule.minimum else 0
+        if side is Side.SELL and odd and odd <= qty <= sellable and (qty - odd) % rule.step == 0:
+            return None  # the whole odd part, alone or with whole lots
         if qty < rule.minimum:
             return f"at least {rule.minimum} shares per order for {symbol}"
         if (qty - rule.minimum) % rule.step:
@@ -57,6 +65,25 @@ class RuleBook:
                 return f"{symbol} trades in lots of {rule.step} shares"
             return f"{symbol}: {rule.minimum} shares or more, in steps of {rule.step}"
         return None
+
+    def protection(self, symbol: str, side: Side, tick: Tick | None) -> float:
+        """The worst price a market order without its own protection price may trade at (nan: no quote)."""
+        if tick is None:
+            return math.nan
+        limits = self.limits(symbol, tick.time.date(), tick)
+        if side is Side.BUY:
+            cap = round((tick.ask1 or tick.last or tick.pre_close) * (1 + MARKET_PROTECTION), 2)
+            return min(cap, limits[0]) if limits else cap
+        floor = round((tick.bid1 or tick.last or tick.pre_close) * (1 - MARKET_PROTECTION), 2)
+        return max(floor, limits[1]) if limits else floor
+
+    def limit_blocks(self, symbol: str, side: Side, tick: Tick, price: float) -> bool:
+        """The rule engine's verdict on a trade at `price` now: no buy at the limit up, no sell at the limit down."""
+        limits = self.limits(symbol, tick.time.date(), tick)
+        if limits is None:
+            return False
+        quote = DayQuote(tick.open, tick.high, tick.low, tick.last, limits[0], limits[1])
+        return limit_blocks(quote, side is Side.SELL, LimitMode.DEAL, price)
 
     def limits(self, symbol: str, day: dt.date, tick: Tick | None) -> tuple[float, float] | None:
         """(limit up, limit down) of the day: the source's when it knows them, else from the previous close."""
