@@ -57,7 +57,7 @@ class Bridge:
 def replay_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = shared_data_dir() / "cn" / "tick" / "snapshot" / f"{SYMBOL}_2021-12-01.csv"
     if not src.exists():
-        pytest.skip(f"real snapshots not found at {src}")
+        pytest.fail(f"real snapshots not found at {src}")
     root = tmp_path_factory.mktemp("replay")
     shutil.copy(src, root / src.name)
     return root

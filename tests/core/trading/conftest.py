@@ -31,7 +31,7 @@ class Clock:
 def load_ticks(symbol: str) -> list[Tick]:
     root = shared_data_dir() / "cn" / "tick" / "snapshot"
     if not root.exists():
-        pytest.skip(f"real snapshots not found at {root}")
+        pytest.fail(f"real snapshots not found at {root}")
     files = [f for f in discover(root)[DAY] if f.symbol == symbol]
     return [e.tick for e in session_events(files, DAY)]
 
