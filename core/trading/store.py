@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from core.domain.orders import Account, Fees, Fill, Order, OrderStatus, OrderType, Position, Side
+from core.trading.audit_anchor import private_file
 
 TRADING_FILE = "trading.sqlite"
 
@@ -36,6 +37,7 @@ class TradingStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # cash, positions and orders are nobody else's business
         self._local = threading.local()
         with self._conn() as conn:
             conn.executescript(_SCHEMA)
