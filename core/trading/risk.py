@@ -69,6 +69,8 @@ class PriceRule:
 
     def check(self, ctx: RiskContext) -> str | None:
         req = ctx.request
+        if ctx.tick is not None and ctx.tick.suspended:
+            return f"{req.symbol} is suspended today: an order would only rest"
         if req.type is OrderType.MARKET and req.price <= 0:
             return None if ctx.tick is not None else "no quote for a market order"
         if req.price <= 0:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.domain.orders import Fees, Side
@@ -35,7 +36,17 @@ def mark_price(tick: Tick | None) -> float:
 
 @dataclass(frozen=True, slots=True)
 class RuleBook:
+    """`st_periods` (symbol -> [(start, end)] ISO dates, as core.rules.risk_warning reads them) and
+    `list_dates` are the backtest's own inputs: an ST stock trades inside its narrower band, a new listing
+    has its limit-free first days."""
+
     costs: CostModel = field(default_factory=CostModel)
+    st_periods: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
+    list_dates: Mapping[str, dt.date] = field(default_factory=dict)
+
+    def is_st(self, symbol: str, day: dt.date) -> bool:
+        iso = day.isoformat()
+        return any(start <= iso <= end for start, end in self.st_periods.get(symbol, ()))
 
     def fees(self, symbol: str, day: dt.date, side: Side, price: float, qty: int) -> Fees:
         f = self.costs.fees(symbol, day, side is Side.SELL, price, qty)
@@ -91,7 +102,14 @@ class RuleBook:
             return tick.limit_up, tick.limit_down
         if tick is None or tick.pre_close <= 0:
             return None
+        listed = self.list_dates.get(symbol)
+        import numpy as np  # lazily: the window opens before anything trades
+
+        # Trading days since listing, counted on weekdays: only the first few matter (limit-free days).
+        days_listed = int(np.busday_count(listed, day)) + 1 if listed is not None and day >= listed else None
         try:
-            return limit_prices(symbol, day, tick.pre_close)
+            return limit_prices(
+                symbol, day, tick.pre_close, st=self.is_st(symbol, day), list_date=listed, days_listed=days_listed
+            )
         except SymbolFormatError:
             return None

@@ -140,13 +140,13 @@ def _order_from_row(r: tuple[object, ...]) -> Order:
         symbol=str(r[1]),
         side=Side(r[2]),
         type=OrderType(r[3]),
-        qty=int(r[4]),  # type: ignore[call-overload]
-        price=float(r[5]),
+        qty=int(str(r[4])),
+        price=float(str(r[5])),
         status=OrderStatus(r[6]),
-        created=dt.datetime.fromisoformat(str(r[7])),  # type: ignore[arg-type]
+        created=dt.datetime.fromisoformat(str(r[7])),
         updated=dt.datetime.fromisoformat(str(r[8])),
-        filled_qty=int(r[9]),
-        avg_price=float(r[10]),  # type: ignore[call-overload]
+        filled_qty=int(str(r[9])),
+        avg_price=float(str(r[10])),
         broker_id=str(r[11]),
         reason=str(r[12]),
         origin=str(r[13]),
@@ -171,7 +171,7 @@ def _fill_row(f: Fill) -> tuple[object, ...]:
 
 def account_from_state(state: dict[str, object], default_cash: float) -> Account:
     return Account(
-        cash=float(state.get("cash", default_cash)),
-        frozen=float(state.get("frozen", 0.0)),  # type: ignore[arg-type]
+        cash=float(str(state.get("cash", default_cash))),
+        frozen=float(str(state.get("frozen", 0.0))),
         account_id=str(state.get("account_id", "paper")),
     )

@@ -66,6 +66,7 @@ class XtTrade:
     order_remark: str = ""
     direction: int = 48
     offset_flag: int = 48
+    commission: float = 0.0
 
 
 @dataclass
@@ -168,6 +169,8 @@ class FakeQmt:
     traders: list[XtQuantTrader] = field(default_factory=list)
     held: list[tuple[XtQuantTrader, str, tuple[Any, ...]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    commission_rate: float = 0.00025
+    min_commission: float = 5.0
     _ids: Any = field(default_factory=lambda: itertools.count(100001))
 
     def trader(self, path: str = "C:/qmt/userdata_mini", session_id: int = 1) -> XtQuantTrader:
@@ -243,6 +246,7 @@ class FakeQmt:
             order.order_sysid,
             order.strategy_name,
             order.order_remark,
+            commission=round(max(price * qty * self.commission_rate, self.min_commission), 2),
         )
         self.trades.append(trade)
         pos = self.positions.get(order.stock_code)
