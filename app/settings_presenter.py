@@ -66,7 +66,7 @@ class SettingsPresenter(QObject):
             self.dialog.show_message(_tr("Enter the bridge URL the token belongs to."))
             return
         try:
-            limits_from_mapping(form.risk_limits, _tr("Risk limits"))
+            limits_from_mapping(form.risk_limits, "Settings → Orders")
         except LimitsError as exc:
             self.dialog.show_message(str(exc))
             return

@@ -27,6 +27,14 @@ TABLE = {
         "up {up:.2f} / down {down:.2f}": "涨停 {up:.2f} / 跌停 {down:.2f}",
     },
     "OrdersPanel": {
+        "Session": "交易日",
+        "queued": "待发",
+        "released": "已发出",
+        "Queued": "预埋单",
+        "Queued ({n})": "预埋单（{n}）",
+        "Release queued orders": "发出预埋单",
+        "The session has opened and {n} queued orders are waiting, but trading is disarmed. "
+        "Arm the live account and send them?": "已开盘，{n} 笔预埋单待发，但交易未启用。启用实盘账户并发出？",
         "Order id": "委托编号",
         "Symbol": "代码",
         "Side": "方向",
@@ -74,6 +82,12 @@ TABLE = {
         "Cash {cash:,.2f} (frozen {frozen:,.2f}) · market value {value:,.2f} · equity {equity:,.2f}": "资金 {cash:,.2f}（冻结 {frozen:,.2f}）· 市值 {value:,.2f} · 总资产 {equity:,.2f}",
     },
     "OrdersPresenter": {
+        "Queued orders released": "预埋单已发出",
+        "Rebalance": "调仓",
+        "Queued orders kept: trading is disarmed.": "预埋单已保留：交易未启用。",
+        "{what}: {sent} of {n} orders sent; {refused} refused{why}": (
+            "{what}：{n} 笔中已发出 {sent} 笔；拒绝 {refused} 笔{why}"
+        ),
         "lots of {n}": "每手 {n} 股",
         "at least {n}, then steps of {step}": "至少 {n} 股，之后以 {step} 股递增",
         "{value:,.2f} + fees {fees:,.2f}": "{value:,.2f} + 费用 {fees:,.2f}",
