@@ -137,10 +137,11 @@ class PositionWeightRule:
             return None
         held = ctx.position.market_value if ctx.position else 0.0
         # Buys already resting in this name count too: three resting quarters are three quarters.
+        symbol = ctx.request.symbol
         resting = sum(
             o.remaining * o.price
             for o in ctx.orders_today
-            if o.is_open and o.side is Side.BUY and o.symbol == ctx.request.symbol
+            if o.symbol == symbol and o.side is Side.BUY  # `remaining` is 0 once an order is closed
         )
         weight = (held + resting + ctx.request.qty * ctx.price) / ctx.account.equity
         if weight > self.max_weight + 1e-9:
@@ -179,9 +180,9 @@ class RateRule:
 
     def check(self, ctx: RiskContext) -> str | None:
         since = ctx.now - dt.timedelta(seconds=self.window_s)
-        window = [o for o in ctx.orders_today if o.created >= since]
         # A confirmed batch is one decision: it counts once, however many orders it holds.
-        recent = sum(1 for o in window if o.client_id not in ctx.batch)
+        batch = ctx.batch
+        recent = sum(1 for o in ctx.orders_today if o.created >= since and o.client_id not in batch)
         if recent >= self.max_orders:
             return f"{recent} orders in the last {self.window_s:g} s (limit {self.max_orders})"
         return None
