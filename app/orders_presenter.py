@@ -202,7 +202,15 @@ class OrdersPresenter(QObject):
         self.refresh()
 
     def _on_panel_sig_kill_requested(self) -> None:
-        self.service.kill(actor=USER, reason="kill switch pressed in the orders panel")
+        opened = self.service.kill(actor=USER, reason="kill switch pressed in the orders panel")
+        working = [o.client_id for o in self.service.broker.orders() if o.is_open]
+        # Live, the bridge cancels on its side (orders QMT has not numbered yet too): the list shrinks
+        # as its events arrive; what is shown here is what still works at this moment.
+        self.panel.show_message(
+            _tr(
+                "Kill switch: disarmed; {n} open order(s) cancelled or being cancelled; still working: {working}"
+            ).format(n=len(opened), working=", ".join(working) or _tr("none"))
+        )
         self.refresh()
 
     def _on_panel_sig_cancel_queued_requested(self, queue_id: str) -> None:

@@ -82,6 +82,10 @@ TABLE = {
         "Cash {cash:,.2f} (frozen {frozen:,.2f}) · market value {value:,.2f} · equity {equity:,.2f}": "资金 {cash:,.2f}（冻结 {frozen:,.2f}）· 市值 {value:,.2f} · 总资产 {equity:,.2f}",
     },
     "OrdersPresenter": {
+        "Kill switch: disarmed; {n} open order(s) cancelled or being cancelled; still working: {working}": (
+            "紧急停止：已停用交易；{n} 笔未成交委托已撤销或正在撤销；仍在工作：{working}"
+        ),
+        "none": "无",
         "Queued orders released": "预埋单已发出",
         "Rebalance": "调仓",
         "Queued orders kept: trading is disarmed.": "预埋单已保留：交易未启用。",

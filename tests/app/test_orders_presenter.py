@@ -59,6 +59,10 @@ def test_resting_order_cancel_and_kill_switch(qtbot: QtBot, tmp_path: Path) -> N
     assert panel.open_table.rowCount() == 1
     panel.kill_button.click()
     assert panel.open_table.rowCount() == 0
+    assert (
+        "1 open order(s) cancelled" in panel.message_label.text()
+        and "still working: none" in panel.message_label.text()
+    )
     assert "disarmed" in panel.armed_label.text() and panel.arm_button.isEnabled()
     ticket.prefill("600103.SH", Side.BUY, 2.52, 1000)
     assert not ticket.send_button.isEnabled() and "armed" in ticket.verdict_label.text()
