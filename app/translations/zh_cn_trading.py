@@ -79,7 +79,9 @@ TABLE = {
         "Check": "检查项",
         "Limit": "限额",
         "Send these {n} orders?": "发送以下 {n} 笔委托？",
-        "Cash {cash:,.2f} (frozen {frozen:,.2f}) · market value {value:,.2f} · equity {equity:,.2f}": "资金 {cash:,.2f}（冻结 {frozen:,.2f}）· 市值 {value:,.2f} · 总资产 {equity:,.2f}",
+        "Cash {cash:,.2f} (frozen {frozen:,.2f}) · market value {value:,.2f} · equity {equity:,.2f}": (
+            "资金 {cash:,.2f}（冻结 {frozen:,.2f}）· 市值 {value:,.2f} · 总资产 {equity:,.2f}"
+        ),
     },
     "OrdersPresenter": {
         "Kill switch: disarmed; {n} open order(s) cancelled or being cancelled; still working: {working}": (
@@ -107,6 +109,5 @@ TABLE = {
         "Rate window (s)": "频率窗口（秒）",
         "Max orders per day": "每日最多委托",
         "Daily loss stop (CNY)": "当日亏损止损（元）",
-        "Rebalance: {sent} of {n} orders sent; {refused} refused{why}": "调仓：已发送 {sent}/{n} 笔委托；{refused} 笔被拒{why}",
     },
 }
