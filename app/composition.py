@@ -17,7 +17,7 @@ from app.data_manager_presenter import DataManagerPresenter
 from app.events import GuiEvents
 from app.monitor_presenter import MonitorPresenter
 from app.monitor_sampling import MonitorSources
-from app.orders_presenter import LiveBrokerStarter, OrdersPresenter, open_trading_service
+from app.orders_presenter import LiveBrokerStarter, OrdersPresenter, open_trading_service, release_time
 from app.quote_board_presenter import QuoteBoardPresenter
 from app.resources import theme_file
 from app.services import Services
@@ -93,7 +93,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     trading = open_trading_service(services, settings)
     publish_account_changes(trading, services.events)
     orders_panel = OrdersPanel()
-    orders = OrdersPresenter(orders_panel, trading, services.hub, services.names)
+    orders = OrdersPresenter(orders_panel, trading, services.hub, services.names, release_at=release_time(settings))
     live_starter = LiveBrokerStarter(trading, orders) if trading.mode == "live" else None
     signals_panel = SignalsPanel()
     signals = SignalsPresenter(

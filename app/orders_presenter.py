@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from core.rules.lots import lot_rule
 from core.trading import new_client_id
 from core.trading.audit import AUDIT_FILE, AuditLog
 from core.trading.paper import PaperBroker
+from core.trading.queue_book import QueueError
 from core.trading.risk import RiskEngine, RiskLimits
 from core.trading.service import SubmitResult, TradingService
 from core.trading.store import TRADING_FILE, TradingStore
@@ -47,26 +49,33 @@ class OrdersPresenter(QObject):
         service: TradingService,
         hub: QuoteHub | None = None,
         names: dict[str, str] | None = None,
+        release_at: dt.time = dt.time(9, 30),
     ) -> None:
         super().__init__(panel)
         self.panel = panel
         self.service = service
         self.names = names or {}
+        self.release_at = release_at  # 09:15 (call auction) or 09:30: when queued orders go out
+        self._asked_release: dt.date | None = None
         self.last_result: Any = None
         self.relay = EventRelay("orders", self)
         self.relay.subscribe(self._on_relay_event)
         service.broker.add_listener(self.relay.core_handler())
         service.add_state_listener(self.relay.core_handler())
+        service.add_queue_listener(self.relay.core_handler())
+        self._remove_listener = None
         feed = getattr(service.broker, "on_ticks", None)
         if hub is not None and feed is not None:
-            remove_listener = hub.add_listener(feed)  # paper fills come from the live quotes
-            panel.destroyed.connect(lambda *_: remove_listener())
+            remove = hub.add_listener(feed)  # paper fills come from the live quotes
+            self._remove_listener = remove
+            panel.destroyed.connect(lambda *_: remove())
         panel.ticket.sig_preview_requested.connect(self._on_ticket_sig_preview_requested)
         panel.ticket.sig_send_requested.connect(self._on_ticket_sig_send_requested)
         panel.sig_cancel_requested.connect(self._on_panel_sig_cancel_requested)
         panel.sig_cancel_all_requested.connect(self._on_panel_sig_cancel_all_requested)
         panel.sig_kill_requested.connect(self._on_panel_sig_kill_requested)
         panel.sig_arm_requested.connect(self._on_panel_sig_arm_requested)
+        panel.sig_cancel_queued_requested.connect(self._on_panel_sig_cancel_queued_requested)
         panel.set_limits(limit_rows(service.risk.limits))
         self.timer = QTimer(self)
         self.timer.setInterval(_REFRESH_MS)  # marks move with every tick; the tables follow once a second
@@ -81,6 +90,41 @@ class OrdersPresenter(QObject):
         self.panel.set_orders(broker.orders())
         self.panel.set_fills(broker.fills())
         self.panel.set_positions(broker.positions())
+        self.panel.set_queued(self.service.queued())
+        self.release_due()
+
+    def release_due(self) -> list[SubmitResult]:
+        """At the session open, send what was queued for it; live and disarmed, ask first (once a session)."""
+        now = self.service.broker.clock()
+        if now.weekday() >= 5 or not (self.release_at <= now.time() < _SESSION_CLOSE):
+            return []
+        due = [q for q in self.service.queued() if q.status == "queued" and q.session <= now.date()]
+        if not due:
+            return []
+        if not self.service.armed:
+            if self.service.mode != "live" or self._asked_release == now.date():
+                return []
+            self._asked_release = now.date()
+            lines = [_line(q.request.side.value, q.request.symbol, q.request.qty, q.request.price) for q in due]
+            if not self.panel.confirm_release(lines):
+                self.panel.show_message(_tr("Queued orders kept: trading is disarmed."))
+                return []
+            self.service.arm(actor=USER, reason="armed to release the queued orders at the open")
+        results = self.service.release_queued(now.date(), actor=USER)
+        self._report(_tr("Queued orders released"), results)
+        return results
+
+    def _report(self, what: str, results: Sequence[SubmitResult]) -> None:
+        refused = [r for r in results if not r.verdict.ok]
+        self.panel.show_message(
+            _tr("{what}: {sent} of {n} orders sent; {refused} refused{why}").format(
+                what=what,
+                sent=len(results) - len(refused),
+                n=len(results),
+                refused=len(refused),
+                why=(": " + refused[0].verdict.reason) if refused else "",
+            )
+        )
 
     def _request(self, draft: TicketDraft, client_id: str) -> OrderRequest:
         symbol = str(parse_symbol(draft.symbol))
@@ -158,7 +202,22 @@ class OrdersPresenter(QObject):
         self.refresh()
 
     def _on_panel_sig_kill_requested(self) -> None:
-        self.service.kill(actor=USER, reason="kill switch pressed in the orders panel")
+        opened = self.service.kill(actor=USER, reason="kill switch pressed in the orders panel")
+        working = [o.client_id for o in self.service.broker.orders() if o.is_open]
+        # Live, the bridge cancels on its side (orders QMT has not numbered yet too): the list shrinks
+        # as its events arrive; what is shown here is what still works at this moment.
+        self.panel.show_message(
+            _tr(
+                "Kill switch: disarmed; {n} open order(s) cancelled or being cancelled; still working: {working}"
+            ).format(n=len(opened), working=", ".join(working) or _tr("none"))
+        )
+        self.refresh()
+
+    def _on_panel_sig_cancel_queued_requested(self, queue_id: str) -> None:
+        try:
+            self.service.cancel_queued(queue_id, actor=USER)
+        except QueueError as exc:
+            self.panel.show_message(str(exc))
         self.refresh()
 
     def _on_panel_sig_arm_requested(self) -> None:
@@ -175,20 +234,11 @@ class OrdersPresenter(QObject):
         """Send a rebalance list (items with symbol, side, shares, price) after a confirmation listing
         every order; each goes through the same checks as a ticket order. Sells go first, freeing cash."""
         items = sorted(planned, key=lambda p: str(p.side) != "sell")
-        lines = [
-            _tr("{side} {symbol} {qty:,} @ {price:.2f}").format(
-                side=_tr("Sell") if str(p.side) == "sell" else _tr("Buy"),
-                symbol=p.symbol,
-                qty=int(p.shares),
-                price=float(p.price),
-            )
-            for p in items
-        ]
+        lines = [_line(str(p.side), p.symbol, int(p.shares), float(p.price)) for p in items]
         if not items or not self.panel.confirm_orders(lines):
             return []
-        results = []
-        for p in items:
-            request = OrderRequest(
+        requests = [
+            OrderRequest(
                 new_client_id(),
                 str(parse_symbol(p.symbol)),
                 Side(str(p.side)),
@@ -196,20 +246,22 @@ class OrdersPresenter(QObject):
                 round(float(p.price), 2),
                 origin="rebalance",
             )
-            results.append(self.service.submit(request, actor=USER))
-        refused = [r for r in results if not r.verdict.ok]
-        self.panel.show_message(
-            _tr("Rebalance: {sent} of {n} orders sent; {refused} refused{why}").format(
-                sent=len(results) - len(refused),
-                n=len(results),
-                refused=len(refused),
-                why=(": " + refused[0].verdict.reason) if refused else "",
-            )
-        )
+            for p in items
+        ]
+        # One confirmed decision: sent as one batch, which the order-rate check counts once.
+        results = self.service.submit_batch(requests, actor=USER)
+        self._report(_tr("Rebalance"), results)
         self.refresh()
         return results
 
 
+def _line(side: str, symbol: str, qty: int, price: float) -> str:
+    return _tr("{side} {symbol} {qty:,} @ {price:.2f}").format(
+        side=_tr("Sell") if side == "sell" else _tr("Buy"), symbol=symbol, qty=qty, price=price
+    )
+
+
+_SESSION_CLOSE = dt.time(15, 0)
 _LIMIT_LABELS = {
     "max_order_value": QT_TRANSLATE_NOOP("OrdersPresenter", "Max order value (CNY)"),
     "max_order_qty": QT_TRANSLATE_NOOP("OrdersPresenter", "Max order quantity (shares)"),
@@ -235,7 +287,7 @@ def limit_rows(limits: RiskLimits) -> list[tuple[str, str]]:
             text = f"{value:,.2f}".rstrip("0").rstrip(".")
         else:
             text = f"{value:,}"
-        rows.append((_tr(_LIMIT_LABELS.get(key, key)), text))
+        rows.append((_tr(str(_LIMIT_LABELS.get(key, key))), text))
     return rows
 
 
@@ -297,14 +349,31 @@ class LiveBrokerStarter(QObject):
             log.error("live orders need the desktop's event loop; the live account was not loaded")
 
 
+def settings_limits(settings: AppSettings | None) -> RiskLimits:
+    """The limits Settings → Orders set; a hand-edited bad value falls back to the defaults, logged."""
+    from core.trading.limits import LimitsError, limits_from_mapping
+
+    try:
+        return limits_from_mapping(settings.risk_limits if settings else {}, "settings")
+    except LimitsError as exc:
+        log.warning("risk limits in the settings are not usable, defaults apply: %s", exc)
+        return RiskLimits()
+
+
+def release_time(settings: AppSettings | None) -> dt.time:
+    """When queued orders go out at the open: 09:15 (call auction) or 09:30, from Settings → Orders."""
+    return dt.time.fromisoformat(settings.queue_release_at) if settings is not None else dt.time(9, 30)
+
+
 def open_trading_service(services: Services, settings: AppSettings | None = None) -> TradingService:
     """The session's account: paper by default, the live QMT account when settings ask and a bridge is set."""
     bridge = services.bridge
+    limits = settings_limits(settings)
     if settings is not None and settings.trading_mode == "live" and bridge is not None and not services.demo:
         from core.bridge.client.credentials import load_token
 
         token = load_token(bridge.url)
         if token:
-            return live_service(trading_dir(services), bridge.url, token, services.hub)
+            return live_service(trading_dir(services), bridge.url, token, services.hub, limits)
         log.warning("live orders need the bridge token in the OS keyring; the orders dock uses paper")
-    return paper_service(trading_dir(services), services.hub, replay=services.demo)
+    return paper_service(trading_dir(services), services.hub, replay=services.demo, limits=limits)

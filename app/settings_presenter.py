@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QWidget
 
 from core.secrets import SecretStore, SecretStoreUnavailable
 from core.settings import AppSettings, save_settings
+from core.trading.limits import LimitsError, limits_from_mapping
 from widgets.settings_dialog import SettingsDialog, SettingsForm
 
 
@@ -38,7 +39,17 @@ class SettingsPresenter(QObject):
 
     def open(self, parent_widget: QWidget | None = None) -> SettingsDialog:
         s = self.settings
-        form = SettingsForm(s.bridge_url, None, s.data_dir, s.red_up, s.theme, s.language, s.trading_mode)
+        form = SettingsForm(
+            s.bridge_url,
+            None,
+            s.data_dir,
+            s.red_up,
+            s.theme,
+            s.language,
+            s.trading_mode,
+            dict(s.risk_limits),
+            s.queue_release_at,
+        )
         token_stored = bool(s.bridge_url) and self._secrets.get(s.bridge_url) is not None
         self.dialog = SettingsDialog(form, token_stored, parent_widget)
         self.dialog.sig_save_requested.connect(self._on_dialog_sig_save_requested)
@@ -55,6 +66,11 @@ class SettingsPresenter(QObject):
         if form.token is not None and not form.bridge_url:
             self.dialog.show_message(_tr("Enter the bridge URL the token belongs to."))
             return
+        try:
+            limits_from_mapping(form.risk_limits, "Settings → Orders")
+        except LimitsError as exc:
+            self.dialog.show_message(str(exc))
+            return
         if form.token is not None:
             try:
                 self._secrets.set(form.bridge_url, form.token)
@@ -70,12 +86,15 @@ class SettingsPresenter(QObject):
             theme=form.theme,
             language=form.language,
             trading_mode=form.trading_mode,
+            risk_limits=dict(form.risk_limits),
+            queue_release_at=form.queue_release_at,
         ).validated()
-        restart = (new.data_dir, new.language, new.bridge_url, new.trading_mode) != (
+        restart = (new.data_dir, new.language, new.bridge_url, new.trading_mode, new.risk_limits) != (
             self.settings.data_dir,
             self.settings.language,
             self.settings.bridge_url,
             self.settings.trading_mode,
+            self.settings.risk_limits,
         )
         save_settings(self._path, new)
         self.settings = new

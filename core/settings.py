@@ -6,12 +6,13 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 CONFIG_ENV_VAR = "QDESK_CONFIG_DIR"
 THEMES = ("light", "dark")
 TRADING_MODES = ("paper", "live")
+RELEASE_TIMES = ("09:15", "09:30")  # queued orders go at the call auction or at the continuous open
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,8 @@ class AppSettings:
     theme: str = "light"
     language: str = ""  # empty: follow the system locale
     trading_mode: str = "paper"  # "live": the orders dock trades the QMT account through the bridge
+    risk_limits: dict[str, object] = field(default_factory=dict)  # pre-trade limits set by the user (others: defaults)
+    queue_release_at: str = "09:30"
 
     def validated(self) -> AppSettings:
         """A copy with unusable values replaced by defaults (a hand-edited file must not break start-up)."""
@@ -33,7 +36,10 @@ class AppSettings:
         if url and not url.startswith(("http://", "https://")):
             url = ""
         mode = self.trading_mode if self.trading_mode in TRADING_MODES else "paper"
-        return replace(self, theme=theme, language=language, bridge_url=url, trading_mode=mode)
+        release = self.queue_release_at if self.queue_release_at in RELEASE_TIMES else "09:30"
+        return replace(
+            self, theme=theme, language=language, bridge_url=url, trading_mode=mode, queue_release_at=release
+        )
 
 
 def config_dir(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.domain.orders import Account, Fill, Order, OrderStatus, Position
+from core.domain.orders import Account, Fill, Order, OrderStatus, Position, QueuedOrder
 from widgets.order_ticket_dialog import OrderTicket
 from widgets.tr import QT_TRANSLATE_NOOP
 
@@ -58,6 +58,20 @@ _POSITION_HEADERS = (
     QT_TRANSLATE_NOOP("OrdersPanel", "Market value"),
     QT_TRANSLATE_NOOP("OrdersPanel", "P&L"),
 )
+_QUEUED_HEADERS = (
+    QT_TRANSLATE_NOOP("OrdersPanel", "Session"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Order id"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Symbol"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Side"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Price"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Quantity"),
+    QT_TRANSLATE_NOOP("OrdersPanel", "Status"),
+)
+_QUEUE_STATUS = {
+    "queued": QT_TRANSLATE_NOOP("OrdersPanel", "queued"),
+    "released": QT_TRANSLATE_NOOP("OrdersPanel", "released"),
+    "cancelled": QT_TRANSLATE_NOOP("OrdersPanel", "cancelled"),
+}
 _LIMIT_HEADERS = (QT_TRANSLATE_NOOP("OrdersPanel", "Check"), QT_TRANSLATE_NOOP("OrdersPanel", "Limit"))
 _STATUS = {
     OrderStatus.PENDING: QT_TRANSLATE_NOOP("OrdersPanel", "pending"),
@@ -95,6 +109,7 @@ class OrdersPanel(QWidget):
     sig_cancel_all_requested = Signal()
     sig_kill_requested = Signal()
     sig_arm_requested = Signal()
+    sig_cancel_queued_requested = Signal(str)  # queue id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -115,6 +130,9 @@ class OrdersPanel(QWidget):
         self.fills_table = _table(_FILL_HEADERS, self)
         self.positions_table = _table(_POSITION_HEADERS, self)
         self.limits_table = _table(_LIMIT_HEADERS, self)
+        self.queued_table = _table(_QUEUED_HEADERS, self)
+        self.cancel_queued_button = QPushButton(_tr("Cancel selected"), self)
+        self._queued_ids: list[str] = []
         self.cancel_button = QPushButton(_tr("Cancel selected"), self)
         self.cancel_all_button = QPushButton(_tr("Cancel all"), self)
         self.message_label = QLabel(self)
@@ -138,6 +156,15 @@ class OrdersPanel(QWidget):
         open_layout.addLayout(buttons)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(open_page, _tr("Open orders"))
+        queued_page = self.queued_page = QWidget(self)
+        queued_layout = QVBoxLayout(queued_page)
+        queued_layout.setContentsMargins(0, 0, 0, 0)
+        queued_layout.addWidget(self.queued_table)
+        queued_buttons = QHBoxLayout()
+        queued_buttons.addStretch(1)
+        queued_buttons.addWidget(self.cancel_queued_button)
+        queued_layout.addLayout(queued_buttons)
+        self.tabs.addTab(queued_page, _tr("Queued"))
         self.tabs.addTab(self.all_table, _tr("All orders"))
         self.tabs.addTab(self.fills_table, _tr("Fills"))
         self.tabs.addTab(self.positions_table, _tr("Positions"))
@@ -154,6 +181,7 @@ class OrdersPanel(QWidget):
         self.arm_button.clicked.connect(self.sig_arm_requested)
         self.cancel_all_button.clicked.connect(self.sig_cancel_all_requested)
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
+        self.cancel_queued_button.clicked.connect(self._on_cancel_queued_button_clicked)
         self.set_mode("paper", True)
 
     def set_mode(self, mode: str, armed: bool) -> None:
@@ -207,6 +235,44 @@ class OrdersPanel(QWidget):
         ]
         _fill_rows(self.positions_table, rows)
 
+    def set_queued(self, queued: Sequence[QueuedOrder]) -> None:
+        """Orders kept for a coming session (预埋单), those still waiting first; only those can be cancelled."""
+        ordered = sorted(queued, key=lambda q: (q.status != "queued", q.session, q.created_at))
+        self._queued_ids = [q.queue_id for q in ordered]
+        rows = [
+            (
+                q.session.isoformat(),
+                q.request.client_id,
+                q.request.symbol,
+                _tr(_SIDES[q.request.side.value]),
+                f"{q.request.price:.2f}",
+                f"{q.request.qty:,}",
+                _tr(_QUEUE_STATUS.get(q.status, q.status)),
+            )
+            for q in ordered
+        ]
+        _fill_rows(self.queued_table, rows)
+        waiting = sum(1 for q in queued if q.status == "queued")
+        self.cancel_queued_button.setEnabled(waiting > 0)
+        index = self.tabs.indexOf(self.queued_page)
+        self.tabs.setTabText(index, _tr("Queued ({n})").format(n=waiting) if waiting else _tr("Queued"))
+
+    def confirm_release(self, lines: Sequence[str]) -> bool:
+        """Live and disarmed at the open: ask whether to arm and send the queued orders (No is the default)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            _tr("Release queued orders"),
+            _tr(
+                "The session has opened and {n} queued orders are waiting, but trading is disarmed. "
+                "Arm the live account and send them?"
+            ).format(n=len(lines)),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setDetailedText("\n".join(lines))
+        return box.exec() == QMessageBox.StandardButton.Yes
+
     def set_limits(self, limits: Sequence[tuple[str, str]]) -> None:
         """The pre-trade checks' parameters, (label, value) as the presenter words them."""
         _fill_rows(self.limits_table, limits)
@@ -241,6 +307,12 @@ class OrdersPanel(QWidget):
     def show_message(self, text: str) -> None:
         """A one-line outcome under the tables (rebalance sent, orders refused)."""
         self.message_label.setText(text)
+
+    def _on_cancel_queued_button_clicked(self) -> None:
+        rows = sorted({i.row() for i in self.queued_table.selectedIndexes()})
+        for row in rows:
+            if row < len(self._queued_ids):
+                self.sig_cancel_queued_requested.emit(self._queued_ids[row])
 
     def _on_cancel_button_clicked(self) -> None:
         rows = sorted({i.row() for i in self.open_table.selectedIndexes()})

@@ -1,20 +1,22 @@
-"""SettingsDialog: bridge address and token, data folder, colours, theme, language."""
+"""SettingsDialog: bridge address and token, data folder, colours, theme, language, orders and their limits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +33,20 @@ class SettingsForm:
     theme: str
     language: str
     trading_mode: str = "paper"
+    # Settings → Orders: the pre-trade limits in force (name -> value, as RiskLimits names them) and when
+    # orders queued for a session are released.
+    risk_limits: dict[str, object] = field(default_factory=dict)
+    queue_release_at: str = "09:30"
+
+
+# (limit, maximum, scale): whole numbers for counts, CNY for values, a weight shown in percent.
+_LIMIT_FIELDS = (
+    ("max_order_value", 1e10, 1.0),
+    ("max_position_weight", 100.0, 100.0),
+    ("max_daily_loss", 1e10, 1.0),
+    ("max_orders_per_window", 10_000, 1.0),
+    ("max_orders_per_day", 1_000_000, 1.0),
+)
 
 
 class SettingsDialog(QDialog):
@@ -69,6 +85,31 @@ class SettingsDialog(QDialog):
         self.language_box.addItem("简体中文", "zh_CN")
         self.language_box.addItem("English", "en")
         self.language_box.setCurrentIndex(max(0, self.language_box.findData(form.language)))
+        self.limit_spins: dict[str, QDoubleSpinBox | QSpinBox] = {}
+        for key, maximum, scale in _LIMIT_FIELDS:
+            spin: QDoubleSpinBox | QSpinBox
+            if key.startswith("max_orders"):
+                spin = QSpinBox(self)
+                spin.setRange(0, int(maximum))
+            else:
+                spin = QDoubleSpinBox(self)
+                spin.setDecimals(1 if scale != 1.0 else 0)
+                spin.setRange(0.0, maximum)
+            spin.setSpecialValueText(self.tr("default"))  # shown at 0: the built-in limit applies
+            if key in form.risk_limits:
+                value = float(str(form.risk_limits[key])) * scale
+                if isinstance(spin, QSpinBox):
+                    spin.setValue(int(value))
+                else:
+                    spin.setValue(value)
+            self.limit_spins[key] = spin
+        restricted = form.risk_limits.get("restricted") or ()
+        self.restricted_edit = QLineEdit(", ".join(str(s) for s in restricted), self)  # type: ignore[attr-defined]
+        self.restricted_edit.setPlaceholderText("600000.SH, 000001.SZ")
+        self.release_box = QComboBox(self)
+        self.release_box.addItem(self.tr("09:15 (call auction)"), "09:15")
+        self.release_box.addItem(self.tr("09:30 (continuous trading)"), "09:30")
+        self.release_box.setCurrentIndex(max(0, self.release_box.findData(form.queue_release_at)))
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.hide()
@@ -84,6 +125,17 @@ class SettingsDialog(QDialog):
         form_layout.addRow(self.tr("Theme"), self.theme_box)
         form_layout.addRow(self.tr("Language"), self.language_box)
         form_layout.addRow(self.tr("Orders"), self.trading_box)
+        labels = {
+            "max_order_value": self.tr("Max order value (CNY)"),
+            "max_position_weight": self.tr("Max position weight (%)"),
+            "max_daily_loss": self.tr("Daily loss stop (CNY)"),
+            "max_orders_per_window": self.tr("Max orders per second"),
+            "max_orders_per_day": self.tr("Max orders per day"),
+        }
+        for key, spin in self.limit_spins.items():
+            form_layout.addRow(labels[key], spin)
+        form_layout.addRow(self.tr("Restricted symbols"), self.restricted_edit)
+        form_layout.addRow(self.tr("Release queued orders at"), self.release_box)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self._on_buttons_accepted)
         buttons.rejected.connect(self.reject)
@@ -103,7 +155,21 @@ class SettingsDialog(QDialog):
             theme=str(self.theme_box.currentData()),
             language=str(self.language_box.currentData()),
             trading_mode=str(self.trading_box.currentData()),
+            risk_limits=self.limits(),
+            queue_release_at=str(self.release_box.currentData()),
         )
+
+    def limits(self) -> dict[str, object]:
+        """The limits the user set; a spin box left at "default" (0) sets nothing."""
+        values: dict[str, object] = {}
+        for key, _maximum, scale in _LIMIT_FIELDS:
+            value = self.limit_spins[key].value()
+            if value > 0:
+                values[key] = value if isinstance(value, int) else value / scale
+        restricted = [s.strip() for s in self.restricted_edit.text().split(",") if s.strip()]
+        if restricted:
+            values["restricted"] = restricted
+        return values
 
     def show_message(self, text: str, error: bool = True) -> None:
         self.message.setText(text)

@@ -24,7 +24,9 @@ def register(commands: Any) -> None:
         "whose content or link does not match its hash.",
     )
     check.add_argument(
-        "--file", metavar="SQLITE", help=f"audit log to check (default: {AUDIT_FILE} in the data folder)"
+        "--file",
+        metavar="SQLITE",
+        help=f"audit log to check (default: {AUDIT_FILE} in the data folder and the demo's in demo/)",
     )
     check.set_defaults(handler=cmd_verify)
 
@@ -32,12 +34,20 @@ def register(commands: Any) -> None:
 def cmd_verify(args: argparse.Namespace, data_dir: Path) -> int:
     from app.cli import CliError
 
-    path = Path(args.file) if args.file else data_dir / AUDIT_FILE
-    if not path.is_file():
-        raise CliError(f"no audit log at {path} (nothing has been traded with this data folder yet)")
-    result = verify(path)
-    if result.ok:
-        print(f"OK: {result.rows} row(s), hash chain intact ({path})")
-        return 0
-    print(f"BROKEN: row {result.first_bad}: {result.problem} ({path})")
-    return 1
+    if args.file:
+        paths = [Path(args.file)]
+    else:
+        paths = [p for p in (data_dir / AUDIT_FILE, data_dir / "demo" / AUDIT_FILE) if p.is_file()]
+    if not paths or not paths[0].is_file():
+        where = paths[0] if paths else data_dir / AUDIT_FILE
+        raise CliError(f"no audit log at {where} (nothing has been traded with this data folder yet)")
+    broken = 0
+    for path in paths:
+        result = verify(path)
+        if result.ok:
+            print(f"OK: {result.rows} row(s), hash chain intact, signed head matches ({path}; key: {result.anchor})")
+            continue
+        broken += 1
+        row = f"row {result.first_bad}: " if result.first_bad else ""
+        print(f"BROKEN: {row}{result.problem} ({path})")
+    return 1 if broken else 0

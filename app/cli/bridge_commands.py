@@ -68,6 +68,18 @@ def register(commands: Any) -> None:
     )
     p.add_argument("--account", metavar="ID", help="live orders: the QMT stock account to trade (with --qmt-userdata)")
     p.add_argument(
+        "--risk-limits",
+        metavar="FILE",
+        help="live orders: JSON object of pre-trade limits (max_order_value, max_position_weight, max_daily_loss, ...)",
+    )
+    p.add_argument(
+        "--risk-limit",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="live orders: one pre-trade limit, over --risk-limits (repeatable), e.g. max_daily_loss=20000",
+    )
+    p.add_argument(
         "--new-trade-token",
         action="store_true",
         help="create a token that may also place orders, print it once, and continue",
@@ -211,10 +223,19 @@ def _attach_trading(args: argparse.Namespace, service: Any, tokens: Any, data_di
         userdata = Path(args.qmt_userdata).expanduser()
         if not userdata.is_dir():
             raise CliError(f"--qmt-userdata: {userdata} is not a folder (QMT's userdata_mini)")
+        from core.trading.limits import LimitsError, limits_from_flags, load_limits
+
         try:
-            qmt_trading(service, data_dir, userdata, args.account)
+            limits = load_limits(Path(args.risk_limits).expanduser()) if args.risk_limits else None
+            limits = limits_from_flags(args.risk_limit, limits)
+        except LimitsError as exc:
+            raise CliError(str(exc)) from None
+        try:
+            qmt_trading(service, data_dir, userdata, args.account, limits=limits)
         except SourceUnavailable as exc:
             raise CliError(str(exc)) from None
+    if (args.risk_limits or args.risk_limit) and not args.qmt_userdata:
+        raise CliError("--risk-limits and --risk-limit need live orders (--qmt-userdata and --account)")
     if args.new_trade_token:
         if not args.qmt_userdata:
             raise CliError("--new-trade-token needs live orders (--qmt-userdata and --account)")

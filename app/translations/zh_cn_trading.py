@@ -27,6 +27,14 @@ TABLE = {
         "up {up:.2f} / down {down:.2f}": "涨停 {up:.2f} / 跌停 {down:.2f}",
     },
     "OrdersPanel": {
+        "Session": "交易日",
+        "queued": "待发",
+        "released": "已发出",
+        "Queued": "预埋单",
+        "Queued ({n})": "预埋单（{n}）",
+        "Release queued orders": "发出预埋单",
+        "The session has opened and {n} queued orders are waiting, but trading is disarmed. "
+        "Arm the live account and send them?": "已开盘，{n} 笔预埋单待发，但交易未启用。启用实盘账户并发出？",
         "Order id": "委托编号",
         "Symbol": "代码",
         "Side": "方向",
@@ -76,6 +84,16 @@ TABLE = {
         ),
     },
     "OrdersPresenter": {
+        "Kill switch: disarmed; {n} open order(s) cancelled or being cancelled; still working: {working}": (
+            "紧急停止：已停用交易；{n} 笔未成交委托已撤销或正在撤销；仍在工作：{working}"
+        ),
+        "none": "无",
+        "Queued orders released": "预埋单已发出",
+        "Rebalance": "调仓",
+        "Queued orders kept: trading is disarmed.": "预埋单已保留：交易未启用。",
+        "{what}: {sent} of {n} orders sent; {refused} refused{why}": (
+            "{what}：{n} 笔中已发出 {sent} 笔；拒绝 {refused} 笔{why}"
+        ),
         "lots of {n}": "每手 {n} 股",
         "at least {n}, then steps of {step}": "至少 {n} 股，之后以 {step} 股递增",
         "{value:,.2f} + fees {fees:,.2f}": "{value:,.2f} + 费用 {fees:,.2f}",
@@ -91,8 +109,5 @@ TABLE = {
         "Rate window (s)": "频率窗口（秒）",
         "Max orders per day": "每日最多委托",
         "Daily loss stop (CNY)": "当日亏损止损（元）",
-        "Rebalance: {sent} of {n} orders sent; {refused} refused{why}": (
-            "调仓：已发送 {sent}/{n} 笔委托；{refused} 笔被拒{why}"
-        ),
     },
 }

@@ -198,3 +198,17 @@ class TradingStateChanged:
     armed: bool
     actor: str
     reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedOrder:
+    """An order kept for a coming session (预埋单): sent at that session's open through the usual checks.
+
+    `status` is 'queued' until the open releases it ('released') or the user cancels it ('cancelled').
+    """
+
+    queue_id: str
+    session: dt.date
+    request: OrderRequest
+    status: str
+    created_at: dt.datetime

@@ -2,6 +2,8 @@
 
 Each row's hash covers the previous row's hash and the canonical JSON of the row, so editing,
 deleting or reordering any row breaks the chain from that row on, and `verify` finds the first one.
+A signed head kept apart from the log (core.trading.audit_anchor) catches what a chain cannot: rows cut
+from the end, a wiped table, a chain re-hashed after an edit.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.secrets import SecretStore
 from core.storage.per_thread import PerThread
+from core.trading.audit_anchor import anchor_key, check_head, head_path, private_file, write_head
 
 AUDIT_FILE = "audit.sqlite"
 GENESIS = "0" * 64
@@ -60,18 +64,29 @@ class VerifyResult:
     rows: int
     first_bad: int | None = None
     problem: str = ""
+    anchor: str = ""  # where the signing key lives
 
 
 class AuditLog:
     """Writers on any thread; one connection per thread; appends are serialized so the chain stays linear."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, secrets: SecretStore | None = None) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._connections = PerThread(self._open, sqlite3.Connection.close)
+        private_file(path)
         self._lock = threading.Lock()
         with self._conn() as conn:
             conn.executescript(_SCHEMA)
+        for side in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if side.exists():
+                side.chmod(0o600)
+        found = anchor_key(path, secrets)
+        assert found is not None
+        self._key = found.key
+        last = self._conn().execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        if last is not None and not head_path(path).exists():
+            write_head(path, self._key, int(last[0]), str(last[1]))  # a log kept before heads were signed
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
@@ -103,6 +118,8 @@ class AuditLog:
                     "INSERT INTO audit VALUES (?,?,?,?,?,?,?,?)",
                     (seq, time, actor, action, subject, payload, prev, digest),
                 )
+                # Signed while the write lock is held, so heads land in the order rows do.
+                write_head(self.path, self._key, seq, digest)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -131,10 +148,29 @@ def _rows(path: Path) -> Iterator[tuple[object, ...]]:
         conn.close()
 
 
-def verify(path: Path) -> VerifyResult:
-    """Walk the chain from the first row; report the first row whose link or hash does not hold."""
+def verify(path: Path, secrets: SecretStore | None = None) -> VerifyResult:
+    """Walk the chain from the first row (the first row whose link or hash does not hold), then check the
+    row count and the last hash against the signed head."""
     if not path.exists():
         raise FileNotFoundError(f"no audit log at {path}")
+    result = _walk(path)
+    if not result.ok:
+        return result
+    key = anchor_key(path, secrets, create=False)
+    if key is None:
+        return VerifyResult(False, result.rows, None, "no signing key for this log was found", "")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        last = conn.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    problem = check_head(path, key.key, result.rows, str(last[0]) if last else "")
+    if problem:
+        return VerifyResult(False, result.rows, result.rows + 1 if "removed" in problem else None, problem, key.where)
+    return VerifyResult(True, result.rows, anchor=key.where)
+
+
+def _walk(path: Path) -> VerifyResult:
     prev, expected_seq, count = GENESIS, 1, 0
     try:
         for seq, time, actor, action, subject, data, prev_hash, digest in _rows(path):

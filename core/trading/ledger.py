@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.domain.orders import (
@@ -102,8 +103,10 @@ class Ledger:
         fill = Fill(fill_id, client_id, order.symbol, order.side, qty, price, time, fees, order.broker_id)
         pos = self.positions.get(order.symbol)
         if order.side is Side.BUY:
+            # What this fill cost comes out of what the order held: the hold never drops below what
+            # the rest may still cost, since fills never pay more than the price the hold was sized at.
             held = self.reserved.get(client_id, 0.0)
-            self.reserved[client_id] = held - held * qty / order.remaining
+            self.reserved[client_id] = max(held - value - fees.total, 0.0)
             self.cash -= value + fees.total
             total = (pos.total if pos else 0) + qty
             cost = ((pos.cost * pos.total if pos else 0.0) + value + fees.total) / total
@@ -157,11 +160,13 @@ class Ledger:
         self.positions[symbol] = Position(pos.symbol, pos.total, pos.sellable, pos.cost, last, pos.frozen)
         return True
 
-    def roll_day(self, day: dt.date, time: dt.datetime) -> Changes:
-        """A new trading day: yesterday's open orders expire, every held share becomes sellable."""
+    def roll_day(self, day: dt.date, time: dt.datetime, keep: Callable[[Order], bool] | None = None) -> Changes:
+        """A new trading day: earlier sessions' open orders expire (`keep`: those sent for this one stay),
+        every held share becomes sellable."""
         changes = Changes()
         for order in self.open_orders():
-            changes.merge(self.cancel(order.client_id, time, "expired at the end of the trading day"))
+            if keep is None or not keep(order):
+                changes.merge(self.cancel(order.client_id, time, "expired at the end of the trading day"))
         for symbol, pos in list(self.positions.items()):
             self.positions[symbol] = Position(symbol, pos.total, pos.total, pos.cost, pos.last, 0)
             changes.symbols.add(symbol)

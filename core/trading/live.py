@@ -20,6 +20,10 @@ class TradingRequestRefused(Exception):
         self.status, self.code, self.message, self.refusals = status, code, message, refusals or []
 
 
+class BridgeUnreachable(TradingRequestRefused):
+    """The request may or may not have reached the bridge (no answer came back): its outcome is unknown."""
+
+
 class BridgeTradingClient:
     """One httpx AsyncClient to the bridge; orders keep their client id, so a retry never doubles an order."""
 
@@ -37,7 +41,7 @@ class BridgeTradingClient:
         try:
             response = await self._client.request(method, path, json=body)
         except httpx.TransportError as exc:
-            raise TradingRequestRefused(503, "unavailable", f"cannot reach the bridge at {self.url}: {exc}") from exc
+            raise BridgeUnreachable(503, "unavailable", f"cannot reach the bridge at {self.url}: {exc}") from exc
         if response.status_code in (200, 202):
             return response.json()
         try:
@@ -81,7 +85,11 @@ class BridgeTradingClient:
         await self._call("POST", "/v1/trading/disarm", {"reason": reason})
 
     async def kill(self, reason: str = "kill switch") -> list[str]:
-        return list((await self._call("POST", "/v1/trading/kill", {"reason": reason}))["cancelled"])
+        """The cancels sent now; `kill_report` has those still waiting and what is still working."""
+        return list((await self.kill_report(reason))["cancelled"])
+
+    async def kill_report(self, reason: str = "kill switch") -> dict[str, Any]:
+        return dict(await self._call("POST", "/v1/trading/kill", {"reason": reason}))
 
     async def state(self) -> dict[str, Any]:
         return dict(await self._call("GET", "/v1/trading/state"))

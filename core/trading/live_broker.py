@@ -29,7 +29,7 @@ from core.domain.orders import (
     Position,
 )
 from core.domain.ticks import Tick
-from core.trading.live import BridgeTradingClient, TradingRequestRefused
+from core.trading.live import BridgeTradingClient, BridgeUnreachable, TradingRequestRefused
 from core.trading.paper import local_time
 from core.trading.rulebook import RuleBook
 from core.trading.wire import account_from_wire, fill_from_wire, order_from_wire, position_from_wire
@@ -67,6 +67,9 @@ class LiveBroker:
         self._listeners: Listeners[OrderEvent] = Listeners("trading")
         self._tasks: set[asyncio.Task[Any]] = set()
         self.connected = False
+        self.day_start_equity: float | None = None  # fixed at the session start (the bridge's figure)
+        self._equity_day: dt.date | None = None
+        self.kill_report: dict[str, Any] = {}
 
     # -- life --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -83,6 +86,13 @@ class LiveBroker:
     async def refresh(self) -> None:
         account, positions = await self.client.account(), await self.client.positions()
         orders, trades = await self.client.orders(), await self.client.trades()
+        state = await self.client.state()
+        today = self.clock().date()
+        if state.get("day_start_equity") is not None and state.get("equity_day") == today.isoformat():
+            # The bridge fixed it from QMT's account at the session start: the daily-loss stop's base.
+            self._equity_day, self.day_start_equity = today, float(state["day_start_equity"])
+        elif self._equity_day != today:
+            self._equity_day, self.day_start_equity = today, account.equity
         self._account = account
         self._positions = {p.symbol: p for p in positions}
         for fill in trades:
@@ -208,7 +218,7 @@ class LiveBroker:
             self._set(await self.client.submit(request))
         except TradingRequestRefused as exc:
             current = self._orders.get(request.client_id, pending)
-            if exc.status == 503 and exc.code == "unavailable" and "cannot reach" in exc.message:
+            if isinstance(exc, BridgeUnreachable):
                 # The request may or may not have arrived: unknown, settled by the next reload, never resent.
                 self._set(current.evolve(status=OrderStatus.UNKNOWN, reason=exc.message))
             elif current.status is OrderStatus.PENDING:
@@ -224,8 +234,15 @@ class LiveBroker:
         self._spawn(self._call(self.client.arm(reason) if armed else self.client.disarm(reason)), "live-arm")
 
     def kill(self, reason: str = "kill switch") -> None:
-        """The bridge's kill switch: disarms it and cancels every open order there, QMT's manual ones too."""
-        self._spawn(self._call(self.client.kill(reason)), "live-kill")
+        """The bridge's kill switch: disarms it and cancels every open order there, QMT's manual ones too
+        (those QMT has not numbered yet as it does); `kill_report` keeps what the bridge said is still working."""
+        self._spawn(self._kill(reason), "live-kill")
+
+    async def _kill(self, reason: str) -> None:
+        try:
+            self.kill_report = await self.client.kill_report(reason)
+        except TradingRequestRefused as exc:
+            log.warning("bridge refused the kill switch: %s", exc.message)
 
     async def _call(self, call: Awaitable[Any]) -> None:
         try:

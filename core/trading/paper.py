@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Container, Sequence
 from dataclasses import replace
 
 from core.domain.orders import (
     Account,
+    Fees,
     Fill,
     Order,
     OrderAccepted,
@@ -32,9 +34,7 @@ from core.util.listeners import Listeners
 log = logging.getLogger(__name__)
 EventListener = Callable[[OrderEvent], None]
 DEFAULT_CASH = 1_000_000.0
-# A market buy without a protection price may pay at most this much above the best ask (and never
-# beyond the limit up); the exchanges cap market orders the same way since the 2023 protection rule.
-MARKET_PROTECTION = 0.02
+SESSION_CLOSE = dt.time(15, 0)
 
 
 def _now() -> dt.datetime:
@@ -46,10 +46,23 @@ def local_time(t: dt.datetime) -> dt.datetime:
     return t.astimezone(BEIJING).replace(tzinfo=None) if t.tzinfo else t
 
 
-def match(order: Order, tick: Tick, protection: float) -> list[tuple[int, float]]:
+def session_day(t: dt.datetime, holidays: Container[dt.date] = ()) -> dt.date:
+    """The trading day `t` belongs to: that day until its close, after it (or on a closed day) the next
+    trading day, so an order sent in the evening waits for the next session instead of expiring."""
+    day = t.date()
+    if day.weekday() < 5 and day not in holidays and t.time() < SESSION_CLOSE:
+        return day
+    day += dt.timedelta(days=1)
+    while day.weekday() >= 5 or day in holidays:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def match(order: Order, tick: Tick, protection: float, rules: RuleBook | None = None) -> list[tuple[int, float]]:
     """(shares, price) the order takes from this snapshot: walk the opposite five levels up to its
     limit (a market order: up to `protection`); a resting limit order also fills at its limit when the
-    last trade went through it."""
+    last trade went through it. A board sealed at its limit (one side of the book empty, the other
+    queued at the limit) gives nothing, as the rule engine says for the backtest."""
     if tick.suspended or tick.last <= 0:
         return []
     buy = order.side is Side.BUY
@@ -65,14 +78,19 @@ def match(order: Order, tick: Tick, protection: float) -> list[tuple[int, float]
         qty = int(min(left, volume))
         taken.append((qty, price))
         left -= qty
-    crossed = tick.last < limit - 1e-9 if buy else tick.last > limit + 1e-9
-    if not any(p > 0 for p in prices) and order.type is OrderType.MARKET and left > 0:
+    if taken or left <= 0:
+        return taken
+    if rules is not None and rules.limit_blocks(order.symbol, order.side, tick, tick.last):
+        return []  # sealed limit-up (no buys) or limit-down (no sells): nothing trades through it
+    other = tick.bid_prices if buy else tick.ask_prices
+    if not any(p > 0 for p in prices) and not any(p > 0 for p in other) and order.type is OrderType.MARKET:
         # A source without depth (daily replay): a market order takes the last price if within protection.
         within = tick.last <= limit + 1e-9 if buy else tick.last >= limit - 1e-9
         return [(left, tick.last)] if within else []
-    if left > 0 and order.type is OrderType.LIMIT and not taken and crossed:
-        taken.append((left, order.price))
-    return taken
+    crossed = tick.last < limit - 1e-9 if buy else tick.last > limit + 1e-9
+    if order.type is OrderType.LIMIT and crossed:
+        return [(left, order.price)]
+    return []
 
 
 class PaperBroker:
@@ -93,16 +111,22 @@ class PaperBroker:
         quote: Callable[[str], Tick | None] | None = None,
         clock: Callable[[], dt.datetime] = _now,
         require_session: bool = True,
+        holidays: Container[dt.date] = (),
     ) -> None:
         self.store = store
         self.rules = rules or RuleBook()
         self.clock = clock
         self.require_session = require_session
+        self.holidays = holidays
         self._quote = quote or (lambda symbol: self._latest.get(symbol))
         self._latest: dict[str, Tick] = {}
-        self._market_time: dt.datetime | None = None
         self._listeners: Listeners[OrderEvent] = Listeners("trading")
+        # API and strategy callers are multi-threaded, and the tick feeder runs beside them: every state
+        # change and every read of the books happens under this one lock.
+        self._lock = threading.RLock()
         self.ledger = self._load(cash)
+        seen = self.store.state().get("market_time")
+        self._market_time: dt.datetime | None = dt.datetime.fromisoformat(str(seen)) if seen else None
 
     def _load(self, cash: float) -> Ledger:
         state = self.store.state()
@@ -133,31 +157,44 @@ class PaperBroker:
         return tick
 
     def market_time(self) -> dt.datetime:
-        """The time of the latest quote seen (a replay's clock), else now: a clock for paper trading on replays."""
+        """The time of the latest quote seen (a replay's clock, kept across restarts), else now."""
         return self._market_time or _now()
 
+    @property
+    def day_start_equity(self) -> float:
+        return self.ledger.day_start_equity
+
     def account(self) -> Account:
-        return self.ledger.account()
+        with self._lock:
+            return self.ledger.account()
 
     def positions(self) -> list[Position]:
-        return sorted(self.ledger.positions.values(), key=lambda p: p.symbol)
+        with self._lock:
+            return sorted(self.ledger.positions.values(), key=lambda p: p.symbol)
 
     def orders(self) -> list[Order]:
-        return list(self.ledger.orders.values())
+        with self._lock:
+            return list(self.ledger.orders.values())
 
     def fills(self) -> list[Fill]:
-        return list(self.ledger.fills)
+        with self._lock:
+            return list(self.ledger.fills)
 
     def order(self, client_id: str) -> Order | None:
-        return self.ledger.orders.get(client_id)
+        with self._lock:
+            return self.ledger.orders.get(client_id)
 
     def submit(self, request: OrderRequest) -> Order:
         """Place an order (checks passed already); the same client id again returns the first order."""
+        with self._lock:
+            return self._submit(request)
+
+    def _submit(self, request: OrderRequest) -> Order:
         existing = self.ledger.orders.get(request.client_id)
         if existing is not None:
             return existing
         now = self.clock()
-        changes = self._roll(now.date(), now)
+        changes = self._roll(now)
         tick = self.quote(request.symbol)
         order = Order(
             request.client_id,
@@ -199,30 +236,37 @@ class PaperBroker:
             return self.ledger.orders[order.client_id]
         self.ledger.acknowledge(order.client_id, f"P{len(self.ledger.orders):06d}", now)
         changes.events += [OrderSubmitted(order), OrderAccepted(self.ledger.orders[order.client_id])]
-        if tick is not None:
+        if tick is not None and self._tradable_now(tick, now):
             changes.merge(self._try_fill(self.ledger.orders[order.client_id], tick))
         self._finish(changes)
         return self.ledger.orders[order.client_id]
 
     def cancel(self, client_id: str, reason: str = "cancelled by the user") -> Order:
-        order = self.ledger.orders.get(client_id)
-        if order is None:
-            raise LedgerError(f"no order {client_id}")
-        if not order.is_open:
-            return order
-        self._finish(self.ledger.cancel(client_id, self.clock(), reason))
-        return self.ledger.orders[client_id]
+        with self._lock:
+            order = self.ledger.orders.get(client_id)
+            if order is None:
+                raise LedgerError(f"no order {client_id}")
+            if not order.is_open:
+                return order
+            self._finish(self.ledger.cancel(client_id, self.clock(), reason))
+            return self.ledger.orders[client_id]
 
     def on_ticks(self, ticks: Sequence[Tick]) -> None:
         """Mark positions and match open orders against each new snapshot."""
+        with self._lock:
+            self._on_ticks(ticks)
+
+    def _on_ticks(self, ticks: Sequence[Tick]) -> None:
         changes = Changes()
         for tick in ticks:
             if tick.time.tzinfo is not None:
                 tick = replace(tick, time=local_time(tick.time))
             self._latest[tick.symbol] = tick
-            self._market_time = max(self._market_time or tick.time, tick.time)
-            if self.ledger.day is None or tick.time.date() > self.ledger.day:
-                changes.merge(self._roll(tick.time.date(), tick.time))
+            seen = self._market_time
+            # A replay that starts over goes back in time: the market's clock (and its days) follow it.
+            looped = seen is not None and tick.time.date() < seen.date()
+            self._market_time = tick.time if seen is None or looped else max(seen, tick.time)
+            changes.merge(self._roll(tick.time))
             if self.ledger.mark(tick.symbol, tick.last):
                 changes.symbols.add(tick.symbol)
             for order in self.ledger.open_orders():
@@ -233,29 +277,18 @@ class PaperBroker:
 
     # -- internals ---------------------------------------------------------------------------
     def _protection(self, order: Order, tick: Tick | None) -> float:
-        if order.type is OrderType.LIMIT:
+        if order.type is OrderType.LIMIT or order.price > 0:
             return order.price
-        if order.price > 0:
-            return order.price
-        if tick is None:
-            return math.nan
-        limits = self.rules.limits(order.symbol, tick.time.date(), tick)
-        if order.side is Side.BUY:
-            best = tick.ask1 or tick.last
-            cap = round(best * (1 + MARKET_PROTECTION), 2)
-            return min(cap, limits[0]) if limits else cap
-        best = tick.bid1 or tick.last
-        floor = round(best * (1 - MARKET_PROTECTION), 2)
-        return max(floor, limits[1]) if limits else floor
+        return self.rules.protection(order.symbol, order.side, tick)
 
     def _try_fill(self, order: Order, tick: Tick) -> Changes:
         changes = Changes()
         if self.require_session and market_session(tick.time) is not MarketSession.CONTINUOUS:
             return changes
         protection = self._protection(order, tick)
-        for qty, price in match(order, tick, protection):
+        for qty, price in match(order, tick, protection, self.rules):
             current = self.ledger.orders[order.client_id]
-            fees = self.rules.fees(order.symbol, tick.time.date(), order.side, price, qty)
+            fees = self._fill_fees(current, qty, price, tick.time.date())
             n = sum(1 for f in self.ledger.fills if f.client_id == order.client_id) + 1
             changes.merge(self.ledger.fill(current.client_id, qty, price, fees, tick.time, f"{order.client_id}-{n}"))
         current = self.ledger.orders[order.client_id]
@@ -270,14 +303,43 @@ class PaperBroker:
             )
         return changes
 
+    def _tradable_now(self, tick: Tick, now: dt.datetime) -> bool:
+        """An order meets the book at once only during the session the quote is from: the morning's
+        snapshot does not fill an order sent in the evening."""
+        if session_day(tick.time, self.holidays) != session_day(now, self.holidays):
+            return False
+        return not self.require_session or market_session(now) is MarketSession.CONTINUOUS
+
+    def _fill_fees(self, order: Order, qty: int, price: float, day: dt.date) -> Fees:
+        """This fill's share of the order's fees: brokers charge the minimum commission once per order,
+        so each piece pays what the order's cost grows by."""
+        before = [f for f in self.ledger.fills if f.client_id == order.client_id]
+        done_qty = sum(f.qty for f in before)
+        done_value = sum(f.qty * f.price for f in before)
+        paid = Fees(
+            sum(f.fees.commission for f in before),
+            sum(f.fees.stamp_duty for f in before),
+            sum(f.fees.transfer_fee for f in before),
+        )
+        total_qty = done_qty + qty
+        whole = self.rules.fees(order.symbol, day, order.side, (done_value + qty * price) / total_qty, total_qty)
+        return Fees(
+            max(whole.commission - paid.commission, 0.0),
+            max(whole.stamp_duty - paid.stamp_duty, 0.0),
+            max(whole.transfer_fee - paid.transfer_fee, 0.0),
+        )
+
     def _place_rejected(self, order: Order, reason: str) -> Changes:
         self.ledger.orders[order.client_id] = order.evolve(status=OrderStatus.REJECTED, reason=reason)
         return Changes(orders={order.client_id}, events=[OrderRejected(self.ledger.orders[order.client_id])])
 
-    def _roll(self, day: dt.date, now: dt.datetime) -> Changes:
-        if self.ledger.day is not None and day <= self.ledger.day:
+    def _roll(self, now: dt.datetime) -> Changes:
+        """A new trading session when the market's day changes (forwards, or back on a replay that loops):
+        orders of earlier sessions expire, those sent after the close for this one stay, T+1 shares free up."""
+        day = session_day(now, self.holidays)
+        if self.ledger.day == day:
             return Changes()
-        return self.ledger.roll_day(day, now)
+        return self.ledger.roll_day(day, now, keep=lambda o: session_day(o.created, self.holidays) == day)
 
     def _finish(self, changes: Changes) -> None:
         self._persist(self.ledger, changes)
@@ -297,5 +359,6 @@ class PaperBroker:
                 "cash": ledger.cash,
                 "day": ledger.day.isoformat() if ledger.day else None,
                 "day_start_equity": ledger.day_start_equity,
+                "market_time": seen.isoformat() if (seen := getattr(self, "_market_time", None)) else None,
             },
         )

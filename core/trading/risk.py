@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
@@ -44,16 +45,15 @@ class RiskContext:
     orders_today: Sequence[Order]
     day_start_equity: float
     rules: RuleBook
+    batch: frozenset[str] = frozenset()  # client ids of one confirmed list sent together (a rebalance)
 
     @property
     def price(self) -> float:
-        """The price the order may trade at: its limit, else the best opposite quote."""
+        """The worst price the order may trade at: its limit, else a market order's protection price."""
         if self.request.type is OrderType.LIMIT or self.request.price > 0:
             return self.request.price
-        if self.tick is None:
-            return 0.0
-        best = self.tick.ask1 if self.request.side is Side.BUY else self.tick.bid1
-        return best or self.tick.last
+        worst = self.rules.protection(self.request.symbol, self.request.side, self.tick)
+        return worst if math.isfinite(worst) else 0.0
 
 
 class Rule(Protocol):
@@ -69,6 +69,8 @@ class PriceRule:
 
     def check(self, ctx: RiskContext) -> str | None:
         req = ctx.request
+        if ctx.tick is not None and ctx.tick.suspended:
+            return f"{req.symbol} is suspended today: an order would only rest"
         if req.type is OrderType.MARKET and req.price <= 0:
             return None if ctx.tick is not None else "no quote for a market order"
         if req.price <= 0:
@@ -134,7 +136,14 @@ class PositionWeightRule:
         if ctx.request.side is not Side.BUY or ctx.account.equity <= 0:
             return None
         held = ctx.position.market_value if ctx.position else 0.0
-        weight = (held + ctx.request.qty * ctx.price) / ctx.account.equity
+        # Buys already resting in this name count too: three resting quarters are three quarters.
+        symbol = ctx.request.symbol
+        resting = sum(
+            o.remaining * o.price
+            for o in ctx.orders_today
+            if o.symbol == symbol and o.side is Side.BUY  # `remaining` is 0 once an order is closed
+        )
+        weight = (held + resting + ctx.request.qty * ctx.price) / ctx.account.equity
         if weight > self.max_weight + 1e-9:
             return f"{ctx.request.symbol} would be {weight:.1%} of equity, above the limit of {self.max_weight:.0%}"
         return None
@@ -171,7 +180,9 @@ class RateRule:
 
     def check(self, ctx: RiskContext) -> str | None:
         since = ctx.now - dt.timedelta(seconds=self.window_s)
-        recent = sum(1 for o in ctx.orders_today if o.created >= since)
+        # A confirmed batch is one decision: it counts once, however many orders it holds.
+        batch = ctx.batch
+        recent = sum(1 for o in ctx.orders_today if o.created >= since and o.client_id not in batch)
         if recent >= self.max_orders:
             return f"{recent} orders in the last {self.window_s:g} s (limit {self.max_orders})"
         return None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -15,12 +16,15 @@ from core.domain.orders import (
     OrderEvent,
     OrderRequest,
     Position,
+    QueuedOrder,
+    Side,
     TradingStateChanged,
 )
 from core.domain.ticks import Tick
 from core.trading.audit import AuditLog
+from core.trading.queue_book import CANCELLED, QUEUE_FILE, QUEUED, RELEASED, QueuedBook, QueueError
 from core.trading.risk import Refusal, RiskContext, RiskEngine, Verdict
-from core.trading.rulebook import RuleBook
+from core.trading.rulebook import RuleBook, mark_price
 from core.util.listeners import Listeners
 
 log = logging.getLogger(__name__)
@@ -56,6 +60,16 @@ class SubmitResult:
         return self.order is not None and self.verdict.ok
 
 
+def _same_order(order: Order, request: OrderRequest) -> bool:
+    return (order.symbol, order.side, order.qty, round(order.price, 4), order.type) == (
+        request.symbol,
+        request.side,
+        request.qty,
+        round(request.price, 4),
+        request.type,
+    )
+
+
 def order_fields(order: Order) -> dict[str, object]:
     return {
         "client_id": order.client_id,
@@ -85,10 +99,20 @@ def request_fields(req: OrderRequest) -> dict[str, object]:
 
 
 class TradingService:
-    """Every order goes: audit the request -> armed? -> pre-trade checks (audited) -> broker (audited)."""
+    """Every order goes: audit the request -> armed? -> pre-trade checks (audited) -> broker (audited).
+
+    Callers may be on several threads (API, strategies, the GUI): a check and the order it lets through
+    happen under one lock, so two orders never both spend the same cash or take the same client id.
+    """
 
     def __init__(
-        self, broker: Broker, risk: RiskEngine, audit: AuditLog, actor: str = "desktop", armed: bool = True
+        self,
+        broker: Broker,
+        risk: RiskEngine,
+        audit: AuditLog,
+        actor: str = "desktop",
+        armed: bool = True,
+        queue_book: QueuedBook | None = None,
     ) -> None:
         self.broker = broker
         self.risk = risk
@@ -96,6 +120,9 @@ class TradingService:
         self.actor = actor
         self._armed = armed
         self._state_listeners: Listeners[TradingStateChanged] = Listeners("trading state")
+        self._lock = threading.RLock()
+        self.queue_book = queue_book or QueuedBook(audit.path.parent / QUEUE_FILE)
+        self._queue_listeners: Listeners[list[QueuedOrder]] = Listeners("queued orders")
         broker.add_listener(self._on_broker_event)
 
     @property
@@ -109,13 +136,26 @@ class TradingService:
     def add_state_listener(self, listener: Callable[[TradingStateChanged], None]) -> Callable[[], None]:
         return self._state_listeners.add(listener)
 
-    def context(self, request: OrderRequest) -> RiskContext:
+    def add_queue_listener(self, listener: Callable[[list[QueuedOrder]], None]) -> Callable[[], None]:
+        """Hear every change of the queued-order book (the whole book after it); returns the way to stop."""
+        return self._queue_listeners.add(listener)
+
+    def marked_account(self) -> Account:
+        """The broker's account with holdings marked to live quotes (a live broker's own value lags)."""
+        broker = self.broker
+        account = broker.account()
+        value = 0.0
+        for pos in broker.positions():
+            value += pos.total * (mark_price(broker.quote(pos.symbol)) or pos.last or pos.cost)
+        return Account(account.cash, account.frozen, value, account.account_id)
+
+    def context(self, request: OrderRequest, batch: frozenset[str] = frozenset()) -> RiskContext:
         broker = self.broker
         now = broker.clock()
         today = [o for o in broker.orders() if o.created.date() == now.date()]
         positions = {p.symbol: p for p in broker.positions()}
-        start = getattr(getattr(broker, "ledger", None), "day_start_equity", None)
-        account = broker.account()
+        account = self.marked_account()
+        start = getattr(broker, "day_start_equity", None)
         return RiskContext(
             request,
             now,
@@ -125,6 +165,7 @@ class TradingService:
             today,
             float(start) if start is not None else account.equity,
             broker.rules,
+            batch,
         )
 
     def preview(self, request: OrderRequest) -> Verdict:
@@ -135,17 +176,35 @@ class TradingService:
         return verdict
 
     def submit(self, request: OrderRequest, actor: str | None = None) -> SubmitResult:
+        with self._lock:
+            return self._submit(request, actor or self.actor, frozenset())
+
+    def submit_batch(self, requests: Sequence[OrderRequest], actor: str | None = None) -> list[SubmitResult]:
+        """A confirmed list (a rebalance) is one decision: it counts once against the order-rate limit,
+        so QDesk never refuses its own batch for pacing. Every other check runs on each order."""
+        batch = frozenset(r.client_id for r in requests)
         who = actor or self.actor
+        with self._lock:
+            self.audit.append(who, "batch_requested", "", orders=len(requests), client_ids=sorted(batch))
+            return [self._submit(r, who, batch) for r in requests]
+
+    def _submit(self, request: OrderRequest, who: str, batch: frozenset[str]) -> SubmitResult:
         self.audit.append(who, "order_requested", request.client_id, **request_fields(request))
         existing = self.broker.order(request.client_id)
         if existing is not None:
+            if not _same_order(existing, request):
+                verdict = Verdict(
+                    (Refusal("client_id", f"client id {request.client_id} is used by another order"),), ("client_id",)
+                )
+                self.audit.append(who, "order_conflict_refused", request.client_id)
+                return SubmitResult(verdict, None)
             # Idempotent: the same client order id never places a second order.
             self.audit.append(who, "order_duplicate_ignored", request.client_id, status=existing.status.value)
             return SubmitResult(Verdict((), ()), existing)
         if not self._armed:
             verdict = Verdict((Refusal("armed", DISARMED),), ("armed",))
         else:
-            verdict = self.risk.check(self.context(request))
+            verdict = self.risk.check(self.context(request, batch))
         self.audit.append(
             "risk",
             "risk_checked",
@@ -160,14 +219,79 @@ class TradingService:
         self.audit.append(self.broker.name, "broker_replied", request.client_id, **order_fields(order))
         return SubmitResult(verdict, order)
 
+    # -- the queued-order book (预埋单) ------------------------------------------------------------
+    def queue(self, requests: Sequence[OrderRequest], session: dt.date, actor: str | None = None) -> list[QueuedOrder]:
+        """Keep orders for `session`'s open; they pass the pre-trade checks when released, not now."""
+        who = actor or self.actor
+        with self._lock:
+            made = self.queue_book.add(list(requests), session, self.broker.clock())
+            for q in made:
+                self.audit.append(
+                    who,
+                    "order_queued",
+                    q.request.client_id,
+                    queue_id=q.queue_id,
+                    session=session.isoformat(),
+                    **request_fields(q.request),
+                )
+        self._queue_changed()
+        return made
+
+    def queued(self) -> list[QueuedOrder]:
+        return self.queue_book.all()
+
+    def cancel_queued(self, queue_id: str, actor: str | None = None) -> QueuedOrder:
+        with self._lock:
+            done = self.queue_book.take(queue_id, CANCELLED)
+            self.audit.append(actor or self.actor, "queued_cancelled", done.request.client_id, queue_id=queue_id)
+        self._queue_changed()
+        return done
+
+    def release_queued(self, session: dt.date, actor: str | None = None) -> list[SubmitResult]:
+        """Send the orders queued for `session` (or earlier) as one batch through the usual checks.
+
+        Disarmed, nothing is sent and the orders stay queued (each result says why): live trading asks the
+        user to arm first."""
+        who = actor or self.actor
+        with self._lock:
+            due = [q for q in self.queue_book.all() if q.status == QUEUED and q.session <= session]
+            if not due:
+                return []
+            if not self._armed:
+                self.audit.append(who, "queue_release_refused", "", session=session.isoformat(), reason="not armed")
+                refusal = Verdict((Refusal("armed", DISARMED),), ("armed",))
+                return [SubmitResult(refusal, None) for _ in due]
+            taken = []
+            for q in due:
+                try:
+                    taken.append(self.queue_book.take(q.queue_id, RELEASED))
+                except QueueError:
+                    continue  # cancelled meanwhile
+                self.audit.append(
+                    who, "queued_released", q.request.client_id, queue_id=q.queue_id, session=session.isoformat()
+                )
+            # Sells first: they free the cash the buys need.
+            ordered = sorted(taken, key=lambda q: q.request.side is not Side.SELL)
+            results = self.submit_batch([q.request for q in ordered], who)
+        self._queue_changed()
+        return results
+
+    def _queue_changed(self) -> None:
+        self._queue_listeners.emit(self.queued())
+
     def cancel(self, client_id: str, actor: str | None = None) -> Order:
+        with self._lock:
+            return self._cancel(client_id, actor)
+
+    def _cancel(self, client_id: str, actor: str | None) -> Order:
         self.audit.append(actor or self.actor, "cancel_requested", client_id)
         order = self.broker.cancel(client_id)
         self.audit.append(self.broker.name, "broker_replied", client_id, **order_fields(order))
         return order
 
     def cancel_all(self, actor: str | None = None) -> list[Order]:
-        return [self.cancel(o.client_id, actor) for o in self.broker.orders() if o.is_open]
+        with self._lock:
+            return [self._cancel(o.client_id, actor) for o in self.broker.orders() if o.is_open]
 
     def kill(self, actor: str | None = None, reason: str = "kill switch") -> list[Order]:
         """Disarm first (so nothing new slips in), then cancel every open order."""

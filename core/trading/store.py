@@ -11,6 +11,7 @@ from typing import Any
 
 from core.domain.orders import Account, Fees, Fill, Order, OrderStatus, OrderType, Position, Side
 from core.storage.per_thread import PerThread
+from core.trading.audit_anchor import private_file
 
 TRADING_FILE = "trading.sqlite"
 
@@ -37,6 +38,7 @@ class TradingStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # cash, positions and orders are nobody else's business
         self._connections = PerThread(self._open, sqlite3.Connection.close)
         with self._conn() as conn:
             conn.executescript(_SCHEMA)

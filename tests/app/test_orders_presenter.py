@@ -1,4 +1,4 @@
-"""Orders dock end to end, offscreen: ticket -> pre-trade preview -> paper order -> real-quote fill -> positions."""
+"""Orders dock end to end, offscreen: ticket -> pre-trade preview -> paper order -> fill from real quotes."""
 
 from __future__ import annotations
 
@@ -59,6 +59,10 @@ def test_resting_order_cancel_and_kill_switch(qtbot: QtBot, tmp_path: Path) -> N
     assert panel.open_table.rowCount() == 1
     panel.kill_button.click()
     assert panel.open_table.rowCount() == 0
+    assert (
+        "1 open order(s) cancelled" in panel.message_label.text()
+        and "still working: none" in panel.message_label.text()
+    )
     assert "disarmed" in panel.armed_label.text() and panel.arm_button.isEnabled()
     ticket.prefill("600103.SH", Side.BUY, 2.52, 1000)
     assert not ticket.send_button.isEnabled() and "armed" in ticket.verdict_label.text()
@@ -97,3 +101,46 @@ def test_send_rebalance_list_confirms_every_order(qtbot: QtBot, tmp_path: Path) 
     assert [r.verdict.ok for r in results] == [True, False]
     assert "1 of 2 orders sent; 1 refused" in panel.message_label.text() and "lot" in panel.message_label.text()
     assert all(o.origin == "rebalance" for o in presenter.service.broker.orders())
+
+
+def test_queued_orders_show_cancel_and_go_out_at_the_release_time(qtbot: QtBot, tmp_path: Path) -> None:
+    from core.domain.orders import OrderRequest
+
+    panel, presenter, hub, ticks = make(qtbot, tmp_path)
+    service = presenter.service
+    now = {"t": dt.datetime(2021, 12, 1, 9, 0)}
+    service.broker.clock = lambda: now["t"]  # type: ignore[misc]
+    presenter.release_at = dt.time(9, 15)
+    made = service.queue(
+        [OrderRequest(f"qq{i}", "600103.SH", Side.BUY, 100, round(2.60 + 0.01 * i, 2)) for i in range(3)],
+        dt.date(2021, 12, 1),
+    )
+    presenter.refresh()
+    assert panel.queued_table.rowCount() == 3 and "(3)" in panel.tabs.tabText(panel.tabs.indexOf(panel.queued_page))
+    panel.queued_table.selectRow(0)
+    panel.cancel_queued_button.click()
+    assert [q.status for q in service.queued()].count("cancelled") == 1
+    assert service.broker.orders() == []  # 09:00: before the release time nothing goes
+    now["t"] = dt.datetime(2021, 12, 1, 9, 15)
+    presenter.refresh()
+    assert sorted(o.client_id for o in service.broker.orders()) == sorted(q.request.client_id for q in made[1:])
+    assert "2 of 2 orders sent" in panel.message_label.text()
+    assert panel.limits_table.rowCount() == 9  # the limits in force stay on show
+
+
+def test_live_and_disarmed_at_the_open_it_asks_and_no_keeps_them_queued(qtbot: QtBot, tmp_path: Path) -> None:
+    from app.orders_presenter import live_service
+    from core.domain.orders import OrderRequest
+
+    service = live_service(tmp_path, "http://127.0.0.1:9", "t" * 32, None)
+    service.broker.clock = lambda: dt.datetime(2021, 12, 1, 9, 31)  # type: ignore[misc]
+    service.queue([OrderRequest("lq1", "600103.SH", Side.BUY, 100, 2.70)], dt.date(2021, 12, 1))
+    panel = OrdersPanel()
+    qtbot.addWidget(panel)
+    asked: list[list[str]] = []
+    panel.confirm_release = lambda lines: asked.append(list(lines)) or False  # type: ignore[method-assign]
+    presenter = OrdersPresenter(panel, service)
+    presenter.refresh()
+    assert asked == [["Buy 600103.SH 100 @ 2.70"]]  # asked once this session, not on every refresh
+    assert not service.armed and [q.status for q in service.queued()] == ["queued"]
+    assert "disarmed" in panel.message_label.text()

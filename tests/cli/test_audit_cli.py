@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from keyring.backends import fail
+
+from core.secrets import SecretStore
 from core.trading.audit import AuditLog
+from core.trading.audit_anchor import AUDIT_KEY_SERVICE
 from tests.cli.test_data_cli import qdesk
 
 
 def _log(data: Path, rows: int) -> Path:
-    log = AuditLog(data / "audit.sqlite")
+    # The child process sees no OS keyring here: the log is signed with the 0600 key file it will find too.
+    log = AuditLog(data / "audit.sqlite", SecretStore(AUDIT_KEY_SERVICE, fail.Keyring()))
     for i in range(rows):
         log.append("alice", "order_requested", f"c{i}", qty=100 + i)
     log.close()

@@ -66,6 +66,7 @@ class XtTrade:
     order_remark: str = ""
     direction: int = 48
     offset_flag: int = 48
+    commission: float = 0.0
 
 
 @dataclass
@@ -159,12 +160,17 @@ class FakeQmt:
     matcher: Matcher = fill_all
     connected: bool = True
     deliver: bool = True  # False: accept orders but lose the callbacks (the link dies mid-flight)
+    # Set: callbacks wait (QMT busy: orders placed, not yet acknowledged) until `release_callbacks`.
+    hold: threading.Event = field(default_factory=threading.Event)
     placed: list[tuple[str, int, str]] = field(default_factory=list)  # (code, volume, remark) per order call
     orders: dict[int, XtOrder] = field(default_factory=dict)
     trades: list[XtTrade] = field(default_factory=list)
     positions: dict[str, XtPosition] = field(default_factory=dict)
     traders: list[XtQuantTrader] = field(default_factory=list)
+    held: list[tuple[XtQuantTrader, str, tuple[Any, ...]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    commission_rate: float = 0.00025
+    min_commission: float = 5.0
     _ids: Any = field(default_factory=lambda: itertools.count(100001))
 
     def trader(self, path: str = "C:/qmt/userdata_mini", session_id: int = 1) -> XtQuantTrader:
@@ -177,6 +183,15 @@ class FakeQmt:
         self.connected = False
         for t in self.traders:
             t._emit("on_disconnected")
+
+    def hold_callbacks(self) -> None:
+        self.hold.set()
+
+    def release_callbacks(self) -> None:
+        held, self.held = self.held, []
+        self.hold.clear()
+        for t, name, args in held:
+            t._events.put((name, args))
 
     def reconnectable(self) -> None:
         self.connected = True
@@ -231,6 +246,7 @@ class FakeQmt:
             order.order_sysid,
             order.strategy_name,
             order.order_remark,
+            commission=round(max(price * qty * self.commission_rate, self.min_commission), 2),
         )
         self.trades.append(trade)
         pos = self.positions.get(order.stock_code)
@@ -421,6 +437,9 @@ class XtQuantTrader:
         return -1
 
     def _emit(self, name: str, *args: Any) -> None:
+        if self.qmt.hold.is_set():
+            self.qmt.held.append((self, name, args))
+            return
         self._events.put((name, args))
 
     def _deliver(self) -> None:

@@ -102,11 +102,16 @@ def trading_router(trading: BridgeTrading, scopes: TradeScopes) -> APIRouter:
 
         return await guarded(run)
 
-    @router.get("/trading/state", summary="Armed and connected")
+    @router.get("/trading/state", summary="Armed, connected, day-start equity and the risk limits in force")
     async def state() -> dict[str, Any]:
-        return {"armed": trading.armed, "connected": trading.connected}
+        return trading.state()
 
-    @router.post("/orders", summary="Place an order (trade scope, bridge armed)", status_code=202)
+    @router.post(
+        "/orders",
+        summary="Place an order (trade scope, bridge armed); a retry of a client id returns its order (200), "
+        "a different order under a used id is 409",
+        status_code=202,
+    )
     async def place(body: OrderIn, request: Request) -> Any:
         async def run() -> Any:
             actor = trader_of(request)
@@ -114,13 +119,13 @@ def trading_router(trading: BridgeTrading, scopes: TradeScopes) -> APIRouter:
                 symbol = validate_symbol(body.symbol)
             except InvalidRequest as exc:
                 raise TradingRefused(400, "bad_request", str(exc)) from None
-            order = await trading.submit(
+            order, placed = await trading.place(
                 OrderRequest(
                     body.client_id, symbol, Side(body.side), body.qty, body.price, OrderType(body.type), origin="bridge"
                 ),
                 actor,
             )
-            return JSONResponse(order_to_wire(order), status_code=202)
+            return JSONResponse(order_to_wire(order), status_code=202 if placed else 200)
 
         return await guarded(run)
 
@@ -148,11 +153,20 @@ def trading_router(trading: BridgeTrading, scopes: TradeScopes) -> APIRouter:
 
         return await guarded(run)
 
-    @router.post("/trading/kill", summary="Kill switch: disarm and cancel every open order (trade scope)")
+    @router.post(
+        "/trading/kill",
+        summary="Kill switch: disarm and cancel every open order, those awaiting QMT's number on arrival "
+        "and all after a reconnect (trade scope)",
+    )
     async def kill(body: ArmIn, request: Request) -> Any:
         async def run() -> dict[str, Any]:
-            cancelled = await trading.kill(trader_of(request), body.reason or "kill switch")
-            return {"armed": False, "cancelled": [o.client_id for o in cancelled]}
+            report = await trading.kill(trader_of(request), body.reason or "kill switch")
+            return {
+                "armed": False,
+                "cancelled": report.cancel_sent,
+                "awaiting": report.awaiting,
+                "working": report.working,
+            }
 
         return await guarded(run)
 

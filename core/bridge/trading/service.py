@@ -11,11 +11,14 @@ broker when the link is back: it is never sent a second time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
+from core.bridge.trading.holds import CashHolds, request_of, same_body
 from core.bridge.trading.xt_trade_records import (
     XT_ORDER_TYPES,
     asset_to_domain,
@@ -26,11 +29,11 @@ from core.bridge.trading.xt_trade_records import (
     xt_price_type,
 )
 from core.bridge.xt_worker import XtWorker
-from core.domain.orders import Account, Fill, Order, OrderRequest, OrderStatus, Position
+from core.domain.orders import Account, Fill, Order, OrderRequest, OrderStatus, Position, Side
 from core.domain.ticks import Tick
 from core.trading.audit import AuditLog
 from core.trading.risk import RiskContext, RiskEngine, Verdict
-from core.trading.rulebook import RuleBook
+from core.trading.rulebook import RuleBook, mark_price
 from core.trading.service import order_fields, request_fields
 from core.trading.wire import account_to_wire, fill_to_wire, order_to_wire, position_to_wire
 from core.util.backoff import Backoff
@@ -47,6 +50,15 @@ class TradingRefused(Exception):
     def __init__(self, status: int, code: str, message: str, verdict: Verdict | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.verdict = status, code, message, verdict
+
+
+@dataclass(frozen=True, slots=True)
+class KillReport:
+    """What the kill switch did: cancels sent, cancels waiting (for QMT's number or the link), what still works."""
+
+    cancel_sent: list[str]
+    awaiting: list[str]
+    working: list[str]
 
 
 def _now() -> dt.datetime:
@@ -129,13 +141,19 @@ class BridgeTrading:
         self._by_broker: dict[str, str] = {}
         self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._start_lock: asyncio.Lock | None = None
+        self._started = False  # connected and reconciled once: reads may serve what is known from now on
+        self._requests: dict[str, OrderRequest] = {}  # every client id this bridge has taken, with its body
+        self._inflight: dict[str, asyncio.Future[Order]] = {}
+        self._holds = CashHolds()
+        self._killing = False  # the kill switch is on: open orders are cancelled as QMT numbers them
+        self._cancel_on_ack: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def ready(self) -> None:
         """For reads: connect on first use; afterwards serve what is known even while reconnecting."""
-        if self.loop is None:
-            await self.ensure_started()
+        if not self._started:
+            await self.ensure_started()  # parallel first callers wait for the one connection
 
     async def ensure_started(self) -> None:
         """Connect on first use, on the loop that serves requests (callbacks are posted to it)."""
@@ -154,6 +172,7 @@ class BridgeTrading:
                 raise TradingRefused(503, "unavailable", f"cannot reach QMT's trading interface: {exc}") from None
             self.connected = True
             await self.reconcile()
+            self._started = True
 
     def _open_trader(self) -> Any:  # worker thread
         trader = self.make_trader()
@@ -199,7 +218,9 @@ class BridgeTrading:
 
     async def reconcile(self) -> None:
         """Take the broker's word for every order, trade, position and the cash; settle unknown outcomes."""
+        mark = self._holds.snapshot_mark()
         orders, trades, positions, asset = await self.worker.call(self._query_all, timeout=_CALL_TIMEOUT_S)
+        self._holds.snapshot_taken(mark)
         seen: set[str] = set()
         for xo in orders:
             seen.add(self._merge_order(xo))
@@ -218,8 +239,7 @@ class BridgeTrading:
         self.positions = {p.symbol: p for p in (position_to_domain(x) for x in positions)}
         if asset is not None:
             self.account = asset_to_domain(asset)
-            if self._equity_day != self.clock().date():
-                self._equity_day, self.day_start_equity = self.clock().date(), self.account.equity
+            self._fix_day_start(self.clock().date())
         self._emit(
             "portfolio",
             account=account_to_wire(self.account),
@@ -229,9 +249,11 @@ class BridgeTrading:
 
     async def _refresh_portfolio(self) -> None:
         t, acct = self.trader, self.account_ref
+        mark = self._holds.snapshot_mark()
         positions, asset = await self.worker.call(
             lambda: (t.query_stock_positions(acct), t.query_stock_asset(acct)), timeout=_CALL_TIMEOUT_S
         )
+        self._holds.snapshot_taken(mark)
         self.positions = {p.symbol: p for p in (position_to_domain(x) for x in positions)}
         if asset is not None:
             self.account = asset_to_domain(asset)
@@ -243,19 +265,52 @@ class BridgeTrading:
 
     # -- commands ----------------------------------------------------------------------------
     async def submit(self, request: OrderRequest, actor: str) -> Order:
-        await self.ready()
+        return (await self.place(request, actor))[0]
+
+    async def place(self, request: OrderRequest, actor: str) -> tuple[Order, bool]:
+        """(the order, True when this call placed it). The client id is taken before anything is awaited,
+        so parallel requests under one id place at most one order; a retry gets that order back."""
         cid = request.client_id
         self.audit.append(actor, "order_requested", cid, **request_fields(request))
-        existing = self.orders.get(cid)
-        if existing is not None:
-            self.audit.append(actor, "order_duplicate_ignored", cid, status=existing.status.value)
-            return existing  # the same client order id never places a second order
+        known = self._requests.get(cid) or (request_of(self.orders[cid]) if cid in self.orders else None)
+        if known is not None:
+            if not same_body(known, request):
+                self.audit.append(actor, "order_conflict_refused", cid)
+                raise TradingRefused(409, "client_id_conflict", f"client id {cid} is already used by a different order")
+            first = self._inflight.get(cid)
+            order = await asyncio.shield(first) if first is not None else self.orders[cid]
+            self.audit.append(actor, "order_duplicate_ignored", cid, status=order.status.value)
+            return order, False
+        self._requests[cid] = request
+        first = asyncio.get_running_loop().create_future()
+        first.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved even with no retry
+        self._inflight[cid] = first
+        try:
+            order = await self._place_new(request)
+        except BaseException as exc:
+            self._requests.pop(cid, None)  # a refused id may be used again
+            if isinstance(exc, Exception):
+                first.set_exception(exc)
+            else:
+                first.cancel()
+            raise
+        finally:
+            self._inflight.pop(cid, None)
+        first.set_result(order)
+        return order, True
+
+    async def _place_new(self, request: OrderRequest) -> Order:
+        cid = request.client_id
+        await self.ready()
         if not self.connected:
             raise TradingRefused(503, "unavailable", "the link to QMT is down; reconnecting, try again shortly")
         if not self.armed:
             self.audit.append("bridge", "order_refused", cid, reason="not armed")
             raise TradingRefused(409, "not_armed", "the bridge is not armed for trading; arm it first")
-        verdict = self.risk.check(await self._context(request))
+        ctx = await self._context(request)
+        # From here to the worker call nothing is awaited: the check and the cash it holds are one step.
+        ctx = replace(ctx, account=self._holds.account(ctx.account))
+        verdict = self.risk.check(ctx)
         self.audit.append(
             "risk",
             "risk_checked",
@@ -266,6 +321,12 @@ class BridgeTrading:
         )
         if not verdict.ok:
             raise TradingRefused(422, "risk_refused", verdict.reason, verdict)
+        if not self.armed:  # disarmed (kill switch) while the quote was awaited
+            raise TradingRefused(409, "not_armed", "the bridge was disarmed; nothing was sent")
+        if request.side is Side.BUY:
+            price = ctx.price
+            fees = self.rules.fees(request.symbol, ctx.now.date(), Side.BUY, price, request.qty).total
+            self._holds.hold(cid, request.qty * price + fees)
         now = self.clock()
         order = Order(
             cid,
@@ -280,6 +341,7 @@ class BridgeTrading:
             origin=request.origin,
         )
         self.orders[cid] = order  # before the call: a repeat while this one is in flight is a duplicate
+        self._holds.sending(cid)
         try:
             seq = await self.worker.call(
                 self.trader.order_stock_async,
@@ -303,6 +365,7 @@ class BridgeTrading:
             self.audit.append("xttrader", "broker_replied", cid, **order_fields(self.orders[cid]))
             return self.orders[cid]
         if isinstance(seq, int) and seq < 0:
+            self._holds.release(cid)
             self._set_order(
                 self.orders[cid].evolve(
                     status=OrderStatus.REJECTED, reason="QMT refused the order call (not connected)"
@@ -320,41 +383,100 @@ class BridgeTrading:
             raise TradingRefused(404, "not_found", f"no order {client_id}")
         if not order.is_open:
             return order
+        if not order.broker_id:
+            # Cancel on acknowledgement: QMT has not numbered it yet, so the cancel goes when it does.
+            self._cancel_on_ack.add(client_id)
+            self.audit.append("bridge", "cancel_on_ack", client_id)
+            return order
         if not self.connected:
             raise TradingRefused(503, "unavailable", "the link to QMT is down; reconnecting, try again shortly")
-        if not order.broker_id:
-            raise TradingRefused(409, "not_acknowledged", f"order {client_id} has no broker number yet; retry shortly")
+        await self._send_cancel(order)
+        return self.orders[client_id]
+
+    async def _send_cancel(self, order: Order) -> None:
         rc = await self.worker.call(
             self.trader.cancel_order_stock_async, self.account_ref, int(order.broker_id), timeout=_CALL_TIMEOUT_S
         )
-        self.audit.append("xttrader", "cancel_sent", client_id, seq=rc)
-        return self.orders[client_id]
+        self.audit.append("xttrader", "cancel_sent", order.client_id, seq=rc)
 
-    async def kill(self, actor: str, reason: str = "kill switch") -> list[Order]:
-        """Disarm first, then cancel every open order the broker knows of (manual ones included)."""
+    async def kill(self, actor: str, reason: str = "kill switch") -> KillReport:
+        """Disarm first, then cancel every open order: those QMT numbered now, the others when it does;
+        with the link down the cancels go after the reconnect. Reports what is still working."""
         self.set_armed(False, actor, reason)
-        await self.ready()
-        cancelled = []
-        for order in [o for o in self.orders.values() if o.is_open and o.broker_id]:
-            cancelled.append(await self.cancel(order.client_id, actor))
-        return cancelled
+        self._killing = True
+        with contextlib.suppress(TradingRefused):  # never connected: nothing of ours can be open at QMT
+            await self.ready()
+        return await self._cancel_open(actor)
+
+    async def _cancel_open(self, actor: str) -> KillReport:
+        sent: list[str] = []
+        waiting: list[str] = []
+        for order in [o for o in self.orders.values() if o.is_open]:
+            self.audit.append(actor, "cancel_requested", order.client_id)
+            if not order.broker_id:
+                self._cancel_on_ack.add(order.client_id)
+                waiting.append(order.client_id)
+                continue
+            if not self.connected:
+                waiting.append(order.client_id)
+                continue
+            try:
+                await self._send_cancel(order)
+                sent.append(order.client_id)
+            except Exception as exc:  # noqa: BLE001 (link lost mid-kill: retried after the reconnect)
+                self.audit.append("xttrader", "cancel_failed", order.client_id, error=str(exc))
+                waiting.append(order.client_id)
+        working = [o.client_id for o in self.orders.values() if o.is_open]
+        report = KillReport(sent, waiting, working)
+        self.audit.append(actor, "kill_progress", "", cancel_sent=sent, awaiting=waiting, working=working)
+        return report
 
     def set_armed(self, armed: bool, actor: str, reason: str = "") -> None:
         self.armed = armed
+        if armed:
+            self._killing = False
+            self._cancel_on_ack.clear()
         self.audit.append(actor, "armed" if armed else "disarmed", "", reason=reason)
         self._emit("state", armed=armed, actor=actor, reason=reason)
 
+    def state(self) -> dict[str, Any]:
+        """Armed, connected, the day's equity figures and the limits in force, for `/v1/trading/state`."""
+        return {
+            "armed": self.armed,
+            "connected": self.connected,
+            "day_start_equity": self.day_start_equity,
+            "equity_day": self._equity_day.isoformat() if self._equity_day else None,
+            "limits": self.risk.limits.as_dict(),
+            "working": [o.client_id for o in self.orders.values() if o.is_open],
+        }
+
+    async def _marked(self, account: Account) -> Account:
+        """The account with every holding marked to its live quote (QMT's market value lags)."""
+        if self.quotes is None:
+            return account
+        value = 0.0
+        for pos in list(self.positions.values()):
+            tick = await self.quotes(pos.symbol)
+            value += pos.total * (mark_price(tick) or pos.last or pos.cost)
+        return Account(account.cash, account.frozen, value, account.account_id)
+
     async def _context(self, request: OrderRequest) -> RiskContext:
-        tick = await self.quotes(request.symbol) if self.quotes is not None else None
         now = self.clock()
         if self._equity_day != now.date():
-            # The daily loss stop measures from the first equity the bridge saw on this trading day.
-            self._equity_day, self.day_start_equity = now.date(), self.account.equity
+            # A new session: the stop measures from the broker's account as the day starts.
+            await self._refresh_portfolio()
+            self._fix_day_start(now.date())
+        tick = await self.quotes(request.symbol) if self.quotes is not None else None
+        account = await self._marked(self.account)
+        now = self.clock()
         today = [o for o in self.orders.values() if o.created.date() == now.date()]
-        start = self.day_start_equity if self.day_start_equity is not None else self.account.equity
-        return RiskContext(
-            request, now, self.account, self.positions.get(request.symbol), tick, today, start, self.rules
-        )
+        start = self.day_start_equity if self.day_start_equity is not None else account.equity
+        return RiskContext(request, now, account, self.positions.get(request.symbol), tick, today, start, self.rules)
+
+    def _fix_day_start(self, day: dt.date) -> None:
+        if self._equity_day != day:
+            self._equity_day, self.day_start_equity = day, self.account.equity
+            self.audit.append("bridge", "day_start_equity", "", day=day.isoformat(), equity=self.day_start_equity)
 
     # -- callbacks, on the loop --------------------------------------------------------------
     def _client_id(self, order_id: Any, remark: str) -> str:
@@ -384,6 +506,21 @@ class BridgeTrading:
     def _set_order(self, order: Order) -> None:
         self.orders[order.client_id] = order
         self._emit("order", order=order_to_wire(order))
+        cid = order.client_id
+        if not order.is_open:
+            if not order.filled_qty:
+                self._holds.release(cid)  # spent nothing; a fill stays held until a snapshot shows it
+            self._cancel_on_ack.discard(cid)
+        elif cid in self._cancel_on_ack and order.broker_id and self.connected:
+            self._cancel_on_ack.discard(cid)
+            self._spawn(self._cancel_acknowledged(order), f"xttrader-cancel-{cid}")
+
+    async def _cancel_acknowledged(self, order: Order) -> None:
+        try:
+            await self._send_cancel(order)
+        except Exception as exc:  # noqa: BLE001 (the link went again: the reconnect cancels it)
+            self._cancel_on_ack.add(order.client_id)
+            self.audit.append("xttrader", "cancel_failed", order.client_id, error=str(exc))
 
     def _on_order(self, xo: Any) -> None:
         self._merge_order(xo)
@@ -454,6 +591,8 @@ class BridgeTrading:
                 await self.ensure_started()  # reconnects and reconciles; nothing is ever resent
             except TradingRefused:
                 attempt += 1
+        if self._killing:
+            await self._cancel_open("bridge")  # the kill switch pressed while the link was down
         self._emit("state", armed=self.armed, connected=True)
 
     # -- event stream ------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from core.domain.orders import Account, Fees, Fill, Order, OrderStatus, OrderTyp
 XT_STOCK_BUY = 23
 XT_STOCK_SELL = 24
 XT_FIX_PRICE = 11
-# "Best five levels, the rest cancelled": the market order with protection both exchanges accept.
+# "Best five levels, the rest cancelled": xtconstant.MARKET_SH_CONVERT_5_CANCEL (42) serves Shanghai and
+# Beijing; MARKET_SZ_CONVERT_5_CANCEL (47) is Shenzhen's only.
 XT_MARKET_SH_CONVERT_5_CANCEL = 42
 XT_MARKET_SZ_CONVERT_5_CANCEL = 47
 
@@ -38,7 +39,7 @@ XT_ORDER_STATUS: dict[int, OrderStatus] = {
 def xt_price_type(symbol: str, kind: OrderType) -> int:
     if kind is OrderType.LIMIT:
         return XT_FIX_PRICE
-    return XT_MARKET_SH_CONVERT_5_CANCEL if symbol.endswith(".SH") else XT_MARKET_SZ_CONVERT_5_CANCEL
+    return XT_MARKET_SZ_CONVERT_5_CANCEL if symbol.endswith(".SZ") else XT_MARKET_SH_CONVERT_5_CANCEL
 
 
 def _time(value: Any) -> dt.datetime:
@@ -81,8 +82,12 @@ def order_to_domain(xo: Any, known: Order | None = None) -> Order:
 
 
 def trade_to_fill(xt: Any, client_id: str) -> Fill:
-    # xttrader reports no fees per trade (the broker settles them at day end): zero here, the
-    # account's cash from query_stock_asset is the truth.
+    # XtTrade.commission is what the broker charged for this trade (newer xtquant releases; older ones
+    # lack the field: zero, and the account's cash from query_stock_asset is the truth).
+    try:
+        commission = float(getattr(xt, "commission", 0.0) or 0.0)
+    except (TypeError, ValueError):
+        commission = 0.0
     return Fill(
         fill_id=str(xt.traded_id),
         client_id=client_id,
@@ -91,7 +96,7 @@ def trade_to_fill(xt: Any, client_id: str) -> Fill:
         qty=int(xt.traded_volume),
         price=float(xt.traded_price),
         time=_time(getattr(xt, "traded_time", 0)),
-        fees=Fees(),
+        fees=Fees(commission=commission),
         broker_order_id=str(xt.order_id),
     )
 
