@@ -63,6 +63,9 @@ class Fanout:
     def reconnected(self) -> None:
         self.metrics.reconnects.inc()
 
+    def call_timed_out(self, lane: str, call: str) -> None:
+        self.metrics.call_timeouts.labels(lane, call).inc()
+
     # -- subscriptions -----------------------------------------------------------------------
     def add(self, sub: Subscriber) -> None:
         self._subscribers[sub] = set()

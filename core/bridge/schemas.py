@@ -12,6 +12,12 @@ class ErrorOut(BaseModel):
     message: str
 
 
+class StuckCallOut(BaseModel):
+    lane: str = Field(description="xtquant-control, xtquant-quotes, xtquant-history or xtquant-probe")
+    call: str = Field(description="the xtquant call, e.g. get_full_tick")
+    running_s: float
+
+
 class HealthOut(BaseModel):
     status: str = Field(description="ok, or degraded while the data source is disconnected")
     source: str = Field(description="xtquant, replay or sim")
@@ -25,6 +31,9 @@ class HealthOut(BaseModel):
     subscribed_symbols: int
     ticks_per_s: float = Field(description="ticks received from the source, averaged over the last seconds")
     reconnects: int
+    stuck_calls: list[StuckCallOut] = Field(
+        default_factory=list, description="calls to QMT past their time limit and not yet returned; isolated"
+    )
 
 
 class InstrumentOut(BaseModel):

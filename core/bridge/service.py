@@ -45,6 +45,7 @@ class BridgeStatus:
     ticks_per_s: float
     reconnects: int
     uptime_s: float
+    stuck_calls: tuple[tuple[str, str, float], ...] = ()  # (lane, call, seconds running)
 
 
 class BridgeService:
@@ -54,6 +55,7 @@ class BridgeService:
         self.settings = settings or BridgeSettings()
         self.metrics = BridgeMetrics()
         self.fanout = Fanout(source, self.metrics)
+        self.metrics.stuck_calls.set_function(lambda: len(source.stuck_calls()))
         self.instance = uuid.uuid4().hex[:12]  # tells clients a restarted bridge from the one they knew
         self.version = BRIDGE_VERSION
         self.api_version = API_VERSION
@@ -83,6 +85,7 @@ class BridgeService:
 
     def status(self) -> BridgeStatus:
         source = self.source
+        now = time.monotonic()
         return BridgeStatus(
             source=source.name,
             source_connected=source.connected,
@@ -93,6 +96,7 @@ class BridgeService:
             ticks_per_s=round(self.metrics.tick_rate.rate(), 1),
             reconnects=source.reconnects,
             uptime_s=round(time.monotonic() - self._started, 3),
+            stuck_calls=tuple((c.lane, c.call, round(now - c.since, 1)) for c in source.stuck_calls()),
         )
 
     def refresh_status(self) -> BridgeStatus:

@@ -104,7 +104,9 @@ def bars_to_domain(code: str, freq: Freq, frame: Any) -> list[Bar]:
         return []
     bars: list[Bar] = []
     amounts = frame["amount"] if "amount" in frame else [None] * len(frame)
-    rows = zip(frame["time"], frame["open"], frame["high"], frame["low"], frame["close"], frame["volume"], amounts)
+    rows = zip(
+        frame["time"], frame["open"], frame["high"], frame["low"], frame["close"], frame["volume"], amounts, strict=True
+    )
     for ms, o, h, lo, c, v, amount in rows:
         if not _num(c):
             continue  # a suspended day QMT filled with zeros

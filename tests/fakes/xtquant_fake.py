@@ -149,7 +149,7 @@ class FakeXtData:
 
     def get_market_data_ex(
         self,
-        field_list: list[str] = [],
+        field_list: list[str] = [],  # noqa: B006 (xtdata's own signature)
         stock_list: list[str] = [],  # noqa: B006
         period: str = "1d",
         start_time: str = "",
@@ -180,6 +180,10 @@ class FakeXtData:
     ) -> None:
         self._record("download_history_data")
         self.get_client()
+        # The market function decides how long QMT's download takes (a test may hold it on purpose).
+        self.market(
+            "download_history_data", stock_code=stock_code, period=period, start_time=start_time, end_time=end_time
+        )
 
     def get_instrument_detail(self, stock_code: str, iscomplete: bool = False) -> dict[str, Any] | None:
         self._record("get_instrument_detail")

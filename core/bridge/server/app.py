@@ -107,6 +107,7 @@ def create_app(service: BridgeService) -> FastAPI:
             "subscribed_symbols": st.subscribed_symbols,
             "ticks_per_s": st.ticks_per_s,
             "reconnects": st.reconnects,
+            "stuck_calls": [{"lane": lane, "call": call, "running_s": t} for lane, call, t in st.stuck_calls],
         }
 
     @v1.get("/instruments", response_model=InstrumentsOut, summary="Instruments the source knows")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from core.domain.bars import Bar, Freq, Instrument
@@ -19,6 +20,15 @@ class SourceDisconnected(RuntimeError):
     """The source is running but has lost its upstream (QMT closed); queries fail until it is back."""
 
 
+@dataclass(frozen=True, slots=True)
+class StuckCall:
+    """A call into the upstream (xtquant) still running after its time limit ran out."""
+
+    lane: str
+    call: str
+    since: float  # time.monotonic() when it started
+
+
 class SourceSink(Protocol):
     """Where a source reports; always called on the event loop's thread."""
 
@@ -27,6 +37,8 @@ class SourceSink(Protocol):
     def connection_changed(self, connected: bool) -> None: ...
 
     def reconnected(self) -> None: ...
+
+    def call_timed_out(self, lane: str, call: str) -> None: ...
 
 
 class NullSink:
@@ -39,6 +51,9 @@ class NullSink:
         pass
 
     def reconnected(self) -> None:
+        pass
+
+    def call_timed_out(self, lane: str, call: str) -> None:
         pass
 
 
@@ -58,11 +73,15 @@ class Source(ABC):
     def connected(self) -> bool:
         return True
 
+    def stuck_calls(self) -> list[StuckCall]:
+        """Upstream calls past their time limit and not yet returned; only QMT has any."""
+        return []
+
     async def start(self, sink: SourceSink) -> None:
         """Begin producing; raise SourceUnavailable with one clear sentence when this cannot work."""
         self.sink = sink
 
-    async def stop(self) -> None:
+    async def stop(self) -> None:  # noqa: B027 (optional hook)
         """Stop producing and release what `start` acquired; safe to call twice."""
 
     @abstractmethod
@@ -84,8 +103,8 @@ class Source(ABC):
     ) -> list[Bar]:
         """Bars of one symbol between start and end (inclusive), oldest first, adjusted as asked."""
 
-    def pause(self) -> None:
+    def pause(self) -> None:  # noqa: B027 (optional hook)
         """Hold production (a replay stops its clock); live sources keep running."""
 
-    def resume(self) -> None:
+    def resume(self) -> None:  # noqa: B027 (optional hook)
         """Undo `pause`."""

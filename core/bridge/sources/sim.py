@@ -39,7 +39,7 @@ def sim_symbols(n: int) -> list[str]:
     blocks = [iter(range(lo, hi)) for lo, hi, _ in _CODE_BLOCKS]
     out: list[str] = []
     while len(out) < n:
-        for (_, _, exch), codes in zip(_CODE_BLOCKS, blocks):
+        for (_, _, exch), codes in zip(_CODE_BLOCKS, blocks, strict=True):
             code = next(codes, None)
             if code and len(out) < n:
                 out.append(f"{code:06d}.{exch}")

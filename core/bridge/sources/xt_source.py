@@ -1,8 +1,9 @@
-"""QMT source: xtquant's xtdata behind one worker thread, with reconnect, backoff and re-subscription."""
+"""QMT source: xtquant's xtdata on separate lanes of calls, with time limits, reconnect and re-subscription."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.bridge.backoff import Backoff
-from core.bridge.sources.base import Source, SourceDisconnected, SourceSink, SourceUnavailable
+from core.bridge.sources.base import Source, SourceDisconnected, SourceSink, SourceUnavailable, StuckCall
 from core.bridge.xt_records import bars_to_domain, instrument_to_domain, price_limits, tick_to_domain
 from core.bridge.xt_tables import XT_A_SHARE_SECTORS, XT_DIVIDEND_TYPES, XT_PERIODS, XT_TICK_PERIOD
 from core.bridge.xt_worker import XtWorker
@@ -18,7 +19,9 @@ from core.domain.bars import Bar, Freq, Instrument
 from core.domain.ticks import Tick
 
 log = logging.getLogger(__name__)
-_CALL_TIMEOUT_S = 60.0  # history downloads can be slow; a hung QMT must not hang requests forever
+CALL_TIMEOUT_S = 10.0  # quotes, subscriptions, instrument details: QMT answers these in milliseconds
+HISTORY_TIMEOUT_S = 120.0  # a history download can take long; still, a hung QMT must not hang requests forever
+PROBE_TIMEOUT_S = 5.0
 
 
 def load_xtdata() -> Any:
@@ -40,9 +43,13 @@ def _one_line(exc: BaseException) -> str:
 class XtQuantSource(Source):
     """Level-1 ticks, quotes, instruments and bars from QMT.
 
-    xtquant is not thread-safe and calls back on its own thread, so every call goes through one
-    worker thread and callbacks only convert data and hand it to the event loop. When the link to
-    QMT drops, the source reconnects with backoff and subscribes again to everything wanted.
+    xtquant is not thread-safe and calls back on its own thread, so calls go through lanes, each one
+    thread in submission order, and callbacks only convert data and hand it to the event loop. The lanes
+    keep slow work from holding up urgent work: `control` (connect, subscriptions, instrument details),
+    `quotes` (snapshots), `history` (downloads, bars, the instrument list) and `probe` (the link check,
+    which nothing else may starve). Every call has a time limit; one that runs past it is reported and
+    isolated (see XtWorker). When the link to QMT drops, the source reconnects with backoff and
+    subscribes again to everything wanted.
     """
 
     name = "xtquant"
@@ -57,19 +64,27 @@ class XtQuantSource(Source):
         backoff: Backoff | None = None,
         probe_interval: float = 2.0,
         sectors: Sequence[str] = XT_A_SHARE_SECTORS,
+        call_timeout: float = CALL_TIMEOUT_S,
+        history_timeout: float = HISTORY_TIMEOUT_S,
+        probe_timeout: float = PROBE_TIMEOUT_S,
     ) -> None:
         super().__init__()
-        self._xt = xtdata
+        self._xt: Any = xtdata
         self.ip, self.port = ip, port
         self.backoff = backoff or Backoff(initial=1.0, maximum=30.0)
         self.probe_interval = probe_interval
         self.sectors = tuple(sectors)
-        self.worker = XtWorker()
+        self.call_timeout, self.history_timeout, self.probe_timeout = call_timeout, history_timeout, probe_timeout
+        self.control = XtWorker("xtquant-control", self._timed_out)
+        self.quotes_lane = XtWorker("xtquant-quotes", self._timed_out)
+        self.history = XtWorker("xtquant-history", self._timed_out)
+        self.probe = XtWorker("xtquant-probe", self._timed_out)
+        self.lanes = (self.control, self.quotes_lane, self.history, self.probe)
         self._connected = False
         self._ever_connected = False
-        self._client_id: int | None = None  # worker thread only
+        self._client_id: int | None = None  # written on the control lane only
         self._wanted: set[str] = set()
-        self._seqs: dict[str, int] = {}  # worker thread only: xtquant's subscription numbers
+        self._seqs: dict[str, int] = {}  # control lane only: xtquant's subscription numbers
         self._limits: dict[str, tuple[float, float]] = {}
         self._limits_day: dt.date | None = None
         self._instruments: tuple[dt.date, list[Instrument]] | None = None
@@ -84,19 +99,26 @@ class XtQuantSource(Source):
     def connected(self) -> bool:
         return self._connected
 
+    def stuck_calls(self) -> list[StuckCall]:
+        return [call for lane in self.lanes for call in lane.stuck()]
+
+    def _timed_out(self, call: StuckCall) -> None:
+        self.sink.call_timed_out(call.lane, call.call)
+
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self, sink: SourceSink) -> None:
         await super().start(sink)
         if self._xt is None:
             self._xt = load_xtdata()
         self._loop = asyncio.get_running_loop()
-        self.worker.start()
+        for lane in self.lanes:
+            lane.start()
         try:
-            await self.worker.call(self._connect_now, False, timeout=_CALL_TIMEOUT_S)
+            await self.control.call(self._connect_now, False, timeout=self.call_timeout)
             self._set_connected(True)
         except Exception as exc:  # noqa: BLE001
             log.warning("QMT is not reachable yet (%s); retrying in the background", _one_line(exc))
-        await self.worker.call(self._xt.watch_xtquant_status, self._on_status)
+        await self.control.call(self._xt.watch_xtquant_status, self._on_status, timeout=self.call_timeout)
         self._watch_task = self._loop.create_task(self._watch(), name="xtquant-watch")
         self._watch_task.add_done_callback(_log_failure)
 
@@ -105,12 +127,13 @@ class XtQuantSource(Source):
             self._watch_task.cancel()
             await asyncio.gather(self._watch_task, return_exceptions=True)
             self._watch_task = None
-        if self._xt is not None and self.worker.thread.is_alive():
+        if self._xt is not None and self.control.thread.is_alive():
             try:
-                await self.worker.call(self._unsubscribe_now, list(self._wanted), timeout=5.0)
+                await self.control.call(self._unsubscribe_now, list(self._wanted), timeout=5.0)
             except Exception as exc:  # noqa: BLE001 (QMT may be gone already; nothing left to release)
                 log.debug("xtquant: unsubscribe at stop failed: %s", _one_line(exc))
-        await asyncio.to_thread(self.worker.stop)
+        for lane in self.lanes:
+            await asyncio.to_thread(lane.stop)
         self._set_connected(False)
 
     def _set_connected(self, connected: bool) -> None:
@@ -126,15 +149,16 @@ class XtQuantSource(Source):
         self._client_id = id(client)
         self._seqs.clear()  # subscription numbers belong to the link they were made on
 
-    def _probe_now(self) -> str:
+    def _probe_now(self) -> int | None:
+        """The id of QMT's current link, None when there is none (probe lane)."""
         client = self._xt.get_client()  # xtquant reconnects on its own here when it can
         if client is None or not client.is_connected():
-            return "lost"
-        if id(client) != self._client_id:
-            self._client_id = id(client)
-            self._seqs.clear()
-            return "replaced"
-        return "ok"
+            return None
+        return id(client)
+
+    def _adopt_client_now(self, client_id: int) -> None:
+        self._client_id = client_id
+        self._seqs.clear()  # subscription numbers belong to the link they were made on
 
     def _subscribe_now(self, symbols: list[str]) -> None:
         for code in symbols:
@@ -167,17 +191,14 @@ class XtQuantSource(Source):
             self._pending.extend(ticks)
             schedule, self._flush_scheduled = not self._flush_scheduled, True
         if schedule and self._loop is not None:
-            try:
+            # The loop may have closed while QMT was still calling back during shutdown.
+            with contextlib.suppress(RuntimeError):
                 self._loop.call_soon_threadsafe(self._flush)
-            except RuntimeError:
-                pass  # the loop closed while QMT was still calling back during shutdown
 
     def _on_status(self, info: dict[str, Any]) -> None:
         if str(info.get("status", "")).lower() != "connected" and self._loop is not None:
-            try:
+            with contextlib.suppress(RuntimeError):
                 self._loop.call_soon_threadsafe(self._lost.set)
-            except RuntimeError:
-                pass
 
     def _flush(self) -> None:
         with self._pending_lock:
@@ -195,13 +216,13 @@ class XtQuantSource(Source):
                 if self._connected:
                     await self._check_link()
                     continue
-                await self.worker.call(self._connect_now, self._ever_connected, timeout=_CALL_TIMEOUT_S)
+                await self.control.call(self._connect_now, self._ever_connected, timeout=self.call_timeout)
                 was_connected = self._ever_connected
                 self._set_connected(True)
                 if was_connected:
                     await self._after_reconnect()
                 else:
-                    await self.worker.call(self._subscribe_now, sorted(self._wanted), timeout=_CALL_TIMEOUT_S)
+                    await self.control.call(self._subscribe_now, sorted(self._wanted), timeout=self.call_timeout)
                 attempt = 0
             except asyncio.CancelledError:
                 raise
@@ -214,26 +235,25 @@ class XtQuantSource(Source):
                 await asyncio.sleep(delay)
 
     async def _check_link(self) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._lost.wait(), self.probe_interval)
-        except TimeoutError:
-            pass
         self._lost.clear()
         try:
-            state = await self.worker.call(self._probe_now, timeout=10.0)
+            client_id = await self.probe.call(self._probe_now, timeout=self.probe_timeout)
         except Exception as exc:  # noqa: BLE001 (get_client raises when it cannot reconnect by itself)
-            state = "lost"
+            client_id = None
             log.debug("xtquant probe failed: %s", _one_line(exc))
-        if state == "lost":
+        if client_id is None:
             log.warning("QMT connection lost; reconnecting")
             self._set_connected(False)
-        elif state == "replaced":
+        elif client_id != self._client_id:
+            await self.control.call(self._adopt_client_now, client_id, timeout=self.call_timeout)
             await self._after_reconnect()
 
     async def _after_reconnect(self) -> None:
         self._limits_day = None  # a new link may be a new trading day: refresh price limits
         await self._load_limits(sorted(self._wanted))
-        await self.worker.call(self._subscribe_now, sorted(self._wanted))
+        await self.control.call(self._subscribe_now, sorted(self._wanted), timeout=self.call_timeout)
         self.reconnects += 1
         log.info("QMT reconnected; re-subscribed %d symbol(s)", len(self._wanted))
         self.sink.reconnected()
@@ -245,7 +265,7 @@ class XtQuantSource(Source):
             self._limits, self._limits_day = {}, today
         missing = [s for s in symbols if s not in self._limits]
         if missing and self._connected:
-            details = await self.worker.call(self._details_now, missing, timeout=_CALL_TIMEOUT_S)
+            details = await self.control.call(self._details_now, missing, timeout=self.call_timeout)
             self._limits.update({code: price_limits(d) for code, d in details.items()})
 
     async def subscribe(self, symbols: Sequence[str]) -> None:
@@ -254,7 +274,7 @@ class XtQuantSource(Source):
         if self._connected:
             try:
                 await self._load_limits(list(symbols))
-                await self.worker.call(self._subscribe_now, list(symbols), timeout=_CALL_TIMEOUT_S)
+                await self.control.call(self._subscribe_now, list(symbols), timeout=self.call_timeout)
             except Exception as exc:  # noqa: BLE001
                 log.warning("xtquant: subscribing failed (%s); will subscribe after reconnecting", _one_line(exc))
                 self._lost.set()
@@ -263,7 +283,7 @@ class XtQuantSource(Source):
         self._wanted.difference_update(symbols)
         if self._connected:
             try:
-                await self.worker.call(self._unsubscribe_now, list(symbols), timeout=_CALL_TIMEOUT_S)
+                await self.control.call(self._unsubscribe_now, list(symbols), timeout=self.call_timeout)
             except Exception as exc:  # noqa: BLE001 (late ticks of unwanted codes are filtered in _flush)
                 log.warning("xtquant: unsubscribing failed: %s", _one_line(exc))
                 self._lost.set()
@@ -274,7 +294,7 @@ class XtQuantSource(Source):
 
     async def quotes(self, symbols: Sequence[str]) -> dict[str, Tick]:
         self._require_link()
-        data = await self.worker.call(self._xt.get_full_tick, list(symbols), timeout=_CALL_TIMEOUT_S) or {}
+        data = await self.quotes_lane.call(self._xt.get_full_tick, list(symbols), timeout=self.call_timeout) or {}
         return {
             code: tick_to_domain(code, rec, self._limits.get(code, (0.0, 0.0)))
             for code, rec in data.items()
@@ -285,7 +305,7 @@ class XtQuantSource(Source):
         today = dt.date.today()
         if self._instruments is None or self._instruments[0] != today:
             self._require_link()
-            listed = await self.worker.call(self._instruments_now, timeout=10 * _CALL_TIMEOUT_S)
+            listed = await self.history.call(self._instruments_now, timeout=self.history_timeout)
             self._instruments = (today, listed)
         return self._instruments[1]
 
@@ -309,8 +329,14 @@ class XtQuantSource(Source):
         fmt = "%Y%m%d" if freq is Freq.DAY else "%Y%m%d%H%M%S"
         start_s = start.strftime(fmt) if start else ""
         end_s = end.strftime(fmt) if end else ""
-        frame = await self.worker.call(
-            self._bars_now, symbol, XT_PERIODS[freq], start_s, end_s, XT_DIVIDEND_TYPES[adjust], timeout=_CALL_TIMEOUT_S
+        frame = await self.history.call(
+            self._bars_now,
+            symbol,
+            XT_PERIODS[freq],
+            start_s,
+            end_s,
+            XT_DIVIDEND_TYPES[adjust],
+            timeout=self.history_timeout,
         )
         return bars_to_domain(symbol, freq, frame)
 
