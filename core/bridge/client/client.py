@@ -57,7 +57,8 @@ class BridgeClient:
         self._stream = StreamSession(
             ws_url,
             lambda: self._token,
-            ssl_context=tls_context(ca_file),
+            # wss:// verifies like https:// (system CAs, SSL_CERT_FILE, ca_file); ws:// takes no context at all.
+            ssl_context=tls_context(ca_file) if ws_url.startswith("wss://") else None,
             backoff=backoff or Backoff(),
             connect_timeout=timeout,
             on_event=self._emit,

@@ -135,12 +135,34 @@ def test_tls_serves_https_and_wss(tmp_path: Path, certificate: tuple[Path, Path]
         asyncio.run(asyncio.wait_for(body(), 30))
 
 
+def test_wss_trusts_the_system_store_without_a_ca_file(
+    tmp_path: Path, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's SSL_CERT_FILE advice (and any CA-signed certificate): no ca_file, the stream connects."""
+    cert, _ = certificate
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    with serve(SimSource(5, interval=0.2), tmp_path, tls=certificate) as running:
+
+        async def body() -> ConnectionState:
+            client = BridgeClient(running.url, token=running.token)
+            try:
+                assert (await client.health())["status"] == "ok"
+                client.start()
+                return await client.wait_for_state(ConnectionState.CONNECTED, ConnectionState.AUTH_FAILED)
+            finally:
+                await client.close()
+
+        assert asyncio.run(asyncio.wait_for(body(), 30)) is ConnectionState.CONNECTED
+
+
 def test_unusable_certificate_is_one_clear_error(tmp_path: Path, certificate: tuple[Path, Path]) -> None:
     bad = tmp_path / "bad.pem"
     bad.write_text("-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n")
-    with pytest.raises(BridgeStartError, match="cannot load the TLS certificate or key"):
-        with serve(SimSource(3), tmp_path, tls=(bad, certificate[1])):
-            pass
+    with (
+        pytest.raises(BridgeStartError, match="cannot load the TLS certificate or key"),
+        serve(SimSource(3), tmp_path, tls=(bad, certificate[1])),
+    ):
+        pass
 
 
 def test_accepted_connections_send_without_delay() -> None:
