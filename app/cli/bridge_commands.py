@@ -59,6 +59,14 @@ def register(commands: Any) -> None:
     p.add_argument("--new-token", action="store_true", help="revoke every token and create a new one")
     p.add_argument("--tls-cert", metavar="PEM", help="TLS certificate (chain) file; serves https/wss")
     p.add_argument("--tls-key", metavar="PEM", help="private key of --tls-cert")
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="address (or network) of a reverse proxy whose X-Forwarded-For is believed; repeatable "
+        "(default: none, forwarded headers are ignored)",
+    )
     p.add_argument("--log-file", metavar="FILE", help=f"log file (default: DATA_DIR/logs/{LOG_FILE})")
     p.add_argument("--tray", action="store_true", help="show a tray icon with status and controls")
     p.add_argument(
@@ -103,6 +111,19 @@ def _existing_file(text: str | None, name: str) -> Path | None:
     if not path.is_file():
         raise CliError(f"{name} {text} is not a file")
     return path
+
+
+def _proxies(texts: list[str]) -> tuple[str, ...]:
+    import ipaddress
+
+    from app.cli import CliError
+
+    for text in texts:
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise CliError(f"--trusted-proxy {text!r} is not an IP address or network") from None
+    return tuple(texts)
 
 
 def _build_source(args: argparse.Namespace, data_dir: Path) -> Any:
@@ -186,7 +207,9 @@ def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
         setup_logging(log_path)
     except OSError as exc:
         raise CliError(f"cannot write the log file {log_path}: {exc.strerror or exc}") from None
-    options = ServeOptions(host=args.host, port=port, tls_cert=cert, tls_key=key)
+    options = ServeOptions(
+        host=args.host, port=port, tls_cert=cert, tls_key=key, trusted_proxies=_proxies(args.trusted_proxy)
+    )
     warning = lan_warning(args.host, options.tls)
     if warning:
         print(warning, file=sys.stderr)
