@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from core.bridge.validation import SYMBOL_PATTERN
+
 
 class ErrorOut(BaseModel):
     """Every 4xx/5xx body: a machine-readable code and a sentence for people."""
@@ -33,6 +35,16 @@ class HealthOut(BaseModel):
     reconnects: int
     stuck_calls: list[StuckCallOut] = Field(
         default_factory=list, description="calls to QMT past their time limit and not yet returned; isolated"
+    )
+
+
+class QuotesIn(BaseModel):
+    """The body of POST /v1/quotes: symbol lists too long for a URL."""
+
+    symbols: list[str] = Field(
+        max_length=1000,
+        description='e.g. ["600000.SH", "000001.SZ"]; 1 to 1,000 symbols',
+        json_schema_extra={"items": {"type": "string", "pattern": f"^{SYMBOL_PATTERN}$"}, "minItems": 1},
     )
 
 

@@ -179,7 +179,7 @@ def test_replay_over_the_wire_preserves_inter_arrival(tick_files: Path, bridge_f
     markets = [m for _, m in points]
     assert markets == sorted(markets)
     errors = []
-    for (w0, m0), (w1, m1) in zip(points, points[1:]):
+    for (w0, m0), (w1, m1) in zip(points, points[1:], strict=False):
         errors.append((w1 - w0) - (m1 - m0).total_seconds() / speed)
     assert abs(statistics.median(errors)) < 0.005  # typical inter-arrival within 5 ms of market gap / speed
     assert max(abs(e) for e in errors) < 0.25  # and none far off, even on a loaded machine
@@ -204,6 +204,6 @@ def test_replay_loops_back_to_the_first_day(tick_files: Path, tmp_path: Path) ->
 
     asyncio.run(run())
     times = [t.time for _, batch in sink.batches for t in batch]
-    restarts = [i for i, (a, b) in enumerate(zip(times, times[1:])) if b < a]
+    restarts = [i for i, (a, b) in enumerate(zip(times, times[1:], strict=False)) if b < a]
     assert restarts and not source.finished  # the day started over instead of ending
     assert times[restarts[0] + 1] == times[0]

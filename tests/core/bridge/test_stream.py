@@ -158,9 +158,12 @@ def test_a_flood_of_bad_messages_closes_the_connection(sim_bridge: Running) -> N
 
 
 def test_too_many_clients_is_a_retryable_503(bridge_factory) -> None:  # noqa: ANN001
-    with bridge_factory(SimSource(5), settings=BridgeSettings(max_clients=1)) as running, stream(running):
-        with pytest.raises(InvalidStatus) as refused:
-            connect(running.ws_url, additional_headers={"Authorization": f"Bearer {running.token}"})
+    with (
+        bridge_factory(SimSource(5), settings=BridgeSettings(max_clients=1)) as running,
+        stream(running),
+        pytest.raises(InvalidStatus) as refused,
+    ):
+        connect(running.ws_url, additional_headers={"Authorization": f"Bearer {running.token}"})
     assert refused.value.response.status_code == 503
 
 
@@ -191,7 +194,7 @@ def test_a_slow_reader_loses_frames_and_sees_the_gap(bridge_factory) -> None:  #
         seqs = [ack["seq"]]
         while time.monotonic() < deadline and seqs[-1] - seqs[0] == len(seqs) - 1:
             seqs.append(json.loads(ws.recv(timeout=5))["seq"])  # the buffered frames, then the jump
-    jumps = [b - a for a, b in zip(seqs, seqs[1:]) if b - a > 1]
+    jumps = [b - a for a, b in zip(seqs, seqs[1:], strict=False) if b - a > 1]
     assert seqs == sorted(seqs) and len(jumps) == 1, "a slow reader must see a sequence gap"
 
 

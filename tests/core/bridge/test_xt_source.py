@@ -211,7 +211,7 @@ def test_qmt_restart_reconnects_with_backoff_and_resubscribes(fake: FakeXtData, 
         fake.start_qmt()
         await _until(lambda: source.connected)
         await _until(lambda: sink.reconnects == 1)
-        gaps = [b - a for a, b in zip(attempts, attempts[1:])]
+        gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
         assert 3 <= len(attempts) <= 14, attempts
         assert all(g >= 0.015 for g in gaps) and max(gaps) > 2 * min(gaps)  # exponential, jittered
         assert fake.subscribed_codes() == sorted([*CODES, "600000.SH"])  # everything, on the new link
