@@ -79,6 +79,9 @@ class Fanout:
     def subscribed_symbols(self) -> int:
         return len(self._refs)
 
+    def subscribers(self) -> list[Subscriber]:
+        return list(self._subscribers)
+
     def symbols_of(self, sub: Subscriber) -> set[str]:
         return self._subscribers.get(sub, set())
 

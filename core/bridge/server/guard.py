@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from core.bridge.auth import hash_token
 from core.bridge.service import BridgeService
 
 Scope = MutableMapping[str, Any]
@@ -117,6 +118,7 @@ class Guard:
             self.service.metrics.auth_failures.labels(scope["type"]).inc()
             message = "missing bearer token" if not token else "invalid token"
             return 401, "unauthorized", message, {"www-authenticate": 'Bearer realm="QDesk Bridge"'}
+        scope.setdefault("state", {})["token"] = hash_token(token.strip())  # stream caps count per token
         return None
 
     def _prune(self, now: float) -> None:

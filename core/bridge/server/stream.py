@@ -15,12 +15,13 @@ from starlette.websockets import WebSocket
 from core.bridge.protocol import control_frame, hello_frame, ticks_frame
 from core.bridge.server.guard import TokenBucket
 from core.bridge.service import BridgeService
-from core.bridge.validation import InvalidRequest, validate_symbols
+from core.bridge.validation import InvalidRequest, validate_symbol, validate_symbols
 
 log = logging.getLogger(__name__)
 _MAX_BAD_MESSAGES = 20  # bad or over-rate messages; then the client is clearly broken or hostile: disconnected
 _CLOSE_WAIT_S = 1.0
-_MAX_QUEUED_ERRORS = 8  # error replies waiting to be sent; more are dropped, not queued
+_MAX_QUEUED_ERRORS = 8
+_MAX_REJECTED_SHOWN = 20  # error replies waiting to be sent; more are dropped, not queued
 
 
 class RateLimited(InvalidRequest):
@@ -39,6 +40,8 @@ class StreamConnection:
     def __init__(self, ws: WebSocket, service: BridgeService) -> None:
         self.ws = ws
         self.service = service
+        # Which token opened the connection (its hash, set by the guard): caps apply per token too.
+        self.token: str = ws.scope.get("state", {}).get("token", "")
         self._seq = 0
         self._ticks: deque[tuple[int, int, str]] = deque()  # (seq, tick count, frame)
         self._controls: deque[tuple[int, bool, str]] = deque()  # (seq, is_error, frame)
@@ -115,6 +118,14 @@ class StreamConnection:
     # -- the connection's life -----------------------------------------------------------------
     async def run(self) -> None:
         service = self.service
+        if service.token_streams(self.token) >= service.settings.max_streams_per_token:
+            refusal = JSONResponse(
+                {"error": "too_many_streams", "message": "this token has too many open streams; close one first"},
+                status_code=429,
+                headers={"retry-after": "5"},
+            )
+            await self._refuse(refusal)
+            return
         if service.fanout.clients >= service.settings.max_clients:
             # A 503 in the handshake, not a close: clients retry it later, while a 403 would read as a bad token.
             refusal = JSONResponse(
@@ -122,10 +133,7 @@ class StreamConnection:
                 status_code=503,
                 headers={"retry-after": "5"},
             )
-            if "websocket.http.response" in self.ws.scope.get("extensions", {}):
-                await self.ws.send_denial_response(refusal)
-            else:
-                await self.ws.close(code=1013, reason="too many clients; try again later")
+            await self._refuse(refusal)
             return
         await self.ws.accept()
         await self.ws.send_text(
@@ -152,6 +160,12 @@ class StreamConnection:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await service.fanout.remove(self)
+
+    async def _refuse(self, refusal: JSONResponse) -> None:
+        if "websocket.http.response" in self.ws.scope.get("extensions", {}):
+            await self.ws.send_denial_response(refusal)
+        else:
+            await self.ws.close(code=1013, reason="refused; try again later")
 
     async def _hang_up(self, reason: str) -> None:
         """Close with 1008; a client that reads nothing never takes the close frame, so give up waiting
@@ -202,24 +216,44 @@ class StreamConnection:
             removed = await fanout.unsubscribe(self, validate_symbols(symbols, len(symbols)))
             self._control("unsubscribed", symbols=removed)
             return
-        accepted, rejected = [], []
-        for item in symbols:
-            try:
-                accepted.append(validate_symbols([item])[0])
-            except InvalidRequest as exc:
-                rejected.append({"symbol": str(item)[:24], "reason": str(exc)})
-        room = self.service.settings.max_symbols_per_client - len(fanout.symbols_of(self))
-        over = [s for s in accepted if s not in fanout.symbols_of(self)][max(room, 0) :]
-        rejected += [{"symbol": s, "reason": "subscription limit reached"} for s in over]
-        over_set = set(over)
-        accepted = [s for s in accepted if s not in over_set]
+        accepted, rejected = await self._admit(symbols)
         try:
             await fanout.subscribe(self, accepted)
         except Exception as exc:  # noqa: BLE001 (a source failure is reported, the connection lives on)
             log.warning("subscribe failed at the source: %s", exc)
             self._control("error", code="source_error", message=f"the data source refused: {exc}")
             return
-        self._control("subscribed", symbols=accepted, rejected=rejected)
+        # The ack lists what was accepted (never more than was asked) but only the first few refusals with a
+        # count: a large made-up request must not come back several times larger.
+        self._control(
+            "subscribed", symbols=accepted, rejected=rejected[:_MAX_REJECTED_SHOWN], rejected_count=len(rejected)
+        )
+
+    async def _admit(self, items: list[object]) -> tuple[list[str], list[dict[str, str]]]:
+        """The symbols of a subscribe request this connection may have, and why the others may not."""
+        service, fanout = self.service, self.service.fanout
+        known = await service.known_symbols()
+        mine = fanout.symbols_of(self)
+        accepted: dict[str, None] = {}
+        rejected: list[dict[str, str]] = []
+        for item in items:
+            try:
+                symbol = validate_symbol(item)
+            except InvalidRequest as exc:
+                rejected.append({"symbol": str(item)[:24], "reason": str(exc)})
+                continue
+            if known is not None and symbol not in known:
+                rejected.append({"symbol": symbol, "reason": "unknown instrument"})
+            elif symbol not in mine:
+                accepted[symbol] = None
+        settings = service.settings
+        room = min(
+            settings.max_symbols_per_client - len(mine),
+            settings.max_symbols_per_token - service.token_symbols(self.token),
+        )
+        wanted = list(accepted)
+        rejected += [{"symbol": s, "reason": "subscription limit reached"} for s in wanted[max(room, 0) :]]
+        return wanted[: max(room, 0)], rejected
 
 
 async def serve_stream(ws: WebSocket, service: BridgeService) -> None:

@@ -7,7 +7,10 @@ import threading
 import time
 
 import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
+from core.bridge.service import BridgeSettings
 from core.bridge.sources.sim import SimSource, sim_symbols
 from tests.core.bridge.conftest import Running
 from tests.core.bridge.test_stream import read_for, read_until, send, stream
@@ -74,3 +77,53 @@ def test_only_ascii_canonical_symbols_subscribe(sim_bridge: Running, spelling: s
         with sim_bridge.http() as http:
             response = http.get("/v1/quotes", params={"symbols": spelling})
         assert response.status_code == 400 and "expected the form 600000.SH" in response.json()["message"]
+
+
+def test_made_up_symbols_are_refused_and_the_ack_stays_small(bridge_factory) -> None:  # noqa: ANN001
+    with bridge_factory(SimSource(40, interval=0.5)) as running, stream(running) as ws:
+        real = sim_symbols(40)[:3]
+        made_up = [f"{689000 + i % 1000:06d}.SH" if i < 1000 else f"{900000 + i:06d}.SZ" for i in range(5000)]
+        request = json.dumps({"op": "subscribe", "symbols": made_up + real})
+        ws.send(request)
+        raw = ws.recv(timeout=10)
+        while json.loads(raw)["type"] != "subscribed":
+            raw = ws.recv(timeout=10)
+        ack = json.loads(raw)
+        assert ack["symbols"] == real
+        assert ack["rejected_count"] == 5000 and len(ack["rejected"]) == 20
+        assert {r["reason"] for r in ack["rejected"]} == {"unknown instrument"}
+        assert len(raw) < len(request) // 10
+        assert running.service.fanout.subscribed_symbols == 3
+
+
+def test_one_token_cannot_take_every_stream_or_symbol(bridge_factory) -> None:  # noqa: ANN001
+    settings = BridgeSettings(max_streams_per_token=2, max_symbols_per_token=5)
+    with (
+        bridge_factory(SimSource(40, interval=0.5), settings=settings) as running,
+        stream(running) as a,
+        stream(running) as b,
+    ):
+        send(a, "subscribe", sim_symbols(40)[:3])
+        assert read_until(a, "subscribed")[0]["symbols"] == sim_symbols(40)[:3]
+        send(b, "subscribe", sim_symbols(40)[3:7])
+        ack, _ = read_until(b, "subscribed")
+        assert ack["symbols"] == sim_symbols(40)[3:5] and ack["rejected_count"] == 2
+        with pytest.raises(InvalidStatus) as refused:
+            connect(running.ws_url, additional_headers={"Authorization": f"Bearer {running.token}"})
+        assert refused.value.response.status_code == 429
+        other = running.service.tokens.create("second desk")
+        with connect(running.ws_url, additional_headers={"Authorization": f"Bearer {other}"}) as c:
+            assert json.loads(c.recv(timeout=5))["type"] == "hello"  # another token has its own slots
+
+
+def test_subscriptions_are_released_when_clients_leave(bridge_factory) -> None:  # noqa: ANN001
+    with bridge_factory(SimSource(3000, interval=0.2)) as running:
+        fanout, source = running.service.fanout, running.service.source
+        for _ in range(3):
+            with stream(running) as ws:
+                send(ws, "subscribe", sim_symbols(3000))
+                read_until(ws, "subscribed", timeout=10)
+                read_for(ws, 0.3)
+        assert _wait_for(lambda: fanout.clients == 0)
+        assert fanout.subscribed_symbols == 0 and not fanout._by_symbol and not fanout._latest
+        assert sum(source._subscribed) == 0
