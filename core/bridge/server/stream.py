@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 _MAX_BAD_MESSAGES = 20  # bad or over-rate messages; then the client is clearly broken or hostile: disconnected
 _CLOSE_WAIT_S = 1.0
 _MAX_QUEUED_ERRORS = 8
-_MAX_REJECTED_SHOWN = 20  # error replies waiting to be sent; more are dropped, not queued
+_MAX_REJECTED_SHOWN = 20
+WHOLE_MARKET = "*"  # error replies waiting to be sent; more are dropped, not queued
 
 
 class RateLimited(InvalidRequest):
@@ -233,6 +234,10 @@ class StreamConnection:
         """The symbols of a subscribe request this connection may have, and why the others may not."""
         service, fanout = self.service, self.service.fanout
         known = await service.known_symbols()
+        if items == [WHOLE_MARKET]:
+            if known is None:
+                return [], [{"symbol": WHOLE_MARKET, "reason": "the instrument list is unavailable; try again later"}]
+            items = sorted(known)  # the whole market the source lists
         mine = fanout.symbols_of(self)
         accepted: dict[str, None] = {}
         rejected: list[dict[str, str]] = []

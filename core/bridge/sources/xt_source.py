@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 CALL_TIMEOUT_S = 10.0  # quotes, subscriptions, instrument details: QMT answers these in milliseconds
 HISTORY_TIMEOUT_S = 120.0  # a history download can take long; still, a hung QMT must not hang requests forever
 PROBE_TIMEOUT_S = 5.0
+WHOLE_QUOTE_ABOVE = 50  # symbols wanted; more go through one whole-market push
 
 
 def load_xtdata() -> Any:
@@ -67,6 +68,7 @@ class XtQuantSource(Source):
         call_timeout: float = CALL_TIMEOUT_S,
         history_timeout: float = HISTORY_TIMEOUT_S,
         probe_timeout: float = PROBE_TIMEOUT_S,
+        whole_quote_above: int = WHOLE_QUOTE_ABOVE,
     ) -> None:
         super().__init__()
         self._xt: Any = xtdata
@@ -74,6 +76,7 @@ class XtQuantSource(Source):
         self.backoff = backoff or Backoff(initial=1.0, maximum=30.0)
         self.probe_interval = probe_interval
         self.sectors = tuple(sectors)
+        self.whole_quote_above = whole_quote_above
         self.call_timeout, self.history_timeout, self.probe_timeout = call_timeout, history_timeout, probe_timeout
         self.control = XtWorker("xtquant-control", self._timed_out)
         self.quotes_lane = XtWorker("xtquant-quotes", self._timed_out)
@@ -85,6 +88,7 @@ class XtQuantSource(Source):
         self._client_id: int | None = None  # written on the control lane only
         self._wanted: set[str] = set()
         self._seqs: dict[str, int] = {}  # control lane only: xtquant's subscription numbers
+        self._whole: tuple[tuple[str, ...], int] | None = None  # control lane only: the whole-market push
         self._limits: dict[str, tuple[float, float]] = {}
         self._limits_day: dt.date | None = None
         self._instruments: tuple[dt.date, list[Instrument]] | None = None
@@ -129,7 +133,7 @@ class XtQuantSource(Source):
             self._watch_task = None
         if self._xt is not None and self.control.thread.is_alive():
             try:
-                await self.control.call(self._unsubscribe_now, list(self._wanted), timeout=5.0)
+                await self.control.call(self._sync_now, [], timeout=5.0)
             except Exception as exc:  # noqa: BLE001 (QMT may be gone already; nothing left to release)
                 log.debug("xtquant: unsubscribe at stop failed: %s", _one_line(exc))
         for lane in self.lanes:
@@ -148,6 +152,7 @@ class XtQuantSource(Source):
         client = (self._xt.reconnect if again else self._xt.connect)(self.ip, self.port)
         self._client_id = id(client)
         self._seqs.clear()  # subscription numbers belong to the link they were made on
+        self._whole = None
 
     def _probe_now(self) -> int | None:
         """The id of QMT's current link, None when there is none (probe lane)."""
@@ -159,9 +164,23 @@ class XtQuantSource(Source):
     def _adopt_client_now(self, client_id: int) -> None:
         self._client_id = client_id
         self._seqs.clear()  # subscription numbers belong to the link they were made on
+        self._whole = None
 
-    def _subscribe_now(self, symbols: list[str]) -> None:
-        for code in symbols:
+    def _sync_now(self, wanted: list[str]) -> None:
+        """Make QMT's subscriptions on this link match `wanted` (control lane): one whole-market push
+        (subscribe_whole_quote) for a large set instead of thousands of subscribe_quote calls, one
+        subscription per code for a small set. The new subscription is made before the old is dropped."""
+        if len(wanted) > self.whole_quote_above:
+            if self._whole is None or self._whole[0] != tuple(wanted):
+                seq = self._xt.subscribe_whole_quote(list(wanted), callback=self._on_data)
+                if not (isinstance(seq, int) and seq >= 0):
+                    log.warning("xtquant refused the whole-market subscription (%r)", seq)
+                    return
+                self._drop_whole_now()
+                self._whole = (tuple(wanted), seq)
+            self._unsubscribe_now(list(self._seqs))
+            return
+        for code in wanted:
             if code in self._seqs:
                 continue
             seq = self._xt.subscribe_quote(
@@ -171,6 +190,14 @@ class XtQuantSource(Source):
                 self._seqs[code] = seq
             else:
                 log.warning("xtquant refused the subscription to %s (%r)", code, seq)
+        self._drop_whole_now()
+        keep = set(wanted)
+        self._unsubscribe_now([c for c in self._seqs if c not in keep])
+
+    def _drop_whole_now(self) -> None:
+        if self._whole is not None:
+            self._xt.unsubscribe_quote(self._whole[1])
+            self._whole = None
 
     def _unsubscribe_now(self, symbols: list[str]) -> None:
         for code in symbols:
@@ -222,7 +249,7 @@ class XtQuantSource(Source):
                 if was_connected:
                     await self._after_reconnect()
                 else:
-                    await self.control.call(self._subscribe_now, sorted(self._wanted), timeout=self.call_timeout)
+                    await self.control.call(self._sync_now, sorted(self._wanted), timeout=self.call_timeout)
                 attempt = 0
             except asyncio.CancelledError:
                 raise
@@ -253,7 +280,7 @@ class XtQuantSource(Source):
     async def _after_reconnect(self) -> None:
         self._limits_day = None  # a new link may be a new trading day: refresh price limits
         await self._load_limits(sorted(self._wanted))
-        await self.control.call(self._subscribe_now, sorted(self._wanted), timeout=self.call_timeout)
+        await self.control.call(self._sync_now, sorted(self._wanted), timeout=self.call_timeout)
         self.reconnects += 1
         log.info("QMT reconnected; re-subscribed %d symbol(s)", len(self._wanted))
         self.sink.reconnected()
@@ -265,7 +292,9 @@ class XtQuantSource(Source):
             self._limits, self._limits_day = {}, today
         missing = [s for s in symbols if s not in self._limits]
         if missing and self._connected:
-            details = await self.control.call(self._details_now, missing, timeout=self.call_timeout)
+            # Instrument details come from QMT's local cache: quick each, but a whole market takes a while.
+            limit = self.call_timeout + 0.01 * len(missing)
+            details = await self.control.call(self._details_now, missing, timeout=limit)
             self._limits.update({code: price_limits(d) for code, d in details.items()})
 
     async def subscribe(self, symbols: Sequence[str]) -> None:
@@ -274,7 +303,7 @@ class XtQuantSource(Source):
         if self._connected:
             try:
                 await self._load_limits(list(symbols))
-                await self.control.call(self._subscribe_now, list(symbols), timeout=self.call_timeout)
+                await self.control.call(self._sync_now, sorted(self._wanted), timeout=self.call_timeout)
             except Exception as exc:  # noqa: BLE001
                 log.warning("xtquant: subscribing failed (%s); will subscribe after reconnecting", _one_line(exc))
                 self._lost.set()
@@ -283,7 +312,7 @@ class XtQuantSource(Source):
         self._wanted.difference_update(symbols)
         if self._connected:
             try:
-                await self.control.call(self._unsubscribe_now, list(symbols), timeout=self.call_timeout)
+                await self.control.call(self._sync_now, sorted(self._wanted), timeout=self.call_timeout)
             except Exception as exc:  # noqa: BLE001 (late ticks of unwanted codes are filtered in _flush)
                 log.warning("xtquant: unsubscribing failed: %s", _one_line(exc))
                 self._lost.set()
@@ -310,6 +339,8 @@ class XtQuantSource(Source):
         return self._instruments[1]
 
     def _instruments_now(self) -> list[Instrument]:
+        with contextlib.suppress(Exception):  # a stale sector list still beats none
+            self._xt.download_sector_data()
         codes: dict[str, None] = {}
         for sector in self.sectors:
             codes.update(dict.fromkeys(self._xt.get_stock_list_in_sector(sector) or []))
