@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections import deque
+from collections.abc import Sequence
 
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket
@@ -230,7 +231,7 @@ class StreamConnection:
             "subscribed", symbols=accepted, rejected=rejected[:_MAX_REJECTED_SHOWN], rejected_count=len(rejected)
         )
 
-    async def _admit(self, items: list[object]) -> tuple[list[str], list[dict[str, str]]]:
+    async def _admit(self, items: Sequence[object]) -> tuple[list[str], list[dict[str, str]]]:
         """The symbols of a subscribe request this connection may have, and why the others may not."""
         service, fanout = self.service, self.service.fanout
         known = await service.known_symbols()
