@@ -17,7 +17,7 @@ LOG_FILE = "bridge.log"
 _DESCRIPTION = (
     "Serve market data to QDesk over HTTP and WebSocket (API under /v1, OpenAPI at /openapi.json, "
     "Prometheus metrics at /metrics). Every request needs the bridge's bearer token: the first start creates "
-    "one and prints it once (only its hash is kept, in the bridge.json of the QDesk config folder); "
+    "one and prints it once (only its hash is kept, in bridge.json in the data folder); "
     "--token-file keeps it in a file for headless setups. Binds 127.0.0.1 unless --host says otherwise; "
     "use --tls-cert/--tls-key when serving a network."
 )
@@ -87,6 +87,11 @@ def register(commands: Any) -> None:
         help="Windows: start this bridge (with its tray icon) when the user logs in, or stop doing so; then exit",
     )
     p.set_defaults(handler=cmd_bridge)
+    sub = p.add_subparsers(dest="bridge_command", metavar="ACTION")
+    tokens = sub.add_parser("tokens", help="list or revoke the bridge's access tokens (no bridge is started)")
+    tokens.add_argument("action", choices=("list", "revoke"), help="list: ids, labels, dates; revoke ID: end one")
+    tokens.add_argument("token_id", nargs="?", metavar="ID", help="revoke: the id `tokens list` shows")
+    tokens.set_defaults(handler=cmd_tokens)
 
 
 def _number(text: str, name: str, kind: type, low: float, high: float | None = None) -> Any:
@@ -182,10 +187,9 @@ def setup_logging(path: Path) -> None:
 
 def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
     from app.cli import CliError
-    from core.bridge.auth import TokenError, TokenStore, prepare_token
+    from core.bridge.auth import TokenError, prepare_token
     from core.bridge.server.runner import ServeOptions
     from core.bridge.service import BridgeService
-    from core.settings import config_dir
 
     if args.source not in SOURCES:
         raise CliError(f"unknown --source {args.source!r}; use one of: {', '.join(SOURCES)}")
@@ -198,7 +202,7 @@ def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
     source = _build_source(args, data_dir)
     token_file = Path(args.token_file).expanduser().resolve() if args.token_file else None
     try:
-        tokens = TokenStore.in_dir(config_dir())
+        tokens = _token_store(data_dir)
         setup = prepare_token(tokens, token_file, renew=args.new_token)
     except (TokenError, OSError, ValueError) as exc:
         raise CliError(str(exc)) from None
@@ -212,12 +216,50 @@ def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
     )
     warning = lan_warning(args.host, options.tls)
     if warning:
-        print(warning, file=sys.stderr)
+        logging.getLogger("qdesk.bridge").warning(warning)  # to stderr and the log file the tray shows
     service = BridgeService(source, tokens)
     _attach_trading(args, service, tokens, data_dir)
     if args.tray:
         return _run_tray(service, options, setup, token_file, log_path, args)
     return _run_headless(service, options, setup, token_file)
+
+
+def _token_store(data_dir: Path) -> Any:
+    """bridge.json in the data folder, beside trade_tokens.json; one left in the old config folder moves here."""
+    import shutil
+
+    from core.bridge.auth import CONFIG_FILE, TokenStore
+    from core.settings import config_dir
+
+    path = data_dir / CONFIG_FILE
+    old = config_dir() / CONFIG_FILE
+    if not path.exists() and old.is_file() and old != path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(old, path)  # tokens made before keep working; the old file is left for older versions
+    return TokenStore(path)
+
+
+def cmd_tokens(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.cli import CliError
+    from core.bridge.auth import TokenError
+
+    try:
+        store = _token_store(data_dir)
+        if args.action == "list":
+            if args.token_id:
+                raise CliError("tokens list takes no ID")
+            entries = store.entries()
+            for e in entries:
+                print(f"{e['id']}  {e['created'] or '-':25}  {e['label']}")
+            print(f"{len(entries)} token(s) in {store.path}")
+            return 0
+        if not args.token_id:
+            raise CliError("tokens revoke needs the ID that `bridge tokens list` shows")
+        label = store.revoke(args.token_id)
+    except (TokenError, OSError) as exc:
+        raise CliError(str(exc)) from None
+    print(f"Revoked {args.token_id} ({label}); a running bridge refuses it from now on")
+    return 0
 
 
 def _attach_trading(args: argparse.Namespace, service: Any, tokens: Any, data_dir: Path) -> None:

@@ -214,3 +214,26 @@ def test_live_orders_without_xtquant_say_why_in_one_sentence(
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
     assert "live trading needs Windows with the broker's QMT terminal and its xtquant package" in err[0]
+
+
+def test_bridge_tokens_list_and_revoke_in_the_data_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.bridge.auth import TokenStore
+
+    old_config = tmp_path / "config"
+    monkeypatch.setenv("QDESK_CONFIG_DIR", str(old_config))
+    legacy = TokenStore.in_dir(old_config)
+    desk = legacy.create("desk")
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "bridge", "tokens", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "desk" in listed and f"1 token(s) in {data / 'bridge.json'}" in listed  # moved beside the data
+    token_id = listed.split()[0]
+    assert main(["--data-dir", str(data), "bridge", "tokens", "revoke", token_id]) == 0
+    assert f"Revoked {token_id} (desk)" in capsys.readouterr().out
+    assert not TokenStore.in_dir(data).verify(desk)
+    assert main(["--data-dir", str(data), "bridge", "tokens", "revoke", token_id]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no token has the id" in err and "\n" not in err
+    assert main(["--data-dir", str(data), "bridge", "tokens", "revoke"]) == 2
