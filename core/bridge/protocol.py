@@ -67,9 +67,9 @@ def _finite(tick: Tick) -> Tick:
     def ok(x: float) -> float:
         return x if x - x == 0.0 else 0.0
 
-    numbers = {f: ok(getattr(tick, f)) for f in _NUMBER_FIELDS}
-    ladders = {f: tuple(ok(x) for x in getattr(tick, f)) for f in _LADDER_FIELDS}
-    return replace(tick, **numbers, **ladders)
+    changes: dict[str, Any] = {f: ok(getattr(tick, f)) for f in _NUMBER_FIELDS}
+    changes.update({f: tuple(ok(x) for x in getattr(tick, f)) for f in _LADDER_FIELDS})
+    return replace(tick, **changes)
 
 
 _NUMBER_FIELDS = ("last", "open", "high", "low", "pre_close", "volume", "amount", "limit_up", "limit_down")
