@@ -51,7 +51,9 @@ def build_panels(services: Services, lang: str, settings: AppSettings) -> Panels
     board_presenter.set_open_chart(lambda symbol: _open_chart(chart, chart_presenter, symbol))
     data = DataManagerPanel()
     panels.widgets["data_manager"] = data
-    panels.presenters["data_manager"] = DataManagerPresenter(data, services.store, bridge_url=settings.bridge_url)
+    panels.presenters["data_manager"] = DataManagerPresenter(
+        data, services.store, bridge_url=settings.bridge_url, bridge_ca_file=settings.bridge_ca_file
+    )
     add_training_panel(panels, services)
     add_backtest_panel(panels, services)
     add_orders_panel(panels, services, settings)

@@ -51,6 +51,7 @@ class BridgeClient:
         timeout: float = 10.0,
     ) -> None:
         self.url = url.rstrip("/")
+        self.ca_file = ca_file  # other clients of the same bridge (trading, data update) verify alike
         self._token = token if token is not None else load_token(self.url, keyring_backend)
         self.http = BridgeHttp(self.url, self._token, ca_file, timeout)
         ws_url = self.url.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + "/v1/stream"
