@@ -20,7 +20,8 @@ WebSocket `/v1/stream` (same bearer token as HTTP, sent in the `Authorization` h
 
 Client to server, JSON text frames:
 `{"op": "subscribe", "symbols": ["600000.SH", ...]}` and `{"op": "unsubscribe", "symbols": [...]}`;
-`"symbols": ["*"]` subscribes every instrument the source lists. Symbols the source does not list are refused.
+`"symbols": ["*"]` subscribes every instrument the source lists, `{"op": "subscribe", "sector": "沪深A股"}`
+a QMT sector's members. Symbols the source does not list are refused.
 
 Server to client, JSON text frames. The first is `{"type": "hello", "api", "version", "instance",
 "heartbeat_s", "source", "paused"}`. Every later frame carries `seq`, which increases by exactly one per

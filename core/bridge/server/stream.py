@@ -9,6 +9,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Sequence
+from typing import Any
 
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket
@@ -210,7 +211,17 @@ class StreamConnection:
         op = message.get("op")
         if op not in ("subscribe", "unsubscribe"):
             raise InvalidRequest("op must be subscribe or unsubscribe")
-        symbols = message.get("symbols")
+        sector = message.get("sector")
+        symbols: Any
+        if sector is not None:  # a sector's members, as the source lists them today
+            if not isinstance(sector, str) or not 0 < len(sector) <= 64:
+                raise InvalidRequest("sector must be a name such as 沪深A股")
+            try:
+                symbols = list(await self.service.source.sector(sector))
+            except LookupError as exc:
+                raise InvalidRequest(str(exc)) from None
+        else:
+            symbols = message.get("symbols")
         if not isinstance(symbols, list):
             raise InvalidRequest('symbols must be a list such as ["600000.SH"]')
         fanout = self.service.fanout

@@ -97,6 +97,10 @@ class Source(ABC):
     @abstractmethod
     async def instruments(self) -> list[Instrument]: ...
 
+    async def sector(self, name: str) -> list[str]:
+        """The codes of a sector (板块) by name; LookupError saying why when there is no such sector here."""
+        raise LookupError(f'the {self.name} source has no sectors; subscribe to symbols or to ["*"]')
+
     @abstractmethod
     async def bars(
         self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None, adjust: str

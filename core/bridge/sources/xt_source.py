@@ -338,6 +338,18 @@ class XtQuantSource(Source):
             self._instruments = (today, listed)
         return self._instruments[1]
 
+    async def sector(self, name: str) -> list[str]:
+        self._require_link()
+        codes = await self.history.call(self._sector_now, name, timeout=self.history_timeout)
+        if not codes:
+            raise LookupError(f"QMT knows no sector {name[:32]!r} (or it is empty), e.g. 沪深A股, 上证A股")
+        return codes
+
+    def _sector_now(self, name: str) -> list[str]:
+        with contextlib.suppress(Exception):  # a stale sector list still beats none
+            self._xt.download_sector_data()
+        return list(self._xt.get_stock_list_in_sector(name) or [])
+
     def _instruments_now(self) -> list[Instrument]:
         with contextlib.suppress(Exception):  # a stale sector list still beats none
             self._xt.download_sector_data()

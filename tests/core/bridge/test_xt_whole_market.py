@@ -76,3 +76,25 @@ def test_star_subscribes_every_listed_instrument(cn_data: Path, tmp_path: Path) 
                 assert _calls(fake, "download_sector_data") >= 1  # sectors refreshed before they are read
     finally:
         fake.close()
+
+
+def test_a_sector_subscribes_its_members_and_an_unknown_one_is_an_error(cn_data: Path, tmp_path: Path) -> None:
+    market = RecordedMarket(cn_data)
+    fake = FakeXtData(market)
+    try:
+        with serve(_source(fake), tmp_path) as running:
+            headers = {"Authorization": f"Bearer {running.token}"}
+            with connect(running.ws_url, additional_headers=headers) as ws:
+                json.loads(ws.recv(timeout=5))
+                ws.send(json.dumps({"op": "subscribe", "sector": "沪深A股"}))
+                ack = json.loads(ws.recv(timeout=10))
+                while ack["type"] != "subscribed":
+                    ack = json.loads(ws.recv(timeout=10))
+                assert ack["symbols"] == [*CODES, DAILY]
+                ws.send(json.dumps({"op": "subscribe", "sector": "no such sector"}))
+                error = json.loads(ws.recv(timeout=10))
+                while error["type"] != "error":
+                    error = json.loads(ws.recv(timeout=10))
+                assert error["code"] == "bad_request" and "QMT knows no sector" in error["message"]
+    finally:
+        fake.close()
