@@ -73,7 +73,13 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     chart_panel, chart = build_chart(services, settings)
     board.set_open_chart(lambda symbol: _open_chart(chart_panel, chart, symbol))
     data_panel = DataManagerPanel()
-    data_manager = DataManagerPresenter(data_panel, services.store, bridge_url=settings.bridge_url, jobs=services.jobs)
+    data_manager = DataManagerPresenter(
+        data_panel,
+        services.store,
+        bridge_url=settings.bridge_url,
+        bridge_ca_file=settings.bridge_ca_file,
+        jobs=services.jobs,
+    )
 
     training_panel = TrainingPanel()
     training = TrainingPresenter(

@@ -36,6 +36,7 @@ class DataManagerPresenter(QObject):
         bridge_url: str = "",
         bridge_token: str | None = None,
         jobs: JobRegistry | None = None,
+        bridge_ca_file: str = "",
     ) -> None:
         super().__init__(panel)
         self._panel = panel
@@ -44,6 +45,7 @@ class DataManagerPresenter(QObject):
         # The token defaults to the OS keyring entry of the URL (read on the worker, when the job starts).
         self._bridge_url, self._bridge_token = bridge_url, bridge_token
         self.runner = JobRunner(self, jobs)
+        self._bridge_ca_file = bridge_ca_file or None
         self.runner.sig_reported.connect(self._on_runner_sig_reported)
         self.runner.sig_finished.connect(self._on_runner_sig_finished)
         self._reports: list[FileReport] = []
@@ -94,10 +96,12 @@ class DataManagerPresenter(QObject):
                 _tr("update from bridge"), _tr("No bridge is configured: set its URL in Settings."), []
             )
             return
-        url, token = self._bridge_url, self._bridge_token
+        url, token, ca_file = self._bridge_url, self._bridge_token, self._bridge_ca_file
         self._start(
             _tr("update from bridge"),
-            _with_store(self._store.path, lambda store, cancel: _bridge_update(store, series, url, token, cancel)),
+            _with_store(
+                self._store.path, lambda store, cancel: _bridge_update(store, series, url, token, cancel, ca_file)
+            ),
         )
 
     def _start(self, name: str, job: Callable[[CancelToken], Iterator[Any]]) -> None:
@@ -174,10 +178,15 @@ def _with_store(
 
 
 def _bridge_update(
-    store: MarketStore, series: list[tuple[str, str]], url: str, token: str | None, cancel: CancelToken
+    store: MarketStore,
+    series: list[tuple[str, str]],
+    url: str,
+    token: str | None,
+    cancel: CancelToken,
+    ca_file: str | None = None,
 ) -> Iterator[Any]:
     plans = plan_updates(store, series, dt.date.today())
-    with BridgeBars(url, token) as fetch:
+    with BridgeBars(url, token, ca_file=ca_file) as fetch:
         yield from update_from_bridge(store, fetch, plans, cancel)
 
 

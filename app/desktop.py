@@ -102,6 +102,7 @@ def run_desktop(
                     demo,
                     scratch=screenshot is not None,
                     bridge_url=settings.bridge_url if settings is not None else "",
+                    bridge_ca_file=settings.bridge_ca_file if settings is not None else "",
                 )
             except (OSError, RuntimeError, ValueError) as exc:
                 print(f"qdesk: cannot open the market store in {data_dir}: {exc}", file=sys.stderr)

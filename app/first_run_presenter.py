@@ -353,6 +353,7 @@ class FirstRunPresenter(QObject):
             self.settings,
             data_dir=choices.data_dir,
             bridge_url=choices.bridge_url.rstrip("/") if choices.mode == BRIDGE else "",
+            bridge_ca_file=choices.ca_file if choices.mode == BRIDGE else "",
         ).validated()
         save_settings(self._settings_path, self.settings)
         with contextlib.suppress(OSError):  # the desktop's own start-up names the folder it cannot create

@@ -308,13 +308,20 @@ def paper_service(folder: Path, hub: QuoteHub | None, replay: bool, limits: Risk
 
 
 def live_service(
-    folder: Path, bridge_url: str, token: str, hub: QuoteHub | None, limits: RiskLimits | None = None
+    folder: Path,
+    bridge_url: str,
+    token: str,
+    hub: QuoteHub | None,
+    limits: RiskLimits | None = None,
+    ca_file: str | None = None,
 ) -> TradingService:
     """The QMT account through the bridge, disarmed: the desktop's own checks and audit run before the bridge's."""
+    from core.bridge.client.http import tls_context
     from core.trading.live import BridgeTradingClient
     from core.trading.live_broker import LiveBroker
 
-    broker = LiveBroker(BridgeTradingClient(bridge_url, token), quote=hub.latest if hub is not None else None)
+    client = BridgeTradingClient(bridge_url, token, verify=tls_context(ca_file))
+    broker = LiveBroker(client, quote=hub.latest if hub is not None else None)
     return TradingService(
         broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER, armed=False
     )
@@ -374,6 +381,6 @@ def open_trading_service(services: Services, settings: AppSettings | None = None
 
         token = load_token(bridge.url)
         if token:
-            return live_service(trading_dir(services), bridge.url, token, services.hub, limits)
+            return live_service(trading_dir(services), bridge.url, token, services.hub, limits, ca_file=bridge.ca_file)
         log.warning("live orders need the bridge token in the OS keyring; the orders dock uses paper")
     return paper_service(trading_dir(services), services.hub, replay=services.demo, limits=limits)

@@ -102,7 +102,12 @@ class Services:
 
 
 def open_services(
-    data_dir: Path, demo: bool, scratch: bool = False, bridge_url: str = "", bridge_token: str | None = None
+    data_dir: Path,
+    demo: bool,
+    scratch: bool = False,
+    bridge_url: str = "",
+    bridge_token: str | None = None,
+    bridge_ca_file: str = "",
 ) -> Services:
     """Open the user's store, or the demo store when asked or when the user's holds no bars.
 
@@ -134,7 +139,7 @@ def open_services(
     if bridge_url and not use_demo:
         from core.bridge.client import BridgeClient  # httpx and websockets load only when a bridge is used
 
-        bridge = BridgeClient(bridge_url, bridge_token)
+        bridge = BridgeClient(bridge_url, bridge_token, ca_file=bridge_ca_file or None)
     return Services(data_dir, use_demo, store, hub, feed, watchlists, names, tmp, bridge)
 
 

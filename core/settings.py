@@ -20,6 +20,7 @@ class AppSettings:
     """What the settings dialog edits. The bridge token is not here: it lives in the OS keyring."""
 
     bridge_url: str = ""
+    bridge_ca_file: str = ""  # the bridge's certificate (.pem) chosen in the wizard, for a self-signed TLS bridge
     data_dir: str = ""  # empty: the OS default (or --data-dir / QDESK_DATA_DIR, which win)
     red_up: bool = True  # A-share convention: red for up, green for down
     theme: str = "light"

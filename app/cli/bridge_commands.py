@@ -17,7 +17,7 @@ LOG_FILE = "bridge.log"
 _DESCRIPTION = (
     "Serve market data to QDesk over HTTP and WebSocket (API under /v1, OpenAPI at /openapi.json, "
     "Prometheus metrics at /metrics). Every request needs the bridge's bearer token: the first start creates "
-    "one and prints it once (only its hash is kept, in the bridge.json of the QDesk config folder); "
+    "one and prints it once (only its hash is kept, in bridge.json in the data folder); "
     "--token-file keeps it in a file for headless setups. Binds 127.0.0.1 unless --host says otherwise; "
     "use --tls-cert/--tls-key when serving a network."
 )
@@ -59,6 +59,14 @@ def register(commands: Any) -> None:
     p.add_argument("--new-token", action="store_true", help="revoke every token and create a new one")
     p.add_argument("--tls-cert", metavar="PEM", help="TLS certificate (chain) file; serves https/wss")
     p.add_argument("--tls-key", metavar="PEM", help="private key of --tls-cert")
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="address (or network) of a reverse proxy whose X-Forwarded-For is believed; repeatable "
+        "(default: none, forwarded headers are ignored)",
+    )
     p.add_argument("--log-file", metavar="FILE", help=f"log file (default: DATA_DIR/logs/{LOG_FILE})")
     p.add_argument("--tray", action="store_true", help="show a tray icon with status and controls")
     p.add_argument(
@@ -91,6 +99,11 @@ def register(commands: Any) -> None:
         help="Windows: start this bridge (with its tray icon) when the user logs in, or stop doing so; then exit",
     )
     p.set_defaults(handler=cmd_bridge)
+    sub = p.add_subparsers(dest="bridge_command", metavar="ACTION")
+    tokens = sub.add_parser("tokens", help="list or revoke the bridge's access tokens (no bridge is started)")
+    tokens.add_argument("action", choices=("list", "revoke"), help="list: ids, labels, dates; revoke ID: end one")
+    tokens.add_argument("token_id", nargs="?", metavar="ID", help="revoke: the id `tokens list` shows")
+    tokens.set_defaults(handler=cmd_tokens)
 
 
 def _number(text: str, name: str, kind: type, low: float, high: float | None = None) -> Any:
@@ -115,6 +128,19 @@ def _existing_file(text: str | None, name: str) -> Path | None:
     if not path.is_file():
         raise CliError(f"{name} {text} is not a file")
     return path
+
+
+def _proxies(texts: list[str]) -> tuple[str, ...]:
+    import ipaddress
+
+    from app.cli import CliError
+
+    for text in texts:
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise CliError(f"--trusted-proxy {text!r} is not an IP address or network") from None
+    return tuple(texts)
 
 
 def _build_source(args: argparse.Namespace, data_dir: Path) -> Any:
@@ -173,10 +199,9 @@ def setup_logging(path: Path) -> None:
 
 def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
     from app.cli import CliError
-    from core.bridge.auth import TokenError, TokenStore, prepare_token
+    from core.bridge.auth import TokenError, prepare_token
     from core.bridge.server.runner import ServeOptions
     from core.bridge.service import BridgeService
-    from core.settings import config_dir
 
     if args.source not in SOURCES:
         raise CliError(f"unknown --source {args.source!r}; use one of: {', '.join(SOURCES)}")
@@ -189,7 +214,7 @@ def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
     source = _build_source(args, data_dir)
     token_file = Path(args.token_file).expanduser().resolve() if args.token_file else None
     try:
-        tokens = TokenStore.in_dir(config_dir())
+        tokens = _token_store(data_dir)
         setup = prepare_token(tokens, token_file, renew=args.new_token)
     except (TokenError, OSError, ValueError) as exc:
         raise CliError(str(exc)) from None
@@ -198,15 +223,55 @@ def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
         setup_logging(log_path)
     except OSError as exc:
         raise CliError(f"cannot write the log file {log_path}: {exc.strerror or exc}") from None
-    options = ServeOptions(host=args.host, port=port, tls_cert=cert, tls_key=key)
+    options = ServeOptions(
+        host=args.host, port=port, tls_cert=cert, tls_key=key, trusted_proxies=_proxies(args.trusted_proxy)
+    )
     warning = lan_warning(args.host, options.tls)
     if warning:
-        print(warning, file=sys.stderr)
+        logging.getLogger("qdesk.bridge").warning(warning)  # to stderr and the log file the tray shows
     service = BridgeService(source, tokens)
     _attach_trading(args, service, tokens, data_dir)
     if args.tray:
         return _run_tray(service, options, setup, token_file, log_path, args)
     return _run_headless(service, options, setup, token_file)
+
+
+def _token_store(data_dir: Path) -> Any:
+    """bridge.json in the data folder, beside trade_tokens.json; one left in the old config folder moves here."""
+    import shutil
+
+    from core.bridge.auth import CONFIG_FILE, TokenStore
+    from core.settings import config_dir
+
+    path = data_dir / CONFIG_FILE
+    old = config_dir() / CONFIG_FILE
+    if not path.exists() and old.is_file() and old != path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(old, path)  # tokens made before keep working; the old file is left for older versions
+    return TokenStore(path)
+
+
+def cmd_tokens(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.cli import CliError
+    from core.bridge.auth import TokenError
+
+    try:
+        store = _token_store(data_dir)
+        if args.action == "list":
+            if args.token_id:
+                raise CliError("tokens list takes no ID")
+            entries = store.entries()
+            for e in entries:
+                print(f"{e['id']}  {e['created'] or '-':25}  {e['label']}")
+            print(f"{len(entries)} token(s) in {store.path}")
+            return 0
+        if not args.token_id:
+            raise CliError("tokens revoke needs the ID that `bridge tokens list` shows")
+        label = store.revoke(args.token_id)
+    except (TokenError, OSError) as exc:
+        raise CliError(str(exc)) from None
+    print(f"Revoked {args.token_id} ({label}); a running bridge refuses it from now on")
+    return 0
 
 
 def _attach_trading(args: argparse.Namespace, service: Any, tokens: Any, data_dir: Path) -> None:

@@ -63,6 +63,9 @@ class Fanout:
     def reconnected(self) -> None:
         self.metrics.reconnects.inc()
 
+    def call_timed_out(self, lane: str, call: str) -> None:
+        self.metrics.call_timeouts.labels(lane, call).inc()
+
     # -- subscriptions -----------------------------------------------------------------------
     def add(self, sub: Subscriber) -> None:
         self._subscribers[sub] = set()
@@ -75,6 +78,9 @@ class Fanout:
     @property
     def subscribed_symbols(self) -> int:
         return len(self._refs)
+
+    def subscribers(self) -> list[Subscriber]:
+        return list(self._subscribers)
 
     def symbols_of(self, sub: Subscriber) -> set[str]:
         return self._subscribers.get(sub, set())

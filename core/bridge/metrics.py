@@ -74,6 +74,17 @@ class BridgeMetrics:
         self.auth_failures = Counter(
             "qdesk_bridge_auth_failures", "requests refused for a missing or bad token", ["kind"], registry=r
         )
+        self.call_timeouts = Counter(
+            "qdesk_bridge_source_call_timeouts",
+            "calls to the data source (QMT) that ran past their time limit",
+            ["lane", "call"],
+            registry=r,
+        )
+        self.stuck_calls = Gauge(
+            "qdesk_bridge_source_stuck_calls",
+            "calls to the data source past their time limit, still running",
+            registry=r,
+        )
         self.rate_limited = Counter("qdesk_bridge_rate_limited", "requests refused by the rate limit", registry=r)
         self.tick_rate = RateMeter()
 

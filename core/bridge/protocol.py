@@ -19,13 +19,16 @@ STREAM_PROTOCOL = """\
 WebSocket `/v1/stream` (same bearer token as HTTP, sent in the `Authorization` header).
 
 Client to server, JSON text frames:
-`{"op": "subscribe", "symbols": ["600000.SH", ...]}` and `{"op": "unsubscribe", "symbols": [...]}`.
+`{"op": "subscribe", "symbols": ["600000.SH", ...]}` and `{"op": "unsubscribe", "symbols": [...]}`;
+`"symbols": ["*"]` subscribes every instrument the source lists, `{"op": "subscribe", "sector": "沪深A股"}`
+a QMT sector's members. Symbols the source does not list are refused.
 
 Server to client, JSON text frames. The first is `{"type": "hello", "api", "version", "instance",
 "heartbeat_s", "source", "paused"}`. Every later frame carries `seq`, which increases by exactly one per
 frame on a connection: a jump means frames were dropped for a slow reader and the client should
 re-read `/v1/quotes` (a frame shed last shows as a jump with the next heartbeat at the latest).
-Types: `subscribed` / `unsubscribed` (acks with `symbols`, `rejected`),
+Types: `subscribed` / `unsubscribed` (acks with `symbols`; `subscribed` also has `rejected`, the first 20
+refusals, and `rejected_count`),
 `ticks` (`time`: server receipt stamp, seconds since the epoch; `ticks`: list of Tick objects, each with
 `n`, the bridge's ingest number, which only grows within one `instance`), `heartbeat`, `status`
 (`paused`, `source_connected`) and `error` (`code`, `message`).

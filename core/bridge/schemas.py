@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from core.bridge.validation import SYMBOL_PATTERN
+
 
 class ErrorOut(BaseModel):
     """Every 4xx/5xx body: a machine-readable code and a sentence for people."""
 
     error: str = Field(description="short code, e.g. bad_request, unauthorized, rate_limited")
     message: str
+
+
+class StuckCallOut(BaseModel):
+    lane: str = Field(description="xtquant-control, xtquant-quotes, xtquant-history or xtquant-probe")
+    call: str = Field(description="the xtquant call, e.g. get_full_tick")
+    running_s: float
 
 
 class HealthOut(BaseModel):
@@ -25,6 +33,19 @@ class HealthOut(BaseModel):
     subscribed_symbols: int
     ticks_per_s: float = Field(description="ticks received from the source, averaged over the last seconds")
     reconnects: int
+    stuck_calls: list[StuckCallOut] = Field(
+        default_factory=list, description="calls to QMT past their time limit and not yet returned; isolated"
+    )
+
+
+class QuotesIn(BaseModel):
+    """The body of POST /v1/quotes: symbol lists too long for a URL."""
+
+    symbols: list[str] = Field(
+        max_length=1000,
+        description='e.g. ["600000.SH", "000001.SZ"]; 1 to 1,000 symbols',
+        json_schema_extra={"items": {"type": "string", "pattern": f"^{SYMBOL_PATTERN}$"}, "minItems": 1},
+    )
 
 
 class InstrumentOut(BaseModel):

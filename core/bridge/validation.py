@@ -10,7 +10,10 @@ from collections.abc import Iterable
 from core.domain.symbols import SymbolFormatError, parse_symbol
 
 # The API speaks one spelling only, so caches and subscriptions never hold two keys for one security.
-_CANONICAL = re.compile(r"^[0-9A-Z]\d{5}\.(SH|SZ|BJ)$")
+# ASCII only and matched whole: `\d` would take full-width digits and `$` a trailing newline, and each
+# such spelling would subscribe as a key of its own.
+SYMBOL_PATTERN = r"[0-9A-Z][0-9]{5}\.(SH|SZ|BJ)"
+_CANONICAL = re.compile(SYMBOL_PATTERN, re.ASCII)
 MAX_SYMBOLS_PER_REQUEST = 1000
 PERIODS = ("1d", "1m")
 ADJUSTS = ("none", "front", "back")
@@ -25,7 +28,7 @@ def validate_symbol(text: object) -> str:
     """`text` if it is a canonical code such as `600000.SH`, else InvalidRequest saying why."""
     if not isinstance(text, str):
         raise InvalidRequest(f"symbol must be a string like 600000.SH, got {type(text).__name__}")
-    if not _CANONICAL.match(text):
+    if not _CANONICAL.fullmatch(text):
         hint = ""
         with contextlib.suppress(SymbolFormatError):
             hint = f"; did you mean {parse_symbol(text)}?"

@@ -299,3 +299,17 @@ def test_desktop_shows_the_wizard_only_without_a_settings_file(
     finally:
         drop_closed_windows()
     assert "wizard" not in seen and seen  # the second start goes straight to the window
+
+
+def test_the_chosen_certificate_is_saved_with_the_bridge(qtbot: QtBot, tmp_path: Path) -> None:
+    """The live, trading and data-update clients read it from the settings, so it must be kept there."""
+    presenter, _ = _presenter(qtbot, tmp_path)
+    cert = tmp_path / "bridge-cert.pem"
+    cert.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    wizard = presenter.wizard
+    wizard.bridge_radio.setChecked(True)
+    wizard.url_edit.setText("https://192.168.1.20:8765")
+    wizard.ca_edit.setText(str(cert))
+    wizard.accept()
+    saved = load_settings(tmp_path / "config" / "settings.json")
+    assert saved.bridge_url == "https://192.168.1.20:8765" and saved.bridge_ca_file == str(cert)

@@ -25,6 +25,7 @@ MARKET_BEIJING = "BJ"
 CONNECT_FAILED = "无法连接xtquant服务，请检查QMT-投研版或QMT-极简版是否开启"
 
 Market = Callable[..., Any]
+WHOLE = "whole"  # the period recorded for subscribe_whole_quote subscriptions
 
 
 class FakeClient:
@@ -132,14 +133,34 @@ class FakeXtData:
         client.subscriptions[seq] = (stock_code, period, callback)
         return seq
 
+    def subscribe_whole_quote(
+        self, code_list: list[str], callback: Callable[[dict[str, Any]], None] | None = None
+    ) -> int:
+        """Full-market push: `code_list` holds market codes ("SH", "SZ") or stock codes; the callback gets
+        `{code: record}` for many codes at once (a dict per code, not a list as with subscribe_quote)."""
+        self._record("subscribe_whole_quote")
+        client = self.get_client()
+        seq = next(self._seq)
+        client.subscriptions[seq] = (",".join(code_list), WHOLE, callback)
+        return seq
+
     def unsubscribe_quote(self, seq: int) -> None:
         self._record("unsubscribe_quote")
         self.get_client().subscriptions.pop(seq, None)
 
     def subscribed_codes(self) -> list[str]:
-        """Codes subscribed on the current link, one entry per subscription (test inspection)."""
+        """Codes subscribed one by one on the current link, one entry per subscription (test inspection)."""
         client = self._client
-        return sorted(code for code, _, _ in client.subscriptions.values()) if client and client.alive else []
+        if not client or not client.alive:
+            return []
+        return sorted(code for code, period, _ in client.subscriptions.values() if period != WHOLE)
+
+    def whole_quote_codes(self) -> list[list[str]]:
+        """The code lists of the whole-market subscriptions on the current link (test inspection)."""
+        client = self._client
+        if not client or not client.alive:
+            return []
+        return [codes.split(",") for codes, period, _ in client.subscriptions.values() if period == WHOLE]
 
     # -- queries -----------------------------------------------------------------------------
     def get_full_tick(self, code_list: list[str]) -> dict[str, dict[str, Any]]:
@@ -180,11 +201,19 @@ class FakeXtData:
     ) -> None:
         self._record("download_history_data")
         self.get_client()
+        # The market function decides how long QMT's download takes (a test may hold it on purpose).
+        self.market(
+            "download_history_data", stock_code=stock_code, period=period, start_time=start_time, end_time=end_time
+        )
 
     def get_instrument_detail(self, stock_code: str, iscomplete: bool = False) -> dict[str, Any] | None:
         self._record("get_instrument_detail")
         self.get_client()
         return self.market("get_instrument_detail", stock_code=stock_code)
+
+    def download_sector_data(self) -> None:
+        self._record("download_sector_data")
+        self.get_client()
 
     def get_stock_list_in_sector(self, sector_name: str, real_timetag: int | str = -1) -> list[str]:
         self._record("get_stock_list_in_sector")
@@ -201,6 +230,13 @@ class FakeXtData:
             for sub_code, period, callback in list(client.subscriptions.values()):
                 if sub_code == code and period == "tick" and callback is not None:
                     self._feed.put(lambda cb=callback, c=code, r=record: cb({c: [r]}))
+        for codes, period, callback in list(client.subscriptions.values()):
+            if period != WHOLE or callback is None:
+                continue
+            wanted = set(codes.split(","))
+            batch = {c: r for c, r in records.items() if c in wanted or c.rsplit(".", 1)[-1] in wanted}
+            if batch:
+                self._feed.put(lambda cb=callback, b=batch: cb(b))
 
     def stop_qmt(self) -> None:
         """The terminal closes: the link drops, subscriptions are gone, the status callback hears of it."""

@@ -52,13 +52,15 @@ class BridgeClient:
         timeout: float = 10.0,
     ) -> None:
         self.url = url.rstrip("/")
+        self.ca_file = ca_file  # other clients of the same bridge (trading, data update) verify alike
         self._token = token if token is not None else load_token(self.url, keyring_backend)
         self.http = BridgeHttp(self.url, self._token, ca_file, timeout)
         ws_url = self.url.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + "/v1/stream"
         self._stream = StreamSession(
             ws_url,
             lambda: self._token,
-            ssl_context=tls_context(ca_file),
+            # wss:// verifies like https:// (system CAs, SSL_CERT_FILE, ca_file); ws:// takes no context at all.
+            ssl_context=tls_context(ca_file) if ws_url.startswith("wss://") else None,
             backoff=backoff or Backoff(),
             connect_timeout=timeout,
             on_event=self._emit,

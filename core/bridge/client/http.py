@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ssl
 from collections.abc import Sequence
@@ -23,9 +24,19 @@ from core.domain.ticks import Tick
 QUOTES_CHUNK = 500  # symbols per /v1/quotes request: keeps the URL well under the bridge's limit
 
 
-def tls_context(ca_file: str | None) -> ssl.SSLContext | None:
-    """Verification that trusts `ca_file` (a bridge's self-signed certificate) besides the system CAs."""
-    return ssl.create_default_context(cafile=ca_file) if ca_file else None
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """Verification that trusts the system's CAs (and `SSL_CERT_FILE`), plus `ca_file` when given (a bridge's
+    self-signed certificate). HTTP and the stream share it, so `https://` and `wss://` trust the same."""
+    context = ssl.create_default_context()
+    if not context.get_ca_certs() and not context.cert_store_stats()["x509_ca"]:
+        # No system store Python can read (python.org builds on macOS): fall back to certifi's, as httpx does.
+        with contextlib.suppress(ImportError):
+            import certifi
+
+            context.load_verify_locations(cafile=certifi.where())
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
 
 
 def _time_param(value: dt.date | dt.datetime | str | None) -> str | None:
@@ -37,10 +48,7 @@ def _time_param(value: dt.date | dt.datetime | str | None) -> str | None:
 class BridgeHttp:
     def __init__(self, url: str, token: str | None, ca_file: str | None = None, timeout: float = 10.0) -> None:
         self.url = url.rstrip("/")
-        context = tls_context(ca_file)
-        self._client = httpx.AsyncClient(
-            base_url=self.url, timeout=timeout, verify=context if context is not None else True
-        )
+        self._client = httpx.AsyncClient(base_url=self.url, timeout=timeout, verify=tls_context(ca_file))
         self.set_token(token)
 
     def set_token(self, token: str | None) -> None:

@@ -12,7 +12,7 @@ from fastapi.security import HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.bridge.protocol import STREAM_PROTOCOL, bar_to_wire, instrument_to_wire, tick_to_wire
-from core.bridge.schemas import BarsOut, ErrorOut, HealthOut, InstrumentsOut, QuotesOut
+from core.bridge.schemas import BarsOut, ErrorOut, HealthOut, InstrumentsOut, QuotesIn, QuotesOut
 from core.bridge.server.guard import Guard
 from core.bridge.server.stream import serve_stream
 from core.bridge.service import BridgeService
@@ -20,11 +20,13 @@ from core.bridge.sources.base import SourceDisconnected
 from core.bridge.validation import (
     ADJUSTS,
     PERIODS,
+    SYMBOL_PATTERN,
     InvalidRequest,
     parse_range,
     parse_symbol_list,
     validate_choice,
     validate_symbol,
+    validate_symbols,
 )
 from core.domain.bars import Freq
 
@@ -35,13 +37,19 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     for code, text in (
         (400, "bad input: the message says what and how to fix it"),
         (401, "missing or invalid bearer token"),
+        (403, "the token may not do this (trading routes need a trading token)"),
+        (404, "no such route or item"),
+        (405, "method not allowed on this route; see the Allow header"),
+        (409, "the request conflicts with the bridge's state (e.g. trading is not armed)"),
         (413, "request body too large"),
         (414, "request line too long"),
         (429, "rate limited; see Retry-After"),
-        (503, "the data source is disconnected (QMT closed); retry later"),
+        (503, "the data source is disconnected (QMT closed) or did not answer in time; retry later"),
     )
 }
 _CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 503: "unavailable"}
+_SYMBOL = {"pattern": f"^{SYMBOL_PATTERN}$"}
+_SYMBOL_LIST = {"pattern": f"^{SYMBOL_PATTERN}(,{SYMBOL_PATTERN})*$"}
 
 _DESCRIPTION = (
     """\
@@ -54,8 +62,10 @@ Every endpoint needs `Authorization: Bearer <token>`. Symbols are spelled `60000
 )
 
 
-def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
-    return JSONResponse({"error": code or _CODES.get(status, "error"), "message": message}, status_code=status)
+def _error(status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": code or _CODES.get(status, "error"), "message": message}, status_code=status, headers=headers
+    )
 
 
 def create_app(service: BridgeService) -> FastAPI:
@@ -78,6 +88,8 @@ def create_app(service: BridgeService) -> FastAPI:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "body"))
+        if first.get("type") == "missing":
+            return _error(400, f"{where or 'request'} is required")
         return _error(400, f"{where or 'request'}: {first.get('msg', 'invalid value')}")
 
     @app.exception_handler(SourceDisconnected)
@@ -85,8 +97,12 @@ def create_app(service: BridgeService) -> FastAPI:
         return _error(503, str(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+        if exc.status_code == 405:  # Starlette names only the first matching route's methods; the document has all
+            allowed = app.openapi()["paths"].get(request.url.path, {})
+            headers["allow"] = ", ".join(sorted(m.upper() for m in allowed)) or headers.get("allow", "")
+        return _error(exc.status_code, str(exc.detail), headers=headers)
 
     bearer = HTTPBearer(auto_error=False, description="token shown at the bridge's first start")
     v1 = APIRouter(prefix="/v1", dependencies=[Security(bearer)], responses=_ERRORS)
@@ -107,6 +123,7 @@ def create_app(service: BridgeService) -> FastAPI:
             "subscribed_symbols": st.subscribed_symbols,
             "ticks_per_s": st.ticks_per_s,
             "reconnects": st.reconnects,
+            "stuck_calls": [{"lane": lane, "call": call, "running_s": t} for lane, call, t in st.stuck_calls],
         }
 
     @v1.get("/instruments", response_model=InstrumentsOut, summary="Instruments the source knows")
@@ -116,7 +133,7 @@ def create_app(service: BridgeService) -> FastAPI:
 
     @v1.get("/bars", response_model=BarsOut, summary="Daily or 1-minute bars of one symbol")
     async def bars(
-        symbol: Annotated[str, Query(description="e.g. 600000.SH", max_length=64)],
+        symbol: Annotated[str, Query(description="e.g. 600000.SH", max_length=64, json_schema_extra=_SYMBOL)],
         period: Annotated[str, Query(description="1d or 1m", max_length=16)] = "1d",
         start: Annotated[str | None, Query(description="YYYY-MM-DD[THH:MM:SS], inclusive", max_length=32)] = None,
         end: Annotated[str | None, Query(description="YYYY-MM-DD[THH:MM:SS], inclusive", max_length=32)] = None,
@@ -141,9 +158,23 @@ def create_app(service: BridgeService) -> FastAPI:
 
     @v1.get("/quotes", response_model=QuotesOut, summary="Latest snapshot of up to 1,000 symbols")
     async def quotes(
-        symbols: Annotated[str | None, Query(description="comma-separated, e.g. 600000.SH,000001.SZ")] = None,
+        symbols: Annotated[
+            str,
+            Query(
+                description="comma-separated, e.g. 600000.SH,000001.SZ; for more than fit a URL, POST /v1/quotes",
+                json_schema_extra=_SYMBOL_LIST,
+            ),
+        ],
     ) -> dict[str, Any]:
-        wanted = parse_symbol_list(symbols)
+        return await _quotes(parse_symbol_list(symbols))
+
+    @v1.post("/quotes", response_model=QuotesOut, summary="Latest snapshot of up to 1,000 symbols, as a JSON body")
+    async def quotes_post(body: QuotesIn) -> dict[str, Any]:
+        if not body.symbols:
+            raise InvalidRequest('symbols is required: a list such as ["600000.SH", "000001.SZ"]')
+        return await _quotes(validate_symbols(body.symbols))
+
+    async def _quotes(wanted: list[str]) -> dict[str, Any]:
         found = await service.quotes(wanted)
         return {
             "count": len(found),

@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from core.bridge.auth import hash_token
 from core.bridge.service import BridgeService
 
 Scope = MutableMapping[str, Any]
@@ -23,6 +24,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 KNOWN_ROUTES = frozenset(
     {"/v1/health", "/v1/instruments", "/v1/bars", "/v1/quotes", "/v1/stream", "/metrics", "/openapi.json"}
 )
+
+
+_LOCKOUT_S = 60.0
+_PRUNE_EVERY_S = 60.0
+_PRUNE_ABOVE = 10_000  # addresses tracked before an early prune: a spoofing scan must not grow memory
 
 
 class TokenBucket:
@@ -50,6 +56,7 @@ class Guard:
         self.clock = clock
         self._buckets: dict[str, TokenBucket] = {}
         self._failures: dict[str, list[float]] = {}
+        self._pruned = clock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -88,9 +95,15 @@ class Guard:
         length = headers.get("content-length", "0")
         if not length.isdigit() or int(length) > settings.max_body_bytes or "transfer-encoding" in headers:
             return 413, "too_large", f"request bodies are limited to {settings.max_body_bytes} bytes", {}
-        failures = [t for t in self._failures.get(client, []) if now - t < 60.0]
-        self._failures[client] = failures
+        if now - self._pruned > _PRUNE_EVERY_S or len(self._buckets) > _PRUNE_ABOVE:
+            self._prune(now)
+        failures = [t for t in self._failures.get(client, []) if now - t < _LOCKOUT_S]
+        if failures:
+            self._failures[client] = failures
+        else:
+            self._failures.pop(client, None)
         if len(failures) >= settings.auth_failures_per_min:
+            self.service.metrics.rate_limited.inc()
             return 429, "rate_limited", "too many failed logins from this address; wait a minute", {"retry-after": "60"}
         bucket = self._buckets.get(client)
         if bucket is None:
@@ -101,11 +114,24 @@ class Guard:
             return 429, "rate_limited", "too many requests; slow down", {"retry-after": str(max(1, round(wait)))}
         scheme, _, token = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not self.service.tokens.verify(token.strip()):
-            failures.append(now)
+            self._failures.setdefault(client, failures).append(now)
             self.service.metrics.auth_failures.labels(scope["type"]).inc()
             message = "missing bearer token" if not token else "invalid token"
             return 401, "unauthorized", message, {"www-authenticate": 'Bearer realm="QDesk Bridge"'}
+        scope.setdefault("state", {})["token"] = hash_token(token.strip())  # stream caps count per token
         return None
+
+    def _prune(self, now: float) -> None:
+        """Forget addresses that are idle: a full bucket and no recent failures say nothing a new one wouldn't."""
+        self._pruned = now
+        settings = self.service.settings
+        refill_s = settings.request_burst / settings.requests_per_s
+        self._buckets = {a: b for a, b in self._buckets.items() if now - b.stamp < refill_s}
+        self._failures = {a: f for a, f in self._failures.items() if f and now - f[-1] < _LOCKOUT_S}
+
+    @property
+    def tracked_addresses(self) -> int:
+        return len(self._buckets.keys() | self._failures.keys())
 
 
 async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str, headers: dict[str, str]) -> None:

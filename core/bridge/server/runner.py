@@ -36,6 +36,9 @@ class ServeOptions:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     access_log: bool = False
+    # Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed. Empty: none are,
+    # so a client cannot pick its own address for the lock-out, the rate limit or the audit log.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def tls(self) -> bool:
@@ -106,6 +109,8 @@ async def run_bridge(
             log_config=None,
             access_log=options.access_log,
             timeout_graceful_shutdown=3,
+            proxy_headers=bool(options.trusted_proxies),
+            forwarded_allow_ips=list(options.trusted_proxies) or None,
             h11_max_incomplete_event_size=2 * settings.max_url_bytes,
             ssl_certfile=str(options.tls_cert) if options.tls_cert else None,
             ssl_keyfile=str(options.tls_key) if options.tls_key else None,

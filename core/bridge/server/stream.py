@@ -3,34 +3,55 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
 from collections import deque
+from collections.abc import Sequence
+from typing import Any
 
 from starlette.responses import JSONResponse
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from core.bridge.protocol import control_frame, hello_frame, ticks_frame
 from core.bridge.server.guard import TokenBucket
 from core.bridge.service import BridgeService
-from core.bridge.validation import InvalidRequest, validate_symbols
+from core.bridge.validation import InvalidRequest, validate_symbol, validate_symbols
 
 log = logging.getLogger(__name__)
-_MAX_BAD_MESSAGES = 20  # then the client is clearly broken or hostile and is disconnected
+_MAX_BAD_MESSAGES = 20  # bad or over-rate messages; then the client is clearly broken or hostile: disconnected
+_CLOSE_WAIT_S = 1.0
+_MAX_QUEUED_ERRORS = 8
+_MAX_REJECTED_SHOWN = 20
+WHOLE_MARKET = "*"  # error replies waiting to be sent; more are dropped, not queued
+
+
+class RateLimited(InvalidRequest):
+    """A message over the connection's rate; it counts as a bad message."""
 
 
 class StreamConnection:
-    """Outgoing frames wait in a bounded outbox drained by one sender task. Sequence numbers are given
-    when a frame is queued, so a tick frame dropped for a slow reader shows up as a gap on its side."""
+    """Outgoing frames wait in two bounded queues drained in sequence order by one sender task.
+
+    Sequence numbers are given when a frame is queued, so a tick frame dropped for a slow reader shows up
+    as a gap on its side. Tick frames and control frames queue apart so that shedding the oldest tick
+    frame is O(1) whatever else waits; error replies are capped, and a client whose control frames pile
+    up (it sends but never reads) is disconnected rather than buffered without end.
+    """
 
     def __init__(self, ws: WebSocket, service: BridgeService) -> None:
         self.ws = ws
         self.service = service
+        # Which token opened the connection (its hash, set by the guard): caps apply per token too.
+        self.token: str = ws.scope.get("state", {}).get("token", "")
         self._seq = 0
-        self._outbox: deque[tuple[bool, int, str]] = deque()  # (is_ticks, tick count, frame)
+        self._ticks: deque[tuple[int, int, str]] = deque()  # (seq, tick count, frame)
+        self._controls: deque[tuple[int, bool, str]] = deque()  # (seq, is_error, frame)
+        self._errors_queued = 0
         self._wake = asyncio.Event()
         self._closed = False
+        self._overflowed = False
         self._ops = TokenBucket(service.settings.ws_ops_per_s, service.settings.ws_ops_per_s * 3, time.monotonic())
 
     # -- outgoing ------------------------------------------------------------------------------
@@ -38,34 +59,55 @@ class StreamConnection:
         self._seq += 1
         return self._seq
 
-    def _queue(self, is_ticks: bool, count: int, frame: str) -> None:
+    def offer_ticks(self, stamp: float, encoded: list[str]) -> None:
         if self._closed:
             return
-        if len(self._outbox) >= self.service.settings.outbox_frames:
-            for i, (ticks, _, _) in enumerate(self._outbox):
-                if ticks:  # shed the oldest tick frame; acks, errors and heartbeats always go out
-                    del self._outbox[i]
-                    self.service.metrics.dropped.inc()
-                    break
-        self._outbox.append((is_ticks, count, frame))
+        if len(self._ticks) >= self.service.settings.outbox_frames:
+            self._ticks.popleft()  # shed the oldest tick frame: the client sees the gap and re-reads quotes
+            self.service.metrics.dropped.inc()
+        seq = self._next_seq()
+        self._ticks.append((seq, len(encoded), ticks_frame(seq, stamp, encoded)))
         self._wake.set()
-
-    def offer_ticks(self, stamp: float, encoded: list[str]) -> None:
-        self._queue(True, len(encoded), ticks_frame(self._next_seq(), stamp, encoded))
 
     def offer_status(self, paused: bool, source_connected: bool) -> None:
         self._control("status", paused=paused, source_connected=source_connected)
 
     def _control(self, kind: str, **fields: object) -> None:
-        self._queue(False, 0, control_frame(kind, self._next_seq(), **fields))
+        if self._closed:
+            return
+        is_error = kind == "error"
+        if is_error and self._errors_queued >= _MAX_QUEUED_ERRORS:
+            self.service.metrics.dropped.inc()  # unsent errors say nothing new; no seq is spent on them
+            return
+        if len(self._controls) >= self.service.settings.outbox_frames:
+            self._overflowed = True  # acks and heartbeats are never shed: a client not reading them goes
+            self._wake.set()
+            return
+        seq = self._next_seq()
+        self._controls.append((seq, is_error, control_frame(kind, seq, **fields)))
+        self._errors_queued += is_error
+        self._wake.set()
+
+    def _pop_next(self) -> tuple[int, str]:
+        """The queued frame with the lowest sequence number, and how many ticks it carries."""
+        ticks, controls = self._ticks, self._controls
+        if controls and (not ticks or controls[0][0] < ticks[0][0]):
+            _, is_error, frame = controls.popleft()
+            self._errors_queued -= is_error
+            return 0, frame
+        _, count, frame = ticks.popleft()
+        return count, frame
 
     async def _send_loop(self) -> None:
         metrics = self.service.metrics
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._outbox:
-                _, count, frame = self._outbox.popleft()
+            if self._overflowed:
+                await self._hang_up("not reading its messages")
+                return
+            while self._ticks or self._controls:
+                count, frame = self._pop_next()
                 await self.ws.send_text(frame)
                 metrics.frames_out.inc()
                 if count:
@@ -79,6 +121,14 @@ class StreamConnection:
     # -- the connection's life -----------------------------------------------------------------
     async def run(self) -> None:
         service = self.service
+        if service.token_streams(self.token) >= service.settings.max_streams_per_token:
+            refusal = JSONResponse(
+                {"error": "too_many_streams", "message": "this token has too many open streams; close one first"},
+                status_code=429,
+                headers={"retry-after": "5"},
+            )
+            await self._refuse(refusal)
+            return
         if service.fanout.clients >= service.settings.max_clients:
             # A 503 in the handshake, not a close: clients retry it later, while a 403 would read as a bad token.
             refusal = JSONResponse(
@@ -86,10 +136,7 @@ class StreamConnection:
                 status_code=503,
                 headers={"retry-after": "5"},
             )
-            if "websocket.http.response" in self.ws.scope.get("extensions", {}):
-                await self.ws.send_denial_response(refusal)
-            else:
-                await self.ws.close(code=1013, reason="too many clients; try again later")
+            await self._refuse(refusal)
             return
         await self.ws.accept()
         await self.ws.send_text(
@@ -103,25 +150,39 @@ class StreamConnection:
             )
         )
         service.fanout.add(self)
+        receiver = asyncio.create_task(self._receive_loop(), name="stream-receive")
         sender = asyncio.create_task(self._send_loop(), name="stream-send")
         beater = asyncio.create_task(self._heartbeat_loop(), name="stream-heartbeat")
+        tasks = (receiver, sender, beater)
         try:
-            await self._receive_loop()
-        except WebSocketDisconnect:
-            pass
+            # Whichever ends first (the client left, or the bridge hung up on it) ends the connection.
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
             self._closed = True
-            for task in (sender, beater):
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(sender, beater, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             await service.fanout.remove(self)
+
+    async def _refuse(self, refusal: JSONResponse) -> None:
+        if "websocket.http.response" in self.ws.scope.get("extensions", {}):
+            await self.ws.send_denial_response(refusal)
+        else:
+            await self.ws.close(code=1013, reason="refused; try again later")
+
+    async def _hang_up(self, reason: str) -> None:
+        """Close with 1008; a client that reads nothing never takes the close frame, so give up waiting
+        soon: returning from the handler makes the server drop the transport."""
+        self._closed = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.ws.close(code=1008, reason=reason), _CLOSE_WAIT_S)
 
     async def _receive_loop(self) -> None:
         bad = 0
         while True:
             message = await self.ws.receive()
             if message["type"] == "websocket.disconnect":
-                raise WebSocketDisconnect(message.get("code", 1000))
+                return
             try:
                 text = message.get("text")
                 if text is None:  # a binary frame: answered like any other bad message, never a crash
@@ -129,17 +190,18 @@ class StreamConnection:
                 await self._handle(text)
             except InvalidRequest as exc:
                 bad += 1
-                self._control("error", code="bad_request", message=str(exc))
+                code = "rate_limited" if isinstance(exc, RateLimited) else "bad_request"
+                self._control("error", code=code, message=str(exc))
                 if bad >= _MAX_BAD_MESSAGES:
-                    await self.ws.close(code=1008, reason="too many bad messages")
+                    await self._hang_up("too many bad or over-rate messages")
                     return
 
     async def _handle(self, text: str) -> None:
         if len(text) > self.service.settings.max_ws_message_bytes:
             raise InvalidRequest(f"message larger than {self.service.settings.max_ws_message_bytes} bytes")
         if self._ops.take(time.monotonic()):
-            self._control("error", code="rate_limited", message="too many requests; slow down")
-            return
+            self.service.metrics.rate_limited.inc()
+            raise RateLimited("too many requests; slow down")
         try:
             message = json.loads(text)
         except ValueError:
@@ -149,7 +211,17 @@ class StreamConnection:
         op = message.get("op")
         if op not in ("subscribe", "unsubscribe"):
             raise InvalidRequest("op must be subscribe or unsubscribe")
-        symbols = message.get("symbols")
+        sector = message.get("sector")
+        symbols: Any
+        if sector is not None:  # a sector's members, as the source lists them today
+            if not isinstance(sector, str) or not 0 < len(sector) <= 64:
+                raise InvalidRequest("sector must be a name such as 沪深A股")
+            try:
+                symbols = list(await self.service.source.sector(sector))
+            except LookupError as exc:
+                raise InvalidRequest(str(exc)) from None
+        else:
+            symbols = message.get("symbols")
         if not isinstance(symbols, list):
             raise InvalidRequest('symbols must be a list such as ["600000.SH"]')
         fanout = self.service.fanout
@@ -157,24 +229,48 @@ class StreamConnection:
             removed = await fanout.unsubscribe(self, validate_symbols(symbols, len(symbols)))
             self._control("unsubscribed", symbols=removed)
             return
-        accepted, rejected = [], []
-        for item in symbols:
-            try:
-                accepted.append(validate_symbols([item])[0])
-            except InvalidRequest as exc:
-                rejected.append({"symbol": str(item)[:24], "reason": str(exc)})
-        room = self.service.settings.max_symbols_per_client - len(fanout.symbols_of(self))
-        over = [s for s in accepted if s not in fanout.symbols_of(self)][max(room, 0) :]
-        rejected += [{"symbol": s, "reason": "subscription limit reached"} for s in over]
-        over_set = set(over)
-        accepted = [s for s in accepted if s not in over_set]
+        accepted, rejected = await self._admit(symbols)
         try:
             await fanout.subscribe(self, accepted)
         except Exception as exc:  # noqa: BLE001 (a source failure is reported, the connection lives on)
             log.warning("subscribe failed at the source: %s", exc)
             self._control("error", code="source_error", message=f"the data source refused: {exc}")
             return
-        self._control("subscribed", symbols=accepted, rejected=rejected)
+        # The ack lists what was accepted (never more than was asked) but only the first few refusals with a
+        # count: a large made-up request must not come back several times larger.
+        self._control(
+            "subscribed", symbols=accepted, rejected=rejected[:_MAX_REJECTED_SHOWN], rejected_count=len(rejected)
+        )
+
+    async def _admit(self, items: Sequence[object]) -> tuple[list[str], list[dict[str, str]]]:
+        """The symbols of a subscribe request this connection may have, and why the others may not."""
+        service, fanout = self.service, self.service.fanout
+        known = await service.known_symbols()
+        if items == [WHOLE_MARKET]:
+            if known is None:
+                return [], [{"symbol": WHOLE_MARKET, "reason": "the instrument list is unavailable; try again later"}]
+            items = sorted(known)  # the whole market the source lists
+        mine = fanout.symbols_of(self)
+        accepted: dict[str, None] = {}
+        rejected: list[dict[str, str]] = []
+        for item in items:
+            try:
+                symbol = validate_symbol(item)
+            except InvalidRequest as exc:
+                rejected.append({"symbol": str(item)[:24], "reason": str(exc)})
+                continue
+            if known is not None and symbol not in known:
+                rejected.append({"symbol": symbol, "reason": "unknown instrument"})
+            elif symbol not in mine:
+                accepted[symbol] = None
+        settings = service.settings
+        room = min(
+            settings.max_symbols_per_client - len(mine),
+            settings.max_symbols_per_token - service.token_symbols(self.token),
+        )
+        wanted = list(accepted)
+        rejected += [{"symbol": s, "reason": "subscription limit reached"} for s in wanted[max(room, 0) :]]
+        return wanted[: max(room, 0)], rejected
 
 
 async def serve_stream(ws: WebSocket, service: BridgeService) -> None:

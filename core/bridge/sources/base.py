@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from core.domain.bars import Bar, Freq, Instrument
@@ -19,6 +20,15 @@ class SourceDisconnected(RuntimeError):
     """The source is running but has lost its upstream (QMT closed); queries fail until it is back."""
 
 
+@dataclass(frozen=True, slots=True)
+class StuckCall:
+    """A call into the upstream (xtquant) still running after its time limit ran out."""
+
+    lane: str
+    call: str
+    since: float  # time.monotonic() when it started
+
+
 class SourceSink(Protocol):
     """Where a source reports; always called on the event loop's thread."""
 
@@ -27,6 +37,8 @@ class SourceSink(Protocol):
     def connection_changed(self, connected: bool) -> None: ...
 
     def reconnected(self) -> None: ...
+
+    def call_timed_out(self, lane: str, call: str) -> None: ...
 
 
 class NullSink:
@@ -39,6 +51,9 @@ class NullSink:
         pass
 
     def reconnected(self) -> None:
+        pass
+
+    def call_timed_out(self, lane: str, call: str) -> None:
         pass
 
 
@@ -57,6 +72,10 @@ class Source(ABC):
     @property
     def connected(self) -> bool:
         return True
+
+    def stuck_calls(self) -> list[StuckCall]:
+        """Upstream calls past their time limit and not yet returned; only QMT has any."""
+        return []
 
     async def start(self, sink: SourceSink) -> None:
         """Begin producing; raise SourceUnavailable with one clear sentence when this cannot work."""
@@ -77,6 +96,10 @@ class Source(ABC):
 
     @abstractmethod
     async def instruments(self) -> list[Instrument]: ...
+
+    async def sector(self, name: str) -> list[str]:
+        """The codes of a sector (板块) by name; LookupError saying why when there is no such sector here."""
+        raise LookupError(f'the {self.name} source has no sectors; subscribe to symbols or to ["*"]')
 
     @abstractmethod
     async def bars(

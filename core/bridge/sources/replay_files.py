@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import gzip
 import heapq
 import io
@@ -16,6 +17,7 @@ from pathlib import Path
 from core.bridge.validation import InvalidRequest, validate_symbol
 from core.domain.bars import Bar, Freq
 from core.domain.ticks import Tick
+from core.rules.price_limits import limit_prices
 
 log = logging.getLogger(__name__)
 
@@ -148,23 +150,37 @@ def _f(text: str | None) -> float:
         return 0.0
 
 
+@functools.lru_cache(maxsize=16_384)
+def day_limits(symbol: str, day: dt.date, pre_close: float) -> tuple[float, float]:
+    """(limit up, limit down) by the rule engine, as live QMT ticks carry them; (0, 0) where none applies."""
+    try:
+        return limit_prices(symbol, day, pre_close) or (0.0, 0.0)
+    except ValueError:  # a code outside the known boards: no limit to show
+        return 0.0, 0.0
+
+
 def _snapshot(symbol: str):  # noqa: ANN202 (returns a row converter)
     def convert(row: dict[str, str]) -> Event:
         t = dt.datetime.fromisoformat(row["datetime"])
+        code = row.get("symbol") or symbol
+        pre_close = _f(row["preclose"])
+        up, down = day_limits(code, t.date(), pre_close)
         tick = Tick(
-            symbol=row.get("symbol") or symbol,
+            symbol=code,
             time=t,
             last=_f(row["last"]),
             open=_f(row["open"]),
             high=_f(row["high"]),
             low=_f(row["low"]),
-            pre_close=_f(row["preclose"]),
+            pre_close=pre_close,
             volume=_f(row["volume"]),
             amount=_f(row["amount"]),
             bid_prices=tuple(_f(row[f"bid_price{i}"]) for i in range(1, 6)),
             bid_volumes=tuple(_f(row[f"bid_volume{i}"]) for i in range(1, 6)),
             ask_prices=tuple(_f(row[f"ask_price{i}"]) for i in range(1, 6)),
             ask_volumes=tuple(_f(row[f"ask_volume{i}"]) for i in range(1, 6)),
+            limit_up=up,
+            limit_down=down,
             suspended=row.get("status", "").strip().upper() in _HALTED_STATUS,
         )
         return Event(t, tick)

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from core.bridge.sources.base import Source, SourceSink
 from core.bridge.sources.history import StoreHistory
 from core.bridge.sources.replay import Clock, WallClock
+from core.bridge.sources.replay_files import day_limits
 from core.domain.bars import Bar, Freq, Instrument
 from core.domain.symbols import parse_symbol
 from core.domain.ticks import Tick
@@ -47,7 +48,8 @@ def sim_symbols(n: int) -> list[str]:
 
 
 class SimSource(Source):
-    """Random-walk Level-1 snapshots within the ±10% limits, with a five-level book around the last price."""
+    """Random-walk Level-1 snapshots within the rule engine's daily limits (carried on every tick), with a
+    five-level book around the last price."""
 
     name = "sim"
 
@@ -71,6 +73,11 @@ class SimSource(Source):
         self._index = {s: i for i, s in enumerate(self.symbols)}
         self._pre = [round(self._rng.uniform(3.0, 80.0), 2) for _ in range(n)]
         self._last = list(self._pre)
+        # The day's limits from the one rule engine (20% on ChiNext and STAR, 10% on the main boards).
+        today = dt.date.today()
+        limits = [day_limits(s, today, p) for s, p in zip(self.symbols, self._pre, strict=True)]
+        self._up = [up for up, _ in limits]
+        self._down = [down for _, down in limits]
         self._open = [0.0] * n
         self._high = [0.0] * n
         self._low = [0.0] * n
@@ -133,9 +140,8 @@ class SimSource(Source):
                 self.sink.ticks_arrived(ticks)
 
     def _move(self, i: int) -> None:
-        pre = self._pre[i]
         price = self._last[i] * (1.0 + self._rng.gauss(0.0, 0.0015))
-        price = round(min(max(price, pre * 0.9), pre * 1.1), 2)
+        price = round(min(max(price, self._down[i]), self._up[i]), 2)
         self._last[i] = price
         if not self._open[i]:
             self._open[i] = self._high[i] = self._low[i] = price
@@ -168,8 +174,8 @@ class SimSource(Source):
             bid_volumes=_BID_VOLUMES,
             ask_prices=(p, round(p + 0.01, 2), round(p + 0.02, 2), round(p + 0.03, 2), round(p + 0.04, 2)),
             ask_volumes=_ASK_VOLUMES,
-            limit_up=round(pre * 1.1, 2),
-            limit_down=round(pre * 0.9, 2),
+            limit_up=self._up[i],
+            limit_down=self._down[i],
         )
 
     async def subscribe(self, symbols: Sequence[str]) -> None:

@@ -1,4 +1,4 @@
-"""QMT source: xtquant's xtdata behind one worker thread, with reconnect, backoff and re-subscription."""
+"""QMT source: xtquant's xtdata on separate lanes of calls, with time limits, reconnect and re-subscription."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from core.bridge.sources.base import Source, SourceDisconnected, SourceSink, SourceUnavailable
+from core.bridge.sources.base import Source, SourceDisconnected, SourceSink, SourceUnavailable, StuckCall
 from core.bridge.xt_records import bars_to_domain, instrument_to_domain, price_limits, tick_to_domain
 from core.bridge.xt_tables import XT_A_SHARE_SECTORS, XT_DIVIDEND_TYPES, XT_PERIODS, XT_TICK_PERIOD
 from core.bridge.xt_worker import XtWorker
@@ -19,7 +19,10 @@ from core.domain.ticks import Tick
 from core.util.backoff import Backoff
 
 log = logging.getLogger(__name__)
-_CALL_TIMEOUT_S = 60.0  # history downloads can be slow; a hung QMT must not hang requests forever
+CALL_TIMEOUT_S = 10.0  # quotes, subscriptions, instrument details: QMT answers these in milliseconds
+HISTORY_TIMEOUT_S = 120.0  # a history download can take long; still, a hung QMT must not hang requests forever
+PROBE_TIMEOUT_S = 5.0
+WHOLE_QUOTE_ABOVE = 50  # symbols wanted; more go through one whole-market push
 
 
 def load_xtdata() -> Any:
@@ -41,9 +44,13 @@ def _one_line(exc: BaseException) -> str:
 class XtQuantSource(Source):
     """Level-1 ticks, quotes, instruments and bars from QMT.
 
-    xtquant is not thread-safe and calls back on its own thread, so every call goes through one
-    worker thread and callbacks only convert data and hand it to the event loop. When the link to
-    QMT drops, the source reconnects with backoff and subscribes again to everything wanted.
+    xtquant is not thread-safe and calls back on its own thread, so calls go through lanes, each one
+    thread in submission order, and callbacks only convert data and hand it to the event loop. The lanes
+    keep slow work from holding up urgent work: `control` (connect, subscriptions, instrument details),
+    `quotes` (snapshots), `history` (downloads, bars, the instrument list) and `probe` (the link check,
+    which nothing else may starve). Every call has a time limit; one that runs past it is reported and
+    isolated (see XtWorker). When the link to QMT drops, the source reconnects with backoff and
+    subscribes again to everything wanted.
     """
 
     name = "xtquant"
@@ -58,19 +65,30 @@ class XtQuantSource(Source):
         backoff: Backoff | None = None,
         probe_interval: float = 2.0,
         sectors: Sequence[str] = XT_A_SHARE_SECTORS,
+        call_timeout: float = CALL_TIMEOUT_S,
+        history_timeout: float = HISTORY_TIMEOUT_S,
+        probe_timeout: float = PROBE_TIMEOUT_S,
+        whole_quote_above: int = WHOLE_QUOTE_ABOVE,
     ) -> None:
         super().__init__()
-        self._xt = xtdata
+        self._xt: Any = xtdata
         self.ip, self.port = ip, port
         self.backoff = backoff or Backoff(initial=1.0, maximum=30.0)
         self.probe_interval = probe_interval
         self.sectors = tuple(sectors)
-        self.worker = XtWorker()
+        self.whole_quote_above = whole_quote_above
+        self.call_timeout, self.history_timeout, self.probe_timeout = call_timeout, history_timeout, probe_timeout
+        self.control = XtWorker("xtquant-control", self._timed_out)
+        self.quotes_lane = XtWorker("xtquant-quotes", self._timed_out)
+        self.history = XtWorker("xtquant-history", self._timed_out)
+        self.probe = XtWorker("xtquant-probe", self._timed_out)
+        self.lanes = (self.control, self.quotes_lane, self.history, self.probe)
         self._connected = False
         self._ever_connected = False
-        self._client_id: int | None = None  # worker thread only
+        self._client_id: int | None = None  # written on the control lane only
         self._wanted: set[str] = set()
-        self._seqs: dict[str, int] = {}  # worker thread only: xtquant's subscription numbers
+        self._seqs: dict[str, int] = {}  # control lane only: xtquant's subscription numbers
+        self._whole: tuple[tuple[str, ...], int] | None = None  # control lane only: the whole-market push
         self._limits: dict[str, tuple[float, float]] = {}
         self._limits_day: dt.date | None = None
         self._instruments: tuple[dt.date, list[Instrument]] | None = None
@@ -92,19 +110,26 @@ class XtQuantSource(Source):
             raise RuntimeError("xtquant source used before start()")
         return self._xt
 
+    def stuck_calls(self) -> list[StuckCall]:
+        return [call for lane in self.lanes for call in lane.stuck()]
+
+    def _timed_out(self, call: StuckCall) -> None:
+        self.sink.call_timed_out(call.lane, call.call)
+
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self, sink: SourceSink) -> None:
         await super().start(sink)
         if self._xt is None:
             self._xt = load_xtdata()
         self._loop = asyncio.get_running_loop()
-        self.worker.start()
+        for lane in self.lanes:
+            lane.start()
         try:
-            await self.worker.call(self._connect_now, False, timeout=_CALL_TIMEOUT_S)
+            await self.control.call(self._connect_now, False, timeout=self.call_timeout)
             self._set_connected(True)
         except Exception as exc:  # noqa: BLE001
             log.warning("QMT is not reachable yet (%s); retrying in the background", _one_line(exc))
-        await self.worker.call(self._xt.watch_xtquant_status, self._on_status)
+        await self.control.call(self._xt.watch_xtquant_status, self._on_status, timeout=self.call_timeout)
         self._watch_task = self._loop.create_task(self._watch(), name="xtquant-watch")
         self._watch_task.add_done_callback(_log_failure)
 
@@ -113,12 +138,13 @@ class XtQuantSource(Source):
             self._watch_task.cancel()
             await asyncio.gather(self._watch_task, return_exceptions=True)
             self._watch_task = None
-        if self._xt is not None and self.worker.thread.is_alive():
+        if self._xt is not None and self.control.thread.is_alive():
             try:
-                await self.worker.call(self._unsubscribe_now, list(self._wanted), timeout=5.0)
+                await self.control.call(self._sync_now, [], timeout=5.0)
             except Exception as exc:  # noqa: BLE001 (QMT may be gone already; nothing left to release)
                 log.debug("xtquant: unsubscribe at stop failed: %s", _one_line(exc))
-        await asyncio.to_thread(self.worker.stop)
+        for lane in self.lanes:
+            await asyncio.to_thread(lane.stop)
         self._set_connected(False)
 
     def _set_connected(self, connected: bool) -> None:
@@ -133,19 +159,35 @@ class XtQuantSource(Source):
         client = (self._api.reconnect if again else self._api.connect)(self.ip, self.port)
         self._client_id = id(client)
         self._seqs.clear()  # subscription numbers belong to the link they were made on
+        self._whole = None
 
-    def _probe_now(self) -> str:
+    def _probe_now(self) -> int | None:
+        """The id of QMT's current link, None when there is none (probe lane)."""
         client = self._api.get_client()  # xtquant reconnects on its own here when it can
         if client is None or not client.is_connected():
-            return "lost"
-        if id(client) != self._client_id:
-            self._client_id = id(client)
-            self._seqs.clear()
-            return "replaced"
-        return "ok"
+            return None
+        return id(client)
 
-    def _subscribe_now(self, symbols: list[str]) -> None:
-        for code in symbols:
+    def _adopt_client_now(self, client_id: int) -> None:
+        self._client_id = client_id
+        self._seqs.clear()  # subscription numbers belong to the link they were made on
+        self._whole = None
+
+    def _sync_now(self, wanted: list[str]) -> None:
+        """Make QMT's subscriptions on this link match `wanted` (control lane): one whole-market push
+        (subscribe_whole_quote) for a large set instead of thousands of subscribe_quote calls, one
+        subscription per code for a small set. The new subscription is made before the old is dropped."""
+        if len(wanted) > self.whole_quote_above:
+            if self._whole is None or self._whole[0] != tuple(wanted):
+                seq = self._xt.subscribe_whole_quote(list(wanted), callback=self._on_data)
+                if not (isinstance(seq, int) and seq >= 0):
+                    log.warning("xtquant refused the whole-market subscription (%r)", seq)
+                    return
+                self._drop_whole_now()
+                self._whole = (tuple(wanted), seq)
+            self._unsubscribe_now(list(self._seqs))
+            return
+        for code in wanted:
             if code in self._seqs:
                 continue
             seq = self._api.subscribe_quote(
@@ -155,6 +197,14 @@ class XtQuantSource(Source):
                 self._seqs[code] = seq
             else:
                 log.warning("xtquant refused the subscription to %s (%r)", code, seq)
+        self._drop_whole_now()
+        keep = set(wanted)
+        self._unsubscribe_now([c for c in self._seqs if c not in keep])
+
+    def _drop_whole_now(self) -> None:
+        if self._whole is not None:
+            self._xt.unsubscribe_quote(self._whole[1])
+            self._whole = None
 
     def _unsubscribe_now(self, symbols: list[str]) -> None:
         for code in symbols:
@@ -200,13 +250,13 @@ class XtQuantSource(Source):
                 if self._connected:
                     await self._check_link()
                     continue
-                await self.worker.call(self._connect_now, self._ever_connected, timeout=_CALL_TIMEOUT_S)
+                await self.control.call(self._connect_now, self._ever_connected, timeout=self.call_timeout)
                 was_connected = self._ever_connected
                 self._set_connected(True)
                 if was_connected:
                     await self._after_reconnect()
                 else:
-                    await self.worker.call(self._subscribe_now, sorted(self._wanted), timeout=_CALL_TIMEOUT_S)
+                    await self.control.call(self._sync_now, sorted(self._wanted), timeout=self.call_timeout)
                 attempt = 0
             except asyncio.CancelledError:
                 raise
@@ -223,20 +273,21 @@ class XtQuantSource(Source):
             await asyncio.wait_for(self._lost.wait(), self.probe_interval)
         self._lost.clear()
         try:
-            state = await self.worker.call(self._probe_now, timeout=10.0)
+            client_id = await self.probe.call(self._probe_now, timeout=self.probe_timeout)
         except Exception as exc:  # noqa: BLE001 (get_client raises when it cannot reconnect by itself)
-            state = "lost"
+            client_id = None
             log.debug("xtquant probe failed: %s", _one_line(exc))
-        if state == "lost":
+        if client_id is None:
             log.warning("QMT connection lost; reconnecting")
             self._set_connected(False)
-        elif state == "replaced":
+        elif client_id != self._client_id:
+            await self.control.call(self._adopt_client_now, client_id, timeout=self.call_timeout)
             await self._after_reconnect()
 
     async def _after_reconnect(self) -> None:
         self._limits_day = None  # a new link may be a new trading day: refresh price limits
         await self._load_limits(sorted(self._wanted))
-        await self.worker.call(self._subscribe_now, sorted(self._wanted))
+        await self.control.call(self._sync_now, sorted(self._wanted), timeout=self.call_timeout)
         self.reconnects += 1
         log.info("QMT reconnected; re-subscribed %d symbol(s)", len(self._wanted))
         self.sink.reconnected()
@@ -248,7 +299,9 @@ class XtQuantSource(Source):
             self._limits, self._limits_day = {}, today
         missing = [s for s in symbols if s not in self._limits]
         if missing and self._connected:
-            details = await self.worker.call(self._details_now, missing, timeout=_CALL_TIMEOUT_S)
+            # Instrument details come from QMT's local cache: quick each, but a whole market takes a while.
+            limit = self.call_timeout + 0.01 * len(missing)
+            details = await self.control.call(self._details_now, missing, timeout=limit)
             self._limits.update({code: price_limits(d) for code, d in details.items()})
 
     async def subscribe(self, symbols: Sequence[str]) -> None:
@@ -257,7 +310,7 @@ class XtQuantSource(Source):
         if self._connected:
             try:
                 await self._load_limits(list(symbols))
-                await self.worker.call(self._subscribe_now, list(symbols), timeout=_CALL_TIMEOUT_S)
+                await self.control.call(self._sync_now, sorted(self._wanted), timeout=self.call_timeout)
             except Exception as exc:  # noqa: BLE001
                 log.warning("xtquant: subscribing failed (%s); will subscribe after reconnecting", _one_line(exc))
                 self._lost.set()
@@ -266,7 +319,7 @@ class XtQuantSource(Source):
         self._wanted.difference_update(symbols)
         if self._connected:
             try:
-                await self.worker.call(self._unsubscribe_now, list(symbols), timeout=_CALL_TIMEOUT_S)
+                await self.control.call(self._sync_now, sorted(self._wanted), timeout=self.call_timeout)
             except Exception as exc:  # noqa: BLE001 (late ticks of unwanted codes are filtered in _flush)
                 log.warning("xtquant: unsubscribing failed: %s", _one_line(exc))
                 self._lost.set()
@@ -277,7 +330,7 @@ class XtQuantSource(Source):
 
     async def quotes(self, symbols: Sequence[str]) -> dict[str, Tick]:
         self._require_link()
-        data = await self.worker.call(self._api.get_full_tick, list(symbols), timeout=_CALL_TIMEOUT_S) or {}
+        data = await self.quotes_lane.call(self._api.get_full_tick, list(symbols), timeout=self.call_timeout) or {}
         return {
             code: tick_to_domain(code, rec, self._limits.get(code, (0.0, 0.0)))
             for code, rec in data.items()
@@ -288,11 +341,25 @@ class XtQuantSource(Source):
         today = dt.date.today()
         if self._instruments is None or self._instruments[0] != today:
             self._require_link()
-            listed = await self.worker.call(self._instruments_now, timeout=10 * _CALL_TIMEOUT_S)
+            listed = await self.history.call(self._instruments_now, timeout=self.history_timeout)
             self._instruments = (today, listed)
         return self._instruments[1]
 
+    async def sector(self, name: str) -> list[str]:
+        self._require_link()
+        codes = await self.history.call(self._sector_now, name, timeout=self.history_timeout)
+        if not codes:
+            raise LookupError(f"QMT knows no sector {name[:32]!r} (or it is empty), e.g. 沪深A股, 上证A股")
+        return codes
+
+    def _sector_now(self, name: str) -> list[str]:
+        with contextlib.suppress(Exception):  # a stale sector list still beats none
+            self._xt.download_sector_data()
+        return list(self._xt.get_stock_list_in_sector(name) or [])
+
     def _instruments_now(self) -> list[Instrument]:
+        with contextlib.suppress(Exception):  # a stale sector list still beats none
+            self._xt.download_sector_data()
         codes: dict[str, None] = {}
         for sector in self.sectors:
             codes.update(dict.fromkeys(self._api.get_stock_list_in_sector(sector) or []))
@@ -312,8 +379,14 @@ class XtQuantSource(Source):
         fmt = "%Y%m%d" if freq is Freq.DAY else "%Y%m%d%H%M%S"
         start_s = start.strftime(fmt) if start else ""
         end_s = end.strftime(fmt) if end else ""
-        frame = await self.worker.call(
-            self._bars_now, symbol, XT_PERIODS[freq], start_s, end_s, XT_DIVIDEND_TYPES[adjust], timeout=_CALL_TIMEOUT_S
+        frame = await self.history.call(
+            self._bars_now,
+            symbol,
+            XT_PERIODS[freq],
+            start_s,
+            end_s,
+            XT_DIVIDEND_TYPES[adjust],
+            timeout=self.history_timeout,
         )
         return bars_to_domain(symbol, freq, frame)
 

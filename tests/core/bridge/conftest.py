@@ -56,6 +56,7 @@ def serve(
     port: int = 0,
     token: str | None = None,
     tls: tuple[Path, Path] | None = None,
+    trusted_proxies: tuple[str, ...] = (),
 ) -> Iterator[Running]:
     """A started bridge around `source`; stopped (and its source stopped) on exit."""
     tokens = TokenStore.in_dir(config_dir)
@@ -65,7 +66,11 @@ def serve(
         tokens.add(token, "test")
     service = BridgeService(source, tokens, settings or TEST_SETTINGS)
     options = ServeOptions(
-        host="127.0.0.1", port=port, tls_cert=tls[0] if tls else None, tls_key=tls[1] if tls else None
+        host="127.0.0.1",
+        port=port,
+        tls_cert=tls[0] if tls else None,
+        tls_key=tls[1] if tls else None,
+        trusted_proxies=trusted_proxies,
     )
     thread = ServerThread(service, options)
     address = thread.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 from pathlib import Path
 
@@ -10,7 +11,15 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from core.bridge.auth import TokenError, TokenStore, commit_token, hash_token, prepare_token, write_token_file
+from core.bridge.auth import (
+    TokenError,
+    TokenStore,
+    commit_token,
+    hash_token,
+    new_token,
+    prepare_token,
+    write_token_file,
+)
 from core.bridge.service import BridgeSettings
 from core.bridge.sources.sim import SimSource
 from tests.core.bridge.conftest import serve
@@ -143,7 +152,7 @@ def test_new_token_revokes_the_old_ones(tmp_path: Path) -> None:
 def test_bad_token_file_is_one_clear_error(tmp_path: Path, content: str) -> None:
     path = tmp_path / "t.token"
     write_token_file(path, content)
-    with pytest.raises(TokenError, match=r"token file .*t\.token must hold one token of at least 20"):
+    with pytest.raises(TokenError, match=r"token file .*t\.token must hold one token of at least 32"):
         prepare_token(TokenStore.in_dir(tmp_path), path)
 
 
@@ -161,3 +170,45 @@ def test_broken_config_is_one_clear_error_and_left_alone(tmp_path: Path, content
     with pytest.raises(TokenError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
         TokenStore.in_dir(tmp_path)
     assert path.read_text(encoding="utf-8") == content  # nothing stored is lost or rewritten
+
+
+def test_a_new_token_in_the_file_revokes_the_one_it_replaced(tmp_path: Path) -> None:
+    token_file = tmp_path / "bridge.token"
+    store = TokenStore.in_dir(tmp_path / "cfg")
+    first = new_token()
+    write_token_file(token_file, first)
+    prepare_token(store, token_file)
+    assert store.verify(first)
+    second = new_token()
+    write_token_file(token_file, second)
+    prepare_token(TokenStore.in_dir(tmp_path / "cfg"), token_file)
+    restarted = TokenStore.in_dir(tmp_path / "cfg")
+    assert restarted.verify(second) and not restarted.verify(first) and len(restarted) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "mode", "fragment"),
+    [
+        ("abcdefghij" * 2, 0o600, "at least 32"),  # the audit's 20-character token
+        ("ab" * 20, 0o600, "too easy to guess"),
+        (None, 0o644, "can be read by other users (mode 644); run: chmod 600"),
+    ],
+)
+def test_weak_or_exposed_token_files_are_refused(tmp_path: Path, content: str | None, mode: int, fragment: str) -> None:
+    path = tmp_path / "t.token"
+    write_token_file(path, content or new_token())
+    path.chmod(mode)
+    with pytest.raises(TokenError, match=re.escape(fragment)):
+        prepare_token(TokenStore.in_dir(tmp_path), path)
+
+
+def test_a_revocation_reaches_the_running_store(tmp_path: Path) -> None:
+    running = TokenStore.in_dir(tmp_path)
+    keep, drop = running.create("desk"), running.create("laptop")
+    assert running.verify(drop)
+    other_process = TokenStore.in_dir(tmp_path)  # what `bridge tokens revoke` opens
+    (entry,) = [e for e in other_process.entries() if e["label"] == "laptop"]
+    assert other_process.revoke(entry["id"]) == "laptop"
+    assert not running.verify(drop) and running.verify(keep)
+    with pytest.raises(TokenError, match="no token has the id"):
+        other_process.revoke("ffffffffffff")

@@ -135,6 +135,26 @@ def test_tls_serves_https_and_wss(tmp_path: Path, certificate: tuple[Path, Path]
         asyncio.run(asyncio.wait_for(body(), 30))
 
 
+def test_wss_trusts_the_system_store_without_a_ca_file(
+    tmp_path: Path, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's SSL_CERT_FILE advice (and any CA-signed certificate): no ca_file, the stream connects."""
+    cert, _ = certificate
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    with serve(SimSource(5, interval=0.2), tmp_path, tls=certificate) as running:
+
+        async def body() -> ConnectionState:
+            client = BridgeClient(running.url, token=running.token)
+            try:
+                assert (await client.health())["status"] == "ok"
+                client.start()
+                return await client.wait_for_state(ConnectionState.CONNECTED, ConnectionState.AUTH_FAILED)
+            finally:
+                await client.close()
+
+        assert asyncio.run(asyncio.wait_for(body(), 30)) is ConnectionState.CONNECTED
+
+
 def test_unusable_certificate_is_one_clear_error(tmp_path: Path, certificate: tuple[Path, Path]) -> None:
     bad = tmp_path / "bad.pem"
     bad.write_text("-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n")
@@ -194,3 +214,26 @@ def test_live_orders_without_xtquant_say_why_in_one_sentence(
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
     assert "live trading needs Windows with the broker's QMT terminal and its xtquant package" in err[0]
+
+
+def test_bridge_tokens_list_and_revoke_in_the_data_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.bridge.auth import TokenStore
+
+    old_config = tmp_path / "config"
+    monkeypatch.setenv("QDESK_CONFIG_DIR", str(old_config))
+    legacy = TokenStore.in_dir(old_config)
+    desk = legacy.create("desk")
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "bridge", "tokens", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "desk" in listed and f"1 token(s) in {data / 'bridge.json'}" in listed  # moved beside the data
+    token_id = listed.split()[0]
+    assert main(["--data-dir", str(data), "bridge", "tokens", "revoke", token_id]) == 0
+    assert f"Revoked {token_id} (desk)" in capsys.readouterr().out
+    assert not TokenStore.in_dir(data).verify(desk)
+    assert main(["--data-dir", str(data), "bridge", "tokens", "revoke", token_id]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no token has the id" in err and "\n" not in err
+    assert main(["--data-dir", str(data), "bridge", "tokens", "revoke"]) == 2

@@ -191,3 +191,41 @@ def test_openapi_document_lists_the_api(http) -> None:  # noqa: ANN001
     assert "/v1/stream" in doc["info"]["description"]
     params = {p["name"] for p in doc["paths"]["/v1/bars"]["get"]["parameters"]}
     assert params == {"symbol", "period", "start", "end", "adjust", "limit"}
+
+
+def test_post_quotes_takes_a_thousand_symbols_in_a_json_body(tmp_path: Path) -> None:
+    """A thousand symbols do not fit the URL limit; the JSON body does, within the body limit."""
+    wanted = sim_symbols(1000)
+    with serve(SimSource(1000, interval=60.0), tmp_path) as running, running.http() as client:
+        assert client.get("/v1/quotes", params={"symbols": ",".join(wanted)}).status_code == 414
+        body = client.post("/v1/quotes", json={"symbols": wanted}).json()
+        assert body["count"] == 1000 and body["missing"] == []
+        assert [q["symbol"] for q in body["quotes"]] == wanted
+        too_many = client.post("/v1/quotes", json={"symbols": sim_symbols(1001)})
+        assert too_many.status_code in (400, 413) and too_many.json()["error"] in ("bad_request", "too_large")
+        for bad, fragment in (
+            ({"symbols": []}, "symbols is required"),
+            ({}, "symbols is required"),
+            ({"symbols": ["600000.SH", "6\uff10\uff10000.SH"]}, "invalid symbol"),
+            ({"symbols": "600000.SH"}, "symbols"),
+        ):
+            response = client.post("/v1/quotes", json=bad)
+            assert response.status_code == 400 and fragment in response.json()["message"], response.text
+        assert client.post("/v1/quotes", content=b"{not json").status_code == 400
+
+
+def test_wrong_method_names_the_allowed_ones(http) -> None:  # noqa: ANN001
+    response = http.delete("/v1/quotes")
+    assert response.status_code == 405 and set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    assert http.post("/v1/health").headers["allow"] == "GET"
+
+
+def test_openapi_document_is_accurate(http) -> None:  # noqa: ANN001
+    doc = http.get("/openapi.json").json()
+    (symbols,) = doc["paths"]["/v1/quotes"]["get"]["parameters"]
+    assert symbols["required"] is True and "pattern" in symbols["schema"]
+    symbol = next(p for p in doc["paths"]["/v1/bars"]["get"]["parameters"] if p["name"] == "symbol")
+    assert symbol["required"] is True and symbol["schema"]["pattern"] == r"^[0-9A-Z][0-9]{5}\.(SH|SZ|BJ)$"
+    assert "post" in doc["paths"]["/v1/quotes"]
+    for path in ("/v1/health", "/v1/bars", "/v1/quotes"):
+        assert {"401", "403", "404", "405", "409", "429"} <= set(doc["paths"][path]["get"]["responses"])

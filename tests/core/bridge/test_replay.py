@@ -208,3 +208,19 @@ def test_replay_loops_back_to_the_first_day(tick_files: Path, tmp_path: Path) ->
     restarts = [i for i, (a, b) in enumerate(pairwise(times)) if b < a]
     assert restarts and not source.finished  # the day started over instead of ending
     assert times[restarts[0] + 1] == times[0]
+
+
+def test_replayed_snapshots_carry_the_rule_engines_limit_prices(tick_files: Path) -> None:
+    clock = VirtualClock()
+    source = ReplaySource(tick_files, speed=1000.0, loop=False, clock=clock)
+    sink = RecordingSink(clock)
+    asyncio.run(_replay_all(source, ["600103.SH", "600107.SH"], sink))
+    ticks = [t for _, batch in sink.batches for t in batch]
+    assert ticks and {t.symbol for t in ticks} == {"600103.SH", "600107.SH"}
+    for tick in ticks[:: max(1, len(ticks) // 200)]:
+        assert tick.pre_close > 0 and tick.limit_up > tick.pre_close > tick.limit_down > 0
+        # Main board, 10%: the previous close times 1.1 and 0.9, on the 0.01 tick.
+        assert abs(tick.limit_up - tick.pre_close * 1.1) <= 0.005 + 1e-9
+        assert abs(tick.limit_down - tick.pre_close * 0.9) <= 0.005 + 1e-9
+        assert round(tick.limit_up * 100) == pytest.approx(tick.limit_up * 100)
+        assert tick.last == 0 or tick.limit_down <= tick.last <= tick.limit_up  # 0 before the first trade

@@ -43,3 +43,31 @@ def test_each_symbol_ticks_once_per_interval_within_limits() -> None:
         for tick in batch:
             assert tick.limit_down <= tick.last <= tick.limit_up and tick.bid1 < tick.ask1
             assert tick.volume > 0 and tick.high >= tick.last >= tick.low
+
+
+def test_limits_follow_the_board_as_the_rule_engine_says() -> None:
+    import datetime as dt
+
+    from core.rules.price_limits import limit_prices
+
+    clock = VirtualClock()
+    source = SimSource(60, interval=1.0, clock=clock)
+    sink = RecordingSink(clock)
+
+    async def run() -> None:
+        await source.start(sink)
+        await source.subscribe(source.symbols)
+        start = clock.now()
+        while clock.now() - start < 1.5:
+            await asyncio.sleep(0)
+        await source.stop()
+
+    asyncio.run(run())
+    ticks = {t.symbol: t for _, batch in sink.batches for t in batch}
+    chinext = [t for s, t in ticks.items() if s.startswith("300")]
+    main = [t for s, t in ticks.items() if s.startswith("600")]
+    assert chinext and main
+    for tick in chinext + main:
+        assert (tick.limit_up, tick.limit_down) == limit_prices(tick.symbol, dt.date.today(), tick.pre_close)
+    assert all(t.limit_up > t.pre_close * 1.15 for t in chinext)  # 20% on ChiNext, not the main board's 10%
+    assert all(t.limit_up < t.pre_close * 1.11 for t in main)
