@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from core.util.backoff import Backoff
 
 from core.bridge.sources.xt_source import XtQuantSource
+from core.util.backoff import Backoff
 from tests.core.bridge.conftest import serve
 from tests.core.bridge.test_xt_source import CODES, DAILY, RecordedMarket
 from tests.fakes.xtquant_fake import FakeXtData

@@ -6,10 +6,10 @@ import asyncio
 import json
 from pathlib import Path
 
-from core.util.backoff import Backoff
 from websockets.sync.client import connect
 
 from core.bridge.sources.xt_source import XtQuantSource
+from core.util.backoff import Backoff
 from tests.core.bridge.conftest import serve
 from tests.core.bridge.test_xt_source import CODES, DAILY, RecordedMarket, Sink, _until
 from tests.fakes.xtquant_fake import FakeXtData
