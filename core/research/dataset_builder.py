@@ -1,9 +1,11 @@
-"""Build Alpha158/Alpha360 datasets on the exported provider through Qlib's loaders, handler and processors.
+"""Build Alpha158/Alpha360 datasets on the exported provider: features, then Qlib's handler and processors.
 
-Features are read in chunks of instruments so the build reports progress and can be cancelled;
-the chunks are then processed together by Qlib's DataHandlerLP (cross-sectional processors need
-every instrument of a day at once). Built datasets are cached on disk, keyed by their full config
-and the export revision they were read from.
+Features are computed columnar from the provider's arrays (core.research.columnar: Qlib's own expressions,
+every instrument at once, equal values) by default; `engine="qlib"` reads them through Qlib's loader instead,
+the reference the columnar engine is tested against. Both work in blocks of instruments so the build reports
+progress and can be cancelled; the blocks are then processed together by Qlib's DataHandlerLP
+(cross-sectional processors need every instrument of a day at once). Built datasets are cached on disk, keyed
+by their full config and the export revision they were read from.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 _CACHE_FORMAT = 1  # bump when the cached content changes meaning
 _CACHE_LIMIT = 16 * 1024**3
 _TARGET_CHUNKS = 20
+ENGINES = ("columnar", "qlib")
 
 
 def feature_config(kind: str) -> tuple[list[str], list[str]]:
@@ -127,8 +130,11 @@ def build_dataset(
     provider_dir: Path,
     cache: DatasetCache | None = None,
     cancel: CancelToken | None = None,
+    engine: str = "columnar",
 ) -> Iterator[Progress | PreparedDataset]:
     """Yield progress while reading and processing, then the dataset last (from the cache when built before)."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     key = dataset_key(config, provider_dir)
     if cache is not None:
         cached = cache.get(key)
@@ -145,6 +151,16 @@ def build_dataset(
     size = max(1, -(-len(codes) // _TARGET_CHUNKS))
     frames: list[pd.DataFrame] = []
     total = len(codes) + 1
+    if engine == "columnar":
+        from core.research.columnar import compute_features
+
+        check = cancel.raise_if_cancelled if cancel is not None else None
+        for step in compute_features(provider_dir, spans, start, end, exprs, names, config.label, check):
+            if isinstance(step, tuple):
+                yield Progress(step[0], total, "computing features")
+            else:
+                frames.append(step)
+        codes = []  # nothing left for the loader
     for i in range(0, len(codes), size):
         chunk = codes[i : i + size]
         frames.append(_read_chunk(chunk, exprs, names, config.label, spans, start, end))
