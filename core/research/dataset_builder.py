@@ -158,6 +158,8 @@ def build_dataset(
         for step in compute_features(provider_dir, spans, start, end, exprs, names, config.label, check):
             if isinstance(step, tuple):
                 yield Progress(step[0], total, "computing features")
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
             else:
                 frames.append(step)
         codes = []  # nothing left for the loader
