@@ -1,9 +1,11 @@
 """Qlib's feature expressions evaluated columnar: every instrument at once, over wide day × instrument frames.
 
-Qlib's handler evaluates each expression instrument by instrument through its expression tree; here one
-pandas rolling call (the same Cython kernels Qlib calls per series) or one numpy operation covers a whole
-block of instruments, and subexpressions shared by several features (`Ref($close, 1)`, `Log($volume+1)`)
-are computed once. Values match Qlib's to float32 precision, NaN positions included.
+Qlib's handler evaluates each expression instrument by instrument through its expression tree; here a block
+of instruments is laid end to end in one long column, each instrument's days after `PAD` rows of NaN (longer
+than any window, so no window reaches into the previous instrument), and one pandas rolling call (the same
+Cython kernels Qlib calls per series) or one numpy operation covers the whole block. Subexpressions shared
+by several features (`Ref($close, 1)`, `Log($volume+1)`) are computed once. Values match Qlib's to float32
+precision, NaN positions included.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ FIELDS = ("open", "high", "low", "close", "volume", "vwap")
 _FIELD = re.compile(r"\$(\w+)")
 _STD_ZERO = 2e-05  # Qlib blanks Corr and Rsquare where a rolling std is this close to zero
 
-Frame: TypeAlias = pd.DataFrame
+Frame: TypeAlias = pd.Series
+PAD = 128  # NaN rows before each instrument's days: more than the longest window plus shift (61)
 
 
 def parse(expression: str) -> ast.expr:
@@ -92,13 +95,15 @@ class Evaluator:
     (NaN), so rolling windows start where Qlib's start. Results are memoised per (subexpression, origin).
     """
 
-    def __init__(self, fields: dict[str, Frame], first: np.ndarray, keep: set[str]) -> None:
+    def __init__(self, fields: dict[str, Frame], first: np.ndarray, keep: set[str], width: int) -> None:
         self.fields = fields
+        self.width = width  # instruments in the block
         self.first = first  # per instrument: the first row of its series, for windows at the start
         self.keep = keep
         self.origin = 0
         self.memo: dict[tuple[str, int], Frame] = {}
         self._cut: dict[tuple[str, int], Frame] = {}
+        self._masks: dict[int, np.ndarray] = {}
 
     def evaluate(self, node: ast.expr, origin: int) -> Frame | float:
         self.origin = max(origin, 0)
@@ -106,14 +111,29 @@ class Evaluator:
 
     @property
     def start(self) -> np.ndarray:
-        return np.maximum(self.first, self.origin)
+        """Per instrument, the first row (of the wide layout, pad included) of the series Qlib reads."""
+        return np.maximum(self.first, self.origin) + PAD
+
+    def _outside(self) -> np.ndarray:
+        mask = self._masks.get(self.origin)
+        if mask is None:
+            rows = len(self.fields["close"]) // self.width
+            mask = self._masks[self.origin] = np.arange(rows)[:, None] < self.start[None, :]
+        return mask
+
+    def wide(self, x: Frame) -> np.ndarray:
+        """The long column as rows × instruments (a view)."""
+        return np.asarray(x.to_numpy()).reshape(self.width, -1).T
+
+    def long(self, wide: np.ndarray) -> Frame:
+        return pd.Series(np.ascontiguousarray(wide.T).ravel())
 
     def __call__(self, node: ast.expr) -> Frame | float:
         key = ast.unparse(node) if isinstance(node, ast.Call | ast.BinOp | ast.Compare) else ""
         if key and (key, self.origin) in self.memo:
             return self.memo[(key, self.origin)]
         value = self._eval(node)
-        if key in self.keep and isinstance(value, pd.DataFrame):
+        if key in self.keep and isinstance(value, pd.Series):
             self.memo[(key, self.origin)] = value
         return value
 
@@ -122,11 +142,9 @@ class Evaluator:
             return self.fields[name]
         cut = self._cut.get((name, self.origin))
         if cut is None:
-            values = self.fields[name].to_numpy().copy()
-            values[: self.origin] = np.nan
-            cut = self._cut[(name, self.origin)] = pd.DataFrame(
-                values, index=self.fields[name].index, columns=self.fields[name].columns
-            )
+            values = self.wide(self.fields[name]).copy()
+            values[: PAD + self.origin] = np.nan
+            cut = self._cut[(name, self.origin)] = self.long(values)
         return cut
 
     def _eval(self, node: ast.expr) -> Frame | float:
@@ -142,12 +160,16 @@ class Evaluator:
             return op(left, right)
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
             left, right = self(node.left), self(node.comparators[0])
-            return _COMPARE[type(node.ops[0])](left, right)
+            # NaN compares False (0), as in Qlib; but rows before the series Qlib reads do not exist there,
+            # so they stay NaN and never enter a window.
+            flags = self.wide(_COMPARE[type(node.ops[0])](left, right)).copy()
+            flags[self._outside()] = np.nan
+            return self.long(flags)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            op = _OPS.get(node.func.id)
-            if op is None:
+            fn = _OPS.get(node.func.id)
+            if fn is None:
                 raise ValueError(f"{node.func.id} is not an operator the columnar engine computes")
-            return op(self, *[self(a) for a in node.args])
+            return fn(self, *[self(a) for a in node.args])
         raise ValueError(f"unsupported expression: {ast.unparse(node)}")
 
 
@@ -214,11 +236,13 @@ def _by_column(kernel_name: str) -> Callable[..., Frame]:
         from qlib.data._libs import rolling as kernels
 
         kernel = getattr(kernels, kernel_name)
-        values = x.to_numpy(dtype=np.float64)
+        # One call per instrument: the kernels keep running sums, and a sum carried over from the previous
+        # instrument (even emptied by the pad) leaves a residue that a near-perfect fit's R² would show.
+        values = ev.wide(x).astype(np.float64)
         out = np.empty_like(values)
         for j in range(values.shape[1]):
             out[:, j] = kernel(np.ascontiguousarray(values[:, j]), int(n))
-        frame = pd.DataFrame(out, index=x.index, columns=x.columns)
+        frame = ev.long(out)
         if kernel_name == "rolling_rsquare":
             frame = frame.mask(_near_zero_std(x, int(n)))
         return frame
@@ -232,7 +256,7 @@ def _arg_extreme(largest: bool) -> Callable[..., Frame]:
 
     def op(ev: Evaluator, x: Frame, n: float) -> Frame:
         w = int(n)
-        values = x.to_numpy(dtype=np.float64)
+        values = ev.wide(x).astype(np.float64)
         t, m = values.shape
         days = np.arange(t)[:, None]
         first = ev.start
@@ -249,9 +273,10 @@ def _arg_extreme(largest: bool) -> Callable[..., Frame]:
         lead = np.maximum(w - 1 - (days - np.minimum(first[None, :], days)), 0)  # pad rows in the window
         result = (pos - lead + 1).astype(np.float64)
         empty = np.isnan(values)  # a window of NaNs only gives NaN (no observation)
-        counts = pd.DataFrame(~empty & ~before).rolling(w, min_periods=1).sum().to_numpy()
+        seen = np.vstack([np.zeros((1, m)), np.cumsum(~empty & ~before, axis=0)])
+        counts = seen[1:] - seen[np.maximum(np.arange(1, t + 1) - w, 0)]
         result[(counts == 0) | before] = np.nan
-        return pd.DataFrame(result, index=x.index, columns=x.columns)
+        return ev.long(result)
 
     return op
 
@@ -293,7 +318,7 @@ def read_bins(
     element-wise operations in the bins' precision), and per code the
     first and last rows (relative to `lo`) its series covers (Qlib's series starts and ends there)."""
     n = hi - lo + 1
-    arrays = {f: np.full((n, len(codes)), np.nan, dtype=np.float32) for f in FIELDS}
+    arrays = {f: np.full((PAD + n, len(codes)), np.nan, dtype=np.float32) for f in FIELDS}
     first = np.full(len(codes), n, dtype=np.int64)
     last = np.full(len(codes), -1, dtype=np.int64)
     for j, code in enumerate(codes):
@@ -308,11 +333,10 @@ def read_bins(
             start = int(raw[0])
             a, b = max(start, lo), min(start + raw.size - 2, hi)
             if a <= b:
-                arrays[f][a - lo : b - lo + 1, j] = raw[1 + a - start : 2 + b - start]
+                arrays[f][PAD + a - lo : PAD + b - lo + 1, j] = raw[1 + a - start : 2 + b - start]
                 first[j] = min(first[j], max(start - lo, 0))
                 last[j] = max(last[j], b - lo)
-    index = pd.RangeIndex(n)
-    return {f: pd.DataFrame(v, index=index, columns=list(codes)) for f, v in arrays.items()}, first, last
+    return {f: pd.Series(np.ascontiguousarray(v.T).ravel()) for f, v in arrays.items()}, first, last
 
 
 BUFFER_DAYS = 100  # calendar rows read before the start: the longest Alpha158/Alpha360 window is 61
@@ -349,13 +373,15 @@ def compute_features(
         chunk = codes[c0 : c0 + CHUNK]
         fields, first, last = read_bins(provider, chunk, lo, hi)
         t_rows, j_cols = _rows(first, last, chunk, spans, calendar[lo : hi + 1], s_idx - lo, e_idx - lo)
-        ev = Evaluator(fields, first, keep)
+        ev = Evaluator(fields, first, keep, len(chunk))
         out = np.empty((len(t_rows), len(trees)), dtype=np.float32)
         for k, tree in enumerate(trees):
             value = ev.evaluate(tree, s_idx - lo - extended_window(tree)[0])
-            arr = value.to_numpy() if isinstance(value, pd.DataFrame) else np.full((hi - lo + 1, len(chunk)), value)
-            with np.errstate(over="ignore", invalid="ignore"):
-                out[:, k] = arr[t_rows, j_cols]
+            if isinstance(value, pd.Series):
+                with np.errstate(over="ignore", invalid="ignore"):
+                    out[:, k] = ev.wide(value)[PAD + t_rows, j_cols]
+            else:
+                out[:, k] = value
             if cancel is not None:
                 cancel()
         index = pd.MultiIndex.from_arrays(
