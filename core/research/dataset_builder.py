@@ -169,7 +169,12 @@ def build_dataset(
         yield Progress(i + len(chunk), total, "reading features")
         if cancel is not None:
             cancel.raise_if_cancelled()
-    dataset = _process(config, frames, names)
+    from core.research import processors
+
+    if engine == "columnar" and processors.handles(config.feature_norm, config.label_norm):
+        dataset = _process_arrays(config, frames, names)
+    else:
+        dataset = _process(config, frames, names)
     del frames
     yield Progress(total, total, "processed")
     if cache is not None:
@@ -207,6 +212,43 @@ def _read_chunk(
             inside |= (dates >= pd.Timestamp(begin)) & (dates <= pd.Timestamp(stop))
         keep |= mine & inside
     return frame[keep]
+
+
+def _process_arrays(config: DatasetConfig, frames: list[pd.DataFrame], names: list[str]) -> PreparedDataset:
+    """The processors on flat float32 arrays (core.research.processors), equal to Qlib's handler's output."""
+    import numpy as np
+    import pandas as pd
+
+    from core.research import processors
+
+    data = pd.concat([f for f in frames if not f.empty])
+    frames.clear()
+    if data.empty:
+        raise ValueError("the universe has no bars in the requested date range")
+    data = data.swaplevel().sort_index()  # Qlib's (datetime, instrument) order
+    dates = data.index.get_level_values("datetime").to_numpy(dtype="datetime64[ns]")
+    features = np.ascontiguousarray(data["feature"].to_numpy(dtype=np.float32))
+    raw_label = data[("label", "LABEL0")].to_numpy(dtype=np.float32)
+    codes, uniques = pd.factorize(data.index.get_level_values("instrument"), sort=True)
+    del data
+    if config.feature_norm == "robust_zscore":
+        first, last = config.segments.train  # fitted on the train days, both ends included, as Qlib fits it
+        lo = np.searchsorted(dates, np.datetime64(first))
+        hi = np.searchsorted(dates, np.datetime64(last) + np.timedelta64(1, "D"))
+        processors.robust_zscore(features, slice(int(lo), int(hi)))
+    if config.fill_nan:
+        processors.fill_nan(features)
+    label = processors.cs_rank(raw_label, dates) if config.label_norm == "cs_rank" else raw_label.copy()
+    return PreparedDataset(
+        config=config,
+        feature_names=tuple(names),
+        features=features,
+        label=label,
+        raw_label=raw_label,
+        dates=dates,
+        instrument_codes=codes.astype(np.int32),
+        instrument_names=tuple(str(u) for u in uniques),
+    )
 
 
 def _process(config: DatasetConfig, frames: list[pd.DataFrame], names: list[str]) -> PreparedDataset:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -52,11 +50,17 @@ def test_extended_windows_are_qlibs(research_slice: Slice) -> None:  # noqa: F81
         assert extended_window(parse(expr)) == tuple(int(x) for x in theirs), expr
 
 
-def test_the_built_dataset_equals_the_qlib_engines(research_slice: Slice, tmp_path: Path) -> None:  # noqa: F811
+@pytest.mark.parametrize(
+    "options", [{}, {"feature_norm": "none", "label_norm": "none", "fill_nan": False}], ids=["default", "raw"]
+)
+def test_the_built_dataset_equals_the_qlib_engines(research_slice: Slice, options: dict[str, object]) -> None:  # noqa: F811
+    """Features through RobustZScoreNorm and Fillna, the label through DropnaLabel and CSRankNorm (or none)."""
+    from dataclasses import replace
+
     from core.data.qlib_runtime import init_qlib
 
     init_qlib(research_slice.provider, research_slice.data_dir / "work")
-    config = tiny_config(research_slice, "alpha158", count=12)
+    config = replace(tiny_config(research_slice, "alpha158", count=12), **options)  # type: ignore[arg-type]
     built: dict[str, PreparedDataset] = {}
     for engine in ("columnar", "qlib"):
         *_, dataset = build_dataset(config, research_slice.provider, None, None, engine)
@@ -64,8 +68,12 @@ def test_the_built_dataset_equals_the_qlib_engines(research_slice: Slice, tmp_pa
         built[engine] = dataset
     ours, theirs = built["columnar"], built["qlib"]
     assert (ours.dates == theirs.dates).all() and ours.instrument_names == theirs.instrument_names
+    assert ours.features.dtype == np.float32 and ours.features.flags.c_contiguous
     for name in ("features", "label", "raw_label"):
-        np.testing.assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=1e-5, atol=1e-6, err_msg=name)
+        a, b = getattr(ours, name), getattr(theirs, name)
+        assert (np.isnan(a) == np.isnan(b)).all(), name
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=name)
+    assert np.isnan(ours.features).any() != bool(config.fill_nan)
 
 
 def test_an_unknown_operator_or_engine_is_refused(research_slice: Slice) -> None:  # noqa: F811
