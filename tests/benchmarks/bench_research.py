@@ -83,7 +83,8 @@ def build(config: DatasetConfig, provider: Path, cache: DatasetCache) -> Any:
 
 def dataset_ratio(data: Path, root: Path, count: int, segments: Segments) -> None:
     """Our columnar build vs Qlib's loader on the same export in this process, features and whole dataset
-    (the processors are Qlib's handler in both), values compared; cold builds, no cache."""
+    (ours: core.research.processors; Qlib: its DataHandlerLP), values compared; cold builds, no cache."""
+
     import os
 
     import numpy as np
@@ -123,7 +124,7 @@ def dataset_ratio(data: Path, root: Path, count: int, segments: Segments) -> Non
             f"{seconds['qlib features'] / seconds['ours features']:4.1f}x  equal {same}  load {load}",
         )
         _line(
-            f"{kind} whole dataset (+ Qlib's processors in both)",
+            f"{kind} whole dataset, processors included",
             f"ours {seconds['columnar dataset']:6.1f} s  Qlib {seconds['qlib dataset']:6.1f} s  "
             f"{seconds['qlib dataset'] / seconds['columnar dataset']:4.1f}x  equal {bool(equal)}",
         )
