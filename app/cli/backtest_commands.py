@@ -12,6 +12,7 @@ _METRIC_ORDER = (
     "annualized_return",
     "benchmark_return",
     "excess_return",
+    "excess_annualized",
     "excess_return_without_cost",
     "information_ratio",
     "volatility",
@@ -68,8 +69,23 @@ def register(commands: Any) -> None:
     p.add_argument(
         "--limit-mode",
         choices=["close", "touch", "deal", "off"],
-        default="close",
-        help="when a price limit blocks a trade: at the close (default), any touch, at the deal price",
+        default="deal",
+        help="when a price limit blocks a trade: at the deal price (default: what is known at the fill), "
+        "at the close, at any touch",
+    )
+    p.add_argument(
+        "--mode",
+        choices=["honest", "qlib"],
+        default="honest",
+        help="honest (default): limits judged at the fill, ties by score then code; qlib: limits on the "
+        "close and Qlib's tie order, to reconcile with qlib.backtest",
+    )
+    p.add_argument(
+        "--annualization",
+        type=int,
+        default=252,
+        metavar="DAYS",
+        help="trading days per year for annualized figures (default 252; Qlib uses 238)",
     )
     p.add_argument("--st", metavar="FILE", help="risk-warning periods, CSV symbol,start,end (ST/*ST limits apply)")
     p.add_argument("--no-t-plus-1", action="store_true", help="allow selling on the buy day (not A-share rules)")
@@ -100,6 +116,7 @@ def _strategy_params(args: argparse.Namespace) -> dict[str, Any]:
         "stop_loss": args.stop_loss,
         "take_profit": args.take_profit,
         "weighting": args.weighting,
+        "ties": "qlib" if args.mode == "qlib" else "code",
     }
 
 
@@ -161,7 +178,16 @@ def _backtest(args: argparse.Namespace, store: Any, signals: Any, strategy: Any,
 
     try:
         start, end = _window(args, signals)
-        config = BacktestConfig(start, end, args.deal_price, args.cash, args.benchmark or None, rules)
+        config = BacktestConfig(
+            start,
+            end,
+            args.deal_price,
+            args.cash,
+            args.benchmark or None,
+            rules,
+            mode=args.mode,
+            annualization=args.annualization,
+        )
         result: BacktestResult | None = None
         with _progress_bar(None, "backtest", "day") as bar:
             for item in run_backtest(store, signals, strategy, config, st_intervals=st):
@@ -175,14 +201,18 @@ def _backtest(args: argparse.Namespace, store: Any, signals: Any, strategy: Any,
     assert result is not None
     m = result.metrics
     print(
-        f"Backtest {strategy.name} {config.start} → {config.end}, deal price {config.deal_price}: "
-        f"{int(m['trading_days'])} trading days, {int(m['trades'])} trades"
+        f"Backtest {strategy.name} {config.start} → {config.end}, deal price {config.deal_price}, "
+        f"mode {config.mode}: {int(m['trading_days'])} trading days, {int(m['trades'])} trades "
+        f"(annualized over {config.annualization} days a year)"
     )
     for key in _METRIC_ORDER:
         if key in m:
             print(f"  {key:28s} {format_metric(key, m[key]):>14s}")
     refused = ", ".join(f"{k} {v}" for k, v in sorted(result.refused.items())) or "none"
     print(f"  refused orders by rule: {refused}")
+    skipped = ", ".join(f"{k} {v}" for k, v in sorted(result.skipped_counts.items())) or "none"
+    print(f"  skipped by the strategy (not tradable): {skipped}")
+    print(f"  IC basis: {result.ic_basis}")
     for note in result.notes:
         print(f"  note: {note}", file=sys.stderr)
     if args.report:

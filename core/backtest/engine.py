@@ -5,18 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from core.backtest.market import MarketPanel
 from core.jobs import CancelToken, Progress
-from core.rules.engine import RuleConfig, Verdict, check_buy, check_sell, limit_blocks
+from core.rules.engine import DayQuote, LimitMode, RuleConfig, Verdict, check_buy, check_sell, limit_blocks
 from core.rules.positions import PositionBook
 from core.strategy.base import Decision, Strategy, StrategyContext
 
 DEAL_PRICES = ("open", "close", "vwap")
+# honest: price limits are judged with what is known at the fill (the deal price against the day's limits);
+# qlib: as qlib.backtest does, with the day's close whatever the deal price (look-ahead for open fills).
+MODES = ("honest", "qlib")
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,18 @@ class BacktestConfig:
     deal_price: str = "open"
     initial_cash: float = 10_000_000.0
     benchmark: str | None = "000300.SH"
-    rules: RuleConfig = field(default_factory=RuleConfig)
+    rules: RuleConfig = field(default_factory=lambda: RuleConfig(limit_mode=LimitMode.DEAL))
     flat_limit: float | None = None  # Qlib-style flat limit on the daily change instead of the board rules
+    mode: str = "honest"
+    annualization: int = 252  # trading days per year for annualized figures (Qlib's risk_analysis uses 238)
 
     def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.mode == "qlib" and self.rules.limit_mode is not LimitMode.CLOSE:
+            object.__setattr__(self, "rules", replace(self.rules, limit_mode=LimitMode.CLOSE))
+        if not 1 <= self.annualization <= 366:
+            raise ValueError(f"annualization must be trading days per year (1..366), got {self.annualization}")
         if self.deal_price not in DEAL_PRICES:
             raise ValueError(f"deal price must be one of {', '.join(DEAL_PRICES)}, not {self.deal_price!r}")
         if self.end < self.start:
@@ -48,6 +59,8 @@ class Ledger:
     trades: list[tuple[Any, ...]] = field(default_factory=list)
     positions: list[tuple[Any, ...]] = field(default_factory=list)
     refusals: list[tuple[Any, ...]] = field(default_factory=list)
+    skipped: list[tuple[Any, ...]] = field(default_factory=list)  # names the strategy left as untradable
+    last_signal_day: dt.date | None = None
 
 
 DAILY_COLUMNS = (
@@ -66,6 +79,7 @@ DAILY_COLUMNS = (
 TRADE_COLUMNS = ("date", "symbol", "side", "shares", "price", "value", "commission", "stamp_duty", "transfer", "pnl")
 POSITION_COLUMNS = ("date", "symbol", "shares", "price", "value", "weight")
 REFUSAL_COLUMNS = ("date", "symbol", "side", "reason")
+SKIPPED_COLUMNS = ("date", "symbol", "reason")
 
 
 class _Account:
@@ -102,7 +116,8 @@ def simulate(
         _corporate_actions(panel, i, acct, index)
         row = scores[i - 1] if i >= 1 else None
         if row is not None and not np.isnan(row).all():
-            ctx = _context(panel, i, row, acct, equity, rules, index)
+            ledger.last_signal_day = panel.day(i - 1)
+            ctx = _context(panel, i, row, deal[i], acct, equity, rules, index, ledger.skipped)
             decision = strategy.decide(ctx)
             _execute(panel, i, day, deal[i], decision, acct, rules, index, ledger)
         value = 0.0
@@ -156,18 +171,27 @@ def _corporate_actions(panel: MarketPanel, i: int, acct: _Account, index: dict[s
 
 
 def _context(
-    panel: MarketPanel, i: int, row: np.ndarray, acct: _Account, equity: float, rules: RuleConfig, index: dict[str, int]
+    panel: MarketPanel,
+    i: int,
+    row: np.ndarray,
+    deal: np.ndarray,
+    acct: _Account,
+    equity: float,
+    rules: RuleConfig,
+    index: dict[str, int],
+    skipped: list[tuple[Any, ...]],
 ) -> StrategyContext:
+    day = panel.day(i)
+    seen: set[str] = set()
+
     def tradable(symbol: str, sell: bool | None) -> bool:
         j = index.get(symbol)
         quote = None if j is None else panel.quote(i, j)
-        if quote is None:
-            return False
-        deal = quote.close
-        if sell is None:
-            mode = rules.limit_mode
-            return not (limit_blocks(quote, True, mode, deal) or limit_blocks(quote, False, mode, deal))
-        return not limit_blocks(quote, sell, rules.limit_mode, deal)
+        reason = "suspended" if quote is None or j is None else _limit_reason(quote, sell, rules.limit_mode, deal[j])
+        if reason and symbol not in seen:
+            seen.add(symbol)  # counted once a day, however often the strategy asks
+            skipped.append((day, symbol, reason))
+        return reason is None
 
     return StrategyContext(
         panel.day(i - 1),
@@ -182,6 +206,16 @@ def _context(
         tradable,
         index,
     )
+
+
+def _limit_reason(quote: DayQuote, sell: bool | None, mode: LimitMode, deal: float) -> str | None:
+    """Why the day's limits keep the order out, judged at the deal price (the mode decides which price)."""
+    price = float(deal) if math.isfinite(deal) else quote.close
+    if sell is not True and limit_blocks(quote, False, mode, price):
+        return "limit_up"
+    if sell is not False and limit_blocks(quote, True, mode, price):
+        return "limit_down"
+    return None
 
 
 def _execute(

@@ -37,6 +37,7 @@ class MarketPanel:
     limit_up: np.ndarray  # NaN: no limit that day
     limit_down: np.ndarray
     first: int  # index of the first day of the backtest window
+    vwap_from_close: np.ndarray | None = None  # bars whose vwap is the close: the source had no amount
 
     @property
     def index(self) -> dict[str, int]:
@@ -145,8 +146,10 @@ def _build_panel(
 
     has_bar = ~np.isnan(a["close"])
     factor = pd.DataFrame(np.where(np.isnan(a["factor"]) & has_bar, 1.0, a["factor"])).ffill().to_numpy()
-    # Missing vwap (no amount in the source) falls back to the close rather than refusing the trade.
-    vwap = np.where(np.isnan(a["vwap"]), a["close"], a["vwap"])
+    # Missing vwap (no amount in the source) falls back to the close rather than refusing the trade; the mask
+    # lets the run say how often that happened.
+    from_close = np.isnan(a["vwap"]) & has_bar
+    vwap = np.where(from_close, a["close"], a["vwap"])
     adj = pd.DataFrame(a["close"] * factor).ffill().to_numpy()
     mark = adj / factor
     # The exchange reference price: yesterday's close, adjusted for an ex-right/ex-dividend day.
@@ -163,7 +166,9 @@ def _build_panel(
             fraction[(number >= 1) & (number <= free), j] = np.nan
     up = round_to_tick(pre_close * (1 + fraction))
     down = round_to_tick(pre_close * (1 - fraction))
-    return MarketPanel(days, symbols, a["open"], a["high"], a["low"], a["close"], vwap, factor, mark, up, down, first)
+    return MarketPanel(
+        days, symbols, a["open"], a["high"], a["low"], a["close"], vwap, factor, mark, up, down, first, from_close
+    )
 
 
 def _st_mask(days: np.ndarray, intervals: Sequence[tuple[str, str]]) -> np.ndarray | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-TRADING_DAYS = 252
+TRADING_DAYS = 252  # the default annualization; Qlib's risk_analysis uses 238
 
 
 def max_drawdown(equity: np.ndarray) -> tuple[float, int]:
@@ -34,31 +35,36 @@ def drawdown_series(equity: np.ndarray) -> np.ndarray:
     return equity / np.maximum.accumulate(equity) - 1 if len(equity) else equity
 
 
-def _annualized(total: float, days: int) -> float:
-    return (1 + total) ** (TRADING_DAYS / days) - 1 if days > 0 and total > -1 else float("nan")
+def _annualized(total: float, days: int, year: int = TRADING_DAYS) -> float:
+    return (1 + total) ** (year / days) - 1 if days > 0 and total > -1 else float("nan")
 
 
-def _ratio(mean: float, std: float) -> float:
-    return mean / std * math.sqrt(TRADING_DAYS) if std > 0 else float("nan")
+def _ratio(mean: float, std: float, year: int = TRADING_DAYS) -> float:
+    return mean / std * math.sqrt(year) if std > 0 else float("nan")
 
 
-def compute_metrics(daily: pd.DataFrame, trades: pd.DataFrame, initial_cash: float) -> dict[str, float]:
-    """`daily` has equity, fees, buy_value, sell_value, positions and optional benchmark_return."""
+def compute_metrics(
+    daily: pd.DataFrame, trades: pd.DataFrame, initial_cash: float, year: int = TRADING_DAYS
+) -> dict[str, float]:
+    """`daily` has equity, fees, buy_value, sell_value, positions and optional benchmark_return.
+
+    `year` is the number of trading days per year used to annualize (252 by default; Qlib uses 238).
+    """
     equity = daily["equity"].to_numpy(dtype=float)
     prev = np.concatenate([[initial_cash], equity[:-1]])
     r = equity / prev - 1
     gross = (equity + daily["fees"].to_numpy(dtype=float)) / prev - 1  # the same day without its costs
     n = len(r)
     total = float(equity[-1] / initial_cash - 1) if n else 0.0
-    annual = _annualized(total, n)
+    annual = _annualized(total, n, year)
     downside = np.sqrt(np.mean(np.minimum(r, 0) ** 2)) if n else 0.0
     mdd, mdd_days = max_drawdown(np.concatenate([[initial_cash], equity]))
     m: dict[str, float] = {
         "total_return": total,
         "annualized_return": annual,
-        "volatility": float(np.std(r, ddof=1) * math.sqrt(TRADING_DAYS)) if n > 1 else float("nan"),
-        "sharpe": _ratio(float(np.mean(r)), float(np.std(r, ddof=1))) if n > 1 else float("nan"),
-        "sortino": _ratio(float(np.mean(r)), float(downside)),
+        "volatility": float(np.std(r, ddof=1) * math.sqrt(year)) if n > 1 else float("nan"),
+        "sharpe": _ratio(float(np.mean(r)), float(np.std(r, ddof=1)), year) if n > 1 else float("nan"),
+        "sortino": _ratio(float(np.mean(r)), float(downside), year),
         "max_drawdown": mdd,
         "max_drawdown_days": float(mdd_days),
         "calmar": annual / abs(mdd) if mdd < 0 else float("nan"),
@@ -73,13 +79,62 @@ def compute_metrics(daily: pd.DataFrame, trades: pd.DataFrame, initial_cash: flo
         for suffix, series in (("", r), ("_without_cost", gross)):
             excess = series - b
             m[f"excess_return{suffix}"] = float(np.sum(excess))
-            m[f"excess_annualized{suffix}"] = float(np.mean(excess) * TRADING_DAYS)
+            m[f"excess_annualized{suffix}"] = float(np.mean(excess) * year)
             m[f"information_ratio{suffix}"] = (
-                _ratio(float(np.mean(excess)), float(np.std(excess, ddof=1))) if n > 1 else float("nan")
+                _ratio(float(np.mean(excess)), float(np.std(excess, ddof=1)), year) if n > 1 else float("nan")
             )
         m["benchmark_return"] = float(np.prod(1 + b) - 1)
     m.update(trade_metrics(trades))
     return m
+
+
+def yearly_table(daily: pd.DataFrame, year: int = TRADING_DAYS) -> pd.DataFrame:
+    """Per calendar year of a daily frame with `return` (and optional `benchmark_return`)."""
+    import pandas as pd
+
+    rows = []
+    for label, d in daily.groupby(daily.index.year):
+        r = d["return"].to_numpy(dtype=float)
+        row: dict[str, float] = {"year": int(label), "days": len(r), "return": float(np.prod(1 + r) - 1)}
+        if "benchmark_return" in d and d["benchmark_return"].notna().any():
+            b = d["benchmark_return"].fillna(0.0).to_numpy(dtype=float)
+            ex = r - b
+            row["benchmark_return"] = float(np.prod(1 + b) - 1)
+            row["excess_return"] = float(ex.sum())
+            row["excess_annualized"] = float(ex.mean() * year)
+            row["information_ratio"] = (
+                _ratio(float(ex.mean()), float(np.std(ex, ddof=1)), year) if len(ex) > 1 else float("nan")
+            )
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("year") if rows else pd.DataFrame()
+
+
+def cost_sensitivity(
+    daily: pd.DataFrame, initial_cash: float, bps: Sequence[float], year: int = TRADING_DAYS
+) -> pd.DataFrame:
+    """Annualized return, excess and IR with `bp` basis points more cost on each side's traded value.
+
+    The trades stay those of the run (a first-order estimate: it does not re-size orders for the smaller cash).
+    """
+    import pandas as pd
+
+    equity = daily["equity"].to_numpy(dtype=float)
+    prev = np.concatenate([[initial_cash], equity[:-1]])
+    r = equity / prev - 1
+    traded = (daily["buy_value"] + daily["sell_value"]).to_numpy(dtype=float) / prev
+    b = daily["benchmark_return"].fillna(0.0).to_numpy(dtype=float) if "benchmark_return" in daily else None
+    rows = []
+    for bp in bps:
+        rr = r - traded * bp / 10_000
+        row = {"extra_cost_bp": float(bp), "annualized_return": _annualized(float(np.prod(1 + rr) - 1), len(rr), year)}
+        if b is not None:
+            ex = rr - b
+            row["excess_annualized"] = float(ex.mean() * year) if len(ex) else float("nan")
+            row["information_ratio"] = (
+                _ratio(float(ex.mean()), float(np.std(ex, ddof=1)), year) if len(ex) > 1 else float("nan")
+            )
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("extra_cost_bp")
 
 
 def trade_metrics(trades: pd.DataFrame) -> dict[str, float]:
@@ -96,13 +151,23 @@ def trade_metrics(trades: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def information_coefficients(scores: np.ndarray, adj_close: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per day t: Pearson IC and Spearman rank IC of score(t) with the return from close t to close t+1."""
+def fill_to_fill_returns(adj_deal: np.ndarray) -> np.ndarray:
+    """Per day t: the return a score of day t can earn, from its fill at t+1 to the next fill at t+2.
+
+    `adj_deal` is the adjusted deal price (open, close or vwap times the factor); NaN where either fill is
+    missing, and for the last two days.
+    """
+    fwd = np.full(adj_deal.shape, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fwd[:-2] = adj_deal[2:] / adj_deal[1:-1] - 1
+    return fwd
+
+
+def information_coefficients(scores: np.ndarray, forward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per day t: Pearson IC and Spearman rank IC of score(t) with the forward return `forward[t]`."""
     import pandas as pd
 
-    fwd = np.full(adj_close.shape, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fwd[:-1] = adj_close[1:] / adj_close[:-1] - 1
+    fwd = forward
     mask = ~np.isnan(scores) & ~np.isnan(fwd)
 
     def rowcorr(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -6,9 +6,13 @@ import html
 import math
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.backtest.run import BacktestResult
 from core.backtest.svg import heat_colour, line_chart
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PERCENT_METRICS = {
     "total_return",
@@ -25,6 +29,25 @@ PERCENT_METRICS = {
     "win_rate",
 }
 _TRADE_ROWS = 500  # the HTML lists the first trades; the CSV has all of them
+DEFINITIONS = {
+    "total_return": "final equity / initial cash − 1, after every cost",
+    "annualized_return": "(1 + total return) ^ (days per year / trading days) − 1",
+    "benchmark_return": "the benchmark's compounded return over the same days",
+    "excess_return": "sum of daily (strategy − benchmark) returns, after costs",
+    "excess_annualized": "mean daily excess return × days per year",
+    "excess_return_without_cost": "the same sum with each day's fees added back",
+    "information_ratio": "mean / standard deviation of the daily excess return × √(days per year)",
+    "volatility": "standard deviation of daily returns × √(days per year)",
+    "sharpe": "mean / standard deviation of daily returns × √(days per year), no risk-free rate",
+    "sortino": "mean daily return / root mean square of the negative ones × √(days per year)",
+    "max_drawdown": "deepest fall of equity from a running peak; days: peak to recovery (or to the end)",
+    "calmar": "annualized return / |max drawdown|",
+    "turnover": "mean daily (bought + sold) / 2 / previous equity",
+    "win_rate": "share of sells with a positive pnl net of both sides' costs",
+    "profit_factor": "gains / losses over those sells",
+    "ic": "mean daily Pearson correlation of the score with the fill-to-fill return (see basis)",
+    "rank_ic": "the same with ranks (Spearman)",
+}
 
 
 def format_metric(name: str, value: float) -> str:
@@ -40,7 +63,8 @@ def format_metric(name: str, value: float) -> str:
 
 
 def write_report(result: BacktestResult, folder: Path | str) -> dict[str, Path]:
-    """report.html, daily.csv, trades.csv, positions.csv, refusals.csv, monthly.csv, metrics.csv in `folder`.
+    """report.html and daily, trades, positions, refusals, skipped, monthly, yearly, cost_sensitivity and
+    metrics CSV files in `folder`.
 
     Each file is written to a temporary name and renamed, so a failed export leaves no half-written file.
     """
@@ -55,6 +79,9 @@ def write_report(result: BacktestResult, folder: Path | str) -> dict[str, Path]:
         "positions.csv": result.positions,
         "refusals.csv": result.refusals,
         "monthly.csv": result.monthly_returns().reset_index(),
+        "yearly.csv": result.yearly().reset_index(),
+        "cost_sensitivity.csv": result.cost_sensitivity().reset_index(),
+        "skipped.csv": result.skipped if result.skipped is not None else pd.DataFrame(),
         "metrics.csv": metrics,
     }
     written: dict[str, Path] = {}
@@ -94,14 +121,24 @@ def render_html(result: BacktestResult) -> str:
         "deal price": cfg.deal_price,
         "initial cash": f"{cfg.initial_cash:,.0f}",
         "benchmark": cfg.benchmark or "–",
+        "mode": cfg.mode,
+        "days per year (annualization)": str(cfg.annualization),
+        "IC basis": result.ic_basis or "–",
         **{f"rules.{k}": str(v) for k, v in asdict(cfg.rules).items()},
     }
     body = [
         f"<h1>Backtest: {html.escape(result.strategy)} {cfg.start} → {cfg.end}</h1>",
         "<h2>Metrics</h2>",
         _table(["metric", "value"], [[k, format_metric(k, v)] for k, v in result.metrics.items()]),
+        "<h2>Yearly</h2>",
+        _frame(result.yearly()),
+        "<h2>Cost and slippage sensitivity</h2>",
+        "<p>The same trades with more cost on each side's traded value (first-order: orders are not re-sized).</p>",
+        _frame(result.cost_sensitivity()),
         "<h2>Trades refused by rule</h2>",
         _table(["rule", "orders"], [[k, str(v)] for k, v in sorted(result.refused.items())] or [["–", "0"]]),
+        "<h2>Skipped by the strategy (not tradable on the execution day)</h2>",
+        _table(["reason", "names"], [[k, str(v)] for k, v in sorted(result.skipped_counts.items())] or [["–", "0"]]),
         "<h2>Charts</h2>",
         *charts,
         "<h2>Monthly returns</h2>",
@@ -115,6 +152,8 @@ def render_html(result: BacktestResult) -> str:
         _final_positions(result),
         "<h2>Settings</h2>",
         _table(["setting", "value"], [[k, v] for k, v in settings.items()]),
+        "<h2>Metric definitions</h2>",
+        _table(["metric", "definition"], [[k, v] for k, v in DEFINITIONS.items()]),
         *(f"<p class=note>{html.escape(n)}</p>" for n in result.notes),
     ]
     return (
@@ -135,6 +174,17 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _frame(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "<p>none</p>"
+    head = [str(frame.index.name or ""), *map(str, frame.columns)]
+    rows = [
+        [str(idx), *(format_metric(str(c), float(v)) if c != "days" else f"{v:.0f}" for c, v in row.items())]
+        for idx, row in frame.iterrows()
+    ]
+    return _table(head, rows)
 
 
 def _monthly(result: BacktestResult) -> str:

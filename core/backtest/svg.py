@@ -40,9 +40,10 @@ def line_chart(
             f'<text x="{_PAD_L - 4}" y="{y(v) + 4:.1f}" font-size="10" text-anchor="end">{label}</text>'
         )
     for k in sorted({0, n // 2, n - 1}):
-        parts.append(
-            f'<text x="{x(k):.1f}" y="{_H - 8}" font-size="10" text-anchor="middle">{html.escape(str(dates[k]))}</text>'
-        )
+        # The first and last labels align inwards, so the last date stays inside the chart.
+        anchor = "start" if k == 0 else "end" if k == n - 1 else "middle"
+        label = html.escape(str(dates[k]))
+        parts.append(f'<text x="{x(k):.1f}" y="{_H - 8}" font-size="10" text-anchor="{anchor}">{label}</text>')
     for c, (name, s) in enumerate(series.items()):
         colour = COLOURS[c % len(COLOURS)]
         pts = " ".join(f"{x(k):.1f},{y(v):.1f}" for k, v in enumerate(s) if v is not None and math.isfinite(v))

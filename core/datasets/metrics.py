@@ -51,3 +51,30 @@ def signal_metrics(scores: np.ndarray, labels: np.ndarray, day_starts: np.ndarra
         out[f"{prefix}icir"] = mean / std if std and math.isfinite(std) else math.nan
         out["days"] = float(len(ic))
     return out
+
+
+def prediction_problem(scores: np.ndarray, day_starts: np.ndarray, model: str, params: dict[str, object]) -> str | None:
+    """Why a model's scores cannot rank stocks (non-finite, constant, or constant within every day), with what
+    to change; None when they can."""
+    import numpy as np
+
+    finite = np.isfinite(scores)
+    if not finite.all():
+        return f"{int((~finite).sum())} of {len(scores)} predictions are not finite (NaN/inf): {_advice(model, params)}"
+    bounds = np.append(day_starts, len(scores))
+    spread = [float(np.ptp(scores[a:b])) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b - a > 1]
+    if len(scores) and float(np.ptp(scores)) == 0.0:
+        return f"every prediction is the same value ({float(scores[0]):.6g}): {_advice(model, params)}"
+    if spread and max(spread) == 0.0:
+        return f"the predictions never differ within a day, so nothing can be ranked: {_advice(model, params)}"
+    return None
+
+
+def _advice(model: str, params: dict[str, object]) -> str:
+    if model == "lightgbm":
+        return (
+            f"no tree found a split; lower lambda_l1 (now {params.get('lambda_l1')}), lambda_l2 (now "
+            f"{params.get('lambda_l2')}) or min_data_in_leaf (now {params.get('min_data_in_leaf')}), "
+            "or train on a larger universe or longer train segment"
+        )
+    return "lower the learning rate or weight decay, check the features for constant columns, or train on more data"

@@ -86,6 +86,10 @@ class LightGBMModel(Model):
         epochs = -(-int(self.params["num_boost_round"]) // block)
         patience = -(-int(self.params["early_stop"]) // block)
         stopper = EarlyStopper(str(self.params["stop_metric"]), patience)
+        # With the loss metric the best round is tracked round by round, as LightGBM's own early stopping
+        # does: the model ends at its real best iteration, not at the end of a block.
+        by_round = stopper.metric == "loss"
+        rounds = _RoundStopper(int(self.params["early_stop"]))
         valid_days = dataset.date_groups(valid_rows)
         history: list[dict[str, float]] = []
         ckpt = Path(checkpoint_dir) / _CHECKPOINT if checkpoint_dir is not None else None
@@ -108,11 +112,12 @@ class LightGBMModel(Model):
             boosted_ahead = 1
             start_epoch, history = int(state["epoch"]), list(state["history"])
             stopper.restore(state["stopper"])
+            rounds.restore(state.get("rounds", {}))
         else:
             booster = lgb.Booster(params=params, train_set=dtrain)
             booster.add_valid(dvalid, "valid")
             boosted_ahead = 0
-        stopped_early = bool(history) and stopper.should_stop(start_epoch)
+        stopped_early = bool(history) and (rounds.stopped if by_round else stopper.should_stop(start_epoch))
         epoch = start_epoch
         valid_scores: np.ndarray | None = None
         scored_trees = 0
@@ -126,6 +131,8 @@ class LightGBMModel(Model):
                 else:
                     booster.update()
                 yield TrainingProgress(epoch * block + r + 1, epochs * block, "boosting", epoch=epoch + 1)
+                if by_round and rounds.update(booster.current_iteration(), float(booster.eval_valid()[0][2])):
+                    break  # patience ran out: later rounds would not have been boosted
             epoch += 1
             train_loss = float(booster.eval_train()[0][2])
             valid_loss = float(booster.eval_valid()[0][2])
@@ -150,7 +157,7 @@ class LightGBMModel(Model):
             improved = stopper.update(epoch, valid_loss, valid_ic)
             history.append({"train_loss": train_loss, "valid_loss": valid_loss, "valid_ic": valid_ic})
             seconds = time.perf_counter() - started
-            stopped_early = stopper.should_stop(epoch)
+            stopped_early = rounds.stopped if by_round else stopper.should_stop(epoch)
             if ckpt is not None:
                 _atomic_json(
                     ckpt,
@@ -158,6 +165,7 @@ class LightGBMModel(Model):
                         "epoch": epoch,
                         "history": history,
                         "stopper": stopper.state(),
+                        "rounds": rounds.state(),
                         "model": booster.model_to_string(),
                     },
                 )
@@ -172,7 +180,10 @@ class LightGBMModel(Model):
                 len(train_rows) * block / seconds if seconds else 0.0,
                 improved,
             )
-        self.best_iteration = max(1, stopper.best_epoch) * block
+        if by_round and rounds.best_round:
+            self.best_iteration = rounds.best_round
+        else:
+            self.best_iteration = max(1, stopper.best_epoch) * block
         self.booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=self.best_iteration))
         yield FitFinished(epoch, stopper.best_epoch, stopper.best_loss, stopper.best_ic, stopped_early, start_epoch)
 
@@ -211,6 +222,31 @@ class LightGBMModel(Model):
         model.booster = lgb.Booster(model_str=state["model"])
         model.best_iteration = int(state["best_iteration"])
         return model
+
+
+class _RoundStopper:
+    """Best boosting round by valid loss; stops `patience` rounds after it (0: never)."""
+
+    def __init__(self, patience: int) -> None:
+        self.patience = patience
+        self.best_round = 0
+        self.best_loss = float("inf")
+        self.stopped = False
+
+    def update(self, round_: int, loss: float) -> bool:
+        """Record a round; True when patience has run out."""
+        if loss < self.best_loss:
+            self.best_round, self.best_loss = round_, loss
+        self.stopped = self.patience > 0 and round_ - self.best_round >= self.patience
+        return self.stopped
+
+    def state(self) -> dict[str, float]:
+        return {"best_round": self.best_round, "best_loss": self.best_loss, "stopped": float(self.stopped)}
+
+    def restore(self, state: Mapping[str, float]) -> None:
+        if state:
+            self.best_round, self.best_loss = int(state["best_round"]), float(state["best_loss"])
+            self.stopped = bool(state["stopped"])
 
 
 def _atomic_json(path: Path, content: dict[str, Any]) -> None:

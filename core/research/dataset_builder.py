@@ -1,9 +1,11 @@
-"""Build Alpha158/Alpha360 datasets on the exported provider through Qlib's loaders, handler and processors.
+"""Build Alpha158/Alpha360 datasets on the exported provider: features, then Qlib's handler and processors.
 
-Features are read in chunks of instruments so the build reports progress and can be cancelled;
-the chunks are then processed together by Qlib's DataHandlerLP (cross-sectional processors need
-every instrument of a day at once). Built datasets are cached on disk, keyed by their full config
-and the export revision they were read from.
+Features are computed columnar from the provider's arrays (core.research.columnar: Qlib's own expressions,
+every instrument at once, equal values) by default; `engine="qlib"` reads them through Qlib's loader instead,
+the reference the columnar engine is tested against. Both work in blocks of instruments so the build reports
+progress and can be cancelled; the blocks are then processed together by Qlib's DataHandlerLP
+(cross-sectional processors need every instrument of a day at once). Built datasets are cached on disk, keyed
+by their full config and the export revision they were read from.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 _CACHE_FORMAT = 1  # bump when the cached content changes meaning
 _CACHE_LIMIT = 16 * 1024**3
 _TARGET_CHUNKS = 20
+ENGINES = ("columnar", "qlib")
 
 
 def feature_config(kind: str) -> tuple[list[str], list[str]]:
@@ -127,8 +130,11 @@ def build_dataset(
     provider_dir: Path,
     cache: DatasetCache | None = None,
     cancel: CancelToken | None = None,
+    engine: str = "columnar",
 ) -> Iterator[Progress | PreparedDataset]:
     """Yield progress while reading and processing, then the dataset last (from the cache when built before)."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     key = dataset_key(config, provider_dir)
     if cache is not None:
         cached = cache.get(key)
@@ -145,13 +151,30 @@ def build_dataset(
     size = max(1, -(-len(codes) // _TARGET_CHUNKS))
     frames: list[pd.DataFrame] = []
     total = len(codes) + 1
+    if engine == "columnar":
+        from core.research.columnar import compute_features
+
+        check = cancel.raise_if_cancelled if cancel is not None else None
+        for step in compute_features(provider_dir, spans, start, end, exprs, names, config.label, check):
+            if isinstance(step, tuple):
+                yield Progress(step[0], total, "computing features")
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+            else:
+                frames.append(step)
+        codes = []  # nothing left for the loader
     for i in range(0, len(codes), size):
         chunk = codes[i : i + size]
         frames.append(_read_chunk(chunk, exprs, names, config.label, spans, start, end))
         yield Progress(i + len(chunk), total, "reading features")
         if cancel is not None:
             cancel.raise_if_cancelled()
-    dataset = _process(config, frames, names)
+    from core.research import processors
+
+    if engine == "columnar" and processors.handles(config.feature_norm, config.label_norm):
+        dataset = _process_arrays(config, frames, names)
+    else:
+        dataset = _process(config, frames, names)
     del frames
     yield Progress(total, total, "processed")
     if cache is not None:
@@ -189,6 +212,43 @@ def _read_chunk(
             inside |= (dates >= pd.Timestamp(begin)) & (dates <= pd.Timestamp(stop))
         keep |= mine & inside
     return frame[keep]
+
+
+def _process_arrays(config: DatasetConfig, frames: list[pd.DataFrame], names: list[str]) -> PreparedDataset:
+    """The processors on flat float32 arrays (core.research.processors), equal to Qlib's handler's output."""
+    import numpy as np
+    import pandas as pd
+
+    from core.research import processors
+
+    data = pd.concat([f for f in frames if not f.empty])
+    frames.clear()
+    if data.empty:
+        raise ValueError("the universe has no bars in the requested date range")
+    data = data.swaplevel().sort_index()  # Qlib's (datetime, instrument) order
+    dates = data.index.get_level_values("datetime").to_numpy(dtype="datetime64[ns]")
+    features = np.ascontiguousarray(data["feature"].to_numpy(dtype=np.float32))
+    raw_label = data[("label", "LABEL0")].to_numpy(dtype=np.float32)
+    codes, uniques = pd.factorize(data.index.get_level_values("instrument"), sort=True)
+    del data
+    if config.feature_norm == "robust_zscore":
+        first, last = config.segments.train  # fitted on the train days, both ends included, as Qlib fits it
+        lo = np.searchsorted(dates, np.datetime64(first))
+        hi = np.searchsorted(dates, np.datetime64(last) + np.timedelta64(1, "D"))
+        processors.robust_zscore(features, slice(int(lo), int(hi)))
+    if config.fill_nan:
+        processors.fill_nan(features)
+    label = processors.cs_rank(raw_label, dates) if config.label_norm == "cs_rank" else raw_label.copy()
+    return PreparedDataset(
+        config=config,
+        feature_names=tuple(names),
+        features=features,
+        label=label,
+        raw_label=raw_label,
+        dates=dates,
+        instrument_codes=codes.astype(np.int32),
+        instrument_names=tuple(str(u) for u in uniques),
+    )
 
 
 def _process(config: DatasetConfig, frames: list[pd.DataFrame], names: list[str]) -> PreparedDataset:

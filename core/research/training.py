@@ -39,6 +39,10 @@ class StageProgress(Progress):
     stage: str = ""
 
 
+class DegeneratePredictions(ValueError):
+    """The trained model's scores cannot rank stocks; the message says what to change."""
+
+
 @dataclass(frozen=True, slots=True)
 class RunFinished:
     """The run is scored on the test segment and registered."""
@@ -147,12 +151,15 @@ def _register(
 ) -> RunRecord:
     import pandas as pd
 
-    from core.datasets.metrics import signal_metrics
+    from core.datasets.metrics import prediction_problem, signal_metrics
 
     rows = dataset.rows("test")
     if len(rows) == 0:
         raise ValueError(f"the test segment {request.dataset.segments.test} has no rows in the data")
     scores = model.predict(dataset, "test")
+    problem = prediction_problem(scores, dataset.date_groups(rows), request.model, model.params)
+    if problem is not None:  # a run that cannot rank stocks is refused rather than registered with IC nan
+        raise DegeneratePredictions(f"{request.model} test predictions: {problem}")
     metrics = signal_metrics(scores, dataset.raw_label[rows], dataset.date_groups(rows))
     predictions = pd.DataFrame(
         {"score": scores.astype("float64"), "label": dataset.raw_label[rows]}, index=dataset.index(rows)

@@ -3,10 +3,12 @@
 Run on demand (not part of the test suite):
     .venv/bin/python -m tests.benchmarks.bench_backtest [--data ../shared/data] [--skip-qlib]
 
-The signal is deterministic: the 20-day change of the adjusted close of each day's CSI300 members.
+The signal is deterministic: the 20-day change of the adjusted close of each day's CSI300 members, rounded to
+8 decimals, so equal scores (ties) occur and the reconciliation covers Qlib's tie order.
 Each engine runs in its own process, so wall time and peak memory (RSS) are its own. Three runs:
   ours (A-share rules)  T+1, board limits by date, lots, commission 0.025% min 5, stamp duty, transfer fee
-  ours (Qlib settings)  T+0, flat 9.5% limit, open cost 0.05%, close cost 0.15%, min cost 5, close price
+  ours (Qlib settings)  --mode qlib (Qlib's tie order, limits on the close), T+0, flat 9.5% limit, open cost
+                        0.05%, close cost 0.15%, min cost 5, close price
   qlib.backtest         the same settings, on a provider folder exported from the same store
 and the largest daily difference of account value between the last two (the reconciliation).
 """
@@ -135,12 +137,14 @@ def run_ours(work: Path, qlib_settings: bool) -> dict[str, float]:
             "000300.SH",
             rules,
             flat_limit=0.095,
+            mode="qlib",
         )
     else:
         config = BacktestConfig(dt.date.fromisoformat(START), dt.date.fromisoformat(END), "open", CASH)
     t = time.perf_counter()
     result = None
-    for item in run_backtest(store, signals, TopkDropoutStrategy(topk=50, n_drop=5), config):
+    strategy = TopkDropoutStrategy(topk=50, n_drop=5, ties="qlib" if qlib_settings else "code")
+    for item in run_backtest(store, signals, strategy, config):
         result = item
     wall = time.perf_counter() - t
     assert result is not None and not isinstance(result, int)

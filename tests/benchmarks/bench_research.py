@@ -3,6 +3,8 @@
 Run on demand (not part of the test suite):
     .venv/bin/python -m tests.benchmarks.bench_research [--data ../shared/data] [--segments ...]
         [--skip-qlib] [--gru] [--gru-stocks 60] [--gru-epochs 2] [--device auto]
+    .venv/bin/python tests/benchmarks/bench_research.py --dataset-ratio 60 --segments 2015:2016,2017:2017,2018:2018
+        (the dataset build only: ours vs Qlib's loader, values compared, with the load average)
 
 Imports every stock of cn/daily with the CSI300 membership into a temporary store, exports it for
 Qlib, builds Alpha158 on CSI300 for the segments (Qlib's standard 2008-2014 / 2015-2016 / 2017-2020
@@ -75,6 +77,55 @@ def build(config: DatasetConfig, provider: Path, cache: DatasetCache) -> Any:
     )
     _line("dataset from the diskcache", f"{timings[1]:8.1f} s")
     return dataset
+
+
+def dataset_ratio(data: Path, root: Path, count: int, segments: Segments) -> None:
+    """Our columnar build vs Qlib's loader on the same export in this process, features and whole dataset
+    (ours: core.research.processors; Qlib: its DataHandlerLP), values compared; cold builds, no cache."""
+
+    import os
+
+    import numpy as np
+
+    from core.research.columnar import compute_features
+    from core.research.dataset_builder import _read_chunk, feature_config, universe_spans
+    from tests.core.research.slices import build_slice
+
+    s = build_slice(data / "cn", root / "ratio", count, segments.start, segments.end)
+    init_qlib(s.provider, s.data_dir / "work")
+    for kind in ("alpha158", "alpha360"):
+        config = DatasetConfig(kind, "csi300", segments)
+        start, end = segments.start, segments.end
+        spans = universe_spans("csi300", start, end)
+        exprs, names = feature_config(kind)
+        seconds: dict[str, float] = {}
+        t = time.perf_counter()
+        theirs = _read_chunk(sorted(spans), exprs, names, config.label, spans, start, end).sort_index()
+        seconds["qlib features"] = time.perf_counter() - t
+        t = time.perf_counter()
+        *_, ours = compute_features(s.provider, spans, start, end, exprs, names, config.label)
+        seconds["ours features"] = time.perf_counter() - t
+        a, b = theirs.to_numpy(np.float64), ours.sort_index().to_numpy(np.float64)
+        same = bool(
+            np.array_equal(np.isnan(a), np.isnan(b)) and np.allclose(a, b, rtol=2e-6, atol=1e-7, equal_nan=True)
+        )
+        built = {}
+        for engine in ("qlib", "columnar"):
+            t = time.perf_counter()
+            *_, built[engine] = build_dataset(config, s.provider, None, None, engine)
+            seconds[f"{engine} dataset"] = time.perf_counter() - t
+        equal = np.allclose(built["qlib"].features, built["columnar"].features, rtol=1e-5, atol=1e-6)
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        _line(
+            f"{kind} {len(spans)} CSI300 stocks {start}..{end}: features",
+            f"ours {seconds['ours features']:6.1f} s  Qlib {seconds['qlib features']:6.1f} s  "
+            f"{seconds['qlib features'] / seconds['ours features']:4.1f}x  equal {same}  load {load}",
+        )
+        _line(
+            f"{kind} whole dataset, processors included",
+            f"ours {seconds['columnar dataset']:6.1f} s  Qlib {seconds['qlib dataset']:6.1f} s  "
+            f"{seconds['qlib dataset'] / seconds['columnar dataset']:4.1f}x  equal {bool(equal)}",
+        )
 
 
 def ours_lightgbm(dataset: Any) -> dict[str, float]:
@@ -239,9 +290,18 @@ def main() -> None:
     parser.add_argument("--gru-epochs", type=int, default=2)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--import-limit", type=int, help="import only the first N stock files (quick GRU runs)")
+    parser.add_argument(
+        "--dataset-ratio",
+        type=int,
+        metavar="STOCKS",
+        help="only the dataset build, ours vs Qlib's loader, on this many CSI300 stocks over --segments",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qdesk-bench-research-") as tmp:
         root = Path(tmp)
+        if args.dataset_ratio:
+            dataset_ratio(args.data, root, args.dataset_ratio, Segments.parse(args.segments))
+            return
         provider = build_store(args.data, root, args.import_limit)
         init_qlib(provider, root / "work")
         if not args.skip_lightgbm:

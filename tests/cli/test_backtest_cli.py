@@ -60,13 +60,17 @@ def test_backtest_prints_metrics_and_writes_the_report(data_dir: Path, tmp_path:
         "2020-12-31",
         "--deal-price",
         "close",
+        "--annualization",
+        "238",
         "--report",
         str(tmp_path / "rep"),
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Backtest topk 2020-01-02 → 2020-12-31, deal price close: 243 trading days" in out
-    for name in ("total_return", "sharpe", "max_drawdown", "information_ratio", "rank_ic", "refused orders"):
+    assert "Backtest topk 2020-01-02 → 2020-12-31, deal price close, mode honest: 243 trading days" in out
+    assert "(annualized over 238 days a year)" in out and "IC basis: score of day t vs the close(t+1)" in out
+    names = ("total_return", "sharpe", "max_drawdown", "information_ratio", "rank_ic", "refused orders", "skipped by")
+    for name in (*names, "excess_annualized"):
         assert name in out
     daily = pd.read_csv(tmp_path / "rep" / "daily.csv")
     assert len(daily) == 243 and (tmp_path / "rep" / "report.html").stat().st_size > 10_000
@@ -135,6 +139,7 @@ def write(path: Path, lines: list[str]) -> Path:
         (["--signals", "{sig}", "--topk", "2", "--n-drop", "5"], "strategy topk: topk must be >= 1 and 0 <= n_drop"),
         (["--signals", "{sig}", "--start", "2030-01-02", "--end", "2030-02-01"], "no signals between 2030-01-02"),
         (["--signals", "{sig}", "--commission", "-1"], "--commission must not be negative"),
+        (["--signals", "{sig}", "--annualization", "0"], "annualization must be trading days per year"),
         (["--run", "no-such-run"], "no run 'no-such-run' in the registry"),
         (["--signals", "{sig}", "--st", "{tmp}/st.csv"], "{tmp}/st.csv: No such file or directory"),
     ],

@@ -58,10 +58,10 @@ def test_drawdown_that_never_recovers_runs_to_the_end() -> None:
 
 def test_information_coefficient_of_a_perfect_and_a_reversed_signal() -> None:
     close = np.array([[10.0, 10.0, 10.0, 10.0], [11.0, 10.5, 9.0, 10.1]])
-    fwd = close[1] / close[0] - 1
-    ic, rank_ic = information_coefficients(np.vstack([fwd, fwd]), close)
+    fwd = np.vstack([close[1] / close[0] - 1, np.full(4, np.nan)])
+    ic, rank_ic = information_coefficients(np.vstack([fwd[0], fwd[0]]), fwd)
     assert ic[0] == pytest.approx(1.0) and rank_ic[0] == pytest.approx(1.0) and np.isnan(ic[1])
-    ic, rank_ic = information_coefficients(np.vstack([-fwd, fwd]), close)
+    ic, rank_ic = information_coefficients(np.vstack([-fwd[0], fwd[0]]), fwd)
     assert rank_ic[0] == pytest.approx(-1.0)
 
 
@@ -82,13 +82,16 @@ def result(real_store: MarketStore) -> BacktestResult:
 def test_report_files_are_written_and_well_formed(result: BacktestResult, tmp_path: Path) -> None:
     files = write_report(result, tmp_path / "rep")
     assert sorted(files) == [
+        "cost_sensitivity.csv",
         "daily.csv",
         "metrics.csv",
         "monthly.csv",
         "positions.csv",
         "refusals.csv",
         "report.html",
+        "skipped.csv",
         "trades.csv",
+        "yearly.csv",
     ]
     daily = pd.read_csv(files["daily.csv"], parse_dates=["date"])
     assert len(daily) == len(result.daily) and {"equity", "drawdown", "benchmark", "excess", "ic"} <= set(daily)
@@ -104,6 +107,11 @@ def test_report_files_are_written_and_well_formed(result: BacktestResult, tmp_pa
     html = files["report.html"].read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
     assert html.count("<svg") == 5 and "Monthly returns" in html and "000300.SH" in html
+    for section in ("Yearly", "Cost and slippage sensitivity", "Skipped by the strategy", "Metric definitions"):
+        assert f"<h2>{section}" in html
+    assert "open(t+1) → open(t+2)" in html and f">{result.daily.index[-1]:%Y-%m-%d}</text>" in html
+    yearly = pd.read_csv(files["yearly.csv"])
+    assert list(yearly["year"]) == [2020] and yearly["return"].iloc[0] == pytest.approx(compounded)
     assert "src=" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert not list((tmp_path / "rep").glob("*.tmp"))
 
