@@ -78,4 +78,4 @@ def test_qlibs_regularisation_on_a_tiny_universe_is_refused_with_advice(
     registry = RunRegistry(tmp_path / "runs")
     with pytest.raises(DegeneratePredictions, match=r"lightgbm test predictions: every prediction .* lower lambda_l1"):
         list(run_training(request, research_slice.data_dir, None, registry))
-    assert registry.list() == []
+    assert registry.runs() == []
