@@ -85,10 +85,11 @@ DOCKS: tuple[DockSpec, ...] = (
     ),
 )
 
-# Starting sizes for the default 1280x800 window: a narrow quote column and a short strip of bottom
-# tabs leave the chart the most room. Qt shares other window sizes out in the same proportions.
-_DEFAULT_WIDTHS = {"quote_board": 380, "chart": 900}
-_DEFAULT_HEIGHTS = {"chart": 520, "orders": 220}
+# Starting sizes for the default 1280x800 window: a quote column just wide enough for code, name, last,
+# change and change %, and a bottom strip just tall enough for the order ticket's Send button and the
+# Train button, leave the chart the rest. Qt shares other window sizes out in the same proportions.
+_DEFAULT_WIDTHS = {"quote_board": 370, "chart": 910}
+_DEFAULT_HEIGHTS = {"chart": 480, "orders": 250}
 
 
 def add_docks(window: MainWindow, panels: Mapping[str, QWidget] | None = None) -> None:

@@ -31,6 +31,19 @@ _DOCK_FEATURES = (
 )
 
 
+def _hide_title_bar_while_docked(dock: QDockWidget) -> None:
+    """A docked tab's title repeats its tab: drop the bar (22 px of a laptop screen) until it floats."""
+    if dock.property("compact_title") is not None:
+        return
+    dock.setProperty("compact_title", True)
+
+    def follow(floating: bool) -> None:
+        dock.setTitleBarWidget(None if floating else QWidget(dock))
+
+    dock.topLevelChanged.connect(follow)
+    follow(dock.isFloating())
+
+
 class MainWindow(QMainWindow):
     """Top-level window: every panel lives in a dock added through `add_dock`."""
 
@@ -52,8 +65,9 @@ class MainWindow(QMainWindow):
         )
         # Tabs on top read like a browser; Qt's default puts them under the docks.
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
-        # The left column (quote board) runs full height; the bottom tabs sit under the chart only.
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        # The bottom tabs (orders, training, backtest) run the full width: their tables and forms need it
+        # more than the quote column needs the last few rows.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._docks: dict[str, QDockWidget] = {}
         self._about_text = ""
         self._build_menus()
@@ -89,6 +103,8 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
         else:
             self.tabifyDockWidget(self._docks[tab_with], dock)
+            for tabbed in (self._docks[tab_with], dock):
+                _hide_title_bar_while_docked(tabbed)
         action = dock.toggleViewAction()
         action.setObjectName(f"{key}_toggle_action")
         self._view_menu.insertAction(self._view_separator, action)

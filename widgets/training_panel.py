@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -109,11 +109,13 @@ class TrainingPanel(QWidget):
         self.tabs.addTab(self.runs_page, _tr("Runs"))
         self.tabs.addTab(self.compare_table, _tr("Compare"))
         left = QVBoxLayout()
-        left.addLayout(self.form)
+        # Train first: on a laptop-height dock the button must be in view without scrolling.
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
         buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
         left.addLayout(buttons)
+        left.addLayout(self.form)
         left.addWidget(QLabel(_tr("Queue"), self))
         left.addWidget(self.queue)
         left.addStretch(1)
@@ -154,21 +156,24 @@ class TrainingPanel(QWidget):
         self.seed_spin.setRange(0, 2**31 - 1)
         self.extra_edit = QLineEdit(self)
         self.extra_edit.setPlaceholderText(_tr("more parameters: key=value, key=value"))
-        self.form = QFormLayout()
-        for label, widget in (
-            (_tr("Model"), self.model_combo),
-            (_tr("Dataset"), self.dataset_combo),
-            (_tr("Universe"), self.universe_edit),
-            (_tr("Segments"), self.segments_edit),
-            (_tr("Device"), self.device_combo),
-            (_tr("Epochs"), self.epochs_spin),
-            (_tr("Learning rate"), self.lr_spin),
-            (_tr("Hidden size / leaves"), self.size_spin),
-            (_tr("Batch size"), self.batch_spin),
-            (_tr("Seed"), self.seed_spin),
-            (_tr("Parameters"), self.extra_edit),
-        ):
-            self.form.addRow(label, widget)
+        # Two label/field pairs a row (segments and parameters span both): half the height of one column.
+        self.form = QGridLayout()
+        self.form.setColumnStretch(1, 1)
+        self.form.setColumnStretch(3, 1)
+        rows: tuple[tuple[tuple[str, QWidget], ...], ...] = (
+            ((_tr("Model"), self.model_combo), (_tr("Dataset"), self.dataset_combo)),
+            ((_tr("Universe"), self.universe_edit), (_tr("Device"), self.device_combo)),
+            ((_tr("Segments"), self.segments_edit),),
+            ((_tr("Epochs"), self.epochs_spin), (_tr("Learning rate"), self.lr_spin)),
+            ((_tr("Hidden size / leaves"), self.size_spin), (_tr("Batch size"), self.batch_spin)),
+            ((_tr("Seed"), self.seed_spin),),
+            ((_tr("Parameters"), self.extra_edit),),
+        )
+        for row, pairs in enumerate(rows):
+            for column, (label, widget) in enumerate(pairs):
+                self.form.addWidget(QLabel(label, self), row, column * 2)
+                span = 3 if len(pairs) == 1 and widget is not self.seed_spin else 1
+                self.form.addWidget(widget, row, column * 2 + 1, 1, span)
         self.train_button = QPushButton(_tr("Train"), self)
         self.train_button.clicked.connect(self._on_train_button_clicked)
         self.cancel_button = QPushButton(_tr("Cancel"), self)

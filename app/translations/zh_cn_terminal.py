@@ -1,0 +1,19 @@
+"""Simplified Chinese for the terminal-style quote board columns, 键盘精灵, chart notes and shortcuts."""
+
+from __future__ import annotations
+
+TABLE = {
+    "QuoteBoard": {
+        "Open": "今开",
+        "Pre-close": "昨收",
+        "Turnover %": "换手%",
+        "Vol ratio": "量比",
+        "Amplitude %": "振幅%",
+    },
+    "ChartPanel": {
+        "No adj.": "不复权",
+        "Fwd adj.": "前复权",
+        "Back adj.": "后复权",
+        "Price adjustment: unadjusted, forward (前复权) or backward (后复权)": "复权方式：不复权、前复权或后复权",
+    },
+}
