@@ -249,6 +249,16 @@ def chart_data(loaded: ChartLoaded, name: str = "") -> ChartData:
         studies=loaded.studies,
         name=name,
         price_decimals=3 if _is_fund(request.symbol) else 2,
+        note=_unadjusted_note(loaded),
+    )
+
+
+def _unadjusted_note(loaded: ChartLoaded) -> str:
+    # 前复权/后复权 need the factors a vendor delivers with the bars; say so instead of snapping back silently.
+    if loaded.adjusted or not len(loaded.bars):
+        return ""
+    return _tr("Unadjusted: no adjustment factors stored for {symbol} (import bars with a factor column)").format(
+        symbol=loaded.request.symbol
     )
 
 

@@ -16,4 +16,9 @@ TABLE = {
         "Back adj.": "后复权",
         "Price adjustment: unadjusted, forward (前复权) or backward (后复权)": "复权方式：不复权、前复权或后复权",
     },
+    "ChartPresenter": {
+        "Unadjusted: no adjustment factors stored for {symbol} (import bars with a factor column)": (
+            "不复权：{symbol} 未存复权因子（请导入带 factor 列的K线）"
+        ),
+    },
 }
