@@ -10,6 +10,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from app.job_runner import JobFinished, JobRunner
+from app.keyboard_wizard_presenter import KeyboardWizardPresenter, store_entries
 from app.relay import EventRelay
 from core.domain.symbols import SymbolFormatError, parse_symbol
 from core.domain.ticks import Tick
@@ -78,6 +79,10 @@ class ChartPresenter(QObject):
         panel.sig_adjust_requested.connect(self._on_panel_sig_adjust_requested)
         panel.sig_ma_windows_requested.connect(self._on_panel_sig_ma_windows_requested)
         panel.sig_red_up_requested.connect(panel.set_red_up)
+        # 键盘精灵: letters or digits typed anywhere in the chart's window find an instrument to chart.
+        self.keyboard_wizard = KeyboardWizardPresenter(
+            panel, lambda: store_entries(store_path, self._names), self._open_from_wizard
+        )
         if hub is not None:
             self.relay = EventRelay("chart-ticks", self)
             self.relay.connect(self._on_relay_ticks)
@@ -105,6 +110,10 @@ class ChartPresenter(QObject):
             self._subscribe([symbol])
         self.reload()
         return True
+
+    def _open_from_wizard(self, symbol: str) -> None:
+        if self.open_symbol(symbol):
+            self._panel.reveal()
 
     def set_period(self, period: str) -> None:
         self._period = Period(period)

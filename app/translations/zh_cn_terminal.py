@@ -21,4 +21,7 @@ TABLE = {
             "不复权：{symbol} 未存复权因子（请导入带 factor 列的K线）"
         ),
     },
+    "KeyboardWizard": {
+        "Code, name or pinyin initials": "代码、名称或拼音首字母",
+    },
 }
