@@ -50,6 +50,10 @@ class MainWindow(QMainWindow):
     sig_quit_requested = Signal()
     sig_reset_layout_requested = Signal()
     sig_settings_requested = Signal()
+    # Terminal hotkeys: F5 daily/intraday chart, F6 watchlist, Page Up/Down previous/next symbol.
+    sig_toggle_intraday_requested = Signal()
+    sig_watchlist_requested = Signal()
+    sig_step_symbol_requested = Signal(int)  # -1 previous, +1 next
     # A fact, not a request: the window has accepted a close, so its layout is final.
     sig_closed = Signal()
 
@@ -179,10 +183,27 @@ class MainWindow(QMainWindow):
         self._view_menu = self._add_menu("view_menu", _tr("&View"))
         # Dock toggles are inserted above this separator as docks are added.
         self._view_separator = self._view_menu.addSeparator()
+        self._hotkeys: list[tuple[str, str]] = []
+        for name, key, text, handler in (
+            ("toggle_intraday_action", "F5", _tr("Daily / 1-minute chart"), self.sig_toggle_intraday_requested.emit),
+            ("watchlist_action", "F6", _tr("Watchlist"), self.sig_watchlist_requested.emit),
+            ("previous_symbol_action", "PgUp", _tr("Previous symbol in the list"), self._on_previous_triggered),
+            ("next_symbol_action", "PgDown", _tr("Next symbol in the list"), self._on_next_triggered),
+        ):
+            action = self._add_action(self._view_menu, name, text)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(handler)
+            self._hotkeys.append((QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText), text))
+        self._hotkeys.append((_tr("Letters or digits"), _tr("键盘精灵: find a stock by code, name or pinyin initials")))
+        self._hotkeys.append(("← → ↑ ↓  + −", _tr("Chart: move the cursor, zoom in and out")))
+
+        self._view_menu.addSeparator()
         reset_action = self._add_action(self._view_menu, "reset_layout_action", _tr("&Reset layout"))
         reset_action.triggered.connect(self._on_reset_action_triggered)
 
         help_menu = self._add_menu("help_menu", _tr("&Help"))
+        shortcuts_action = self._add_action(help_menu, "shortcuts_action", _tr("&Keyboard shortcuts"))
+        shortcuts_action.triggered.connect(self._on_shortcuts_action_triggered)
         about_action = self._add_action(help_menu, "about_action", _tr("&About QDesk"))
         about_action.setMenuRole(QAction.MenuRole.AboutRole)
         about_action.triggered.connect(self._on_about_action_triggered)
@@ -222,6 +243,23 @@ class MainWindow(QMainWindow):
 
     def _on_reset_action_triggered(self) -> None:
         self.sig_reset_layout_requested.emit()
+
+    def hotkeys(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every shortcut the window offers, as Help → Keyboard shortcuts lists them."""
+        return list(self._hotkeys)
+
+    def _on_previous_triggered(self) -> None:
+        self.sig_step_symbol_requested.emit(-1)
+
+    def _on_next_triggered(self) -> None:
+        self.sig_step_symbol_requested.emit(1)
+
+    def _on_shortcuts_action_triggered(self) -> None:
+        rows = "".join(f"<tr><td><b>{keys}</b>&nbsp;&nbsp;</td><td>{text}</td></tr>" for keys, text in self._hotkeys)
+        box = QMessageBox(QMessageBox.Icon.NoIcon, _tr("Keyboard shortcuts"), f"<table>{rows}</table>", parent=self)
+        box.setObjectName("shortcuts_box")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _on_about_action_triggered(self) -> None:
         # Non-modal open(): a modal exec() would start a nested loop under the shared asyncio loop.

@@ -24,4 +24,15 @@ TABLE = {
     "KeyboardWizard": {
         "Code, name or pinyin initials": "代码、名称或拼音首字母",
     },
+    "MainWindow": {
+        "Daily / 1-minute chart": "日线 / 1分钟线切换",
+        "Watchlist": "自选股",
+        "Previous symbol in the list": "上一只",
+        "Next symbol in the list": "下一只",
+        "Letters or digits": "字母或数字",
+        "键盘精灵: find a stock by code, name or pinyin initials": "键盘精灵：按代码、名称或拼音首字母查找证券",
+        "Chart: move the cursor, zoom in and out": "K线图：移动光标、放大、缩小",
+        "&Keyboard shortcuts": "快捷键(&K)",
+        "Keyboard shortcuts": "快捷键",
+    },
 }
