@@ -142,17 +142,23 @@ class DataManagerPanel(QWidget):
         self._bridge_available = available
         self._enable_buttons()
 
-    def show_busy(self, text: str | None, done: int = 0, total: int = 0) -> None:
-        """Progress of the running job; None hides it and re-enables the actions."""
+    def show_busy(self, text: str | None, done: int = 0, total: int = 0, detail: str = "") -> None:
+        """Progress of the running job (`detail`: the file or series at hand); None hides it."""
         running = text is not None
         self._busy = running
         self.progress.setVisible(running)
         self.cancel_button.setVisible(running)
         self._enable_buttons()
-        if running:
-            self.progress.setMaximum(max(total, 1))
-            self.progress.setValue(done)
-            self.progress.setFormat(f"{text} %v/%m")
+        if not running:
+            return
+        if total <= 0:  # the job has not counted its work yet: a busy bar, not a false "0/1"
+            self.progress.setRange(0, 0)
+            self.progress.setFormat(text or "")
+            return
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        percent = 100 * done // total
+        self.progress.setFormat(f"{text} {done:,}/{total:,} ({percent}%)  {detail}".rstrip())
 
     def show_report(self, title: str, summary: str, errors: Sequence[str]) -> QDialog:
         """A non-blocking dialog with the outcome and every error line, selectable for copying."""

@@ -35,4 +35,10 @@ TABLE = {
         "&Keyboard shortcuts": "快捷键(&K)",
         "Keyboard shortcuts": "快捷键",
     },
+    "DataManager": {
+        "Import": "导入",
+        "Export CSV": "导出 CSV",
+        "Export Qlib": "导出 Qlib",
+        "Update from bridge": "从桥接更新",
+    },
 }
