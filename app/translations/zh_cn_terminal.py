@@ -41,4 +41,7 @@ TABLE = {
         "Export Qlib": "导出 Qlib",
         "Update from bridge": "从桥接更新",
     },
+    "Settings": {
+        "Settings saved": "设置已保存",
+    },
 }
