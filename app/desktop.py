@@ -204,8 +204,10 @@ def screenshot_size() -> tuple[int, int]:
 
 
 async def _save_screenshot(window: MainWindow, path: Path, ready: Callable[[], bool] | None = None) -> int:
-    window.resize(*screenshot_size())
+    # Shown at its own size first, then resized, as a user enlarges it: the chart takes the extra room.
     window.show()
+    await asyncio.sleep(_SETTLE_SECONDS)
+    window.resize(*screenshot_size())
     waited = 0.0
     while ready is not None and not ready() and waited < _READY_TIMEOUT_S:
         await asyncio.sleep(_SETTLE_SECONDS)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from widgets.main_window import MainWindow
 from widgets.placeholder_panel import PlaceholderPanel
@@ -104,6 +104,10 @@ def add_docks(window: MainWindow, panels: Mapping[str, QWidget] | None = None) -
     for spec in DOCKS:
         if spec.tab_with is None:
             window.dock(spec.key).raise_()
+        # Only the chart grows with the window: the quote column and the bottom tabs keep their size.
+        grows = QSizePolicy.Policy.Expanding if spec.key == "chart" else QSizePolicy.Policy.Preferred
+        window.dock(spec.key).widget().setSizePolicy(grows, grows)
+    window.set_growing_dock("chart")
     apply_default_sizes(window)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
@@ -73,6 +73,9 @@ class MainWindow(QMainWindow):
         # more than the quote column needs the last few rows.
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._docks: dict[str, QDockWidget] = {}
+        self._growing: str | None = None
+        self._kept_size: dict[Qt.DockWidgetArea, int] = {}  # dock area -> its width or height to keep
+        self._settled: QSize | None = None  # the window size the docks were last laid out for
         self._about_text = ""
         self._build_menus()
         self._build_status_bar()
@@ -103,6 +106,7 @@ class MainWindow(QMainWindow):
         scroller.setFrameShape(QFrame.Shape.NoFrame)
         scroller.setWidget(widget)
         dock.setWidget(scroller)
+        dock.installEventFilter(self)
         if tab_with is None:
             self.addDockWidget(area, dock)
         else:
@@ -114,6 +118,10 @@ class MainWindow(QMainWindow):
         self._view_menu.insertAction(self._view_separator, action)
         self._docks[key] = dock
         return dock
+
+    def set_growing_dock(self, key: str) -> None:
+        """When the window grows or shrinks, only dock `key` changes size; the others keep theirs."""
+        self._growing = key
 
     def dock(self, key: str) -> QDockWidget:
         """The dock registered under `key`."""
@@ -160,6 +168,37 @@ class MainWindow(QMainWindow):
         self._about_text = text
 
     # -- Qt overrides --------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        # A dock resized while the window keeps its size was sized by the user (or a layout restore):
+        # that is the size to keep when the window itself changes size next.
+        if event.type() == QEvent.Type.Resize and isinstance(watched, QDockWidget) and self.size() == self._settled:
+            if watched is not self._docks.get(self._growing or "") and not watched.isFloating():
+                area = self.dockWidgetArea(watched)
+                horizontal = area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+                self._kept_size[area] = watched.width() if horizontal else watched.height()
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        growing = self._docks.get(self._growing or "")
+        if growing is not None and self._settled is not None and event.oldSize() != event.size():
+            for area, size in self._kept_size.items():
+                self._give_growth_to(growing, area, size)
+        self._settled = event.size()
+
+    def _give_growth_to(self, growing: QDockWidget, area: Qt.DockWidgetArea, size: int) -> None:
+        """Put the dock(s) of `area` back to `size` pixels; the growing dock takes what is left."""
+        docks = [d for d in self._docks.values() if self.dockWidgetArea(d) == area]
+        dock = next((d for d in docks if not d.isFloating() and not d.isHidden()), None)
+        if dock is None:
+            return
+        if area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+            total = dock.width() + growing.width()
+            self.resizeDocks([dock, growing], [size, max(1, total - size)], Qt.Orientation.Horizontal)
+        else:
+            total = dock.height() + growing.height()
+            self.resizeDocks([growing, dock], [max(1, total - size), size], Qt.Orientation.Vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         super().closeEvent(event)

@@ -331,3 +331,21 @@ def test_hotkeys_switch_the_chart_period_step_through_the_list_and_are_listed(qt
     _action(window, "shortcuts_action").trigger()
     box = window.findChild(QMessageBox, "shortcuts_box")
     assert box is not None and "F6" in box.text()
+
+
+def test_a_larger_window_gives_the_extra_room_to_the_chart(qtbot: QtBot, tmp_path: Path) -> None:
+    window = _open_window(qtbot, tmp_path)
+    assert (window.width(), window.height()) == (1280, 800)
+    board, chart, orders = window.dock("quote_board"), window.dock("chart"), window.dock("orders")
+    before = (board.width(), orders.height(), chart.width(), chart.height())
+    window.resize(1440, 900)
+    qtbot.waitUntil(lambda: chart.width() >= before[2] + 150, timeout=2000)
+    assert (board.width(), orders.height()) == before[:2]  # quote column and bottom tabs as they were
+    assert chart.height() >= before[3] + 90
+    # A width the user dragged to is the one kept through the next resize.
+    window.resizeDocks([board, chart], [300, board.width() + chart.width() - 300], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: board.width() == 300, timeout=2000)
+    window.resize(1360, 860)
+    qtbot.waitUntil(lambda: window.width() == 1360, timeout=2000)
+    QApplication.processEvents()
+    assert board.width() == 300
