@@ -172,11 +172,16 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         # A dock resized while the window keeps its size was sized by the user (or a layout restore):
         # that is the size to keep when the window itself changes size next.
-        if event.type() == QEvent.Type.Resize and isinstance(watched, QDockWidget) and self.size() == self._settled:
-            if watched is not self._docks.get(self._growing or "") and not watched.isFloating():
-                area = self.dockWidgetArea(watched)
-                horizontal = area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
-                self._kept_size[area] = watched.width() if horizontal else watched.height()
+        if (
+            event.type() == QEvent.Type.Resize
+            and isinstance(watched, QDockWidget)
+            and self.size() == self._settled
+            and watched is not self._docks.get(self._growing or "")
+            and not watched.isFloating()
+        ):
+            area = self.dockWidgetArea(watched)
+            horizontal = area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+            self._kept_size[area] = watched.width() if horizontal else watched.height()
         return super().eventFilter(watched, event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
