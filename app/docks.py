@@ -88,7 +88,7 @@ DOCKS: tuple[DockSpec, ...] = (
 # Starting sizes for the default 1280x800 window: a quote column just wide enough for code, name, last,
 # change and change %, and a bottom strip just tall enough for the order ticket's Send button and the
 # Train button, leave the chart the rest. Qt shares other window sizes out in the same proportions.
-_DEFAULT_WIDTHS = {"quote_board": 370, "chart": 910}
+_DEFAULT_WIDTHS = {"quote_board": 390, "chart": 890}
 _DEFAULT_HEIGHTS = {"chart": 480, "orders": 250}
 
 

@@ -69,6 +69,8 @@ class ChartToolbarWidget(QWidget):
         self.name_label = QLabel(self)
         self.name_label.setObjectName("chart_name_label")
         layout.addWidget(self.name_label)
+        # The legend's title names the instrument; on a laptop-width dock the toolbar needs the room.
+        self.name_label.hide()
         layout.addSpacing(4)
 
         self.period_buttons: dict[str, QToolButton] = {}
