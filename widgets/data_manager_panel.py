@@ -48,6 +48,10 @@ _HEADERS = (
 )
 
 
+# Stored frequencies as the interface names them (日线 / 1分钟线 in Chinese, not "1d").
+_FREQ_NAMES = {"1d": QT_TRANSLATE_NOOP("DataManager", "Daily"), "1m": QT_TRANSLATE_NOOP("DataManager", "1-minute")}
+
+
 def _tr(text: str) -> str:
     return QCoreApplication.translate("DataManager", text)
 
@@ -130,7 +134,8 @@ class DataManagerPanel(QWidget):
             item.setData(5, Qt.ItemDataRole.DisplayRole, r.missing_days)
             item.setData(0, Qt.ItemDataRole.UserRole, (r.symbol, r.freq))
         for freq, group in groups.items():
-            group.setText(0, _tr("{freq} — {n} series").format(freq=freq, n=group.childCount()))
+            shown = _tr(_FREQ_NAMES[freq]) if freq in _FREQ_NAMES else freq
+            group.setText(0, _tr("{freq} — {n} series").format(freq=shown, n=group.childCount()))
             group.setExpanded(True)
         self.tree.setSortingEnabled(True)
         for column in range(len(_HEADERS)):
@@ -155,10 +160,10 @@ class DataManagerPanel(QWidget):
             self.progress.setRange(0, 0)
             self.progress.setFormat(text or "")
             return
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
         percent = 100 * done // total
         self.progress.setFormat(f"{text} {done:,}/{total:,} ({percent}%)  {detail}".rstrip())
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
 
     def show_report(self, title: str, summary: str, errors: Sequence[str]) -> QDialog:
         """A non-blocking dialog with the outcome and every error line, selectable for copying."""

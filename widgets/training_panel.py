@@ -78,6 +78,34 @@ _RUN_HEADERS = (
 )
 
 
+_COMPARE_LABELS = {
+    "model": QT_TRANSLATE_NOOP("TrainingPanel", "Model"),
+    "dataset": QT_TRANSLATE_NOOP("TrainingPanel", "Dataset"),
+    "universe": QT_TRANSLATE_NOOP("TrainingPanel", "Universe"),
+    "range": QT_TRANSLATE_NOOP("TrainingPanel", "Data range"),
+    "epochs": QT_TRANSLATE_NOOP("TrainingPanel", "Epochs"),
+    "train_seconds": QT_TRANSLATE_NOOP("TrainingPanel", "Training time"),
+    "ic": QT_TRANSLATE_NOOP("TrainingPanel", "IC"),
+    "icir": QT_TRANSLATE_NOOP("TrainingPanel", "ICIR"),
+    "rank_ic": QT_TRANSLATE_NOOP("TrainingPanel", "Rank IC"),
+    "rank_icir": QT_TRANSLATE_NOOP("TrainingPanel", "Rank ICIR"),
+}
+
+
+def _compare_label(key: str) -> str:
+    title = _COMPARE_LABELS.get(key)
+    return _tr(title) if title else key.replace("_", " ").capitalize()
+
+
+def _compare_value(key: str, value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if key == "train_seconds" and isinstance(value, (int, float)):
+        minutes, seconds = divmod(round(value), 60)
+        return f"{minutes} min {seconds:02d} s" if minutes else f"{value:.1f} s"
+    return _fmt(value)
+
+
 def _fmt(value: object) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
@@ -141,7 +169,9 @@ class TrainingPanel(QWidget):
         self.segments_edit.setToolTip(_tr("Train, valid, test as START:END, separated by commas"))
         self.segments_edit.setMinimumWidth(self.segments_edit.fontMetrics().horizontalAdvance("0" * 66))
         self.device_combo = QComboBox(self)
-        self.device_combo.addItems(["auto", "cpu", "cuda", "mps"])
+        for device in ("auto", "cpu", "cuda", "mps"):
+            # "auto" is a word and is translated; the device names are the same in every language.
+            self.device_combo.addItem(_tr("auto") if device == "auto" else device, device)
         self.epochs_spin = QSpinBox(self)
         self.epochs_spin.setRange(1, 10000)
         self.lr_spin = QDoubleSpinBox(self)
@@ -221,7 +251,7 @@ class TrainingPanel(QWidget):
         self.dataset_combo.setCurrentText(form.dataset)
         self.universe_edit.setText(form.universe)
         self.segments_edit.setText(form.segments)
-        self.device_combo.setCurrentText(form.device)
+        self.device_combo.setCurrentIndex(max(0, self.device_combo.findData(form.device)))
         self.epochs_spin.setValue(form.epochs)
         self.lr_spin.setValue(form.learning_rate)
         self.size_spin.setValue(form.size)
@@ -235,7 +265,7 @@ class TrainingPanel(QWidget):
             self.dataset_combo.currentText(),
             self.universe_edit.text().strip(),
             self.segments_edit.text().strip(),
-            self.device_combo.currentText(),
+            str(self.device_combo.currentData()),
             self.epochs_spin.value(),
             self.lr_spin.value(),
             self.size_spin.value(),
@@ -291,15 +321,17 @@ class TrainingPanel(QWidget):
         self.runs_table.resizeColumnsToContents()
 
     def set_comparison(self, rows: Sequence[dict[str, object]]) -> None:
-        """Runs side by side: one column per run, one row per field."""
-        keys = list(rows[0]) if rows else []
+        """Runs side by side: one column per run (headed by its id), one labelled row per field."""
+        keys = [k for k in (rows[0] if rows else {}) if k != "run_id"]
         self.compare_table.clear()
         self.compare_table.setRowCount(len(keys))
         self.compare_table.setColumnCount(len(rows))
-        self.compare_table.setVerticalHeaderLabels(keys)
+        self.compare_table.setHorizontalHeaderLabels([str(row.get("run_id", "")) for row in rows])
+        self.compare_table.setVerticalHeaderLabels([_compare_label(k) for k in keys])
         for c, row in enumerate(rows):
             for r, key in enumerate(keys):
-                self.compare_table.setItem(r, c, QTableWidgetItem(_fmt(row[key])))
+                self.compare_table.setItem(r, c, QTableWidgetItem(_compare_value(key, row[key])))
+        self.compare_table.resizeColumnsToContents()
         self.tabs.setCurrentWidget(self.compare_table)
 
     def selected_runs(self) -> list[str]:

@@ -40,6 +40,13 @@ TABLE = {
         "Export CSV": "导出 CSV",
         "Export Qlib": "导出 Qlib",
         "Update from bridge": "从桥接更新",
+        "Daily": "日线",
+        "1-minute": "1分钟线",
+    },
+    "TrainingPanel": {
+        "auto": "自动",
+        "Data range": "数据区间",
+        "Training time": "训练用时",
     },
     "Settings": {
         "Settings saved": "设置已保存",
