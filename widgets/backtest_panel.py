@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.plot_palette import PlotPalette
+
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("BacktestPanel", text)
@@ -126,6 +128,10 @@ class BacktestPanel(QWidget):
         self.turnover_bars = pg.BarGraphItem(x=[], height=[], width=86400 * 0.8, brush="#e67e22")
         self.activity_plot.addItem(self.turnover_bars)
         self.activity_plot.setXLink(self.equity_plot)
+        self.plot_palettes = [
+            PlotPalette(w, [w.getPlotItem()])
+            for w in (self.equity_plot, self.drawdown_plot, self.excess_plot, self.activity_plot)
+        ]
         self.metrics_table = QTableWidget(0, 2, self)
         self.metrics_table.setHorizontalHeaderLabels([_tr("Metric"), _tr("Value")])
         self.trades_table = QTableWidget(0, len(TRADE_HEADERS), self)

@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.plot_palette import PlotPalette
+
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("TrainingPanel", text)
@@ -216,6 +218,7 @@ class TrainingPanel(QWidget):
         self.loss_plot.setLabel("bottom", _tr("Epoch"))
         self.ic_plot = self.plots.addPlot(row=1, col=0, title=_tr("Valid IC"))
         self.ic_plot.setLabel("bottom", _tr("Epoch"))
+        self.plot_palette = PlotPalette(self.plots, [self.loss_plot, self.ic_plot])
         self.train_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#4c9be8", width=2), name=_tr("train"))
         self.valid_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#e8a33c", width=2), name=_tr("valid"))
         self.ic_curve = self.ic_plot.plot([], [], pen=pg.mkPen("#5cc26b", width=2), symbol="o", symbolSize=5)
