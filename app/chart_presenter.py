@@ -225,6 +225,7 @@ class ChartPresenter(QObject):
                 float(b.amount[0]),
             ),
             update.studies,
+            update.appended,
         )
         return update
 

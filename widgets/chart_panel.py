@@ -23,7 +23,7 @@ from widgets.chart.toolbar import ChartToolbarWidget
 from widgets.chart.view_state import OVERLAYS, SUB_PANES, ChartBar, ChartData, ChartMarker, as_datetime64
 
 # Bars shown when a chart opens: one trading day of minutes, about half a year of days.
-_DEFAULT_VISIBLE = {"1m": 240, "5m": 144, "15m": 96, "30m": 80, "60m": 80, "1d": 120, "1w": 120}
+_DEFAULT_VISIBLE = {"1m": 240, "5m": 144, "15m": 96, "30m": 80, "60m": 80, "1d": 120, "1w": 120, "1mo": 120}
 _MIN_VISIBLE = 10
 _RIGHT_MARGIN = 2  # empty bars right of the last one, so the newest candle is not glued to the axis
 _Y_PADDING = 0.06
@@ -143,8 +143,14 @@ class ChartPanel(QWidget):
         else:
             self.set_visible_range(n - _DEFAULT_VISIBLE.get(data.period, 120), _DEFAULT_VISIBLE.get(data.period, 120))
 
-    def update_last_bar(self, bar: ChartBar, studies: Mapping[str, Mapping[str, float]] | None = None) -> None:
-        """Live update: replace the last bar (same time) or append a new one; study values optional."""
+    def update_last_bar(
+        self, bar: ChartBar, studies: Mapping[str, Mapping[str, float]] | None = None, appended: bool | None = None
+    ) -> None:
+        """Live update: replace the last bar or append a new one; study values optional.
+
+        Without `appended` a bar with a later time is a new one; week and month bars pass it, as their
+        label moves to each new day while the bar stays the same.
+        """
         data = self._data
         if data is None:
             return
@@ -152,7 +158,7 @@ class ChartPanel(QWidget):
         n = len(data)
         if n and when < data.time[-1]:
             return  # a late tick for a finished bar changes nothing on screen
-        append = n == 0 or when > data.time[-1]
+        append = n == 0 or (when > data.time[-1] if appended is None else appended)
         at = n if append else n - 1
         values = {
             "open": bar.open,
@@ -170,14 +176,19 @@ class ChartPanel(QWidget):
             }
             for group, lines in data.studies.items()
         }
-        time = np.r_[data.time, np.array([when], dtype="datetime64[s]")] if append else data.time
+        if append:
+            time = np.r_[data.time, np.array([when], dtype="datetime64[s]")]
+        else:
+            time = data.time.copy()
+            time[-1] = when
         following = self._is_at_right_edge()
         self._data = replace(data, time=time, studies=new_studies, **arrays)
         self._load_glyphs(max(0, at - 1))
         self._load_lines()
-        if append:
+        if append or when != data.time[-1]:
             for pane in self._all_panes():
                 pane.time_axis.set_times(self._data.time, self._data.intraday)
+        if append:
             self.price.view.setLimits(xMax=len(self._data) - 0.5 + _RIGHT_MARGIN)
             self.markers.place(self._data.time, self._data.intraday, self._theme)
         if following and append:

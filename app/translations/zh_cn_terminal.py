@@ -11,6 +11,7 @@ TABLE = {
         "Amplitude %": "振幅%",
     },
     "ChartPanel": {
+        "Month": "月线",
         "No adj.": "不复权",
         "Fwd adj.": "前复权",
         "Back adj.": "后复权",

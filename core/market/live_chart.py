@@ -13,8 +13,8 @@ from core.market.live import MinuteBarBuilder, beijing_time, daily_bar
 from core.market.series import PRICE_FIELDS, BarSeries
 from core.market.studies import Studies, StudyConfig, compute_studies
 
-# Stored bars re-aggregated per tick: more than the longest bucket (60 one-minute bars, a 7-day week).
-_TAIL = {True: 240, False: 10}
+# Stored bars re-aggregated per tick: more than the longest bucket (60 one-minute bars, a month of days).
+_TAIL = {True: 240, False: 31}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +57,12 @@ class LiveChart:
         tail = self.base.slice(max(0, len(self.base) - _TAIL[self.period.is_intraday]))
         aggregated = to_period(tail, self.period)
         last = aggregated.slice(len(aggregated) - 1)
-        appended = len(self.bars) == 0 or last.time[0] > self.bars.time[-1]
-        self.bars = self.bars.upsert_last(last)
+        # Week and month bars are labelled by their latest day, so a new day moves the label: the bar is
+        # the same one while the chart's last label falls inside the newest group.
+        same = len(self.bars) > 0 and (len(aggregated) < 2 or self.bars.time[-1] > aggregated.time[-2])
+        appended = not same
+        head = self.bars.slice(0, len(self.bars) - 1) if same else self.bars
+        self.bars = head.upsert_last(last)
         values = self.last_values() if studies else {}
         return LiveUpdate(last, appended, values)
 

@@ -299,3 +299,23 @@ def test_a_period_without_bars_clears_the_previous_chart(qtbot: QtBot, store_pat
     assert not panel.extras.last_line.isVisible() and panel.extras.high_label.textItem.toPlainText() == ""
     assert [pane.legend.text.strip() for pane in [panel.price, *panel.panes.values()]] == [""] * 5
     assert panel.price.value_axis.style["showValues"] is False
+
+
+def test_monthly_period_and_a_live_tick_update_the_months_bar(qtbot: QtBot, store_path: Path) -> None:
+    hub = QuoteHub()
+    panel, presenter, loaded = make(qtbot, store_path, hub, period="1mo", adjust="none")
+    presenter.open_symbol(SYMBOL)
+    settle(qtbot, presenter, loaded)
+    data = panel.data
+    assert data is not None and data.period == "1mo" and not data.intraday
+    assert str(data.time[-1])[:10] == "2022-12-30" and str(data.time[-2])[:10] == "2022-11-30"
+    assert panel.toolbar.period_buttons["1mo"].isChecked()
+    n, december_high = len(data), float(data.high[-1])
+    # A January tick opens a new month bar; a second one in the same month changes it in place.
+    hub.publish([_tick(dt.date(2023, 1, 3), 13.0, 13.2, 12.9, 1_000_000, open_=13.1)])
+    qtbot.waitUntil(lambda: panel.data is not None and len(panel.data) == n + 1, timeout=5000)
+    hub.publish([_tick(dt.date(2023, 1, 4), 13.4, 13.6, 12.8, 900_000, open_=13.3)])
+    qtbot.waitUntil(lambda: panel.data is not None and panel.data.close[-1] == 13.4, timeout=5000)
+    data = panel.data
+    assert len(data) == n + 1 and data.open[-1] == 13.1 and data.high[-1] == 13.6 and data.low[-1] == 12.8
+    assert data.volume[-1] == 1_900_000 and data.high[-2] == december_high

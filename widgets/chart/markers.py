@@ -39,10 +39,10 @@ def bar_index_of(times: np.ndarray, when: np.datetime64, intraday: bool) -> int 
     if times.shape[0] == 0:
         return None
     first_day = times[0].astype("datetime64[D]")
-    # A week bar is labelled by its last day, so its first days come before the label.
-    slack = np.timedelta64(
-        6 if not intraday and times.shape[0] > 1 and times[1] - times[0] >= np.timedelta64(5, "D") else 0, "D"
-    )
+    # A week or month bar is labelled by its last day, so its first days come before the label.
+    gap = times[1] - times[0] if times.shape[0] > 1 else np.timedelta64(0, "s")
+    long_bars = not intraday and gap >= np.timedelta64(5, "D")
+    slack = np.timedelta64(0 if not long_bars else 30 if gap >= np.timedelta64(20, "D") else 6, "D")
     if when.astype("datetime64[D]") < first_day - slack:
         return None  # before the first bar: no bar contains it
     if intraday:

@@ -30,6 +30,7 @@ _PERIOD_LABELS = {
     "60m": QT_TRANSLATE_NOOP("ChartPanel", "60m"),
     "1d": QT_TRANSLATE_NOOP("ChartPanel", "Day"),
     "1w": QT_TRANSLATE_NOOP("ChartPanel", "Week"),
+    "1mo": QT_TRANSLATE_NOOP("ChartPanel", "Month"),
 }
 # Short labels (the toolbar shares a laptop-width dock with 16 buttons); the tooltip says them in full.
 _ADJUST_LABELS = {
