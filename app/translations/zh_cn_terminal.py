@@ -52,4 +52,7 @@ TABLE = {
     "Settings": {
         "Settings saved": "设置已保存",
     },
+    "BacktestPanel": {
+        "Run a backtest to see its equity, drawdown and turnover here.": "运行回测后，这里显示净值、回撤与换手。",
+    },
 }
