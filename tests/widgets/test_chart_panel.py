@@ -207,6 +207,11 @@ def test_trade_and_signal_markers_land_on_their_bars(panel: ChartPanel) -> None:
     assert panel.markers.label_texts() == ["B 1000", "S", "0.031"]
     panel.set_markers([])
     assert panel.markers.placed == [] and len(panel.markers.scatter.points()) == 0
+    # Three buys and a sell of one day: every fill keeps its arrow, the labels do not pile up.
+    day, low, high = np.datetime64(days[0]), float(data.low[-30]), float(data.high[-30])
+    panel.set_markers([ChartMarker(day, low, "buy", "B")] * 3 + [ChartMarker(day, high, "sell", "S")])
+    assert len(panel.markers.scatter.points()) == 4
+    assert panel.markers.label_texts() == ["B×3", "S"]
 
 
 @pytest.mark.parametrize("height", [560, 380, 260])
