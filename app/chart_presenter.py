@@ -10,6 +10,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from app.job_runner import JobFinished, JobRunner
+from app.keyboard_wizard_presenter import KeyboardWizardPresenter, store_entries
 from app.relay import EventRelay
 from core.domain.symbols import SymbolFormatError, parse_symbol
 from core.domain.ticks import Tick
@@ -80,6 +81,10 @@ class ChartPresenter(QObject):
         panel.sig_adjust_requested.connect(self._on_panel_sig_adjust_requested)
         panel.sig_ma_windows_requested.connect(self._on_panel_sig_ma_windows_requested)
         panel.sig_red_up_requested.connect(panel.set_red_up)
+        # 键盘精灵: letters or digits typed anywhere in the chart's window find an instrument to chart.
+        self.keyboard_wizard = KeyboardWizardPresenter(
+            panel, lambda: store_entries(store_path, self._names), self._open_from_wizard
+        )
         if hub is not None:
             self.relay = EventRelay("chart-ticks", self)
             self.relay.subscribe(self._on_relay_ticks)
@@ -107,6 +112,10 @@ class ChartPresenter(QObject):
             self._subscribe([symbol])
         self.reload()
         return True
+
+    def _open_from_wizard(self, symbol: str) -> None:
+        if self.open_symbol(symbol):
+            self._panel.reveal()
 
     def set_period(self, period: str) -> None:
         self._period = Period(period)
@@ -218,6 +227,7 @@ class ChartPresenter(QObject):
                 float(b.amount[0]),
             ),
             update.studies,
+            update.appended,
         )
         return update
 
@@ -251,6 +261,16 @@ def chart_data(loaded: ChartLoaded, name: str = "") -> ChartData:
         studies=loaded.studies,
         name=name,
         price_decimals=3 if _is_fund(request.symbol) else 2,
+        note=_unadjusted_note(loaded),
+    )
+
+
+def _unadjusted_note(loaded: ChartLoaded) -> str:
+    # 前复权/后复权 need the factors a vendor delivers with the bars; say so instead of snapping back silently.
+    if loaded.adjusted or not len(loaded.bars):
+        return ""
+    return _tr("Unadjusted: no adjustment factors stored for {symbol} (import bars with a factor column)").format(
+        symbol=loaded.request.symbol
     )
 
 

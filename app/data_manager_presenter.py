@@ -51,6 +51,7 @@ class DataManagerPresenter(QObject):
         self._reports: list[FileReport] = []
         self._notes: list[str] = []
         self._updates: list[SeriesUpdated] = []
+        self._total = 0  # what the running job set out to do (files, series), as its progress said
         panel.sig_import_requested.connect(self._on_panel_sig_import_requested)
         panel.sig_delete_requested.connect(self._on_panel_sig_delete_requested)
         panel.sig_export_csv_requested.connect(self._on_panel_sig_export_csv_requested)
@@ -69,36 +70,36 @@ class DataManagerPresenter(QObject):
     # -- intents ------------------------------------------------------------------------------
     def _on_panel_sig_import_requested(self, paths: list[str]) -> None:
         self._start(
-            _tr("import"),
+            _tr("Import"),
             _with_store(
                 self._store.path, lambda store, token: import_files(store, discover_files(paths), cancel=token)
             ),
         )
 
     def _on_panel_sig_delete_requested(self, series: list[tuple[str, str]]) -> None:
-        self._start(_tr("delete"), _with_store(self._store.path, lambda store, token: _delete(store, series, token)))
+        self._start(_tr("Delete"), _with_store(self._store.path, lambda store, token: _delete(store, series, token)))
 
     def _on_panel_sig_export_csv_requested(self, series: list[tuple[str, str]], folder: str) -> None:
         self._start(
-            _tr("export CSV"),
+            _tr("Export CSV"),
             _with_store(self._store.path, lambda store, token: _export_csv(store, series, Path(folder), token)),
         )
 
     def _on_panel_sig_export_qlib_requested(self, folder: str) -> None:
         self._start(
-            _tr("export Qlib"),
+            _tr("Export Qlib"),
             _with_store(self._store.path, lambda store, token: export_qlib(store, Path(folder), token)),
         )
 
     def _on_panel_sig_update_from_bridge_requested(self, series: list[tuple[str, str]]) -> None:
         if not self._bridge_url:
             self._panel.show_report(
-                _tr("update from bridge"), _tr("No bridge is configured: set its URL in Settings."), []
+                _tr("Update from bridge"), _tr("No bridge is configured: set its URL in Settings."), []
             )
             return
         url, token, ca_file = self._bridge_url, self._bridge_token, self._bridge_ca_file
         self._start(
-            _tr("update from bridge"),
+            _tr("Update from bridge"),
             _with_store(
                 self._store.path, lambda store, cancel: _bridge_update(store, series, url, token, cancel, ca_file)
             ),
@@ -106,6 +107,7 @@ class DataManagerPresenter(QObject):
 
     def _start(self, name: str, job: Callable[[CancelToken], Iterator[Any]]) -> None:
         self._reports, self._notes, self._updates = [], [], []
+        self._total = 0
         if self.runner.start(name, job):
             self._panel.show_busy(name)
 
@@ -116,7 +118,8 @@ class DataManagerPresenter(QObject):
         if isinstance(report, SeriesUpdated):
             self._updates.append(report)
         if isinstance(report, Progress):
-            self._panel.show_busy(self.runner.name, report.done, report.total)
+            self._total = max(self._total, report.total)
+            self._panel.show_busy(self.runner.name, report.done, report.total, report.message)
         elif isinstance(report, ExportSummary):
             self._notes.append(
                 _tr("Exported to {dir} ({mode}): {n} instruments, {days} trading days").format(
@@ -135,7 +138,7 @@ class DataManagerPresenter(QObject):
             lines.append(
                 _tr("{ok} of {n} file(s) imported: {rows} rows, {new} new, {updated} updated").format(
                     ok=len(ok),
-                    n=len(self._reports),
+                    n=max(self._total, len(self._reports)),  # after a cancel: of all the files chosen
                     rows=f"{sum(r.rows for r in ok):,}",
                     new=f"{sum(r.inserted for r in ok):,}",
                     updated=f"{sum(r.updated for r in ok):,}",

@@ -195,9 +195,20 @@ def _close_on_interrupt(loop: asyncio.AbstractEventLoop, window: MainWindow) -> 
         loop.add_signal_handler(signal.SIGINT, window.close)
 
 
+def screenshot_size() -> tuple[int, int]:
+    """The window size a screenshot is taken at: 1280x800, or `QDESK_SCREENSHOT_SIZE` (e.g. 1440x900)."""
+    text = os.environ.get("QDESK_SCREENSHOT_SIZE", "")
+    width, _, height = text.lower().partition("x")
+    if width.isdigit() and height.isdigit() and int(width) >= 640 and int(height) >= 480:
+        return int(width), int(height)
+    return SCREENSHOT_SIZE
+
+
 async def _save_screenshot(window: MainWindow, path: Path, ready: Callable[[], bool] | None = None) -> int:
-    window.resize(*SCREENSHOT_SIZE)
+    # Shown at its own size first, then resized, as a user enlarges it: the chart takes the extra room.
     window.show()
+    await asyncio.sleep(_SETTLE_SECONDS)
+    window.resize(*screenshot_size())
     waited = 0.0
     while ready is not None and not ready() and waited < _READY_TIMEOUT_S:
         await asyncio.sleep(_SETTLE_SECONDS)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from widgets.main_window import MainWindow
 from widgets.placeholder_panel import PlaceholderPanel
@@ -86,10 +86,11 @@ DOCKS: tuple[DockSpec, ...] = (
     ),
 )
 
-# Starting sizes for the default 1280x800 window: a narrow quote column and a short strip of bottom
-# tabs leave the chart the most room. Qt shares other window sizes out in the same proportions.
-_DEFAULT_WIDTHS = {"quote_board": 380, "chart": 900}
-_DEFAULT_HEIGHTS = {"chart": 520, "orders": 220}
+# Starting sizes for the default 1280x800 window: a quote column just wide enough for code, name, last,
+# change and change %, and a bottom strip just tall enough for the order ticket's Send button and the
+# Train button, leave the chart the rest. Qt shares other window sizes out in the same proportions.
+_DEFAULT_WIDTHS = {"quote_board": 390, "chart": 890}
+_DEFAULT_HEIGHTS = {"chart": 480, "orders": 250}
 
 
 def add_docks(window: MainWindow, panels: Mapping[str, QWidget] | None = None) -> None:
@@ -104,6 +105,10 @@ def add_docks(window: MainWindow, panels: Mapping[str, QWidget] | None = None) -
     for spec in DOCKS:
         if spec.tab_with is None:
             window.dock(spec.key).raise_()
+        # Only the chart grows with the window: the quote column and the bottom tabs keep their size.
+        grows = QSizePolicy.Policy.Expanding if spec.key == "chart" else QSizePolicy.Policy.Preferred
+        window.dock(spec.key).widget().setSizePolicy(grows, grows)
+    window.set_growing_dock("chart")
     apply_default_sizes(window)
 
 

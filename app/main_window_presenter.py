@@ -15,7 +15,9 @@ from app.clock import beijing_now, format_clock
 from app.docks import add_docks
 from app.layout_store import LAYOUT_VERSION, LayoutStore
 from app.resources import icon_path
+from widgets.chart_panel import ChartPanel
 from widgets.main_window import MainWindow
+from widgets.quote_board_panel import QuoteBoardPanel
 
 _CLOCK_INTERVAL_MS = 1000
 # User-visible strings sit in literal QCoreApplication.translate() calls so pyside6-lupdate can extract them.
@@ -106,4 +108,41 @@ def create_main_window(
     window = MainWindow()
     window.setWindowIcon(QIcon(str(icon_path())))
     add_docks(window, panels)
-    return MainWindowPresenter(window, data_dir=data_dir, demo=demo, layout_store=layout_store)
+    presenter = MainWindowPresenter(window, data_dir=data_dir, demo=demo, layout_store=layout_store)
+    connect_hotkeys(window, panels or {})
+    return presenter
+
+
+def connect_hotkeys(window: MainWindow, panels: Mapping[str, QWidget]) -> None:
+    """F5, F6 and Page Up/Down act on the chart and the quote board through their own intents."""
+    chart, board = panels.get("chart"), panels.get("quote_board")
+    if isinstance(chart, ChartPanel):
+
+        def toggle_intraday() -> None:
+            data = chart.data
+            if data is not None:
+                chart.sig_period_requested.emit("1d" if data.intraday else "1m")
+
+        window.sig_toggle_intraday_requested.connect(toggle_intraday)
+    if isinstance(board, QuoteBoardPanel):
+
+        def show_watchlist() -> None:
+            dock = window.dock("quote_board")
+            dock.show()
+            dock.raise_()
+            board.table.setFocus()
+
+        window.sig_watchlist_requested.connect(show_watchlist)
+    if isinstance(chart, ChartPanel) and isinstance(board, QuoteBoardPanel):
+
+        def step(delta: int) -> None:
+            symbols = board.model.symbols()
+            if not symbols:
+                return
+            current = chart.data.symbol if chart.data is not None else ""
+            at = symbols.index(current) + delta if current in symbols else 0
+            at %= len(symbols)  # wraps round, as terminals do
+            board.table.selectRow(at)
+            board.sig_open_chart_requested.emit(symbols[at])
+
+        window.sig_step_symbol_requested.connect(step)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QCoreApplication, QObject
 
 from app.relay import EventRelay
 from core.domain.symbols import SymbolFormatError
+from core.domain.ticks import Tick
 from core.quotes.hub import QuoteHub
+from core.quotes.volume_baseline import VolumeBaseline
 from core.quotes.watchlists import WatchlistError, WatchlistStore
 from widgets.quote_board_panel import QuoteBoardPanel
 
@@ -34,6 +36,8 @@ class QuoteBoardPresenter(QObject):
         self._subscribe = subscribe  # asks the live source for the shown symbols (a bridge; demo: nothing)
         self.relay = EventRelay("ticks", self)
         self.relay.subscribe(panel.model.apply_ticks)
+        self._baseline = VolumeBaseline()  # 量比's reference, learnt from the sessions the feed goes through
+        self.relay.subscribe(self._on_relay_ticks)
         self._remove_listener = hub.add_listener(self.relay.core_handler())
         panel.destroyed.connect(lambda *_: self._remove_listener())
         panel.sig_watchlist_select_requested.connect(self._on_panel_sig_watchlist_select_requested)
@@ -43,6 +47,11 @@ class QuoteBoardPresenter(QObject):
         panel.sig_move_symbol_requested.connect(self._on_panel_sig_move_symbol_requested)
         panel.sig_open_chart_requested.connect(self._on_panel_sig_open_chart_requested)
         self._show_current()
+
+    def _on_relay_ticks(self, ticks: Sequence[Tick]) -> None:
+        averages = self._baseline.update(ticks)
+        if averages:
+            self._panel.model.set_reference(avg_volume=averages)
 
     def set_open_chart(self, open_chart: Callable[[str], None]) -> None:
         self._open_chart = open_chart

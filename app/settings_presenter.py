@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from core.secrets import SecretStore, SecretStoreUnavailable
 from core.settings import AppSettings, save_settings
@@ -36,6 +36,7 @@ class SettingsPresenter(QObject):
         self._secrets = secrets
         self._on_applied = on_applied
         self.dialog: SettingsDialog | None = None
+        self.notice: QMessageBox | None = None
 
     def open(self, parent_widget: QWidget | None = None) -> SettingsDialog:
         s = self.settings
@@ -99,10 +100,15 @@ class SettingsPresenter(QObject):
         save_settings(self._path, new)
         self.settings = new
         self._on_applied(new)
+        # Save closes the dialog either way; what waits for a restart is said in a note that stays behind.
+        self.dialog.accept()
         if restart:
-            self.dialog.show_message(
+            notice = QMessageBox(
+                QMessageBox.Icon.Information,
+                _tr("Settings saved"),
                 _tr("Saved. The data folder, language, bridge and orders account change at the next start."),
-                error=False,
+                parent=self.dialog.parentWidget(),
             )
-        else:
-            self.dialog.accept()
+            notice.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            notice.open()  # non-modal: a nested exec() loop would stall the shared asyncio loop
+            self.notice = notice

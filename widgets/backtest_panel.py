@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.plot_palette import PlotPalette
 from widgets.tr import QT_TRANSLATE_NOOP
 
 
@@ -128,6 +130,10 @@ class BacktestPanel(QWidget):
         self.turnover_bars = pg.BarGraphItem(x=[], height=[], width=86400 * 0.8, brush="#e67e22")
         self.activity_plot.addItem(self.turnover_bars)
         self.activity_plot.setXLink(self.equity_plot)
+        self.plot_palettes = [
+            PlotPalette(w, [w.getPlotItem()])
+            for w in (self.equity_plot, self.drawdown_plot, self.excess_plot, self.activity_plot)
+        ]
         self.metrics_table = QTableWidget(0, 2, self)
         self.metrics_table.setHorizontalHeaderLabels([_tr("Metric"), _tr("Value")])
         self.trades_table = QTableWidget(0, len(TRADE_HEADERS), self)
@@ -191,7 +197,14 @@ class BacktestPanel(QWidget):
         ):
             plot.setTitle(title)
             curves.addWidget(plot)
-        tabs.addTab(curves, _tr("Curves"))
+        # Until a backtest has run, the tab explains itself instead of drawing four empty plots.
+        self.curves_stack = QStackedWidget(self)
+        self.empty_label = QLabel(_tr("Run a backtest to see its equity, drawdown and turnover here."), self)
+        self.empty_label.setAlignment(pg.QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.curves_stack.addWidget(self.empty_label)
+        self.curves_stack.addWidget(curves)
+        tabs.addTab(self.curves_stack, _tr("Curves"))
         tabs.addTab(self.trades_table, _tr("Trades"))
         self.tabs = tabs
         split = QSplitter(self)
@@ -277,10 +290,12 @@ class BacktestPanel(QWidget):
         self.excess_curve.setData(x if view.excess is not None else [], list(view.excess or []))
         self.positions_curve.setData(x if view.positions else [], list(view.positions))
         self.turnover_bars.setOpts(x=x if view.turnover else [], height=[100 * t for t in view.turnover])
+        self.curves_stack.setCurrentIndex(1)
         self.metrics_table.setRowCount(len(view.metrics))
         for r, (name, value) in enumerate(view.metrics):
             self.metrics_table.setItem(r, 0, QTableWidgetItem(name))
             self.metrics_table.setItem(r, 1, QTableWidgetItem(value))
+        self.metrics_table.resizeColumnToContents(0)  # metric names in full, not cut at a default width
         self.trades_table.setRowCount(len(view.trades))
         for r, row in enumerate(view.trades):
             for c, text in enumerate(row):

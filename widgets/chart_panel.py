@@ -27,12 +27,16 @@ from widgets.chart.toolbar import ChartToolbarWidget
 from widgets.chart.view_state import OVERLAYS, SUB_PANES, ChartBar, ChartData, ChartMarker, as_datetime64
 
 # Bars shown when a chart opens: one trading day of minutes, about half a year of days.
-_DEFAULT_VISIBLE = {"1m": 240, "5m": 144, "15m": 96, "30m": 80, "60m": 80, "1d": 120, "1w": 120}
+_DEFAULT_VISIBLE = {"1m": 240, "5m": 144, "15m": 96, "30m": 80, "60m": 80, "1d": 120, "1w": 120, "1mo": 120}
 _MIN_VISIBLE = 10
 _RIGHT_MARGIN = 2  # empty bars right of the last one, so the newest candle is not glued to the axis
 _Y_PADDING = 0.06
-_TOP_PADDING_FACTOR = 2.5
-_BOTTOM_PADDING_FACTOR = 1.8
+# Pixels kept free above the highest bar (the legend, then the high label) and below the lowest (the
+# low label): set in pixels, not as a share of the range, so a short pane never lets them overlap.
+_TOP_ROOM_PX = 48
+_BOTTOM_ROOM_PX = 22
+_LEGEND_ROOM_PX = 26  # a pane too short for the high/low labels keeps room for its legend only
+_LABELS_MIN_PX = 160
 _EPS = 1e-6  # view ranges come back with float noise
 _STICK_GROUPS = {"MACD": "MACD"}  # groups with one line drawn as sticks instead of a curve
 
@@ -99,8 +103,14 @@ class ChartPanel(QWidget):
         self.message_label.setObjectName("chart_message_label")
         self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        # A standing remark about the data shown (e.g. why it is unadjusted), in the price pane's corner.
+        self.note_label = QLabel(self.graphics)
+        self.note_label.setObjectName("chart_note_label")
+        self.note_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.note_label.hide()
 
         self.price.view.sigXRangeChanged.connect(self._on_price_view_sig_x_range_changed)
+        self.price.view.sigResized.connect(self._on_price_view_sig_resized)  # label room is in pixels
         self.graphics.scene().sigMouseMoved.connect(self._on_scene_sig_mouse_moved)
         self.graphics.installEventFilter(self)
         self._connect_toolbar()
@@ -129,14 +139,22 @@ class ChartPanel(QWidget):
         )
         self.markers.place(data.time, data.intraday, self._theme)
         self.set_cursor(None)
-        self.show_message(data.note if n else _tr("No bars for {symbol}").format(symbol=data.symbol))
+        self.note_label.setText(data.note)
+        self.note_label.setVisible(bool(data.note))
+        self.show_message("" if n else _tr("No bars for {symbol}").format(symbol=data.symbol))
         if keep_view and previous is not None:
             self.set_visible_range(previous[0], previous[1] - previous[0] + 1)
         else:
             self.set_visible_range(n - _DEFAULT_VISIBLE.get(data.period, 120), _DEFAULT_VISIBLE.get(data.period, 120))
 
-    def update_last_bar(self, bar: ChartBar, studies: Mapping[str, Mapping[str, float]] | None = None) -> None:
-        """Live update: replace the last bar (same time) or append a new one; study values optional."""
+    def update_last_bar(
+        self, bar: ChartBar, studies: Mapping[str, Mapping[str, float]] | None = None, appended: bool | None = None
+    ) -> None:
+        """Live update: replace the last bar or append a new one; study values optional.
+
+        Without `appended` a bar with a later time is a new one; week and month bars pass it, as their
+        label moves to each new day while the bar stays the same.
+        """
         data = self._data
         if data is None:
             return
@@ -144,7 +162,7 @@ class ChartPanel(QWidget):
         n = len(data)
         if n and when < data.time[-1]:
             return  # a late tick for a finished bar changes nothing on screen
-        append = n == 0 or when > data.time[-1]
+        append = n == 0 or (when > data.time[-1] if appended is None else appended)
         at = n if append else n - 1
         values = {
             "open": bar.open,
@@ -162,7 +180,11 @@ class ChartPanel(QWidget):
             }
             for group, lines in data.studies.items()
         }
-        time = np.r_[data.time, np.array([when], dtype="datetime64[s]")] if append else data.time
+        if append:
+            time = np.r_[data.time, np.array([when], dtype="datetime64[s]")]
+        else:
+            time = data.time.copy()
+            time[-1] = when
         following = self._is_at_right_edge()
         self._data = replace(
             data,
@@ -177,9 +199,10 @@ class ChartPanel(QWidget):
         )
         self._load_glyphs(max(0, at - 1))
         self._load_lines()
-        if append:
+        if append or when != data.time[-1]:
             for pane in self._all_panes():
                 pane.time_axis.set_times(self._data.time, self._data.intraday)
+        if append:
             self.price.view.setLimits(xMax=len(self._data) - 0.5 + _RIGHT_MARGIN)
             self.markers.place(self._data.time, self._data.intraday, self._theme)
         if following and append:
@@ -344,17 +367,17 @@ class ChartPanel(QWidget):
         """Fit every pane's y range to the visible bars and refresh legends and price labels."""
         data = self._data
         if data is None or len(data) == 0:
+            self._show_empty()
             return
+        for pane in self._all_panes():
+            pane.value_axis.setStyle(showValues=True)
         first, last = self.visible_range()
         if last < first:
             return
         # y_range slices [first, last] itself: hand it whole arrays.
         price = self.price.y_range(first, last, [data.low, data.high])
         if price is not None:
-            lo, hi = price
-            pad = (hi - lo) * _Y_PADDING or abs(hi) * 0.01 or 1.0
-            # Room for the legend and the highest-price label above the bars, the lowest-price label below.
-            self.price.view.setYRange(lo - pad * _BOTTOM_PADDING_FACTOR, hi + pad * _TOP_PADDING_FACTOR, padding=0)
+            self.price.view.setYRange(*self._price_span(*price), padding=0)
         for key in self._sub_panes:
             pane = self.panes[key]
             extra = [np.zeros(len(data))]  # study panes keep their zero line in view
@@ -366,7 +389,28 @@ class ChartPanel(QWidget):
                 pad = (hi - lo) * _Y_PADDING or 1.0
                 pane.view.setYRange(lo - (pad if lo < 0 else 0), hi + pad, padding=0)
         self.extras.show(data, first, last, self._format_price)
+        if self.price.view.height() < _LABELS_MIN_PX:  # no room: the labels would sit on the legend
+            self.extras.high_label.setText("")
+            self.extras.low_label.setText("")
         self._update_legends()
+
+    def _price_span(self, lo: float, hi: float) -> tuple[float, float]:
+        """The price pane's y range: the bars, plus fixed pixel room for the legend and high/low labels."""
+        height = float(self.price.view.height())
+        spread = (hi - lo) or abs(hi) * 0.01 or 1.0
+        top, bottom = (_TOP_ROOM_PX, _BOTTOM_ROOM_PX) if height >= _LABELS_MIN_PX else (_LEGEND_ROOM_PX, 4)
+        if height <= (top + bottom) * 1.5:  # not laid out yet: fall back to a share of the range
+            return lo - spread * _Y_PADDING * 2, hi + spread * _Y_PADDING * 3
+        per_pixel = spread / (height - top - bottom)
+        return lo - bottom * per_pixel, hi + top * per_pixel
+
+    def _show_empty(self) -> None:
+        """No bars: nothing of the previous chart may stay (legends, last-price line, value labels)."""
+        if self._data is not None:
+            self.extras.show(self._data, 0, -1, self._format_price)
+        for pane in self._all_panes():
+            pane.set_legend("")
+            pane.value_axis.setStyle(showValues=False)
 
     def _update_legends(self) -> None:
         data = self._data
@@ -403,9 +447,11 @@ class ChartPanel(QWidget):
             pane.show_time_axis(row == len(shown) - 1)
         for row in range(len(SUB_PANES) + 1):
             layout.layout.setRowStretchFactor(row, 0)
-        layout.layout.setRowStretchFactor(0, 3 if len(shown) <= 2 else 5)
+        # The price pane keeps at least half the height however many indicator panes are open.
+        subs = len(shown) - 1
+        layout.layout.setRowStretchFactor(0, max(3, subs))
         for row in range(1, len(shown)):
-            layout.layout.setRowStretchFactor(row, 1 if len(shown) <= 2 else 2)
+            layout.layout.setRowStretchFactor(row, 1)
 
     def _apply_theme(self) -> None:
         self._theme = self._theme.with_red_up(self._red_up)
@@ -416,6 +462,7 @@ class ChartPanel(QWidget):
         self.info_box.apply_theme(self._theme)
         self.extras.apply_theme(self._theme)
         self.message_label.setStyleSheet(f"color: {self._theme.muted_text}; font-size: 11pt;")
+        self.note_label.setStyleSheet(f"color: {self._theme.muted_text}; font-size: 8pt;")
         self._load_lines()
         if self._data is not None:
             self.markers.place(self._data.time, self._data.intraday, self._theme)
@@ -444,10 +491,16 @@ class ChartPanel(QWidget):
         # Keep the box away from the cursor: left side unless the cursor is in the left third.
         on_left = (index - first) > (last - first) / 3
         x = rect.left() + 4 if on_left else rect.right() - self.info_box.width() - 4
-        self.info_box.move(int(x), int(rect.top() + 22))
+        # Below the price legend, and never past the bottom of the chart however many rows it has.
+        self.info_box.adjustSize()
+        y = min(rect.top() + 22, self.graphics.height() - self.info_box.height() - 2)
+        self.info_box.move(int(x), int(max(0, y)))
 
     def _place_overlays(self) -> None:
         self.message_label.setGeometry(0, 0, self.graphics.width(), self.graphics.height())
+        self.note_label.adjustSize()
+        rect = self.price.view.sceneBoundingRect()
+        self.note_label.move(max(0, int(rect.right()) - self.note_label.width() - 4), int(rect.top()) + 20)
 
     # -- events ----------------------------------------------------------------------------------------
 
@@ -483,6 +536,10 @@ class ChartPanel(QWidget):
 
     def _on_price_view_sig_x_range_changed(self, *_: object) -> None:
         self._refresh_view()
+
+    def _on_price_view_sig_resized(self, *_: object) -> None:
+        self._refresh_view()
+        self._place_overlays()
 
     def _connect_toolbar(self) -> None:
         bar = self.toolbar

@@ -51,6 +51,10 @@ _HEADERS = (
 )
 
 
+# Stored frequencies as the interface names them (日线 / 1分钟线 in Chinese, not "1d").
+_FREQ_NAMES = {"1d": QT_TRANSLATE_NOOP("DataManager", "Daily"), "1m": QT_TRANSLATE_NOOP("DataManager", "1-minute")}
+
+
 def _tr(text: str) -> str:
     return QCoreApplication.translate("DataManager", text)
 
@@ -133,7 +137,8 @@ class DataManagerPanel(QWidget):
             item.setData(5, Qt.ItemDataRole.DisplayRole, r.missing_days)
             item.setData(0, Qt.ItemDataRole.UserRole, (r.symbol, r.freq))
         for freq, group in groups.items():
-            group.setText(0, _tr("{freq} — {n} series").format(freq=freq, n=group.childCount()))
+            shown = _tr(_FREQ_NAMES[freq]) if freq in _FREQ_NAMES else freq
+            group.setText(0, _tr("{freq} — {n} series").format(freq=shown, n=group.childCount()))
             group.setExpanded(True)
         self.tree.setSortingEnabled(True)
         for column in range(len(_HEADERS)):
@@ -145,17 +150,23 @@ class DataManagerPanel(QWidget):
         self._bridge_available = available
         self._enable_buttons()
 
-    def show_busy(self, text: str | None, done: int = 0, total: int = 0) -> None:
-        """Progress of the running job; None hides it and re-enables the actions."""
+    def show_busy(self, text: str | None, done: int = 0, total: int = 0, detail: str = "") -> None:
+        """Progress of the running job (`detail`: the file or series at hand); None hides it."""
         running = text is not None
         self._busy = running
         self.progress.setVisible(running)
         self.cancel_button.setVisible(running)
         self._enable_buttons()
-        if running:
-            self.progress.setMaximum(max(total, 1))
-            self.progress.setValue(done)
-            self.progress.setFormat(f"{text} %v/%m")
+        if not running:
+            return
+        if total <= 0:  # the job has not counted its work yet: a busy bar, not a false "0/1"
+            self.progress.setRange(0, 0)
+            self.progress.setFormat(text or "")
+            return
+        percent = 100 * done // total
+        self.progress.setFormat(f"{text} {done:,}/{total:,} ({percent}%)  {detail}".rstrip())
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
 
     def show_report(self, title: str, summary: str, errors: Sequence[str]) -> QDialog:
         """A non-blocking dialog with the outcome and every error line, selectable for copying."""

@@ -96,6 +96,11 @@ class FirstRunWizard(QWizard):
         self.setPage(PAGE_SOURCE, self._source_page())
         self.setPage(PAGE_IMPORT, self._import_page())
         self.setPage(PAGE_FINISH, self._finish_page())
+        for page_id in (PAGE_DATA, PAGE_SOURCE, PAGE_IMPORT, PAGE_FINISH):
+            # In a dialog every push button defaults to taking Enter; on these pages Enter means Next,
+            # not "open the file dialog" of whichever button happens to come first.
+            for button in self.page(page_id).findChildren(QPushButton):
+                button.setAutoDefault(False)
         self.setButtonText(QWizard.WizardButton.FinishButton, _tr("Open QDesk"))
         self.currentIdChanged.connect(self._on_wizard_current_id_changed)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
@@ -31,12 +31,30 @@ _DOCK_FEATURES = (
 )
 
 
+def _hide_title_bar_while_docked(dock: QDockWidget) -> None:
+    """A docked tab's title repeats its tab: drop the bar (22 px of a laptop screen) until it floats."""
+    if dock.property("compact_title") is not None:
+        return
+    dock.setProperty("compact_title", True)
+
+    def follow(floating: bool) -> None:
+        # None puts the dock's own title bar back; PySide6's stub omits that documented value.
+        dock.setTitleBarWidget(None if floating else QWidget(dock))  # type: ignore[arg-type]
+
+    dock.topLevelChanged.connect(follow)
+    follow(dock.isFloating())
+
+
 class MainWindow(QMainWindow):
     """Top-level window: every panel lives in a dock added through `add_dock`."""
 
     sig_quit_requested = Signal()
     sig_reset_layout_requested = Signal()
     sig_settings_requested = Signal()
+    # Terminal hotkeys: F5 daily/intraday chart, F6 watchlist, Page Up/Down previous/next symbol.
+    sig_toggle_intraday_requested = Signal()
+    sig_watchlist_requested = Signal()
+    sig_step_symbol_requested = Signal(int)  # -1 previous, +1 next
     # A fact, not a request: the window has accepted a close, so its layout is final.
     sig_closed = Signal()
 
@@ -52,9 +70,13 @@ class MainWindow(QMainWindow):
         )
         # Tabs on top read like a browser; Qt's default puts them under the docks.
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
-        # The left column (quote board) runs full height; the bottom tabs sit under the chart only.
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        # The bottom tabs (orders, training, backtest) run the full width: their tables and forms need it
+        # more than the quote column needs the last few rows.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._docks: dict[str, QDockWidget] = {}
+        self._growing: str | None = None
+        self._kept_size: dict[Qt.DockWidgetArea, int] = {}  # dock area -> its width or height to keep
+        self._settled: QSize | None = None  # the window size the docks were last laid out for
         self._about_text = ""
         self._build_menus()
         self._build_status_bar()
@@ -85,15 +107,22 @@ class MainWindow(QMainWindow):
         scroller.setFrameShape(QFrame.Shape.NoFrame)
         scroller.setWidget(widget)
         dock.setWidget(scroller)
+        dock.installEventFilter(self)
         if tab_with is None:
             self.addDockWidget(area, dock)
         else:
             self.tabifyDockWidget(self._docks[tab_with], dock)
+            for tabbed in (self._docks[tab_with], dock):
+                _hide_title_bar_while_docked(tabbed)
         action = dock.toggleViewAction()
         action.setObjectName(f"{key}_toggle_action")
         self._view_menu.insertAction(self._view_separator, action)
         self._docks[key] = dock
         return dock
+
+    def set_growing_dock(self, key: str) -> None:
+        """When the window grows or shrinks, only dock `key` changes size; the others keep theirs."""
+        self._growing = key
 
     def dock(self, key: str) -> QDockWidget:
         """The dock registered under `key`."""
@@ -141,6 +170,42 @@ class MainWindow(QMainWindow):
 
     # -- Qt overrides --------------------------------------------------------------------------
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        # A dock resized while the window keeps its size was sized by the user (or a layout restore):
+        # that is the size to keep when the window itself changes size next.
+        if (
+            event.type() == QEvent.Type.Resize
+            and isinstance(watched, QDockWidget)
+            and self.size() == self._settled
+            and watched is not self._docks.get(self._growing or "")
+            and not watched.isFloating()
+        ):
+            area = self.dockWidgetArea(watched)
+            horizontal = area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+            self._kept_size[area] = watched.width() if horizontal else watched.height()
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        growing = self._docks.get(self._growing or "")
+        if growing is not None and self._settled is not None and event.oldSize() != event.size():
+            for area, size in self._kept_size.items():
+                self._give_growth_to(growing, area, size)
+        self._settled = event.size()
+
+    def _give_growth_to(self, growing: QDockWidget, area: Qt.DockWidgetArea, size: int) -> None:
+        """Put the dock(s) of `area` back to `size` pixels; the growing dock takes what is left."""
+        docks = [d for d in self._docks.values() if self.dockWidgetArea(d) == area]
+        dock = next((d for d in docks if not d.isFloating() and not d.isHidden()), None)
+        if dock is None:
+            return
+        if area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+            total = dock.width() + growing.width()
+            self.resizeDocks([dock, growing], [size, max(1, total - size)], Qt.Orientation.Horizontal)
+        else:
+            total = dock.height() + growing.height()
+            self.resizeDocks([growing, dock], [max(1, total - size), size], Qt.Orientation.Vertical)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         super().closeEvent(event)
         if event.isAccepted():
@@ -163,10 +228,27 @@ class MainWindow(QMainWindow):
         self._view_menu = self._add_menu("view_menu", _tr("&View"))
         # Dock toggles are inserted above this separator as docks are added.
         self._view_separator = self._view_menu.addSeparator()
+        self._hotkeys: list[tuple[str, str]] = []
+        for name, key, text, handler in (
+            ("toggle_intraday_action", "F5", _tr("Daily / 1-minute chart"), self.sig_toggle_intraday_requested.emit),
+            ("watchlist_action", "F6", _tr("Watchlist"), self.sig_watchlist_requested.emit),
+            ("previous_symbol_action", "PgUp", _tr("Previous symbol in the list"), self._on_previous_triggered),
+            ("next_symbol_action", "PgDown", _tr("Next symbol in the list"), self._on_next_triggered),
+        ):
+            action = self._add_action(self._view_menu, name, text)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(handler)
+            self._hotkeys.append((QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText), text))
+        self._hotkeys.append((_tr("Letters or digits"), _tr("键盘精灵: find a stock by code, name or pinyin initials")))
+        self._hotkeys.append(("← → ↑ ↓  + −", _tr("Chart: move the cursor, zoom in and out")))
+
+        self._view_menu.addSeparator()
         reset_action = self._add_action(self._view_menu, "reset_layout_action", _tr("&Reset layout"))
         reset_action.triggered.connect(self._on_reset_action_triggered)
 
         help_menu = self._add_menu("help_menu", _tr("&Help"))
+        shortcuts_action = self._add_action(help_menu, "shortcuts_action", _tr("&Keyboard shortcuts"))
+        shortcuts_action.triggered.connect(self._on_shortcuts_action_triggered)
         about_action = self._add_action(help_menu, "about_action", _tr("&About QDesk"))
         about_action.setMenuRole(QAction.MenuRole.AboutRole)
         about_action.triggered.connect(self._on_about_action_triggered)
@@ -206,6 +288,23 @@ class MainWindow(QMainWindow):
 
     def _on_reset_action_triggered(self) -> None:
         self.sig_reset_layout_requested.emit()
+
+    def hotkeys(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every shortcut the window offers, as Help → Keyboard shortcuts lists them."""
+        return list(self._hotkeys)
+
+    def _on_previous_triggered(self) -> None:
+        self.sig_step_symbol_requested.emit(-1)
+
+    def _on_next_triggered(self) -> None:
+        self.sig_step_symbol_requested.emit(1)
+
+    def _on_shortcuts_action_triggered(self) -> None:
+        rows = "".join(f"<tr><td><b>{keys}</b>&nbsp;&nbsp;</td><td>{text}</td></tr>" for keys, text in self._hotkeys)
+        box = QMessageBox(QMessageBox.Icon.NoIcon, _tr("Keyboard shortcuts"), f"<table>{rows}</table>", parent=self)
+        box.setObjectName("shortcuts_box")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _on_about_action_triggered(self) -> None:
         # Non-modal open(): a modal exec() would start a nested loop under the shared asyncio loop.

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDoubleSpinBox,
-    QFormLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -85,20 +85,29 @@ class OrderTicket(QWidget):
         self.verdict_label.setObjectName("orderTicketVerdict")
         self.send_button = QPushButton(_tr("Send order"), self)
         self.send_button.setEnabled(False)
-        form = QFormLayout()
-        form.addRow(_tr("Symbol"), self.symbol_edit)
-        form.addRow(_tr("Side"), self.side_box)
-        form.addRow(_tr("Type"), self.type_box)
-        form.addRow(_tr("Price"), self.price_spin)
-        form.addRow(_tr("Quantity"), self.qty_spin)
-        form.addRow(_tr("Quote"), self.quote_label)
-        form.addRow(_tr("Limits"), self.limits_label)
-        form.addRow(_tr("Rules"), self.rules_label)
-        form.addRow(_tr("Cost"), self.cost_label)
+        # Two label/field pairs a row, Send beside the quantity: the whole ticket, button included, fits a
+        # laptop-height bottom dock without scrolling.
+        grid = QGridLayout()
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        for row, pairs in enumerate(
+            (
+                ((_tr("Symbol"), self.symbol_edit), (_tr("Side"), self.side_box)),
+                ((_tr("Type"), self.type_box), (_tr("Price"), self.price_spin)),
+                ((_tr("Quantity"), self.qty_spin),),
+                ((_tr("Quote"), self.quote_label), (_tr("Limits"), self.limits_label)),
+                ((_tr("Rules"), self.rules_label),),
+                ((_tr("Cost"), self.cost_label),),
+            )
+        ):
+            for column, (label, widget) in enumerate(pairs):
+                grid.addWidget(QLabel(label, self), row, column * 2)
+                grid.addWidget(widget, row, column * 2 + 1, 1, 1 if len(pairs) > 1 or row == 2 else 3)
+        grid.addWidget(self.send_button, 2, 2, 1, 2)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(grid)
         layout.addWidget(self.verdict_label)
-        layout.addWidget(self.send_button)
         layout.addStretch(1)
         self.symbol_edit.editingFinished.connect(self._on_field_changed)
         self.side_box.currentIndexChanged.connect(self._on_field_changed)

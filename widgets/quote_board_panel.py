@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.quote_board_model import QuoteTableModel
+from widgets.quote_board_model import COLUMNS, HIDDEN_BY_DEFAULT, QuoteTableModel
 
 RESORT_INTERVAL_MS = 1000
 DEFAULT_WATCHLIST = "Watchlist"  # the name core.quotes.watchlists gives the first list
+_COLUMN_KEYS = [c.key for c in COLUMNS]
 
 
 def _tr(text: str) -> str:
@@ -79,7 +80,13 @@ class QuoteBoardPanel(QWidget):
         self.table.customContextMenuRequested.connect(self._on_table_custom_context_menu_requested)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         # Columns start as wide as their content, so a narrow dock shows more of them.
-        self.table.horizontalHeader().setDefaultSectionSize(64)
+        header = self.table.horizontalHeader()
+        header.setDefaultSectionSize(64)
+        header.setMinimumSectionSize(36)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._on_header_custom_context_menu_requested)
+        for key in HIDDEN_BY_DEFAULT:
+            self.table.setColumnHidden(_COLUMN_KEYS.index(key), True)
         self.model.modelReset.connect(self._on_model_model_reset)
 
         top = QHBoxLayout()
@@ -117,7 +124,38 @@ class QuoteBoardPanel(QWidget):
         return self.model.symbols()[row]
 
     def _on_model_model_reset(self) -> None:
-        QTimer.singleShot(0, self.table.resizeColumnsToContents)
+        QTimer.singleShot(0, self._fit_columns)
+
+    def _fit_columns(self) -> None:
+        # Sized to the values, not the header: a header with its sort arrow would double a price column.
+        metrics = self.table.horizontalHeader().fontMetrics()
+        for column in range(self.model.columnCount()):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            width = max(self.table.sizeHintForColumn(column) + 8, metrics.horizontalAdvance(title) + 14, 40)
+            self.table.setColumnWidth(column, width)
+
+    def shown_columns(self) -> list[str]:
+        """Keys of the columns on screen, in model order."""
+        return [key for i, key in enumerate(_COLUMN_KEYS) if not self.table.isColumnHidden(i)]
+
+    def set_column_shown(self, key: str, shown: bool) -> None:
+        """Show or hide one column (the header's right-click menu); the code column always stays."""
+        if key != "code":
+            self.table.setColumnHidden(_COLUMN_KEYS.index(key), not shown)
+
+    def build_header_menu(self) -> QMenu:
+        """Right-click on the header: a checkable entry per column."""
+        menu = QMenu(self)
+        for column in COLUMNS:
+            action = menu.addAction(_tr(column.title))
+            action.setCheckable(True)
+            action.setChecked(column.key in self.shown_columns())
+            action.setEnabled(column.key != "code")
+            action.toggled.connect(functools.partial(self.set_column_shown, column.key))
+        return menu
+
+    def _on_header_custom_context_menu_requested(self, pos: QPoint) -> None:
+        self.build_header_menu().exec(self.table.horizontalHeader().mapToGlobal(pos))
 
     # -- user intents out -------------------------------------------------------------------
     def _on_watchlist_box_current_index_changed(self, index: int) -> None:

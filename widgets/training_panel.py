@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.plot_palette import PlotPalette
 from widgets.tr import QT_TRANSLATE_NOOP
 
 
@@ -80,6 +81,34 @@ _RUN_HEADERS = (
 )
 
 
+_COMPARE_LABELS = {
+    "model": QT_TRANSLATE_NOOP("TrainingPanel", "Model"),
+    "dataset": QT_TRANSLATE_NOOP("TrainingPanel", "Dataset"),
+    "universe": QT_TRANSLATE_NOOP("TrainingPanel", "Universe"),
+    "range": QT_TRANSLATE_NOOP("TrainingPanel", "Data range"),
+    "epochs": QT_TRANSLATE_NOOP("TrainingPanel", "Epochs"),
+    "train_seconds": QT_TRANSLATE_NOOP("TrainingPanel", "Training time"),
+    "ic": QT_TRANSLATE_NOOP("TrainingPanel", "IC"),
+    "icir": QT_TRANSLATE_NOOP("TrainingPanel", "ICIR"),
+    "rank_ic": QT_TRANSLATE_NOOP("TrainingPanel", "Rank IC"),
+    "rank_icir": QT_TRANSLATE_NOOP("TrainingPanel", "Rank ICIR"),
+}
+
+
+def _compare_label(key: str) -> str:
+    title = _COMPARE_LABELS.get(key)
+    return _tr(title) if title else key.replace("_", " ").capitalize()
+
+
+def _compare_value(key: str, value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if key == "train_seconds" and isinstance(value, (int, float)):
+        minutes, seconds = divmod(round(value), 60)
+        return f"{minutes} min {seconds:02d} s" if minutes else f"{value:.1f} s"
+    return _fmt(value)
+
+
 def _fmt(value: object) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
@@ -111,11 +140,13 @@ class TrainingPanel(QWidget):
         self.tabs.addTab(self.runs_page, _tr("Runs"))
         self.tabs.addTab(self.compare_table, _tr("Compare"))
         left = QVBoxLayout()
-        left.addLayout(self.form)
+        # Train first: on a laptop-height dock the button must be in view without scrolling.
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
         buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
         left.addLayout(buttons)
+        left.addLayout(self.form)
         left.addWidget(QLabel(_tr("Queue"), self))
         left.addWidget(self.queue)
         left.addStretch(1)
@@ -141,7 +172,9 @@ class TrainingPanel(QWidget):
         self.segments_edit.setToolTip(_tr("Train, valid, test as START:END, separated by commas"))
         self.segments_edit.setMinimumWidth(self.segments_edit.fontMetrics().horizontalAdvance("0" * 66))
         self.device_combo = QComboBox(self)
-        self.device_combo.addItems(["auto", "cpu", "cuda", "mps"])
+        for device in ("auto", "cpu", "cuda", "mps"):
+            # "auto" is a word and is translated; the device names are the same in every language.
+            self.device_combo.addItem(_tr("auto") if device == "auto" else device, device)
         self.epochs_spin = QSpinBox(self)
         self.epochs_spin.setRange(1, 10000)
         self.lr_spin = QDoubleSpinBox(self)
@@ -156,21 +189,24 @@ class TrainingPanel(QWidget):
         self.seed_spin.setRange(0, 2**31 - 1)
         self.extra_edit = QLineEdit(self)
         self.extra_edit.setPlaceholderText(_tr("more parameters: key=value, key=value"))
-        self.form = QFormLayout()
-        for label, widget in (
-            (_tr("Model"), self.model_combo),
-            (_tr("Dataset"), self.dataset_combo),
-            (_tr("Universe"), self.universe_edit),
-            (_tr("Segments"), self.segments_edit),
-            (_tr("Device"), self.device_combo),
-            (_tr("Epochs"), self.epochs_spin),
-            (_tr("Learning rate"), self.lr_spin),
-            (_tr("Hidden size / leaves"), self.size_spin),
-            (_tr("Batch size"), self.batch_spin),
-            (_tr("Seed"), self.seed_spin),
-            (_tr("Parameters"), self.extra_edit),
-        ):
-            self.form.addRow(label, widget)
+        # Two label/field pairs a row (segments and parameters span both): half the height of one column.
+        self.form = QGridLayout()
+        self.form.setColumnStretch(1, 1)
+        self.form.setColumnStretch(3, 1)
+        rows: tuple[tuple[tuple[str, QWidget], ...], ...] = (
+            ((_tr("Model"), self.model_combo), (_tr("Dataset"), self.dataset_combo)),
+            ((_tr("Universe"), self.universe_edit), (_tr("Device"), self.device_combo)),
+            ((_tr("Segments"), self.segments_edit),),
+            ((_tr("Epochs"), self.epochs_spin), (_tr("Learning rate"), self.lr_spin)),
+            ((_tr("Hidden size / leaves"), self.size_spin), (_tr("Batch size"), self.batch_spin)),
+            ((_tr("Seed"), self.seed_spin),),
+            ((_tr("Parameters"), self.extra_edit),),
+        )
+        for row, pairs in enumerate(rows):
+            for column, (label, widget) in enumerate(pairs):
+                self.form.addWidget(QLabel(label, self), row, column * 2)
+                span = 3 if len(pairs) == 1 and widget is not self.seed_spin else 1
+                self.form.addWidget(widget, row, column * 2 + 1, 1, span)
         self.train_button = QPushButton(_tr("Train"), self)
         self.train_button.clicked.connect(self._on_train_button_clicked)
         self.cancel_button = QPushButton(_tr("Cancel"), self)
@@ -183,6 +219,7 @@ class TrainingPanel(QWidget):
         self.loss_plot.setLabel("bottom", _tr("Epoch"))
         self.ic_plot = self.plots.addPlot(row=1, col=0, title=_tr("Valid IC"))
         self.ic_plot.setLabel("bottom", _tr("Epoch"))
+        self.plot_palette = PlotPalette(self.plots, [self.loss_plot, self.ic_plot])
         self.train_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#4c9be8", width=2), name=_tr("train"))
         self.valid_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#e8a33c", width=2), name=_tr("valid"))
         self.ic_curve = self.ic_plot.plot([], [], pen=pg.mkPen("#5cc26b", width=2), symbol="o", symbolSize=5)
@@ -218,7 +255,7 @@ class TrainingPanel(QWidget):
         self.dataset_combo.setCurrentText(form.dataset)
         self.universe_edit.setText(form.universe)
         self.segments_edit.setText(form.segments)
-        self.device_combo.setCurrentText(form.device)
+        self.device_combo.setCurrentIndex(max(0, self.device_combo.findData(form.device)))
         self.epochs_spin.setValue(form.epochs)
         self.lr_spin.setValue(form.learning_rate)
         self.size_spin.setValue(form.size)
@@ -232,7 +269,7 @@ class TrainingPanel(QWidget):
             self.dataset_combo.currentText(),
             self.universe_edit.text().strip(),
             self.segments_edit.text().strip(),
-            self.device_combo.currentText(),
+            str(self.device_combo.currentData()),
             self.epochs_spin.value(),
             self.lr_spin.value(),
             self.size_spin.value(),
@@ -290,15 +327,17 @@ class TrainingPanel(QWidget):
         self.runs_table.resizeColumnsToContents()
 
     def set_comparison(self, rows: Sequence[dict[str, object]]) -> None:
-        """Runs side by side: one column per run, one row per field."""
-        keys = list(rows[0]) if rows else []
+        """Runs side by side: one column per run (headed by its id), one labelled row per field."""
+        keys = [k for k in (rows[0] if rows else {}) if k != "run_id"]
         self.compare_table.clear()
         self.compare_table.setRowCount(len(keys))
         self.compare_table.setColumnCount(len(rows))
-        self.compare_table.setVerticalHeaderLabels(keys)
+        self.compare_table.setHorizontalHeaderLabels([str(row.get("run_id", "")) for row in rows])
+        self.compare_table.setVerticalHeaderLabels([_compare_label(k) for k in keys])
         for c, row in enumerate(rows):
             for r, key in enumerate(keys):
-                self.compare_table.setItem(r, c, QTableWidgetItem(_fmt(row[key])))
+                self.compare_table.setItem(r, c, QTableWidgetItem(_compare_value(key, row[key])))
+        self.compare_table.resizeColumnsToContents()
         self.tabs.setCurrentWidget(self.compare_table)
 
     def selected_runs(self) -> list[str]:

@@ -29,7 +29,7 @@ def filled_factors(factor: np.ndarray) -> np.ndarray:
 
 
 def adjust(series: BarSeries, mode: Adjust, base_factor: float | None = None) -> BarSeries:
-    """Adjusted prices (and inversely adjusted volume); amounts are money and stay as traded.
+    """Adjusted prices; volume and amount stay as traded, as terminals show them under 前复权/后复权.
 
     backward: raw × factor, so the earliest prices stay close to what was traded at listing.
     forward:  raw × factor / base, so the latest price equals the quote on screen; `base` defaults
@@ -46,7 +46,7 @@ def adjust(series: BarSeries, mode: Adjust, base_factor: float | None = None) ->
     else:
         scale = factor
     prices = {name: getattr(series, name) * scale for name in PRICE_FIELDS}
-    return series.with_fields(**prices, volume=series.volume / scale)
+    return series.with_fields(**prices)
 
 
 def attach_daily_factors(minutes: BarSeries, days: BarSeries) -> BarSeries:

@@ -20,6 +20,8 @@ def to_period(series: BarSeries, period: Period) -> BarSeries:
         return series
     if period is Period.WEEK:
         return weekly(series)
+    if period is Period.MONTH:
+        return monthly(series)
     return intraday(series, period.minutes)
 
 
@@ -87,6 +89,17 @@ def weekly(series: BarSeries) -> BarSeries:
     # 1970-01-01 was a Thursday, so shifting by 3 days makes every Monday a multiple of 7.
     week = (series.day_numbers() + 3) // 7
     starts = _group_starts(week)
+    ends = np.r_[starts[1:], len(series)] - 1
+    return _reduce(series, starts, series.time[ends])
+
+
+def monthly(series: BarSeries) -> BarSeries:
+    """Monthly bars from daily bars, labelled by the month's last trading day (adjust prices first)."""
+    if len(series) == 0:
+        return series
+    _check_sorted(series)
+    month = series.time.astype("datetime64[M]").astype(np.int64)
+    starts = _group_starts(month)
     ends = np.r_[starts[1:], len(series)] - 1
     return _reduce(series, starts, series.time[ends])
 

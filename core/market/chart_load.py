@@ -39,7 +39,7 @@ class ChartRequest:
 class ChartLoaded:
     """A finished load: chart bars, the adjusted stored-frequency bars they came from, and the studies.
 
-    `live_scale` turns a raw live price of today into this adjustment (prices × scale, volume ÷ scale).
+    `live_scale` turns a raw live price of today into this adjustment (prices × scale; volume stays real).
     `adjusted` is False when the store holds no factors for the symbol, so prices stayed raw whatever
     the request asked for.
     """
@@ -50,6 +50,7 @@ class ChartLoaded:
     studies: Studies
     live_scale: float
     adjusted: bool = True
+    daily_end: np.datetime64 | None = None  # the day of the newest stored daily bar (None: no daily bars)
 
 
 def load_chart(
@@ -75,7 +76,13 @@ def load_chart(
     yield Progress(4, _STEPS, "studies")
     factors = has_factors(daily) or has_factors(stored)
     yield ChartLoaded(
-        request, bars, base, studies, live_scale(daily if len(daily) else stored, mode), mode is Adjust.NONE or factors
+        request,
+        bars,
+        base,
+        studies,
+        live_scale(daily if len(daily) else stored, mode),
+        mode is Adjust.NONE or factors,
+        daily.time[-1].astype("datetime64[D]") if len(daily) else None,
     )
 
 

@@ -14,7 +14,7 @@ PRICE_FIELDS = ("open", "high", "low", "close")
 
 
 class Period(str, Enum):
-    """Chart periods; the minute ones are built from stored 1m bars, week from stored 1d bars."""
+    """Chart periods; the minute ones are built from stored 1m bars, week and month from stored 1d bars."""
 
     M1 = "1m"
     M5 = "5m"
@@ -23,10 +23,11 @@ class Period(str, Enum):
     M60 = "60m"
     DAY = "1d"
     WEEK = "1w"
+    MONTH = "1mo"
 
     @property
     def is_intraday(self) -> bool:
-        return self not in (Period.DAY, Period.WEEK)
+        return self not in (Period.DAY, Period.WEEK, Period.MONTH)
 
     @property
     def minutes(self) -> int:

@@ -249,3 +249,73 @@ def test_without_stored_factors_the_chart_says_it_is_unadjusted(qtbot: QtBot, cn
     settle(qtbot, presenter, loaded)
     assert panel.data is not None and panel.data.adjust == "none"
     assert panel.toolbar.adjust_combo.currentData() == "none"
+    assert "factor" in panel.note_label.text() and panel.note_label.isVisibleTo(panel)  # says why
+
+
+@pytest.mark.parametrize("period", ["1m", "5m", "60m"])
+def test_minute_charts_never_end_with_the_stores_last_daily_bar(qtbot: QtBot, store_path: Path, period: str) -> None:
+    from core.quotes.demo_feed import build_replay
+
+    hub = QuoteHub()
+    store = MarketStore.open(store_path)
+    try:
+        (last_day,) = build_replay(store, [SYMBOL], days=1)  # what the board shows with no live source
+    finally:
+        store.close()
+    hub.publish(last_day.ticks)  # 2022-12-30's close, volume 81.80M
+    panel, presenter, loaded = make(qtbot, store_path, hub, period=period)
+    presenter.open_symbol(SYMBOL)
+    settle(qtbot, presenter, loaded)
+    hub.publish(last_day.ticks)  # and again, as a feed would repeat it
+    qtbot.wait(250)
+    assert presenter.apply_tick(last_day.ticks[0]) is None
+    data = panel.data
+    assert data is not None and str(data.time[-1])[:7] == "2018-01"  # the stored minutes' month, nothing after
+
+
+def test_adjusted_charts_show_the_volume_actually_traded(qtbot: QtBot, store_path: Path, cn_data: Path) -> None:
+    panel, presenter, loaded = make(qtbot, store_path, adjust="none")
+    presenter.open_symbol("600000.SH")
+    settle(qtbot, presenter, loaded)
+    raw = panel.data
+    for n, mode in enumerate(("forward", "backward"), start=2):
+        presenter.set_adjust(mode)
+        settle(qtbot, presenter, loaded, n)
+        adjusted = panel.data
+        assert raw is not None and adjusted is not None and adjusted.adjust == mode
+        np.testing.assert_array_equal(adjusted.volume, raw.volume)
+        assert adjusted.close[0] != pytest.approx(raw.close[0])  # prices did change
+
+
+def test_a_period_without_bars_clears_the_previous_chart(qtbot: QtBot, store_path: Path) -> None:
+    panel, presenter, loaded = make(qtbot, store_path)
+    presenter.open_symbol("600000.SH")  # daily bars only: no minutes stored
+    settle(qtbot, presenter, loaded)
+    assert panel.extras.last_line.isVisible() and panel.price.legend.text
+    presenter.set_period("5m")
+    settle(qtbot, presenter, loaded, 2)
+    assert panel.data is not None and len(panel.data) == 0
+    assert "No bars" in panel.message_label.text()
+    assert not panel.extras.last_line.isVisible() and panel.extras.high_label.textItem.toPlainText() == ""
+    assert [pane.legend.text.strip() for pane in [panel.price, *panel.panes.values()]] == [""] * 5
+    assert panel.price.value_axis.style["showValues"] is False
+
+
+def test_monthly_period_and_a_live_tick_update_the_months_bar(qtbot: QtBot, store_path: Path) -> None:
+    hub = QuoteHub()
+    panel, presenter, loaded = make(qtbot, store_path, hub, period="1mo", adjust="none")
+    presenter.open_symbol(SYMBOL)
+    settle(qtbot, presenter, loaded)
+    data = panel.data
+    assert data is not None and data.period == "1mo" and not data.intraday
+    assert str(data.time[-1])[:10] == "2022-12-30" and str(data.time[-2])[:10] == "2022-11-30"
+    assert panel.toolbar.period_buttons["1mo"].isChecked()
+    n, december_high = len(data), float(data.high[-1])
+    # A January tick opens a new month bar; a second one in the same month changes it in place.
+    hub.publish([_tick(dt.date(2023, 1, 3), 13.0, 13.2, 12.9, 1_000_000, open_=13.1)])
+    qtbot.waitUntil(lambda: panel.data is not None and len(panel.data) == n + 1, timeout=5000)
+    hub.publish([_tick(dt.date(2023, 1, 4), 13.4, 13.6, 12.8, 900_000, open_=13.3)])
+    qtbot.waitUntil(lambda: panel.data is not None and panel.data.close[-1] == 13.4, timeout=5000)
+    data = panel.data
+    assert len(data) == n + 1 and data.open[-1] == 13.1 and data.high[-1] == 13.6 and data.low[-1] == 12.8
+    assert data.volume[-1] == 1_900_000 and data.high[-2] == december_high

@@ -99,3 +99,22 @@ def test_update_from_bridge_fills_the_selected_series_from_a_real_bridge(
 def test_update_button_needs_a_bridge(qtbot: QtBot, store: MarketStore) -> None:
     panel, _, _ = make(qtbot, store)
     assert not panel.buttons["update"].isEnabled()
+
+
+def test_progress_shows_percent_and_file_and_a_cancel_reports_the_true_total(
+    qtbot: QtBot, store: MarketStore, cn_data: Path
+) -> None:
+    panel, presenter, reports = make(qtbot, store)
+    files = sorted((cn_data / "daily").glob("*.csv"))[:40]
+    formats: list[str] = []
+    panel.progress.valueChanged.connect(lambda *_: formats.append(panel.progress.format()))
+    panel.sig_import_requested.emit([str(f) for f in files])
+    assert panel.progress.maximum() == 0  # counting: a busy bar, never "0/1"
+    qtbot.waitUntil(lambda: panel.progress.value() >= 1, timeout=20_000)
+    panel.sig_cancel_requested.emit()
+    finish(qtbot, presenter, reports, 1)
+    title, summary, _ = reports[0]  # type: ignore[misc]
+    assert title == "Import"  # a window title, capitalised
+    done = int(summary.split(" of ")[0])
+    assert 1 <= done < 40 and f"{done} of 40 file(s) imported" in summary and "Cancelled" in summary
+    assert any("/40 (" in f and "%)" in f and f.endswith(".csv") for f in formats)

@@ -295,3 +295,57 @@ def test_status_bar_speaks_chinese_in_demo_mode(qapp: QApplication, qtbot: QtBot
             assert _label_text(window, "clock_label") == "北京时间 2023-01-04 12:00:00"
     finally:
         services.close()
+
+
+def test_hotkeys_switch_the_chart_period_step_through_the_list_and_are_listed(qtbot: QtBot, tmp_path: Path) -> None:
+    import numpy as np
+
+    from core.domain.ticks import Tick
+    from widgets.chart.view_state import ChartData
+    from widgets.chart_panel import ChartPanel
+    from widgets.quote_board_panel import QuoteBoardPanel
+
+    chart, board = ChartPanel(), QuoteBoardPanel()
+    window = create_main_window(
+        data_dir=tmp_path, demo=True, layout_store=None, panels={"chart": chart, "quote_board": board}
+    ).window
+    qtbot.addWidget(window)
+    symbols = ["600000.SH", "600004.SH", "600005.SH"]
+    board.model.set_symbols(symbols)
+    board.model.apply_ticks([Tick(s, dt.datetime(2023, 1, 3, 10), 10, 10, 10, 10, 10, 1, 1) for s in symbols])
+    one = np.ones(1)
+    chart.set_data(ChartData("600004.SH", "1d", "none", np.array(["2023-01-03"], "datetime64[s]"), *[one] * 6))
+    periods: list[str] = []
+    opened: list[str] = []
+    chart.sig_period_requested.connect(periods.append)
+    board.sig_open_chart_requested.connect(opened.append)
+
+    _action(window, "toggle_intraday_action").trigger()
+    _action(window, "next_symbol_action").trigger()
+    _action(window, "previous_symbol_action").trigger()
+    assert periods == ["1m"] and opened == ["600005.SH", "600000.SH"]
+    assert _action(window, "toggle_intraday_action").shortcut().toString() == "F5"
+    assert _action(window, "next_symbol_action").shortcut().toString() == "PgDown"
+    listed = dict(window.hotkeys())
+    assert {"F5", "F6", "PgUp", "PgDown"} <= set(listed)
+    _action(window, "shortcuts_action").trigger()
+    box = window.findChild(QMessageBox, "shortcuts_box")
+    assert box is not None and "F6" in box.text()
+
+
+def test_a_larger_window_gives_the_extra_room_to_the_chart(qtbot: QtBot, tmp_path: Path) -> None:
+    window = _open_window(qtbot, tmp_path)
+    assert (window.width(), window.height()) == (1280, 800)
+    board, chart, orders = window.dock("quote_board"), window.dock("chart"), window.dock("orders")
+    before = (board.width(), orders.height(), chart.width(), chart.height())
+    window.resize(1440, 900)
+    qtbot.waitUntil(lambda: chart.width() >= before[2] + 150, timeout=2000)
+    assert (board.width(), orders.height()) == before[:2]  # quote column and bottom tabs as they were
+    assert chart.height() >= before[3] + 90
+    # A width the user dragged to is the one kept through the next resize.
+    window.resizeDocks([board, chart], [300, board.width() + chart.width() - 300], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: board.width() == 300, timeout=2000)
+    window.resize(1360, 860)
+    qtbot.waitUntil(lambda: window.width() == 1360, timeout=2000)
+    QApplication.processEvents()
+    assert board.width() == 300

@@ -41,7 +41,10 @@ def test_token_goes_to_the_keyring_and_never_into_the_settings_file(qtbot: QtBot
     text = (tmp_path / "settings.json").read_text()
     assert "s3cret-token" not in text and json.loads(text)["bridge_url"] == "https://192.168.1.20:8765"
     assert applied[-1].red_up is False and load_settings(tmp_path / "settings.json").red_up is False
-    assert "next start" in dialog.message.text()  # a new bridge address applies on restart
+    assert not dialog.isVisible()  # Save closes the dialog ...
+    notice = presenter.notice
+    assert notice is not None and "next start" in notice.text()  # ... and says a new bridge applies on restart
+    notice.close()
 
 
 def test_bad_url_and_missing_keyring_are_explained_and_nothing_is_saved(qtbot: QtBot, tmp_path: Path) -> None:

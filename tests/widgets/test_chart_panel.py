@@ -207,3 +207,38 @@ def test_trade_and_signal_markers_land_on_their_bars(panel: ChartPanel) -> None:
     assert panel.markers.label_texts() == ["B 1000", "S", "0.031"]
     panel.set_markers([])
     assert panel.markers.placed == [] and len(panel.markers.scatter.points()) == 0
+    # Three buys and a sell of one day: every fill keeps its arrow, the labels do not pile up.
+    day, low, high = np.datetime64(days[0]), float(data.low[-30]), float(data.high[-30])
+    panel.set_markers([ChartMarker(day, low, "buy", "B")] * 3 + [ChartMarker(day, high, "sell", "S")])
+    assert len(panel.markers.scatter.points()) == 4
+    assert panel.markers.label_texts() == ["B×3", "S"]
+
+
+@pytest.mark.parametrize("height", [560, 380, 260])
+def test_high_label_stays_clear_of_the_legend_in_short_panes(qtbot: QtBot, daily: ChartData, height: int) -> None:
+    chart = ChartPanel()
+    qtbot.addWidget(chart)
+    chart.resize(900, height)
+    chart.set_sub_panes(["VOL", "MACD", "KDJ", "RSI"])  # four panes leave the price pane short
+    chart.show()
+    qtbot.waitExposed(chart)
+    chart.set_data(daily)
+    for first in (0, len(daily) // 2, len(daily) - 120):
+        chart.set_visible_range(first, 120)
+        QApplication.processEvents()
+        legend = chart.price.legend.sceneBoundingRect()
+        label = chart.extras.high_label.sceneBoundingRect()
+        view = chart.price.view.sceneBoundingRect()
+        if view.height() < 160:  # too short for both: the labels give way to the legend
+            assert chart.extras.high_label.textItem.toPlainText() == ""
+            continue
+        assert legend.bottom() <= label.top() + 1 and label.top() >= view.top(), (first, legend, label, view)
+        assert chart.extras.low_label.sceneBoundingRect().bottom() <= view.bottom() + 1
+
+
+def test_the_leftmost_time_label_carries_the_year(panel: ChartPanel, daily: ChartData) -> None:
+    panel.set_visible_range(len(daily) - 40, 40)  # about two months: day labels
+    axis = panel.price.time_axis if "price" in panel.shown_groups() else panel.panes[panel.shown_groups()[-1]].time_axis
+    values = axis.tickValues(len(daily) - 40, len(daily) - 1, 800)[0][1]
+    labels = axis.tickStrings(values, 1.0, 1.0)
+    assert labels[0].startswith("2022-") and not labels[1].startswith("2022")

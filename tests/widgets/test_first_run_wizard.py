@@ -95,3 +95,18 @@ def test_the_wizard_in_chinese(qtbot: QtBot, qapp: QApplication, tmp_path: Path)
         assert wizard.page(PAGE_DATA).title() == "数据文件夹"
         assert wizard.demo_radio.text() == "演示模式：回放 QDesk 内置的真实日线行情"
         assert wizard.button(QWizard.WizardButton.FinishButton).text() == "打开 QDesk"
+
+
+def test_enter_on_a_page_means_next_not_its_first_button(qtbot: QtBot) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QPushButton
+
+    wizard = _wizard(qtbot)
+    qtbot.waitExposed(wizard)
+    page_buttons = [b for i in (PAGE_DATA, PAGE_SOURCE, PAGE_IMPORT) for b in wizard.page(i).findChildren(QPushButton)]
+    assert page_buttons and not any(b.autoDefault() or b.isDefault() for b in page_buttons)
+    wizard.next()
+    wizard.next()
+    assert wizard.currentId() == PAGE_IMPORT
+    qtbot.keyClick(wizard, Qt.Key.Key_Return)
+    assert wizard.currentId() == PAGE_FINISH

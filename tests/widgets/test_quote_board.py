@@ -37,8 +37,11 @@ def test_a_burst_of_ticks_costs_one_repaint(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: len(changes) == 1, timeout=1000)
     assert changes == [(0, 499)] and model.ticks_received == 10_000
     assert text(model, 0, "last") == "10.19"
+    assert model.flashing(symbols[0]) == 1  # the rise flashes ...
+    qtbot.waitUntil(lambda: model.flashing(symbols[0]) == 0, timeout=2000)
+    assert len(changes) == 2  # ... and its end costs one more repaint of the same rows
     qtbot.wait(100)
-    assert model.flushes == 1  # idle: the timer stopped, no empty repaints
+    assert model.flushes == 2  # idle: the timer stopped, no empty repaints
 
 
 def test_only_dirty_rows_are_repainted(qtbot: QtBot) -> None:
@@ -124,3 +127,55 @@ def test_panel_intents(qtbot: QtBot) -> None:
     from PySide6.QtGui import QGuiApplication
 
     assert QGuiApplication.clipboard().text() == "600000.SH"
+
+
+def test_rows_without_a_value_sort_last_in_both_directions() -> None:
+    model = QuoteTableModel()
+    model.set_symbols(["600000.SH", "600004.SH", "600005.SH", "600006.SH"])
+    model.apply_ticks([tick("600004.SH", 10.5), tick("600006.SH", 9.5)])  # the other two have no quote yet
+    for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+        model.sort(COL["change_pct"], order)
+        assert model.symbols()[2:] == ["600000.SH", "600005.SH"]
+        assert text(model, 3, "change_pct") == "—"
+    assert model.symbols()[:2] == ["600004.SH", "600006.SH"]
+
+
+def test_terminal_columns_show_open_pre_close_amplitude_and_volume_ratio() -> None:
+    model = QuoteTableModel()
+    model.set_symbols(["600000.SH", "600004.SH"])
+    # 11:30: 120 of 240 minutes traded; 6M traded against a 5-day average of 8M a day -> 量比 1.50.
+    t = Tick("600000.SH", dt.datetime(2023, 1, 3, 11, 30), 10.4, 10.1, 10.6, 9.8, 10.0, 6e6, 6.2e7)
+    model.set_reference(avg_volume={"600000.SH": 8e6}, float_shares={"600000.SH": 1e9})
+    model.apply_ticks([t, tick("600004.SH", 9.5)])
+    assert [text(model, 0, k) for k in ("open", "pre_close", "amplitude", "volume_ratio", "turnover")] == [
+        "10.10",
+        "10.00",
+        "8.00%",
+        "1.50",
+        "0.60%",
+    ]
+    assert text(model, 1, "volume_ratio") == "—" and text(model, 1, "turnover") == "—"  # no reference known
+
+
+def test_limit_up_is_marked_on_the_price_and_a_change_flashes(qtbot: QtBot) -> None:
+    model = QuoteTableModel()
+    model.set_symbols(["600000.SH", "600004.SH"])
+    model.apply_ticks([tick("600000.SH", 11.0, limit_up=11.0, limit_down=9.0), tick("600004.SH", 10.0)])
+    background = lambda row: model.data(model.index(row, COL["last"]), Qt.ItemDataRole.BackgroundRole)  # noqa: E731
+    assert background(0) is not None and background(1) is None
+    assert model.data(model.index(0, COL["change_pct"]), Qt.ItemDataRole.ToolTipRole) == "limit up"
+    model.apply_ticks([tick("600004.SH", 9.9)])
+    assert model.flashing("600004.SH") == -1 and background(1) is not None
+    qtbot.waitUntil(lambda: background(1) is None, timeout=2000)
+
+
+def test_header_menu_hides_and_shows_columns(qtbot: QtBot) -> None:
+    panel = QuoteBoardPanel()
+    qtbot.addWidget(panel)
+    assert "limit" not in panel.shown_columns() and "change_pct" in panel.shown_columns()
+    menu = panel.build_header_menu()
+    actions = {a.text(): a for a in menu.actions()}
+    actions["Amount"].setChecked(False)
+    actions["Limit"].setChecked(True)
+    assert "amount" not in panel.shown_columns() and "limit" in panel.shown_columns()
+    assert not actions["Code"].isEnabled()

@@ -46,8 +46,18 @@ def test_curves_runs_and_comparison(qtbot: QtBot) -> None:
     with qtbot.waitSignal(panel.sig_delete_requested) as deleted:
         panel.delete_button.click()
     assert deleted.args == [["r1", "r2"]]
-    panel.set_comparison([{"run_id": "r1", "ic": 0.05}, {"run_id": "r2", "ic": 0.04}])
-    assert panel.compare_table.columnCount() == 2 and panel.compare_table.item(1, 1).text() == "0.0400"
+    panel.set_comparison(
+        [
+            {"run_id": "r1", "train_seconds": 77.6953, "rank_ic": 0.05, "epochs": 20},
+            {"run_id": "r2", "train_seconds": 9.25, "rank_ic": None, "epochs": 5},
+        ]
+    )
+    table = panel.compare_table
+    assert table.columnCount() == 2 and table.horizontalHeaderItem(1).text() == "r2"  # run ids head the columns
+    labels = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
+    assert labels == ["Training time", "Rank IC", "Epochs"]  # labelled, not raw keys
+    assert [table.item(r, 0).text() for r in range(3)] == ["1 min 18 s", "0.0500", "20"]
+    assert [table.item(r, 1).text() for r in range(3)] == ["9.2 s", "—", "5"]
     panel.set_progress(0.5, "training 50%")
     assert panel.progress.value() == 500 and panel.status.text() == "training 50%"
     panel.set_result("r1", {"ic": 0.05, "icir": 0.5, "rank_ic": 0.06, "rank_icir": 0.6})

@@ -73,6 +73,7 @@ class TimeAxisItem(pg.AxisItem):
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
         n = self._time.shape[0]
         out = []
+        first = True
         for value in values:
             i = int(round(value))
             if not 0 <= i < n:
@@ -80,7 +81,8 @@ class TimeAxisItem(pg.AxisItem):
                 continue
             level = self._label_level.get(i, 0)
             # Inside one month a daily chart labels days; inside one day an intraday chart labels times.
-            out.append(format_axis_time(self._time[i], level if level or self._intraday else 2))
+            out.append(format_axis_time(self._time[i], level if level or self._intraday else 2, with_year=first))
+            first = False
         return out
 
 

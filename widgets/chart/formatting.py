@@ -72,13 +72,16 @@ def format_bar_time(time: np.datetime64, intraday: bool) -> str:
     return f"{text} {QCoreApplication.translate('ChartPanel', _WEEKDAYS[weekday])}"
 
 
-def format_axis_time(time: np.datetime64, level: int) -> str:
-    """Axis tick text for a boundary `level`: 4 year, 3 month, 2 day, 1 hour, 0 any bar."""
+def format_axis_time(time: np.datetime64, level: int, with_year: bool = False) -> str:
+    """Axis tick text for a boundary `level`: 4 year, 3 month, 2 day, 1 hour, 0 any bar.
+
+    `with_year` (the leftmost label) spells the date out in full, so every view says which year it is.
+    """
     text = str(time.astype("datetime64[m]")).replace("T", " ")
     if level >= 4:
         return text[:4]
     if level == 3:
         return text[:7]
     if level == 2:
-        return text[5:10]
-    return text[11:16]
+        return text[:10] if with_year else text[5:10]
+    return text[:16] if with_year else text[11:16]

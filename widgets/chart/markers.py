@@ -39,10 +39,10 @@ def bar_index_of(times: np.ndarray, when: np.datetime64, intraday: bool) -> int 
     if times.shape[0] == 0:
         return None
     first_day = times[0].astype("datetime64[D]")
-    # A week bar is labelled by its last day, so its first days come before the label.
-    slack = np.timedelta64(
-        6 if not intraday and times.shape[0] > 1 and times[1] - times[0] >= np.timedelta64(5, "D") else 0, "D"
-    )
+    # A week or month bar is labelled by its last day, so its first days come before the label.
+    gap = times[1] - times[0] if times.shape[0] > 1 else np.timedelta64(0, "s")
+    long_bars = not intraday and gap >= np.timedelta64(5, "D")
+    slack = np.timedelta64(0 if not long_bars else 30 if gap >= np.timedelta64(20, "D") else 6, "D")
     if when.astype("datetime64[D]") < first_day - slack:
         return None  # before the first bar: no bar contains it
     if intraday:
@@ -51,6 +51,14 @@ def bar_index_of(times: np.ndarray, when: np.datetime64, intraday: bool) -> int 
         # Day and week bars are labelled by date: compare dates, so a 10:15 trade lands on its day/week.
         i = int(np.searchsorted(times.astype("datetime64[D]"), when.astype("datetime64[D]"), side="left"))
     return i if i < times.shape[0] else None
+
+
+def _merged(texts: list[str]) -> str:
+    """One label for a bar's markers: 'B×3' for three alike, else the distinct texts in order."""
+    distinct = list(dict.fromkeys(texts))
+    if len(distinct) == 1:
+        return distinct[0] if len(texts) == 1 else f"{distinct[0]}×{len(texts)}"
+    return " ".join(distinct)
 
 
 class MarkerLayer:
@@ -76,6 +84,7 @@ class MarkerLayer:
         spots, self.placed = [], []
         colors = {"buy": theme.buy, "sell": theme.sell, "signal": theme.signal}
         symbols = {"buy": _BUY, "sell": _SELL, "signal": "d"}
+        labels: dict[tuple[int, str], tuple[float, QColor, list[str]]] = {}
         for marker in self.markers:
             index = bar_index_of(times, as_datetime64(marker.time), intraday)
             if index is None:
@@ -92,12 +101,15 @@ class MarkerLayer:
                 }
             )
             self.placed.append((index, marker.price, marker.kind))
-            if marker.text and len(self._labels) < _MAX_LABELS:
-                below = marker.kind == "buy"
-                label = pg.TextItem(marker.text, color=color, anchor=(0.5, -0.9) if below else (0.5, 1.9))
-                label.setPos(index, marker.price)
-                self._plot.addItem(label)
-                self._labels.append(label)
+            if marker.text:
+                # Several fills of one bar and side share one label instead of piling up on one spot.
+                labels.setdefault((index, marker.kind), (marker.price, color, []))[2].append(marker.text)
+        for (index, kind), (price, color, texts) in list(labels.items())[:_MAX_LABELS]:
+            below = kind == "buy"
+            label = pg.TextItem(_merged(texts), color=color, anchor=(0.5, -0.9) if below else (0.5, 1.9))
+            label.setPos(index, price)
+            self._plot.addItem(label)
+            self._labels.append(label)
         self.scatter.setData(spots)
 
     def label_texts(self) -> list[str]:

@@ -31,11 +31,13 @@ _PERIOD_LABELS = {
     "60m": QT_TRANSLATE_NOOP("ChartPanel", "60m"),
     "1d": QT_TRANSLATE_NOOP("ChartPanel", "Day"),
     "1w": QT_TRANSLATE_NOOP("ChartPanel", "Week"),
+    "1mo": QT_TRANSLATE_NOOP("ChartPanel", "Month"),
 }
+# Short labels (the toolbar shares a laptop-width dock with 16 buttons); the tooltip says them in full.
 _ADJUST_LABELS = {
-    "none": QT_TRANSLATE_NOOP("ChartPanel", "Unadjusted"),
-    "forward": QT_TRANSLATE_NOOP("ChartPanel", "Forward adjusted"),
-    "backward": QT_TRANSLATE_NOOP("ChartPanel", "Backward adjusted"),
+    "none": QT_TRANSLATE_NOOP("ChartPanel", "No adj."),
+    "forward": QT_TRANSLATE_NOOP("ChartPanel", "Fwd adj."),
+    "backward": QT_TRANSLATE_NOOP("ChartPanel", "Back adj."),
 }
 
 
@@ -57,19 +59,21 @@ class ChartToolbarWidget(QWidget):
         super().__init__(parent)
         self.setObjectName("chart_toolbar")
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 3, 6, 3)
-        layout.setSpacing(2)
+        layout.setContentsMargins(4, 3, 2, 3)
+        layout.setSpacing(1)
 
         self.symbol_edit = QLineEdit(self)
         self.symbol_edit.setObjectName("chart_symbol_edit")
         self.symbol_edit.setPlaceholderText(_tr("Code, e.g. 600000"))
-        self.symbol_edit.setFixedWidth(92)
+        self.symbol_edit.setFixedWidth(78)
         self.symbol_edit.returnPressed.connect(self._on_symbol_edit_return_pressed)
         layout.addWidget(self.symbol_edit)
         self.name_label = QLabel(self)
         self.name_label.setObjectName("chart_name_label")
         layout.addWidget(self.name_label)
-        layout.addSpacing(6)
+        # The legend's title names the instrument; on a laptop-width dock the toolbar needs the room.
+        self.name_label.hide()
+        layout.addSpacing(4)
 
         self.period_buttons: dict[str, QToolButton] = {}
         self._period_group = QButtonGroup(self)
@@ -80,15 +84,19 @@ class ChartToolbarWidget(QWidget):
             self._period_group.addButton(button)
             self.period_buttons[key] = button
             layout.addWidget(button)
-        layout.addSpacing(6)
+        layout.addSpacing(4)
 
         self.adjust_combo = QComboBox(self)
         self.adjust_combo.setObjectName("chart_adjust_combo")
         for key in ADJUSTMENTS:
             self.adjust_combo.addItem(_tr(_ADJUST_LABELS[key]), key)
+        self.adjust_combo.setToolTip(_tr("Price adjustment: unadjusted, forward (前复权) or backward (后复权)"))
+        # Sized to its longest label, so a narrow dock never cuts a label in half.
+        self.adjust_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.adjust_combo.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.adjust_combo.activated.connect(self._on_adjust_combo_activated)
         layout.addWidget(self.adjust_combo)
-        layout.addSpacing(6)
+        layout.addSpacing(4)
 
         self.group_buttons: dict[str, QToolButton] = {}
         for key in (*OVERLAYS, *SUB_PANES):
@@ -99,7 +107,7 @@ class ChartToolbarWidget(QWidget):
             self.group_buttons[key] = button
             layout.addWidget(button)
             if key == OVERLAYS[-1]:
-                layout.addSpacing(6)
+                layout.addSpacing(4)
         layout.addStretch(1)
         self._build_menu(layout)
         # A narrow dock clips the rightmost toggles rather than forcing the whole window wider.
@@ -164,7 +172,7 @@ class ChartToolbarWidget(QWidget):
         self.setStyleSheet(
             f"QWidget#chart_toolbar {{ background: {theme.background}; }}"
             f"QWidget#chart_toolbar QLabel {{ color: {theme.text}; font-weight: bold; }}"
-            f"QToolButton {{ color: {theme.muted_text}; padding: 2px 3px; border: none; }}"
+            f"QToolButton {{ color: {theme.muted_text}; padding: 2px 2px; border: none; }}"
             f"QToolButton:checked {{ color: {theme.text}; background: {theme.grid}; border-radius: 3px; }}"
             f"QToolButton:hover {{ color: {theme.text}; }}"
             f"QLineEdit, QComboBox {{ color: {theme.text}; background: {theme.background};"

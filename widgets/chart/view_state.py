@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 
 # Keys the panel knows; the presenter sends the same strings (they match core.market.series).
-PERIODS = ("1m", "5m", "15m", "30m", "60m", "1d", "1w")
+PERIODS = ("1m", "5m", "15m", "30m", "60m", "1d", "1w", "1mo")
 ADJUSTMENTS = ("none", "forward", "backward")
 OVERLAYS = ("MA", "EMA", "BOLL")
 SUB_PANES = ("VOL", "MACD", "KDJ", "RSI")
@@ -50,7 +50,7 @@ class ChartData:
 
     @property
     def intraday(self) -> bool:
-        return self.period not in ("1d", "1w")
+        return self.period not in ("1d", "1w", "1mo")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.market.aggregate import daily, intraday, to_period, weekly
+from core.market.aggregate import daily, intraday, monthly, to_period, weekly
 from core.market.series import BarSeries, Period
 from tests.core.market.conftest import load_series
 
@@ -162,6 +162,20 @@ def test_weekly_bars_follow_iso_weeks_and_end_on_the_last_trading_day(daily_6000
     at = int(np.searchsorted(days, np.datetime64("2020-01-03")))
     assert days[at - 1] == np.datetime64("2019-12-27") and days[at] == np.datetime64("2020-01-03")
     assert weeks.open[at] == daily_600000.open[daily_600000.time == np.datetime64("2019-12-30")][0]
+
+
+def test_monthly_bars_group_calendar_months_and_end_on_the_last_trading_day(daily_600000: BarSeries) -> None:
+    months = to_period(daily_600000, Period.MONTH)
+    frame = _frame(daily_600000)
+    key = frame.index.to_period("M")
+    reference = frame.groupby(key).agg({"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"})
+    last_days = frame.index.to_series().groupby(key).max()
+    assert len(months) == len(reference) and len(monthly(BarSeries.empty())) == 0
+    np.testing.assert_array_equal(months.time, last_days.to_numpy().astype("datetime64[s]"))
+    for column in ("open", "high", "low", "close", "volume"):
+        np.testing.assert_array_equal(getattr(months, column), reference[column].to_numpy(), err_msg=column)
+    # 2022-12 ended on Friday the 30th, a trading day; the 31st was a Saturday.
+    assert str(months.time[-1])[:10] == "2022-12-30" and not Period.MONTH.is_intraday
 
 
 def test_daily_and_one_minute_periods_pass_through(daily_600000: BarSeries) -> None:

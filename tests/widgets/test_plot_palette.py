@@ -1,0 +1,38 @@
+"""Training and backtest plots take the theme's colours instead of pyqtgraph's black."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from widgets.backtest_panel import BacktestPanel
+from widgets.training_panel import TrainingPanel
+
+THEMES = Path(__file__).resolve().parents[2] / "resources" / "themes"
+
+
+def lightness(view: object) -> int:
+    brush = view.backgroundBrush()  # type: ignore[attr-defined]
+    return QColor(brush.color()).lightness()
+
+
+@pytest.mark.parametrize(("theme", "light"), [("light", True), ("dark", False)])
+def test_plots_follow_the_theme(qtbot: QtBot, qapp: QApplication, theme: str, light: bool) -> None:
+    previous = qapp.styleSheet()
+    qapp.setStyleSheet((THEMES / f"{theme}.qss").read_text(encoding="utf-8"))
+    try:
+        training, backtest = TrainingPanel(), BacktestPanel()
+        for panel in (training, backtest):
+            qtbot.addWidget(panel)
+            panel.show()
+        qtbot.waitExposed(backtest)
+        views = [training.plots, backtest.equity_plot, backtest.drawdown_plot, backtest.activity_plot]
+        assert all((lightness(v) > 200) is light for v in views), [lightness(v) for v in views]
+        axis = backtest.equity_plot.getPlotItem().getAxis("left")
+        assert (QColor(axis.textPen().color()).lightness() < 128) is light  # dark text on light, and back
+    finally:
+        qapp.setStyleSheet(previous)
