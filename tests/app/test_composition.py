@@ -69,7 +69,7 @@ def test_a_trained_run_reaches_backtest_and_signals_without_a_restart(
     panel.device_combo.setCurrentText("cpu")
     panel.epochs_spin.setValue(10)
     panel.size_spin.setValue(15)
-    panel.extra_edit.setText("num_threads=1, rounds_per_epoch=5")
+    panel.extra_edit.setText("lambda_l1=0, lambda_l2=1, num_threads=1, rounds_per_epoch=5")
     panel.train_button.click()
     job_id = built.training.runner.job_id
     assert job_id is not None and job_id in {j.job_id for j in services.jobs.running()}
