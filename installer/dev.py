@@ -40,7 +40,7 @@ def _lock_digest() -> str:
 
 def ensure_environment() -> Path:
     """Create `.venv` and install the pinned dependencies unless already current."""
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 (this script may be started by an older python3)
         sys.exit("QDesk needs Python 3.10 or newer (3.11 recommended); this is " + sys.version.split()[0])
     python = venv_python()
     if not python.exists():
@@ -58,13 +58,24 @@ def ensure_environment() -> Path:
 
 
 # Shared libraries Qt's xcb/offscreen platforms load on Linux, with the Debian package providing each.
+# Without the xcb ones the window (or the bridge's tray icon) on a real display aborts in Qt's plugin.
 QT_SYSTEM_LIBS = {
     "EGL": "libegl1",
     "GL": "libgl1",
     "xkbcommon": "libxkbcommon0",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
     "fontconfig": "libfontconfig1",
     "dbus-1": "libdbus-1-3",
     "glib-2.0": "libglib2.0-0",
+    "xcb-cursor": "libxcb-cursor0",
+    "xcb-icccm": "libxcb-icccm4",
+    "xcb-image": "libxcb-image0",
+    "xcb-keysyms": "libxcb-keysyms1",
+    "xcb-randr": "libxcb-randr0",
+    "xcb-render-util": "libxcb-render-util0",
+    "xcb-shape": "libxcb-shape0",
+    "xcb-xinerama": "libxcb-xinerama0",
+    "xcb-xkb": "libxcb-xkb1",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
@@ -50,10 +51,8 @@ def dist_size(dist: metadata.Distribution) -> int:
     total = 0
     for file in dist.files or []:
         path = Path(str(dist.locate_file(file)))
-        try:
+        with contextlib.suppress(OSError):  # a file listed in RECORD but gone
             total += path.stat().st_size
-        except OSError:
-            pass
     return total
 
 
