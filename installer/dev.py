@@ -103,6 +103,22 @@ def ensure_system_libraries() -> None:
     )
 
 
+def run_app(cmd: list[str], env: dict[str, str]) -> int:
+    """Run the app and return its exit code; Ctrl+C is the app's to handle, not this wrapper's.
+
+    The terminal sends SIGINT to both processes: the app stops with its own one line, and this
+    wrapper waits for it instead of printing a second traceback of its own.
+    """
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    while True:
+        try:
+            code = proc.wait()
+        except KeyboardInterrupt:
+            continue
+        # A child killed by a signal reports -N; a shell would say 128+N.
+        return 128 - code if code < 0 else code
+
+
 def _run(cmd: list[str], env: dict[str, str] | None = None) -> None:
     result = subprocess.run(cmd, cwd=ROOT, env=env)
     if result.returncode != 0:
@@ -121,7 +137,7 @@ def main(argv: list[str]) -> int:
     if command == "setup":
         return 0
     if command == "app":
-        return subprocess.call([str(python), str(ROOT / "main.py"), *rest], cwd=ROOT, env=env)
+        return run_app([str(python), str(ROOT / "main.py"), *rest], env)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT, env=env)
 

@@ -260,9 +260,7 @@ def test_qt_libraries_of_the_source_setup_are_dependencies_of_both_debs() -> Non
     from installer.dev import QT_SYSTEM_LIBS
 
     # Qt's xcb platform plugin (a window, a tray icon) fails to load without these.
-    assert {"libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxkbcommon-x11-0"} <= set(
-        QT_SYSTEM_LIBS.values()
-    )
+    assert {"libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxkbcommon-x11-0"} <= set(QT_SYSTEM_LIBS.values())
     spec = load_spec(SPEC)
     for app in APPS:
         _, table = app_spec(spec, app)

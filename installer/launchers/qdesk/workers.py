@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import sys
 
+_FLAGS_WITH_VALUE = ("-X", "-W")  # `-X utf8`, `-W ignore`: the value is the next argument
 _SPAWN_PREFIXES = ("from multiprocessing.spawn import", "from multiprocessing.forkserver import")
 
 
 def _code_index(argv: list[str]) -> int | None:
-    """Index of the `-c` code in a spawn command line (after interpreter flags such as -P, -I, -X ...)."""
-    for i, arg in enumerate(argv[:-1]):
+    """Index of the `-c` code in a spawn command line (after interpreter flags such as -P, -I, -X utf8)."""
+    i = 0
+    while i < len(argv) - 1:
+        arg = argv[i]
         if arg == "-c":
             return i + 1
         if not arg.startswith("-"):
             return None  # the app's own arguments: an interpreter flag never follows one
+        i += 2 if arg in _FLAGS_WITH_VALUE else 1
     return None
 
 
