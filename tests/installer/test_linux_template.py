@@ -101,8 +101,11 @@ def test_the_launcher_runs_the_module_with_every_argument(tmp_path: Path) -> Non
     lib = bundle / "demo-app-1.2.0/usr/lib/demo-app"
     (lib / "app" / "demo_app").mkdir(parents=True)
     (lib / "app_packages").mkdir()
+    (lib / "app" / "demo_app" / "__init__.py").write_text("")
+    (lib / "app" / "demo_app" / "helper.py").write_text("ANSWER = 42\n")
     (lib / "app" / "demo_app" / "__main__.py").write_text(
         "import json, socket, ssl, sys\n"
+        "from demo_app.helper import ANSWER\n"
         "print(json.dumps({'args': sys.argv[1:], 'path': sys.path[:2], 'prefix': sys.base_prefix}))\n"
     )
     launcher = _build(bundle, "demo-app")
@@ -111,14 +114,22 @@ def test_the_launcher_runs_the_module_with_every_argument(tmp_path: Path) -> Non
     assert "RPATH" not in dynamic and "RUNPATH" not in dynamic
     # Arguments that look like Python's own options must reach the app unchanged; extension modules
     # of the stdlib (_socket, _ssl) load from the system Python.
+    home = tmp_path / "home"
     ran = subprocess.run(
-        [str(launcher), "-c", "--start-on-login", "on"], capture_output=True, text=True, timeout=60, env=CLEAN_ENV
+        [str(launcher), "-c", "--start-on-login", "on"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**CLEAN_ENV, "HOME": str(home)},
     )
     assert ran.returncode == 0, ran.stderr
     result = json.loads(ran.stdout)
     assert result["args"] == ["-c", "--start-on-login", "on"]
     assert [Path(p).resolve() for p in result["path"]] == [(lib / "app").resolve(), (lib / "app_packages").resolve()]
     assert result["prefix"] == "/usr"
+    # Bytecode goes to the user's cache, never beside the installed files (dpkg owns those).
+    assert not list(lib.rglob("__pycache__"))
+    assert list((home / ".cache" / "demo-app" / "pycache").rglob("helper*.pyc"))
 
 
 # A strict command line in place of app.cli (which needs the app's dependencies): like the real one it
