@@ -9,7 +9,8 @@ python3 with installer/packaging.lock), the packaging tests in it, the build wit
 template, `dpkg -i`, then checks of the installed launcher run with a bare environment and no display:
 `--help`, no RUNPATH, a sim bridge that answers `/v1/health` with its printed token (401 without).
 QDesk also imports 20 CSV files of DIR (the parse pool's spawned workers), trains LightGBM on 10 of
-them and renders a screenshot. `--fast` packs with zstd instead of xz; `--keep` leaves it installed.
+them and renders a screenshot (`--import-files`, `--train-universe` and `--segments` change that).
+`--fast` packs with zstd instead of xz; `--keep` leaves the package installed.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ except ImportError:  # run as `python3 installer/check_deb.py`: the script's own
 PACKAGING_TESTS = ("tests/installer/test_linux_template.py", "tests/installer/test_briefcase_config.py")
 NO_DISPLAY_NOTICE = "running headless, without the tray icon"
 IMPORT_FILES, TRAIN_SYMBOLS = 20, 10
+SEGMENTS = "2012:2016,2017:2018,2019:2020"
 STARTUP_TIMEOUT_S = 120
 
 
@@ -128,19 +130,19 @@ def _get(url: str, token: str | None) -> tuple[int, str]:
         return exc.code, exc.read().decode(errors="replace")
 
 
-def check_qdesk(exe: Path, env: dict[str, str], csv_dir: Path, work: Path) -> None:
-    """Import 20 CSV files (the spawned parse pool), train on 10 symbols, render a screenshot."""
-    files = sorted(csv_dir.glob("*.csv"))[:IMPORT_FILES]
-    if len(files) < IMPORT_FILES:
-        raise tools.CheckFailed(f"{csv_dir} has {len(files)} CSV files; the check imports {IMPORT_FILES}")
+def check_qdesk(exe: Path, env: dict[str, str], args: argparse.Namespace, work: Path) -> None:
+    """Import N CSV files (the spawned parse pool), train LightGBM on some of them, render a screenshot."""
+    files = sorted(args.csv_dir.glob("*.csv"))[: args.import_files]
+    if len(files) < args.import_files:
+        raise tools.CheckFailed(f"{args.csv_dir} has {len(files)} CSV files; the check imports {args.import_files}")
     folder = work / "import"
     folder.mkdir()
     for path in files:
         shutil.copy2(path, folder / path.name)
-    _timed(exe, env, ["data", "import", str(folder)], "data import (20 files)")
-    symbols = ",".join(p.name.removesuffix(".csv") for p in files[:TRAIN_SYMBOLS])
-    train = ["train", "--model", "lightgbm", "--dataset", "alpha158", "--universe", symbols]
-    _timed(exe, env, [*train, "--segments", "2012:2016,2017:2018,2019:2020", "--epochs", "5"], "train (10)")
+    _timed(exe, env, ["data", "import", str(folder)], f"data import ({len(files)} files)")
+    universe = args.train_universe or ",".join(p.name.removesuffix(".csv") for p in files[:TRAIN_SYMBOLS])
+    train = ["train", "--model", "lightgbm", "--dataset", "alpha158", "--universe", universe]
+    _timed(exe, env, [*train, "--segments", args.segments, "--epochs", "5"], "train")
     shot = work / "window.png"
     _timed(exe, env, ["--demo", "--lang", "zh_CN", "--screenshot", str(shot)], "screenshot")
     if not shot.is_file() or shot.stat().st_size < 10_000:
@@ -158,12 +160,15 @@ def _timed(exe: Path, env: dict[str, str], args: list[str], what: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="installer/check_deb.py", description=__doc__.split("\n")[0])
     parser.add_argument("app", choices=("qdesk-bridge", "qdesk"))
-    parser.add_argument("--csv-dir", type=Path, help="folder with at least 20 daily-bar CSV files (qdesk)")
+    parser.add_argument("--csv-dir", type=Path, help="folder of daily-bar CSV files to import (qdesk)")
+    parser.add_argument("--import-files", type=int, default=IMPORT_FILES, help="how many to import (default 20)")
+    parser.add_argument("--train-universe", help="training universe (default: the first 10 imported symbols)")
+    parser.add_argument("--segments", default=SEGMENTS, help=f"training segments (default {SEGMENTS})")
     parser.add_argument("--fast", action="store_true", help="pack with zstd, not xz (a check, not a release)")
     parser.add_argument("--keep", action="store_true", help="leave the package installed")
     args = parser.parse_args(argv)
     if args.app == "qdesk" and (args.csv_dir is None or not args.csv_dir.is_dir()):
-        parser.error("qdesk needs --csv-dir DIR with at least 20 CSV files")
+        parser.error("qdesk needs --csv-dir DIR with the CSV files to import")
     started = time.monotonic()
     try:
         tools.ensure_build_prerequisites()
@@ -183,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
                     check_bridge([str(exe)], env, home, expect_notice=True)
                 else:
                     check_bridge([str(exe), "bridge"], env, home, expect_notice=False)
-                    check_qdesk(exe, env, args.csv_dir, home)
-            size = tools.installed_kib(package) / 1024
+                    check_qdesk(exe, env, args, home)
+            size = tools.installed_mib(package)
             tools.say(
                 f"figures: build {built.seconds:.0f} s, .deb {deb_mib:.0f} MiB, installed {size:.0f} MiB, "
                 f"whole check {time.monotonic() - started:.0f} s"

@@ -150,9 +150,12 @@ def remove_deb(package: str) -> None:
     subprocess.run(["dpkg", "--force-unsafe-io", "--purge", package], check=False)
 
 
-def installed_kib(package: str) -> int:
-    """dpkg's Installed-Size of an installed package, in KiB."""
-    out = subprocess.run(
-        ["dpkg-query", "-W", "-f=${Installed-Size}", package], capture_output=True, text=True, check=True
-    )
-    return int(out.stdout.strip())
+def installed_mib(package: str) -> float:
+    """What an installed package's files take (dpkg's list of them; briefcase writes no Installed-Size)."""
+    out = subprocess.run(["dpkg-query", "-L", package], capture_output=True, text=True, check=True)
+    total = 0
+    for line in out.stdout.splitlines():
+        path = Path(line)
+        if path.is_file() and not path.is_symlink():
+            total += path.stat().st_size
+    return total / 2**20

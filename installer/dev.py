@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -107,16 +108,17 @@ def run_app(cmd: list[str], env: dict[str, str]) -> int:
     """Run the app and return its exit code; Ctrl+C is the app's to handle, not this wrapper's.
 
     The terminal sends SIGINT to both processes: the app stops with its own one line, and this
-    wrapper waits for it instead of printing a second traceback of its own.
+    wrapper ignores it while it waits, so it prints no second traceback (and never loses the app's
+    exit status to an interrupt that lands while the app is being reaped).
     """
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    while True:
-        try:
-            code = proc.wait()
-        except KeyboardInterrupt:
-            continue
-        # A child killed by a signal reports -N; a shell would say 128+N.
-        return 128 - code if code < 0 else code
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # set after the start: the app keeps its own
+    try:
+        code = proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    # A child killed by a signal reports -N; a shell would say 128+N.
+    return 128 - code if code < 0 else code
 
 
 def _run(cmd: list[str], env: dict[str, str] | None = None) -> None:
