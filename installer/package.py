@@ -233,7 +233,9 @@ def _value(value: Any) -> str:
 def _briefcase(project: Path, *args: str) -> int:
     if importlib.util.find_spec("briefcase") is None:
         print(
-            "package: briefcase is not installed in this Python; run: python -m pip install briefcase", file=sys.stderr
+            "package: briefcase is not installed in this Python; run: "
+            "python -m pip install -r installer/packaging.lock (a venv of the system python3 on Linux)",
+            file=sys.stderr,
         )
         return 2
     cmd = [sys.executable, "-m", "briefcase", *args]
