@@ -102,10 +102,10 @@ def test_the_launcher_runs_the_module_with_every_argument(tmp_path: Path) -> Non
     (lib / "app" / "demo_app").mkdir(parents=True)
     (lib / "app_packages").mkdir()
     (lib / "app" / "demo_app" / "__init__.py").write_text("")
-    (lib / "app" / "demo_app" / "helper.py").write_text("ANSWER = 42\n")
+    (lib / "app" / "demo_app" / "quotes.py").write_text("ANSWER = 42\n")
     (lib / "app" / "demo_app" / "__main__.py").write_text(
         "import json, socket, ssl, sys\n"
-        "from demo_app.helper import ANSWER\n"
+        "from demo_app.quotes import ANSWER\n"
         "print(json.dumps({'args': sys.argv[1:], 'path': sys.path[:2], 'prefix': sys.base_prefix}))\n"
     )
     launcher = _build(bundle, "demo-app")
@@ -129,7 +129,7 @@ def test_the_launcher_runs_the_module_with_every_argument(tmp_path: Path) -> Non
     assert result["prefix"] == "/usr"
     # Bytecode goes to the user's cache, never beside the installed files (dpkg owns those).
     assert not list(lib.rglob("__pycache__"))
-    assert list((home / ".cache" / "demo-app" / "pycache").rglob("helper*.pyc"))
+    assert list((home / ".cache" / "demo-app" / "pycache").rglob("quotes*.pyc"))
 
 
 # A strict command line in place of app.cli (which needs the app's dependencies): like the real one it
