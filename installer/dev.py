@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -58,13 +59,24 @@ def ensure_environment() -> Path:
 
 
 # Shared libraries Qt's xcb/offscreen platforms load on Linux, with the Debian package providing each.
+# Without the xcb ones the window (or the bridge's tray icon) on a real display aborts in Qt's plugin.
 QT_SYSTEM_LIBS = {
     "EGL": "libegl1",
     "GL": "libgl1",
     "xkbcommon": "libxkbcommon0",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
     "fontconfig": "libfontconfig1",
     "dbus-1": "libdbus-1-3",
     "glib-2.0": "libglib2.0-0",
+    "xcb-cursor": "libxcb-cursor0",
+    "xcb-icccm": "libxcb-icccm4",
+    "xcb-image": "libxcb-image0",
+    "xcb-keysyms": "libxcb-keysyms1",
+    "xcb-randr": "libxcb-randr0",
+    "xcb-render-util": "libxcb-render-util0",
+    "xcb-shape": "libxcb-shape0",
+    "xcb-xinerama": "libxcb-xinerama0",
+    "xcb-xkb": "libxcb-xkb1",
 }
 
 
@@ -90,6 +102,23 @@ def ensure_system_libraries() -> None:
         file=sys.stderr,
         flush=True,
     )
+
+
+def run_app(cmd: list[str], env: dict[str, str]) -> int:
+    """Run the app and return its exit code; Ctrl+C is the app's to handle, not this wrapper's.
+
+    The terminal sends SIGINT to both processes: the app stops with its own one line, and this
+    wrapper ignores it while it waits, so it prints no second traceback (and never loses the app's
+    exit status to an interrupt that lands while the app is being reaped).
+    """
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # set after the start: the app keeps its own
+    try:
+        code = proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    # A child killed by a signal reports -N; a shell would say 128+N.
+    return 128 - code if code < 0 else code
 
 
 def _run(cmd: list[str], env: dict[str, str] | None = None) -> None:
@@ -128,7 +157,7 @@ def main(argv: list[str]) -> int:
     if command == "setup":
         return 0
     if command == "app":
-        return subprocess.call([str(python), str(ROOT / "main.py"), *rest], cwd=ROOT, env=env)
+        return run_app([str(python), str(ROOT / "main.py"), *rest], env)
     failed = static_checks(python)
     if failed:
         print(f"[qdesk] static checks failed: {', '.join(failed)}; the tests were not run", file=sys.stderr, flush=True)

@@ -24,6 +24,7 @@ import json
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,12 @@ def qlib_pin() -> str:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return str(module.QLIB_PIN)
+
+
+def python_config() -> Path:
+    """The `pythonX.Y-config` of this interpreter's installation (a venv's base Python), not one from PATH."""
+    bindir = Path(sysconfig.get_config_var("BINDIR") or Path(sys.executable).parent)
+    return bindir / f"python{sysconfig.get_config_var('VERSION')}-config"
 
 
 def _ignore(folder: str, names: list[str]) -> set[str]:
@@ -226,7 +233,9 @@ def _value(value: Any) -> str:
 def _briefcase(project: Path, *args: str) -> int:
     if importlib.util.find_spec("briefcase") is None:
         print(
-            "package: briefcase is not installed in this Python; run: python -m pip install briefcase", file=sys.stderr
+            "package: briefcase is not installed in this Python; run: "
+            "python -m pip install -r installer/packaging.lock (a venv of the system python3 on Linux)",
+            file=sys.stderr,
         )
         return 2
     cmd = [sys.executable, "-m", "briefcase", *args]
@@ -289,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     target = [t for t in (args.platform, args.format) if t]
     extra = [a for a in extra if a != "--"]
     template = ["-C", f"template={json.dumps(str(args.template.resolve()))}"] if args.template else []
+    if (args.platform or sys.platform).lower().startswith("linux"):
+        # The offline template's launcher links the libpython of the interpreter running briefcase.
+        template += ["-C", f"python_config={json.dumps(str(python_config()))}"]
     # A release build starts from a fresh bundle: `create` will not overwrite one without asking.
     shutil.rmtree(project / "build" / args.app, ignore_errors=True)
     for step in ("create", "build", "package"):

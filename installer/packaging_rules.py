@@ -47,6 +47,8 @@ FORBIDDEN_REQUIRES = frozenset(
         "ruff",
     }
 )
+# pip options that add or replace a package index: builds use only the index pip is configured with.
+INDEX_OPTIONS = ("-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--no-index")
 LINUX_ICON_SIZES = (16, 32, 64, 128, 256, 512)
 MAX_DESCRIPTION = 80  # briefcase warns above this; some package formats truncate
 
@@ -147,6 +149,7 @@ def _app_problems(base: Path, app: str, table: dict[str, Any], lock: dict[str, s
     requires = list(table.get("requires", []))
     for sub in (table.get(p, {}) for p in ("macOS", "windows", "linux")):
         requires += sub.get("requires", []) if isinstance(sub, dict) else []
+    problems += _index_problems(where, table)
     for raw in requires:
         req = Requirement(raw)
         name = canonicalize_name(req.name)
@@ -163,6 +166,19 @@ def _app_problems(base: Path, app: str, table: dict[str, Any], lock: dict[str, s
         vendored = source.relative_to(base).parts[0] == "vendor"
         problems += [f"{where}: {p.relative_to(base)} must not be packaged" for p in _forbidden_files(source, vendored)]
     return problems
+
+
+def _index_problems(where: str, table: dict[str, Any]) -> list[str]:
+    """requirement_installer_args naming a package index, at any level of the app's table."""
+    found: list[str] = []
+    tables = [table]
+    while tables:
+        current = tables.pop()
+        for arg in current.get("requirement_installer_args", []):
+            if str(arg).split("=", 1)[0] in INDEX_OPTIONS:
+                found.append(f"{where}: requirement_installer_args {arg!r}: builds use only pip's configured index")
+        tables += [v for v in current.values() if isinstance(v, dict)]
+    return found
 
 
 def _icon_problems(base: Path, where: str, icon: str) -> list[str]:

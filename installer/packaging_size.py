@@ -51,7 +51,7 @@ def dist_size(dist: metadata.Distribution) -> int:
     total = 0
     for file in dist.files or []:
         path = Path(str(dist.locate_file(file)))
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):  # a file listed in RECORD but gone
             total += path.stat().st_size
     return total
 

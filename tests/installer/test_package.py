@@ -243,24 +243,26 @@ def test_bridge_requires_cover_what_the_bridge_imports() -> None:
     assert {"fastapi", "uvicorn", "websockets", "httpx", "pandas", "sqlite-utils"} <= shipped
 
 
-BRIEFCASE_TARGETS = [("linux", "system"), ("windows", "app"), ("macOS", "app")]
+def test_validation_refuses_a_package_index_of_its_own(tmp_path: Path) -> None:
+    pyproject = stage("qdesk", tmp_path, vendor=False)
+    text = pyproject.read_text()
+    linux = "\n[tool.briefcase.app.qdesk.linux]\n"
+    assert linux not in text  # the spec names no index: builds use the one pip is configured with
+    extra = 'requirement_installer_args = ["--extra-index-url", "https://example.invalid/simple", "--pre"]\n'
+    pyproject.write_text(text + linux + extra)
+    problems = validate_project(pyproject, LOCK, PYPROJECT)
+    assert problems == [
+        "app qdesk: requirement_installer_args '--extra-index-url': builds use only pip's configured index"
+    ]
 
 
-@pytest.mark.parametrize("app", APPS)
-@pytest.mark.parametrize(("platform", "output_format"), BRIEFCASE_TARGETS)
-def test_briefcase_parses_the_staged_config(
-    staged: dict[str, Path], app: str, platform: str, output_format: str
-) -> None:
-    pytest.importorskip("briefcase")
-    from briefcase.config import AppConfig, GlobalConfig, parse_config
-    from briefcase.console import Console
+def test_qt_libraries_of_the_source_setup_are_dependencies_of_both_debs() -> None:
+    from installer.dev import QT_SYSTEM_LIBS
 
-    global_config, apps = parse_config(staged[app], platform=platform, output_format=output_format, console=Console())
-    GlobalConfig(**global_config)
-    config = AppConfig(**apps[app])  # runs briefcase's own checks: name, bundle, version, sources
-    assert config.module_name == app.replace("-", "_")
-    assert config.license == {"text": ""} or config.license
-    assert all(r.count("==") == 1 for r in config.requires)
-    if platform == "linux" and app == "qdesk":
-        # Briefcase merges the distribution's block (here Debian's) when it targets that distribution.
-        assert "libxcb-cursor0" in apps[app]["debian"]["system_runtime_requires"]
+    # Qt's xcb platform plugin (a window, a tray icon) fails to load without these.
+    assert {"libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxkbcommon-x11-0"} <= set(QT_SYSTEM_LIBS.values())
+    spec = load_spec(SPEC)
+    for app in APPS:
+        _, table = app_spec(spec, app)
+        debian = set(table["linux"]["system"]["debian"]["system_runtime_requires"])
+        assert set(QT_SYSTEM_LIBS.values()) <= debian, app

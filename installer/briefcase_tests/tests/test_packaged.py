@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -46,7 +48,41 @@ def test_desktop_window_renders_on_demo_data(tmp_path: Path) -> None:
     assert shot.stat().st_size > 10_000
 
 
-@pytest.mark.skipif(APP != "qdesk_bridge", reason="the bridge is QDesk Bridge's job")
+@pytest.fixture(scope="module")
+def imported_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder with the demo CSV files imported through the CLI, as a user's folder import runs."""
+    from app.cli import main
+    from app.resources import demo_daily_dir
+
+    data = tmp_path_factory.mktemp("data")
+    folder = tmp_path_factory.mktemp("csv")
+    for csv in demo_daily_dir().glob("*.csv"):
+        shutil.copy2(csv, folder / csv.name)
+    # 8 files: enough for the parse pool, whose spawned workers start this packaged app's own executable.
+    assert main(["--data-dir", str(data), "data", "import", str(folder)]) == 0
+    return data
+
+
+@pytest.mark.skipif(APP != "qdesk", reason="importing and training are QDesk's")
+def test_folder_import_runs_in_worker_processes_of_the_package(imported_demo: Path, capsys) -> None:
+    from app.cli import main
+
+    capsys.readouterr()
+    assert main(["--data-dir", str(imported_demo), "data", "status"]) == 0
+    status = capsys.readouterr().out
+    assert re.search(r"^1d\s+8\s", status, re.MULTILINE), status  # every demo file imported
+
+
+@pytest.mark.skipif(APP != "qdesk", reason="importing and training are QDesk's")
+def test_training_a_model_on_the_imported_data(imported_demo: Path) -> None:
+    from app.cli import main
+
+    args = ["--data-dir", str(imported_demo), "train", "--model", "lightgbm", "--dataset", "alpha158"]
+    args += ["--universe", "all", "--segments", "2000:2006,2007:2008,2009:2011", "--epochs", "3"]
+    assert main(args) == 0
+    assert list((imported_demo / "runs").glob("*/predictions.parquet"))
+
+
 def test_bridge_serves_health_over_loopback(tmp_path: Path) -> None:
     import asyncio
 

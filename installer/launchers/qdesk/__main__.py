@@ -2,7 +2,12 @@
 
 import sys
 
-from app.cli import main
+from qdesk.workers import is_worker_command, run_worker
 
 if __name__ == "__main__":
+    # A packaged build's interpreter is its launcher, so multiprocessing's spawned workers start it again.
+    if is_worker_command(sys.argv[1:]):
+        sys.exit(run_worker(sys.argv[1:]))
+    from app.cli import main
+
     sys.exit(main(sys.argv[1:]))

@@ -31,6 +31,22 @@ int main(int argc, char *argv[]) {
     if (PyStatus_Exception(status)) goto fail;
     status = PyConfig_SetBytesString(&config, &config.pythonpath_env, path);
     if (PyStatus_Exception(status)) goto fail;
+    /* Nothing is written under /usr at run time: dpkg owns those files and could not remove a
+       __pycache__ that a root run left there. Bytecode goes to the user's cache instead. */
+    char cache[PATH_MAX];
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && xdg[0] == '/')
+        snprintf(cache, sizeof(cache), "%s/" APP_NAME "/pycache", xdg);
+    else if (home && home[0] == '/')
+        snprintf(cache, sizeof(cache), "%s/.cache/" APP_NAME "/pycache", home);
+    else
+        cache[0] = '\0';
+    if (cache[0]) {
+        status = PyConfig_SetBytesString(&config, &config.pycache_prefix, cache);
+        if (PyStatus_Exception(status)) goto fail;
+    } else {
+        config.write_bytecode = 0;
+    }
     status = PyConfig_SetString(&config, &config.run_module, MODULE_NAME);
     if (PyStatus_Exception(status)) goto fail;
     status = Py_InitializeFromConfig(&config);
