@@ -12,7 +12,8 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from core.rules.engine import DayQuote, RuleConfig, Verdict, check_buy, check_sell
+from core.rules.engine import DayQuote, Refusal, RuleConfig, Verdict, check_buy, check_sell
+from core.rules.lots import lot_rule
 from core.strategy.base import Decision
 
 
@@ -88,11 +89,17 @@ def decision_orders(
         deal = market.deal(symbol)
         wanted = shares if math.isfinite(shares) else 0.0
         v = check_buy(symbol, market.day, market.quote(symbol), deal, wanted, out.cash_after, rules)
+        if v.refusal is Refusal.LOT and out.cash_after < deal * _minimum(symbol, market.day, rules):
+            v = Verdict(0, v.price, None, Refusal.CASH)  # too little cash for one lot: say so, not "lot"
         if v.refusal is None:
             assert v.fees is not None
             out.cash_after -= v.shares * v.price + v.fees.total
         out.outcomes.append(OrderOutcome(symbol, "buy", v))
     return out
+
+
+def _minimum(symbol: str, day: dt.date, rules: RuleConfig) -> int:
+    return rules.trade_unit or lot_rule(symbol, day).minimum
 
 
 def _shares(value: float, price: float) -> float:
