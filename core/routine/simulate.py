@@ -233,7 +233,10 @@ def _corporate_actions(panel: MarketPanel, i: int, broker: PaperBroker) -> None:
         broker.ledger.positions[p.symbol] = moved
         changed.append(moved)
     if changed:
-        state = {"cash": broker.ledger.cash, "day": broker.ledger.day.isoformat() if broker.ledger.day else None}
+        state: dict[str, object] = {
+            "cash": broker.ledger.cash,
+            "day": broker.ledger.day.isoformat() if broker.ledger.day else None,
+        }
         broker.store.save(positions=changed, state=state)
 
 

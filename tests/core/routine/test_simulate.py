@@ -14,33 +14,12 @@ from core.backtest.run import BacktestResult, run_backtest
 from core.backtest.signals import read_signal_file
 from core.jobs import Cancelled, CancelToken
 from core.paths import store_path
-from core.research.config import StartTraining
-from core.research.training import RunFinished, run_training
 from core.routine.simulate import RoutineProgress, SimulationFinished, simulate_routine
 from core.storage import MarketStore
 from core.strategy.topk_dropout import TopkDropoutStrategy
-from tests.core.research.slices import Slice, build_slice, tiny_config
+from tests.core.research.slices import Slice
 
-# Few leaves and rounds: many stocks share a leaf, so many days carry tied scores.
-LGB = {
-    "num_boost_round": 6,
-    "rounds_per_epoch": 2,
-    "early_stop": 0,
-    "num_threads": 1,
-    "num_leaves": 4,
-    "lambda_l1": 0.0,
-    "lambda_l2": 0.0,
-    "min_data_in_leaf": 5,
-}
 START, END = dt.date(2011, 10, 10), dt.date(2012, 3, 30)
-
-
-@pytest.fixture(scope="module")
-def trained(cn_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Slice, str]:
-    s = build_slice(cn_data, tmp_path_factory.mktemp("routine"), count=15, start="2010-06-01", end="2012-03-31")
-    request = StartTraining("lightgbm", tiny_config(s, count=15), LGB, device="cpu", seed=5)
-    done = [r for r in run_training(request, s.data_dir) if isinstance(r, RunFinished)]
-    return s, done[0].run_id
 
 
 def test_simulated_equity_reconciles_with_the_backtest_every_day(trained: tuple[Slice, str], tmp_path: Path) -> None:
