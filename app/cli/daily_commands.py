@@ -212,22 +212,10 @@ def print_plan(plan: Any, available: Any | None = None) -> None:
 
 
 def write_plan(plan: Any, path: Path) -> Path:
-    """The planned orders as CSV: session, side, symbol, shares, price, value, fees, limit band."""
-    import csv
-
     from app.cli import CliError
+    from core.strategy.rebalance import write_plan_csv
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["session", "side", "symbol", "shares", "price", "value", "fees", "limit_up", "limit_down"])
-            for o in plan.orders:
-                up = "" if o.limit_up is None else o.limit_up
-                down = "" if o.limit_down is None else o.limit_down
-                w.writerow(
-                    [plan.session, o.side, o.symbol, o.shares, o.price, round(o.value, 2), round(o.fees, 2), up, down]
-                )
+        return write_plan_csv(plan, path)
     except OSError as exc:
         raise CliError(f"--out {path}: {exc.strerror or exc}") from None
-    return path

@@ -11,6 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -187,3 +188,20 @@ def _next_bands(
         band = limit_prices(symbol, session, close, st=st, list_date=listed, days_listed=number)
         out[symbol] = band if band is not None else (None, None)
     return out
+
+
+def write_plan_csv(plan: RebalancePlan, path: Path) -> Path:
+    """The planned orders as CSV: session, side, symbol, shares, price, value, fees, limit band."""
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["session", "side", "symbol", "shares", "price", "value", "fees", "limit_up", "limit_down"])
+        for o in plan.orders:
+            up = "" if o.limit_up is None else o.limit_up
+            down = "" if o.limit_down is None else o.limit_down
+            w.writerow(
+                [plan.session, o.side, o.symbol, o.shares, o.price, round(o.value, 2), round(o.fees, 2), up, down]
+            )
+    return path
