@@ -185,6 +185,8 @@ class SignalsPresenter(QObject):
     def _on_panel_sig_send_requested(self) -> None:
         if self.plan is None or self._orders is None:
             return
+        if not self.panel.confirm_send(self.available.mode, len(self.plan.orders), str(self.plan.session)):
+            return
         self._orders.send_rebalance(self.plan.orders)
 
     def _on_panel_sig_export_requested(self, path: str) -> None:

@@ -30,6 +30,11 @@ TABLE = {
         "Export plan…": "导出调仓单…",
         "Export plan": "导出调仓单",
         "CSV files (*.csv)": "CSV 文件 (*.csv)",
+        "Send {n} order(s) for {session} to the LIVE account? They go to the broker.": (
+            "将 {session} 的 {n} 笔委托发送到【实盘】账户？委托将报送券商。"
+        ),
+        "Send {n} order(s) for {session} to the paper account?": "将 {session} 的 {n} 笔委托发送到模拟账户？",
+        "Send plan": "发送调仓单",
     },
     "SignalsPresenter": {
         "plan rebalance": "生成调仓单",

@@ -66,10 +66,12 @@ def test_plan_from_the_latest_scores_and_send_it_to_the_orders_dock(qtbot, tmp_p
     assert panel.scores.item(0, 1).text() == latest.index[0] and panel.orders.rowCount() == 3
     assert panel.send_button.isEnabled()
 
+    modes: list[str] = []
+    panel.confirm_send = lambda mode, n, session: modes.append(mode) or n == 3  # type: ignore[method-assign]
     asked: list[list[str]] = []
     orders_panel.confirm_orders = lambda lines: asked.append(list(lines)) or False  # type: ignore[method-assign]
     panel.send_button.click()
-    assert len(asked) == 1 and len(asked[0]) == 3
+    assert modes == ["paper"] and len(asked) == 1 and len(asked[0]) == 3
     assert all(any(o.symbol in line for line in asked[0]) for o in plan.orders)
 
 
@@ -132,3 +134,16 @@ def test_a_run_that_cannot_score_plans_its_stored_scores_and_says_they_are_stale
         panel.plan_button.click()
     assert "Stale" in panel.message.text() and "2020-12-31" in panel.message.text()
     assert "store day 2022-12-30" in panel.summary.text()
+
+
+def test_the_send_question_names_the_account_and_defaults_to_no_for_live(qtbot) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    panel = SignalsPanel()
+    qtbot.addWidget(panel)
+    live = panel.confirm_box("live", 4, "2021-01-04")
+    assert "LIVE" in live.text() and "4 order(s) for 2021-01-04" in live.text()
+    assert live.defaultButton() is live.button(QMessageBox.StandardButton.No)
+    paper = panel.confirm_box("paper", 4, "2021-01-04")
+    assert "paper account" in paper.text()
+    assert paper.defaultButton() is paper.button(QMessageBox.StandardButton.Yes)
