@@ -1,8 +1,9 @@
-"""SignalsPresenter: plans today's rebalance from a run's stored predictions and the orders dock's account."""
+"""SignalsPresenter: scores the newest stored day with a run and plans the next session against the orders dock."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, QObject
 from app.job_runner import JobFinished, JobRunner
 from core.events import RunDeleted, RunRegistered
 from core.jobs import CancelToken
+from core.strategy.available import Available, available_from
 from widgets.signals_panel import OrderRow, ScoreRow, SignalsPanel
 
 if TYPE_CHECKING:
@@ -27,28 +29,52 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("SignalsPresenter", text)
 
 
+@dataclass(frozen=True)
+class DockPlan:
+    """A plan with what the dock shows beside it: the store's newest day and how the scores were made."""
+
+    plan: RebalancePlan
+    store_day: str
+    scored: bool  # True: the dock scored the store's newest day; False: the run's stored test scores
+
+
 def plan_job(
     data_dir: Path,
     store_path: Path,
     run_id: str,
-    topk: int,
-    n_drop: int,
-    holdings: dict[str, int],
-    bought_today: dict[str, int],
-    cash: float,
+    params: dict[str, Any],
+    available: Available,
+    cancel: CancelToken | None = None,
 ) -> Iterator[Any]:
-    """Worker-thread job: the run's latest scores through TopkDropout against the current holdings."""
+    """Worker-thread job: score the store's newest day with the run, plan it against what the account has.
+
+    A run trained without its fitted feature processing cannot score new days; its stored test scores
+    are planned instead and the dock says how old they are.
+    """
     from core.backtest.signals import signals_from_run
+    from core.research.registry import RunRegistry
+    from core.research.scoring import Scores, score_days
     from core.storage import MarketStore
     from core.strategy.rebalance import plan_rebalance
     from core.strategy.topk_dropout import TopkDropoutStrategy
 
-    signals = signals_from_run(run_id, data_dir)
+    strategy = TopkDropoutStrategy(**params)  # the one TopkDropout, so ties break as in the backtest
     store = MarketStore.open(store_path)  # one connection per thread
     try:
-        yield plan_rebalance(
-            store, signals, TopkDropoutStrategy(topk=topk, n_drop=n_drop), holdings, cash, bought_today=bought_today
-        )
+        days = store.trading_days()
+        if not days:
+            raise ValueError(_tr("The store holds no daily bars: import some in the Data dock first."))
+        scored = RunRegistry(data_dir).can_score(run_id)
+        if scored:
+            scores: Scores | None = None
+            for item in score_days(data_dir, run_id, days[-1], days[-1], cancel, store_file=store_path):
+                scores = item if isinstance(item, Scores) else scores
+            assert scores is not None
+            signals = scores.frame.set_index(["datetime", "instrument"]).sort_index()
+        else:
+            signals = signals_from_run(run_id, data_dir)
+        plan = plan_rebalance(store, signals, strategy, available.holdings, available.cash, sellable=available.sellable)
+        yield DockPlan(plan, days[-1], scored)
     finally:
         store.close()
 
@@ -73,7 +99,7 @@ class SignalsPresenter(QObject):
         self._store_path = store_path
         self._names = names
         self._trading = trading  # its account is what the plan rebalances
-        self._send_orders = send_orders  # confirms and sends the planned orders (the orders dock)
+        self._send_orders = send_orders  # sends the confirmed plan through the orders dock
         self._runs = runs
         self.plan: RebalancePlan | None = None
         self.runner = JobRunner(self, jobs)
@@ -82,6 +108,8 @@ class SignalsPresenter(QObject):
         panel.sig_plan_requested.connect(self._on_panel_sig_plan_requested)
         panel.sig_send_requested.connect(self._on_panel_sig_send_requested)
         panel.sig_refresh_requested.connect(self.refresh)
+        panel.sig_export_requested.connect(self._on_panel_sig_export_requested)
+        self.available = Available({}, {}, 0.0)
         if events is not None:  # a run trained or deleted this session is listed at once
             events.on(RunRegistered, lambda _event: self.refresh())
             events.on(RunDeleted, lambda _event: self.refresh())
@@ -95,30 +123,28 @@ class SignalsPresenter(QObject):
         runs = sorted(registry.runs(), key=lambda r: r.created, reverse=True)
         self.panel.set_runs([(r.run_id, f"{r.run_id} · IC {r.metrics.get('ic', float('nan')):.4f}") for r in runs])
 
-    def _account(self) -> tuple[dict[str, int], dict[str, int], float]:
+    def _available(self) -> Available:
         if self._trading is None:
-            return {}, {}, 0.0
+            return Available({}, {}, 0.0, [], "paper")
         broker = self._trading.broker
-        positions = [p for p in broker.positions() if p.total > 0]
-        return (
-            {p.symbol: p.total for p in positions},
-            {p.symbol: p.total - p.sellable - p.frozen for p in positions if p.total - p.sellable - p.frozen > 0},
-            float(broker.account().cash),
-        )
+        mode = self._trading.mode
+        return available_from(broker.account(), broker.positions(), broker.orders(), mode)
 
-    def _on_panel_sig_plan_requested(self, run_id: str, topk: int, n_drop: int) -> None:
-        holdings, bought_today, cash = self._account()
+    def _on_panel_sig_plan_requested(
+        self, run_id: str, topk: int, n_drop: int, hold_thresh: int, risk_degree: float
+    ) -> None:
+        available = self._available()
+        params = {"topk": topk, "n_drop": min(n_drop, topk), "hold_thresh": hold_thresh, "risk_degree": risk_degree}
         self.plan = None
+        self.available = available
         self.panel.set_busy(True)
         self.runner.start(
             _tr("plan rebalance"),
-            lambda token: _cancellable(
-                plan_job(self._data_dir, self._store_path, run_id, topk, n_drop, holdings, bought_today, cash), token
-            ),
+            lambda token: plan_job(self._data_dir, self._store_path, run_id, params, available, token),
         )
 
-    def _on_runner_sig_reported(self, plan: RebalancePlan) -> None:
-        self.plan = plan
+    def _on_runner_sig_reported(self, result: DockPlan) -> None:
+        plan = self.plan = result.plan
         targets = set(plan.targets)
         scores = [
             ScoreRow(i + 1, s, self._names.get(s, ""), score, s in targets)
@@ -137,8 +163,34 @@ class SignalsPresenter(QObject):
             )
             for o in plan.orders
         ]
-        note = _tr("{n} refused by the trading rules.").format(n=len(plan.refused)) if plan.refused else ""
-        self.panel.show_plan(plan.signal_day.isoformat(), scores, orders, note)
+        day = plan.signal_day.isoformat()
+        stale = day < result.store_day
+        notes = []
+        if stale:
+            notes.append(
+                _tr(
+                    "Stale: these are the run's stored scores of {day}, the store ends {store}; retrain to score it."
+                ).format(day=day, store=result.store_day)
+            )
+        if plan.refused:
+            notes.append(_tr("{n} refused by the trading rules.").format(n=len(plan.refused)))
+        self.panel.show_plan(day, scores, orders, " ".join(notes), warning=stale)
+        available = self.available
+        self.panel.show_summary(
+            _tr(
+                "Signal day {day} · store day {store} · orders for {session} ({mode}) · cash available {cash:,.0f}"
+                " · {open} open order(s) · total value after {value:,.0f} · cash after {after:,.0f}"
+            ).format(
+                day=day,
+                store=result.store_day,
+                session=plan.session,
+                mode=_tr("live") if available.mode == "live" else _tr("paper"),
+                cash=available.cash,
+                open=len(available.open_orders),
+                value=plan.value_after,
+                after=plan.cash_after,
+            )
+        )
 
     def _on_runner_sig_finished(self, finished: JobFinished) -> None:
         self.panel.set_busy(False)
@@ -150,9 +202,18 @@ class SignalsPresenter(QObject):
     def _on_panel_sig_send_requested(self) -> None:
         if self.plan is None or self._send_orders is None:
             return
+        if not self.panel.confirm_send(self.available.mode, len(self.plan.orders), str(self.plan.session)):
+            return
         self._send_orders(self.plan.orders)
 
+    def _on_panel_sig_export_requested(self, path: str) -> None:
+        from core.strategy.rebalance import write_plan_csv
 
-def _cancellable(job: Iterator[Any], token: CancelToken) -> Iterator[Any]:
-    token.raise_if_cancelled()
-    yield from job
+        if self.plan is None:
+            return
+        try:
+            written = write_plan_csv(self.plan, Path(path))
+        except OSError as exc:
+            self.panel.show_message(_tr("Could not write {path}: {why}").format(path=path, why=exc), error=True)
+            return
+        self.panel.show_message(_tr("Plan written to {path}").format(path=written))

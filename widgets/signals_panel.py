@@ -9,8 +9,11 @@ from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -49,9 +52,10 @@ class OrderRow:
 class SignalsPanel(QWidget):
     """Pick a run and TopkDropout's topk / n_drop, plan, look at scores and orders, send them to the orders dock."""
 
-    sig_plan_requested = Signal(str, int, int)  # run id, topk, n_drop
+    sig_plan_requested = Signal(str, int, int, int, float)  # run id, topk, n_drop, hold_thresh, risk_degree
     sig_send_requested = Signal()
     sig_refresh_requested = Signal()
+    sig_export_requested = Signal(str)  # a .csv path for the planned orders
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,10 +67,21 @@ class SignalsPanel(QWidget):
         self.n_drop = QSpinBox(self)
         self.n_drop.setRange(0, 100)
         self.n_drop.setValue(5)
+        self.hold_thresh = QSpinBox(self)
+        self.hold_thresh.setRange(0, 250)
+        self.hold_thresh.setValue(1)
+        self.risk_degree = QDoubleSpinBox(self)
+        self.risk_degree.setRange(0.05, 1.0)
+        self.risk_degree.setSingleStep(0.05)
+        self.risk_degree.setValue(0.95)
         self.refresh_button = QPushButton(_tr("Refresh runs"), self)
         self.plan_button = QPushButton(_tr("Plan rebalance"), self)
         self.send_button = QPushButton(_tr("Send to orders…"), self)
         self.send_button.setEnabled(False)
+        self.export_button = QPushButton(_tr("Export plan…"), self)
+        self.export_button.setEnabled(False)
+        self.summary = QLabel(self)  # signal day vs store day, open orders, value and cash after
+        self.summary.setWordWrap(True)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.scores = self._table([_tr("Rank"), _tr("Code"), _tr("Name"), _tr("Score"), _tr("Target")])
@@ -91,19 +106,26 @@ class SignalsPanel(QWidget):
         controls.addWidget(self.topk)
         controls.addWidget(QLabel(_tr("Drop"), self))
         controls.addWidget(self.n_drop)
+        controls.addWidget(QLabel(_tr("Hold days"), self))
+        controls.addWidget(self.hold_thresh)
+        controls.addWidget(QLabel(_tr("Invest"), self))
+        controls.addWidget(self.risk_degree)
         controls.addWidget(self.plan_button)
         controls.addWidget(self.send_button)
+        controls.addWidget(self.export_button)
         split = QSplitter(self)
         split.addWidget(self.scores)
         split.addWidget(self.orders)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
+        layout.addWidget(self.summary)
         layout.addWidget(self.message)
         layout.addWidget(split, 1)
 
         self.plan_button.clicked.connect(self._on_plan_button_clicked)
         self.send_button.clicked.connect(self.sig_send_requested.emit)
         self.refresh_button.clicked.connect(self.sig_refresh_requested.emit)
+        self.export_button.clicked.connect(self._on_export_button_clicked)
 
     def _table(self, headers: Sequence[str]) -> QTableWidget:
         table = QTableWidget(0, len(headers), self)
@@ -130,8 +152,11 @@ class SignalsPanel(QWidget):
         self.plan_button.setEnabled(not busy and self.run_box.count() > 0)
         if busy:
             self.send_button.setEnabled(False)
+            self.export_button.setEnabled(False)
 
-    def show_plan(self, day: str, scores: Sequence[ScoreRow], orders: Sequence[OrderRow], note: str) -> None:
+    def show_plan(
+        self, day: str, scores: Sequence[ScoreRow], orders: Sequence[OrderRow], note: str, warning: bool = False
+    ) -> None:
         self._fill(
             self.scores, [(str(r.rank), r.symbol, r.name, f"{r.score:.4f}", "✓" if r.target else "") for r in scores]
         )
@@ -152,12 +177,33 @@ class SignalsPanel(QWidget):
             ],
         )
         self.send_button.setEnabled(bool(orders))
+        self.export_button.setEnabled(bool(orders))
         self.show_message(
             _tr("Signals of {day}: {n} order(s) for the next session. {note}")
             .format(day=day, n=len(orders), note=note)
             .strip(),
-            error=False,
+            error=warning,
         )
+
+    def show_summary(self, text: str) -> None:
+        self.summary.setText(text)
+
+    def confirm_box(self, mode: str, count: int, session: str) -> QMessageBox:
+        """The question before sending: which account, how many orders; a live account defaults to No."""
+        live = mode == "live"
+        text = (
+            _tr("Send {n} order(s) for {session} to the LIVE account? They go to the broker.")
+            if live
+            else _tr("Send {n} order(s) for {session} to the paper account?")
+        ).format(n=count, session=session)
+        box = QMessageBox(QMessageBox.Icon.Warning if live else QMessageBox.Icon.Question, _tr("Send plan"), text)
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No if live else QMessageBox.StandardButton.Yes)
+        box.setParent(self, box.windowFlags())
+        return box
+
+    def confirm_send(self, mode: str, count: int, session: str) -> bool:
+        return self.confirm_box(mode, count, session).exec() == QMessageBox.StandardButton.Yes
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.message.setText(text)
@@ -174,4 +220,11 @@ class SignalsPanel(QWidget):
     def _on_plan_button_clicked(self) -> None:
         run_id = self.run_box.currentData()
         if run_id:
-            self.sig_plan_requested.emit(str(run_id), self.topk.value(), self.n_drop.value())
+            self.sig_plan_requested.emit(
+                str(run_id), self.topk.value(), self.n_drop.value(), self.hold_thresh.value(), self.risk_degree.value()
+            )
+
+    def _on_export_button_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, _tr("Export plan"), "plan.csv", _tr("CSV files (*.csv)"))
+        if path:
+            self.sig_export_requested.emit(path)

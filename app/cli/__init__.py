@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     __import__("app.cli.train_commands", fromlist=["register"]).register(commands)
     __import__("app.cli.audit_commands", fromlist=["register"]).register(commands)
     __import__("app.cli.backtest_commands", fromlist=["register"]).register(commands)
+    __import__("app.cli.daily_commands", fromlist=["register"]).register(commands)
+    __import__("app.cli.routine_commands", fromlist=["register"]).register(commands)
     return parser
 
 

@@ -43,24 +43,7 @@ def register(commands: Any) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--run", metavar="RUN_ID", help="predictions of a registered research run")
     src.add_argument("--signals", metavar="FILE", help="csv/parquet with datetime, instrument, score columns")
-    p.add_argument(
-        "--strategy",
-        default="topk",
-        metavar="NAME",
-        help="topk (TopkDropout), threshold, or a .py file with a Strategy subclass (default topk)",
-    )
-    p.add_argument("--topk", type=int, default=50, help="topk: names held (default 50)")
-    p.add_argument("--n-drop", type=int, default=5, help="topk: names swapped per day at most (default 5)")
-    p.add_argument("--hold-thresh", type=int, default=1, help="topk: minimum days held before a sell (default 1)")
-    p.add_argument("--risk-degree", type=float, default=0.95, help="share of cash/equity invested (default 0.95)")
-    p.add_argument("--buy-threshold", type=float, default=0.0, help="threshold: minimum score to enter")
-    p.add_argument("--sell-threshold", type=float, default=None, help="threshold: exit below this score")
-    p.add_argument("--min-confidence", type=float, default=0.0, help="threshold: minimum score percentile (0..1)")
-    p.add_argument("--max-positions", type=int, default=20, help="threshold: most names held")
-    p.add_argument("--max-weight", type=float, default=0.1, help="threshold: largest weight of one name")
-    p.add_argument("--stop-loss", type=float, default=None, help="threshold: exit this fraction below cost")
-    p.add_argument("--take-profit", type=float, default=None, help="threshold: exit this fraction above cost")
-    p.add_argument("--weighting", choices=["equal", "score"], default="equal", help="threshold: target weights")
+    add_strategy_arguments(p)
     p.add_argument("--start", help="first trading day (YYYY-MM-DD; default: first signal day)")
     p.add_argument("--end", help="last trading day (YYYY-MM-DD; default: last signal day)")
     p.add_argument("--deal-price", choices=["open", "close", "vwap"], default="open", help="fill price (default open)")
@@ -102,6 +85,28 @@ def register(commands: Any) -> None:
     p.set_defaults(handler=cmd_backtest)
 
 
+def add_strategy_arguments(p: argparse.ArgumentParser) -> None:
+    """The strategy flags shared by backtest, signals and routine."""
+    p.add_argument(
+        "--strategy",
+        default="topk",
+        metavar="NAME",
+        help="topk (TopkDropout), threshold, or a .py file with a Strategy subclass (default topk)",
+    )
+    p.add_argument("--topk", type=int, default=50, help="topk: names held (default 50)")
+    p.add_argument("--n-drop", type=int, default=5, help="topk: names swapped per day at most (default 5)")
+    p.add_argument("--hold-thresh", type=int, default=1, help="topk: minimum days held before a sell (default 1)")
+    p.add_argument("--risk-degree", type=float, default=0.95, help="share of cash/equity invested (default 0.95)")
+    p.add_argument("--buy-threshold", type=float, default=0.0, help="threshold: minimum score to enter")
+    p.add_argument("--sell-threshold", type=float, default=None, help="threshold: exit below this score")
+    p.add_argument("--min-confidence", type=float, default=0.0, help="threshold: minimum score percentile (0..1)")
+    p.add_argument("--max-positions", type=int, default=20, help="threshold: most names held")
+    p.add_argument("--max-weight", type=float, default=0.1, help="threshold: largest weight of one name")
+    p.add_argument("--stop-loss", type=float, default=None, help="threshold: exit this fraction below cost")
+    p.add_argument("--take-profit", type=float, default=None, help="threshold: exit this fraction above cost")
+    p.add_argument("--weighting", choices=["equal", "score"], default="equal", help="threshold: target weights")
+
+
 def _strategy_params(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "topk": args.topk,
@@ -141,7 +146,7 @@ def cmd_backtest(args: argparse.Namespace, data_dir: Path) -> int:
     store = MarketStore.open(store_path(data_dir))
     try:
         if args.rebalance:
-            return _rebalance(args, store, signals, strategy, rules)
+            return _rebalance(args, store, signals, strategy, rules, st)
         return _backtest(args, store, signals, strategy, rules, st)
     finally:
         store.close()
@@ -224,45 +229,24 @@ def _backtest(args: argparse.Namespace, store: Any, signals: Any, strategy: Any,
     return 0
 
 
-def _read_positions(path: str | None) -> dict[str, int]:
-    import csv
-
-    from core.domain.symbols import SymbolFormatError, parse_symbol
-
-    if not path:
-        return {}
-    holdings: dict[str, int] = {}
-    try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            for k, row in enumerate(csv.DictReader(fh), start=2):
-                try:
-                    holdings[str(parse_symbol(row.get("symbol") or ""))] = int(float(row.get("shares") or ""))
-                except (SymbolFormatError, ValueError):
-                    raise ValueError(f"{path}:{k}: expected columns symbol,shares (got {dict(row)})") from None
-    except OSError as exc:
-        raise ValueError(f"--positions {path}: {exc.strerror or exc}") from None
-    return holdings
-
-
-def _rebalance(args: argparse.Namespace, store: Any, signals: Any, strategy: Any, rules: Any) -> int:
+def _rebalance(args: argparse.Namespace, store: Any, signals: Any, strategy: Any, rules: Any, st: Any) -> int:
     from app.cli import CliError
+    from app.cli.daily_commands import print_plan
     from core.backtest.signals import SignalError
+    from core.strategy.holdings_file import check_cash, read_positions
     from core.strategy.rebalance import plan_rebalance
 
     try:
-        holdings = _read_positions(args.positions)
-        plan = plan_rebalance(store, signals, strategy, holdings, args.cash, rules)
+        cash = check_cash(args.cash)
+        known = {s.symbol for s in store.series("1d")}
+        holdings = read_positions(args.positions, known) if args.positions else {}
+        if args.end:
+            _, end = _window(args, signals)
+            signals = signals[signals.index.get_level_values(0) <= str(end)]
+            if signals.empty:
+                raise ValueError(f"no signals on or before --end {end}")
+        plan = plan_rebalance(store, signals, strategy, holdings, cash, rules, st_intervals=st)
     except (SignalError, ValueError) as exc:
         raise CliError(str(exc)) from None
-    print(
-        f"Signals of {plan.signal_day}: {len(plan.ranked)} scored; orders for the next session "
-        f"(priced at the last close)"
-    )
-    print(f"{'side':4s} {'symbol':10s} {'shares':>9s} {'price':>9s} {'value':>14s} {'fees':>9s} {'band':>17s}")
-    for o in plan.orders:
-        band = f"{o.limit_down}–{o.limit_up}" if o.limit_up is not None else "no limit"
-        print(f"{o.side:4s} {o.symbol:10s} {o.shares:9d} {o.price:9.2f} {o.value:14,.2f} {o.fees:9.2f} {band:>17s}")
-    for symbol, side, reason in plan.refused:
-        print(f"refused {side} {symbol}: {reason}")
-    print(f"Holdings after: {len(plan.targets)} names; cash after {plan.cash_after:,.2f}")
+    print_plan(plan)
     return 0

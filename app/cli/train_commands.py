@@ -170,19 +170,22 @@ def _registry(data_dir: Path) -> RunRegistry:
 
 
 def cmd_runs_list(args: argparse.Namespace, data_dir: Path) -> int:
-    runs = _registry(data_dir).runs()
+    registry = _registry(data_dir)
+    runs = registry.runs()
     if not runs:
         print("No runs yet. Train one with: qdesk train --model lightgbm --dataset alpha158 --universe csi300")
         return 0
     print(
         f"{'run':<34} {'model':<11} {'dataset':<9} {'universe':<10} {'test':<23} "
         + " ".join(f"{m:>9}" for m in METRIC_NAMES)
+        + "  predict"
     )
     for r in runs:
         test = r.config.get("dataset", {}).get("segments", "").split(",")[-1]
         print(
             f"{r.run_id:<34} {r.model:<11} {r.dataset:<9} {r.universe:<10} {test:<23} "
             + " ".join(f"{r.metrics.get(m, float('nan')):>9.4f}" for m in METRIC_NAMES)
+            + ("  yes" if registry.can_score(r.run_id) else "  retrain")  # scores new days, or needs retraining
         )
     return 0
 

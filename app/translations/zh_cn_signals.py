@@ -27,9 +27,34 @@ TABLE = {
         "Buy": "买入",
         "Sell": "卖出",
         "Signals of {day}: {n} order(s) for the next session. {note}": "{day} 的信号：下一交易日共 {n} 笔委托。{note}",
+        "Hold days": "最短持有天数",
+        "Invest": "仓位比例",
+        "Export plan…": "导出调仓单…",
+        "Export plan": "导出调仓单",
+        "CSV files (*.csv)": "CSV 文件 (*.csv)",
+        "Send {n} order(s) for {session} to the LIVE account? They go to the broker.": (
+            "将 {session} 的 {n} 笔委托发送到【实盘】账户？委托将报送券商。"
+        ),
+        "Send {n} order(s) for {session} to the paper account?": "将 {session} 的 {n} 笔委托发送到模拟账户？",
+        "Send plan": "发送调仓单",
     },
     "SignalsPresenter": {
         "plan rebalance": "生成调仓单",
         "{n} refused by the trading rules.": "{n} 笔因交易规则被拒绝。",
+        "The store holds no daily bars: import some in the Data dock first.": (
+            "本地没有日线数据：请先在“数据”面板导入。"
+        ),
+        "Stale: these are the run's stored scores of {day}, the store ends {store}; retrain to score it.": (
+            "已过期：这是该模型保存的 {day} 得分，本地数据截至 {store}；请重新训练以便为最新交易日打分。"
+        ),
+        "Signal day {day} · store day {store} · orders for {session} ({mode}) · cash available {cash:,.0f}"
+        " · {open} open order(s) · total value after {value:,.0f} · cash after {after:,.0f}": (
+            "信号日 {day} · 数据截至 {store} · {session} 的委托（{mode}）· 可用资金 {cash:,.0f}"
+            " · 未成交委托 {open} 笔 · 调仓后总资产 {value:,.0f} · 调仓后现金 {after:,.0f}"
+        ),
+        "live": "实盘",
+        "paper": "模拟",
+        "Could not write {path}: {why}": "无法写入 {path}：{why}",
+        "Plan written to {path}": "调仓单已写入 {path}",
     },
 }

@@ -12,9 +12,10 @@ import numpy as np
 
 from core.backtest.market import MarketPanel
 from core.jobs import CancelToken, Progress
-from core.rules.engine import DayQuote, LimitMode, RuleConfig, Verdict, check_buy, check_sell, limit_blocks
+from core.rules.engine import DayQuote, LimitMode, RuleConfig, Verdict, limit_blocks
 from core.rules.positions import PositionBook
 from core.strategy.base import Decision, Strategy, StrategyContext
+from core.strategy.decision_orders import ExecutionDay, decision_orders
 
 DEAL_PRICES = ("open", "close", "vwap")
 # honest: price limits are judged with what is known at the fill (the deal price against the day's limits);
@@ -235,59 +236,24 @@ def _execute(
             f"the strategy ordered {', '.join(sorted(set(unknown))[:5])}, which the signal frame "
             f"does not cover (only symbols with signals have bars loaded)"
         )
-    sells = dict(decision.sells)
-    buys: list[tuple[str, float]] = []
-    if decision.targets is not None:
-        sells, buys = _orders_for_targets(panel, i, deal, decision, acct, index)
-    for symbol, qty in sells.items():
-        j = index[symbol]
-        held, sellable = acct.book.total(symbol), acct.book.sellable(symbol)
-        v = check_sell(
-            symbol, day, panel.quote(i, j), float(deal[j]), sellable if qty is None else qty, held, sellable, rules
-        )
-        if v.refusal is None:
-            _sold(symbol, day, v, acct, ledger)
+
+    def deal_of(symbol: str) -> float:
+        return float(deal[index[symbol]])
+
+    def sizing(symbol: str) -> float:
+        p = deal_of(symbol)
+        return p if math.isfinite(p) else float(panel.mark[i - 1, index[symbol]])
+
+    market = ExecutionDay(day, lambda s: panel.quote(i, index[s]), deal_of, sizing)
+    held = dict(acct.book.shares)
+    sellable = {s: acct.book.sellable(s) for s in held}
+    for o in decision_orders(decision, held, sellable, acct.cash, market, rules).outcomes:
+        if o.verdict.refusal is not None:
+            ledger.refusals.append((day, o.symbol, o.side, o.verdict.refusal.value))
+        elif o.side == "sell":
+            _sold(o.symbol, day, o.verdict, acct, ledger)
         else:
-            ledger.refusals.append((day, symbol, "sell", v.refusal.value))
-    if decision.targets is None:
-        pool = acct.cash
-        buys = [(s, frac * pool / deal[index[s]]) for s, frac in decision.buys.items()]
-    for symbol, shares in buys:
-        j = index[symbol]
-        price = float(deal[j])
-        v = check_buy(symbol, day, panel.quote(i, j), price, shares if math.isfinite(shares) else 0.0, acct.cash, rules)
-        if v.refusal is None:
-            _bought(symbol, day, v, acct, ledger)
-        else:
-            ledger.refusals.append((day, symbol, "buy", v.refusal.value))
-
-
-def _orders_for_targets(
-    panel: MarketPanel, i: int, deal: np.ndarray, decision: Decision, acct: _Account, index: dict[str, int]
-) -> tuple[dict[str, int | None], list[tuple[str, float]]]:
-    targets = decision.targets or {}
-
-    def px(j: int) -> float:
-        p = deal[j]
-        return float(p if math.isfinite(p) else panel.mark[i - 1, j])
-
-    equity = acct.cash + sum(q * px(index[s]) for s, q in acct.book.shares.items())
-    sells: dict[str, int | None] = {s: None for s in acct.book.shares if targets.get(s, 0.0) <= 0}
-    buys: list[tuple[str, float]] = []
-    for symbol, weight in targets.items():
-        if weight <= 0:
-            continue
-        price = px(index[symbol])
-        if not math.isfinite(price) or price <= 0:
-            continue
-        want, have = weight * equity / price, acct.book.total(symbol)
-        if have and abs(have / want - 1) <= decision.tolerance:
-            continue
-        if want < have:
-            sells[symbol] = int(have - want)
-        else:
-            buys.append((symbol, want - have))
-    return sells, buys
+            _bought(o.symbol, day, o.verdict, acct, ledger)
 
 
 def _sold(symbol: str, day: dt.date, v: Verdict, acct: _Account, ledger: Ledger) -> None:

@@ -33,6 +33,8 @@ class PreparedDataset:
     dates: np.ndarray  # datetime64[ns] (N,)
     instrument_codes: np.ndarray  # int32 (N,), index into instrument_names
     instrument_names: tuple[str, ...]
+    # Qlib's fitted inference processors, pickled: what scoring a new day must apply to its features.
+    infer_processors: bytes | None = field(default=None, repr=False)
     _prev: np.ndarray | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -98,6 +100,7 @@ class PreparedDataset:
             "dates": self.dates,
             "instrument_codes": self.instrument_codes,
             "instrument_names": list(self.instrument_names),
+            "infer_processors": self.infer_processors,
         }
 
     @classmethod
@@ -111,4 +114,5 @@ class PreparedDataset:
             dates=state["dates"],
             instrument_codes=state["instrument_codes"],
             instrument_names=tuple(state["instrument_names"]),
+            infer_processors=state.get("infer_processors"),
         )

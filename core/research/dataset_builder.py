@@ -24,7 +24,7 @@ from core.jobs import CancelToken, Progress
 if TYPE_CHECKING:
     import pandas as pd
 
-_CACHE_FORMAT = 1  # bump when the cached content changes meaning
+_CACHE_FORMAT = 2  # bump when the cached content changes meaning
 _CACHE_LIMIT = 16 * 1024**3
 _TARGET_CHUNKS = 20
 ENGINES = ("columnar", "qlib")
@@ -165,7 +165,7 @@ def build_dataset(
         codes = []  # nothing left for the loader
     for i in range(0, len(codes), size):
         chunk = codes[i : i + size]
-        frames.append(_read_chunk(chunk, exprs, names, config.label, spans, start, end))
+        frames.append(read_chunk(chunk, exprs, names, config.label, spans, start, end))
         yield Progress(i + len(chunk), total, "reading features")
         if cancel is not None:
             cancel.raise_if_cancelled()
@@ -182,24 +182,26 @@ def build_dataset(
     yield dataset
 
 
-def _read_chunk(
+def read_chunk(
     codes: list[str],
     exprs: list[str],
     names: list[str],
-    label: str,
+    label: str | None,
     spans: dict[str, list[tuple[Any, Any]]],
     start: str,
     end: str,
 ) -> pd.DataFrame:
-    """Features + label of some instruments, kept only inside their membership spans (as Qlib masks them)."""
+    """Features (+ label) of some instruments, kept only inside their membership spans (as Qlib masks them)."""
     import numpy as np
     import pandas as pd
     from qlib.data import D
 
-    frame = D.features(codes, [*exprs, label], start_time=start, end_time=end, freq="day")
+    labels = [label] if label is not None else []
+    frame = D.features(codes, [*exprs, *labels], start_time=start, end_time=end, freq="day")
     if frame.empty:
         return frame
-    frame.columns = pd.MultiIndex.from_tuples([*(("feature", n) for n in names), ("label", "LABEL0")])
+    columns = [("feature", n) for n in names] + [("label", "LABEL0")] * len(labels)
+    frame.columns = pd.MultiIndex.from_tuples(columns)
     instruments = frame.index.get_level_values("instrument")
     dates = frame.index.get_level_values("datetime")
     keep = np.zeros(len(frame), dtype=bool)
@@ -252,6 +254,8 @@ def _process_arrays(config: DatasetConfig, frames: list[pd.DataFrame], names: li
 
 
 def _process(config: DatasetConfig, frames: list[pd.DataFrame], names: list[str]) -> PreparedDataset:
+    import pickle
+
     import numpy as np
     import pandas as pd
     from qlib.data.dataset.handler import DataHandlerLP
@@ -286,4 +290,5 @@ def _process(config: DatasetConfig, frames: list[pd.DataFrame], names: list[str]
         dates=infer_df.index.get_level_values("datetime").to_numpy(dtype="datetime64[ns]"),
         instrument_codes=codes.astype(np.int32),
         instrument_names=tuple(str(u) for u in uniques),
+        infer_processors=pickle.dumps(list(handler.infer_processors)),
     )

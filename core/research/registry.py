@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 REGISTRY_FILE = "research.sqlite"
 RUNS_DIR = "runs"
 PREDICTIONS_FILE = "predictions.parquet"
+PROCESSORS_FILE = "processors.pkl"  # Qlib's fitted inference processors, for scoring new days
 METRIC_NAMES = ("ic", "icir", "rank_ic", "rank_icir")
 
 _SCHEMA = """
@@ -55,6 +56,15 @@ class UnknownRun(KeyError):
 
     def __str__(self) -> str:
         return f"no run {self.args[0]!r} in the registry"
+
+
+class CannotScore(ValueError):
+    """The run was registered without its fitted feature processing, so it cannot score new days."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(
+            f"run {run_id} has no saved feature processing (trained by an older version); retrain it to score new days"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +205,21 @@ class RunRegistry:
 
     def model_path(self, run_id: str) -> Path:
         return self.run_dir(run_id) / self.get(run_id).model_file
+
+    def can_score(self, run_id: str) -> bool:
+        """Whether the run kept what scoring new days needs (its fitted feature processing)."""
+        return (self.run_dir(run_id) / PROCESSORS_FILE).exists()
+
+    def infer_processors(self, run_id: str) -> tuple[Any, ...]:
+        """The run's fitted Qlib inference processors, in the order training applied them."""
+        import pickle
+
+        self.get(run_id)
+        path = self.run_dir(run_id) / PROCESSORS_FILE
+        if not path.exists():
+            raise CannotScore(run_id)
+        # Written by this data folder's own training job, never taken from elsewhere.
+        return tuple(pickle.loads(path.read_bytes()))
 
     def compare(self, run_ids: Sequence[str]) -> list[dict[str, Any]]:
         """One row per run: id, model, dataset, universe, range, epochs, seconds and every metric."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from core.jobs import CancelToken, Progress
 from core.paths import store_path
 from core.research.config import StartTraining
-from core.research.registry import RunRecord, RunRegistry, new_run_id
+from core.research.registry import PROCESSORS_FILE, RunRecord, RunRegistry, new_run_id
 
 if TYPE_CHECKING:  # pandas and qlib load only when a dataset is built
     from core.datasets.prepared import PreparedDataset
@@ -168,6 +168,8 @@ def _register(
     folder = registry.run_dir(run_id)
     folder.mkdir(parents=True, exist_ok=True)
     model_file = model.save(folder / ("model.json" if request.model == "lightgbm" else "model.pt"))
+    if dataset.infer_processors is not None:  # what scoring a new day applies to its features
+        (folder / PROCESSORS_FILE).write_bytes(dataset.infer_processors)
     choice = getattr(model, "choice", None)
     config = {**request.to_dict(), "resolved_params": model.params}
     dates = dataset.dates

@@ -1,22 +1,30 @@
-"""Today's signals: from the latest scores and the current account, the target list and exact orders."""
+"""The next session's plan: from the latest scores and what the account really has, the exact orders.
+
+Orders come from the same `decision_orders` as the backtest, priced at the last close, with the limit
+band of the next trading day under the rules in force that day (board regime, risk warning, new listing).
+"""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.rules.engine import DayQuote, RuleConfig, check_buy, check_sell
-from core.rules.price_limits import limit_fraction, round_to_tick
+from core.rules.engine import DayQuote, RuleConfig
+from core.rules.price_limits import limit_prices
 from core.strategy.base import Strategy, StrategyContext
+from core.strategy.decision_orders import ExecutionDay, decision_orders
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from core.backtest.market import MarketPanel
     from core.storage.market_store import MarketStore
 
 
@@ -43,6 +51,23 @@ class RebalancePlan:
     orders: list[PlannedOrder] = field(default_factory=list)
     refused: list[tuple[str, str, str]] = field(default_factory=list)  # (symbol, side, reason)
     cash_after: float = 0.0
+    session: dt.date | None = None  # the trading day the orders are for
+    value_after: float = 0.0  # cash after plus the holdings after, at the last close
+
+
+def next_trading_day(day: dt.date, calendar: Sequence[str]) -> dt.date:
+    """The trading day after `day`: the store's calendar where it reaches, else the next weekday.
+
+    Past the calendar's end only weekends are known closures (the store holds no future days).
+    """
+    iso = day.isoformat()
+    k = bisect.bisect_right(calendar, iso)
+    if k < len(calendar):
+        return dt.date.fromisoformat(calendar[k])
+    nxt = day + dt.timedelta(days=1)
+    while nxt.weekday() >= 5:
+        nxt += dt.timedelta(days=1)
+    return nxt
 
 
 def plan_rebalance(
@@ -54,16 +79,27 @@ def plan_rebalance(
     rules: RuleConfig | None = None,
     held_days: Mapping[str, int] | None = None,
     bought_today: Mapping[str, int] | None = None,
+    *,
+    sellable: Mapping[str, int] | None = None,
+    st_intervals: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> RebalancePlan:
-    """Orders that move `holdings` to what `strategy` wants after the latest signal day in `signals`."""
+    """Orders that move `holdings` to what `strategy` wants after the latest signal day in `signals`.
+
+    `cash` is what new buys may spend (net of open buys); `sellable` the shares free to sell (net of open
+    sells and, under T+1, of today's buys); without it, holdings less `bought_today`.
+    """
     from core.backtest.market import MarketPanel, load_market
 
     rules = rules or RuleConfig()
-    day = signals.index.get_level_values(0).max().date()
-    latest = signals.xs(signals.index.get_level_values(0).max(), level=0)["score"]
+    stamp = signals.index.get_level_values(0).max()
+    day = stamp.date()
+    latest = signals.xs(stamp, level=0)["score"]
     symbols = sorted(set(latest.index) | set(holdings))
-    panel = next(p for p in load_market(store, symbols, day, day) if isinstance(p, MarketPanel))
-    i = len(panel.days) - 1  # the last stored day: the orders are for the session after it
+    panel = next(p for p in load_market(store, symbols, day, day, st_intervals) if isinstance(p, MarketPanel))
+    i = len(panel.days) - 1  # the signal day: the orders are for the session after it
+    if panel.day(i) != day:
+        raise ValueError(f"the store has no bars on the signal day {day} (newest there: {panel.day(i)})")
+    session = next_trading_day(day, store.trading_days())
     scores = latest.reindex(panel.symbols).to_numpy(dtype=float)
     prices = panel.mark[i]
     index = panel.index
@@ -81,61 +117,91 @@ def plan_rebalance(
     decision = strategy.decide(ctx)
     order = np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable")
     plan = RebalancePlan(day, [(panel.symbols[j], float(scores[j])) for j in order if not np.isnan(scores[j])], [])
-    shares = dict(holdings)
-    next_day = day + dt.timedelta(days=1)
-
-    def band(symbol: str, price: float) -> tuple[float | None, float | None]:
-        f = limit_fraction(symbol, next_day)
-        if f is None or not math.isfinite(price):
-            return None, None
-        up, down = round_to_tick(np.array([price * (1 + f), price * (1 - f)]))
-        return float(up), float(down)
+    plan.session = session
+    bands = _next_bands(panel, i, session, st_intervals or {}, store)
 
     def next_quote(symbol: str) -> DayQuote | None:
-        """The next session as the last close with its limit band: tomorrow's bar is not known yet."""
+        """The next session as the last close with its limit band: its bar is not known yet."""
         j = index.get(symbol)
         if j is None or np.isnan(panel.close[i, j]):
             return None
         p = float(prices[j])
-        up, down = band(symbol, p)
+        up, down = bands.get(symbol, (None, None))
         return DayQuote(p, p, p, p, up, down)
 
-    sells, buys = dict(decision.sells), dict(decision.buys)
-    if decision.targets is not None:
-        sells = {s: None for s in holdings if decision.targets.get(s, 0) <= 0}
-        for s, w in decision.targets.items():
-            p = float(prices[index[s]]) if s in index else math.nan
-            if w > 0 and math.isfinite(p) and p > 0:
-                diff = w * (cash + value) / p - holdings.get(s, 0)
-                if diff < 0:
-                    sells[s] = int(-diff)
-                else:
-                    buys[s] = diff * p / max(cash, 1e-9)  # as a fraction of the cash, filled below
-    for s, qty in sells.items():
-        p = float(prices[index[s]])
-        quote = next_quote(s)
-        total = holdings.get(s, 0)
-        sellable = total - (bought_today or {}).get(s, 0) if rules.t_plus_1 else total
-        v = check_sell(s, next_day, quote, p, sellable if qty is None else qty, total, sellable, rules)
+    def last_close(symbol: str) -> float:
+        j = index.get(symbol)
+        return float(prices[j]) if j is not None else math.nan
+
+    if sellable is None:
+        today = bought_today or {}
+        sellable = {s: q - today.get(s, 0) if rules.t_plus_1 else q for s, q in holdings.items()}
+    market = ExecutionDay(session, next_quote, last_close, last_close)
+    result = decision_orders(decision, holdings, sellable, cash, market, rules)
+    shares = dict(holdings)
+    for o in result.outcomes:
+        v = o.verdict
         if v.refusal is not None:
-            plan.refused.append((s, "sell", v.refusal.value))
+            plan.refused.append((o.symbol, o.side, v.refusal.value))
             continue
         assert v.fees is not None
-        cash += v.shares * v.price - v.fees.total
-        shares[s] = shares.get(s, 0) - v.shares
-        plan.orders.append(PlannedOrder(s, "sell", v.shares, v.price, v.shares * v.price, v.fees.total, *band(s, p)))
-    pool = cash
-    for s, frac in buys.items():
-        p = float(prices[index[s]]) if s in index else math.nan
-        quote = next_quote(s)
-        v = check_buy(s, next_day, quote, p, frac * pool / p if math.isfinite(p) and p > 0 else 0.0, cash, rules)
-        if v.refusal is not None:
-            plan.refused.append((s, "buy", v.refusal.value))
-            continue
-        assert v.fees is not None
-        cash -= v.shares * v.price + v.fees.total
-        shares[s] = shares.get(s, 0) + v.shares
-        plan.orders.append(PlannedOrder(s, "buy", v.shares, v.price, v.shares * v.price, v.fees.total, *band(s, p)))
+        shares[o.symbol] = shares.get(o.symbol, 0) + (v.shares if o.side == "buy" else -v.shares)
+        up, down = bands.get(o.symbol, (None, None))
+        plan.orders.append(
+            PlannedOrder(o.symbol, o.side, v.shares, v.price, v.shares * v.price, v.fees.total, up, down)
+        )
     plan.targets = sorted(s for s, q in shares.items() if q > 0)
-    plan.cash_after = cash
+    plan.cash_after = result.cash_after
+    plan.value_after = result.cash_after + sum(
+        q * last_close(s) for s, q in shares.items() if q > 0 and math.isfinite(last_close(s))
+    )
     return plan
+
+
+def _next_bands(
+    panel: MarketPanel,
+    i: int,
+    session: dt.date,
+    st_intervals: Mapping[str, Sequence[tuple[str, str]]],
+    store: MarketStore,
+) -> dict[str, tuple[float | None, float | None]]:
+    """Each symbol's (limit up, limit down) on `session` from the last close, under the rules of that day."""
+    from core.backtest.market import _first_bar_day
+
+    listings = {r["symbol"]: r.get("list_date") for r in store.instruments()}
+    first_bars = {s.symbol: s.first_time for s in store.series("1d")}
+    earliest = store.trading_days()[:1]
+    iso = session.isoformat()
+    out: dict[str, tuple[float | None, float | None]] = {}
+    for j, symbol in enumerate(panel.symbols):
+        close = float(panel.mark[i, j])
+        if not math.isfinite(close):
+            continue
+        st = any(lo <= iso <= hi for lo, hi in st_intervals.get(symbol, ()))
+        listed_text = listings.get(symbol) or _first_bar_day(first_bars.get(symbol), earliest)
+        listed = dt.date.fromisoformat(listed_text[:10]) if listed_text else None
+        number = None
+        if listed is not None:
+            # The session's number since listing: stored bars from the listing day, plus the session itself.
+            since = panel.days[: i + 1] >= np.datetime64(listed)
+            number = int(np.sum(~np.isnan(panel.close[: i + 1, j]) & since)) + 1
+        band = limit_prices(symbol, session, close, st=st, list_date=listed, days_listed=number)
+        out[symbol] = band if band is not None else (None, None)
+    return out
+
+
+def write_plan_csv(plan: RebalancePlan, path: Path) -> Path:
+    """The planned orders as CSV: session, side, symbol, shares, price, value, fees, limit band."""
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["session", "side", "symbol", "shares", "price", "value", "fees", "limit_up", "limit_down"])
+        for o in plan.orders:
+            up = "" if o.limit_up is None else o.limit_up
+            down = "" if o.limit_down is None else o.limit_down
+            w.writerow(
+                [plan.session, o.side, o.symbol, o.shares, o.price, round(o.value, 2), round(o.fees, 2), up, down]
+            )
+    return path

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from app.orders_presenter import OrdersPresenter, paper_service
 from app.signals_presenter import SignalsPresenter
+from core.domain.orders import Order, OrderStatus, OrderType, Side
 from core.research.registry import RunRegistry
 from core.storage import MarketStore
 from tests.core.backtest.fixtures import SYMBOLS, fill_store, momentum_signals
+from tests.core.research.slices import Slice
+from tests.core.routine.conftest import trained  # noqa: F401  (a small run that can score new days)
 from widgets.orders_panel import OrdersPanel
 from widgets.signals_panel import SignalsPanel
 
@@ -64,10 +68,12 @@ def test_plan_from_the_latest_scores_and_send_it_to_the_orders_dock(qtbot, tmp_p
     assert panel.scores.item(0, 1).text() == latest.index[0] and panel.orders.rowCount() == 3
     assert panel.send_button.isEnabled()
 
+    modes: list[str] = []
+    panel.confirm_send = lambda mode, n, session: modes.append(mode) or n == 3  # type: ignore[method-assign]
     asked: list[list[str]] = []
     orders_panel.confirm_orders = lambda lines: asked.append(list(lines)) or False  # type: ignore[method-assign]
     panel.send_button.click()
-    assert len(asked) == 1 and len(asked[0]) == 3
+    assert modes == ["paper"] and len(asked) == 1 and len(asked[0]) == 3
     assert all(any(o.symbol in line for line in asked[0]) for o in plan.orders)
 
 
@@ -77,3 +83,69 @@ def test_no_runs_says_where_runs_come_from(qtbot, tmp_path: Path) -> None:
     SignalsPresenter(panel, tmp_path, tmp_path / "market.sqlite", {})
     assert not panel.plan_button.isEnabled() and "Training dock" in panel.message.text()
     assert not (tmp_path / "research.sqlite").exists()  # looking did not create a registry
+
+
+def test_the_dock_scores_the_newest_day_and_plans_against_available_cash(
+    qtbot,
+    tmp_path: Path,
+    trained: tuple[Slice, str],  # noqa: F811
+) -> None:
+    s, run_id = trained
+    orders_panel = OrdersPanel()
+    qtbot.addWidget(orders_panel)
+    service = paper_service(tmp_path / "paper", None, replay=True)
+    now = dt.datetime(2012, 3, 30, 14, 0)
+    held = Order("b1", s.symbols[0], Side.BUY, OrderType.LIMIT, 100, 10.0, OrderStatus.SUBMITTED, now, now)
+    service.broker.ledger.orders["b1"] = held  # an open buy holding 600,000 of the paper cash
+    service.broker.ledger.reserved["b1"] = 600_000.0
+    orders = OrdersPresenter(orders_panel, service)
+    panel = SignalsPanel()
+    qtbot.addWidget(panel)
+    presenter = SignalsPresenter(panel, s.data_dir, s.data_dir / "market.sqlite", {}, orders)
+    panel.topk.setValue(4)
+    panel.n_drop.setValue(1)
+    panel.risk_degree.setValue(0.5)
+    with qtbot.waitSignal(presenter.runner.sig_finished, timeout=120_000):
+        panel.plan_button.click()
+    plan = presenter.plan
+    assert plan is not None and plan.signal_day == dt.date(2012, 3, 30) and plan.session == dt.date(2012, 4, 2)
+    spent = sum(o.value + o.fees for o in plan.orders)
+    assert 0 < spent <= 0.5 * 400_000 + 1  # half of the cash not held by the open buy
+    summary = panel.summary.text()
+    assert "Signal day 2012-03-30 · store day 2012-03-30" in summary and "1 open order(s)" in summary
+    assert "(paper)" in summary and "Stale" not in panel.message.text()
+    out = tmp_path / "plan.csv"
+    presenter._on_panel_sig_export_requested(str(out))
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("session,side,symbol") and len(lines) == len(plan.orders) + 1
+
+
+def test_a_run_that_cannot_score_plans_its_stored_scores_and_says_they_are_stale(
+    qtbot, tmp_path: Path, cn_data: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    store = fill_store(MarketStore.open(data_dir / "market.sqlite"), cn_data, index=False)
+    try:
+        _record_run(data_dir, store)
+    finally:
+        store.close()
+    panel = SignalsPanel()
+    qtbot.addWidget(panel)
+    presenter = SignalsPresenter(panel, data_dir, data_dir / "market.sqlite", {})
+    with qtbot.waitSignal(presenter.runner.sig_finished, timeout=60_000):
+        panel.plan_button.click()
+    assert "Stale" in panel.message.text() and "2020-12-31" in panel.message.text()
+    assert "store day 2022-12-30" in panel.summary.text()
+
+
+def test_the_send_question_names_the_account_and_defaults_to_no_for_live(qtbot) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    panel = SignalsPanel()
+    qtbot.addWidget(panel)
+    live = panel.confirm_box("live", 4, "2021-01-04")
+    assert "LIVE" in live.text() and "4 order(s) for 2021-01-04" in live.text()
+    assert live.defaultButton() is live.button(QMessageBox.StandardButton.No)
+    paper = panel.confirm_box("paper", 4, "2021-01-04")
+    assert "paper account" in paper.text()
+    assert paper.defaultButton() is paper.button(QMessageBox.StandardButton.Yes)

@@ -88,7 +88,7 @@ def dataset_ratio(data: Path, root: Path, count: int, segments: Segments) -> Non
     import numpy as np
 
     from core.research.columnar import compute_features
-    from core.research.dataset_builder import _read_chunk, feature_config, universe_spans
+    from core.research.dataset_builder import feature_config, read_chunk, universe_spans
     from tests.core.research.slices import build_slice
 
     s = build_slice(data / "cn", root / "ratio", count, segments.start, segments.end)
@@ -100,7 +100,7 @@ def dataset_ratio(data: Path, root: Path, count: int, segments: Segments) -> Non
         exprs, names = feature_config(kind)
         seconds: dict[str, float] = {}
         t = time.perf_counter()
-        theirs = _read_chunk(sorted(spans), exprs, names, config.label, spans, start, end).sort_index()
+        theirs = read_chunk(sorted(spans), exprs, names, config.label, spans, start, end).sort_index()
         seconds["qlib features"] = time.perf_counter() - t
         t = time.perf_counter()
         *_, ours = compute_features(s.provider, spans, start, end, exprs, names, config.label)

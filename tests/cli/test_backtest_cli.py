@@ -156,3 +156,32 @@ def test_bad_input_exits_2_with_one_line(data_dir: Path, tmp_path: Path, args: l
 def test_help(tmp_path: Path) -> None:
     result = qdesk(tmp_path, "backtest", "--help")
     assert result.returncode == 0 and "--deal-price" in result.stdout and "--rebalance" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("rows", "cash", "message"),
+    [
+        (["600000.SH,-100"], "1000", "pos.csv:2: shares"),
+        (["600000.SH,100", "600000.SH,200"], "1000", "pos.csv:3: symbol: 600000.SH is listed twice"),
+        (["601988.SH,100"], "1000", "pos.csv:2: symbol: 601988.SH has no bars in the store"),
+        (["600000.SH,100"], "-1", "--cash must be a finite amount >= 0"),
+    ],
+)
+def test_rebalance_refuses_bad_holdings_and_cash(
+    data_dir: Path, tmp_path: Path, rows: list[str], cash: str, message: str
+) -> None:
+    positions = write(tmp_path / "pos.csv", ["symbol,shares", *rows])
+    args = ["--signals", str(data_dir / "sig.csv"), "--rebalance", "--positions", str(positions), "--cash", cash]
+    result = qdesk(data_dir, "backtest", *args)
+    assert result.returncode == 2, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+
+
+def test_rebalance_honours_end_and_says_cash_when_there_is_none(data_dir: Path) -> None:
+    args = ["--signals", str(data_dir / "sig.csv"), "--topk", "2", "--n-drop", "1", "--rebalance"]
+    result = qdesk(data_dir, "backtest", *args, "--end", "2020-06-30", "--cash", "0")
+    assert result.returncode == 0, result.stderr
+    assert "Signals of 2020-06-30" in result.stdout and "orders for 2020-07-01" in result.stdout
+    refused = [ln for ln in result.stdout.splitlines() if ln.startswith("refused buy")]
+    assert len(refused) == 2 and all(ln.endswith(": cash") for ln in refused)

@@ -85,6 +85,7 @@ def test_train_end_to_end_then_list_compare_export_delete(
 
     listing = qdesk(data_dir, "runs", "list")
     assert run_id in listing.stdout and "lightgbm" in listing.stdout
+    assert next(ln for ln in listing.stdout.splitlines() if run_id in ln).endswith("yes")  # it can score new days
     compare = qdesk(data_dir, "runs", "compare", run_id)
     assert "rank_ic" in compare.stdout
     export = qdesk(data_dir, "runs", "export", run_id, str(tmp_path / "out"))

@@ -8,7 +8,7 @@ import pytest
 
 from core.datasets.prepared import PreparedDataset
 from core.research.columnar import compute_features, extended_window, parse
-from core.research.dataset_builder import _read_chunk, build_dataset, feature_config, universe_spans
+from core.research.dataset_builder import build_dataset, feature_config, read_chunk, universe_spans
 from tests.core.research.slices import Slice, research_slice, tiny_config  # noqa: F401
 
 
@@ -20,7 +20,7 @@ def _qlib_and_ours(s: Slice, kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     start, end = config.segments.start, config.segments.end
     spans = universe_spans(config.universe, start, end)
     exprs, names = feature_config(kind)
-    theirs = _read_chunk(sorted(spans), exprs, names, config.label, spans, start, end)
+    theirs = read_chunk(sorted(spans), exprs, names, config.label, spans, start, end)
     *_, ours = compute_features(s.provider, spans, start, end, exprs, names, config.label)
     assert isinstance(ours, pd.DataFrame)
     return theirs.sort_index(), ours.sort_index()

@@ -1,0 +1,133 @@
+"""`qdesk routine run|simulate`: the daily loop for cron/Task Scheduler, and its dry run over stored history."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+ACTOR = "routine"
+
+if TYPE_CHECKING:
+    from core.trading.service import TradingService
+
+
+def register(commands: Any) -> None:
+    from app.cli.backtest_commands import add_strategy_arguments
+
+    routine = commands.add_parser("routine", help="run the daily routine, or replay it over stored history")
+    sub = routine.add_subparsers(dest="routine_command", metavar="ACTION", required=True)
+    run = sub.add_parser(
+        "run",
+        help="after the close: score, plan and queue the next session; at the open: release the queue",
+        description="--at close (default): export the store, score the newest day with the run, plan the next "
+        "trading day against the account and queue its orders as one batch. --at open: release the orders "
+        "queued for today through the usual pre-trade checks. A failing step stops the routine; nothing "
+        "half-planned is queued.",
+    )
+    run.add_argument("--run", required=True, metavar="RUN_ID", help="a registered run (see: qdesk runs list)")
+    run.add_argument("--account", required=True, choices=["paper", "live"], help="the account to trade")
+    run.add_argument("--at", choices=["close", "open"], default="close", help="which half of the day (default close)")
+    add_strategy_arguments(run)
+    run.add_argument("--st", metavar="FILE", help="risk-warning periods, CSV symbol,start,end (ST/*ST limits apply)")
+    run.set_defaults(handler=cmd_routine_run)
+
+    sim = sub.add_parser(
+        "simulate",
+        help="replay the routine day by day over stored history on a paper account",
+        description="For each execution day in [--start, --end]: the previous day is scored from bars up to it, "
+        "its decision is queued and released at the open, where the paper broker fills it under the A-share "
+        "rules. Writes daily.csv, orders.csv, fills.csv and scores.csv into --out; backtesting scores.csv with "
+        "the same strategy, cash and --deal-price open gives the same daily equity.",
+    )
+    sim.add_argument("--run", required=True, metavar="RUN_ID", help="a registered run (see: qdesk runs list)")
+    sim.add_argument("--start", required=True, metavar="D", help="first execution day (YYYY-MM-DD)")
+    sim.add_argument("--end", required=True, metavar="D", help="last execution day (YYYY-MM-DD)")
+    add_strategy_arguments(sim)
+    sim.add_argument("--cash", type=float, default=10_000_000.0, help="initial cash in CNY (default 10,000,000)")
+    sim.add_argument("--st", metavar="FILE", help="risk-warning periods, CSV symbol,start,end (ST/*ST limits apply)")
+    sim.add_argument("--out", required=True, metavar="DIR", help="folder for daily/orders/fills/scores.csv")
+    sim.set_defaults(handler=cmd_routine_simulate)
+
+
+def _strategy_and_st(args: argparse.Namespace) -> tuple[Any, Any]:
+    from app.cli import CliError
+    from app.cli.backtest_commands import _strategy_params
+    from core.rules.risk_warning import read_risk_warning_file
+    from core.strategy.loader import StrategyLoadError, load_strategy
+
+    try:
+        strategy = load_strategy(args.strategy, _strategy_params(args))
+        st = read_risk_warning_file(args.st) if args.st else None
+    except (StrategyLoadError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    return strategy, st
+
+
+def cmd_routine_simulate(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.cli import CliError
+    from app.cli.data_commands import _progress_bar
+    from core.backtest.run import window_dates
+    from core.research.registry import UnknownRun
+    from core.routine.simulate import RoutineProgress, SimulationFinished, simulate_routine
+
+    strategy, st = _strategy_and_st(args)
+    done: SimulationFinished | None = None
+    try:
+        start, end = window_dates(args.start, args.end)
+        out = Path(args.out).expanduser()
+        with _progress_bar(None, "routine", "step") as bar:
+            for item in simulate_routine(data_dir, args.run, start, end, strategy, out, args.cash, None, st):
+                if isinstance(item, RoutineProgress):
+                    bar.set_description_str(item.stage)
+                    bar.total, bar.n = item.total, item.done
+                    bar.refresh()
+                else:
+                    done = item
+    except (UnknownRun, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"--out {args.out}: {exc.strerror or exc}") from None
+    assert done is not None
+    print(
+        f"Routine {strategy.name} {start} → {end}: {done.days} days, {done.orders} orders, {done.fills} fills, "
+        f"final equity {done.final_equity:,.2f} ({done.seconds:.1f} s)"
+    )
+    print(f"Files: {done.out_dir}/daily.csv, orders.csv, fills.csv, scores.csv")
+    return 0
+
+
+def cmd_routine_run(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.cli import CliError
+    from core.quotes.session import beijing_now
+    from core.research.registry import UnknownRun
+    from core.routine.daily import StepDone, run_close, run_open
+
+    if args.account == "live":
+        raise CliError("--account live: the routine releases to the bridge from the desktop only; use paper here")
+    strategy, st = _strategy_and_st(args)
+    service = _paper_service(data_dir)
+    try:
+        steps = (
+            run_close(data_dir, args.run, strategy, service.broker, service, None, st, actor=ACTOR)
+            if args.at == "close"
+            else run_open(service, beijing_now().date(), actor=ACTOR)
+        )
+        for item in steps:
+            if isinstance(item, StepDone):
+                figures = ", ".join(f"{k} {v}" for k, v in item.figures.items())
+                print(f"{item.step}: {figures}")
+    except (UnknownRun, ValueError) as exc:
+        raise CliError(f"routine stopped, nothing queued or sent: {exc}") from None
+    return 0
+
+
+def _paper_service(data_dir: Path) -> TradingService:
+    from core.trading.audit import AUDIT_FILE, AuditLog
+    from core.trading.paper import PaperBroker
+    from core.trading.risk import RiskEngine, RiskLimits
+    from core.trading.service import TradingService
+    from core.trading.store import TRADING_FILE, TradingStore
+
+    broker = PaperBroker(TradingStore(data_dir / TRADING_FILE))
+    return TradingService(broker, RiskEngine(RiskLimits()), AuditLog(data_dir / AUDIT_FILE), actor=ACTOR)

@@ -1,0 +1,266 @@
+"""Score stored days with a registered run: its model and the feature processing fitted at training.
+
+Features come from Qlib's expression engine on the store's export. Asking it for days [start, end]
+reads only the bars each expression's window needs before `start` (Qlib extends every expression
+by its own look-back), so scoring one new day touches a few months of bars, never the whole history,
+and no bar after a day can reach that day's score.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.datasets.config import DatasetConfig, Segments
+from core.jobs import CancelToken, Progress
+from core.paths import store_path
+from core.research.config import StartTraining
+from core.research.registry import RunRegistry
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from core.datasets.prepared import PreparedDataset
+
+_CHUNKS = 10
+# Scoring rows must sit in the "test" segment of a dataset; the other two segments are placeholders.
+_PLACEHOLDER_TRAIN = ("1900-01-01", "1900-01-01")
+_PLACEHOLDER_VALID = ("1900-01-02", "1900-01-02")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreProgress(Progress):
+    """A step of scoring: 'export', 'features' or 'predict'."""
+
+    stage: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """Scores of every universe member on each day: columns datetime, instrument (600000.SH), score."""
+
+    run_id: str
+    frame: pd.DataFrame
+    days: tuple[str, ...]
+    read_from: str  # the first calendar day Qlib read bars from (the look-back)
+    newest_stored: str  # the store's newest trading day when scoring ran
+    seconds: float
+
+    def summary(self) -> str:
+        """A short text for the command line: days, rows, look-back and the top names of the last day."""
+        if self.frame.empty:
+            return f"run {self.run_id}: no scores for {', '.join(self.days) or 'no day'}"
+        last = self.frame[self.frame["datetime"] == self.frame["datetime"].max()]
+        top = last.sort_values(["score", "instrument"], ascending=[False, True]).head(5)
+        tops = ", ".join(f"{r.instrument} {r.score:+.4f}" for r in top.itertuples())
+        span = self.days[0] if len(self.days) == 1 else f"{self.days[0]}..{self.days[-1]}"
+        return (
+            f"run {self.run_id}: scored {len(self.frame)} rows over {len(self.days)} day(s) {span} "
+            f"(bars read from {self.read_from}, store newest {self.newest_stored}) in {self.seconds:.1f}s\n"
+            f"top on {self.days[-1]}: {tops}"
+        )
+
+
+def score_days(
+    data_dir: Path,
+    run_id: str,
+    start: str | None = None,
+    end: str | None = None,
+    cancel: CancelToken | None = None,
+    registry: RunRegistry | None = None,
+    store_file: Path | None = None,
+    export: bool = True,
+) -> Iterator[ScoreProgress | Scores]:
+    """Yield progress, then the Scores of every stored trading day in [start, end] (default: the newest).
+
+    `export=False` skips refreshing the Qlib export (a caller scoring day after day exports once).
+    """
+    from core.research.training import PROVIDER_DIR, WORK_DIR
+
+    cancel = cancel or CancelToken()
+    started = time.perf_counter()
+    data_dir = Path(data_dir)
+    registry = registry or RunRegistry(data_dir)
+    record = registry.get(run_id)
+    processors = registry.infer_processors(run_id)  # a run without them is refused before any work
+    config = StartTraining.from_dict(record.config).dataset
+    store_file = Path(store_file) if store_file is not None else store_path(data_dir)
+    if not store_file.exists():
+        raise ValueError(f"no market store at {store_file}; import data first (data import PATH...)")
+    provider = store_file.parent / PROVIDER_DIR
+    if export:
+        yield from _export(store_file, provider, cancel)
+    from core.data.qlib_runtime import init_qlib
+
+    init_qlib(provider, data_dir / WORK_DIR)
+    model = _load_model(registry, run_id)
+    calendar = _calendar()
+    days = _days_between(calendar, start, end)
+    first = calendar.index(days[0])
+    rows_from = calendar[max(0, first - _extra_rows(model))]
+    read_from = calendar[max(0, first - _extra_rows(model) - feature_lookback(config.kind))]
+    frame = yield from _features(config, rows_from, days[-1], cancel)
+    dataset = _prepared(config, frame, processors, days)
+    yield ScoreProgress(0, 1, "scoring", stage="predict")
+    scores = model.predict(dataset, "test") if len(dataset) else []
+    out = _score_frame(dataset, scores)
+    yield ScoreProgress(1, 1, "scored", stage="predict")
+    yield Scores(run_id, out, tuple(days), read_from, calendar[-1], time.perf_counter() - started)
+
+
+def _export(store_file: Path, provider: Path, cancel: CancelToken) -> Iterator[ScoreProgress]:
+    from core.data.qlib_export import export_qlib
+    from core.storage import MarketStore
+
+    store = MarketStore.open(store_file)
+    try:
+        for step in export_qlib(store, provider, cancel):
+            if isinstance(step, Progress):
+                yield ScoreProgress(step.done, step.total, "exporting the store for Qlib", stage="export")
+    finally:
+        store.close()
+
+
+def _load_model(registry: RunRegistry, run_id: str) -> Any:
+    from core.models import load_model
+
+    return load_model(registry.model_path(run_id), device="cpu")
+
+
+def _calendar() -> list[str]:
+    from qlib.data import D
+
+    return [str(d)[:10] for d in D.calendar(freq="day")]
+
+
+def _days_between(calendar: list[str], start: str | None, end: str | None) -> list[str]:
+    if not calendar:
+        raise ValueError("the Qlib export has no trading days")
+    for name, value in (("--start", start), ("--end", end)):
+        if value is not None:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"bad {name} {value!r}: expected YYYY-MM-DD") from None
+    last = end or calendar[-1]
+    first = start or last
+    if first > last:
+        raise ValueError(f"--start {first} is after --end {last}")
+    days = [d for d in calendar if first <= d <= last]
+    if not days:
+        raise ValueError(f"no stored trading day between {first} and {last} (store: {calendar[0]}..{calendar[-1]})")
+    return days
+
+
+def feature_lookback(kind: str) -> int:
+    """Trading days before a day that its features read: Qlib's own extended window of each expression."""
+    from qlib.data.data import ExpressionD
+
+    from core.research.dataset_builder import feature_config
+
+    exprs, _ = feature_config(kind)
+    return max(ExpressionD.get_expression_instance(e).get_extended_window_size()[0] for e in exprs)
+
+
+def _extra_rows(model: Any) -> int:
+    """Rows before the first day a sequence model reads (its window), beyond what the features need."""
+    layout = getattr(model, "layout", None)
+    return max(0, int(layout.step_len) - 1) if layout is not None and layout.kind == "window" else 0
+
+
+def _features(
+    config: DatasetConfig, start: str, end: str, cancel: CancelToken
+) -> Generator[ScoreProgress, None, pd.DataFrame]:
+    """Raw features (no label) of the universe's members on [start, end], Qlib's (datetime, instrument) order."""
+    import pandas as pd
+
+    from core.research.dataset_builder import feature_config, read_chunk, universe_spans
+
+    spans = universe_spans(config.universe, start, end)
+    if not spans:
+        raise ValueError(f"universe {config.universe!r} has no instruments between {start} and {end}")
+    exprs, names = feature_config(config.kind)
+    codes = sorted(spans)
+    size = max(1, -(-len(codes) // _CHUNKS))
+    frames = []
+    for i in range(0, len(codes), size):
+        chunk = codes[i : i + size]
+        frames.append(read_chunk(chunk, exprs, names, None, spans, start, end))
+        yield ScoreProgress(i + len(chunk), len(codes), "reading features", stage="features")
+        cancel.raise_if_cancelled()
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        raise ValueError(f"the universe has no bars between {start} and {end}")
+    return pd.concat(frames).swaplevel().sort_index()
+
+
+def _prepared(
+    config: DatasetConfig, frame: pd.DataFrame, processors: tuple[Any, ...], days: list[str]
+) -> PreparedDataset:
+    """The features through the fitted processors exactly as training applied them (Qlib's own runner)."""
+    import numpy as np
+    import pandas as pd
+    from qlib.data.dataset.handler import DataHandlerLP
+
+    from core.datasets.prepared import PreparedDataset
+
+    processed = DataHandlerLP._run_proc_l(frame.copy(), list(processors), with_fit=False, check_for_infer=True)
+    features = processed["feature"]
+    instruments = features.index.get_level_values("instrument")
+    codes, uniques = pd.factorize(instruments, sort=True)
+    n = len(features)
+    segments = Segments(_PLACEHOLDER_TRAIN, _PLACEHOLDER_VALID, (days[0], days[-1]))
+    return PreparedDataset(
+        config=DatasetConfig(
+            kind=config.kind,
+            universe=config.universe,
+            segments=segments,
+            label=config.label,
+            feature_norm=config.feature_norm,
+            fill_nan=config.fill_nan,
+            label_norm=config.label_norm,
+        ),
+        feature_names=tuple(str(c) for c in features.columns),
+        features=np.ascontiguousarray(features.to_numpy(dtype=np.float32)),
+        label=np.full(n, np.nan, dtype=np.float32),
+        raw_label=np.full(n, np.nan, dtype=np.float32),
+        dates=features.index.get_level_values("datetime").to_numpy(dtype="datetime64[ns]"),
+        instrument_codes=codes.astype(np.int32),
+        instrument_names=tuple(str(u) for u in uniques),
+    )
+
+
+def _score_frame(dataset: PreparedDataset, scores: Any) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    from core.domain.symbols import parse_symbol
+
+    rows = dataset.rows("test")
+    names = np.asarray([str(parse_symbol(n)) for n in dataset.instrument_names], dtype=object)
+    return pd.DataFrame(
+        {
+            "datetime": pd.DatetimeIndex(dataset.dates[rows]),
+            "instrument": names[dataset.instrument_codes[rows]],
+            "score": np.asarray(scores, dtype="float64"),
+        }
+    ).reset_index(drop=True)
+
+
+def write_scores(frame: pd.DataFrame, path: Path) -> Path:
+    """Write scores as csv or parquet by the file's extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ValueError(f"--out {path}: expected a .csv or .parquet file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = frame.assign(datetime=frame["datetime"].dt.strftime("%Y-%m-%d"))
+    if suffix == ".csv":
+        out.to_csv(path, index=False)  # full precision: ties must survive a round trip
+    else:
+        out.to_parquet(path, index=False)
+    return path

@@ -1,0 +1,137 @@
+"""The daily routine: after the close export → score → plan → queue; at the open release the queue.
+
+A plain generator: each step yields a StepDone with its figures (and logs them), the cancel token is
+checked between steps, and a failing step raises before anything is queued, so a partial plan is
+never sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from core.domain.orders import Account, Order, OrderRequest, Position, Side
+from core.jobs import CancelToken, Progress
+from core.rules.engine import RuleConfig
+from core.strategy.base import Strategy
+
+log = logging.getLogger(__name__)
+
+
+class OrderQueue(Protocol):
+    """The queued-order book of the trading service (orders held for a later session)."""
+
+    def queue(self, requests: Sequence[OrderRequest], session: dt.date, actor: str | None = None) -> list[Any]: ...
+    def queued(self) -> list[Any]: ...
+    def release_queued(self, session: dt.date, actor: str | None = None) -> list[Any]: ...
+
+
+class AccountView(Protocol):
+    """What the plan reads of the broker: account, positions and orders."""
+
+    def account(self) -> Account: ...
+    def positions(self) -> list[Position]: ...
+    def orders(self) -> list[Order]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StepDone:
+    """One step of the routine finished, with the figures it logged."""
+
+    step: str  # 'update' | 'score' | 'plan' | 'queue' | 'release'
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StepProgress(Progress):
+    step: str = ""
+
+
+def run_close(
+    data_dir: Path,
+    run_id: str,
+    strategy: Strategy,
+    account: AccountView,
+    queue: OrderQueue,
+    rules: RuleConfig | None = None,
+    st_intervals: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    update_bars: Callable[[CancelToken], Iterator[Any]] | None = None,
+    cancel: CancelToken | None = None,
+    actor: str = "routine",
+) -> Iterator[StepProgress | StepDone]:
+    """After the close: (update bars →) export and score the newest day → plan the next session → queue it."""
+    from core.paths import store_path
+    from core.research.scoring import Scores, score_days
+    from core.storage import MarketStore
+    from core.strategy.available import available_from
+    from core.strategy.rebalance import plan_rebalance
+
+    cancel = cancel or CancelToken()
+    if update_bars is not None:
+        steps = sum(1 for _ in update_bars(cancel))
+        yield _done("update", steps=steps)
+        cancel.raise_if_cancelled()
+    scores: Scores | None = None
+    for item in score_days(data_dir, run_id, cancel=cancel):
+        if isinstance(item, Progress):
+            yield StepProgress(item.done, item.total, item.message, step="score")
+        else:
+            scores = item
+    assert scores is not None
+    if scores.frame.empty:
+        raise ValueError(f"run {run_id} scored no stock on {scores.days[-1]}")
+    yield _done("score", day=scores.days[-1], stocks=len(scores.frame), seconds=round(scores.seconds, 2))
+    cancel.raise_if_cancelled()
+    available = available_from(account.account(), account.positions(), account.orders(), "account")
+    signals = scores.frame.set_index(["datetime", "instrument"]).sort_index()
+    store = MarketStore.open(store_path(Path(data_dir)))
+    try:
+        plan = plan_rebalance(
+            store,
+            signals,
+            strategy,
+            available.holdings,
+            available.cash,
+            rules,
+            sellable=available.sellable,
+            st_intervals=st_intervals,
+        )
+    finally:
+        store.close()
+    assert plan.session is not None
+    yield _done(
+        "plan",
+        session=plan.session.isoformat(),
+        orders=len(plan.orders),
+        refused=len(plan.refused),
+        cash_after=round(plan.cash_after, 2),
+        value_after=round(plan.value_after, 2),
+    )
+    cancel.raise_if_cancelled()
+    stamp = f"{plan.session:%Y%m%d}"
+    requests = [
+        OrderRequest(f"Q{stamp}-{k:03d}", o.symbol, Side(o.side), o.shares, o.price, origin="routine")
+        for k, o in enumerate(plan.orders)
+    ]
+    # One call with the whole plan: the book takes all of it or raises.
+    queued = queue.queue(requests, plan.session, actor) if requests else []
+    yield _done("queue", session=plan.session.isoformat(), queued=len(queued))
+
+
+def run_open(
+    queue: OrderQueue, session: dt.date, cancel: CancelToken | None = None, actor: str = "routine"
+) -> Iterator[StepDone]:
+    """At the open: release what was queued for `session` through the usual pre-trade checks."""
+    (cancel or CancelToken()).raise_if_cancelled()
+    results = queue.release_queued(session, actor)
+    accepted = sum(1 for r in results if getattr(r, "accepted", False))
+    yield _done("release", session=session.isoformat(), released=len(results), accepted=accepted)
+
+
+def _done(step: str, **figures: Any) -> StepDone:
+    log.info("routine %s: %s", step, ", ".join(f"{k} {v}" for k, v in figures.items()))
+    return StepDone(step, figures)

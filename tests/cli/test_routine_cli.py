@@ -1,0 +1,53 @@
+"""`qdesk routine simulate`: the dry run's files from the command line; bad input exits 2 in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from app.cli import main
+from tests.core.research.slices import Slice
+from tests.core.routine.conftest import trained  # noqa: F401  (the routine tests' small trained run)
+
+
+def test_simulate_writes_the_days_and_prints_a_summary(
+    trained: tuple[Slice, str],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    s, run_id = trained
+    out = tmp_path / "sim"
+    argv = ["--data-dir", str(s.data_dir), "routine", "simulate", "--run", run_id, "--start", "2012-02-01"]
+    assert main([*argv, "--end", "2012-02-29", "--topk", "4", "--n-drop", "1", "--cash", "1e6", "--out", str(out)]) == 0
+    assert "Routine topk 2012-02-01 → 2012-02-29" in capsys.readouterr().out
+    daily = pd.read_csv(out / "daily.csv")
+    assert list(daily.columns) == ["date", "equity", "cash", "market_value"]
+    assert daily["date"].iloc[0] == "2012-02-01" and daily["date"].iloc[-1] == "2012-02-29"
+    assert (daily["equity"] - daily["cash"] - daily["market_value"]).abs().max() < 1e-6
+    for name in ("orders.csv", "fills.csv", "scores.csv"):
+        assert (out / name).exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--start", "2012-02-30", "--end", "2012-03-01"], "--start: '2012-02-30' is not a date"),
+        (["--start", "2012-03-01", "--end", "2012-02-01"], "--end 2012-02-01 is before --start 2012-03-01"),
+        (["--start", "2012-02-01", "--end", "2012-03-01", "--cash", "0"], "--cash must be a positive amount"),
+        (["--start", "2012-02-01", "--end", "2012-03-01", "--topk", "0"], "topk must be >= 1"),
+    ],
+)
+def test_simulate_bad_input_exits_2(
+    trained: tuple[Slice, str],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
+    s, run_id = trained
+    argv = ["--data-dir", str(s.data_dir), "routine", "simulate", "--run", run_id, "--out", str(tmp_path), *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]

@@ -1,0 +1,94 @@
+"""The routine after the close and at the open, against a small queued-order book and the paper broker."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from core.domain.orders import OrderRequest
+from core.research.registry import PROCESSORS_FILE, CannotScore, RunRegistry
+from core.routine.daily import StepDone, run_close, run_open
+from core.strategy.topk_dropout import TopkDropoutStrategy
+from core.trading.paper import PaperBroker
+from core.trading.store import TradingStore
+from tests.core.research.slices import Slice
+
+
+@dataclass(frozen=True)
+class Queued:
+    queue_id: str
+    session: dt.date
+    request: OrderRequest
+    status: str
+
+
+class Book:
+    """A queued-order book in memory that releases straight to the paper broker."""
+
+    def __init__(self, broker: PaperBroker) -> None:
+        self.broker = broker
+        self.items: list[Queued] = []
+        self.calls = 0
+
+    def queue(self, requests: Sequence[OrderRequest], session: dt.date, actor: str | None = None) -> list[Queued]:
+        self.calls += 1
+        new = [Queued(r.client_id, session, r, "queued") for r in requests]
+        self.items += new
+        return new
+
+    def queued(self) -> list[Queued]:
+        return [q for q in self.items if q.status == "queued"]
+
+    def release_queued(self, session: dt.date, actor: str | None = None) -> list[object]:
+        out = []
+        for k, q in enumerate(self.items):
+            if q.session == session and q.status == "queued":
+                out.append(self.broker.submit(q.request))
+                self.items[k] = Queued(q.queue_id, q.session, q.request, "released")
+        return out
+
+
+@pytest.fixture()
+def paper(tmp_path: Path) -> PaperBroker:
+    clock = dt.datetime(2012, 4, 2, 9, 30)
+    return PaperBroker(TradingStore(tmp_path / "paper.sqlite"), cash=1_000_000.0, clock=lambda: clock)
+
+
+def test_close_queues_the_whole_plan_for_the_next_trading_day(trained: tuple[Slice, str], paper: PaperBroker) -> None:
+    s, run_id = trained
+    book = Book(paper)
+    steps = [
+        x for x in run_close(s.data_dir, run_id, TopkDropoutStrategy(4, 1), paper, book) if isinstance(x, StepDone)
+    ]
+    assert [x.step for x in steps] == ["score", "plan", "queue"]
+    assert steps[0].figures["day"] == "2012-03-30" and steps[0].figures["stocks"] == 15
+    plan = steps[1].figures
+    assert plan["session"] == "2012-04-02" and plan["orders"] == 4  # Friday's close → Monday's session
+    assert book.calls == 1 and len(book.queued()) == 4
+    assert {q.session for q in book.queued()} == {dt.date(2012, 4, 2)}
+    cost = sum(q.request.qty * q.request.price for q in book.queued())
+    assert all(q.request.qty % 100 == 0 for q in book.queued()) and cost <= 1_000_000.0
+    fees = 1_000_000.0 - cost - plan["cash_after"]
+    assert 0 < fees < 0.001 * cost  # commission and transfer fee only
+
+    released = [x for x in run_open(book, dt.date(2012, 4, 2))]
+    assert released[0].figures["released"] == 4 and book.queued() == []
+    assert len([o for o in paper.orders() if o.origin == "routine"]) == 4
+
+
+def test_a_failing_step_queues_nothing(trained: tuple[Slice, str], paper: PaperBroker) -> None:
+    s, run_id = trained
+    book = Book(paper)
+    path = RunRegistry(s.data_dir).run_dir(run_id) / PROCESSORS_FILE
+    content = path.read_bytes()
+    path.unlink()
+    try:
+        with pytest.raises(CannotScore):
+            list(run_close(s.data_dir, run_id, TopkDropoutStrategy(4, 1), paper, book))
+    finally:
+        path.write_bytes(content)
+    assert book.calls == 0 and paper.orders() == []
