@@ -233,13 +233,15 @@ def _process_arrays(config: DatasetConfig, frames: list[pd.DataFrame], names: li
     raw_label = data[("label", "LABEL0")].to_numpy(dtype=np.float32)
     codes, uniques = pd.factorize(data.index.get_level_values("instrument"), sort=True)
     del data
+    robust = None
+    first, last = config.segments.train  # fitted on the train days, both ends included, as Qlib fits it
     if config.feature_norm == "robust_zscore":
-        first, last = config.segments.train  # fitted on the train days, both ends included, as Qlib fits it
         lo = np.searchsorted(dates, np.datetime64(first))
         hi = np.searchsorted(dates, np.datetime64(last) + np.timedelta64(1, "D"))
-        processors.robust_zscore(features, slice(int(lo), int(hi)))
+        robust = processors.robust_zscore(features, slice(int(lo), int(hi)))
     if config.fill_nan:
         processors.fill_nan(features)
+    infer = processors.fitted_qlib_processors(names, (first, last), robust, config.fill_nan)
     label = processors.cs_rank(raw_label, dates) if config.label_norm == "cs_rank" else raw_label.copy()
     return PreparedDataset(
         config=config,
@@ -250,6 +252,7 @@ def _process_arrays(config: DatasetConfig, frames: list[pd.DataFrame], names: li
         dates=dates,
         instrument_codes=codes.astype(np.int32),
         instrument_names=tuple(str(u) for u in uniques),
+        infer_processors=infer,
     )
 
 

@@ -19,8 +19,11 @@ def handles(feature_norm: str, label_norm: str) -> bool:
     return feature_norm in ("robust_zscore", "none") and label_norm in ("cs_rank", "none")
 
 
-def robust_zscore(features: np.ndarray, fit_rows: slice) -> None:
-    """In place: (x − median) / (MAD × 1.4826), clipped to ±3, with median and MAD of the fit rows."""
+def robust_zscore(features: np.ndarray, fit_rows: slice) -> tuple[np.ndarray, np.ndarray]:
+    """In place: (x − median) / (MAD × 1.4826), clipped to ±3, with median and MAD of the fit rows.
+
+    Returns the fitted (median, scale), which scoring a new day applies again.
+    """
     fit = features[fit_rows]
     median = np.nanmedian(fit, axis=0)
     scale = np.nanmedian(np.abs(fit - median), axis=0)
@@ -29,6 +32,33 @@ def robust_zscore(features: np.ndarray, fit_rows: slice) -> None:
     features -= median
     features /= scale
     np.clip(features, -CLIP, CLIP, out=features)
+    return median, scale
+
+
+def fitted_qlib_processors(
+    names: list[str],
+    fit: tuple[str, str],
+    robust: tuple[np.ndarray, np.ndarray] | None,
+    fill_nan: bool,
+) -> bytes:
+    """Qlib's own inference processors in the state its handler would fit, pickled for scoring new days.
+
+    The arrays above compute what RobustZScoreNorm and Fillna compute; handing Qlib's objects the same
+    statistics keeps one scoring path (Qlib's processor runner) whichever engine built the dataset.
+    """
+    import pickle
+
+    from qlib.data.dataset.processor import Fillna, Processor, RobustZScoreNorm
+
+    fitted: list[Processor] = []
+    if robust is not None:
+        norm = RobustZScoreNorm(fit[0], fit[1], fields_group="feature", clip_outlier=True)
+        norm.cols = [("feature", n) for n in names]
+        norm.mean_train, norm.std_train = robust
+        fitted.append(norm)
+    if fill_nan:
+        fitted.append(Fillna(fields_group="feature"))
+    return pickle.dumps(fitted)
 
 
 def fill_nan(features: np.ndarray, value: float = 0.0) -> None:

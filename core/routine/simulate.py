@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 
 from core.jobs import CancelToken, Progress
-from core.rules.engine import RuleConfig
+from core.rules.engine import LimitMode, RuleConfig
 from core.strategy.base import Strategy
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def simulate_routine(
     if not math.isfinite(cash) or cash <= 0:
         raise ValueError(f"--cash must be a positive amount, got {cash}")
     cancel = cancel or CancelToken()
-    rules = rules or RuleConfig()
+    rules = rules or RuleConfig(limit_mode=LimitMode.DEAL)  # judged at the fill, as the backtest by default
     started = time.perf_counter()
     store = MarketStore.open(store_path(Path(data_dir)))
     try:
