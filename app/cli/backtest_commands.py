@@ -121,7 +121,7 @@ def _strategy_params(args: argparse.Namespace) -> dict[str, Any]:
         "stop_loss": args.stop_loss,
         "take_profit": args.take_profit,
         "weighting": args.weighting,
-        "ties": "qlib" if args.mode == "qlib" else "code",
+        "ties": "qlib" if getattr(args, "mode", "honest") == "qlib" else "code",  # only backtest has --mode
     }
 
 

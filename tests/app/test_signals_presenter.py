@@ -101,7 +101,9 @@ def test_the_dock_scores_the_newest_day_and_plans_against_available_cash(
     orders = OrdersPresenter(orders_panel, service)
     panel = SignalsPanel()
     qtbot.addWidget(panel)
-    presenter = SignalsPresenter(panel, s.data_dir, s.data_dir / "market.sqlite", {}, orders)
+    presenter = SignalsPresenter(
+        panel, s.data_dir, s.data_dir / "market.sqlite", {}, orders.service, orders.send_rebalance
+    )
     panel.topk.setValue(4)
     panel.n_drop.setValue(1)
     panel.risk_degree.setValue(0.5)

@@ -15,7 +15,15 @@ from core.research.training import RunFinished, run_training
 from core.trading.store import TRADING_FILE, TradingStore
 from tests.core.research.slices import Slice, build_slice, tiny_config
 
-LGB = {"num_boost_round": 10, "rounds_per_epoch": 10, "early_stop": 0, "num_threads": 1, "num_leaves": 15}
+LGB = {
+    "num_boost_round": 10,
+    "rounds_per_epoch": 10,
+    "early_stop": 0,
+    "num_threads": 1,
+    "num_leaves": 15,
+    "lambda_l1": 0.0,
+    "lambda_l2": 1.0,
+}
 
 
 @pytest.fixture(scope="module")
