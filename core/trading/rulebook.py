@@ -97,8 +97,13 @@ class RuleBook:
         return limit_blocks(quote, side is Side.SELL, LimitMode.DEAL, price)
 
     def limits(self, symbol: str, day: dt.date, tick: Tick | None) -> tuple[float, float] | None:
-        """(limit up, limit down) of the day: the source's when it knows them, else from the previous close."""
-        if tick is not None and tick.limit_up > 0 and tick.limit_down > 0:
+        """(limit up, limit down) of the day: the source's when it knows them, else from the previous close.
+
+        ST periods and listing dates given to this book win over a source's figures: a replay computes its
+        limits without them, and a band the user told us about must not be widened by the feed.
+        """
+        known_here = symbol in self.list_dates or self.is_st(symbol, day)
+        if tick is not None and tick.limit_up > 0 and tick.limit_down > 0 and not known_here:
             return tick.limit_up, tick.limit_down
         if tick is None or tick.pre_close <= 0:
             return None
