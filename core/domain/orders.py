@@ -85,6 +85,22 @@ class Order:
     def evolve(self, **changes: Any) -> Order:
         return replace(self, **changes)
 
+    @classmethod
+    def pending(cls, request: OrderRequest, now: dt.datetime) -> Order:
+        """The order a request becomes before any broker has answered (every broker starts it alike)."""
+        return cls(
+            request.client_id,
+            request.symbol,
+            request.side,
+            request.type,
+            request.qty,
+            request.price,
+            OrderStatus.PENDING,
+            now,
+            now,
+            origin=request.origin,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Fees:

@@ -196,18 +196,7 @@ class LiveBroker:
         if existing is not None:
             return existing
         now = self.clock()
-        pending = Order(
-            request.client_id,
-            request.symbol,
-            request.side,
-            request.type,
-            request.qty,
-            request.price,
-            OrderStatus.PENDING,
-            now,
-            now,
-            origin=request.origin,
-        )
+        pending = Order.pending(request, now)
         self._orders[pending.client_id] = pending
         self._notify(OrderSubmitted(pending))
         self._spawn(self._send(request, pending), f"live-submit-{request.client_id}")

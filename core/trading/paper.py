@@ -196,18 +196,7 @@ class PaperBroker:
         now = self.clock()
         changes = self._roll(now)
         tick = self.quote(request.symbol)
-        order = Order(
-            request.client_id,
-            request.symbol,
-            request.side,
-            request.type,
-            request.qty,
-            request.price,
-            OrderStatus.PENDING,
-            now,
-            now,
-            origin=request.origin,
-        )
+        order = Order.pending(request, now)
         protection = self._protection(order, tick)
         price_for_cash = order.price if order.type is OrderType.LIMIT else protection
         if order.side is Side.BUY and (not math.isfinite(price_for_cash) or price_for_cash <= 0):

@@ -328,18 +328,7 @@ class BridgeTrading:
             fees = self.rules.fees(request.symbol, ctx.now.date(), Side.BUY, price, request.qty).total
             self._holds.hold(cid, request.qty * price + fees)
         now = self.clock()
-        order = Order(
-            cid,
-            request.symbol,
-            request.side,
-            request.type,
-            request.qty,
-            request.price,
-            OrderStatus.PENDING,
-            now,
-            now,
-            origin=request.origin,
-        )
+        order = Order.pending(request, now)
         self.orders[cid] = order  # before the call: a repeat while this one is in flight is a duplicate
         self._holds.sending(cid)
         try:
