@@ -230,14 +230,19 @@ def test_slow_client_detects_the_gap_and_repairs_from_quotes(tmp_path: Path) -> 
         async def body() -> None:
             rec = Recorder()
             client = BridgeClient(running.url, token=running.token, backoff=FAST)
-            blocked = {"done": False}
+            blocked = {"armed": False, "done": False, "shed": False}
 
             def stall(event: Any) -> None:
-                # The first tick batch blocks the client's loop until the bridge has shed frames.
-                if isinstance(event, TicksReceived) and not blocked["done"]:
+                # The first tick batch after the whole subscription is in blocks the client's loop until the
+                # bridge has shed frames. Stalling earlier (between subscribe chunks) would leave the bridge
+                # sending small frames that the socket buffers absorb for a long time.
+                if isinstance(event, TicksReceived) and blocked["armed"] and not blocked["done"]:
                     blocked["done"] = True
-                    deadline = time.monotonic() + 30
-                    while running.service.metrics.dropped._value.get() == 0 and time.monotonic() < deadline:
+                    deadline = time.monotonic() + 60
+                    while time.monotonic() < deadline:
+                        if running.service.metrics.dropped._value.get() > 0:
+                            blocked["shed"] = True
+                            return
                         time.sleep(0.05)
 
             client.add_listener(rec)
@@ -245,7 +250,9 @@ def test_slow_client_detects_the_gap_and_repairs_from_quotes(tmp_path: Path) -> 
             client.start()
             await client.wait_for_state(ConnectionState.CONNECTED)
             await client.subscribe(symbols)
-            await rec.wait(lambda: bool(rec.of(GapDetected)), timeout=60)
+            blocked["armed"] = True
+            await rec.wait(lambda: bool(rec.of(GapDetected)), timeout=90)
+            assert blocked["shed"], "the bridge never shed a frame while the client was stalled"
             await rec.wait(lambda: any(e.reason == "gap" for e in rec.of(QuotesReconciled)))
             gap = rec.of(GapDetected)[0]
             assert gap.received > gap.expected
