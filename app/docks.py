@@ -1,4 +1,4 @@
-"""The dock table: which panels the main window has, where each starts, and its placeholder text."""
+"""The dock table: which panels the main window has, where each starts, and what each is for."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from widgets.main_window import MainWindow
-from widgets.placeholder_panel import PlaceholderPanel
 from widgets.tr import QT_TRANSLATE_NOOP
 
 _LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
@@ -93,15 +92,17 @@ _DEFAULT_WIDTHS = {"quote_board": 390, "chart": 890}
 _DEFAULT_HEIGHTS = {"chart": 480, "orders": 250}
 
 
-def add_docks(window: MainWindow, panels: Mapping[str, QWidget] | None = None) -> None:
-    """Add every dock of DOCKS; a key found in `panels` gets that widget, the rest a placeholder."""
-    panels = panels or {}
+def add_docks(window: MainWindow, panels: Mapping[str, QWidget]) -> None:
+    """Add every dock of DOCKS with its panel from `panels`; the View menu entry says what the dock is for."""
+    missing = [spec.key for spec in DOCKS if spec.key not in panels]
+    if missing:
+        raise ValueError(f"no panel for the dock(s): {', '.join(missing)}")
     for spec in DOCKS:
         title = QCoreApplication.translate("Docks", spec.title)
-        widget = panels.get(spec.key)
-        if widget is None:
-            widget = PlaceholderPanel(title, QCoreApplication.translate("Docks", spec.description))
-        window.add_dock(spec.key, title, widget, spec.area, tab_with=spec.tab_with)
+        dock = window.add_dock(spec.key, title, panels[spec.key], spec.area, tab_with=spec.tab_with)
+        description = QCoreApplication.translate("Docks", spec.description)
+        dock.toggleViewAction().setStatusTip(description)
+        dock.toggleViewAction().setToolTip(description)
     for spec in DOCKS:
         if spec.tab_with is None:
             window.dock(spec.key).raise_()

@@ -102,14 +102,14 @@ def create_main_window(
     data_dir: Path,
     demo: bool,
     layout_store: LayoutStore | None,
-    panels: Mapping[str, QWidget] | None = None,
+    panels: Mapping[str, QWidget],
 ) -> MainWindowPresenter:
     """Build the main window with all its docks and wire it; translators must already be installed."""
     window = MainWindow()
     window.setWindowIcon(QIcon(str(icon_path())))
     add_docks(window, panels)
     presenter = MainWindowPresenter(window, data_dir=data_dir, demo=demo, layout_store=layout_store)
-    connect_hotkeys(window, panels or {})
+    connect_hotkeys(window, panels)
     return presenter
 
 

@@ -15,13 +15,14 @@ from app.about_presenter import about_info, licence_of, reflow
 from app.build_info import ROOT, BuildInfo, build_info, git_commit, project_version, read_stamp
 from app.i18n import installed_language
 from app.main_window_presenter import create_main_window
+from tests.app.stand_in_panels import stand_in_panels
 from widgets.about_dialog import AboutDialog
 
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 
 def _about(qtbot: QtBot, tmp_path: Path) -> AboutDialog:
-    window = create_main_window(data_dir=tmp_path, demo=True, layout_store=None).window
+    window = create_main_window(data_dir=tmp_path, demo=True, layout_store=None, panels=stand_in_panels()).window
     qtbot.addWidget(window)
     window.show()
     action = window.findChild(QAction, "about_action")

@@ -18,8 +18,8 @@ from app.docks import DOCKS, add_docks
 from app.i18n import installed_language, lookup
 from app.layout_store import LayoutStore
 from app.main_window_presenter import MainWindowPresenter, create_main_window
+from tests.app.stand_in_panels import stand_in_panels
 from widgets.main_window import MainWindow
-from widgets.placeholder_panel import PlaceholderPanel
 
 ENGLISH_TITLES = {
     "quote_board": "Quote board",
@@ -34,7 +34,7 @@ ENGLISH_TITLES = {
 
 
 def _open_window(qtbot: QtBot, data_dir: Path, store: LayoutStore | None = None) -> MainWindow:
-    window = create_main_window(data_dir=data_dir, demo=True, layout_store=store).window
+    window = create_main_window(data_dir=data_dir, demo=True, layout_store=store, panels=stand_in_panels()).window
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -53,7 +53,7 @@ def _label_text(window: MainWindow, name: str) -> str:
     return label.text()
 
 
-def test_window_has_all_eight_docks_with_placeholders(qtbot: QtBot, tmp_path: Path) -> None:
+def test_window_has_all_eight_docks_each_saying_what_it_is_for(qtbot: QtBot, tmp_path: Path) -> None:
     window = _open_window(qtbot, tmp_path)
 
     assert {key: window.dock(key).windowTitle() for key in window.dock_keys()} == ENGLISH_TITLES
@@ -63,10 +63,11 @@ def test_window_has_all_eight_docks_with_placeholders(qtbot: QtBot, tmp_path: Pa
         assert dock.features() & QDockWidget.DockWidgetFeature.DockWidgetFloatable
         assert dock.features() & QDockWidget.DockWidgetFeature.DockWidgetMovable
         panel = window.panel(key)
-        assert isinstance(panel, PlaceholderPanel)
+        assert panel.objectName() == f"{key}_stand_in"
         assert dock.isAncestorOf(panel)
-        assert panel.title() == ENGLISH_TITLES[key]
-        assert panel.description()
+        description = dock.toggleViewAction().statusTip()
+        assert description and description != ENGLISH_TITLES[key]
+        assert dock.toggleViewAction().toolTip() == description
     assert not window.windowIcon().isNull()
 
 
@@ -75,7 +76,9 @@ def test_a_panel_with_a_large_minimum_scrolls_instead_of_squeezing_the_chart(qtb
 
     tall = QWidget()
     tall.setMinimumSize(500, 700)  # taller than the whole bottom strip of the default layout
-    window = create_main_window(data_dir=tmp_path, demo=True, layout_store=None, panels={"training": tall}).window
+    window = create_main_window(
+        data_dir=tmp_path, demo=True, layout_store=None, panels={**stand_in_panels(), "training": tall}
+    ).window
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
@@ -132,7 +135,7 @@ def test_layout_saved_on_close_is_restored_by_a_fresh_window(qtbot: QtBot, tmp_p
 def test_status_bar_shows_data_folder_mode_and_beijing_time(qtbot: QtBot, tmp_path: Path) -> None:
     window = MainWindow()
     qtbot.addWidget(window)
-    add_docks(window)
+    add_docks(window, stand_in_panels())
     utc_moment = dt.datetime(2024, 1, 2, 1, 30, tzinfo=dt.timezone.utc)
     MainWindowPresenter(window, data_dir=tmp_path, demo=False, layout_store=None, clock=lambda: utc_moment)
 
@@ -307,7 +310,10 @@ def test_hotkeys_switch_the_chart_period_step_through_the_list_and_are_listed(qt
 
     chart, board = ChartPanel(), QuoteBoardPanel()
     window = create_main_window(
-        data_dir=tmp_path, demo=True, layout_store=None, panels={"chart": chart, "quote_board": board}
+        data_dir=tmp_path,
+        demo=True,
+        layout_store=None,
+        panels={**stand_in_panels(), "chart": chart, "quote_board": board},
     ).window
     qtbot.addWidget(window)
     symbols = ["600000.SH", "600004.SH", "600005.SH"]

@@ -19,6 +19,7 @@ from core.bridge.client import (
     ConnectionStateChanged,
     GapDetected,
     QuotesReconciled,
+    StreamStatusChanged,
     TicksReceived,
     save_token,
 )
@@ -58,6 +59,13 @@ class Recorder:
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out; events: {[type(e).__name__ for e in self.events][-20:]}")
             await asyncio.sleep(0.02)
+
+
+async def stream_ended(client: BridgeClient) -> None:
+    """Wait for the client's connect loop to finish: it gave up for good and schedules no more attempts."""
+    task = client._run_task
+    assert task is not None
+    await asyncio.wait_for(asyncio.shield(task), timeout=15)
 
 
 def test_typed_http_calls_and_paging(cn_data: Path, tmp_path: Path) -> None:
@@ -121,7 +129,7 @@ def test_states_auth_failed_then_a_new_token_connects(tmp_path: Path) -> None:
             client.add_listener(rec)
             client.start()
             assert await client.wait_for_state(ConnectionState.AUTH_FAILED) is ConnectionState.AUTH_FAILED
-            await asyncio.sleep(0.3)
+            await stream_ended(client)  # refused for good: the client stopped trying, no retry storm
             assert rec.states() == [ConnectionState.CONNECTING, ConnectionState.AUTH_FAILED]  # no retry storm
             client.set_token(running.token)
             await client.wait_for_state(ConnectionState.CONNECTED)
@@ -140,7 +148,7 @@ def test_incompatible_api_version_is_final(tmp_path: Path) -> None:
             client.start()
             await client.wait_for_state(ConnectionState.INCOMPATIBLE)
             assert "API 2" in client.state_detail and "API 1" in client.state_detail
-            await asyncio.sleep(0.3)
+            await stream_ended(client)
             assert client.state is ConnectionState.INCOMPATIBLE
             await client.close()
 
@@ -173,7 +181,8 @@ def test_reconnect_after_restart_resubscribes_and_reconciles(
 
         await asyncio.to_thread(holder.pop("first").__exit__, None, None, None)  # the bridge goes away
         await client.wait_for_state(ConnectionState.RECONNECTING)
-        await asyncio.sleep(0.3)  # a few refused attempts while nothing listens
+        # A few refused attempts while nothing listens.
+        await rec.wait(lambda: sum("retrying" in e.detail for e in rec.of(ConnectionStateChanged)) >= 3)
         reconnecting_events = len(rec.events)
 
         # A new bridge process on the same port: new instance, the market further on (a short recording
@@ -258,7 +267,9 @@ def test_slow_client_detects_the_gap_and_repairs_from_quotes(tmp_path: Path) -> 
             assert gap.received > gap.expected
             running.thread.call(running.service.pause)  # hold the market still, then compare
             await rec.wait(lambda: any(e.reason == "gap" for e in rec.of(QuotesReconciled)))
-            await asyncio.sleep(0.3)
+            # The paused status frame is numbered after every tick frame queued before it: once it is
+            # here, nothing older is still on the way.
+            await rec.wait(lambda: any(e.paused for e in rec.of(StreamStatusChanged)))
             await client.reconcile(symbols, "check")
             served = {t.symbol: t for t in await client.quotes(symbols)}
             assert all(client.latest(s) == served[s] for s in symbols)
