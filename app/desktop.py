@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.display import has_display
 from app.i18n import LANGUAGES
 from core.settings import AppSettings
 
@@ -138,9 +139,7 @@ def run_desktop(
 
 def _prepare_platform(*, wants_screenshot: bool) -> str | None:
     """Pick Qt's platform on a display-less Linux box; the error line when the window cannot be shown."""
-    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
-        return None
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+    if os.environ.get("QT_QPA_PLATFORM") or has_display(sys.platform, os.environ):
         return None
     if wants_screenshot:
         # Qt's offscreen platform paints the same widgets without a screen, which is all a PNG needs.

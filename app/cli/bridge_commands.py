@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import logging
 import logging.handlers
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from app.display import NO_TRAY_NOTICE, can_show_tray
 from core.bridge import BRIDGE_VERSION, DEFAULT_PORT
 
 SOURCES = ("xtquant", "replay", "sim")
@@ -207,6 +209,10 @@ def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
         raise CliError(f"unknown --source {args.source!r}; use one of: {', '.join(SOURCES)}")
     if args.start_on_login:
         return _start_on_login(args.start_on_login == "on")
+    if args.tray and not can_show_tray(sys.platform, os.environ):
+        # Qt would abort without a screen: a server or a service gets the bridge without its icon.
+        print(NO_TRAY_NOTICE, file=sys.stderr, flush=True)
+        args.tray = False
     port = _number(args.port, "--port", int, 0, 65535)
     cert, key = _existing_file(args.tls_cert, "--tls-cert"), _existing_file(args.tls_key, "--tls-key")
     if (cert is None) != (key is None):

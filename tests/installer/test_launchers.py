@@ -13,6 +13,7 @@ from types import ModuleType
 
 import pytest
 
+from app.display import NO_TRAY_NOTICE, can_show_tray
 from installer.package import ROOT
 
 LAUNCHERS = ROOT / "installer" / "launchers"
@@ -85,14 +86,17 @@ def bridge_launcher() -> ModuleType:
         ("linux", {"DISPLAY": ""}, False),
     ],
 )
-def test_a_tray_needs_a_display_on_linux_only(
-    bridge_launcher: ModuleType, platform: str, environ: dict[str, str], expected: bool
-) -> None:
-    assert bridge_launcher.has_display(platform, environ) is expected
+def test_a_tray_needs_a_display_on_linux_only(platform: str, environ: dict[str, str], expected: bool) -> None:
+    assert can_show_tray(platform, environ) is expected
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a display-less box is a Linux case")
-def test_the_bridge_launcher_serves_headless_without_a_display(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [["-m", "qdesk_bridge"], [str(ROOT / "main.py"), "bridge", "--tray"]],
+    ids=["packaged launcher", "qdesk bridge --tray"],
+)
+def test_the_bridge_serves_headless_without_a_display(tmp_path: Path, command: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     env.update(
         PYTHONPATH=os.pathsep.join([str(LAUNCHERS), str(ROOT)]),
@@ -100,7 +104,7 @@ def test_the_bridge_launcher_serves_headless_without_a_display(tmp_path: Path) -
         QDESK_DATA_DIR=str(tmp_path / "data"),
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qdesk_bridge", "--source", "sim", "--symbols", "5", "--port", "0"],
+        [sys.executable, *command, "--source", "sim", "--symbols", "5", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -119,6 +123,4 @@ def test_the_bridge_launcher_serves_headless_without_a_display(tmp_path: Path) -
     # The headless server's own start line (the tray prints none), after a one-line notice.
     assert " source on http://127.0.0.1:" in first, err
     assert "sim source" in first
-    assert err.splitlines()[0] == (
-        "qdesk-bridge: no display (DISPLAY and WAYLAND_DISPLAY are unset): running headless, without the tray icon"
-    )
+    assert err.splitlines()[0] == NO_TRAY_NOTICE

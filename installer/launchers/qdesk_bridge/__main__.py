@@ -5,16 +5,10 @@ under the Windows Run key (the bridge command's own option); `off` removes it. O
 no display (a server, a systemd service) the bridge runs headless instead of aborting in Qt.
 """
 
-import os
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 from app.cli import main
-
-NO_DISPLAY_NOTICE = (
-    "qdesk-bridge: no display (DISPLAY and WAYLAND_DISPLAY are unset): running headless, without the tray icon"
-)
 
 
 def _bridge_args(argv: list[str]) -> list[str]:
@@ -31,21 +25,9 @@ def _bridge_args(argv: list[str]) -> list[str]:
     return args
 
 
-def has_display(platform: str, environ: Mapping[str, str]) -> bool:
-    """Whether a tray icon can be shown: always on Windows and macOS; on Linux only with X11 or Wayland."""
-    if not platform.startswith("linux"):
-        return True
-    if environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal")):
-        return False  # Qt would start, but there is no tray to put an icon in
-    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
-
-
 def run(argv: list[str]) -> int:
-    args = _bridge_args(argv)
-    if "--help" in args or "-h" in args or has_display(sys.platform, os.environ):
-        return main(["bridge", "--tray", *args])
-    print(NO_DISPLAY_NOTICE, file=sys.stderr, flush=True)
-    return main(["bridge", *args])
+    # Without a screen the bridge command itself says so and runs headless.
+    return main(["bridge", "--tray", *_bridge_args(argv)])
 
 
 if __name__ == "__main__":
