@@ -13,13 +13,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
 
 from core.domain.ticks import Tick
 from core.quotes.hub import QuoteHub
 from core.quotes.session import BEIJING
 from core.rules.price_limits import limit_prices
-from core.storage.market_store import MarketStore
+from core.storage.market_store import MarketStore, StoredBar
 
 log = logging.getLogger(__name__)
 _CLOSE = dt.time(15, 0)
@@ -34,19 +33,16 @@ class ReplayDay:
 def build_replay(store: MarketStore, symbols: Sequence[str], days: int = 250) -> list[ReplayDay]:
     """The last `days` trading days of `symbols` as one end-of-day snapshot per symbol per day."""
     per_day: dict[str, list[Tick]] = {}
-    for symbol in symbols:
-        frame = store.read_bars(symbol, "1d")
-        if frame.empty:
-            continue
-        rows = list(frame.itertuples(index=False))
+    # Each day's tick needs the close before it, hence one bar more than the days replayed.
+    for symbol, rows in store.recent_bars(symbols, "1d", days + 1).items():
         # pairwise, not two offset slices: with fewer than `days` + 1 rows those paired a row with itself.
-        for prev, row in pairwise(rows[-days - 1 :]):
+        for prev, row in pairwise(rows):
             per_day.setdefault(row.time, []).append(_tick(symbol, row, float(prev.close)))
     ordered = sorted(per_day)[-days:]
     return [ReplayDay(d, tuple(per_day[d])) for d in ordered]
 
 
-def _tick(symbol: str, row: Any, pre_close: float) -> Tick:
+def _tick(symbol: str, row: StoredBar, pre_close: float) -> Tick:
     day = dt.date.fromisoformat(row.time)
     limits = limit_prices(symbol, day, pre_close) or (0.0, 0.0)
     amount = float(row.amount)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import sqlite_utils
 
@@ -25,6 +25,21 @@ if TYPE_CHECKING:
 
 BAR_COLUMNS = ("time", "open", "high", "low", "close", "volume", "amount", "factor")
 _VALUE_COLUMNS = BAR_COLUMNS[1:]
+
+
+class StoredBar(NamedTuple):
+    """One stored bar as read back: raw prices, the adjustment factor, NaN where the source had nothing."""
+
+    time: str
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    amount: float
+    factor: float
+
+
 _INSERT_SQL = (
     "INSERT INTO bars (symbol, freq, time, open, high, low, close, volume, amount, factor) VALUES (?,?,?,?,?,?,?,?,?,?)"
 )
@@ -215,6 +230,20 @@ class MarketStore:
         for col in _VALUE_COLUMNS:
             frame[col] = frame[col].astype(float)
         return frame
+
+    def recent_bars(self, symbols: Sequence[str], freq: str, count: int) -> dict[str, list[StoredBar]]:
+        """The newest `count` bars of each symbol, oldest first, as plain rows (symbols with none left out).
+
+        For screens that must paint at once (the quote board's last closes at launch): each symbol is read
+        from the end of the primary key and no DataFrame is built, which costs more than the read itself.
+        """
+        sql = f"SELECT {', '.join(BAR_COLUMNS)} FROM bars WHERE symbol=? AND freq=? ORDER BY time DESC LIMIT ?"
+        out: dict[str, list[StoredBar]] = {}
+        for symbol in symbols:
+            rows = self._conn.execute(sql, (symbol, freq, max(0, count))).fetchall()
+            if rows:
+                out[symbol] = [StoredBar(*(float("nan") if v is None else v for v in row)) for row in reversed(rows)]
+        return out
 
     def read_all_bars(self, freq: str, symbols: Sequence[str] | None = None) -> pd.DataFrame:
         """Every stored bar of `freq` (optionally for some symbols), ordered by symbol then time."""

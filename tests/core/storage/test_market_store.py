@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from pathlib import Path
 
@@ -85,3 +86,18 @@ def test_upsert_reports_and_logs_only_real_changes(store: MarketStore) -> None:
     assert store.changes_since(3, "1d") == {}
     assert store.series("1d")[0].rows == 3
     assert store.read_bars("600000.SH", "1d")["amount"].isna().all()  # NaN stored as NULL, read back as NaN
+
+
+def test_recent_bars_are_the_newest_per_symbol_oldest_first_with_gaps_as_nan(store: MarketStore) -> None:
+    days = ["2023-01-03", "2023-01-04", "2023-01-05", "2023-01-06"]
+    frame = _frame(days)
+    frame.loc[3, "amount"] = float("nan")
+    with store.transaction():
+        store.upsert_bars("600000.SH", "1d", frame, store.next_revision())
+        store.upsert_bars("000001.SZ", "1d", _frame(days[:1]), store.next_revision())
+    recent = store.recent_bars(["600000.SH", "000001.SZ", "600519.SH"], "1d", 2)
+    assert list(recent) == ["600000.SH", "000001.SZ"]  # nothing stored for 600519.SH: left out
+    assert [bar.time for bar in recent["600000.SH"]] == days[2:]
+    assert math.isnan(recent["600000.SH"][-1].amount) and recent["600000.SH"][0].close == 10.0
+    assert [bar.time for bar in recent["000001.SZ"]] == days[:1]
+    assert store.recent_bars(["600000.SH"], "1d", 0) == {}
