@@ -7,6 +7,7 @@ writer; every import is one transaction, so a failed file leaves nothing half-wr
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -242,7 +243,9 @@ class MarketStore:
         for symbol in symbols:
             rows = self._conn.execute(sql, (symbol, freq, max(0, count))).fetchall()
             if rows:
-                out[symbol] = [StoredBar(*(float("nan") if v is None else v for v in row)) for row in reversed(rows)]
+                out[symbol] = [
+                    StoredBar(row[0], *(math.nan if v is None else float(v) for v in row[1:])) for row in reversed(rows)
+                ]
         return out
 
     def read_all_bars(self, freq: str, symbols: Sequence[str] | None = None) -> pd.DataFrame:
