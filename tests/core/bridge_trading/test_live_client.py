@@ -6,15 +6,16 @@ import asyncio
 
 import pytest
 
+from core.bridge.client.events import TradingRequestRefused
+from core.bridge.client.http import BridgeHttp
 from core.domain.orders import OrderRequest, OrderStatus, Side
-from core.trading.live import BridgeTradingClient, TradingRequestRefused
 from tests.core.bridge_trading.conftest import SYMBOL
 
 
 def test_client_round_trip_and_refusals(bridge) -> None:
     async def run() -> None:
-        trader = BridgeTradingClient(bridge.url, bridge.trade_token)
-        reader = BridgeTradingClient(bridge.url, bridge.read_token)
+        trader = BridgeHttp(bridge.url, bridge.trade_token)
+        reader = BridgeHttp(bridge.url, bridge.read_token)
         try:
             with pytest.raises(TradingRequestRefused) as refused:
                 await reader.arm()
