@@ -1,16 +1,8 @@
-"""FirstRunPresenter: drives the first-start wizard — bridge test and token to the keyring, imports as jobs.
-
-Past 400 lines: the wizard's three worker jobs (bridge check, history download, file import) sit beside
-the presenter that starts them; they move out with the shared worker-to-bridge path.
-"""
+"""FirstRunPresenter: drives the first-start wizard — bridge test and token to the keyring, imports as jobs."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import datetime as dt
-import tempfile
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -19,31 +11,19 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget, QWizard
 
+from app.first_run_jobs import BRIDGE_YEARS, ConnectionChecked, bridge_history_job, check_bridge_job, import_files_job
 from app.job_runner import JobFinished, JobRunner
 from app.resources import icon_path
 from core.bridge.client.credentials import save_token
-from core.jobs import CancelToken, Progress
+from core.jobs import Progress
 from core.paths import store_path
 from core.secrets import BRIDGE_TOKEN_SERVICE, SecretStore, SecretStoreUnavailable
 from core.settings import AppSettings, save_settings
 from widgets.first_run_wizard import BRIDGE, DEMO, FirstRunChoices, FirstRunWizard
 
-# A first download stays small: enough history to train on, minutes rather than hours over a LAN.
-BRIDGE_SYMBOLS = 300
-BRIDGE_YEARS = 3
-
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("FirstRun", text)
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionChecked:
-    """Outcome of one connection test; `health` is the bridge's /v1/health answer when it worked."""
-
-    ok: bool
-    message: str
-    health: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,136 +34,6 @@ class FirstRunOutcome:
     demo: bool
     settings: AppSettings
     completed: bool
-
-
-def _run(coro: Any) -> Any:
-    # Jobs run on a worker thread with no loop of their own; each call gets a short-lived one.
-    return asyncio.run(coro)
-
-
-def check_bridge_job(url: str, token: str, ca_file: str) -> Callable[[CancelToken], Iterator[ConnectionChecked]]:
-    """A job asking the bridge's /v1/health with `token`; yields one ConnectionChecked, never raises."""
-
-    async def ask() -> dict[str, Any]:
-        from core.bridge.client.http import BridgeHttp
-
-        http = BridgeHttp(url, token, ca_file or None, timeout=5.0)
-        try:
-            return await http.health()
-        finally:
-            await http.aclose()
-
-    def job(cancel: CancelToken) -> Iterator[ConnectionChecked]:
-        from core.bridge.client.events import BridgeAuthError, BridgeError
-
-        try:
-            health = _run(ask())
-        except BridgeAuthError:
-            yield ConnectionChecked(
-                False,
-                _tr(
-                    "The bridge refused the token. Copy it again from the bridge's "
-                    "token file, or restart the bridge with --new-token for a new one."
-                ),
-            )
-            return
-        except (BridgeError, OSError, ValueError) as exc:
-            yield ConnectionChecked(False, _tr("Cannot reach the bridge: {error}").format(error=exc))
-            return
-        if str(health.get("api", "")).split(".")[0] != "1":
-            yield ConnectionChecked(
-                False, _tr("The bridge speaks API {api}; this QDesk needs API 1.").format(api=health.get("api")), health
-            )
-            return
-        text = _tr("Connected to QDesk Bridge {version} (source: {source}).").format(
-            version=health.get("version", "?"), source=health.get("source", "?")
-        )
-        if health.get("qmt_connected") is False or not health.get("source_connected", True):
-            # One translatable sentence pair: Chinese joins sentences without a space.
-            text = _tr(
-                "{status} QMT is not connected: start the QMT terminal and log in on the bridge machine."
-            ).format(status=text)
-        yield ConnectionChecked(True, text, health)
-
-    return job
-
-
-def bridge_history_job(
-    url: str, token: str, ca_file: str, store_file: Path, limit: int = BRIDGE_SYMBOLS, years: int = BRIDGE_YEARS
-) -> Callable[[CancelToken], Iterator[Progress]]:
-    """Download daily bars of the bridge's first `limit` instruments, then import them like CSV files.
-
-    Going through CSV keeps one import path: the same validation, trading days and import log.
-    """
-
-    def job(cancel: CancelToken) -> Iterator[Progress]:
-        from core.bridge.client.http import BridgeHttp
-        from core.data.importer import import_files
-        from core.storage.market_store import MarketStore
-
-        start = dt.date.today() - dt.timedelta(days=365 * years)
-        with tempfile.TemporaryDirectory(prefix="qdesk-bridge-history-") as tmp:
-            loop = asyncio.new_event_loop()
-            http = BridgeHttp(url, token, ca_file or None)
-            files: list[Path] = []
-            try:
-                symbols = [i.symbol for i in loop.run_until_complete(http.instruments())][:limit]
-                for done, symbol in enumerate(symbols, start=1):
-                    cancel.raise_if_cancelled()
-                    bars = loop.run_until_complete(http.bars(symbol, "1d", start=start))
-                    if bars:
-                        files.append(_write_csv(Path(tmp), symbol, bars))
-                    yield Progress(done, len(symbols) * 2, _tr("Downloading {symbol}").format(symbol=symbol))
-            finally:
-                loop.run_until_complete(http.aclose())
-                loop.close()
-            store = MarketStore.open(store_file)
-            try:
-                offset = len(files)
-                for step in import_files(store, files, "1d", cancel):
-                    yield replace(step, done=offset + step.done, total=offset + step.total)
-            finally:
-                store.close()
-
-    return job
-
-
-def _write_csv(folder: Path, symbol: str, bars: list[Any]) -> Path:
-    path = folder / f"{symbol}.csv"
-    with_factor = any(b.factor is not None for b in bars)
-    lines = ["date,open,high,low,close,volume,amount" + (",factor" if with_factor else "")]
-    for b in bars:
-        row = [
-            b.time.strftime("%Y-%m-%d"),
-            repr(b.open),
-            repr(b.high),
-            repr(b.low),
-            repr(b.close),
-            repr(b.volume),
-            "" if b.amount is None else repr(b.amount),
-        ]
-        if with_factor:
-            row.append("" if b.factor is None else repr(b.factor))
-        lines.append(",".join(row))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def import_files_job(store_file: Path, paths: list[str]) -> Callable[[CancelToken], Iterator[Progress]]:
-    """The existing importer over the chosen files and folders, in one worker-thread store connection."""
-
-    def job(cancel: CancelToken) -> Iterator[Progress]:
-        from core.data.importer import discover_files, import_files
-        from core.storage.market_store import MarketStore
-
-        files = discover_files(paths)
-        store = MarketStore.open(store_file)
-        try:
-            yield from import_files(store, files, None, cancel)
-        finally:
-            store.close()
-
-    return job
 
 
 class FirstRunPresenter(QObject):

@@ -316,11 +316,10 @@ def live_service(
     ca_file: str | None = None,
 ) -> TradingService:
     """The QMT account through the bridge, disarmed: the desktop's own checks and audit run before the bridge's."""
-    from core.bridge.client.http import tls_context
-    from core.trading.live import BridgeTradingClient
-    from core.trading.live_broker import LiveBroker
+    from core.bridge.client.http import BridgeHttp
+    from core.bridge.client.live_broker import LiveBroker
 
-    client = BridgeTradingClient(bridge_url, token, verify=tls_context(ca_file))
+    client = BridgeHttp(bridge_url, token, ca_file)
     broker = LiveBroker(client, quote=hub.latest if hub is not None else None)
     return TradingService(
         broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER, armed=False

@@ -2,13 +2,12 @@
 
 A generator job (core.jobs): one series per step, each written in its own transaction, the cancel
 token checked between series, so a cancelled or failed update keeps every series it finished and
-never leaves one half-written. The bridge client is async; the job drives it on an event loop of
-its own, on whatever thread runs the job, so SQLite writes stay on that thread too.
+never leaves one half-written. The bridge client is async; the job awaits it through a LoopThread,
+while SQLite writes stay on whatever thread runs the job.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -19,6 +18,7 @@ from core.domain.bars import Bar, Freq
 from core.domain.symbols import Board, Exchange, parse_symbol
 from core.jobs import CancelToken, Progress
 from core.storage.market_store import BAR_COLUMNS, MarketStore
+from core.util.loop_thread import LoopThread
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -173,20 +173,21 @@ def _check(symbol: str, when: str, previous: str, bar: Bar) -> None:
 
 
 class BridgeBars:
-    """A fetch function over one BridgeClient, with a private event loop on the calling thread."""
+    """A fetch function over one BridgeClient, awaited from the calling thread through a LoopThread."""
 
-    def __init__(self, url: str, token: str | None = None, **client_options: Any) -> None:
+    def __init__(self, url: str, token: str | None = None, *, timeout: float = 300.0, **client_options: Any) -> None:
         from core.bridge.client import BridgeClient
 
-        self._loop = asyncio.new_event_loop()
+        self.timeout = timeout  # per series: a hung bridge fails the update instead of freezing it
+        self._loop = LoopThread("bridge-bars")
         self.client: BridgeClient = BridgeClient(url, token, **client_options)
 
     def __call__(self, plan: UpdatePlan) -> list[Bar]:
-        return self._loop.run_until_complete(self.client.bars(plan.symbol, plan.freq, plan.start, plan.end))
+        return self._loop.call(self.client.bars(plan.symbol, plan.freq, plan.start, plan.end), self.timeout)
 
     def close(self) -> None:
         try:
-            self._loop.run_until_complete(self.client.close())
+            self._loop.call(self.client.close(), self.timeout)
         finally:
             self._loop.close()
 

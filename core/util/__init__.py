@@ -1,1 +1,1 @@
-"""Small building blocks with no domain of their own, shared by every part of core: backoff, listener registries."""
+"""Building blocks with no domain of their own: backoff, listener registries, a loop thread blocking code awaits in."""

@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from core.bridge.client.http import BridgeHttp
 from core.domain.orders import OrderRequest, Side
 from core.trading.audit import AuditLog
-from core.trading.live import BridgeTradingClient
 from core.trading.paper import PaperBroker
 from core.trading.risk import RiskEngine, RiskLimits
 from core.trading.service import TradingService
@@ -44,7 +44,7 @@ def round_trip(n: int, folder: Path) -> None:
     with serve_bridge(qmt, folder, _replay_dir(folder), WIDE) as bridge:
 
         async def run() -> list[float]:
-            client = BridgeTradingClient(bridge.url, bridge.trade_token)
+            client = BridgeHttp(bridge.url, bridge.trade_token)
             await client.arm("benchmark")
             events = client.events()
             await anext(events)

@@ -1,4 +1,4 @@
-"""The bridge client QDesk uses: typed HTTP calls and a quote stream that reconnects and repairs gaps."""
+"""The bridge client QDesk uses: typed HTTP calls (market data and trading) and a self-healing quote stream."""
 
 from core.bridge.client.client import BridgeClient
 from core.bridge.client.credentials import delete_token, load_token, save_token
@@ -8,6 +8,7 @@ from core.bridge.client.events import (
     BridgeRateLimited,
     BridgeRequestError,
     BridgeUnavailable,
+    BridgeUnreachable,
     ClientEvent,
     ConnectionState,
     ConnectionStateChanged,
@@ -16,15 +17,19 @@ from core.bridge.client.events import (
     StreamErrorReported,
     StreamStatusChanged,
     TicksReceived,
+    TradingRequestRefused,
 )
+from core.bridge.client.http import BridgeHttp
 
 __all__ = [
     "BridgeAuthError",
     "BridgeClient",
+    "BridgeHttp",
     "BridgeError",
     "BridgeRateLimited",
     "BridgeRequestError",
     "BridgeUnavailable",
+    "BridgeUnreachable",
     "ClientEvent",
     "ConnectionState",
     "ConnectionStateChanged",
@@ -33,6 +38,7 @@ __all__ = [
     "StreamErrorReported",
     "StreamStatusChanged",
     "TicksReceived",
+    "TradingRequestRefused",
     "delete_token",
     "load_token",
     "save_token",

@@ -19,7 +19,7 @@ from core.bridge.client.events import (
     QuotesReconciled,
     TicksReceived,
 )
-from core.bridge.client.http import BridgeHttp, tls_context
+from core.bridge.client.http import BridgeHttp, tls_context, ws_url
 from core.bridge.client.stream import StreamSession
 from core.bridge.protocol import tick_from_wire
 from core.bridge.validation import InvalidRequest, validate_symbols
@@ -52,15 +52,15 @@ class BridgeClient:
         timeout: float = 10.0,
     ) -> None:
         self.url = url.rstrip("/")
-        self.ca_file = ca_file  # other clients of the same bridge (trading, data update) verify alike
         self._token = token if token is not None else load_token(self.url, keyring_backend)
+        self.ca_file = ca_file  # a trading client of the same bridge verifies alike
         self.http = BridgeHttp(self.url, self._token, ca_file, timeout)
-        ws_url = self.url.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + "/v1/stream"
+        stream_url = ws_url(self.url, "/v1/stream")
         self._stream = StreamSession(
-            ws_url,
+            stream_url,
             lambda: self._token,
             # wss:// verifies like https:// (system CAs, SSL_CERT_FILE, ca_file); ws:// takes no context at all.
-            ssl_context=tls_context(ca_file) if ws_url.startswith("wss://") else None,
+            ssl_context=tls_context(ca_file) if stream_url.startswith("wss://") else None,
             backoff=backoff or Backoff(),
             connect_timeout=timeout,
             on_event=self._emit,

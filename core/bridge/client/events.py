@@ -24,11 +24,17 @@ class ConnectionState(str, Enum):
 
 
 class BridgeError(Exception):
-    """A request the bridge did not serve; the message is fit to show the user."""
+    """A request the bridge did not serve; the message is fit to show the user.
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    `status` is the HTTP status (None when no answer came), `code` the bridge's error code and
+    `refusals` the pre-trade checks that failed (`{"rule", "reason"}` each), when it sent them.
+    """
+
+    def __init__(
+        self, message: str, status: int | None = None, code: str = "error", refusals: list[dict[str, str]] | None = None
+    ) -> None:
         super().__init__(message)
-        self.status = status
+        self.message, self.status, self.code, self.refusals = message, status, code, refusals or []
 
 
 class BridgeAuthError(BridgeError):
@@ -39,14 +45,22 @@ class BridgeRequestError(BridgeError):
     """The bridge rejected the request's input (4xx)."""
 
 
+class TradingRequestRefused(BridgeRequestError):
+    """The bridge refused a trading call: read-only token (403), not armed (409), a pre-trade check (422)."""
+
+
 class BridgeRateLimited(BridgeError):
     def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message, 429)
+        super().__init__(message, 429, "rate_limited")
         self.retry_after = retry_after
 
 
 class BridgeUnavailable(BridgeError):
-    """The bridge cannot be reached, or its data source is disconnected (503)."""
+    """The bridge cannot be reached, or its data source or QMT is disconnected (502-504)."""
+
+
+class BridgeUnreachable(BridgeUnavailable):
+    """No answer came back: the request may or may not have reached the bridge, so its outcome is unknown."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from core.bridge.client.events import (
     StreamErrorReported,
     StreamStatusChanged,
 )
+from core.bridge.client.http import bearer
 from core.bridge.protocol import decode
 from core.util.backoff import Backoff
 
@@ -105,7 +106,7 @@ class StreamSession:
         try:
             ws = await connect(
                 self.ws_url,
-                additional_headers={"Authorization": f"Bearer {token}"},
+                additional_headers=bearer(token),
                 ssl=self._ssl,
                 open_timeout=self.connect_timeout,
                 compression=None,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 from pathlib import Path
 
 import httpx
@@ -16,7 +14,7 @@ from core.bridge.client import BridgeClient, ConnectionState
 from core.bridge.server.runner import BridgeStartError, ServeOptions, ServerThread
 from core.bridge.service import BridgeService
 from core.bridge.sources.sim import SimSource
-from tests.core.bridge.conftest import serve
+from tests.core.bridge.conftest import self_signed_certificate, serve
 
 
 @pytest.mark.parametrize(
@@ -86,34 +84,7 @@ def test_busy_port_is_one_clear_error(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
-    root = tmp_path_factory.mktemp("tls")
-    cert, key = root / "cert.pem", root / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return cert, key
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 def test_tls_serves_https_and_wss(tmp_path: Path, certificate: tuple[Path, Path]) -> None:

@@ -62,7 +62,13 @@ def replay_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def serve_bridge(qmt: FakeQmt, config: Path, replay: Path, limits: RiskLimits | None = None) -> Iterator[Bridge]:
+def serve_bridge(
+    qmt: FakeQmt,
+    config: Path,
+    replay: Path,
+    limits: RiskLimits | None = None,
+    tls: tuple[Path, Path] | None = None,
+) -> Iterator[Bridge]:
     tokens = TokenStore.in_dir(config)
     scopes = TradeScopes.in_dir(config)
     read_token = tokens.create("read-only")
@@ -73,7 +79,8 @@ def serve_bridge(qmt: FakeQmt, config: Path, replay: Path, limits: RiskLimits | 
         qmt.trader, StockAccount(qmt.account_id), audit, RiskEngine(limits or RiskLimits(max_position_weight=1.0))
     )
     attach_trading(service, trading, scopes)
-    thread = ServerThread(service, ServeOptions(host="127.0.0.1", port=0))
+    options = ServeOptions(host="127.0.0.1", port=0, tls_cert=tls[0] if tls else None, tls_key=tls[1] if tls else None)
+    thread = ServerThread(service, options)
     address = thread.start()
     try:
         yield Bridge(service, trading, thread, address, read_token, trade_token)

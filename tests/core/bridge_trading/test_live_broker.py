@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+from core.bridge.client.http import BridgeHttp
+from core.bridge.client.live_broker import LiveBroker
 from core.domain.orders import OrderFilled, OrderRequest, OrderStatus, Side
 from core.trading.audit import AuditLog
-from core.trading.live import BridgeTradingClient
-from core.trading.live_broker import LiveBroker
 from core.trading.risk import RiskEngine, RiskLimits
 from core.trading.service import TradingService
 from tests.core.bridge_trading.conftest import SYMBOL
@@ -24,7 +24,7 @@ async def _until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyp
 
 def test_live_mirror_orders_fills_and_kill(bridge, qmt, tmp_path) -> None:
     async def run() -> None:
-        broker = LiveBroker(BridgeTradingClient(bridge.url, bridge.trade_token))
+        broker = LiveBroker(BridgeHttp(bridge.url, bridge.trade_token))
         audit = AuditLog(tmp_path / "desk-audit.sqlite")
         service = TradingService(broker, RiskEngine(RiskLimits(max_position_weight=1.0)), audit, armed=False)
         events: list[object] = []

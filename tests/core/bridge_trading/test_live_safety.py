@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+from core.bridge.client.http import BridgeHttp
+from core.bridge.client.live_broker import LiveBroker
 from core.domain.orders import OrderRequest, OrderStatus, Side
 from core.trading.audit import AuditLog
-from core.trading.live import BridgeTradingClient
-from core.trading.live_broker import LiveBroker
 from core.trading.risk import RiskEngine, RiskLimits
 from core.trading.service import TradingService
 from tests.core.bridge_trading.conftest import SYMBOL, serve_bridge
@@ -24,7 +24,7 @@ def test_desktop_daily_loss_stop_sees_a_loss_marked_to_live_quotes(tmp_path, rep
     assert live_tick.last < 2.9
 
     async def run(url: str, token: str) -> None:
-        broker = LiveBroker(BridgeTradingClient(url, token), quote=lambda s: live_tick if s == SYMBOL else None)
+        broker = LiveBroker(BridgeHttp(url, token), quote=lambda s: live_tick if s == SYMBOL else None)
         audit = AuditLog(tmp_path / "desk.sqlite")
         limits = RiskLimits(max_position_weight=1.0, max_daily_loss=1_000.0)
         service = TradingService(broker, RiskEngine(limits), audit, armed=True)
@@ -44,7 +44,7 @@ def test_desktop_daily_loss_stop_sees_a_loss_marked_to_live_quotes(tmp_path, rep
 def test_an_unreachable_bridge_leaves_the_order_unknown_by_its_type(tmp_path) -> None:
     async def run() -> None:
         # Nothing listens on this port: the request may or may not have arrived, so the order is unknown.
-        broker = LiveBroker(BridgeTradingClient("http://127.0.0.1:9", "t" * 32, timeout=2.0))
+        broker = LiveBroker(BridgeHttp("http://127.0.0.1:9", "t" * 32, timeout=2.0))
         broker.clock = lambda: dt.datetime(2021, 12, 1, 10, 0)
         broker.submit(OrderRequest("u1", SYMBOL, Side.BUY, 100, 2.70))
         while broker.order("u1").status is OrderStatus.PENDING:  # type: ignore[union-attr]
@@ -60,7 +60,7 @@ def test_a_bridge_that_cannot_reach_qmt_refuses_and_the_order_is_rejected_not_un
     qmt = FakeQmt(connected=False)
 
     async def run(url: str, token: str) -> None:
-        broker = LiveBroker(BridgeTradingClient(url, token))
+        broker = LiveBroker(BridgeHttp(url, token))
         broker.submit(OrderRequest("r1", SYMBOL, Side.BUY, 100, 2.70))
         while broker.order("r1").status is OrderStatus.PENDING:  # type: ignore[union-attr]
             await asyncio.gather(*broker._tasks)

@@ -13,6 +13,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from core.bridge.client.events import BridgeError, BridgeUnreachable
+from core.bridge.client.http import BridgeHttp
 from core.domain.orders import (
     Account,
     Fill,
@@ -29,7 +31,6 @@ from core.domain.orders import (
     Position,
 )
 from core.domain.ticks import Tick
-from core.trading.live import BridgeTradingClient, BridgeUnreachable, TradingRequestRefused
 from core.trading.paper import local_time
 from core.trading.rulebook import RuleBook
 from core.trading.wire import account_from_wire, fill_from_wire, order_from_wire, position_from_wire
@@ -49,7 +50,7 @@ class LiveBroker:
 
     def __init__(
         self,
-        client: BridgeTradingClient,
+        client: BridgeHttp,
         rules: RuleBook | None = None,
         quote: Callable[[str], Tick | None] | None = None,
         clock: Callable[[], dt.datetime] = _now,
@@ -205,7 +206,7 @@ class LiveBroker:
     async def _send(self, request: OrderRequest, pending: Order) -> None:
         try:
             self._set(await self.client.submit(request))
-        except TradingRequestRefused as exc:
+        except BridgeError as exc:
             current = self._orders.get(request.client_id, pending)
             if isinstance(exc, BridgeUnreachable):
                 # The request may or may not have arrived: unknown, settled by the next reload, never resent.
@@ -230,11 +231,11 @@ class LiveBroker:
     async def _kill(self, reason: str) -> None:
         try:
             self.kill_report = await self.client.kill_report(reason)
-        except TradingRequestRefused as exc:
+        except BridgeError as exc:
             log.warning("bridge refused the kill switch: %s", exc.message)
 
     async def _call(self, call: Awaitable[Any]) -> None:
         try:
             await call
-        except TradingRequestRefused as exc:
+        except BridgeError as exc:
             log.warning("bridge refused: %s", exc.message)
