@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtWidgets import QApplication
 
 from app.job_runner import JobFinished, JobRunner
 from core.datasets.config import DatasetConfig, Segments, parse_universe
@@ -161,7 +163,16 @@ class TrainingPresenter(QObject):
             title, request = self._queue.popleft()
             from core.research.training import run_training
 
-            _load_training_libraries()
+            if not _libraries_loaded():
+                # The first import takes seconds and blocks the GUI thread: say so on screen before it starts.
+                self._panel.set_running(False)
+                self._panel.set_progress(0.0, _tr("Loading torch, LightGBM and Qlib (first training only)…"))
+                self._panel.repaint()
+                QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+                try:
+                    _load_training_libraries()
+                finally:
+                    QApplication.restoreOverrideCursor()
             self._current = title
             self._stage = ("", time.monotonic())
             self._panel.clear_curves(title)
@@ -232,6 +243,13 @@ class TrainingPresenter(QObject):
         self._start_next()
 
 
+_TRAINING_LIBRARIES = ("torch", "lightgbm", "qlib.data")
+
+
+def _libraries_loaded() -> bool:
+    return all(name in sys.modules for name in _TRAINING_LIBRARIES)
+
+
 def _load_training_libraries() -> None:
     """Import torch, LightGBM and Qlib on the GUI thread, once, before the first job needs them.
 
@@ -240,5 +258,5 @@ def _load_training_libraries() -> None:
     """
     import importlib
 
-    for name in ("torch", "lightgbm", "qlib.data"):
+    for name in _TRAINING_LIBRARIES:
         importlib.import_module(name)

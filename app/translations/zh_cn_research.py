@@ -45,6 +45,7 @@ TABLE = {
         "Parameters: {error}": "参数：{error}",
         "ETA {eta}": "预计剩余 {eta}",
         "Exported to {path}": "已导出到 {path}",
+        "Loading torch, LightGBM and Qlib (first training only)…": "正在加载 torch、LightGBM 和 Qlib（仅首次训练）…",
         "Cancelled: the finished epochs are checkpointed; train again to resume.": (
             "已取消：已完成的轮次已保存检查点，再次训练即可续训。"
         ),

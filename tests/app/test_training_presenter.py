@@ -65,6 +65,27 @@ def test_train_queue_cancel_and_registry(qtbot: QtBot, ui: tuple[TrainingPanel, 
     assert panel.runs_table.rowCount() == 0 and presenter.registry.runs() == []
 
 
+def test_the_first_train_says_it_is_loading_the_libraries_before_the_window_waits_on_them(
+    qtbot: QtBot, ui: tuple[TrainingPanel, TrainingPresenter], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.training_presenter as training
+
+    panel, presenter = ui
+    seen: list[tuple[str, bool]] = []
+    monkeypatch.setattr(training, "_libraries_loaded", lambda: False)
+    monkeypatch.setattr(
+        training,
+        "_load_training_libraries",
+        lambda: seen.append((panel.status.text(), panel.cancel_button.isEnabled())),
+    )
+    _fill(panel, "lightgbm", 5, "lambda_l1=0, lambda_l2=1, num_threads=1, rounds_per_epoch=5")
+    panel.train_button.click()
+    # While the imports run there is nothing to cancel yet, and the panel says why it waits.
+    assert seen == [("Loading torch, LightGBM and Qlib (first training only)…", False)]
+    assert presenter.runner.busy and panel.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: not presenter.runner.busy, timeout=300_000)
+
+
 def test_bad_form_is_refused_with_a_message(ui: tuple[TrainingPanel, TrainingPresenter]) -> None:
     panel, presenter = ui
     _fill(panel, "mlp", 2)
