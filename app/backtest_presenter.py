@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from app.events import GuiEvents
     from core.backtest.run import BacktestResult
     from core.jobs import JobRegistry
-    from core.research.registry import RunRegistry
+    from core.research.registry import RunRecord, RunRegistry
 
 log = logging.getLogger(__name__)
 _TRADE_ROWS = 5000  # the table shows this many trades; the exported CSV has all of them
@@ -100,6 +100,8 @@ class BacktestPresenter(QObject):
         panel.sig_cancel_requested.connect(self.runner.cancel)
         panel.sig_export_requested.connect(self._on_panel_sig_export_requested)
         panel.sig_trade_activated.connect(self._on_panel_sig_trade_activated)
+        panel.sig_run_chosen.connect(self._on_panel_sig_run_chosen)
+        self._test_periods: dict[str, tuple[str, str]] = {}
         self._open_chart: Callable[[str, list[ChartMarker]], None] | None = None
         if events is not None:
             events.on(RunRegistered, self._on_events_run_changed)
@@ -131,14 +133,20 @@ class BacktestPresenter(QObject):
     def refresh_runs(self) -> None:
         from core.research.registry import RunRegistry
 
-        runs: list[str] = []
+        records: list[RunRecord] = []
         try:
             # Listing never creates the registry file: a fresh data folder stays untouched.
-            runs = [r.run_id for r in (self._runs or RunRegistry(self._data_dir)).runs()]
+            records = (self._runs or RunRegistry(self._data_dir)).runs()
         except Exception:  # a missing or unreadable registry just means no runs to offer
             log.exception("could not list research runs")
-            runs = []
-        self._panel.set_runs(runs)
+        self._test_periods = {r.run_id: period for r in records if (period := _test_period(r)) is not None}
+        self._panel.set_runs([r.run_id for r in records])
+
+    def _on_panel_sig_run_chosen(self, run_id: str) -> None:
+        # A run's predictions cover its test segment: backtesting that period is what the user means.
+        period = self._test_periods.get(run_id)
+        if period is not None:
+            self._panel.set_period(*period)
 
     def _on_panel_sig_run_requested(self, form: dict[str, Any]) -> None:
         if self.runner.busy:
@@ -183,6 +191,17 @@ class BacktestPresenter(QObject):
             yield _tr("Report written to {path}").format(path=files["report.html"])
 
         self.runner.start("export", job)
+
+
+def _test_period(record: RunRecord) -> tuple[str, str] | None:
+    """The run's test segment, clipped to the data it was trained on; None for a config this cannot read."""
+    from core.research.config import StartTraining
+
+    try:
+        start, end = StartTraining.from_dict(record.config).dataset.segments.test
+    except (KeyError, TypeError, ValueError):
+        return None
+    return max(start, record.data_start or start), min(end, record.data_end or end)
 
 
 def _one_line(error: str) -> str:

@@ -74,6 +74,7 @@ class BacktestPanel(QWidget):
     sig_cancel_requested = Signal()
     sig_export_requested = Signal(str)  # folder
     sig_trade_activated = Signal(str, str)  # symbol, date
+    sig_run_chosen = Signal(str)  # run id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,6 +146,7 @@ class BacktestPanel(QWidget):
             table.horizontalHeader().setStretchLastSection(True)
         self.trades_table.cellDoubleClicked.connect(self._on_trades_table_cell_double_clicked)
         self.source.currentIndexChanged.connect(self._on_source_current_index_changed)
+        self.run_id.currentTextChanged.connect(self.sig_run_chosen)
         self.strategy.currentIndexChanged.connect(self._on_strategy_current_index_changed)
         self._layout()
         self._on_source_current_index_changed()
@@ -281,6 +283,11 @@ class BacktestPanel(QWidget):
 
     def show_message(self, text: str) -> None:
         self.status.setText(text)
+
+    def set_period(self, start: str, end: str) -> None:
+        """Fill the backtest period (ISO dates), e.g. from the chosen run's test segment."""
+        self.start.setDate(QDate.fromString(start, "yyyy-MM-dd"))
+        self.end.setDate(QDate.fromString(end, "yyyy-MM-dd"))
 
     def show_result(self, view: BacktestView) -> None:
         x = list(view.x)

@@ -78,6 +78,14 @@ def test_a_trained_run_reaches_backtest_and_signals_without_a_restart(
     run_id, (training_runs, backtest_runs, signals_runs) = seen[0]
     assert all(run_id not in runs for runs in before)
     assert run_id in training_runs and run_id in backtest_runs and run_id in signals_runs
+    # Choosing the run fills the backtest period with its test segment (within the data it was trained on).
+    backtest = built.panels["backtest"]
+    assert isinstance(backtest, BacktestPanel)
+    backtest.run_id.setCurrentText(run_id)
+    record = next(r for r in services.runs.runs() if r.run_id == run_id)
+    test_start, test_end = TINY_SEGMENTS.test
+    chosen = (backtest.start.date().toString("yyyy-MM-dd"), backtest.end.date().toString("yyyy-MM-dd"))
+    assert chosen == (max(test_start, record.data_start), min(test_end, record.data_end))
 
     def training_facts() -> list[JobStarted | JobEnded]:
         return [j for j in jobs if j.job_id == job_id]  # the chart's loads are jobs too
