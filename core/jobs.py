@@ -7,10 +7,18 @@ a `CancelToken` between steps; the CLI drives it with a progress bar, the app in
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.events import EventSink, JobEnded, JobProgressed, JobStarted
+
+log = logging.getLogger(__name__)
+# Jobs quicker than this (a chart load, a quote refresh) are logged at DEBUG only: the log a user reads
+# (the Log tab, the log file at INFO) lists the imports, trainings and backtests, not every click.
+_NOTABLE_S = 1.0
 
 
 class Cancelled(Exception):
@@ -65,16 +73,20 @@ class JobRegistry:
     so a monitor lists jobs without knowing who owns them.
     """
 
-    def __init__(self, events: EventSink | None = None) -> None:
+    def __init__(self, events: EventSink | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self._events = events
+        self._clock = clock
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._running: dict[int, JobStatus] = {}
+        self._started_at: dict[int, float] = {}
 
     def started(self, name: str) -> int:
         with self._lock:
             job_id = next(self._ids)
             self._running[job_id] = JobStatus(job_id, name)
+            self._started_at[job_id] = self._clock()
+        log.debug("job %d started: %s", job_id, name)
         self._publish(JobStarted(job_id, name))
         return job_id
 
@@ -94,7 +106,15 @@ class JobRegistry:
     def ended(self, job_id: int, cancelled: bool = False, error: str | None = None) -> None:
         with self._lock:
             status = self._running.pop(job_id, None)
+            began = self._started_at.pop(job_id, None)
         if status is not None:
+            seconds = self._clock() - began if began is not None else 0.0
+            if error:
+                log.warning("%s failed after %.1f s: %s", status.name, seconds, error)
+            else:
+                outcome = "cancelled" if cancelled else "finished"
+                level = logging.INFO if cancelled or seconds >= _NOTABLE_S else logging.DEBUG
+                log.log(level, "%s %s in %.1f s", status.name, outcome, seconds)
             self._publish(JobEnded(job_id, status.name, cancelled, error))
 
     def running(self) -> list[JobStatus]:

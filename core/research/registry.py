@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import secrets
 import shutil
 import sqlite3
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.events import EventSink, RunDeleted, RunRegistered
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -174,6 +177,17 @@ class RunRegistry:
                 f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 [json.dumps(v) if isinstance(v, dict) else v for v in row.values()],
             )
+        log.info(
+            "run %s registered: %s on %s, %s to %s, %d epochs in %.0f s on %s",
+            record.run_id,
+            record.model,
+            record.dataset,
+            record.data_start,
+            record.data_end,
+            record.epochs,
+            record.train_seconds,
+            record.device,
+        )
         if self.events is not None:
             self.events.publish(RunRegistered(record.run_id, record.model))
         return record
@@ -246,6 +260,7 @@ class RunRegistry:
         with self._connect() as conn:
             conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
+        log.info("run %s deleted", run_id)
         if self.events is not None:
             self.events.publish(RunDeleted(run_id))
 

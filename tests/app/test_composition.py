@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from core.events import JobEnded, JobStarted, RunDeleted, RunRegistered
 from core.settings import AppSettings
 from tests.core.research.slices import TINY_SEGMENTS, Slice, research_slice  # noqa: F401
 from widgets.backtest_panel import BacktestPanel
+from widgets.monitor_panel import MonitorPanel
 from widgets.signals_panel import SignalsPanel
 from widgets.training_panel import TrainingPanel
 
@@ -47,7 +49,9 @@ def test_a_trained_run_reaches_backtest_and_signals_without_a_restart(
     qtbot: QtBot,
     desk: tuple[Desk, Services],
     research_slice: Slice,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO)  # as the app's own logging setup does
     built, services = desk
     before = _listed(built)
     # The Monitor watches the orders dock's paper account from the start.
@@ -95,6 +99,13 @@ def test_a_trained_run_reaches_backtest_and_signals_without_a_restart(
     assert isinstance(started, JobStarted) and isinstance(ended, JobEnded)
     assert ended.error is None and not ended.cancelled
     assert job_id not in {j.job_id for j in services.jobs.running()}
+    # The Log tab tells the story at its default level (INFO and up): the job and the run it registered.
+    built.monitor.logs.flush()
+    monitor_panel = built.panels["monitor"]
+    assert isinstance(monitor_panel, MonitorPanel)
+    shown = [row.message for row in monitor_panel.log_panel.visible_rows()]
+    assert any(m.startswith(f"run {run_id} registered: lightgbm") for m in shown), shown
+    assert any(m.startswith(f"{started.name} finished in ") for m in shown), shown
 
     # Deleting it in the Training dock takes it off the others too.
     panel.select_runs([run_id])

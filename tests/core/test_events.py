@@ -82,3 +82,23 @@ def test_jobs_get_stable_ids_progress_and_an_end() -> None:
     ]
     c = jobs.started("backtest")
     assert c not in (a, b)  # ids are never reused
+
+
+def test_notable_jobs_reach_the_users_log_and_quick_ones_stay_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    now = [100.0]
+    jobs = JobRegistry(clock=lambda: now[0])
+    caplog.set_level(logging.DEBUG, logger="core.jobs")
+    quick, slow, stopped, broken = (jobs.started(name) for name in ("chart", "import", "train", "backtest"))
+    now[0] += 0.2
+    jobs.ended(quick)
+    now[0] += 12.0
+    jobs.ended(slow)
+    jobs.ended(stopped, cancelled=True)
+    jobs.ended(broken, error="no bars for 600000.SH")
+    ended = [(r.levelname, r.getMessage()) for r in caplog.records if "started" not in r.getMessage()]
+    assert ended == [
+        ("DEBUG", "chart finished in 0.2 s"),
+        ("INFO", "import finished in 12.2 s"),
+        ("INFO", "train cancelled in 12.2 s"),
+        ("WARNING", "backtest failed after 12.2 s: no bars for 600000.SH"),
+    ]
