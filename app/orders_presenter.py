@@ -21,6 +21,7 @@ from core.trading.audit import AUDIT_FILE, AuditLog
 from core.trading.paper import PaperBroker
 from core.trading.queue_book import QueueError
 from core.trading.risk import RiskEngine, RiskLimits
+from core.trading.rulebook import RuleBook
 from core.trading.service import SubmitResult, TradingService
 from core.trading.store import TRADING_FILE, TradingStore
 from widgets.order_ticket_dialog import TicketDraft, TicketInfo
@@ -298,10 +299,23 @@ def trading_dir(services: Services) -> Path:
     return base / "demo" if services.demo else base
 
 
-def paper_service(folder: Path, hub: QuoteHub | None, replay: bool, limits: RiskLimits | None = None) -> TradingService:
+def paper_service(
+    folder: Path,
+    hub: QuoteHub | None,
+    replay: bool,
+    limits: RiskLimits | None = None,
+    rules: RuleBook | None = None,
+    holidays: frozenset[dt.date] = frozenset(),
+) -> TradingService:
     """The paper account in `folder`; on a replay the broker's clock follows the replayed market."""
     store = TradingStore(folder / TRADING_FILE)
-    broker = PaperBroker(store, quote=hub.latest if hub is not None else None, require_session=not replay)
+    broker = PaperBroker(
+        store,
+        rules=rules,
+        quote=hub.latest if hub is not None else None,
+        require_session=not replay,
+        holidays=holidays,
+    )
     if replay:
         broker.clock = broker.market_time
     return TradingService(broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER)
@@ -314,6 +328,7 @@ def live_service(
     hub: QuoteHub | None,
     limits: RiskLimits | None = None,
     ca_file: str | None = None,
+    rules: RuleBook | None = None,
 ) -> TradingService:
     """The QMT account through the bridge, disarmed: the desktop's own checks and audit run before the bridge's."""
     from core.bridge.client.http import tls_context
@@ -321,7 +336,7 @@ def live_service(
     from core.trading.live_broker import LiveBroker
 
     client = BridgeTradingClient(bridge_url, token, verify=tls_context(ca_file))
-    broker = LiveBroker(client, quote=hub.latest if hub is not None else None)
+    broker = LiveBroker(client, rules=rules, quote=hub.latest if hub is not None else None)
     return TradingService(
         broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER, armed=False
     )
@@ -374,13 +389,19 @@ def release_time(settings: AppSettings | None) -> dt.time:
 
 def open_trading_service(services: Services, settings: AppSettings | None = None) -> TradingService:
     """The session's account: paper by default, the live QMT account when settings ask and a bridge is set."""
+    from core.trading.rule_inputs import store_holidays, store_rule_book
+
     bridge = services.bridge
     limits = settings_limits(settings)
+    # The backtest's rule inputs from the same store: listing dates, ST names, the exchange calendar.
+    rules = store_rule_book(services.store)
     if settings is not None and settings.trading_mode == "live" and bridge is not None and not services.demo:
         from core.bridge.client.credentials import load_token
 
         token = load_token(bridge.url)
         if token:
-            return live_service(trading_dir(services), bridge.url, token, services.hub, limits, ca_file=bridge.ca_file)
+            folder = trading_dir(services)
+            return live_service(folder, bridge.url, token, services.hub, limits, bridge.ca_file, rules)
         log.warning("live orders need the bridge token in the OS keyring; the orders dock uses paper")
-    return paper_service(trading_dir(services), services.hub, replay=services.demo, limits=limits)
+    holidays = store_holidays(services.store)
+    return paper_service(trading_dir(services), services.hub, services.demo, limits, rules, holidays)

@@ -29,10 +29,12 @@ from core.bridge.trading.xt_trade_records import (
     xt_price_type,
 )
 from core.bridge.xt_worker import XtWorker
+from core.domain.bars import Instrument
 from core.domain.orders import Account, Fill, Order, OrderRequest, OrderStatus, Position, Side
 from core.domain.ticks import Tick
 from core.trading.audit import AuditLog
 from core.trading.risk import RiskContext, RiskEngine, Verdict
+from core.trading.rule_inputs import with_instruments
 from core.trading.rulebook import RuleBook, mark_price
 from core.trading.service import order_fields, request_fields
 from core.trading.wire import account_to_wire, fill_to_wire, order_to_wire, position_to_wire
@@ -116,6 +118,7 @@ class BridgeTrading:
         rules: RuleBook | None = None,
         quotes: Callable[[str], Awaitable[Tick | None]] | None = None,
         worker: XtWorker | None = None,
+        instruments: Callable[[], Awaitable[list[Instrument]]] | None = None,
         backoff: Backoff | None = None,
         clock: Callable[[], dt.datetime] = _now,
     ) -> None:
@@ -123,8 +126,12 @@ class BridgeTrading:
         self.account_ref = account
         self.audit = audit
         self.risk = risk or RiskEngine()
-        self.rules = rules or RuleBook()
+        self.base_rules = rules or RuleBook()
+        self.rules = self.base_rules
         self.quotes = quotes
+        self.instruments = instruments  # names (ST) and listing dates as QMT reports them, read once a day
+        self._rules_day: dt.date | None = None
+        self._rules_lock: asyncio.Lock | None = None
         self.worker = worker or XtWorker("xttrader-worker")
         self.backoff = backoff or Backoff(initial=0.5, maximum=10.0)
         self.clock = clock
@@ -173,6 +180,7 @@ class BridgeTrading:
             self.connected = True
             await self.reconcile()
             self._started = True
+            self._spawn(self._refresh_rules(self.clock().date()), "bridge-rules")  # ready before the first order
 
     def _open_trader(self) -> Any:  # worker thread
         trader = self.make_trader()
@@ -455,12 +463,32 @@ class BridgeTrading:
             # A new session: the stop measures from the broker's account as the day starts.
             await self._refresh_portfolio()
             self._fix_day_start(now.date())
+        if self._rules_day != now.date():
+            await self._refresh_rules(now.date())
         tick = await self.quotes(request.symbol) if self.quotes is not None else None
         account = await self._marked(self.account)
         now = self.clock()
         today = [o for o in self.orders.values() if o.created.date() == now.date()]
         start = self.day_start_equity if self.day_start_equity is not None else account.equity
         return RiskContext(request, now, account, self.positions.get(request.symbol), tick, today, start, self.rules)
+
+    async def _refresh_rules(self, day: dt.date) -> None:
+        """Today's ST names and listing dates into the rule book the checks use (the backtest's inputs)."""
+        if self.instruments is None:
+            return
+        if self._rules_lock is None:
+            self._rules_lock = asyncio.Lock()
+        async with self._rules_lock:  # the start's prefetch and a first order share one load
+            if self._rules_day == day:
+                return
+            try:
+                listed = await self.instruments()
+            except Exception as exc:  # noqa: BLE001 (QMT busy or down: keep the last book, try at the next order)
+                log.warning("instrument list not available for the rule book: %s", exc)
+                return
+            self.rules, self._rules_day = with_instruments(self.base_rules, listed, day), day
+        st = sum(1 for periods in self.rules.st_periods.values() for s, e in periods if s <= day.isoformat() <= e)
+        self.audit.append("bridge", "rules_loaded", "", day=day.isoformat(), instruments=len(listed), st=st)
 
     def _fix_day_start(self, day: dt.date) -> None:
         if self._equity_day != day:
