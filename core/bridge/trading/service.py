@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from core.bridge.trading.day_start import DAY_START_FILE, DayStartBook
 from core.bridge.trading.holds import CashHolds, request_of, same_body
 from core.bridge.trading.xt_trade_records import (
     XT_ORDER_TYPES,
@@ -119,6 +120,7 @@ class BridgeTrading:
         quotes: Callable[[str], Awaitable[Tick | None]] | None = None,
         worker: XtWorker | None = None,
         instruments: Callable[[], Awaitable[list[Instrument]]] | None = None,
+        day_starts: DayStartBook | None = None,
         backoff: Backoff | None = None,
         clock: Callable[[], dt.datetime] = _now,
     ) -> None:
@@ -144,6 +146,8 @@ class BridgeTrading:
         self.positions: dict[str, Position] = {}
         self.account = Account(0.0, account_id=str(getattr(account, "account_id", "")))
         self.day_start_equity: float | None = None
+        # Kept beside the audit log: a bridge restarted mid-session measures the loss from the same start.
+        self.day_starts = day_starts or DayStartBook(audit.path.parent / DAY_START_FILE)
         self._equity_day: dt.date | None = None
         self._by_broker: dict[str, str] = {}
         self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
@@ -201,6 +205,7 @@ class BridgeTrading:
         if self.trader is not None:
             await self.worker.call(self.trader.stop)
         self.worker.stop()
+        self.day_starts.close()
 
     def _spawn(self, coro: Awaitable[None], name: str) -> None:
         task = asyncio.ensure_future(coro)
@@ -492,8 +497,13 @@ class BridgeTrading:
 
     def _fix_day_start(self, day: dt.date) -> None:
         if self._equity_day != day:
-            self._equity_day, self.day_start_equity = day, self.account.equity
-            self.audit.append("bridge", "day_start_equity", "", day=day.isoformat(), equity=self.day_start_equity)
+            account = str(getattr(self.account_ref, "account_id", ""))
+            known = self.day_starts.get(account, day)
+            equity = known if known is not None else self.day_starts.fix(account, day, self.account.equity, _now())
+            self._equity_day, self.day_start_equity = day, equity
+            self.audit.append(
+                "bridge", "day_start_equity", "", day=day.isoformat(), equity=equity, restored=known is not None
+            )
 
     # -- callbacks, on the loop --------------------------------------------------------------
     def _client_id(self, order_id: Any, remark: str) -> str:
