@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 from app.relay import EventRelay
-from core.domain.orders import OrderRequest, Side
+from core.domain.orders import OrderRequest, Side, TradingStateChanged
 from core.domain.symbols import SymbolFormatError, parse_symbol
 from core.quotes.hub import QuoteHub
 from core.rules.lots import lot_rule
@@ -225,7 +225,9 @@ class OrdersPresenter(QObject):
         self.service.arm(actor=USER)
         self.refresh()
 
-    def _on_relay_event(self, _event: object) -> None:
+    def _on_relay_event(self, event: object) -> None:
+        if isinstance(event, TradingStateChanged):
+            self.panel.set_limits(limit_rows(self.service.risk.limits))  # Settings may have changed them
         self.refresh()
 
     def prefill(self, symbol: str, side: Side = Side.BUY, price: float = 0.0, qty: int = 0) -> None:
