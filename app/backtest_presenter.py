@@ -64,6 +64,18 @@ _METRIC_LABELS = {
     "lot": QT_TRANSLATE_NOOP("BacktestMetrics", "Refused: below one lot"),
     "cash": QT_TRANSLATE_NOOP("BacktestMetrics", "Refused: not enough cash"),
 }
+# Names the strategy left alone because the rule engine said they could not trade that day (TopkDropout
+# asks before it orders, so these never show up as refusals).
+_SKIP_LABELS = {
+    "suspended": QT_TRANSLATE_NOOP("BacktestMetrics", "Skipped: suspended"),
+    "limit_up": QT_TRANSLATE_NOOP("BacktestMetrics", "Skipped: limit up"),
+    "limit_down": QT_TRANSLATE_NOOP("BacktestMetrics", "Skipped: limit down"),
+}
+
+
+def skip_label(reason: str) -> str:
+    label = _SKIP_LABELS.get(reason)
+    return QCoreApplication.translate("BacktestMetrics", str(label)) if label else f"skipped: {reason}"
 
 
 def metric_label(key: str) -> str:
@@ -264,6 +276,7 @@ def result_view(result: BacktestResult) -> BacktestView:
     ]
     metrics = [(metric_label(k), format_metric(k, v)) for k, v in result.metrics.items()]
     metrics += [(metric_label(k), str(v)) for k, v in sorted(result.refused.items())]
+    metrics += [(skip_label(k), str(v)) for k, v in sorted(result.skipped_counts.items())]
     title = _tr("{strategy} {start} → {end}: total return {ret}").format(
         strategy=result.strategy,
         start=result.config.start,

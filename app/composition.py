@@ -204,7 +204,7 @@ def apply_theme(app: QApplication, theme: str) -> None:
 
 
 def connect_settings(window: MainWindow, desk: Desk, settings: AppSettings, settings_path: Path) -> None:
-    """File → Settings: edits saved to `settings_path`; colours and theme apply at once."""
+    """File → Settings: edits saved to `settings_path`; colours, theme and risk limits apply at once."""
     board, chart = desk.board_panel, desk.chart_panel
 
     def applied(new: AppSettings) -> None:
@@ -215,6 +215,7 @@ def connect_settings(window: MainWindow, desk: Desk, settings: AppSettings, sett
         if isinstance(app, QApplication):
             apply_theme(app, new.theme)
 
-    presenter = SettingsPresenter(window, settings, settings_path, SecretStore(BRIDGE_TOKEN_SERVICE), applied)
+    secrets = SecretStore(BRIDGE_TOKEN_SERVICE)
+    presenter = SettingsPresenter(window, settings, settings_path, secrets, applied, trading=desk.trading)
     desk.settings = presenter
     window.sig_settings_requested.connect(lambda: presenter.open(window))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 from app.relay import EventRelay
-from core.domain.orders import OrderRequest, Side
+from core.domain.orders import OrderRequest, Side, TradingStateChanged
 from core.domain.symbols import SymbolFormatError, parse_symbol
 from core.quotes.hub import QuoteHub
 from core.rules.lots import lot_rule
@@ -21,6 +21,7 @@ from core.trading.audit import AUDIT_FILE, AuditLog
 from core.trading.paper import PaperBroker
 from core.trading.queue_book import QueueError
 from core.trading.risk import RiskEngine, RiskLimits
+from core.trading.rulebook import RuleBook
 from core.trading.service import SubmitResult, TradingService
 from core.trading.store import TRADING_FILE, TradingStore
 from widgets.order_ticket_dialog import TicketDraft, TicketInfo
@@ -224,7 +225,9 @@ class OrdersPresenter(QObject):
         self.service.arm(actor=USER)
         self.refresh()
 
-    def _on_relay_event(self, _event: object) -> None:
+    def _on_relay_event(self, event: object) -> None:
+        if isinstance(event, TradingStateChanged):
+            self.panel.set_limits(limit_rows(self.service.risk.limits))  # Settings may have changed them
         self.refresh()
 
     def prefill(self, symbol: str, side: Side = Side.BUY, price: float = 0.0, qty: int = 0) -> None:
@@ -298,10 +301,23 @@ def trading_dir(services: Services) -> Path:
     return base / "demo" if services.demo else base
 
 
-def paper_service(folder: Path, hub: QuoteHub | None, replay: bool, limits: RiskLimits | None = None) -> TradingService:
+def paper_service(
+    folder: Path,
+    hub: QuoteHub | None,
+    replay: bool,
+    limits: RiskLimits | None = None,
+    rules: RuleBook | None = None,
+    holidays: frozenset[dt.date] = frozenset(),
+) -> TradingService:
     """The paper account in `folder`; on a replay the broker's clock follows the replayed market."""
     store = TradingStore(folder / TRADING_FILE)
-    broker = PaperBroker(store, quote=hub.latest if hub is not None else None, require_session=not replay)
+    broker = PaperBroker(
+        store,
+        rules=rules,
+        quote=hub.latest if hub is not None else None,
+        require_session=not replay,
+        holidays=holidays,
+    )
     if replay:
         broker.clock = broker.market_time
     return TradingService(broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER)
@@ -314,13 +330,14 @@ def live_service(
     hub: QuoteHub | None,
     limits: RiskLimits | None = None,
     ca_file: str | None = None,
+    rules: RuleBook | None = None,
 ) -> TradingService:
     """The QMT account through the bridge, disarmed: the desktop's own checks and audit run before the bridge's."""
     from core.bridge.client.http import BridgeHttp
     from core.bridge.client.live_broker import LiveBroker
 
     client = BridgeHttp(bridge_url, token, ca_file)
-    broker = LiveBroker(client, quote=hub.latest if hub is not None else None)
+    broker = LiveBroker(client, rules=rules, quote=hub.latest if hub is not None else None)
     return TradingService(
         broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER, armed=False
     )
@@ -373,13 +390,19 @@ def release_time(settings: AppSettings | None) -> dt.time:
 
 def open_trading_service(services: Services, settings: AppSettings | None = None) -> TradingService:
     """The session's account: paper by default, the live QMT account when settings ask and a bridge is set."""
+    from core.trading.rule_inputs import store_holidays, store_rule_book
+
     bridge = services.bridge
     limits = settings_limits(settings)
+    # The backtest's rule inputs from the same store: listing dates, ST names, the exchange calendar.
+    rules = store_rule_book(services.store)
     if settings is not None and settings.trading_mode == "live" and bridge is not None and not services.demo:
         from core.bridge.client.credentials import load_token
 
         token = load_token(bridge.url)
         if token:
-            return live_service(trading_dir(services), bridge.url, token, services.hub, limits, ca_file=bridge.ca_file)
+            folder = trading_dir(services)
+            return live_service(folder, bridge.url, token, services.hub, limits, bridge.ca_file, rules)
         log.warning("live orders need the bridge token in the OS keyring; the orders dock uses paper")
-    return paper_service(trading_dir(services), services.hub, replay=services.demo, limits=limits)
+    holidays = store_holidays(services.store)
+    return paper_service(trading_dir(services), services.hub, services.demo, limits, rules, holidays)

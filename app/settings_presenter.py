@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from core.secrets import SecretStore, SecretStoreUnavailable
 from core.settings import AppSettings, save_settings
 from core.trading.limits import LimitsError, limits_from_mapping
+from core.trading.service import TradingService
 from widgets.settings_dialog import SettingsDialog, SettingsForm
 
 
@@ -20,7 +21,7 @@ def _tr(text: str) -> str:
 
 
 class SettingsPresenter(QObject):
-    """Opens the dialog on request; applies what can change live (colours), says what needs a restart."""
+    """Opens the dialog on request; applies what can change live (colours, risk limits), says what needs a restart."""
 
     def __init__(
         self,
@@ -29,12 +30,14 @@ class SettingsPresenter(QObject):
         settings_path: Path,
         secrets: SecretStore,
         on_applied: Callable[[AppSettings], None],
+        trading: TradingService | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings
         self._path = settings_path
         self._secrets = secrets
         self._on_applied = on_applied
+        self._trading = trading  # the session's account: new risk limits apply to it at once
         self.dialog: SettingsDialog | None = None
         self.notice: QMessageBox | None = None
 
@@ -68,7 +71,7 @@ class SettingsPresenter(QObject):
             self.dialog.show_message(_tr("Enter the bridge URL the token belongs to."))
             return
         try:
-            limits_from_mapping(form.risk_limits, "Settings → Orders")
+            limits = limits_from_mapping(form.risk_limits, "Settings → Orders")
         except LimitsError as exc:
             self.dialog.show_message(str(exc))
             return
@@ -90,15 +93,16 @@ class SettingsPresenter(QObject):
             risk_limits=dict(form.risk_limits),
             queue_release_at=form.queue_release_at,
         ).validated()
-        restart = (new.data_dir, new.language, new.bridge_url, new.trading_mode, new.risk_limits) != (
+        restart = (new.data_dir, new.language, new.bridge_url, new.trading_mode) != (
             self.settings.data_dir,
             self.settings.language,
             self.settings.bridge_url,
             self.settings.trading_mode,
-            self.settings.risk_limits,
         )
         save_settings(self._path, new)
         self.settings = new
+        if self._trading is not None:
+            self._trading.set_limits(limits, actor="settings")  # the next order is checked against them
         self._on_applied(new)
         # Save closes the dialog either way; what waits for a restart is said in a note that stays behind.
         self.dialog.accept()

@@ -88,5 +88,8 @@ TABLE = {
         "Refused: T+1": "拒单：T+1",
         "Refused: below one lot": "拒单：不足一手",
         "Refused: not enough cash": "拒单：资金不足",
+        "Skipped: suspended": "跳过：停牌",
+        "Skipped: limit up": "跳过：涨停",
+        "Skipped: limit down": "跳过：跌停",
     },
 }

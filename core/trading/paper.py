@@ -272,7 +272,9 @@ class PaperBroker:
 
     def _try_fill(self, order: Order, tick: Tick) -> Changes:
         changes = Changes()
-        if self.require_session and market_session(tick.time) is not MarketSession.CONTINUOUS:
+        if tick.time.date() in self.holidays:
+            return changes  # the exchanges are closed: no quote of that day trades, replayed or not
+        if self.require_session and market_session(tick.time, self.holidays) is not MarketSession.CONTINUOUS:
             return changes
         protection = self._protection(order, tick)
         for qty, price in match(order, tick, protection, self.rules):
@@ -297,7 +299,7 @@ class PaperBroker:
         snapshot does not fill an order sent in the evening."""
         if session_day(tick.time, self.holidays) != session_day(now, self.holidays):
             return False
-        return not self.require_session or market_session(now) is MarketSession.CONTINUOUS
+        return not self.require_session or market_session(now, self.holidays) is MarketSession.CONTINUOUS
 
     def _fill_fees(self, order: Order, qty: int, price: float, day: dt.date) -> Fees:
         """This fill's share of the order's fees: brokers charge the minimum commission once per order,

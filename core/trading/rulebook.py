@@ -17,7 +17,7 @@ from core.domain.ticks import Tick
 from core.rules.engine import DayQuote, LimitMode, limit_blocks
 from core.rules.fees import CostModel
 from core.rules.lots import lot_rule
-from core.rules.price_limits import limit_prices
+from core.rules.price_limits import free_days_after_listing, limit_prices
 
 # A market order without a protection price may pay at most this much beyond the best quote (and never
 # beyond the day's limit); the exchanges cap market orders the same way since the 2023 protection rule.
@@ -99,22 +99,32 @@ class RuleBook:
     def limits(self, symbol: str, day: dt.date, tick: Tick | None) -> tuple[float, float] | None:
         """(limit up, limit down) of the day: the source's when it knows them, else from the previous close.
 
-        ST periods and listing dates given to this book win over a source's figures: a replay computes its
-        limits without them, and a band the user told us about must not be widened by the feed.
+        An ST period or a new listing's free days known to this book win over a source's figures: a replay
+        computes its limits without them, and a band the user told us about must not be widened by the feed.
         """
-        known_here = symbol in self.list_dates or self.is_st(symbol, day)
-        if tick is not None and tick.limit_up > 0 and tick.limit_down > 0 and not known_here:
-            return tick.limit_up, tick.limit_down
-        if tick is None or tick.pre_close <= 0:
-            return None
         listed = self.list_dates.get(symbol)
         import numpy as np  # lazily: the window opens before anything trades
 
         # Trading days since listing, counted on weekdays: only the first few matter (limit-free days).
         days_listed = int(np.busday_count(listed, day)) + 1 if listed is not None and day >= listed else None
+        # Only what this book knows beyond the feed overrides it: an ST band or a new listing's free days.
+        # For every other stock the source's figures stand (QMT knows an ST this book was not told of).
+        new_listing = listed is not None and days_listed is not None and days_listed <= _free_days(symbol, listed)
+        known_here = new_listing or self.is_st(symbol, day)
+        if tick is not None and tick.limit_up > 0 and tick.limit_down > 0 and not known_here:
+            return tick.limit_up, tick.limit_down
+        if tick is None or tick.pre_close <= 0:
+            return None
         try:
             return limit_prices(
                 symbol, day, tick.pre_close, st=self.is_st(symbol, day), list_date=listed, days_listed=days_listed
             )
         except SymbolFormatError:
             return None
+
+
+def _free_days(symbol: str, listed: dt.date) -> int:
+    try:
+        return free_days_after_listing(symbol, listed)
+    except SymbolFormatError:
+        return 0

@@ -23,11 +23,12 @@ from core.domain.orders import (
 from core.domain.ticks import Tick
 from core.trading.audit import AuditLog
 from core.trading.queue_book import CANCELLED, QUEUE_FILE, QUEUED, RELEASED, QueuedBook, QueueError
-from core.trading.risk import Refusal, RiskContext, RiskEngine, Verdict
+from core.trading.risk import Refusal, RiskContext, RiskEngine, RiskLimits, Verdict
 from core.trading.rulebook import RuleBook, mark_price
 from core.util.listeners import Listeners
 
 log = logging.getLogger(__name__)
+LIMITS_CHANGED = "risk limits changed"
 DISARMED = "trading is disarmed (kill switch or not armed yet); arm it to send orders"
 
 
@@ -309,6 +310,17 @@ class TradingService:
 
     def arm(self, actor: str | None = None, reason: str = "armed by the user") -> None:
         self._set_armed(True, actor or self.actor, reason)
+
+    def set_limits(self, limits: RiskLimits, actor: str | None = None) -> None:
+        """Pre-trade limits from now on (Settings → Orders): the next check uses them, no restart needed.
+        Swapped under the order lock, so no order is judged half by the old limits and half by the new."""
+        who = actor or self.actor
+        with self._lock:
+            if limits == self.risk.limits:
+                return
+            self.risk = RiskEngine(limits)
+            self.audit.append(who, "limits_changed", "", **limits.as_dict())
+        self._state_listeners.emit(TradingStateChanged(self._armed, who, LIMITS_CHANGED))
 
     def _set_armed(self, armed: bool, actor: str, reason: str, remote: bool = True) -> None:
         self._armed = armed

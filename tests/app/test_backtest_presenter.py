@@ -82,3 +82,29 @@ def test_bad_signal_file_shows_one_line(qtbot: QtBot, data: Path, tmp_path: Path
     panel.run_button.click()
     qtbot.waitUntil(lambda: not presenter.runner.busy and panel.run_button.isEnabled(), timeout=10_000)
     assert panel.status.text() == f"Backtest failed: {tmp_path / 'missing.csv'}: signal file not found"
+
+
+def test_names_skipped_at_the_limit_up_are_shown_in_the_metrics(data: Path) -> None:
+    """TopkDropout leaves limit-up names alone before ordering: the dock says how many, not just refusals."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from app.backtest_presenter import result_view
+    from core.backtest.engine import BacktestConfig
+    from core.backtest.run import run_backtest
+    from core.strategy.topk_dropout import TopkDropoutStrategy
+
+    # 600036.SH closed at its limit up (40.41) on 2020-07-06; judged at the close, as Qlib does, it is skipped.
+    day = pd.Timestamp("2020-07-03")
+    sig = pd.DataFrame(
+        [(day, s, 1.0 if s == "600036.SH" else 0.0) for s in SYMBOLS], columns=["datetime", "instrument", "score"]
+    ).set_index(["datetime", "instrument"])
+    store = MarketStore.open(data / "market.sqlite")
+    try:
+        config = BacktestConfig(dt.date(2020, 7, 6), dt.date(2020, 7, 7), "open", mode="qlib")
+        result = list(run_backtest(store, sig, TopkDropoutStrategy(topk=1, n_drop=1, ties="qlib"), config))[-1]
+    finally:
+        store.close()
+    assert result.skipped_counts == {"limit_up": 1}
+    assert ("Skipped: limit up", "1") in result_view(result).metrics

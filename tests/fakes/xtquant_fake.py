@@ -28,11 +28,18 @@ Market = Callable[..., Any]
 WHOLE = "whole"  # the period recorded for subscribe_whole_quote subscriptions
 
 
-class FakeClient:
-    """What `xtdata.get_client()` returns: one link to QMT, with the subscriptions made over it."""
+StatusCallback = Callable[[dict[str, Any]], None]
 
-    def __init__(self, qmt: FakeXtData) -> None:
+
+class FakeClient:
+    """What `xtdata.get_client()` returns: one link to QMT, with the subscriptions made over it.
+
+    Like xtconn's clients it carries the status watch that was registered when it was created (xtquant
+    registers `watchxtquantstatus` on a new client before connecting it); a later watch does not reach it."""
+
+    def __init__(self, qmt: FakeXtData, status_callback: StatusCallback | None = None) -> None:
         self._qmt = qmt
+        self.status_callback = status_callback
         self.alive = True
         self.subscriptions: dict[int, tuple[str, str, Callable[[dict[str, Any]], None] | None]] = {}
 
@@ -54,7 +61,8 @@ class FakeXtData:
         self._client: FakeClient | None = None
         self._last_spec: tuple[str, int | None] = ("", None)
         self._seq = itertools.count(1)
-        self._status_callback: Callable[[dict[str, Any]], None] | None = None
+        self._status_callback: StatusCallback | None = None  # xtconn.status_callback: for links made later
+        self._drop_on_connect = False
         self._lock = threading.Lock()
         # QMT's callbacks come on its own thread, never the caller's: one feed thread delivers them in order.
         self._feed: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
@@ -87,9 +95,13 @@ class FakeXtData:
             raise Exception("远程地址不支持仅输入IP")  # noqa: TRY002 (xtquant raises bare Exception)
         if not self.qmt_running:
             raise Exception(CONNECT_FAILED)  # noqa: TRY002
-        self._client = FakeClient(self)
+        self._client = FakeClient(self, self._status_callback)
+        self._status(self._client, "connected")
         if remember_if_success:
             self._last_spec = (ip, port)
+        if self._drop_on_connect:  # the terminal closes while the caller is still connecting
+            self._drop_on_connect = False
+            self.stop_qmt()
         return self._client
 
     def reconnect(self, ip: str = "", port: int | None = None, remember_if_success: bool = True) -> FakeClient:
@@ -111,9 +123,12 @@ class FakeXtData:
             self._client = self.connect(*self._last_spec, remember_if_success=False)
         return self._client
 
-    def watch_xtquant_status(self, callback: Callable[[dict[str, Any]], None]) -> None:
+    def watch_xtquant_status(self, callback: StatusCallback | None) -> None:
+        """As xtquant does: keep the callback for every link made from now on (the current one is not
+        watched); the callback gets `{"address": "ip:port", "status": "connected"|"disconnected"}` on
+        xtquant's thread, and an exception it raises is printed and swallowed, never seen by the caller."""
         self._record("watch_xtquant_status")
-        self._status_callback = callback
+        self._status_callback = _swallowing(callback) if callback else None
 
     # -- subscriptions -----------------------------------------------------------------------
     def subscribe_quote(
@@ -239,18 +254,23 @@ class FakeXtData:
                 self._feed.put(lambda cb=callback, b=batch: cb(b))
 
     def stop_qmt(self) -> None:
-        """The terminal closes: the link drops, subscriptions are gone, the status callback hears of it."""
+        """The terminal closes: the link drops, subscriptions are gone, a watched link reports it."""
         self.qmt_running = False
-        if self._client is not None:
-            self._client.shutdown()
-        self._status("disconnected")
+        client = self._client
+        if client is not None and client.alive:
+            client.shutdown()
+            self._status(client, "disconnected")
+
+    def drop_during_connect(self) -> None:
+        """The next successful connect is followed at once by the terminal closing, before connect returns."""
+        self._drop_on_connect = True
 
     def start_qmt(self) -> None:
         """The terminal is back; a client must connect again (and subscribe again) to hear from it."""
         self.qmt_running = True
 
-    def _status(self, status: str) -> None:
-        callback = self._status_callback
+    def _status(self, client: FakeClient, status: str) -> None:
+        callback = client.status_callback
         if callback is not None:
             self._feed.put(lambda: callback({"address": "127.0.0.1:58610", "status": status}))
 
@@ -259,3 +279,17 @@ class FakeXtData:
         done = threading.Event()
         self._feed.put(done.set)
         done.wait(timeout)
+
+
+def _swallowing(callback: StatusCallback) -> StatusCallback:
+    """xtdata's subscribe_callback_wrapper: the user's callback runs, its exception is printed, not raised."""
+
+    def wrapped(info: dict[str, Any]) -> None:
+        try:
+            callback(info)
+        except Exception:  # noqa: BLE001
+            import traceback
+
+            traceback.print_exc()
+
+    return wrapped

@@ -124,12 +124,14 @@ class XtQuantSource(Source):
         self._loop = asyncio.get_running_loop()
         for lane in self.lanes:
             lane.start()
+        # xtquant attaches the status watch to links made after the call, so it goes first: a link that
+        # drops while (or right after) it connects is then heard of, not left to the next probe.
+        await self.control.call(self._xt.watch_xtquant_status, self._on_status, timeout=self.call_timeout)
         try:
             await self.control.call(self._connect_now, False, timeout=self.call_timeout)
             self._set_connected(True)
         except Exception as exc:  # noqa: BLE001
             log.warning("QMT is not reachable yet (%s); retrying in the background", _one_line(exc))
-        await self.control.call(self._xt.watch_xtquant_status, self._on_status, timeout=self.call_timeout)
         self._watch_task = self._loop.create_task(self._watch(), name="xtquant-watch")
         self._watch_task.add_done_callback(_log_failure)
 

@@ -214,3 +214,9 @@ def attach_trading(service: Any, trading: BridgeTrading, scopes: TradeScopes) ->
             return found[symbol][0] if symbol in found else None
 
         trading.quotes = quote
+    if trading.instruments is None:
+
+        async def listed() -> Any:
+            return await service.source.instruments()
+
+        trading.instruments = listed

@@ -1,107 +1,51 @@
-"""Live orders through QMT: xttrader behind the one xtquant worker, idempotent client ids, reconcile on reconnect.
-
-Past 400 lines: one class owns xttrader's session, its callbacks and the order book they update.
+"""Live orders through QMT: xttrader's session, its callbacks and the order book they keep.
 
 xttrader calls back on its own thread; callbacks only copy the record onto the event loop, and
 nothing synchronous is ever asked of xtquant from inside a callback. An order whose outcome is not
 known (the link dropped while it was in flight) is marked unknown and settled by querying the
-broker when the link is back: it is never sent a second time.
+broker when the link is back: it is never sent a second time. The order path (order_path.py), the
+kill switch (kill_switch.py) and the cash held for orders in flight (holds.py) work on this book.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
 from typing import Any
 
-from core.bridge.trading.holds import CashHolds, request_of, same_body
+from core.bridge.trading.day_start import DAY_START_FILE, DayStartBook
+from core.bridge.trading.holds import CashHolds
+from core.bridge.trading.kill_switch import KillReport, KillSwitch
+from core.bridge.trading.order_path import OrderPath
+from core.bridge.trading.refused import TradingRefused
+from core.bridge.trading.xt_callback import TraderCallback
 from core.bridge.trading.xt_trade_records import (
-    XT_ORDER_TYPES,
     asset_to_domain,
     manual_client_id,
     order_to_domain,
     position_to_domain,
     trade_to_fill,
-    xt_price_type,
 )
 from core.bridge.xt_worker import XtWorker
-from core.domain.orders import Account, Fill, Order, OrderRequest, OrderStatus, Position, Side
+from core.domain.bars import Instrument
+from core.domain.orders import Account, Fill, Order, OrderRequest, OrderStatus, Position
 from core.domain.ticks import Tick
 from core.trading.audit import AuditLog
-from core.trading.risk import RiskContext, RiskEngine, Verdict
-from core.trading.rulebook import RuleBook, mark_price
-from core.trading.service import order_fields, request_fields
+from core.trading.risk import RiskEngine
+from core.trading.rulebook import RuleBook
 from core.trading.wire import account_to_wire, fill_to_wire, order_to_wire, position_to_wire
 from core.util.backoff import Backoff
 
+__all__ = ["BridgeTrading", "KillReport", "TradingRefused"]
 log = logging.getLogger(__name__)
 _CALL_TIMEOUT_S = 10.0
 _EVENT_QUEUE = 1000
-STRATEGY_NAME = "qdesk"
-
-
-class TradingRefused(Exception):
-    """An order or command refused before reaching the broker: HTTP status, code and one-sentence reason."""
-
-    def __init__(self, status: int, code: str, message: str, verdict: Verdict | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.verdict = status, code, message, verdict
-
-
-@dataclass(frozen=True, slots=True)
-class KillReport:
-    """What the kill switch did: cancels sent, cancels waiting (for QMT's number or the link), what still works."""
-
-    cancel_sent: list[str]
-    awaiting: list[str]
-    working: list[str]
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
-
-
-class _Callback:
-    """xttrader's XtQuantTraderCallback: runs on xttrader's thread, so it only hands records to the loop."""
-
-    def __init__(self, owner: BridgeTrading) -> None:
-        self._owner = owner
-
-    def _post(self, fn: Callable[..., None], *args: Any) -> None:
-        loop = self._owner.loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(fn, *args)
-
-    def on_disconnected(self) -> None:
-        self._post(self._owner._on_disconnected)
-
-    def on_stock_order(self, order: Any) -> None:
-        self._post(self._owner._on_order, order)
-
-    def on_stock_trade(self, trade: Any) -> None:
-        self._post(self._owner._on_trade, trade)
-
-    def on_order_error(self, error: Any) -> None:
-        self._post(self._owner._on_order_error, error)
-
-    def on_cancel_error(self, error: Any) -> None:
-        self._post(self._owner._on_cancel_error, error)
-
-    def on_order_stock_async_response(self, response: Any) -> None:
-        self._post(self._owner._on_order_response, response)
-
-    def on_cancel_order_stock_async_response(self, response: Any) -> None:
-        pass  # the order's new status arrives through on_stock_order; failures through on_cancel_error
-
-    def on_account_status(self, status: Any) -> None:
-        pass
-
-    def on_connected(self) -> None:
-        pass
 
 
 class BridgeTrading:
@@ -116,6 +60,8 @@ class BridgeTrading:
         rules: RuleBook | None = None,
         quotes: Callable[[str], Awaitable[Tick | None]] | None = None,
         worker: XtWorker | None = None,
+        instruments: Callable[[], Awaitable[list[Instrument]]] | None = None,
+        day_starts: DayStartBook | None = None,
         backoff: Backoff | None = None,
         clock: Callable[[], dt.datetime] = _now,
     ) -> None:
@@ -123,8 +69,10 @@ class BridgeTrading:
         self.account_ref = account
         self.audit = audit
         self.risk = risk or RiskEngine()
-        self.rules = rules or RuleBook()
+        self.base_rules = rules or RuleBook()
+        self.rules = self.base_rules
         self.quotes = quotes
+        self.instruments = instruments  # names (ST) and listing dates as QMT reports them, read once a day
         self.worker = worker or XtWorker("xttrader-worker")
         self.backoff = backoff or Backoff(initial=0.5, maximum=10.0)
         self.clock = clock
@@ -137,17 +85,17 @@ class BridgeTrading:
         self.positions: dict[str, Position] = {}
         self.account = Account(0.0, account_id=str(getattr(account, "account_id", "")))
         self.day_start_equity: float | None = None
-        self._equity_day: dt.date | None = None
+        # Kept beside the audit log: a bridge restarted mid-session measures the loss from the same start.
+        self.day_starts = day_starts or DayStartBook(audit.path.parent / DAY_START_FILE)
+        self.equity_day: dt.date | None = None
         self._by_broker: dict[str, str] = {}
         self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._start_lock: asyncio.Lock | None = None
         self._started = False  # connected and reconciled once: reads may serve what is known from now on
-        self._requests: dict[str, OrderRequest] = {}  # every client id this bridge has taken, with its body
-        self._inflight: dict[str, asyncio.Future[Order]] = {}
-        self._holds = CashHolds()
-        self._killing = False  # the kill switch is on: open orders are cancelled as QMT numbers them
-        self._cancel_on_ack: set[str] = set()
+        self.holds = CashHolds()  # cash of buys in flight, until QMT's account shows it spent
         self._tasks: set[asyncio.Task[None]] = set()
+        self.order_path = OrderPath(self, _CALL_TIMEOUT_S)
+        self.kill_switch = KillSwitch(self)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def ready(self) -> None:
@@ -173,10 +121,13 @@ class BridgeTrading:
             self.connected = True
             await self.reconcile()
             self._started = True
+            self.spawn(
+                self.order_path.refresh_rules(self.clock().date()), "bridge-rules"
+            )  # ready before the first order
 
     def _open_trader(self) -> Any:  # worker thread
         trader = self.make_trader()
-        trader.register_callback(_Callback(self))
+        trader.register_callback(TraderCallback(self))
         trader.start()
         if trader.connect() != 0:
             trader.stop()
@@ -193,8 +144,9 @@ class BridgeTrading:
         if self.trader is not None:
             await self.worker.call(self.trader.stop)
         self.worker.stop()
+        self.day_starts.close()
 
-    def _spawn(self, coro: Awaitable[None], name: str) -> None:
+    def spawn(self, coro: Awaitable[None], name: str) -> None:
         task = asyncio.ensure_future(coro)
         task.set_name(name)
         self._tasks.add(task)
@@ -218,16 +170,16 @@ class BridgeTrading:
 
     async def reconcile(self) -> None:
         """Take the broker's word for every order, trade, position and the cash; settle unknown outcomes."""
-        mark = self._holds.snapshot_mark()
+        mark = self.holds.snapshot_mark()
         orders, trades, positions, asset = await self.worker.call(self._query_all, timeout=_CALL_TIMEOUT_S)
-        self._holds.snapshot_taken(mark)
+        self.holds.snapshot_taken(mark)
         seen: set[str] = set()
         for xo in orders:
             seen.add(self._merge_order(xo))
         for cid, order in list(self.orders.items()):
             if order.status in (OrderStatus.PENDING, OrderStatus.UNKNOWN) and cid not in seen:
                 # Queried after the link came back and the broker has no such order: it was never placed.
-                self._set_order(
+                self.set_order(
                     order.evolve(
                         status=OrderStatus.REJECTED,
                         updated=self.clock(),
@@ -239,194 +191,52 @@ class BridgeTrading:
         self.positions = {p.symbol: p for p in (position_to_domain(x) for x in positions)}
         if asset is not None:
             self.account = asset_to_domain(asset)
-            self._fix_day_start(self.clock().date())
-        self._emit(
+            self.order_path.fix_day_start(self.clock().date())
+        self.emit(
             "portfolio",
             account=account_to_wire(self.account),
             positions=[position_to_wire(p) for p in self.positions.values()],
         )
         self.audit.append("bridge", "reconciled", "", orders=len(orders), trades=len(trades))
 
-    async def _refresh_portfolio(self) -> None:
+    async def refresh_portfolio(self) -> None:
         t, acct = self.trader, self.account_ref
-        mark = self._holds.snapshot_mark()
+        mark = self.holds.snapshot_mark()
         positions, asset = await self.worker.call(
             lambda: (t.query_stock_positions(acct), t.query_stock_asset(acct)), timeout=_CALL_TIMEOUT_S
         )
-        self._holds.snapshot_taken(mark)
+        self.holds.snapshot_taken(mark)
         self.positions = {p.symbol: p for p in (position_to_domain(x) for x in positions)}
         if asset is not None:
             self.account = asset_to_domain(asset)
-        self._emit(
+        self.emit(
             "portfolio",
             account=account_to_wire(self.account),
             positions=[position_to_wire(p) for p in self.positions.values()],
         )
 
-    # -- commands ----------------------------------------------------------------------------
+    # -- commands: the order path and the kill switch ------------------------------------------
     async def submit(self, request: OrderRequest, actor: str) -> Order:
-        return (await self.place(request, actor))[0]
+        return (await self.order_path.place(request, actor))[0]
 
     async def place(self, request: OrderRequest, actor: str) -> tuple[Order, bool]:
-        """(the order, True when this call placed it). The client id is taken before anything is awaited,
-        so parallel requests under one id place at most one order; a retry gets that order back."""
-        cid = request.client_id
-        self.audit.append(actor, "order_requested", cid, **request_fields(request))
-        known = self._requests.get(cid) or (request_of(self.orders[cid]) if cid in self.orders else None)
-        if known is not None:
-            if not same_body(known, request):
-                self.audit.append(actor, "order_conflict_refused", cid)
-                raise TradingRefused(409, "client_id_conflict", f"client id {cid} is already used by a different order")
-            first = self._inflight.get(cid)
-            order = await asyncio.shield(first) if first is not None else self.orders[cid]
-            self.audit.append(actor, "order_duplicate_ignored", cid, status=order.status.value)
-            return order, False
-        self._requests[cid] = request
-        first = asyncio.get_running_loop().create_future()
-        first.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved even with no retry
-        self._inflight[cid] = first
-        try:
-            order = await self._place_new(request)
-        except BaseException as exc:
-            self._requests.pop(cid, None)  # a refused id may be used again
-            if isinstance(exc, Exception):
-                first.set_exception(exc)
-            else:
-                first.cancel()
-            raise
-        finally:
-            self._inflight.pop(cid, None)
-        first.set_result(order)
-        return order, True
-
-    async def _place_new(self, request: OrderRequest) -> Order:
-        cid = request.client_id
-        await self.ready()
-        if not self.connected:
-            raise TradingRefused(503, "unavailable", "the link to QMT is down; reconnecting, try again shortly")
-        if not self.armed:
-            self.audit.append("bridge", "order_refused", cid, reason="not armed")
-            raise TradingRefused(409, "not_armed", "the bridge is not armed for trading; arm it first")
-        ctx = await self._context(request)
-        # From here to the worker call nothing is awaited: the check and the cash it holds are one step.
-        ctx = replace(ctx, account=self._holds.account(ctx.account))
-        verdict = self.risk.check(ctx)
-        self.audit.append(
-            "risk",
-            "risk_checked",
-            cid,
-            ok=verdict.ok,
-            checked=list(verdict.checked),
-            refusals=[{"rule": r.rule, "reason": r.reason} for r in verdict.refusals],
-        )
-        if not verdict.ok:
-            raise TradingRefused(422, "risk_refused", verdict.reason, verdict)
-        if not self.armed:  # disarmed (kill switch) while the quote was awaited
-            raise TradingRefused(409, "not_armed", "the bridge was disarmed; nothing was sent")
-        if request.side is Side.BUY:
-            price = ctx.price
-            fees = self.rules.fees(request.symbol, ctx.now.date(), Side.BUY, price, request.qty).total
-            self._holds.hold(cid, request.qty * price + fees)
-        now = self.clock()
-        order = Order.pending(request, now)
-        self.orders[cid] = order  # before the call: a repeat while this one is in flight is a duplicate
-        self._holds.sending(cid)
-        try:
-            seq = await self.worker.call(
-                self.trader.order_stock_async,
-                self.account_ref,
-                request.symbol,
-                XT_ORDER_TYPES[request.side],
-                request.qty,
-                xt_price_type(request.symbol, request.type),
-                request.price,
-                STRATEGY_NAME,
-                cid,
-                timeout=_CALL_TIMEOUT_S,
-            )
-        except Exception as exc:  # noqa: BLE001 (a timeout or vendor error: the outcome is unknown)
-            self._set_order(
-                self.orders[cid].evolve(
-                    status=OrderStatus.UNKNOWN,
-                    reason=f"outcome unknown ({exc or type(exc).__name__}); it will be reconciled, never resent",
-                )
-            )
-            self.audit.append("xttrader", "broker_replied", cid, **order_fields(self.orders[cid]))
-            return self.orders[cid]
-        if isinstance(seq, int) and seq < 0:
-            self._holds.release(cid)
-            self._set_order(
-                self.orders[cid].evolve(
-                    status=OrderStatus.REJECTED, reason="QMT refused the order call (not connected)"
-                )
-            )
-        self.audit.append("xttrader", "broker_replied", cid, seq=seq, **order_fields(self.orders[cid]))
-        self._emit("order", order=order_to_wire(self.orders[cid]))
-        return self.orders[cid]
+        """(the order, True when this call placed it); see OrderPath.place."""
+        return await self.order_path.place(request, actor)
 
     async def cancel(self, client_id: str, actor: str) -> Order:
-        await self.ready()
-        self.audit.append(actor, "cancel_requested", client_id)
-        order = self.orders.get(client_id)
-        if order is None:
-            raise TradingRefused(404, "not_found", f"no order {client_id}")
-        if not order.is_open:
-            return order
-        if not order.broker_id:
-            # Cancel on acknowledgement: QMT has not numbered it yet, so the cancel goes when it does.
-            self._cancel_on_ack.add(client_id)
-            self.audit.append("bridge", "cancel_on_ack", client_id)
-            return order
-        if not self.connected:
-            raise TradingRefused(503, "unavailable", "the link to QMT is down; reconnecting, try again shortly")
-        await self._send_cancel(order)
-        return self.orders[client_id]
+        return await self.kill_switch.cancel(client_id, actor)
 
-    async def _send_cancel(self, order: Order) -> None:
+    async def kill(self, actor: str, reason: str = "kill switch") -> KillReport:
+        return await self.kill_switch.kill(actor, reason)
+
+    def set_armed(self, armed: bool, actor: str, reason: str = "") -> None:
+        self.kill_switch.set_armed(armed, actor, reason)
+
+    async def send_cancel(self, order: Order) -> None:
         rc = await self.worker.call(
             self.trader.cancel_order_stock_async, self.account_ref, int(order.broker_id), timeout=_CALL_TIMEOUT_S
         )
         self.audit.append("xttrader", "cancel_sent", order.client_id, seq=rc)
-
-    async def kill(self, actor: str, reason: str = "kill switch") -> KillReport:
-        """Disarm first, then cancel every open order: those QMT numbered now, the others when it does;
-        with the link down the cancels go after the reconnect. Reports what is still working."""
-        self.set_armed(False, actor, reason)
-        self._killing = True
-        with contextlib.suppress(TradingRefused):  # never connected: nothing of ours can be open at QMT
-            await self.ready()
-        return await self._cancel_open(actor)
-
-    async def _cancel_open(self, actor: str) -> KillReport:
-        sent: list[str] = []
-        waiting: list[str] = []
-        for order in [o for o in self.orders.values() if o.is_open]:
-            self.audit.append(actor, "cancel_requested", order.client_id)
-            if not order.broker_id:
-                self._cancel_on_ack.add(order.client_id)
-                waiting.append(order.client_id)
-                continue
-            if not self.connected:
-                waiting.append(order.client_id)
-                continue
-            try:
-                await self._send_cancel(order)
-                sent.append(order.client_id)
-            except Exception as exc:  # noqa: BLE001 (link lost mid-kill: retried after the reconnect)
-                self.audit.append("xttrader", "cancel_failed", order.client_id, error=str(exc))
-                waiting.append(order.client_id)
-        working = [o.client_id for o in self.orders.values() if o.is_open]
-        report = KillReport(sent, waiting, working)
-        self.audit.append(actor, "kill_progress", "", cancel_sent=sent, awaiting=waiting, working=working)
-        return report
-
-    def set_armed(self, armed: bool, actor: str, reason: str = "") -> None:
-        self.armed = armed
-        if armed:
-            self._killing = False
-            self._cancel_on_ack.clear()
-        self.audit.append(actor, "armed" if armed else "disarmed", "", reason=reason)
-        self._emit("state", armed=armed, actor=actor, reason=reason)
 
     def state(self) -> dict[str, Any]:
         """Armed, connected, the day's equity figures and the limits in force, for `/v1/trading/state`."""
@@ -434,38 +244,10 @@ class BridgeTrading:
             "armed": self.armed,
             "connected": self.connected,
             "day_start_equity": self.day_start_equity,
-            "equity_day": self._equity_day.isoformat() if self._equity_day else None,
+            "equity_day": self.equity_day.isoformat() if self.equity_day else None,
             "limits": self.risk.limits.as_dict(),
             "working": [o.client_id for o in self.orders.values() if o.is_open],
         }
-
-    async def _marked(self, account: Account) -> Account:
-        """The account with every holding marked to its live quote (QMT's market value lags)."""
-        if self.quotes is None:
-            return account
-        value = 0.0
-        for pos in list(self.positions.values()):
-            tick = await self.quotes(pos.symbol)
-            value += pos.total * (mark_price(tick) or pos.last or pos.cost)
-        return Account(account.cash, account.frozen, value, account.account_id)
-
-    async def _context(self, request: OrderRequest) -> RiskContext:
-        now = self.clock()
-        if self._equity_day != now.date():
-            # A new session: the stop measures from the broker's account as the day starts.
-            await self._refresh_portfolio()
-            self._fix_day_start(now.date())
-        tick = await self.quotes(request.symbol) if self.quotes is not None else None
-        account = await self._marked(self.account)
-        now = self.clock()
-        today = [o for o in self.orders.values() if o.created.date() == now.date()]
-        start = self.day_start_equity if self.day_start_equity is not None else account.equity
-        return RiskContext(request, now, account, self.positions.get(request.symbol), tick, today, start, self.rules)
-
-    def _fix_day_start(self, day: dt.date) -> None:
-        if self._equity_day != day:
-            self._equity_day, self.day_start_equity = day, self.account.equity
-            self.audit.append("bridge", "day_start_equity", "", day=day.isoformat(), equity=self.day_start_equity)
 
     # -- callbacks, on the loop --------------------------------------------------------------
     def _client_id(self, order_id: Any, remark: str) -> str:
@@ -481,7 +263,7 @@ class BridgeTrading:
         if known is not None and known.filled_qty > updated.filled_qty:
             updated = updated.evolve(filled_qty=known.filled_qty, avg_price=known.avg_price)  # stale snapshot
         if updated != known:
-            self._set_order(updated)
+            self.set_order(updated)
         return cid
 
     def _merge_trade(self, xt: Any) -> Fill | None:
@@ -489,27 +271,15 @@ class BridgeTrading:
             return None
         fill = trade_to_fill(xt, self._client_id(xt.order_id, str(getattr(xt, "order_remark", "") or "")))
         self.fills[fill.fill_id] = fill
-        self._emit("trade", trade=fill_to_wire(fill))
+        self.emit("trade", trade=fill_to_wire(fill))
         return fill
 
-    def _set_order(self, order: Order) -> None:
+    def set_order(self, order: Order) -> None:
         self.orders[order.client_id] = order
-        self._emit("order", order=order_to_wire(order))
-        cid = order.client_id
-        if not order.is_open:
-            if not order.filled_qty:
-                self._holds.release(cid)  # spent nothing; a fill stays held until a snapshot shows it
-            self._cancel_on_ack.discard(cid)
-        elif cid in self._cancel_on_ack and order.broker_id and self.connected:
-            self._cancel_on_ack.discard(cid)
-            self._spawn(self._cancel_acknowledged(order), f"xttrader-cancel-{cid}")
-
-    async def _cancel_acknowledged(self, order: Order) -> None:
-        try:
-            await self._send_cancel(order)
-        except Exception as exc:  # noqa: BLE001 (the link went again: the reconnect cancels it)
-            self._cancel_on_ack.add(order.client_id)
-            self.audit.append("xttrader", "cancel_failed", order.client_id, error=str(exc))
+        self.emit("order", order=order_to_wire(order))
+        if not order.is_open and not order.filled_qty:
+            self.holds.release(order.client_id)  # spent nothing; a fill stays held until a snapshot shows it
+        self.kill_switch.order_changed(order)
 
     def _on_order(self, xo: Any) -> None:
         self._merge_order(xo)
@@ -524,21 +294,21 @@ class BridgeTrading:
                 qty=int(xt.traded_volume),
                 price=float(xt.traded_price),
             )
-            self._spawn(self._refresh_portfolio(), "xttrader-portfolio")
+            self.spawn(self.refresh_portfolio(), "xttrader-portfolio")
 
     def _on_order_response(self, response: Any) -> None:
         cid = str(getattr(response, "order_remark", "") or "")
         order = self.orders.get(cid)
         self._by_broker[str(response.order_id)] = cid or manual_client_id(response.order_id)
         if order is not None and not order.broker_id and int(response.order_id) > 0:
-            self._set_order(order.evolve(broker_id=str(response.order_id), updated=self.clock()))
+            self.set_order(order.evolve(broker_id=str(response.order_id), updated=self.clock()))
 
     def _on_order_error(self, error: Any) -> None:
         cid = self._client_id(error.order_id, str(getattr(error, "order_remark", "") or ""))
         order = self.orders.get(cid)
         self.audit.append("xttrader", "order_error", cid, error_id=int(error.error_id), message=str(error.error_msg))
         if order is not None and order.is_open:
-            self._set_order(
+            self.set_order(
                 order.evolve(
                     status=OrderStatus.REJECTED,
                     reason=str(error.error_msg),
@@ -550,7 +320,7 @@ class BridgeTrading:
     def _on_cancel_error(self, error: Any) -> None:
         cid = self._by_broker.get(str(error.order_id), "")
         self.audit.append("xttrader", "cancel_error", cid, error_id=int(error.error_id), message=str(error.error_msg))
-        self._emit("error", client_id=cid, message=str(error.error_msg))
+        self.emit("error", client_id=cid, message=str(error.error_msg))
 
     def _on_disconnected(self) -> None:
         if not self.connected:
@@ -559,15 +329,15 @@ class BridgeTrading:
         self.audit.append("xttrader", "disconnected", "")
         for order in list(self.orders.values()):
             if order.status is OrderStatus.PENDING:
-                self._set_order(
+                self.set_order(
                     order.evolve(
                         status=OrderStatus.UNKNOWN,
                         updated=self.clock(),
                         reason="link to QMT lost while in flight; will be reconciled",
                     )
                 )
-        self._emit("state", armed=self.armed, connected=False)
-        self._spawn(self._reconnect(), "xttrader-reconnect")
+        self.emit("state", armed=self.armed, connected=False)
+        self.spawn(self._reconnect(), "xttrader-reconnect")
 
     async def _reconnect(self) -> None:
         old, self.trader = self.trader, None
@@ -580,9 +350,8 @@ class BridgeTrading:
                 await self.ensure_started()  # reconnects and reconciles; nothing is ever resent
             except TradingRefused:
                 attempt += 1
-        if self._killing:
-            await self._cancel_open("bridge")  # the kill switch pressed while the link was down
-        self._emit("state", armed=self.armed, connected=True)
+        await self.kill_switch.link_restored()
+        self.emit("state", armed=self.armed, connected=True)
 
     # -- event stream ------------------------------------------------------------------------
     def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
@@ -593,7 +362,7 @@ class BridgeTrading:
     def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
         self._subscribers.discard(queue)
 
-    def _emit(self, kind: str, **payload: Any) -> None:
+    def emit(self, kind: str, **payload: Any) -> None:
         event = {"type": kind, **payload}
         for queue in list(self._subscribers):
             if queue.full():

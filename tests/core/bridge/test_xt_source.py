@@ -227,6 +227,52 @@ def test_qmt_restart_reconnects_with_backoff_and_resubscribes(fake: FakeXtData, 
     assert sink.links == [True, False, True, False] and source.reconnects == 1
 
 
+def test_the_status_watch_covers_links_made_after_it_not_the_current_one(market: RecordedMarket) -> None:
+    """xtquant's watch_xtquant_status as the real module behaves: it is kept for later links only."""
+    fake = FakeXtData(market)
+    heard: list[dict[str, Any]] = []
+    try:
+        fake.connect()
+        fake.watch_xtquant_status(heard.append)
+        fake.stop_qmt()  # the link made before the watch drops: nobody is told
+        fake.flush_callbacks()
+        assert heard == []
+        fake.start_qmt()
+        fake.get_client()  # xtquant reconnects on its own: this link carries the watch
+        fake.stop_qmt()
+        fake.flush_callbacks()
+    finally:
+        fake.close()
+    assert [h["status"] for h in heard] == ["connected", "disconnected"]
+    assert set(heard[0]) == {"address", "status"}
+
+
+def test_a_link_lost_while_connecting_is_heard_at_once(market: RecordedMarket) -> None:
+    """The watch is registered before the first connect, so a drop during it is not left to the probe."""
+    fake = FakeXtData(market)
+    fake.drop_during_connect()
+    sink = Sink()
+
+    async def body() -> None:
+        # A probe an hour away: only the status watch can tell the source that the link is gone.
+        source = XtQuantSource(fake, backoff=Backoff(initial=0.04, maximum=0.32), probe_interval=3600.0)
+        await source.start(sink)
+        await _until(lambda: sink.links == [True, False])
+        fake.start_qmt()
+        await _until(lambda: source.connected)  # the reconnect's link is watched too
+        fake.stop_qmt()
+        await _until(lambda: not source.connected)
+        await source.stop()
+
+    try:
+        asyncio.run(body())
+    finally:
+        fake.close()
+    names = [name for name, _ in fake.calls]
+    assert names.index("watch_xtquant_status") < names.index("connect")
+    assert sink.links == [True, False, True, False]
+
+
 def test_qmt_down_at_start_connects_later(market: RecordedMarket) -> None:
     fake = FakeXtData(market, running=False)
     sink = Sink()

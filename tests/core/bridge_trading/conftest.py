@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ from core.bridge.sources.replay import ReplaySource
 from core.bridge.trading.router import attach_trading
 from core.bridge.trading.scopes import TradeScopes, create_trade_token
 from core.bridge.trading.service import BridgeTrading
+from core.domain.bars import Instrument
 from core.trading.audit import AuditLog
 from core.trading.risk import RiskEngine, RiskLimits
 from tests.fakes.xttrader_fake import FakeQmt, StockAccount
@@ -68,6 +69,7 @@ def serve_bridge(
     replay: Path,
     limits: RiskLimits | None = None,
     tls: tuple[Path, Path] | None = None,
+    instruments: Callable[[], Awaitable[list[Instrument]]] | None = None,
 ) -> Iterator[Bridge]:
     tokens = TokenStore.in_dir(config)
     scopes = TradeScopes.in_dir(config)
@@ -76,7 +78,11 @@ def serve_bridge(
     service = BridgeService(ReplaySource(replay, speed=30.0), tokens, SETTINGS)
     audit = AuditLog(config / "audit.sqlite")
     trading = BridgeTrading(
-        qmt.trader, StockAccount(qmt.account_id), audit, RiskEngine(limits or RiskLimits(max_position_weight=1.0))
+        qmt.trader,
+        StockAccount(qmt.account_id),
+        audit,
+        RiskEngine(limits or RiskLimits(max_position_weight=1.0)),
+        instruments=instruments,
     )
     attach_trading(service, trading, scopes)
     options = ServeOptions(host="127.0.0.1", port=0, tls_cert=tls[0] if tls else None, tls_key=tls[1] if tls else None)

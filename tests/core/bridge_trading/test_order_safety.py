@@ -3,11 +3,13 @@ orders in flight, a daily-loss stop marked to live quotes, and a kill switch tha
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
+from core.bridge.trading.day_start import DAY_START_FILE
 from core.trading.risk import RiskLimits
 from tests.core.bridge_trading.conftest import SYMBOL, Bridge, order_of, place, serve_bridge, wait_for
 from tests.fakes.xttrader_fake import ORDER_CANCELED, FakeQmt, XtPosition, rest
@@ -135,3 +137,31 @@ def test_kill_switch_with_the_link_down_cancels_after_the_reconnect(bridge, qmt)
         wait_for(lambda: all(o.order_status == ORDER_CANCELED for o in qmt.orders.values()), timeout=20)
         wait_for(lambda: trader.get("/v1/trading/state").json()["working"] == [])
         assert trader.get("/v1/trading/state").json()["armed"] is False
+
+
+def test_a_bridge_restarted_mid_session_keeps_the_day_start_equity(tmp_path, replay_dir) -> None:
+    qmt = FakeQmt(cash=50_000.0, matcher=rest)
+    qmt.positions[SYMBOL] = XtPosition(2, qmt.account_id, SYMBOL, 100_000, 100_000, 3.0, 300_000.0)
+    limits = RiskLimits(max_position_weight=1.0, max_daily_loss=1_000.0)
+    with serve_bridge(qmt, tmp_path / "b", replay_dir, limits) as bridge, bridge.trader() as trader:
+        trader.get("/v1/account")
+        assert trader.get("/v1/trading/state").json()["day_start_equity"] == 350_000.0
+    # The bridge is down a while; QMT now values the holding at the day's lower price.
+    qmt.positions[SYMBOL].market_value = 272_000.0
+    with serve_bridge(qmt, tmp_path / "b", replay_dir, limits) as bridge, bridge.trader() as trader:
+        trader.get("/v1/account")
+        state = trader.get("/v1/trading/state").json()
+        assert state["day_start_equity"] == 350_000.0  # the morning's figure, not QMT's 322,000 of now
+        trader.post("/v1/trading/arm", json={})
+        wait_for(lambda: trader.get("/v1/quotes", params={"symbols": SYMBOL}).json()["count"])
+        buy = place(trader, "after-restart")
+        assert buy.status_code == 422 and buy.json()["refusals"][-1]["rule"] == "daily_loss"
+        restored = [e for e in bridge.trading.audit.entries() if e.action == "day_start_equity"]
+        assert restored[-1].data["restored"] is True
+        # The next trading day starts from the account as it is then.
+        today = bridge.trading.clock()
+        bridge.trading.clock = lambda: today + dt.timedelta(days=1)
+        assert place(trader, "next-day").status_code == 202  # measured from the new start: no loss yet
+        assert trader.get("/v1/trading/state").json()["day_start_equity"] == 322_000.0
+    assert [p[2] for p in qmt.placed] == ["next-day"]  # the stopped buy never reached QMT
+    assert (tmp_path / "b" / DAY_START_FILE).stat().st_mode & 0o777 == 0o600  # account figures: owner only

@@ -36,7 +36,10 @@ def test_an_st_stock_trades_inside_its_narrower_band(tmp_path, clock, ticks_6001
 
 def test_a_star_listing_on_its_first_day_has_no_limit(tmp_path, clock, ticks_600103) -> None:
     day = dt.date(2021, 12, 1)
-    ipo = dataclasses.replace(ticks_600103[0], symbol="688981.SH", pre_close=20.0, last=50.0, open=48.0)
+    # The feed's limits as a replay computes them, without the listing date: ±20% of the previous close.
+    ipo = dataclasses.replace(
+        ticks_600103[0], symbol="688981.SH", pre_close=20.0, last=50.0, open=48.0, limit_up=24.0, limit_down=16.0
+    )
     ipo = dataclasses.replace(ipo, ask_prices=(50.01,), ask_volumes=(1e5,), bid_prices=(49.99,), bid_volumes=(1e5,))
     service = _service(tmp_path, clock, RuleBook(list_dates={"688981.SH": day}))
     feed(service.broker, clock, [ipo])

@@ -1,0 +1,81 @@
+"""What the rule book must know of each stock and of the calendar, read from the market store or a feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from core.domain.bars import Instrument
+from core.domain.symbols import SymbolFormatError, parse_symbol
+from core.trading.rulebook import RuleBook
+
+# The exchanges mark risk-warning stocks in the short name: ST, *ST, and the S-prefixed forms of the
+# share-reform years (SST, S*ST).
+_RISK_WARNING_NAME = re.compile(r"^\s*S?\*?ST")
+_UNTIL_FURTHER_NOTICE = "9999-12-31"
+
+
+def is_risk_warning_name(name: str) -> bool:
+    return bool(_RISK_WARNING_NAME.match(name or ""))
+
+
+def with_instruments(rules: RuleBook, instruments: Iterable[Instrument], as_of: dt.date) -> RuleBook:
+    """`rules` plus each instrument's listing date and its risk warning as of `as_of`.
+
+    A name tells the status now, not when it began: the warning is taken to hold from `as_of` on, so a
+    replay of earlier days keeps whatever periods the book was given for them.
+    """
+    st = {symbol: list(periods) for symbol, periods in rules.st_periods.items()}
+    listed = dict(rules.list_dates)
+    for ins in instruments:
+        if ins.list_date is not None:
+            listed[ins.symbol] = ins.list_date
+        if is_risk_warning_name(ins.name) and not any(s <= as_of.isoformat() <= e for s, e in st.get(ins.symbol, ())):
+            st.setdefault(ins.symbol, []).append((as_of.isoformat(), _UNTIL_FURTHER_NOTICE))
+    return replace(rules, st_periods=st, list_dates=listed)
+
+
+def store_instruments(store: Any) -> list[Instrument]:
+    """The store's instruments with a listing date each where one is known: the recorded one, else the first
+    stored bar when it comes after the store's first day (as the backtest reads it)."""
+    earliest = store.trading_days()[:1]
+    first_bars = {s.symbol: s.first_time for s in store.series("1d")}
+    out = []
+    for row in store.instruments():
+        try:
+            parsed = parse_symbol(row["symbol"])
+        except SymbolFormatError:
+            continue
+        text = row.get("list_date") or ""
+        first = first_bars.get(row["symbol"])
+        if not text and first and earliest and first > earliest[0]:
+            text = first
+        listed = dt.date.fromisoformat(text[:10]) if text else None
+        out.append(Instrument(row["symbol"], parsed.exchange.value, parsed.board, row.get("name") or "", listed))
+    return out
+
+
+def store_holidays(store: Any) -> frozenset[dt.date]:
+    """Weekdays the exchanges were closed, between the store's first and last trading day (its calendar
+    holds past days only; later holidays are not known here)."""
+    days = store.trading_days("index") or store.trading_days()
+    if not days:
+        return frozenset()
+    open_days = set(days)
+    day, last = dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[-1])
+    out = set()
+    while day < last:
+        if day.weekday() < 5 and day.isoformat() not in open_days:
+            out.add(day)
+        day += dt.timedelta(days=1)
+    return frozenset(out)
+
+
+def store_rule_book(store: Any, rules: RuleBook | None = None) -> RuleBook:
+    """The rule book of a market store: listing dates and risk warnings of its instruments, as of its last day."""
+    days = store.trading_days()
+    as_of = dt.date.fromisoformat(days[-1]) if days else dt.date.today()
+    return with_instruments(rules or RuleBook(), store_instruments(store), as_of)
