@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,3 +92,37 @@ def test_a_failing_step_queues_nothing(trained: tuple[Slice, str], paper: PaperB
     finally:
         path.write_bytes(content)
     assert book.calls == 0 and paper.orders() == []
+
+
+def test_a_day_without_bars_is_skipped_after_an_update_and_refused_without_one(
+    trained: tuple[Slice, str], paper: PaperBroker
+) -> None:
+    from core.data.bridge_update import SeriesUpdated
+    from core.jobs import Progress
+
+    s, run_id = trained
+    book = Book(paper)
+    monday = dt.date(2012, 4, 2)
+
+    def update(cancel: object) -> Iterator[object]:  # the bridge had nothing new: a holiday
+        yield SeriesUpdated(s.symbols[0], "1d", received=1, updated=1)
+        yield Progress(1, 2, s.symbols[0])
+        yield SeriesUpdated(s.symbols[1], "1d", error="bridge answered 500")
+        yield Progress(2, 2, s.symbols[1])
+
+    close = run_close(
+        s.data_dir, run_id, TopkDropoutStrategy(4, 1), paper, book, update_bars=update, day=monday, skip_missing=True
+    )
+    steps = [x for x in close if isinstance(x, StepDone)]
+    assert [x.step for x in steps] == ["update", "skipped"]
+    assert steps[0].figures == {"series": 2, "rows": 1, "errors": 1}
+    assert "no bars for 2012-04-02 (newest: 2012-03-30)" in steps[1].figures["reason"]
+    with pytest.raises(ValueError, match="no bars for 2012-04-02 .*update the data"):
+        list(run_close(s.data_dir, run_id, TopkDropoutStrategy(4, 1), paper, book, day=monday))
+    assert book.calls == 0
+    friday = [
+        x.step
+        for x in run_close(s.data_dir, run_id, TopkDropoutStrategy(4, 1), paper, book, day=dt.date(2012, 3, 30))
+        if isinstance(x, StepDone)
+    ]
+    assert friday == ["score", "plan", "queue"] and book.calls == 1
