@@ -110,7 +110,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
         services.store.path,
         services.names,
         trading,
-        orders.send_rebalance,
+        orders.send_confirmed,  # the Signals dock's own question is the one confirmation
         runs=services.runs,
         jobs=services.jobs,
         events=events,
