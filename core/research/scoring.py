@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from core.datasets.prepared import PreparedDataset
 
 _CHUNKS = 10
+_ONE_BLOCK_ROWS = 400  # calendar rows up to which all instruments are evaluated together
 # Scoring rows must sit in the "test" segment of a dataset; the other two segments are placeholders.
 _PLACEHOLDER_TRAIN = ("1900-01-01", "1900-01-01")
 _PLACEHOLDER_VALID = ("1900-01-02", "1900-01-02")
@@ -107,8 +108,9 @@ def score_days(
     days = _days_between(calendar, start, end)
     first = calendar.index(days[0])
     rows_from = calendar[max(0, first - _extra_rows(model))]
-    read_from = calendar[max(0, first - _extra_rows(model) - feature_lookback(config.kind))]
-    frame = yield from _features(config, provider, rows_from, days[-1], cancel, engine)
+    lookback = feature_lookback(config.kind)
+    read_from = calendar[max(0, first - _extra_rows(model) - lookback)]
+    frame = yield from _features(config, provider, rows_from, days[-1], cancel, engine, lookback)
     dataset = _prepared(config, frame, processors, days)
     yield ScoreProgress(0, 1, "scoring", stage="predict")
     scores = model.predict(dataset, "test") if len(dataset) else []
@@ -178,7 +180,7 @@ def _extra_rows(model: Any) -> int:
 
 
 def _features(
-    config: DatasetConfig, provider: Path, start: str, end: str, cancel: CancelToken, engine: str
+    config: DatasetConfig, provider: Path, start: str, end: str, cancel: CancelToken, engine: str, lookback: int
 ) -> Generator[ScoreProgress, None, pd.DataFrame]:
     """Raw features (no label) of the universe's members on [start, end], Qlib's (datetime, instrument) order."""
     import pandas as pd
@@ -192,11 +194,15 @@ def _features(
     codes = sorted(spans)
     frames = []
     if engine == "columnar":
-        from core.research.columnar import compute_features
+        from core.research.columnar import CHUNK, compute_features
+
+        # A few days' window holds little: every instrument in one block saves the per-operation overhead.
+        block = len(codes) if _rows_between(provider, start, end) + lookback <= _ONE_BLOCK_ROWS else CHUNK
 
         # The label's forward look is computed on the few rows after `end` that exist, then dropped.
+        # Only the look-back the features need is read before `start`: the rows scored and their windows.
         for step in compute_features(
-            provider, spans, start, end, exprs, names, config.label, cancel.raise_if_cancelled
+            provider, spans, start, end, exprs, names, config.label, cancel.raise_if_cancelled, lookback, block
         ):
             if isinstance(step, tuple):
                 yield ScoreProgress(step[0], step[1], "computing features", stage="features")
@@ -214,6 +220,11 @@ def _features(
     if not frames:
         raise ValueError(f"the universe has no bars between {start} and {end}")
     return pd.concat(frames).swaplevel().sort_index()
+
+
+def _rows_between(provider: Path, start: str, end: str) -> int:
+    days = (provider / "calendars" / "day.txt").read_text().split()
+    return sum(1 for d in days if start <= d[:10] <= end)
 
 
 def _prepared(
