@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 ACTOR = "routine"
+DEFAULT_COLLAR_PCT = 2.0
 
 if TYPE_CHECKING:
     from core.trading.service import TradingService
@@ -30,6 +31,14 @@ def register(commands: Any) -> None:
     run.add_argument("--at", choices=["close", "open"], default="close", help="which half of the day (default close)")
     add_strategy_arguments(run)
     run.add_argument("--st", metavar="FILE", help="risk-warning periods, CSV symbol,start,end (ST/*ST limits apply)")
+    run.add_argument(
+        "--collar",
+        type=float,
+        default=DEFAULT_COLLAR_PCT,
+        metavar="PCT",
+        help="queued buys are priced (and sized) PCT%% over the last close, sells PCT%% under it, inside the "
+        f"next session's limit band, so the open can fill them (default {DEFAULT_COLLAR_PCT:g})",
+    )
     run.set_defaults(handler=cmd_routine_run)
 
     sim = sub.add_parser(
@@ -105,11 +114,15 @@ def cmd_routine_run(args: argparse.Namespace, data_dir: Path) -> int:
 
     if args.account == "live":
         raise CliError("--account live: the routine releases to the bridge from the desktop only; use paper here")
+    if not 0 <= args.collar < 100:
+        raise CliError(f"--collar {args.collar:g}: expected a percentage from 0 up to 100")
     strategy, st = _strategy_and_st(args)
     service = _paper_service(data_dir)
     try:
         steps = (
-            run_close(data_dir, args.run, strategy, service.broker, service, None, st, actor=ACTOR)
+            run_close(
+                data_dir, args.run, strategy, service.broker, service, None, st, actor=ACTOR, collar=args.collar / 100
+            )
             if args.at == "close"
             else run_open(service, beijing_now().date(), actor=ACTOR)
         )

@@ -20,6 +20,9 @@ from core.rules.engine import RuleConfig
 from core.strategy.base import Strategy
 
 log = logging.getLogger(__name__)
+# Queued orders are limits the open can cross: buys up to 2% over the last close, sells down to 2% under
+# it (the exchanges' price cage for continuous trading), inside the next session's band.
+DEFAULT_COLLAR = 0.02
 
 
 class OrderQueue(Protocol):
@@ -64,12 +67,15 @@ def run_close(
     actor: str = "routine",
     day: dt.date | None = None,
     skip_missing: bool = False,
+    collar: float = DEFAULT_COLLAR,
 ) -> Iterator[StepProgress | StepDone]:
     """After the close: (update bars →) export and score the newest day → plan the next session → queue it.
 
     With `day` (the session that just closed) the store must hold that day's bars, or the plan would be
     made from an older day: without them the routine stops with the reason, or, with `skip_missing`
     (the bars were just asked of the bridge, which has none), ends with a 'skipped' step: no session that day.
+    Orders are priced, and sized, at the last close moved by `collar` toward the side that fills at the open,
+    within the session's limit band (core.strategy.rebalance.plan_rebalance).
     """
     from core.paths import store_path
     from core.research.scoring import Scores, score_days
@@ -121,6 +127,7 @@ def run_close(
             rules,
             sellable=available.sellable,
             st_intervals=st_intervals,
+            collar=collar,
         )
     finally:
         store.close()

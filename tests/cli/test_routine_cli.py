@@ -51,3 +51,41 @@ def test_simulate_bad_input_exits_2(
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+def test_run_at_close_queues_orders_priced_at_the_collar(
+    trained: tuple[Slice, str],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import shutil
+
+    from core.trading.queue_book import QUEUE_FILE, QueuedBook
+
+    s, run_id = trained
+    data_dir = tmp_path / "data"
+    shutil.copytree(s.data_dir, data_dir)  # the routine's paper account and queue live in the data folder
+    argv = ["--data-dir", str(data_dir), "routine", "run", "--run", run_id, "--account", "paper"]
+    assert main([*argv, "--topk", "4", "--n-drop", "1", "--collar", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "plan: session 2012-04-02" in out and "queue: session 2012-04-02, queued 4" in out
+    queued = QueuedBook(data_dir / QUEUE_FILE).all()
+    frame = pd.read_csv(s.data_dir.parent / "csv" / f"{queued[0].request.symbol}.csv", dtype={"date": str})
+    close = float(frame[frame["date"] <= "2012-03-30"]["close"].iloc[-1])
+    assert close < queued[0].request.price <= round(close * 1.03, 2)
+
+
+@pytest.mark.parametrize("collar", ["-1", "100", "abc"])
+def test_run_refuses_a_bad_collar(
+    trained: tuple[Slice, str],  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    collar: str,
+) -> None:
+    s, run_id = trained
+    argv = ["--data-dir", str(s.data_dir), "routine", "run", "--run", run_id, "--account", "paper", "--collar", collar]
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # not a number: argparse's usage and its one-line reason
+        code = exc.code
+    assert code == 2
+    assert "--collar" in capsys.readouterr().err.strip().splitlines()[-1]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.domain.orders import OrderRequest
+from core.domain.orders import OrderRequest, OrderStatus
 from core.research.registry import PROCESSORS_FILE, CannotScore, RunRegistry
 from core.routine.daily import StepDone, run_close, run_open
 from core.strategy.topk_dropout import TopkDropoutStrategy
@@ -126,3 +126,54 @@ def test_a_day_without_bars_is_skipped_after_an_update_and_refused_without_one(
         if isinstance(x, StepDone)
     ]
     assert friday == ["score", "plan", "queue"] and book.calls == 1
+
+
+def _last_closes(data_dir: Path, symbols: set[str]) -> dict[str, float]:
+    from core.paths import store_path
+    from core.storage import MarketStore
+
+    store = MarketStore.open(store_path(data_dir))
+    try:
+        return {s: float(store.read_bars(s, "1d", end="2012-03-30")["close"].iloc[-1]) for s in symbols}
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("collar", [0.02, 0.5])
+def test_queued_buys_are_priced_and_sized_at_the_collar_inside_the_band(
+    trained: tuple[Slice, str], paper: PaperBroker, collar: float
+) -> None:
+    import math
+
+    from core.rules.price_limits import limit_prices
+
+    s, run_id = trained
+    book = Book(paper)
+    close = run_close(s.data_dir, run_id, TopkDropoutStrategy(4, 1), paper, book, collar=collar)
+    plan = [x for x in close if isinstance(x, StepDone) and x.step == "plan"][0].figures
+    queued = [q.request for q in book.queued()]
+    closes = _last_closes(s.data_dir, {r.symbol for r in queued})
+    monday = dt.date(2012, 4, 2)
+    for r in queued:
+        band = limit_prices(r.symbol, monday, closes[r.symbol])
+        assert band is not None
+        up = band[0]
+        assert r.price == min(math.floor(round(closes[r.symbol] * (1 + collar) * 100, 6)) / 100, up)
+        assert closes[r.symbol] < r.price <= up  # above the last close: an open up to there fills it
+    if collar == 0.5:
+        assert all(r.price == limit_prices(r.symbol, monday, closes[r.symbol])[0] for r in queued)  # type: ignore[index]
+    # Sized at the order price: the cash the broker reserves for every buy is what the plan spent.
+    reserve = sum(r.qty * r.price for r in queued)
+    assert reserve <= 1_000_000.0 and 1_000_000.0 - reserve - plan["cash_after"] > 0
+    assert plan["cash_after"] < 0.1 * 1_000_000.0  # into the plan (TopK keeps 5% back), not left idle
+    list(run_open(book, monday))
+    sent = [o for o in paper.orders() if o.origin == "routine"]
+    assert len(sent) == len(queued) and all(o.status is not OrderStatus.REJECTED for o in sent), [
+        o.reason for o in sent
+    ]  # the paper broker reserves qty × price: none refused for cash
+
+
+def test_a_collar_outside_zero_to_one_is_refused(trained: tuple[Slice, str], paper: PaperBroker) -> None:
+    s, run_id = trained
+    with pytest.raises(ValueError, match="collar must be a fraction"):
+        list(run_close(s.data_dir, run_id, TopkDropoutStrategy(4, 1), paper, Book(paper), collar=1.5))
