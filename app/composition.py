@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.backtest_presenter import BacktestPresenter
 from app.chart_presenter import ChartPresenter
+from app.daily_schedule import DailySchedule, build_daily_schedule
 from app.data_manager_presenter import DataManagerPresenter
 from app.events import GuiEvents
 from app.monitor_presenter import MonitorPresenter
@@ -60,6 +61,7 @@ class Desk:
     panels: dict[str, QWidget]  # dock key -> widget, for the dock table (app/docks.py)
     live_starter: LiveBrokerStarter | None = None  # holds the task that follows the live account
     settings: SettingsPresenter | None = None
+    schedule: DailySchedule | None = None  # the daily routine after the close, when Settings choose a run
 
 
 def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
@@ -108,7 +110,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
         services.store.path,
         services.names,
         trading,
-        orders.send_rebalance,
+        orders.send_confirmed,  # the Signals dock's own question is the one confirmation
         runs=services.runs,
         jobs=services.jobs,
         events=events,
@@ -141,7 +143,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
         "signals": signals_panel,
         "monitor": monitor_panel,
     }
-    return Desk(
+    desk = Desk(
         events,
         trading,
         board,
@@ -157,6 +159,13 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
         panels,
         live_starter,
     )
+    bridge = services.bridge is not None and not services.demo
+    desk.schedule = build_daily_schedule(
+        services.data_dir, settings, trading, monitor.notifier.announce, services.jobs, bridge, parent=orders
+    )
+    if desk.schedule is not None:
+        desk.schedule.start()
+    return desk
 
 
 def publish_account_changes(trading: TradingService, bus: EventBus) -> None:

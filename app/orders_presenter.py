@@ -240,6 +240,13 @@ class OrdersPresenter(QObject):
         lines = [_line(str(p.side), p.symbol, int(p.shares), float(p.price)) for p in items]
         if not items or not self.panel.confirm_orders(lines):
             return []
+        return self.send_confirmed(items)
+
+    def send_confirmed(self, planned: Sequence[Any]) -> list[SubmitResult]:
+        """Send a rebalance the user already confirmed where it was planned (the Signals dock asks once)."""
+        items = sorted(planned, key=lambda p: str(p.side) != "sell")
+        if not items:
+            return []
         requests = [
             OrderRequest(
                 new_client_id(),

@@ -87,7 +87,7 @@ class SignalsPresenter(QObject):
         store_path: Path,
         names: dict[str, str],
         trading: TradingService | None = None,
-        send_orders: Callable[[Sequence[Any]], object] | None = None,
+        send_orders: Callable[[Sequence[Any]], object] | None = None,  # sends without asking again
         *,
         runs: RunRegistry | None = None,
         jobs: JobRegistry | None = None,
@@ -202,9 +202,17 @@ class SignalsPresenter(QObject):
     def _on_panel_sig_send_requested(self) -> None:
         if self.plan is None or self._send_orders is None:
             return
-        if not self.panel.confirm_send(self.available.mode, len(self.plan.orders), str(self.plan.session)):
+        items = sorted(self.plan.orders, key=lambda o: o.side != "sell")  # sells go first, freeing cash
+        lines = [
+            _tr("{side} {symbol} {qty:,} @ {price:.2f}").format(
+                side=_tr("Sell") if o.side == "sell" else _tr("Buy"), symbol=o.symbol, qty=o.shares, price=o.price
+            )
+            for o in items
+        ]
+        # One question, here, naming the account and every order; the orders dock sends without asking again.
+        if not self.panel.confirm_send(self.available.mode, lines, str(self.plan.session)):
             return
-        self._send_orders(self.plan.orders)
+        self._send_orders(items)
 
     def _on_panel_sig_export_requested(self, path: str) -> None:
         from core.strategy.rebalance import write_plan_csv

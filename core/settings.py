@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+from core.routine.schedule import DEFAULT_CLOSE_AT, parse_close_at
+
 CONFIG_ENV_VAR = "QDESK_CONFIG_DIR"
 THEMES = ("light", "dark")
 TRADING_MODES = ("paper", "live")
@@ -28,6 +30,10 @@ class AppSettings:
     trading_mode: str = "paper"  # "live": the orders dock trades the QMT account through the bridge
     risk_limits: dict[str, object] = field(default_factory=dict)  # pre-trade limits set by the user (others: defaults)
     queue_release_at: str = "09:30"
+    routine_run: str = ""  # the run the daily schedule scores with after the close; empty: no schedule
+    routine_close_at: str = "15:30"  # Beijing time, after the 15:00 close
+    routine_topk: int = 50
+    routine_n_drop: int = 5
 
     def validated(self) -> AppSettings:
         """A copy with unusable values replaced by defaults (a hand-edited file must not break start-up)."""
@@ -38,8 +44,23 @@ class AppSettings:
             url = ""
         mode = self.trading_mode if self.trading_mode in TRADING_MODES else "paper"
         release = self.queue_release_at if self.queue_release_at in RELEASE_TIMES else "09:30"
+        try:
+            close_at = parse_close_at(self.routine_close_at).strftime("%H:%M")
+        except ValueError:
+            close_at = DEFAULT_CLOSE_AT
+        topk = self.routine_topk if self.routine_topk > 0 else 50
+        n_drop = self.routine_n_drop if 0 <= self.routine_n_drop <= topk else min(5, topk)
         return replace(
-            self, theme=theme, language=language, bridge_url=url, trading_mode=mode, queue_release_at=release
+            self,
+            theme=theme,
+            language=language,
+            bridge_url=url,
+            trading_mode=mode,
+            queue_release_at=release,
+            routine_run=self.routine_run.strip(),
+            routine_close_at=close_at,
+            routine_topk=topk,
+            routine_n_drop=n_drop,
         )
 
 

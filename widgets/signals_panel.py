@@ -188,22 +188,24 @@ class SignalsPanel(QWidget):
     def show_summary(self, text: str) -> None:
         self.summary.setText(text)
 
-    def confirm_box(self, mode: str, count: int, session: str) -> QMessageBox:
-        """The question before sending: which account, how many orders; a live account defaults to No."""
+    def confirm_box(self, mode: str, lines: Sequence[str], session: str) -> QMessageBox:
+        """The one question before sending: which account, every order; a live account defaults to No."""
         live = mode == "live"
         text = (
             _tr("Send {n} order(s) for {session} to the LIVE account? They go to the broker.")
             if live
             else _tr("Send {n} order(s) for {session} to the paper account?")
-        ).format(n=count, session=session)
+        ).format(n=len(lines), session=session)
         box = QMessageBox(QMessageBox.Icon.Warning if live else QMessageBox.Icon.Question, _tr("Send plan"), text)
+        box.setInformativeText("\n".join(lines[:30]) + ("\n…" if len(lines) > 30 else ""))
+        box.setDetailedText("\n".join(lines))
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         box.setDefaultButton(QMessageBox.StandardButton.No if live else QMessageBox.StandardButton.Yes)
         box.setParent(self, box.windowFlags())
         return box
 
-    def confirm_send(self, mode: str, count: int, session: str) -> bool:
-        return self.confirm_box(mode, count, session).exec() == QMessageBox.StandardButton.Yes
+    def confirm_send(self, mode: str, lines: Sequence[str], session: str) -> bool:
+        return self.confirm_box(mode, lines, session).exec() == QMessageBox.StandardButton.Yes
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.message.setText(text)

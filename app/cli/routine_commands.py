@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 ACTOR = "routine"
+DEFAULT_COLLAR_PCT = 2.0
 
 if TYPE_CHECKING:
     from core.trading.service import TradingService
@@ -30,6 +31,23 @@ def register(commands: Any) -> None:
     run.add_argument("--at", choices=["close", "open"], default="close", help="which half of the day (default close)")
     add_strategy_arguments(run)
     run.add_argument("--st", metavar="FILE", help="risk-warning periods, CSV symbol,start,end (ST/*ST limits apply)")
+    run.add_argument(
+        "--collar",
+        type=float,
+        default=DEFAULT_COLLAR_PCT,
+        metavar="PCT",
+        help="queued buys are priced (and sized) PCT%% over the last close, sells PCT%% under it, inside the "
+        f"next session's limit band, so the open can fill them (default {DEFAULT_COLLAR_PCT:g})",
+    )
+    bridge = run.add_mutually_exclusive_group()
+    bridge.add_argument(
+        "--bridge",
+        metavar="URL",
+        help="download the missing daily bars of every stored stock from this bridge before scoring "
+        "(default: the bridge in Settings, when one is set)",
+    )
+    bridge.add_argument("--no-bridge", action="store_true", help="score the store as it is, without an update")
+    run.add_argument("--token-file", metavar="FILE", help="the bridge's access token (default: the OS keyring)")
     run.set_defaults(handler=cmd_routine_run)
 
     sim = sub.add_parser(
@@ -99,17 +117,32 @@ def cmd_routine_simulate(args: argparse.Namespace, data_dir: Path) -> int:
 
 def cmd_routine_run(args: argparse.Namespace, data_dir: Path) -> int:
     from app.cli import CliError
+    from core.bridge.client import BridgeError
     from core.quotes.session import beijing_now
     from core.research.registry import UnknownRun
     from core.routine.daily import StepDone, run_close, run_open
 
     if args.account == "live":
         raise CliError("--account live: the routine releases to the bridge from the desktop only; use paper here")
+    if not 0 <= args.collar < 100:
+        raise CliError(f"--collar {args.collar:g}: expected a percentage from 0 up to 100")
     strategy, st = _strategy_and_st(args)
+    update = _bridge_update(args, data_dir) if args.at == "close" else None
     service = _paper_service(data_dir)
     try:
         steps = (
-            run_close(data_dir, args.run, strategy, service.broker, service, None, st, actor=ACTOR)
+            run_close(
+                data_dir,
+                args.run,
+                strategy,
+                service.broker,
+                service,
+                None,
+                st,
+                update,
+                actor=ACTOR,
+                collar=args.collar / 100,
+            )
             if args.at == "close"
             else run_open(service, beijing_now().date(), actor=ACTOR)
         )
@@ -117,9 +150,34 @@ def cmd_routine_run(args: argparse.Namespace, data_dir: Path) -> int:
             if isinstance(item, StepDone):
                 figures = ", ".join(f"{k} {v}" for k, v in item.figures.items())
                 print(f"{item.step}: {figures}")
-    except (UnknownRun, ValueError) as exc:
+    except (UnknownRun, ValueError, BridgeError) as exc:
         raise CliError(f"routine stopped, nothing queued or sent: {exc}") from None
     return 0
+
+
+def _bridge_update(args: argparse.Namespace, data_dir: Path) -> Any:
+    """The update step when a bridge is named or set in Settings (and not --no-bridge), else None."""
+    from app.cli import CliError
+    from core.quotes.session import beijing_now
+    from core.routine.daily import bridge_update
+    from core.settings import load_settings, settings_file
+
+    settings = load_settings(settings_file())
+    url = "" if args.no_bridge else (args.bridge or settings.bridge_url)
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise CliError(f"--bridge {url!r}: expected an http:// or https:// URL")
+    token = None
+    if args.token_file:
+        try:
+            token = Path(args.token_file).expanduser().read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise CliError(f"--token-file {args.token_file}: {exc.strerror or exc}") from None
+        if not token:
+            raise CliError(f"--token-file {args.token_file}: the file is empty")
+    ca_file = settings.bridge_ca_file if url == settings.bridge_url and settings.bridge_ca_file else None
+    return bridge_update(data_dir, url, beijing_now().date(), token, ca_file)
 
 
 def _paper_service(data_dir: Path) -> TradingService:

@@ -40,6 +40,9 @@ TABLE = {
     },
     "SignalsPresenter": {
         "plan rebalance": "生成调仓单",
+        "{side} {symbol} {qty:,} @ {price:.2f}": "{side} {symbol} {qty:,} 股 @ {price:.2f}",
+        "Sell": "卖出",
+        "Buy": "买入",
         "{n} refused by the trading rules.": "{n} 笔因交易规则被拒绝。",
         "The store holds no daily bars: import some in the Data dock first.": (
             "本地没有日线数据：请先在“数据”面板导入。"

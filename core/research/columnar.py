@@ -353,27 +353,31 @@ def compute_features(
     names: Sequence[str],
     label: str,
     cancel: Callable[[], None] | None = None,
+    buffer: int = BUFFER_DAYS,
+    chunk: int = CHUNK,
 ) -> Iterator[tuple[int, int] | pd.DataFrame]:
     """Features and label of the instruments in `spans`, on the days of [start, end] inside their spans,
     as a frame indexed (instrument, datetime) with columns ('feature', name) and ('label', 'LABEL0'),
     float32: the frame Qlib's loader gives for the same request. Yields (instruments done, total) after
-    each block of instruments, then the frame."""
+    each block of instruments, then the frame. `buffer`: calendar rows read before `start`, at least the
+    longest look-back of the expressions (a caller scoring a few days reads no more than they need);
+    `chunk`: instruments per block (a short window affords them all at once)."""
     calendar = pd.DatetimeIndex(pd.read_csv(Path(provider) / "calendars" / "day.txt", header=None)[0])
     s_idx = int(calendar.searchsorted(pd.Timestamp(start)))
     e_idx = int(calendar.searchsorted(pd.Timestamp(end), side="right")) - 1
     if e_idx < s_idx:
         yield pd.DataFrame()
         return
-    lo, hi = max(s_idx - BUFFER_DAYS, 0), min(e_idx + AHEAD_DAYS, len(calendar) - 1)
+    lo, hi = max(s_idx - buffer, 0), min(e_idx + AHEAD_DAYS, len(calendar) - 1)
     trees = [parse(e) for e in (*expressions, label)]
     keep = shared_nodes(trees)
     codes = sorted(spans)
     pieces = []
-    for c0 in range(0, len(codes), CHUNK):
-        chunk = codes[c0 : c0 + CHUNK]
-        fields, first, last = read_bins(provider, chunk, lo, hi)
-        t_rows, j_cols = _rows(first, last, chunk, spans, calendar[lo : hi + 1], s_idx - lo, e_idx - lo)
-        ev = Evaluator(fields, first, keep, len(chunk))
+    for c0 in range(0, len(codes), chunk):
+        block = codes[c0 : c0 + chunk]
+        fields, first, last = read_bins(provider, block, lo, hi)
+        t_rows, j_cols = _rows(first, last, block, spans, calendar[lo : hi + 1], s_idx - lo, e_idx - lo)
+        ev = Evaluator(fields, first, keep, len(block))
         out = np.empty((len(t_rows), len(trees)), dtype=np.float32)
         for k, tree in enumerate(trees):
             value = ev.evaluate(tree, s_idx - lo - extended_window(tree)[0])
@@ -385,11 +389,11 @@ def compute_features(
             if cancel is not None:
                 cancel()
         index = pd.MultiIndex.from_arrays(
-            [np.asarray(chunk, dtype=object)[j_cols], calendar[lo + t_rows]], names=["instrument", "datetime"]
+            [np.asarray(block, dtype=object)[j_cols], calendar[lo + t_rows]], names=["instrument", "datetime"]
         )
         pieces.append(pd.DataFrame(out, index=index))
         del ev, fields
-        yield c0 + len(chunk), len(codes)
+        yield c0 + len(block), len(codes)
     if not pieces:
         yield pd.DataFrame()
         return

@@ -1,9 +1,10 @@
 """Score stored days with a registered run: its model and the feature processing fitted at training.
 
-Features come from Qlib's expression engine on the store's export. Asking it for days [start, end]
-reads only the bars each expression's window needs before `start` (Qlib extends every expression
-by its own look-back), so scoring one new day touches a few months of bars, never the whole history,
-and no bar after a day can reach that day's score.
+Features are Qlib's own expressions on the store's export, evaluated by the columnar engine
+(core.research.columnar: every instrument at once, Qlib's extended windows, equal values) over only
+the window the scored days need: each expression's own look-back before `start`, so scoring one new
+day reads a few months of bars, never the whole history, and no bar after a day reaches its score.
+`engine="qlib"` reads the same window through Qlib's loader instead (the reference it is tested against).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from core.datasets.prepared import PreparedDataset
 
 _CHUNKS = 10
+_ONE_BLOCK_ROWS = 400  # calendar rows up to which all instruments are evaluated together
 # Scoring rows must sit in the "test" segment of a dataset; the other two segments are placeholders.
 _PLACEHOLDER_TRAIN = ("1900-01-01", "1900-01-01")
 _PLACEHOLDER_VALID = ("1900-01-02", "1900-01-02")
@@ -74,13 +76,17 @@ def score_days(
     registry: RunRegistry | None = None,
     store_file: Path | None = None,
     export: bool = True,
+    engine: str = "columnar",
 ) -> Iterator[ScoreProgress | Scores]:
     """Yield progress, then the Scores of every stored trading day in [start, end] (default: the newest).
 
     `export=False` skips refreshing the Qlib export (a caller scoring day after day exports once).
     """
+    from core.research.dataset_builder import ENGINES
     from core.research.training import PROVIDER_DIR, WORK_DIR
 
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     cancel = cancel or CancelToken()
     started = time.perf_counter()
     data_dir = Path(data_dir)
@@ -102,8 +108,9 @@ def score_days(
     days = _days_between(calendar, start, end)
     first = calendar.index(days[0])
     rows_from = calendar[max(0, first - _extra_rows(model))]
-    read_from = calendar[max(0, first - _extra_rows(model) - feature_lookback(config.kind))]
-    frame = yield from _features(config, rows_from, days[-1], cancel)
+    lookback = feature_lookback(config.kind)
+    read_from = calendar[max(0, first - _extra_rows(model) - lookback)]
+    frame = yield from _features(config, provider, rows_from, days[-1], cancel, engine, lookback)
     dataset = _prepared(config, frame, processors, days)
     yield ScoreProgress(0, 1, "scoring", stage="predict")
     scores = model.predict(dataset, "test") if len(dataset) else []
@@ -173,7 +180,7 @@ def _extra_rows(model: Any) -> int:
 
 
 def _features(
-    config: DatasetConfig, start: str, end: str, cancel: CancelToken
+    config: DatasetConfig, provider: Path, start: str, end: str, cancel: CancelToken, engine: str, lookback: int
 ) -> Generator[ScoreProgress, None, pd.DataFrame]:
     """Raw features (no label) of the universe's members on [start, end], Qlib's (datetime, instrument) order."""
     import pandas as pd
@@ -185,17 +192,39 @@ def _features(
         raise ValueError(f"universe {config.universe!r} has no instruments between {start} and {end}")
     exprs, names = feature_config(config.kind)
     codes = sorted(spans)
-    size = max(1, -(-len(codes) // _CHUNKS))
     frames = []
-    for i in range(0, len(codes), size):
-        chunk = codes[i : i + size]
-        frames.append(read_chunk(chunk, exprs, names, None, spans, start, end))
-        yield ScoreProgress(i + len(chunk), len(codes), "reading features", stage="features")
-        cancel.raise_if_cancelled()
+    if engine == "columnar":
+        from core.research.columnar import CHUNK, compute_features
+
+        # A few days' window holds little: every instrument in one block saves the per-operation overhead.
+        block = len(codes) if _rows_between(provider, start, end) + lookback <= _ONE_BLOCK_ROWS else CHUNK
+
+        # The label's forward look is computed on the few rows after `end` that exist, then dropped.
+        # Only the look-back the features need is read before `start`: the rows scored and their windows.
+        for step in compute_features(
+            provider, spans, start, end, exprs, names, config.label, cancel.raise_if_cancelled, lookback, block
+        ):
+            if isinstance(step, tuple):
+                yield ScoreProgress(step[0], step[1], "computing features", stage="features")
+                cancel.raise_if_cancelled()
+            elif not step.empty:
+                frames.append(step.drop(columns="label", level=0))
+    else:
+        size = max(1, -(-len(codes) // _CHUNKS))
+        for i in range(0, len(codes), size):
+            chunk = codes[i : i + size]
+            frames.append(read_chunk(chunk, exprs, names, None, spans, start, end))
+            yield ScoreProgress(i + len(chunk), len(codes), "reading features", stage="features")
+            cancel.raise_if_cancelled()
     frames = [f for f in frames if not f.empty]
     if not frames:
         raise ValueError(f"the universe has no bars between {start} and {end}")
     return pd.concat(frames).swaplevel().sort_index()
+
+
+def _rows_between(provider: Path, start: str, end: str) -> int:
+    days = (provider / "calendars" / "day.txt").read_text().split()
+    return sum(1 for d in days if start <= d[:10] <= end)
 
 
 def _prepared(

@@ -20,6 +20,9 @@ from core.rules.engine import RuleConfig
 from core.strategy.base import Strategy
 
 log = logging.getLogger(__name__)
+# Queued orders are limits the open can cross: buys up to 2% over the last close, sells down to 2% under
+# it (the exchanges' price cage for continuous trading), inside the next session's band.
+DEFAULT_COLLAR = 0.02
 
 
 class OrderQueue(Protocol):
@@ -42,7 +45,7 @@ class AccountView(Protocol):
 class StepDone:
     """One step of the routine finished, with the figures it logged."""
 
-    step: str  # 'update' | 'score' | 'plan' | 'queue' | 'release'
+    step: str  # 'update' | 'skipped' | 'score' | 'plan' | 'queue' | 'release'
     figures: dict[str, Any] = field(default_factory=dict)
 
 
@@ -62,8 +65,18 @@ def run_close(
     update_bars: Callable[[CancelToken], Iterator[Any]] | None = None,
     cancel: CancelToken | None = None,
     actor: str = "routine",
+    day: dt.date | None = None,
+    skip_missing: bool = False,
+    collar: float = DEFAULT_COLLAR,
 ) -> Iterator[StepProgress | StepDone]:
-    """After the close: (update bars →) export and score the newest day → plan the next session → queue it."""
+    """After the close: (update bars →) export and score the newest day → plan the next session → queue it.
+
+    With `day` (the session that just closed) the store must hold that day's bars, or the plan would be
+    made from an older day: without them the routine stops with the reason, or, with `skip_missing`
+    (the bars were just asked of the bridge, which has none), ends with a 'skipped' step: no session that day.
+    Orders are priced, and sized, at the last close moved by `collar` toward the side that fills at the open,
+    within the session's limit band (core.strategy.rebalance.plan_rebalance).
+    """
     from core.paths import store_path
     from core.research.scoring import Scores, score_days
     from core.storage import MarketStore
@@ -72,9 +85,24 @@ def run_close(
 
     cancel = cancel or CancelToken()
     if update_bars is not None:
-        steps = sum(1 for _ in update_bars(cancel))
-        yield _done("update", steps=steps)
+        series = errors = rows = 0
+        for item in update_bars(cancel):
+            if isinstance(item, Progress):
+                yield StepProgress(item.done, item.total, item.message, step="update")
+            elif hasattr(item, "error"):
+                series += 1
+                errors += bool(item.error)
+                rows += int(getattr(item, "inserted", 0)) + int(getattr(item, "updated", 0))
+        yield _done("update", series=series, rows=rows, errors=errors)
         cancel.raise_if_cancelled()
+    if day is not None:
+        newest = _newest_day(Path(data_dir))
+        if newest is None or newest < day:
+            reason = f"the store has no bars for {day} (newest: {newest or 'none'})"
+            if skip_missing:
+                yield _done("skipped", day=day.isoformat(), reason=f"{reason}: no session that day")
+                return
+            raise ValueError(f"{reason}: update the data before the routine plans")
     scores: Scores | None = None
     for item in score_days(data_dir, run_id, cancel=cancel):
         if isinstance(item, Progress):
@@ -99,6 +127,7 @@ def run_close(
             rules,
             sellable=available.sellable,
             st_intervals=st_intervals,
+            collar=collar,
         )
     finally:
         store.close()
@@ -122,6 +151,30 @@ def run_close(
     yield _done("queue", session=plan.session.isoformat(), queued=len(queued))
 
 
+def bridge_update(
+    data_dir: Path, url: str, today: dt.date, token: str | None = None, ca_file: str | None = None
+) -> Callable[[CancelToken], Iterator[Any]]:
+    """The update step: every stored daily series downloaded from the bridge up to `today`.
+
+    The store's own bridge update job (core.data.bridge_update); `token` None reads the OS keyring.
+    """
+
+    def update(cancel: CancelToken) -> Iterator[Any]:
+        from core.data.bridge_update import BridgeBars, plan_updates, update_from_bridge
+        from core.paths import store_path
+        from core.storage import MarketStore
+
+        store = MarketStore.open(store_path(Path(data_dir)))
+        try:
+            plans = plan_updates(store, [(s.symbol, "1d") for s in store.series("1d")], today)
+            with BridgeBars(url, token, ca_file=ca_file) as fetch:
+                yield from update_from_bridge(store, fetch, plans, cancel)
+        finally:
+            store.close()
+
+    return update
+
+
 def run_open(
     queue: OrderQueue, session: dt.date, cancel: CancelToken | None = None, actor: str = "routine"
 ) -> Iterator[StepDone]:
@@ -130,6 +183,18 @@ def run_open(
     results = queue.release_queued(session, actor)
     accepted = sum(1 for r in results if getattr(r, "accepted", False))
     yield _done("release", session=session.isoformat(), released=len(results), accepted=accepted)
+
+
+def _newest_day(data_dir: Path) -> dt.date | None:
+    from core.paths import store_path
+    from core.storage import MarketStore
+
+    store = MarketStore.open(store_path(data_dir))
+    try:
+        days = store.trading_days()
+    finally:
+        store.close()
+    return dt.date.fromisoformat(days[-1]) if days else None
 
 
 def _done(step: str, **figures: Any) -> StepDone:

@@ -31,13 +31,15 @@ class ExecutionDay:
     """What the orders meet on the execution day.
 
     `quote(symbol)`: the day's bar with its limit band (None: suspended); `deal(symbol)`: the fill price
-    (NaN: none); `sizing(symbol)`: the price target weights are sized at (the deal price where known).
+    (NaN: none); `sizing(symbol)`: the price target weights are sized at (the deal price where known);
+    `sell_deal(symbol)`: the price of sells where it is not `deal` (a limit order's price below the mark).
     """
 
     day: dt.date
     quote: Callable[[str], DayQuote | None]
     deal: Callable[[str], float]
     sizing: Callable[[str], float]
+    sell_deal: Callable[[str], float] | None = None
 
 
 @dataclass
@@ -74,9 +76,10 @@ def decision_orders(
     buys: list[tuple[str, float]] = []
     if decision.targets is not None:
         sells, buys = _target_orders(decision, holdings, cash, market)
+    sell_deal = market.sell_deal or market.deal
     for symbol, qty in sells.items():
         total, free = holdings.get(symbol, 0), sellable.get(symbol, 0)
-        deal = market.deal(symbol)
+        deal = sell_deal(symbol)
         v = check_sell(symbol, market.day, market.quote(symbol), deal, free if qty is None else qty, total, free, rules)
         if v.refusal is None:
             assert v.fees is not None

@@ -1,7 +1,8 @@
 """The next session's plan: from the latest scores and what the account really has, the exact orders.
 
-Orders come from the same `decision_orders` as the backtest, priced at the last close, with the limit
-band of the next trading day under the rules in force that day (board regime, risk warning, new listing).
+Orders come from the same `decision_orders` as the backtest, priced at the last close (or, for orders
+held for the open, a collar around it inside the band), with the limit band of the next trading day under
+the rules in force that day (board regime, risk warning, new listing).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,11 +83,16 @@ def plan_rebalance(
     *,
     sellable: Mapping[str, int] | None = None,
     st_intervals: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    collar: float | None = None,
 ) -> RebalancePlan:
     """Orders that move `holdings` to what `strategy` wants after the latest signal day in `signals`.
 
     `cash` is what new buys may spend (net of open buys); `sellable` the shares free to sell (net of open
     sells and, under T+1, of today's buys); without it, holdings less `bought_today`.
+    `collar` prices orders held for the next open as limits that the open can cross: buys at the last close
+    plus `collar` (a fraction), sells at it minus `collar`, each kept inside the session's limit band, and
+    sizes them at that price, so what the broker reserves for the buys is what the plan spent.
+    Without it orders are priced and sized at the last close.
     """
     from core.backtest.market import MarketPanel, load_market
 
@@ -136,7 +142,13 @@ def plan_rebalance(
     if sellable is None:
         today = bought_today or {}
         sellable = {s: q - today.get(s, 0) if rules.t_plus_1 else q for s, q in holdings.items()}
-    market = ExecutionDay(session, next_quote, last_close, last_close)
+    buy_at: Callable[[str], float] = last_close
+    sell_at: Callable[[str], float] = last_close
+    if collar is not None:
+        if not 0 <= collar < 1:
+            raise ValueError(f"collar must be a fraction in [0, 1), got {collar}")
+        buy_at, sell_at = (_collared(last_close, bands, collar, sell) for sell in (False, True))
+    market = ExecutionDay(session, next_quote, buy_at, last_close, sell_at)
     result = decision_orders(decision, holdings, sellable, cash, market, rules)
     shares = dict(holdings)
     for o in result.outcomes:
@@ -156,6 +168,29 @@ def plan_rebalance(
         q * last_close(s) for s, q in shares.items() if q > 0 and math.isfinite(last_close(s))
     )
     return plan
+
+
+def _collared(
+    last_close: Callable[[str], float],
+    bands: Mapping[str, tuple[float | None, float | None]],
+    collar: float,
+    sell: bool,
+) -> Callable[[str], float]:
+    """The order price from the last close: `collar` away in the order's favour, on the 0.01 tick toward the
+    close, inside the session's band (a band-free new listing keeps the collar)."""
+
+    def price(symbol: str) -> float:
+        close = last_close(symbol)
+        if not math.isfinite(close):
+            return close
+        up, down = bands.get(symbol, (None, None))
+        if sell:
+            p = math.ceil(round(close * (1 - collar) * 100, 6)) / 100
+            return max(p, down) if down is not None else p
+        p = math.floor(round(close * (1 + collar) * 100, 6)) / 100
+        return min(p, up) if up is not None else p
+
+    return price
 
 
 def _next_bands(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from app.orders_presenter import OrdersPresenter, paper_service
 from app.signals_presenter import SignalsPresenter
 from core.domain.orders import Order, OrderStatus, OrderType, Side
@@ -47,7 +49,7 @@ def test_plan_from_the_latest_scores_and_send_it_to_the_orders_dock(qtbot, tmp_p
     panel = SignalsPanel()
     qtbot.addWidget(panel)
     presenter = SignalsPresenter(
-        panel, data_dir, data_dir / "market.sqlite", {"600519.SH": "贵州茅台"}, orders.service, orders.send_rebalance
+        panel, data_dir, data_dir / "market.sqlite", {"600519.SH": "贵州茅台"}, orders.service, orders.send_confirmed
     )
     assert panel.run_box.count() == 1 and panel.run_box.currentData() == "momentum-1"
 
@@ -68,13 +70,20 @@ def test_plan_from_the_latest_scores_and_send_it_to_the_orders_dock(qtbot, tmp_p
     assert panel.scores.item(0, 1).text() == latest.index[0] and panel.orders.rowCount() == 3
     assert panel.send_button.isEnabled()
 
-    modes: list[str] = []
-    panel.confirm_send = lambda mode, n, session: modes.append(mode) or n == 3  # type: ignore[method-assign]
-    asked: list[list[str]] = []
-    orders_panel.confirm_orders = lambda lines: asked.append(list(lines)) or False  # type: ignore[method-assign]
+    asked: list[tuple[str, list[str], str]] = []
+    answer = {"yes": False}
+    panel.confirm_send = lambda mode, lines, session: asked.append((mode, list(lines), session)) or answer["yes"]  # type: ignore[method-assign]
+    orders_panel.confirm_orders = lambda lines: pytest.fail("a second question for the same send")  # type: ignore[method-assign]
     panel.send_button.click()
-    assert modes == ["paper"] and len(asked) == 1 and len(asked[0]) == 3
-    assert all(any(o.symbol in line for line in asked[0]) for o in plan.orders)
+    assert len(asked) == 1 and asked[0][0] == "paper" and asked[0][2] == str(plan.session)
+    assert len(asked[0][1]) == 3 and all(any(o.symbol in line for line in asked[0][1]) for o in plan.orders)
+    assert orders.service.broker.orders() == []  # No: nothing sent
+    answer["yes"] = True
+    panel.send_button.click()
+    assert len(asked) == 2  # one question per send, from the Signals dock only
+    assert "of 3 orders sent" in orders_panel.message_label.text()  # all three went through the checks
+    sent = orders.service.broker.orders()
+    assert sent and all(o.origin == "rebalance" and o.symbol in {p.symbol for p in plan.orders} for o in sent)
 
 
 def test_no_runs_says_where_runs_come_from(qtbot, tmp_path: Path) -> None:
@@ -102,7 +111,7 @@ def test_the_dock_scores_the_newest_day_and_plans_against_available_cash(
     panel = SignalsPanel()
     qtbot.addWidget(panel)
     presenter = SignalsPresenter(
-        panel, s.data_dir, s.data_dir / "market.sqlite", {}, orders.service, orders.send_rebalance
+        panel, s.data_dir, s.data_dir / "market.sqlite", {}, orders.service, orders.send_confirmed
     )
     panel.topk.setValue(4)
     panel.n_drop.setValue(1)
@@ -145,9 +154,11 @@ def test_the_send_question_names_the_account_and_defaults_to_no_for_live(qtbot) 
 
     panel = SignalsPanel()
     qtbot.addWidget(panel)
-    live = panel.confirm_box("live", 4, "2021-01-04")
+    lines = [f"Buy 60000{k}.SH 100 @ 10.0{k}" for k in range(4)]
+    live = panel.confirm_box("live", lines, "2021-01-04")
     assert "LIVE" in live.text() and "4 order(s) for 2021-01-04" in live.text()
+    assert live.detailedText().splitlines() == lines and "600003.SH" in live.informativeText()
     assert live.defaultButton() is live.button(QMessageBox.StandardButton.No)
-    paper = panel.confirm_box("paper", 4, "2021-01-04")
+    paper = panel.confirm_box("paper", lines, "2021-01-04")
     assert "paper account" in paper.text()
     assert paper.defaultButton() is paper.button(QMessageBox.StandardButton.Yes)

@@ -51,3 +51,112 @@ def test_simulate_bad_input_exits_2(
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+def test_run_at_close_queues_orders_priced_at_the_collar(
+    trained: tuple[Slice, str],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import shutil
+
+    from core.trading.queue_book import QUEUE_FILE, QueuedBook
+
+    s, run_id = trained
+    data_dir = tmp_path / "data"
+    shutil.copytree(s.data_dir, data_dir)  # the routine's paper account and queue live in the data folder
+    argv = ["--data-dir", str(data_dir), "routine", "run", "--run", run_id, "--account", "paper"]
+    assert main([*argv, "--topk", "4", "--n-drop", "1", "--collar", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "plan: session 2012-04-02" in out and "queue: session 2012-04-02, queued 4" in out
+    queued = QueuedBook(data_dir / QUEUE_FILE).all()
+    frame = pd.read_csv(s.data_dir.parent / "csv" / f"{queued[0].request.symbol}.csv", dtype={"date": str})
+    close = float(frame[frame["date"] <= "2012-03-30"]["close"].iloc[-1])
+    assert close < queued[0].request.price <= round(close * 1.03, 2)
+
+
+@pytest.mark.parametrize("collar", ["-1", "100", "abc"])
+def test_run_refuses_a_bad_collar(
+    trained: tuple[Slice, str],  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    collar: str,
+) -> None:
+    s, run_id = trained
+    argv = ["--data-dir", str(s.data_dir), "routine", "run", "--run", run_id, "--account", "paper", "--collar", collar]
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # not a number: argparse's usage and its one-line reason
+        code = exc.code
+    assert code == 2
+    assert "--collar" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_run_at_close_first_pulls_the_days_bars_from_the_bridge(
+    trained: tuple[Slice, str],  # noqa: F811
+    cn_data: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import shutil
+
+    from core.data.importer import import_one
+    from core.storage import MarketStore
+    from tests.core.data.test_bridge_update import store_bridge
+
+    s, run_id = trained
+    data_dir = tmp_path / "data"
+    shutil.copytree(s.data_dir, data_dir)
+    bridge_dir = tmp_path / "bridge"
+    bridge_dir.mkdir()
+    bridge_store = MarketStore.open(bridge_dir / "market.sqlite")
+    try:  # the bridge holds the same stocks a week further, to 2012-04-06 (04-02..04 were holidays)
+        for symbol in s.symbols:
+            frame = pd.read_csv(cn_data / "daily" / f"{symbol}.csv", dtype={"date": str})
+            path = bridge_dir / f"{symbol}.csv"
+            frame[(frame["date"] >= "2012-01-01") & (frame["date"] <= "2012-04-06")].to_csv(path, index=False)
+            assert import_one(bridge_store, path).ok
+    finally:
+        bridge_store.close()
+    argv = [
+        "--data-dir",
+        str(data_dir),
+        "routine",
+        "run",
+        "--run",
+        run_id,
+        "--account",
+        "paper",
+        "--topk",
+        "4",
+        "--n-drop",
+        "1",
+    ]
+    with store_bridge(bridge_dir / "market.sqlite", bridge_dir) as (url, token):
+        (tmp_path / "wrong").write_text("not-the-token\n", encoding="utf-8")
+        assert main([*argv, "--bridge", url, "--token-file", str(tmp_path / "wrong")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "routine stopped, nothing queued or sent" in err[0]
+        (tmp_path / "token").write_text(token + "\n", encoding="utf-8")
+        assert main([*argv, "--bridge", url, "--token-file", str(tmp_path / "token")]) == 0
+    out = capsys.readouterr().out
+    assert f"update: series {len(s.symbols)}, rows " in out and "errors 0" in out
+    assert "score: day 2012-04-06" in out and "plan: session 2012-04-09" in out
+    store = MarketStore.open(data_dir / "market.sqlite")
+    try:
+        assert store.trading_days()[-1] == "2012-04-06"
+    finally:
+        store.close()
+
+
+def test_run_bridge_input_is_checked_first(
+    trained: tuple[Slice, str],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    s, run_id = trained
+    argv = ["--data-dir", str(s.data_dir), "routine", "run", "--run", run_id, "--account", "paper"]
+    assert main([*argv, "--bridge", "ftp://x"]) == 2
+    assert "expected an http:// or https:// URL" in capsys.readouterr().err
+    assert main([*argv, "--bridge", "http://127.0.0.1:9", "--token-file", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"--token-file {tmp_path / 'none'}: No such file" in err[0]

@@ -36,8 +36,8 @@ def trained(cn_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Sl
     return s, done[0].run_id
 
 
-def _scores(data_dir: Path, run_id: str, start: str | None, end: str | None) -> Scores:
-    *_, result = score_days(data_dir, run_id, start, end)
+def _scores(data_dir: Path, run_id: str, start: str | None, end: str | None, engine: str = "columnar") -> Scores:
+    *_, result = score_days(data_dir, run_id, start, end, engine=engine)
     assert isinstance(result, Scores)
     return result
 
@@ -55,6 +55,16 @@ def test_scores_equal_the_training_runs_test_segment(trained: tuple[Slice, str])
     assert result.days[0] >= "2011-10-01" and result.days[-1] <= "2011-12-31"
     assert result.read_from < result.days[0]  # the look-back is read, not more than it needs
     assert result.read_from >= "2011-04-01"
+
+
+def test_the_columnar_window_scores_as_qlibs_loader_does(trained: tuple[Slice, str]) -> None:
+    s, run_id = trained
+    ours = _scores(s.data_dir, run_id, "2012-02-01", None).frame
+    qlib = _scores(s.data_dir, run_id, "2012-02-01", None, engine="qlib").frame
+    assert len(ours) > 100 and ours[["datetime", "instrument"]].equals(qlib[["datetime", "instrument"]])
+    np.testing.assert_allclose(ours["score"].to_numpy(), qlib["score"].to_numpy(), rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="engine must be one of"):
+        _scores(s.data_dir, run_id, None, None, engine="pandas")
 
 
 def test_newest_day_by_default_in_the_shared_spelling(trained: tuple[Slice, str]) -> None:
