@@ -248,7 +248,11 @@ class StreamConnection:
         known = await service.known_symbols()
         if items == [WHOLE_MARKET]:
             if known is None:
-                return [], [{"symbol": WHOLE_MARKET, "reason": "the instrument list is unavailable; try again later"}]
+                return (
+                    [],
+                    [{"symbol": WHOLE_MARKET, "reason": "the instrument list is unavailable; try again later"}],
+                    1,
+                )
             items = sorted(known)  # the whole market the source lists
         mine = fanout.symbols_of(self)
         accepted: dict[str, None] = {}
