@@ -101,6 +101,13 @@ def status_text(status: BridgeStatus) -> str:
     return " · ".join(parts)
 
 
+def clear_text_warning(host: str) -> str:
+    return _tr(
+        "Not encrypted: serving {host} without TLS, so the token and market data cross the network in clear "
+        "text. Restart with --tls-cert and --tls-key."
+    ).format(host=host)
+
+
 class BridgeTray(QObject):
     """The tray icon and its menu over a running ServerThread; reads status, never blocks on the server."""
 
@@ -113,6 +120,7 @@ class BridgeTray(QObject):
         token_file: Path | None = None,
         open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl,
         on_quit: Callable[[], None] | None = None,
+        clear_text_host: str | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -126,8 +134,13 @@ class BridgeTray(QObject):
         self._on_quit = on_quit or QCoreApplication.quit
         self.icon = QSystemTrayIcon(self)
         self.menu = QMenu()
+        self.last_message: str | None = None
         self.status_action = QAction(self)
         self.status_action.setEnabled(False)
+        # Serving a network without TLS stays in view as long as the bridge runs, not only in the log.
+        self.clear_text_warning = clear_text_warning(clear_text_host) if clear_text_host else None
+        self.warning_action = QAction(self.clear_text_warning or "", self)
+        self.warning_action.setEnabled(False)
         self.copy_action = QAction(_tr("Copy access token"), self)
         self.copy_action.triggered.connect(self._on_copy_triggered)
         self.new_token_action = QAction(_tr("Replace access token and copy it"), self)
@@ -149,6 +162,7 @@ class BridgeTray(QObject):
         self.quit_action.triggered.connect(self._on_quit_triggered)
         for item in (
             self.status_action,
+            self.warning_action,
             None,
             self.copy_action,
             self.new_token_action,
@@ -159,6 +173,8 @@ class BridgeTray(QObject):
             None,
             self.quit_action,
         ):
+            if item is self.warning_action and self.clear_text_warning is None:
+                continue
             if item is None:
                 self.menu.addSeparator()
             else:
@@ -177,18 +193,28 @@ class BridgeTray(QObject):
         text = status_text(status)
         self.status_action.setText(text)
         address = self.server.address.http_url if self.server.address else ""
-        self.icon.setToolTip(f"QDesk Bridge {address}\n{text}")
+        warning = f"\n{self.clear_text_warning}" if self.clear_text_warning else ""
+        self.icon.setToolTip(f"QDesk Bridge {address}\n{text}{warning}")
         colour = "#9e9e9e" if status.paused else ("#2e7d32" if status.source_connected else "#c62828")
         self.icon.setIcon(status_icon(colour))
         self.copy_action.setEnabled(self._token is not None)
         if self._token is None:
             self.copy_action.setToolTip(_tr("Only the hash of the stored token is kept; replace it to copy a new one"))
 
+    def show_started(self) -> None:
+        """Once the icon is visible: a clear-text bridge says so in a warning balloon."""
+        if self.clear_text_warning:
+            self._notify(self.clear_text_warning, QSystemTrayIcon.MessageIcon.Warning)
+
+    def _notify(self, text: str, kind: QSystemTrayIcon.MessageIcon = QSystemTrayIcon.MessageIcon.Information) -> None:
+        self.last_message = text
+        self.icon.showMessage("QDesk Bridge", text, kind)
+
     # -- menu actions --------------------------------------------------------------------------
     def _on_copy_triggered(self) -> None:
         if self._token is not None:
             QGuiApplication.clipboard().setText(self._token)
-            self.icon.showMessage("QDesk Bridge", _tr("Access token copied to the clipboard"))
+            self._notify(_tr("Access token copied to the clipboard"))
 
     def _on_new_token_triggered(self) -> None:
         token = self.service.tokens.rotate("replaced from the tray")  # thread-safe; old tokens stop working
@@ -196,7 +222,7 @@ class BridgeTray(QObject):
             write_token_file(self._token_file, token)
         self._token = token
         QGuiApplication.clipboard().setText(token)
-        self.icon.showMessage("QDesk Bridge", _tr("New access token copied; connected clients need it now"))
+        self._notify(_tr("New access token copied; connected clients need it now"))
         self.refresh()
 
     def _on_log_triggered(self) -> None:
@@ -212,7 +238,7 @@ class BridgeTray(QObject):
             self.login.set(on)
         except OSError as exc:
             log.warning("start on login: %s", exc)
-            self.icon.showMessage("QDesk Bridge", _tr("Could not change start on login: {error}").format(error=exc))
+            self._notify(_tr("Could not change start on login: {error}").format(error=exc))
 
     def _on_quit_triggered(self) -> None:
         self._timer.stop()
@@ -229,6 +255,7 @@ def run_tray(
     log_path: Path,
     lang: str = "en",
     argv: Sequence[str] = (),
+    clear_text_host: str | None = None,
 ) -> int:
     """Start the bridge on its own thread, then show the tray icon until Quit (or Ctrl+C)."""
     from app.i18n import installed_language
@@ -245,9 +272,11 @@ def run_tray(
     server = ServerThread(service, options, on_ready=ready)
     server.start()  # raises BridgeStartError / SourceUnavailable: the caller turns them into one line
     with installed_language(app, lang):
-        tray = BridgeTray(server, setup.token, log_path, LoginItem(login_command(argv)), token_file)
+        login = LoginItem(login_command(argv))
+        tray = BridgeTray(server, setup.token, log_path, login, token_file, clear_text_host=clear_text_host)
         if QSystemTrayIcon.isSystemTrayAvailable():
             tray.icon.show()
+            tray.show_started()
         else:
             print("No system tray on this desktop: the bridge runs without its icon (Ctrl+C stops)", file=sys.stderr)
         signal.signal(signal.SIGINT, lambda *_: app.quit())

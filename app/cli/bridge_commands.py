@@ -238,7 +238,7 @@ def cmd_bridge(args: argparse.Namespace, data_dir: Path) -> int:
     service = BridgeService(source, tokens)
     _attach_trading(args, service, tokens, data_dir)
     if args.tray:
-        return _run_tray(service, options, setup, token_file, log_path, args)
+        return _run_tray(service, options, setup, token_file, log_path, args, args.host if warning else None)
     return _run_headless(service, options, setup, token_file)
 
 
@@ -338,7 +338,13 @@ def _start_on_login(on: bool) -> int:
 
 
 def _run_tray(
-    service: Any, options: Any, setup: Any, token_file: Path | None, log_path: Path, args: argparse.Namespace
+    service: Any,
+    options: Any,
+    setup: Any,
+    token_file: Path | None,
+    log_path: Path,
+    args: argparse.Namespace,
+    clear_text_host: str | None,
 ) -> int:
     from app.bridge_tray import run_tray  # Qt is loaded only for the tray
     from app.cli import CliError
@@ -354,6 +360,7 @@ def _run_tray(
             log_path,
             lang=getattr(args, "lang", None) or "en",
             argv=[str(Path(sys.argv[0]).resolve()), *sys.argv[1:]] if sys.argv else [],
+            clear_text_host=clear_text_host,
         )
     except (SourceUnavailable, BridgeStartError) as exc:
         raise CliError(str(exc)) from None

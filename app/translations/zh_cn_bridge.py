@@ -24,5 +24,10 @@ TABLE = {
         "Access token copied to the clipboard": "访问令牌已复制到剪贴板",
         "New access token copied; connected clients need it now": "新访问令牌已复制；已连接的客户端需要改用新令牌",
         "Could not change start on login: {error}": "无法更改登录时启动：{error}",
+        "Not encrypted: serving {host} without TLS, so the token and market data cross the network in clear "
+        "text. Restart with --tls-cert and --tls-key.": (
+            "未加密：在 {host} 上未启用 TLS，访问令牌与行情数据以明文在网络上传输。"
+            "请加上 --tls-cert 与 --tls-key 重新启动。"
+        ),
     },
 }

@@ -20,6 +20,26 @@ ADJUSTS = ("none", "front", "back")
 _TIME_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y%m%d", "%Y%m%d%H%M%S")
 
 
+def _calendar_date(sep: str) -> str:
+    """Real calendar dates of 1900-2099 as a regex, so the published pattern admits exactly what is served."""
+    leap = r"(?:19(?:0[48]|[2468][048]|[13579][26])|20(?:0[048]|[2468][048]|[13579][26]))"
+    days = (
+        rf"(?:0[1-9]|1[0-2]){sep}(?:0[1-9]|1[0-9]|2[0-8])"
+        rf"|(?:0[13-9]|1[0-2]){sep}(?:29|30)"
+        rf"|(?:0[13578]|1[02]){sep}31"
+    )
+    return rf"(?:(?:19|20)[0-9]{{2}}{sep}(?:{days})|{leap}{sep}02{sep}29)"
+
+
+def _clock(sep: str) -> str:
+    return rf"(?:[01][0-9]|2[0-3]){sep}[0-5][0-9]{sep}[0-5][0-9]"
+
+
+# Empty means "not given"; then YYYY-MM-DD[(T| )HH:MM:SS] or YYYYMMDD[HHMMSS]. Published in /openapi.json.
+TIME_PATTERN = rf"(?:{_calendar_date('-')}(?:[T ]{_clock(':')})?|{_calendar_date('')}(?:{_clock('')})?)?"
+_TIME = re.compile(TIME_PATTERN, re.ASCII)
+
+
 class InvalidRequest(ValueError):
     """Client input the bridge cannot serve; the message is shown to the user as it is."""
 
@@ -61,6 +81,9 @@ def parse_time(text: str | None, name: str, end_of_day: bool = False) -> dt.date
     """A date or datetime query value; a bare date as `end` means the whole of that day."""
     if text is None or text == "":
         return None
+    shown = text if len(text) <= 32 else text[:32] + "..."
+    if not _TIME.fullmatch(text):
+        raise InvalidRequest(f"invalid {name} {shown!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (1900-2099)")
     for fmt in _TIME_FORMATS:
         try:
             value = dt.datetime.strptime(text, fmt)
@@ -69,16 +92,12 @@ def parse_time(text: str | None, name: str, end_of_day: bool = False) -> dt.date
         if end_of_day and fmt in ("%Y-%m-%d", "%Y%m%d"):
             value = value.replace(hour=23, minute=59, second=59)
         return value
-    shown = text if len(text) <= 32 else text[:32] + "..."
     raise InvalidRequest(f"invalid {name} {shown!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS")
 
 
 def parse_range(start: str | None, end: str | None) -> tuple[dt.datetime | None, dt.datetime | None]:
-    first = parse_time(start, "start")
-    last = parse_time(end, "end", end_of_day=True)
-    if first and last and first > last:
-        raise InvalidRequest(f"start {start} is after end {end}")
-    return first, last
+    """Validated bounds; a start after the end is an empty range (no bars), as in any slice."""
+    return parse_time(start, "start"), parse_time(end, "end", end_of_day=True)
 
 
 def validate_choice(value: str, name: str, choices: tuple[str, ...]) -> str:

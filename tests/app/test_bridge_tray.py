@@ -113,6 +113,26 @@ def test_tray_speaks_chinese(qtbot, server, tmp_path: Path) -> None:  # noqa: AN
         assert status_text(server[0].service.last_status).startswith("数据源：sim")
 
 
+def test_a_clear_text_bridge_warns_in_the_menu_the_tooltip_and_a_balloon(qtbot, server, tmp_path: Path) -> None:  # noqa: ANN001
+    thread, token = server
+    plain = _tray(server, tmp_path, [], [])
+    plain.show_started()
+    assert plain.warning_action not in plain.menu.actions() and plain.last_message is None
+    assert "TLS" not in plain.icon.toolTip()
+
+    tray = BridgeTray(thread, token, tmp_path / "bridge.log", LoginItem("x"), clear_text_host="0.0.0.0")
+    texts = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+    assert texts[1].startswith("Not encrypted: serving 0.0.0.0 without TLS") and "--tls-cert" in texts[1]
+    assert not tray.warning_action.isEnabled() and texts[1] in tray.icon.toolTip()
+    tray.show_started()
+    assert tray.last_message == texts[1]
+    tray.refresh()  # the status timer keeps the warning in the tooltip
+    assert texts[1] in tray.icon.toolTip()
+    with installed_language(QGuiApplication.instance(), "zh_CN"):
+        zh = BridgeTray(thread, token, tmp_path / "bridge.log", LoginItem("x"), clear_text_host="0.0.0.0")
+        assert zh.warning_action.text().startswith("未加密：在 0.0.0.0 上未启用 TLS")
+
+
 def test_login_command_starts_the_same_bridge_with_its_tray() -> None:
     command = login_command(["C:/QDesk Bridge/main.py", "bridge", "--source", "xtquant"], "C:/Python/python.exe")
     assert command == 'C:/Python/python.exe "C:/QDesk Bridge/main.py" bridge --source xtquant --tray'

@@ -31,24 +31,25 @@ SYMBOLS = 5500
 P99_TARGET_MS = 50.0
 
 
-def _serve(rate: float, ports: Any, config_dir: str) -> None:
+def _serve(rate: float, ports: Any, config_dir: str, extra_tokens: tuple[str, ...] = ()) -> None:
     from core.bridge.auth import TokenStore
     from core.bridge.server.runner import ServeOptions, run_bridge
     from core.bridge.service import BridgeService, BridgeSettings
     from core.bridge.sources.sim import SimSource
 
     tokens = TokenStore.in_dir(Path(config_dir))
-    tokens.add(TOKEN, "bench")
+    for token in (TOKEN, *extra_tokens):
+        tokens.add(token, "bench")
     service = BridgeService(SimSource(SYMBOLS, interval=SYMBOLS / rate), tokens, BridgeSettings())
     asyncio.run(run_bridge(service, ServeOptions(port=0), lambda address, _s: ports.put(address.port)))
 
 
 class Bridge:
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, tokens: list[str] | None = None) -> None:
         ctx = mp.get_context("spawn")
         ports = ctx.Queue()
         self._tmp = tempfile.TemporaryDirectory(prefix="qdesk-bench-")
-        self.process = ctx.Process(target=_serve, args=(rate, ports, self._tmp.name), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(rate, ports, self._tmp.name, tuple(tokens or ())), daemon=True)
         self.process.start()
         self.url = f"http://127.0.0.1:{ports.get(timeout=60)}"
 

@@ -21,6 +21,7 @@ from core.bridge.validation import (
     ADJUSTS,
     PERIODS,
     SYMBOL_PATTERN,
+    TIME_PATTERN,
     InvalidRequest,
     parse_range,
     parse_symbol_list,
@@ -50,6 +51,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 _CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 503: "unavailable"}
 _SYMBOL = {"pattern": f"^{SYMBOL_PATTERN}$"}
 _SYMBOL_LIST = {"pattern": f"^{SYMBOL_PATTERN}(,{SYMBOL_PATTERN})*$"}
+_TIME = {"pattern": f"^{TIME_PATTERN}$"}
+
+_RANGE_HELP = "YYYY-MM-DD[THH:MM:SS] (or YYYYMMDD[HHMMSS]), inclusive; a start after the end gives no bars"
 
 _DESCRIPTION = (
     """\
@@ -134,17 +138,20 @@ def create_app(service: BridgeService) -> FastAPI:
     @v1.get("/bars", response_model=BarsOut, summary="Daily or 1-minute bars of one symbol")
     async def bars(
         symbol: Annotated[str, Query(description="e.g. 600000.SH", max_length=64, json_schema_extra=_SYMBOL)],
-        period: Annotated[str, Query(description="1d or 1m", max_length=16)] = "1d",
-        start: Annotated[str | None, Query(description="YYYY-MM-DD[THH:MM:SS], inclusive", max_length=32)] = None,
-        end: Annotated[str | None, Query(description="YYYY-MM-DD[THH:MM:SS], inclusive", max_length=32)] = None,
-        adjust: Annotated[str, Query(description="none, front or back", max_length=16)] = "none",
+        period: Annotated[str, Query(description="1d or 1m", json_schema_extra={"enum": list(PERIODS)})] = "1d",
+        start: Annotated[str | None, Query(description=_RANGE_HELP, max_length=32, json_schema_extra=_TIME)] = None,
+        end: Annotated[str | None, Query(description=_RANGE_HELP, max_length=32, json_schema_extra=_TIME)] = None,
+        adjust: Annotated[
+            str, Query(description="none, front or back", json_schema_extra={"enum": list(ADJUSTS)})
+        ] = "none",
         limit: Annotated[int, Query(ge=1, le=MAX_BARS, description="at most this many bars, oldest first")] = 10_000,
     ) -> dict[str, Any]:
         code = validate_symbol(symbol)
         freq = Freq(validate_choice(period, "period", PERIODS))
         adj = validate_choice(adjust, "adjust", ADJUSTS)
         first, last = parse_range(start, end)
-        found = await service.source.bars(code, freq, first, last, adj)
+        empty = first is not None and last is not None and first > last
+        found = [] if empty else await service.source.bars(code, freq, first, last, adj)
         shown = found[:limit]
         return {
             "symbol": code,

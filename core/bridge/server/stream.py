@@ -229,7 +229,7 @@ class StreamConnection:
             removed = await fanout.unsubscribe(self, validate_symbols(symbols, len(symbols)))
             self._control("unsubscribed", symbols=removed)
             return
-        accepted, rejected = await self._admit(symbols)
+        accepted, rejected, rejected_count = await self._admit(symbols)
         try:
             await fanout.subscribe(self, accepted)
         except Exception as exc:  # noqa: BLE001 (a source failure is reported, the connection lives on)
@@ -238,29 +238,41 @@ class StreamConnection:
             return
         # The ack lists what was accepted (never more than was asked) but only the first few refusals with a
         # count: a large made-up request must not come back several times larger.
-        self._control(
-            "subscribed", symbols=accepted, rejected=rejected[:_MAX_REJECTED_SHOWN], rejected_count=len(rejected)
-        )
+        self._control("subscribed", symbols=accepted, rejected=rejected, rejected_count=rejected_count)
 
-    async def _admit(self, items: Sequence[object]) -> tuple[list[str], list[dict[str, str]]]:
-        """The symbols of a subscribe request this connection may have, and why the others may not."""
+    async def _admit(self, items: Sequence[object]) -> tuple[list[str], list[dict[str, str]], int]:
+        """The symbols of a subscribe request this connection may have, why the first few others may not, and
+        how many others there are. Only the shown refusals are built: a request of 10,000 made-up symbols
+        must not leave 10,000 objects behind in the allocator's high-water mark."""
         service, fanout = self.service, self.service.fanout
         known = await service.known_symbols()
         if items == [WHOLE_MARKET]:
             if known is None:
-                return [], [{"symbol": WHOLE_MARKET, "reason": "the instrument list is unavailable; try again later"}]
+                return (
+                    [],
+                    [{"symbol": WHOLE_MARKET, "reason": "the instrument list is unavailable; try again later"}],
+                    1,
+                )
             items = sorted(known)  # the whole market the source lists
         mine = fanout.symbols_of(self)
         accepted: dict[str, None] = {}
         rejected: list[dict[str, str]] = []
+        refused = 0
+
+        def refuse(symbol: str, reason: str) -> None:
+            nonlocal refused
+            refused += 1
+            if len(rejected) < _MAX_REJECTED_SHOWN:
+                rejected.append({"symbol": symbol, "reason": reason})
+
         for item in items:
             try:
                 symbol = validate_symbol(item)
             except InvalidRequest as exc:
-                rejected.append({"symbol": str(item)[:24], "reason": str(exc)})
+                refuse(str(item)[:24], str(exc))
                 continue
             if known is not None and symbol not in known:
-                rejected.append({"symbol": symbol, "reason": "unknown instrument"})
+                refuse(symbol, "unknown instrument")
             elif symbol not in mine:
                 accepted[symbol] = None
         settings = service.settings
@@ -269,8 +281,9 @@ class StreamConnection:
             settings.max_symbols_per_token - service.token_symbols(self.token),
         )
         wanted = list(accepted)
-        rejected += [{"symbol": s, "reason": "subscription limit reached"} for s in wanted[max(room, 0) :]]
-        return wanted[: max(room, 0)], rejected
+        for symbol in wanted[max(room, 0) :]:
+            refuse(symbol, "subscription limit reached")
+        return wanted[: max(room, 0)], rejected, refused
 
 
 async def serve_stream(ws: WebSocket, service: BridgeService) -> None:

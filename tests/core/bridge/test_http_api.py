@@ -112,6 +112,11 @@ def test_bars_are_paged_with_limit(http) -> None:  # noqa: ANN001
     assert second["bars"][0]["time"] == first["next_start"]
 
 
+def test_a_start_after_the_end_is_an_empty_range(http) -> None:  # noqa: ANN001
+    body = http.get("/v1/bars", params={"symbol": "600000.SH", "start": "2021-01-02", "end": "2021-01-01"})
+    assert body.status_code == 200 and body.json()["count"] == 0 and body.json()["bars"] == []
+
+
 def test_unknown_symbol_in_valid_form_has_no_bars(http) -> None:  # noqa: ANN001
     body = http.get("/v1/bars", params={"symbol": "600999.SH"}).json()
     assert body["count"] == 0 and body["bars"] == []
@@ -136,7 +141,8 @@ def test_quotes_returns_snapshots_and_names_the_missing(http) -> None:  # noqa: 
         ("/v1/bars", {"symbol": "600000.SH", "adjust": "qfq"}, "invalid adjust"),
         ("/v1/bars", {"symbol": "600000.SH", "start": "2020-13-01"}, "invalid start '2020-13-01'"),
         ("/v1/bars", {"symbol": "600000.SH", "end": "yesterday"}, "invalid end"),
-        ("/v1/bars", {"symbol": "600000.SH", "start": "2021-01-02", "end": "2021-01-01"}, "is after end"),
+        ("/v1/bars", {"symbol": "600000.SH", "start": "2021-02-29"}, "invalid start '2021-02-29'"),
+        ("/v1/bars", {"symbol": "600000.SH", "end": "2021-01-01\n"}, "invalid end"),
         ("/v1/bars", {"symbol": "600000.SH", "limit": "0"}, "limit"),
         ("/v1/bars", {"symbol": "600000.SH", "limit": "999999999"}, "limit"),
         ("/v1/bars", {"symbol": "600000.SH", "limit": "ten"}, "limit"),
