@@ -14,6 +14,7 @@ from core.domain.orders import (
     Fill,
     Order,
     OrderEvent,
+    OrderRejected,
     OrderRequest,
     Position,
     QueuedOrder,
@@ -215,9 +216,11 @@ class TradingService:
             refusals=[{"rule": r.rule, "reason": r.reason} for r in verdict.refusals],
         )
         if not verdict.ok:
+            log.info("%s refused: %s", _describe(request), "; ".join(r.reason for r in verdict.refusals))
             return SubmitResult(verdict, None)
         order = self.broker.submit(request)
         self.audit.append(self.broker.name, "broker_replied", request.client_id, **order_fields(order))
+        log.info("%s sent to %s: %s", _describe(request), self.broker.name, order.status.value)
         return SubmitResult(verdict, order)
 
     # -- the queued-order book (预埋单) ------------------------------------------------------------
@@ -288,6 +291,7 @@ class TradingService:
         self.audit.append(actor or self.actor, "cancel_requested", client_id)
         order = self.broker.cancel(client_id)
         self.audit.append(self.broker.name, "broker_replied", client_id, **order_fields(order))
+        log.info("cancel of order %s sent to %s: %s", client_id, self.broker.name, order.status.value)
         return order
 
     def cancel_all(self, actor: str | None = None) -> list[Order]:
@@ -297,6 +301,7 @@ class TradingService:
     def kill(self, actor: str | None = None, reason: str = "kill switch") -> list[Order]:
         """Disarm first (so nothing new slips in), then cancel every open order."""
         who = actor or self.actor
+        log.warning("kill switch (%s) by %s on %s", reason, who, self.broker.name)
         remote_kill = getattr(self.broker, "kill", None)
         self._set_armed(False, who, reason, remote=remote_kill is None)
         if remote_kill is not None:
@@ -328,6 +333,7 @@ class TradingService:
         if remote and remote_arm is not None:
             remote_arm(armed, reason)  # a live broker arms (or disarms) the bridge as well
         self.audit.append(actor, "armed" if armed else "disarmed", "", reason=reason)
+        log.info("%s %s by %s: %s", self.broker.name, "armed" if armed else "disarmed", actor, reason)
         event = TradingStateChanged(armed, actor, reason)
         self._state_listeners.emit(event)
 
@@ -342,3 +348,21 @@ class TradingService:
                 "fees": round(fill.fees.total, 4),
             }
         self.audit.append(self.broker.name, type(event).__name__, event.order.client_id, **data)
+        order = event.order
+        if fill is not None:
+            log.info(
+                "filled %s %s %d @ %.3f (order %s %s)",
+                order.side.value,
+                order.symbol,
+                fill.qty,
+                fill.price,
+                order.client_id,
+                order.status.value,
+            )
+        elif isinstance(event, OrderRejected):
+            log.warning("order %s %s %s rejected: %s", order.client_id, order.side.value, order.symbol, order.reason)
+
+
+def _describe(request: OrderRequest) -> str:
+    price = f"{request.price:.3f}" if request.price else "market"
+    return f"order {request.client_id} {request.side.value} {request.symbol} {request.qty} @ {price}"

@@ -110,3 +110,21 @@ def test_kill_switch_cancels_disarms_and_blocks(svc) -> None:
     assert service.submit(_req("a3", price=2.52)).accepted
     actions = [e.action for e in service.audit.entries()]
     assert "disarmed" in actions and actions.index("armed") > actions.index("disarmed")
+
+
+def test_the_users_log_tells_orders_refusals_fills_and_the_kill_switch(
+    svc, clock, ticks_600103, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = svc()
+    caplog.set_level("INFO", logger="core.trading.service")
+    service.submit(_req("r1", price=3.10))
+    service.submit(_req("b1", price=2.99))  # at the limit up: marketable, fills on the next tick
+    feed(service.broker, clock, ticks_600103[1:40])  # type: ignore[arg-type]
+    service.kill(actor="alice", reason="end of test")
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records]
+    refused = [m for _, m in lines if m.startswith("order r1 buy 600103.SH 100 @ 3.100 refused: ")]
+    assert len(refused) == 1 and "above the limit up 2.99" in refused[0], lines
+    assert any(m.startswith("order b1 buy 600103.SH 100 @ 2.990 sent to paper") for _, m in lines), lines
+    assert any(level == "INFO" and m.startswith("filled buy 600103.SH 100 @ ") for level, m in lines), lines
+    assert ("WARNING", "kill switch (end of test) by alice on paper") in lines
+    assert any(m == "paper disarmed by alice: end of test" for _, m in lines), lines
