@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from core.bridge.metrics import BridgeMetrics
-from core.bridge.protocol import encode_tick
+from core.bridge.protocol import TickBatch
 from core.bridge.sources.base import Source
 from core.domain.ticks import Tick
 
@@ -17,14 +17,15 @@ from core.domain.ticks import Tick
 class Subscriber(Protocol):
     """A stream connection as the fan-out sees it."""
 
-    def offer_ticks(self, stamp: float, encoded: list[str]) -> None: ...
+    def offer_ticks(self, stamp: float, batch: TickBatch) -> None: ...
 
     def offer_status(self, paused: bool, source_connected: bool) -> None: ...
 
 
 class Fanout:
-    """The source's sink. Each tick is numbered (`n`), cached as the symbol's latest and encoded once;
-    each connection then gets the encoded ticks of the symbols it subscribed to, in one frame per batch.
+    """The source's sink. Each tick is numbered (`n`) and cached as the symbol's latest; each connection
+    then gets the ticks of the symbols it subscribed to in one frame per batch, as rows or columns, each
+    encoding made once per batch and shared (TickBatch).
     """
 
     def __init__(self, source: Source, metrics: BridgeMetrics) -> None:
@@ -42,19 +43,22 @@ class Fanout:
     def ticks_arrived(self, ticks: Sequence[Tick]) -> None:
         stamp = time.time()  # the server stamp: latency is measured from here to the client's receipt
         self.metrics.count_ticks_in(len(ticks))
-        frames: dict[Subscriber, list[str]] = {}
-        by_symbol = self._by_symbol
+        picked: dict[Subscriber, list[int]] = {}
+        items: list[tuple[Tick, int]] = []
+        by_symbol, latest, paused = self._by_symbol, self._latest, self.paused
         for tick in ticks:
             self._n += 1
-            self._latest[tick.symbol] = (tick, self._n)
+            entry = latest[tick.symbol] = (tick, self._n)
             subs = by_symbol.get(tick.symbol)
-            if not subs or self.paused:
+            if not subs or paused:
                 continue
-            encoded = encode_tick(tick, self._n)
+            index = len(items)
+            items.append(entry)
             for sub in subs:
-                frames.setdefault(sub, []).append(encoded)
-        for sub, encoded_ticks in frames.items():
-            sub.offer_ticks(stamp, encoded_ticks)
+                picked.setdefault(sub, []).append(index)
+        shared: dict = {}
+        for sub, indices in picked.items():
+            sub.offer_ticks(stamp, TickBatch(items, indices, shared))
 
     def connection_changed(self, connected: bool) -> None:
         self.metrics.source_connected.set(1 if connected else 0)

@@ -22,7 +22,7 @@ from core.bridge.client.events import (
     StreamStatusChanged,
 )
 from core.bridge.client.http import bearer
-from core.bridge.protocol import decode
+from core.bridge.protocol import decode, rows_from_columns
 from core.util.backoff import Backoff
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ class StreamSession:
             raise _Final(ConnectionState.AUTH_FAILED, "no token for this bridge; add one in the bridge settings")
         try:
             ws = await connect(
-                self.ws_url,
+                _with_column_frames(self.ws_url),
                 additional_headers=bearer(token),
                 ssl=self._ssl,
                 open_timeout=self.connect_timeout,
@@ -178,6 +178,8 @@ class StreamSession:
             self._expected_seq = max(self._expected_seq, seq + 1)
         kind = message.get("type")
         if kind == "ticks":
+            if "columns" in message:  # a column frame reads as the rows it carries
+                message["ticks"] = rows_from_columns(message.pop("columns"))
             self._on_ticks(message, received_at)
         elif kind == "subscribed":
             if message.get("rejected"):
@@ -207,6 +209,11 @@ class StreamSession:
     async def close(self) -> None:
         if self._ws is not None:
             await self._ws.close()
+
+
+def _with_column_frames(url: str) -> str:
+    """Ask for column tick frames; a bridge that does not know them ignores the parameter and sends rows."""
+    return f"{url}{'&' if '?' in url else '?'}frames=columns"
 
 
 def _describe(exc: BaseException) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket
 
-from core.bridge.protocol import control_frame, hello_frame, ticks_frame
+from core.bridge.protocol import TickBatch, control_frame, hello_frame, ticks_frame
 from core.bridge.server.guard import TokenBucket
 from core.bridge.service import BridgeService
 from core.bridge.validation import InvalidRequest, validate_symbol, validate_symbols
@@ -52,6 +52,8 @@ class StreamConnection:
         self._wake = asyncio.Event()
         self._closed = False
         self._overflowed = False
+        # Column frames for clients that ask (`?frames=columns`) unless the operator turned them off.
+        self.columns = service.settings.column_frames and ws.query_params.get("frames") == "columns"
         self._ops = TokenBucket(service.settings.ws_ops_per_s, service.settings.ws_ops_per_s * 3, time.monotonic())
 
     # -- outgoing ------------------------------------------------------------------------------
@@ -59,14 +61,14 @@ class StreamConnection:
         self._seq += 1
         return self._seq
 
-    def offer_ticks(self, stamp: float, encoded: list[str]) -> None:
+    def offer_ticks(self, stamp: float, batch: TickBatch) -> None:
         if self._closed:
             return
         if len(self._ticks) >= self.service.settings.outbox_frames:
             self._ticks.popleft()  # shed the oldest tick frame: the client sees the gap and re-reads quotes
             self.service.metrics.dropped.inc()
         seq = self._next_seq()
-        self._ticks.append((seq, len(encoded), ticks_frame(seq, stamp, encoded)))
+        self._ticks.append((seq, len(batch), ticks_frame(seq, stamp, batch, self.columns)))
         self._wake.set()
 
     def offer_status(self, paused: bool, source_connected: bool) -> None:
@@ -147,6 +149,7 @@ class StreamConnection:
                 paused=service.paused,
                 version=service.version,
                 api=service.api_version,
+                frames="columns" if self.columns else "rows",
             )
         )
         service.fanout.add(self)
