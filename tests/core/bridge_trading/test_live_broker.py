@@ -14,7 +14,7 @@ from tests.core.bridge_trading.conftest import SYMBOL
 from tests.fakes.xttrader_fake import STOCK_BUY, rest
 
 
-async def _until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+async def _until(check, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     for _ in range(int(timeout / 0.02)):
         if check():
             return
