@@ -4,6 +4,7 @@ from __future__ import annotations
 
 TABLE = {
     "SignalsPanel": {
+        "Cancel routine": "取消每日流程",
         "Refresh runs": "刷新模型",
         "Plan rebalance": "生成调仓单",
         "Send to orders…": "发送到委托…",
@@ -37,6 +38,16 @@ TABLE = {
         ),
         "Send {n} order(s) for {session} to the paper account?": "将 {session} 的 {n} 笔委托发送到模拟账户？",
         "Send plan": "发送调仓单",
+    },
+    "DailySchedule": {
+        "done": "完成",
+        "Daily routine {day}: {step} {what}": "每日流程 {day}：{step} {what}",
+        "orders queued": "已预埋委托",
+        "skipped": "已跳过",
+        "failed": "失败",
+        "cancelled": "已取消",
+        "Daily routine {day}: {outcome}": "每日流程 {day}：{outcome}",
+        "Daily routine after {at} (Beijing)": "每日流程：北京时间 {at} 后运行",
     },
     "SignalsPresenter": {
         "plan rebalance": "生成调仓单",

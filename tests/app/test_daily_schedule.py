@@ -139,3 +139,43 @@ def test_settings_choose_the_run_and_time_and_refuse_a_time_before_the_close(qtb
     )
     assert presenter.notice is not None and "daily routine change at the next start" in presenter.notice.text()
     presenter.notice.close()
+
+
+def test_the_signals_dock_shows_the_routine_and_cancels_it(qtbot: QtBot, tmp_path: Path) -> None:
+    import threading
+
+    from app.daily_schedule import show_schedule_in
+    from core.jobs import CancelToken
+    from core.routine.daily import StepProgress
+    from widgets.signals_panel import SignalsPanel
+
+    proceed = threading.Event()
+
+    def close_job(day: dt.date):  # type: ignore[no-untyped-def]
+        def job(token: CancelToken):  # type: ignore[no-untyped-def]
+            yield StepProgress(0, 1, "reading features", step="score")
+            proceed.wait(60)  # until the test has clicked Cancel: no race with a fast finish
+            token.raise_if_cancelled()
+            yield StepProgress(1, 1, "never reached", step="plan")
+
+        return job
+
+    alerts: list[object] = []
+    clock = Clock(dt.datetime(2012, 3, 30, 15, 31))
+    schedule = DailySchedule(close_job, ScheduleState(tmp_path), clock, dt.time(15, 30), alerts.append)
+    panel = SignalsPanel()
+    qtbot.addWidget(panel)
+    show_schedule_in(panel, schedule)
+    assert panel.routine_label.text() == "Daily routine after 15:30 (Beijing)"
+    assert panel.routine_cancel_button.isHidden()
+    with qtbot.waitSignal(schedule.sig_finished, timeout=60_000) as blocker:
+        assert schedule.tick() == FRIDAY
+        qtbot.waitUntil(lambda: "reading features" in panel.routine_label.text(), timeout=10_000)
+        assert not panel.routine_cancel_button.isHidden()
+        panel.routine_cancel_button.click()
+        proceed.set()
+    assert blocker.args[0].outcome == "cancelled" and alerts == []  # cancelling is no failure
+    assert (
+        panel.routine_label.text() == "Daily routine 2012-03-30: cancelled" and panel.routine_cancel_button.isHidden()
+    )
+    assert ScheduleState(tmp_path).last_day() == FRIDAY
