@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject
 
 from app.job_runner import JobFinished, JobRunner
+from app.orders_presenter import USER
 from core.events import RunDeleted, RunRegistered
 from core.jobs import CancelToken
 from core.strategy.available import Available, available_from
@@ -212,7 +214,31 @@ class SignalsPresenter(QObject):
         # One question, here, naming the account and every order; the orders dock sends without asking again.
         if not self.panel.confirm_send(self.available.mode, lines, str(self.plan.session)):
             return
+        session = self.plan.session
+        if self._trading is not None and session is not None and session > self._trading.broker.clock().date():
+            self._queue(items, session)  # planned after the close: held for the session's open (预埋单)
+            return
         self._send_orders(items)
+
+    def _queue(self, items: Sequence[Any], session: dt.date) -> None:
+        from core.domain.orders import OrderRequest, Side
+        from core.trading import new_client_id
+
+        assert self._trading is not None
+        requests = [
+            OrderRequest(new_client_id(), o.symbol, Side(o.side), o.shares, round(o.price, 2), origin="rebalance")
+            for o in items
+        ]
+        try:
+            self._trading.queue(requests, session, actor=USER)
+        except ValueError as exc:  # the book refused the batch: nothing was queued
+            self.panel.show_message(str(exc), error=True)
+            return
+        self.panel.show_message(
+            _tr("{n} order(s) queued for {session}: the Orders dock releases them at the open.").format(
+                n=len(requests), session=session
+            )
+        )
 
     def _on_panel_sig_export_requested(self, path: str) -> None:
         from core.strategy.rebalance import write_plan_csv

@@ -51,6 +51,9 @@ TABLE = {
     },
     "SignalsPresenter": {
         "plan rebalance": "生成调仓单",
+        "{n} order(s) queued for {session}: the Orders dock releases them at the open.": (
+            "已为 {session} 预埋 {n} 笔委托：委托面板将在开盘时释放。"
+        ),
         "{side} {symbol} {qty:,} @ {price:.2f}": "{side} {symbol} {qty:,} 股 @ {price:.2f}",
         "Sell": "卖出",
         "Buy": "买入",

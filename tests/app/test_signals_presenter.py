@@ -130,6 +130,22 @@ def test_the_dock_scores_the_newest_day_and_plans_against_available_cash(
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("session,side,symbol") and len(lines) == len(plan.orders) + 1
 
+    # Sent after Friday's close, the plan is queued for Monday's open, survives a restart and goes out then.
+    clock = {"now": dt.datetime(2012, 3, 30, 15, 40)}
+    service.broker.clock = lambda: clock["now"]  # type: ignore[method-assign]
+    panel.confirm_send = lambda mode, lines, session: True  # type: ignore[method-assign]
+    panel.send_button.click()
+    queued = service.queued()
+    assert len(queued) == len(plan.orders) and {q.session for q in queued} == {dt.date(2012, 4, 2)}
+    assert "queued for 2012-04-02" in panel.message.text() and [o.client_id for o in service.broker.orders()] == ["b1"]
+    reopened = paper_service(tmp_path / "paper", None, replay=True)
+    assert [q.request.client_id for q in reopened.queued()] == [q.request.client_id for q in queued]
+    orders.refresh()
+    assert orders_panel.queued_table.rowCount() == len(plan.orders)
+    clock["now"] = dt.datetime(2012, 4, 2, 9, 30)
+    assert len(orders.release_due()) == len(plan.orders)
+    assert {q.status for q in service.queued()} == {"released"}
+
 
 def test_a_run_that_cannot_score_plans_its_stored_scores_and_says_they_are_stale(
     qtbot, tmp_path: Path, cn_data: Path
