@@ -107,6 +107,8 @@ def test_the_dock_scores_the_newest_day_and_plans_against_available_cash(
     held = Order("b1", s.symbols[0], Side.BUY, OrderType.LIMIT, 100, 10.0, OrderStatus.SUBMITTED, now, now)
     service.broker.ledger.orders["b1"] = held  # an open buy holding 600,000 of the paper cash
     service.broker.ledger.reserved["b1"] = 600_000.0
+    clock = {"now": dt.datetime(2012, 3, 30, 15, 40)}  # after Friday's close: the plan is for Monday's open
+    service.broker.clock = lambda: clock["now"]  # type: ignore[method-assign]
     orders = OrdersPresenter(orders_panel, service)
     panel = SignalsPanel()
     qtbot.addWidget(panel)
@@ -130,9 +132,14 @@ def test_the_dock_scores_the_newest_day_and_plans_against_available_cash(
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("session,side,symbol") and len(lines) == len(plan.orders) + 1
 
+    # Planned for a later session, orders are priced (and sized) 2% over the last close, as the routine's.
+    store = MarketStore.open(s.data_dir / "market.sqlite")
+    try:
+        closes = {o.symbol: float(store.read_bars(o.symbol, "1d")["close"].iloc[-1]) for o in plan.orders}
+    finally:
+        store.close()
+    assert all(closes[o.symbol] < o.price <= round(closes[o.symbol] * 1.02, 2) for o in plan.orders if o.side == "buy")
     # Sent after Friday's close, the plan is queued for Monday's open, survives a restart and goes out then.
-    clock = {"now": dt.datetime(2012, 3, 30, 15, 40)}
-    service.broker.clock = lambda: clock["now"]  # type: ignore[method-assign]
     panel.confirm_send = lambda mode, lines, session: True  # type: ignore[method-assign]
     panel.send_button.click()
     queued = service.queued()
