@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.backtest_presenter import BacktestPresenter
 from app.chart_presenter import ChartPresenter
-from app.daily_schedule import DailySchedule, build_daily_schedule
+from app.daily_schedule import DailySchedule, build_daily_schedule, show_schedule_in
 from app.data_manager_presenter import DataManagerPresenter
 from app.events import GuiEvents
 from app.monitor_presenter import MonitorPresenter
@@ -164,6 +164,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
         services.data_dir, settings, trading, monitor.notifier.announce, services.jobs, bridge, parent=orders
     )
     if desk.schedule is not None:
+        show_schedule_in(signals_panel, desk.schedule)
         desk.schedule.start()
     return desk
 

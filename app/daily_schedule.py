@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from app.job_runner import JobFinished, JobRunner
 from core.jobs import CancelToken, JobRegistry
@@ -28,6 +28,7 @@ from core.settings import AppSettings
 
 if TYPE_CHECKING:
     from core.trading.service import TradingService
+    from widgets.signals_panel import SignalsPanel
 
 log = logging.getLogger(__name__)
 CHECK_MS = 20_000  # how often the clock is asked: the routine starts within this of its time
@@ -190,3 +191,36 @@ def build_daily_schedule(
         jobs,
         parent,
     )
+
+
+def show_schedule_in(panel: SignalsPanel, schedule: DailySchedule) -> None:
+    """The Signals dock shows the routine's step while it runs, with Cancel, and how it last ended."""
+
+    def reported(report: object) -> None:
+        if isinstance(report, StepProgress | StepDone):
+            what = report.message if isinstance(report, StepProgress) else _tr("done")
+            text = _tr("Daily routine {day}: {step} {what}").format(day=schedule.day, step=report.step, what=what)
+            panel.set_routine(text, True)
+
+    def finished(outcome: RoutineOutcome) -> None:
+        words = {
+            "done": _tr("orders queued"),
+            "skipped": _tr("skipped"),
+            "failed": _tr("failed"),
+            "cancelled": _tr("cancelled"),
+        }
+        text = _tr("Daily routine {day}: {outcome}").format(day=outcome.day, outcome=words[outcome.outcome])
+        # A failure's reason names the day and the step itself; a skip says why.
+        shown = (
+            outcome.reason if outcome.outcome == "failed" else text + (f" ({outcome.reason})" if outcome.reason else "")
+        )
+        panel.set_routine(shown, False)
+
+    schedule.runner.sig_reported.connect(reported)
+    schedule.sig_finished.connect(finished)
+    panel.sig_cancel_routine_requested.connect(schedule.cancel)
+    panel.set_routine(_tr("Daily routine after {at} (Beijing)").format(at=schedule.at.strftime("%H:%M")), False)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("DailySchedule", text)

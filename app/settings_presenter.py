@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from core.routine.schedule import parse_close_at
 from core.secrets import SecretStore, SecretStoreUnavailable
 from core.settings import AppSettings, save_settings
 from core.trading.limits import LimitsError, limits_from_mapping
@@ -53,6 +54,10 @@ class SettingsPresenter(QObject):
             s.trading_mode,
             dict(s.risk_limits),
             s.queue_release_at,
+            s.routine_run,
+            s.routine_close_at,
+            s.routine_topk,
+            s.routine_n_drop,
         )
         token_stored = bool(s.bridge_url) and self._secrets.get(s.bridge_url) is not None
         self.dialog = SettingsDialog(form, token_stored, parent_widget)
@@ -75,6 +80,14 @@ class SettingsPresenter(QObject):
         except LimitsError as exc:
             self.dialog.show_message(str(exc))
             return
+        try:
+            parse_close_at(form.routine_close_at)
+        except ValueError as exc:
+            self.dialog.show_message(str(exc)[0].upper() + str(exc)[1:] + ".")
+            return
+        if form.routine_n_drop > form.routine_topk:
+            self.dialog.show_message(_tr("The daily routine drops at most TopK names a day."))
+            return
         if form.token is not None:
             try:
                 self._secrets.set(form.bridge_url, form.token)
@@ -92,13 +105,17 @@ class SettingsPresenter(QObject):
             trading_mode=form.trading_mode,
             risk_limits=dict(form.risk_limits),
             queue_release_at=form.queue_release_at,
+            routine_run=form.routine_run,
+            routine_close_at=form.routine_close_at,
+            routine_topk=form.routine_topk,
+            routine_n_drop=form.routine_n_drop,
         ).validated()
         restart = (new.data_dir, new.language, new.bridge_url, new.trading_mode) != (
             self.settings.data_dir,
             self.settings.language,
             self.settings.bridge_url,
             self.settings.trading_mode,
-        )
+        ) or _routine(new) != _routine(self.settings)
         save_settings(self._path, new)
         self.settings = new
         if self._trading is not None:
@@ -110,9 +127,14 @@ class SettingsPresenter(QObject):
             notice = QMessageBox(
                 QMessageBox.Icon.Information,
                 _tr("Settings saved"),
-                _tr("Saved. The data folder, language, bridge and orders account change at the next start."),
+                _tr("Saved. Data folder, language, bridge, orders account and daily routine change at the next start."),
                 parent=self.dialog.parentWidget(),
             )
             notice.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             notice.open()  # non-modal: a nested exec() loop would stall the shared asyncio loop
             self.notice = notice
+
+
+def _routine(s: AppSettings) -> tuple[str, str, int, int]:
+    """What the daily schedule is built from at start."""
+    return (s.routine_run, s.routine_close_at, s.routine_topk, s.routine_n_drop)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject
 
 from app.job_runner import JobFinished, JobRunner
+from app.orders_presenter import USER
 from core.events import RunDeleted, RunRegistered
 from core.jobs import CancelToken
+from core.routine.daily import DEFAULT_COLLAR
 from core.strategy.available import Available, available_from
 from widgets.signals_panel import OrderRow, ScoreRow, SignalsPanel
 
@@ -45,11 +48,13 @@ def plan_job(
     params: dict[str, Any],
     available: Available,
     cancel: CancelToken | None = None,
+    today: dt.date | None = None,
 ) -> Iterator[Any]:
     """Worker-thread job: score the store's newest day with the run, plan it against what the account has.
 
     A run trained without its fitted feature processing cannot score new days; its stored test scores
-    are planned instead and the dock says how old they are.
+    are planned instead and the dock says how old they are. A plan for a session after `today` is queued
+    for its open, so it is priced and sized as the routine's queued orders are (a collar over the close).
     """
     from core.backtest.signals import signals_from_run
     from core.research.registry import RunRegistry
@@ -73,7 +78,17 @@ def plan_job(
             signals = scores.frame.set_index(["datetime", "instrument"]).sort_index()
         else:
             signals = signals_from_run(run_id, data_dir)
-        plan = plan_rebalance(store, signals, strategy, available.holdings, available.cash, sellable=available.sellable)
+        signal_day = signals.index.get_level_values(0).max().date()
+        queued = today is not None and signal_day >= today  # its session is after today: it will be queued
+        plan = plan_rebalance(
+            store,
+            signals,
+            strategy,
+            available.holdings,
+            available.cash,
+            sellable=available.sellable,
+            collar=DEFAULT_COLLAR if queued else None,
+        )
         yield DockPlan(plan, days[-1], scored)
     finally:
         store.close()
@@ -134,13 +149,14 @@ class SignalsPresenter(QObject):
         self, run_id: str, topk: int, n_drop: int, hold_thresh: int, risk_degree: float
     ) -> None:
         available = self._available()
+        today = self._trading.broker.clock().date() if self._trading is not None else None
         params = {"topk": topk, "n_drop": min(n_drop, topk), "hold_thresh": hold_thresh, "risk_degree": risk_degree}
         self.plan = None
         self.available = available
         self.panel.set_busy(True)
         self.runner.start(
             _tr("plan rebalance"),
-            lambda token: plan_job(self._data_dir, self._store_path, run_id, params, available, token),
+            lambda token: plan_job(self._data_dir, self._store_path, run_id, params, available, token, today),
         )
 
     def _on_runner_sig_reported(self, result: DockPlan) -> None:
@@ -212,7 +228,31 @@ class SignalsPresenter(QObject):
         # One question, here, naming the account and every order; the orders dock sends without asking again.
         if not self.panel.confirm_send(self.available.mode, lines, str(self.plan.session)):
             return
+        session = self.plan.session
+        if self._trading is not None and session is not None and session > self._trading.broker.clock().date():
+            self._queue(items, session)  # planned after the close: held for the session's open (预埋单)
+            return
         self._send_orders(items)
+
+    def _queue(self, items: Sequence[Any], session: dt.date) -> None:
+        from core.domain.orders import OrderRequest, Side
+        from core.trading import new_client_id
+
+        assert self._trading is not None
+        requests = [
+            OrderRequest(new_client_id(), o.symbol, Side(o.side), o.shares, round(o.price, 2), origin="rebalance")
+            for o in items
+        ]
+        try:
+            self._trading.queue(requests, session, actor=USER)
+        except ValueError as exc:  # the book refused the batch: nothing was queued
+            self.panel.show_message(str(exc), error=True)
+            return
+        self.panel.show_message(
+            _tr("{n} order(s) queued for {session}: the Orders dock releases them at the open.").format(
+                n=len(requests), session=session
+            )
+        )
 
     def _on_panel_sig_export_requested(self, path: str) -> None:
         from core.strategy.rebalance import write_plan_csv

@@ -1,4 +1,4 @@
-"""SettingsDialog: bridge address and token, data folder, colours, theme, language, orders and their limits."""
+"""SettingsDialog: bridge address and token, data folder, colours, theme, language, orders, limits, daily routine."""
 
 from __future__ import annotations
 
@@ -37,6 +37,11 @@ class SettingsForm:
     # orders queued for a session are released.
     risk_limits: dict[str, object] = field(default_factory=dict)
     queue_release_at: str = "09:30"
+    # The daily routine after the close: the run it scores with (empty: off), when, and TopK / drop.
+    routine_run: str = ""
+    routine_close_at: str = "15:30"
+    routine_topk: int = 50
+    routine_n_drop: int = 5
 
 
 # (limit, maximum, scale): whole numbers for counts, CNY for values, a weight shown in percent.
@@ -110,6 +115,16 @@ class SettingsDialog(QDialog):
         self.release_box.addItem(self.tr("09:15 (call auction)"), "09:15")
         self.release_box.addItem(self.tr("09:30 (continuous trading)"), "09:30")
         self.release_box.setCurrentIndex(max(0, self.release_box.findData(form.queue_release_at)))
+        self.routine_run_edit = QLineEdit(form.routine_run, self)
+        self.routine_run_edit.setPlaceholderText(self.tr("run id; empty: no daily routine"))
+        self.routine_at_edit = QLineEdit(form.routine_close_at, self)
+        self.routine_at_edit.setPlaceholderText("15:30")
+        self.routine_topk = QSpinBox(self)
+        self.routine_topk.setRange(1, 1000)
+        self.routine_topk.setValue(form.routine_topk)
+        self.routine_n_drop = QSpinBox(self)
+        self.routine_n_drop.setRange(0, 1000)
+        self.routine_n_drop.setValue(form.routine_n_drop)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.hide()
@@ -136,6 +151,9 @@ class SettingsDialog(QDialog):
             form_layout.addRow(labels[key], spin)
         form_layout.addRow(self.tr("Restricted symbols"), self.restricted_edit)
         form_layout.addRow(self.tr("Release queued orders at"), self.release_box)
+        form_layout.addRow(self.tr("Daily routine run"), self.routine_run_edit)
+        form_layout.addRow(self.tr("Daily routine after (Beijing)"), self.routine_at_edit)
+        form_layout.addRow(self.tr("Daily routine TopK / drop"), _pair(self.routine_topk, self.routine_n_drop))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self._on_buttons_accepted)
         buttons.rejected.connect(self.reject)
@@ -157,6 +175,10 @@ class SettingsDialog(QDialog):
             trading_mode=str(self.trading_box.currentData()),
             risk_limits=self.limits(),
             queue_release_at=str(self.release_box.currentData()),
+            routine_run=self.routine_run_edit.text().strip(),
+            routine_close_at=self.routine_at_edit.text().strip(),
+            routine_topk=self.routine_topk.value(),
+            routine_n_drop=self.routine_n_drop.value(),
         )
 
     def limits(self) -> dict[str, object]:
@@ -183,3 +205,10 @@ class SettingsDialog(QDialog):
         folder = QFileDialog.getExistingDirectory(self, self.tr("Data folder"), self.data_edit.text())
         if folder:
             self.data_edit.setText(folder)
+
+
+def _pair(left: QWidget, right: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(left)
+    row.addWidget(right)
+    return row

@@ -56,6 +56,7 @@ class SignalsPanel(QWidget):
     sig_send_requested = Signal()
     sig_refresh_requested = Signal()
     sig_export_requested = Signal(str)  # a .csv path for the planned orders
+    sig_cancel_routine_requested = Signal()  # stop the daily routine running now
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,6 +85,10 @@ class SignalsPanel(QWidget):
         self.summary.setWordWrap(True)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
+        self.routine_label = QLabel(self)  # the daily schedule's state: idle, its step now, or how it ended
+        self.routine_label.hide()
+        self.routine_cancel_button = QPushButton(_tr("Cancel routine"), self)
+        self.routine_cancel_button.hide()
         self.scores = self._table([_tr("Rank"), _tr("Code"), _tr("Name"), _tr("Score"), _tr("Target")])
         self.orders = self._table(
             [
@@ -120,12 +125,17 @@ class SignalsPanel(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.summary)
         layout.addWidget(self.message)
+        routine_row = QHBoxLayout()
+        routine_row.addWidget(self.routine_label, 1)
+        routine_row.addWidget(self.routine_cancel_button)
+        layout.addLayout(routine_row)
         layout.addWidget(split, 1)
 
         self.plan_button.clicked.connect(self._on_plan_button_clicked)
         self.send_button.clicked.connect(self.sig_send_requested.emit)
         self.refresh_button.clicked.connect(self.sig_refresh_requested.emit)
         self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.routine_cancel_button.clicked.connect(self.sig_cancel_routine_requested.emit)
 
     def _table(self, headers: Sequence[str]) -> QTableWidget:
         table = QTableWidget(0, len(headers), self)
@@ -184,6 +194,13 @@ class SignalsPanel(QWidget):
             .strip(),
             error=warning,
         )
+
+    def set_routine(self, text: str, running: bool) -> None:
+        """The daily routine's line: what it does now (with Cancel while it runs) or how it last ended."""
+        self.routine_label.setText(text)
+        self.routine_label.show()
+        self.routine_cancel_button.setVisible(running)
+        self.routine_cancel_button.setEnabled(running)
 
     def show_summary(self, text: str) -> None:
         self.summary.setText(text)

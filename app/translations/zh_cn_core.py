@@ -43,9 +43,10 @@ TABLE = {
         ),
         "The bridge URL must start with http:// or https://": "桥接地址必须以 http:// 或 https:// 开头",
         "Enter the bridge URL the token belongs to.": "请输入该令牌所属的桥接地址。",
-        "Saved. The data folder, language, bridge and orders account change at the next start.": (
-            "已保存。数据文件夹、语言、桥接和交易账户设置将在下次启动时生效。"
+        "Saved. Data folder, language, bridge, orders account and daily routine change at the next start.": (
+            "已保存。数据文件夹、语言、桥接、交易账户和每日流程设置将在下次启动时生效。"
         ),
+        "The daily routine drops at most TopK names a day.": "每日流程每天卖出的数量不能超过 TopK。",
     },
     "Status": {
         "no data stored": "无本地数据",

@@ -70,6 +70,10 @@ TABLE = {
         "No bridge is configured: set its URL in Settings.": "未配置桥接：请在设置中填写桥接地址。",
     },
     "SettingsDialog": {
+        "run id; empty: no daily routine": "运行 ID；留空则不运行每日流程",
+        "Daily routine run": "每日流程所用运行",
+        "Daily routine after (Beijing)": "每日流程时间（北京时间，收盘后）",
+        "Daily routine TopK / drop": "每日流程 TopK / 每日卖出数",
         "Orders": "委托账户",
         "Paper account (simulated fills)": "模拟账户（模拟成交）",
         "Live QMT account through the bridge": "经桥接的 QMT 实盘账户",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 TABLE = {
     "SignalsPanel": {
+        "Cancel routine": "取消每日流程",
         "Refresh runs": "刷新模型",
         "Plan rebalance": "生成调仓单",
         "Send to orders…": "发送到委托…",
@@ -38,8 +39,21 @@ TABLE = {
         "Send {n} order(s) for {session} to the paper account?": "将 {session} 的 {n} 笔委托发送到模拟账户？",
         "Send plan": "发送调仓单",
     },
+    "DailySchedule": {
+        "done": "完成",
+        "Daily routine {day}: {step} {what}": "每日流程 {day}：{step} {what}",
+        "orders queued": "已预埋委托",
+        "skipped": "已跳过",
+        "failed": "失败",
+        "cancelled": "已取消",
+        "Daily routine {day}: {outcome}": "每日流程 {day}：{outcome}",
+        "Daily routine after {at} (Beijing)": "每日流程：北京时间 {at} 后运行",
+    },
     "SignalsPresenter": {
         "plan rebalance": "生成调仓单",
+        "{n} order(s) queued for {session}: the Orders dock releases them at the open.": (
+            "已为 {session} 预埋 {n} 笔委托：委托面板将在开盘时释放。"
+        ),
         "{side} {symbol} {qty:,} @ {price:.2f}": "{side} {symbol} {qty:,} 股 @ {price:.2f}",
         "Sell": "卖出",
         "Buy": "买入",

@@ -109,3 +109,73 @@ def test_a_failing_step_alerts_once_with_its_reason_and_queues_nothing(
     assert title.startswith("Daily routine 2012-04-02 failed at start:") and "no bars for 2012-04-02" in title
     assert schedule.tick() is None and len(notifier.notices) == 1  # recorded: no alert at every check
     assert ScheduleState(tmp_path).last_day() == MONDAY
+
+
+def test_settings_choose_the_run_and_time_and_refuse_a_time_before_the_close(qtbot: QtBot, tmp_path: Path) -> None:
+    from core.settings import load_settings
+    from tests.app.test_settings_presenter import make
+    from tests.fakes.memory_keyring import MemoryKeyring
+
+    presenter, applied = make(qtbot, tmp_path, MemoryKeyring())
+    dialog = presenter.dialog
+    assert dialog is not None and dialog.routine_at_edit.text() == "15:30" and dialog.routine_run_edit.text() == ""
+    dialog.routine_run_edit.setText(" run-7 ")
+    dialog.routine_at_edit.setText("14:45")
+    dialog.sig_save_requested.emit(dialog.form())
+    assert "must be after the 15:00 close" in dialog.message.text() and not applied  # nothing saved
+    dialog.routine_at_edit.setText("16:10")
+    dialog.routine_topk.setValue(3)
+    dialog.routine_n_drop.setValue(4)
+    dialog.sig_save_requested.emit(dialog.form())
+    assert "at most TopK" in dialog.message.text() and not applied
+    dialog.routine_n_drop.setValue(1)
+    dialog.sig_save_requested.emit(dialog.form())
+    saved = load_settings(tmp_path / "settings.json")
+    assert (saved.routine_run, saved.routine_close_at, saved.routine_topk, saved.routine_n_drop) == (
+        "run-7",
+        "16:10",
+        3,
+        1,
+    )
+    assert presenter.notice is not None and "daily routine change at the next start" in presenter.notice.text()
+    presenter.notice.close()
+
+
+def test_the_signals_dock_shows_the_routine_and_cancels_it(qtbot: QtBot, tmp_path: Path) -> None:
+    import threading
+
+    from app.daily_schedule import show_schedule_in
+    from core.jobs import CancelToken
+    from core.routine.daily import StepProgress
+    from widgets.signals_panel import SignalsPanel
+
+    proceed = threading.Event()
+
+    def close_job(day: dt.date):  # type: ignore[no-untyped-def]
+        def job(token: CancelToken):  # type: ignore[no-untyped-def]
+            yield StepProgress(0, 1, "reading features", step="score")
+            proceed.wait(60)  # until the test has clicked Cancel: no race with a fast finish
+            token.raise_if_cancelled()
+            yield StepProgress(1, 1, "never reached", step="plan")
+
+        return job
+
+    alerts: list[object] = []
+    clock = Clock(dt.datetime(2012, 3, 30, 15, 31))
+    schedule = DailySchedule(close_job, ScheduleState(tmp_path), clock, dt.time(15, 30), alerts.append)
+    panel = SignalsPanel()
+    qtbot.addWidget(panel)
+    show_schedule_in(panel, schedule)
+    assert panel.routine_label.text() == "Daily routine after 15:30 (Beijing)"
+    assert panel.routine_cancel_button.isHidden()
+    with qtbot.waitSignal(schedule.sig_finished, timeout=60_000) as blocker:
+        assert schedule.tick() == FRIDAY
+        qtbot.waitUntil(lambda: "reading features" in panel.routine_label.text(), timeout=10_000)
+        assert not panel.routine_cancel_button.isHidden()
+        panel.routine_cancel_button.click()
+        proceed.set()
+    assert blocker.args[0].outcome == "cancelled" and alerts == []  # cancelling is no failure
+    assert (
+        panel.routine_label.text() == "Daily routine 2012-03-30: cancelled" and panel.routine_cancel_button.isHidden()
+    )
+    assert ScheduleState(tmp_path).last_day() == FRIDAY

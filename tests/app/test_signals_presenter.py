@@ -107,6 +107,8 @@ def test_the_dock_scores_the_newest_day_and_plans_against_available_cash(
     held = Order("b1", s.symbols[0], Side.BUY, OrderType.LIMIT, 100, 10.0, OrderStatus.SUBMITTED, now, now)
     service.broker.ledger.orders["b1"] = held  # an open buy holding 600,000 of the paper cash
     service.broker.ledger.reserved["b1"] = 600_000.0
+    clock = {"now": dt.datetime(2012, 3, 30, 15, 40)}  # after Friday's close: the plan is for Monday's open
+    service.broker.clock = lambda: clock["now"]  # type: ignore[method-assign]
     orders = OrdersPresenter(orders_panel, service)
     panel = SignalsPanel()
     qtbot.addWidget(panel)
@@ -129,6 +131,27 @@ def test_the_dock_scores_the_newest_day_and_plans_against_available_cash(
     presenter._on_panel_sig_export_requested(str(out))
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("session,side,symbol") and len(lines) == len(plan.orders) + 1
+
+    # Planned for a later session, orders are priced (and sized) 2% over the last close, as the routine's.
+    store = MarketStore.open(s.data_dir / "market.sqlite")
+    try:
+        closes = {o.symbol: float(store.read_bars(o.symbol, "1d")["close"].iloc[-1]) for o in plan.orders}
+    finally:
+        store.close()
+    assert all(closes[o.symbol] < o.price <= round(closes[o.symbol] * 1.02, 2) for o in plan.orders if o.side == "buy")
+    # Sent after Friday's close, the plan is queued for Monday's open, survives a restart and goes out then.
+    panel.confirm_send = lambda mode, lines, session: True  # type: ignore[method-assign]
+    panel.send_button.click()
+    queued = service.queued()
+    assert len(queued) == len(plan.orders) and {q.session for q in queued} == {dt.date(2012, 4, 2)}
+    assert "queued for 2012-04-02" in panel.message.text() and [o.client_id for o in service.broker.orders()] == ["b1"]
+    reopened = paper_service(tmp_path / "paper", None, replay=True)
+    assert [q.request.client_id for q in reopened.queued()] == [q.request.client_id for q in queued]
+    orders.refresh()
+    assert orders_panel.queued_table.rowCount() == len(plan.orders)
+    clock["now"] = dt.datetime(2012, 4, 2, 9, 30)
+    assert len(orders.release_due()) == len(plan.orders)
+    assert {q.status for q in service.queued()} == {"released"}
 
 
 def test_a_run_that_cannot_score_plans_its_stored_scores_and_says_they_are_stale(
