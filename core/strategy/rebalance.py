@@ -92,11 +92,18 @@ def plan_rebalance(
     `collar` prices orders held for the next open as limits that the open can cross: buys at the last close
     plus `collar` (a fraction), sells at it minus `collar`, each kept inside the session's limit band, and
     sizes them at that price, so what the broker reserves for the buys is what the plan spent.
-    Without it orders are priced and sized at the last close.
+    Without it orders are priced and sized at the last close. `st_intervals` (a risk-warning file's
+    periods) default to what the store's instrument names say as of its last day.
     """
     from core.backtest.market import MarketPanel, load_market
 
     rules = rules or RuleConfig()
+    if st_intervals is None:
+        # Without a risk-warning file the store's names tell which stocks trade under ST rules from its
+        # last day on: the plan, the Signals dock and the routine then band them as the broker will.
+        from core.trading.rule_inputs import store_rule_book
+
+        st_intervals = store_rule_book(store).st_periods
     stamp = signals.index.get_level_values(0).max()
     day = stamp.date()
     latest = signals.xs(stamp, level=0)["score"]

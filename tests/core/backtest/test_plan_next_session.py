@@ -84,6 +84,27 @@ def test_band_is_the_next_trading_days_under_its_rules(real_store: MarketStore) 
     assert main.limit_up is not None and abs(main.limit_up / main.price - 1.05) < 0.01
 
 
+def test_a_risk_warning_name_in_the_store_narrows_the_next_sessions_band(real_store: MarketStore) -> None:
+    last = real_store.trading_days()[-1]
+    start = (dt.date.fromisoformat(last) - dt.timedelta(days=120)).isoformat()
+    sig = momentum_signals(real_store, SYMBOLS, start, last)
+    before = {r["symbol"]: r["name"] for r in real_store.instruments()}["600000.SH"]
+    strategy = TopkDropoutStrategy(topk=10, n_drop=0)
+    unwarned = plan_rebalance(real_store, sig, strategy, {}, 5_000_000.0)
+    plain = next(o for o in unwarned.orders if o.symbol == "600000.SH")
+    assert plain.limit_up is not None and abs(plain.limit_up / plain.price - 1.1) < 0.01
+    try:
+        with real_store.transaction():
+            real_store.update_instruments([("600000.SH", "*ST浦发", None, None)])
+        plan = plan_rebalance(real_store, sig, strategy, {}, 5_000_000.0)
+    finally:
+        with real_store.transaction():
+            real_store.update_instruments([("600000.SH", before, None, None)])
+    assert plan.signal_day.isoformat() == last
+    main = next(o for o in plan.orders if o.symbol == "600000.SH")
+    assert main.limit_up is not None and abs(main.limit_up / main.price - 1.05) < 0.01
+
+
 def test_plan_spends_only_available_cash_and_sells_only_free_shares(real_store: MarketStore) -> None:
     sig = momentum_signals(real_store, SYMBOLS, "2020-10-01", "2020-12-31")
     latest = sig.xs(pd.Timestamp("2020-12-31"), level=0)["score"].sort_values(ascending=False)
