@@ -273,6 +273,34 @@ def test_a_link_lost_while_connecting_is_heard_at_once(market: RecordedMarket) -
     assert sink.links == [True, False, True, False]
 
 
+class _OlderXtData(FakeXtData):
+    """xtquant releases before the status watch moved to xtconn: it registers on the live link, via get_client."""
+
+    def watch_xtquant_status(self, callback: Any) -> None:
+        self.get_client()  # raises while QMT is down, as those releases do
+        super().watch_xtquant_status(callback)
+
+
+def test_an_older_xtquant_whose_watch_needs_a_link_still_starts_and_connects(market: RecordedMarket) -> None:
+    fake = _OlderXtData(market, running=False)
+    sink = Sink()
+
+    async def body() -> None:
+        source = _source(fake)
+        await source.start(sink)  # the watch cannot be registered with QMT down: the probe watches instead
+        fake.start_qmt()
+        await _until(lambda: source.connected)
+        fake.stop_qmt()
+        await _until(lambda: not source.connected)
+        await source.stop()
+
+    try:
+        asyncio.run(body())
+    finally:
+        fake.close()
+    assert sink.links == [True, False]
+
+
 def test_qmt_down_at_start_connects_later(market: RecordedMarket) -> None:
     fake = FakeXtData(market, running=False)
     sink = Sink()
