@@ -46,6 +46,11 @@ def local_time(t: dt.datetime) -> dt.datetime:
     return t.astimezone(BEIJING).replace(tzinfo=None) if t.tzinfo else t
 
 
+def local_tick(tick: Tick) -> Tick:
+    """The tick stamped in naive Beijing time, as brokers compare it with orders and sessions."""
+    return replace(tick, time=local_time(tick.time)) if tick.time.tzinfo is not None else tick
+
+
 def session_day(t: dt.datetime, holidays: Container[dt.date] = ()) -> dt.date:
     """The trading day `t` belongs to: that day until its close, after it (or on a closed day) the next
     trading day, so an order sent in the evening waits for the next session instead of expiring."""
@@ -152,9 +157,7 @@ class PaperBroker:
 
     def quote(self, symbol: str) -> Tick | None:
         tick = self._quote(symbol)
-        if tick is not None and tick.time.tzinfo is not None:
-            tick = replace(tick, time=local_time(tick.time))
-        return tick
+        return local_tick(tick) if tick is not None else None
 
     def market_time(self) -> dt.datetime:
         """The time of the latest quote seen (a replay's clock, kept across restarts), else now."""
@@ -248,8 +251,7 @@ class PaperBroker:
     def _on_ticks(self, ticks: Sequence[Tick]) -> None:
         changes = Changes()
         for tick in ticks:
-            if tick.time.tzinfo is not None:
-                tick = replace(tick, time=local_time(tick.time))
+            tick = local_tick(tick)
             self._latest[tick.symbol] = tick
             seen = self._market_time
             # A replay that starts over goes back in time: the market's clock (and its days) follow it.

@@ -31,7 +31,7 @@ from core.domain.orders import (
     Position,
 )
 from core.domain.ticks import Tick
-from core.trading.paper import local_time
+from core.trading.paper import local_tick
 from core.trading.rulebook import RuleBook
 from core.trading.wire import account_from_wire, fill_from_wire, order_from_wire, position_from_wire
 from core.util.backoff import Backoff
@@ -169,11 +169,7 @@ class LiveBroker:
 
     def quote(self, symbol: str) -> Tick | None:
         tick = self._quote(symbol)
-        if tick is not None and tick.time.tzinfo is not None:
-            from dataclasses import replace
-
-            tick = replace(tick, time=local_time(tick.time))
-        return tick
+        return local_tick(tick) if tick is not None else None
 
     def account(self) -> Account:
         return self._account
