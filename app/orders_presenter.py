@@ -19,7 +19,7 @@ from core.rules.lots import lot_rule
 from core.trading import new_client_id
 from core.trading.audit import AUDIT_FILE, AuditLog
 from core.trading.paper import PaperBroker
-from core.trading.queue_book import QueueError
+from core.trading.queue_book import LIVE_QUEUE_FILE, QueuedBook, QueueError
 from core.trading.risk import RiskEngine, RiskLimits
 from core.trading.rulebook import RuleBook
 from core.trading.service import SubmitResult, TradingService
@@ -354,7 +354,12 @@ def live_service(
     client = BridgeHttp(bridge_url, token, ca_file)
     broker = LiveBroker(client, rules=rules, quote=hub.latest if hub is not None else None)
     return TradingService(
-        broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER, armed=False
+        broker,
+        RiskEngine(limits or RiskLimits()),
+        AuditLog(folder / AUDIT_FILE),
+        actor=USER,
+        armed=False,
+        queue_book=QueuedBook(folder / LIVE_QUEUE_FILE),  # what `routine run --account live` queued
     )
 
 

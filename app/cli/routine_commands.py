@@ -209,15 +209,21 @@ class _LiveAccount:
         from core.bridge.client.http import BridgeHttp
         from core.bridge.client.live_broker import LiveBroker
         from core.trading.audit import AUDIT_FILE, AuditLog
+        from core.trading.queue_book import LIVE_QUEUE_FILE, QueuedBook
         from core.trading.risk import RiskEngine, RiskLimits
         from core.trading.service import TradingService
         from core.util.loop_thread import LoopThread
 
         self._loop = LoopThread("routine-live")
         self.broker = LiveBroker(BridgeHttp(url, token, ca_file), rules=rules)
-        # The desktop's live account keeps its audit and queue in the same data folder: it sees these orders.
+        # The desktop's live account keeps its audit and live queue in the same data folder: it sees these orders.
         self.service = TradingService(
-            self.broker, RiskEngine(RiskLimits()), AuditLog(data_dir / AUDIT_FILE), actor=ACTOR, armed=False
+            self.broker,
+            RiskEngine(RiskLimits()),
+            AuditLog(data_dir / AUDIT_FILE),
+            actor=ACTOR,
+            armed=False,
+            queue_book=QueuedBook(data_dir / LIVE_QUEUE_FILE),
         )
 
     def load(self) -> None:

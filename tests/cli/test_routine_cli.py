@@ -171,8 +171,9 @@ def test_run_live_queues_the_plan_over_the_bridge_and_sends_nothing(
 ) -> None:
     import shutil
 
+    from app.orders_presenter import live_service
     from core.trading.audit import AUDIT_FILE, AuditLog
-    from core.trading.queue_book import QUEUE_FILE, QueuedBook
+    from core.trading.queue_book import LIVE_QUEUE_FILE, QUEUE_FILE, QueuedBook
     from tests.core.bridge_trading.conftest import serve_bridge
     from tests.fakes.xttrader_fake import FakeQmt
 
@@ -209,8 +210,11 @@ def test_run_live_queues_the_plan_over_the_bridge_and_sends_nothing(
             assert http.get("/v1/orders").json()["orders"] == []  # nothing reached QMT
     assert qmt.orders == {}
     assert "queue: session 2012-04-02, queued 4" in out and "none sent" in out
-    queued = QueuedBook(data_dir / QUEUE_FILE).all()
+    assert QueuedBook(data_dir / QUEUE_FILE).all() == []  # the paper account's book is another
+    queued = QueuedBook(data_dir / LIVE_QUEUE_FILE).all()
     assert len(queued) == 4 and {q.status for q in queued} == {"queued"}
+    desk = live_service(data_dir, "http://127.0.0.1:9", "t" * 32, None)  # the desktop's live account sees them
+    assert [q.queue_id for q in desk.queued()] == [q.queue_id for q in queued]
     assert all(q.request.side.value == "buy" for q in queued)  # the QMT account holds nothing yet
     audit = AuditLog(data_dir / AUDIT_FILE)
     try:
