@@ -25,6 +25,7 @@ from app.services import Services
 from app.settings_presenter import SettingsPresenter
 from app.signals_presenter import SignalsPresenter
 from app.training_presenter import TrainingPresenter
+from core.data.exchange_calendar import SessionCalendar
 from core.events import AccountChanged, EventBus
 from core.monitor.sources import registry_model_source
 from core.secrets import BRIDGE_TOKEN_SERVICE, SecretStore
@@ -101,7 +102,14 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     trading = open_trading_service(services, settings)
     publish_account_changes(trading, services.events)
     orders_panel = OrdersPanel()
-    orders = OrdersPresenter(orders_panel, trading, services.hub, services.names, release_at=release_time(settings))
+    orders = OrdersPresenter(
+        orders_panel,
+        trading,
+        services.hub,
+        services.names,
+        release_at=release_time(settings),
+        is_session=lambda day: SessionCalendar.of_store(services.store).is_session(day),
+    )
     live_starter = LiveBrokerStarter(trading, orders) if trading.mode == "live" else None
     signals_panel = SignalsPanel()
     signals = SignalsPresenter(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from app.job_runner import JobFinished, JobRunner
+from core.data.exchange_calendar import store_calendar
 from core.jobs import CancelToken, JobRegistry
 from core.monitor.alerts import AlertNotice, AlertRule, NoticeKind, Severity
 from core.routine.daily import StepDone, StepProgress
@@ -56,7 +57,7 @@ def routine_alert(reason: str, at: dt.datetime) -> AlertNotice:
 
 
 class DailySchedule(QObject):
-    """Starts `close_job(day)` once per weekday after `at` (Beijing); one day's routine at a time."""
+    """Starts `close_job(day)` once per session day after `at` (Beijing); one day's routine at a time."""
 
     sig_finished = Signal(object)  # RoutineOutcome, on the GUI thread
 
@@ -69,8 +70,10 @@ class DailySchedule(QObject):
         notify: Callable[[AlertNotice], None],
         jobs: JobRegistry | None = None,
         parent: QObject | None = None,
+        is_session: Callable[[dt.date], bool] | None = None,
     ) -> None:
         super().__init__(parent)
+        self.is_session = is_session  # the exchange calendar; None: every weekday
         self._close_job, self.state, self.clock, self.at, self._notify = close_job, state, clock, at, notify
         self.runner = JobRunner(self, jobs)
         self.runner.sig_reported.connect(self._on_runner_sig_reported)
@@ -99,7 +102,7 @@ class DailySchedule(QObject):
         """Start the day's routine if it is due now; the day started, or None."""
         if self.runner.busy:
             return None
-        day = close_due(self.clock(), self.at, self.state.last_day())
+        day = close_due(self.clock(), self.at, self.state.last_day(), self.is_session)
         if day is None:
             return None
         self.day, self.steps, self.step = day, [], ""
@@ -190,6 +193,8 @@ def build_daily_schedule(
         notify,
         jobs,
         parent,
+        # Read when due: the routine's bridge update may have just stored the calendar ahead.
+        is_session=lambda day: store_calendar(data_dir).is_session(day),
     )
 
 

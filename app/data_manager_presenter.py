@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, QObject
 from app.job_runner import JobFinished, JobRunner
 from core.data.bridge_update import BridgeBars, SeriesUpdated, plan_updates, update_from_bridge
 from core.data.csv_export import export_series_csv
+from core.data.exchange_calendar import update_calendar_from_bridge
 from core.data.importer import FileReport, ImportProgress, discover_files, import_files
 from core.data.qlib_export import ExportSummary, export_qlib
 from core.data.status import series_rows
@@ -191,6 +192,7 @@ def _bridge_update(
     plans = plan_updates(store, series, dt.date.today())
     with BridgeBars(url, token, ca_file=ca_file) as fetch:
         yield from update_from_bridge(store, fetch, plans, cancel)
+        update_calendar_from_bridge(store, fetch)  # the sessions ahead: holidays known before they come
 
 
 def _delete(store: MarketStore, series: list[tuple[str, str]], token: CancelToken) -> Iterator[Any]:

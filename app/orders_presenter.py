@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from core.rules.lots import lot_rule
 from core.trading import new_client_id
 from core.trading.audit import AUDIT_FILE, AuditLog
 from core.trading.paper import PaperBroker
-from core.trading.queue_book import QueueError
+from core.trading.queue_book import LIVE_QUEUE_FILE, QueuedBook, QueueError
 from core.trading.risk import RiskEngine, RiskLimits
 from core.trading.rulebook import RuleBook
 from core.trading.service import SubmitResult, TradingService
@@ -51,8 +51,11 @@ class OrdersPresenter(QObject):
         hub: QuoteHub | None = None,
         names: dict[str, str] | None = None,
         release_at: dt.time = dt.time(9, 30),
+        is_session: Callable[[dt.date], bool] | None = None,
     ) -> None:
         super().__init__(panel)
+        self.is_session = is_session  # the exchange calendar; None: every weekday
+        self._session_day: tuple[dt.date, bool] | None = None  # asked once a day: the check runs every second
         self.panel = panel
         self.service = service
         self.names = names or {}
@@ -94,10 +97,15 @@ class OrdersPresenter(QObject):
         self.panel.set_queued(self.service.queued())
         self.release_due()
 
+    def _session_today(self, day: dt.date) -> bool:
+        if self._session_day is None or self._session_day[0] != day:
+            self._session_day = (day, self.is_session(day) if self.is_session is not None else day.weekday() < 5)
+        return self._session_day[1]
+
     def release_due(self) -> list[SubmitResult]:
         """At the session open, send what was queued for it; live and disarmed, ask first (once a session)."""
         now = self.service.broker.clock()
-        if now.weekday() >= 5 or not (self.release_at <= now.time() < _SESSION_CLOSE):
+        if not (self.release_at <= now.time() < _SESSION_CLOSE) or not self._session_today(now.date()):
             return []
         due = [q for q in self.service.queued() if q.status == "queued" and q.session <= now.date()]
         if not due:
@@ -346,7 +354,12 @@ def live_service(
     client = BridgeHttp(bridge_url, token, ca_file)
     broker = LiveBroker(client, rules=rules, quote=hub.latest if hub is not None else None)
     return TradingService(
-        broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER, armed=False
+        broker,
+        RiskEngine(limits or RiskLimits()),
+        AuditLog(folder / AUDIT_FILE),
+        actor=USER,
+        armed=False,
+        queue_book=QueuedBook(folder / LIVE_QUEUE_FILE),  # what `routine run --account live` queued
     )
 
 

@@ -45,6 +45,16 @@ def register(commands: Any) -> None:
     status.add_argument("--worst", type=int, default=10, metavar="N", help="list the N series with most gaps")
     status.set_defaults(handler=cmd_status)
 
+    hol = sub.add_parser(
+        "holidays",
+        help="import the exchange's holiday list, so sessions ahead are known",
+        description="Read a CSV of exchange holidays (one date a line, YYYY-MM-DD; a header line is allowed) "
+        "listing every weekday holiday of the years it covers, and store those years' trading days as the "
+        "exchange calendar: the routine's next session, the daily schedule and the queued orders' release use it.",
+    )
+    hol.add_argument("file", metavar="FILE")
+    hol.set_defaults(handler=cmd_holidays)
+
     exp = sub.add_parser(
         "export-qlib",
         help="write a Qlib provider folder from the store",
@@ -87,6 +97,21 @@ def cmd_import(args: argparse.Namespace, data_dir: Path) -> int:
     _print_import_summary(reports, time.perf_counter() - started)
     store.close()
     return 1 if any(not r.ok for r in reports) else 0
+
+
+def cmd_holidays(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.cli import CliError
+    from core.data.exchange_calendar import BadHolidayFile, import_holidays
+
+    store = _open_store(data_dir)
+    try:
+        count, last = import_holidays(store, Path(args.file))
+    except BadHolidayFile as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
+    print(f"Exchange calendar: {count} trading days stored, known through {last}")
+    return 0
 
 
 def _report_line(r: FileReport) -> str:

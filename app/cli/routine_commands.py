@@ -27,7 +27,13 @@ def register(commands: Any) -> None:
         "half-planned is queued.",
     )
     run.add_argument("--run", required=True, metavar="RUN_ID", help="a registered run (see: qdesk runs list)")
-    run.add_argument("--account", required=True, choices=["paper", "live"], help="the account to trade")
+    run.add_argument(
+        "--account",
+        required=True,
+        choices=["paper", "live"],
+        help="the account to trade; live plans against the QMT account of the bridge and only queues: the "
+        "orders are released at the open from the desktop's Orders dock",
+    )
     run.add_argument("--at", choices=["close", "open"], default="close", help="which half of the day (default close)")
     add_strategy_arguments(run)
     run.add_argument("--st", metavar="FILE", help="risk-warning periods, CSV symbol,start,end (ST/*ST limits apply)")
@@ -122,13 +128,17 @@ def cmd_routine_run(args: argparse.Namespace, data_dir: Path) -> int:
     from core.research.registry import UnknownRun
     from core.routine.daily import StepDone, run_close, run_open
 
-    if args.account == "live":
-        raise CliError("--account live: the routine releases to the bridge from the desktop only; use paper here")
+    if args.account == "live" and args.at == "open":
+        raise CliError(
+            "--account live --at open: sending to the live account is the user's step; release the queued "
+            "orders from the desktop's Orders dock (armed)"
+        )
     if not 0 <= args.collar < 100:
         raise CliError(f"--collar {args.collar:g}: expected a percentage from 0 up to 100")
     strategy, st = _strategy_and_st(args)
     update = _bridge_update(args, data_dir) if args.at == "close" else None
-    service = _paper_service(data_dir)
+    live = _live_account(args, data_dir) if args.account == "live" else None
+    service = live.service if live is not None else _paper_service(data_dir)
     try:
         steps = (
             run_close(
@@ -152,6 +162,11 @@ def cmd_routine_run(args: argparse.Namespace, data_dir: Path) -> int:
                 print(f"{item.step}: {figures}")
     except (UnknownRun, ValueError, BridgeError) as exc:
         raise CliError(f"routine stopped, nothing queued or sent: {exc}") from None
+    finally:
+        if live is not None:
+            live.close()
+    if live is not None:
+        print("Live account: orders queued, none sent; release them at the open from the desktop's Orders dock")
     return 0
 
 
@@ -168,16 +183,94 @@ def _bridge_update(args: argparse.Namespace, data_dir: Path) -> Any:
         return None
     if not url.startswith(("http://", "https://")):
         raise CliError(f"--bridge {url!r}: expected an http:// or https:// URL")
-    token = None
-    if args.token_file:
-        try:
-            token = Path(args.token_file).expanduser().read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise CliError(f"--token-file {args.token_file}: {exc.strerror or exc}") from None
-        if not token:
-            raise CliError(f"--token-file {args.token_file}: the file is empty")
+    token = _token_file(args)
     ca_file = settings.bridge_ca_file if url == settings.bridge_url and settings.bridge_ca_file else None
     return bridge_update(data_dir, url, beijing_now().date(), token, ca_file)
+
+
+def _token_file(args: argparse.Namespace) -> str | None:
+    from app.cli import CliError
+
+    if not args.token_file:
+        return None
+    try:
+        token = Path(args.token_file).expanduser().read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise CliError(f"--token-file {args.token_file}: {exc.strerror or exc}") from None
+    if not token:
+        raise CliError(f"--token-file {args.token_file}: the file is empty")
+    return token
+
+
+class _LiveAccount:
+    """The QMT account through the bridge's trading routes, loaded once; disarmed, so it only queues."""
+
+    def __init__(self, url: str, token: str, data_dir: Path, ca_file: str | None, rules: Any) -> None:
+        from core.bridge.client.http import BridgeHttp
+        from core.bridge.client.live_broker import LiveBroker
+        from core.trading.audit import AUDIT_FILE, AuditLog
+        from core.trading.queue_book import LIVE_QUEUE_FILE, QueuedBook
+        from core.trading.risk import RiskEngine, RiskLimits
+        from core.trading.service import TradingService
+        from core.util.loop_thread import LoopThread
+
+        self._loop = LoopThread("routine-live")
+        self.broker = LiveBroker(BridgeHttp(url, token, ca_file), rules=rules)
+        # The desktop's live account keeps its audit and live queue in the same data folder: it sees these orders.
+        self.service = TradingService(
+            self.broker,
+            RiskEngine(RiskLimits()),
+            AuditLog(data_dir / AUDIT_FILE),
+            actor=ACTOR,
+            armed=False,
+            queue_book=QueuedBook(data_dir / LIVE_QUEUE_FILE),
+        )
+
+    def load(self) -> None:
+        self._loop.call(self.broker.refresh(), _LIVE_TIMEOUT_S)
+
+    def close(self) -> None:
+        try:
+            self._loop.call(self.broker.aclose(), _LIVE_TIMEOUT_S)
+        finally:
+            self._loop.close()
+
+
+_LIVE_TIMEOUT_S = 60.0
+
+
+def _live_account(args: argparse.Namespace, data_dir: Path) -> _LiveAccount:
+    """The live account of `--bridge` (or Settings' bridge) with the trade token from --token-file or the keyring."""
+    from app.cli import CliError
+    from core.bridge.client import BridgeError
+    from core.bridge.client.credentials import load_token
+    from core.paths import store_path
+    from core.settings import load_settings, settings_file
+    from core.storage import MarketStore
+    from core.trading.rule_inputs import store_rule_book
+
+    settings = load_settings(settings_file())
+    url = args.bridge or settings.bridge_url
+    if not url:
+        raise CliError("--account live: name the account's bridge with --bridge URL or set one in Settings")
+    if not url.startswith(("http://", "https://")):
+        raise CliError(f"--bridge {url!r}: expected an http:// or https:// URL")
+    token = _token_file(args) or load_token(url)
+    if not token:
+        raise CliError(f"--account live: no trade token for {url}: pass --token-file FILE or store it in the keyring")
+    ca_file = settings.bridge_ca_file if url == settings.bridge_url and settings.bridge_ca_file else None
+    store = MarketStore.open(store_path(data_dir))
+    try:
+        rules = store_rule_book(store)
+    finally:
+        store.close()
+    live = _LiveAccount(url, token, data_dir, ca_file, rules)
+    try:
+        live.load()
+    except BridgeError as exc:
+        live.close()
+        raise CliError(f"routine stopped, nothing queued or sent: the live account: {exc}") from None
+    return live
 
 
 def _paper_service(data_dir: Path) -> TradingService:

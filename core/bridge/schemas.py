@@ -62,6 +62,12 @@ class InstrumentsOut(BaseModel):
     instruments: list[InstrumentOut]
 
 
+class CalendarOut(BaseModel):
+    count: int
+    last: str | None = Field(description="the last day the exchange calendar is known for (its last holiday year)")
+    days: list[str] = Field(description="trading days, oldest first, ISO dates; future sessions included")
+
+
 class BarOut(BaseModel):
     time: str = Field(description="bar time; 1-minute bars are labelled by their end, as exchanges do")
     open: float

@@ -185,6 +185,10 @@ class BridgeBars:
     def __call__(self, plan: UpdatePlan) -> list[Bar]:
         return self._loop.call(self.client.bars(plan.symbol, plan.freq, plan.start, plan.end), self.timeout)
 
+    def trading_calendar(self) -> list[dt.date]:
+        """The exchange calendar the bridge serves (QMT's, future sessions included)."""
+        return self._loop.call(self.client.trading_calendar(), self.timeout)
+
     def close(self) -> None:
         try:
             self._loop.call(self.client.close(), self.timeout)

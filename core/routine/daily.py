@@ -161,6 +161,7 @@ def bridge_update(
 
     def update(cancel: CancelToken) -> Iterator[Any]:
         from core.data.bridge_update import BridgeBars, plan_updates, update_from_bridge
+        from core.data.exchange_calendar import update_calendar_from_bridge
         from core.paths import store_path
         from core.storage import MarketStore
 
@@ -169,6 +170,7 @@ def bridge_update(
             plans = plan_updates(store, [(s.symbol, "1d") for s in store.series("1d")], today)
             with BridgeBars(url, token, ca_file=ca_file) as fetch:
                 yield from update_from_bridge(store, fetch, plans, cancel)
+                update_calendar_from_bridge(store, fetch)  # the sessions ahead: holidays known before they come
         finally:
             store.close()
 

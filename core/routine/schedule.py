@@ -1,7 +1,7 @@
 """When the desktop's daily routine is due: once a day, after the close of a weekday, by Beijing time.
 
-Holidays on weekdays are not known ahead (the exchange publishes them a year at a time and the store
-holds no future days); the routine itself finds them: no bars for the day after the update.
+Weekday holidays are known from the exchange calendar in the store (from the bridge or a holiday list);
+past what it knows, the routine itself finds them: no bars for the day after the update.
 The day last run is kept in a small file, so a restart after the close does not queue the plan twice.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from core.quotes.session import BEIJING
@@ -28,12 +29,16 @@ def parse_close_at(text: str) -> dt.time:
     return at
 
 
-def close_due(now: dt.datetime, at: dt.time, last_day: dt.date | None) -> dt.date | None:
-    """The day whose after-close routine is due at `now` (naive means Beijing), or None: a weekend, before
-    `at`, or already run that day."""
+def close_due(
+    now: dt.datetime, at: dt.time, last_day: dt.date | None, is_session: Callable[[dt.date], bool] | None = None
+) -> dt.date | None:
+    """The day whose after-close routine is due at `now` (naive means Beijing), or None: no session that day
+    (`is_session`, by default weekdays), before `at`, or already run that day."""
     local = now.astimezone(BEIJING) if now.tzinfo else now
     day = local.date()
-    if day.weekday() >= 5 or local.time() < at or (last_day is not None and last_day >= day):
+    if local.time() < at or (last_day is not None and last_day >= day):
+        return None
+    if not (is_session(day) if is_session is not None else day.weekday() < 5):
         return None
     return day
 

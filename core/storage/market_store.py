@@ -333,11 +333,12 @@ class MarketStore:
             self._pending_days.append((source, new))
 
     def trading_days(self, source: str | None = None) -> list[str]:
-        """Sorted trading days; `source` 'index' restricts to days seen in index bars."""
+        """Sorted trading days seen in bars; `source` 'index' restricts to days seen in index bars, 'exchange'
+        gives the exchange calendar known ahead (core.data.exchange_calendar), which bars-only callers never see."""
         if source:
             rows = self._conn.execute("SELECT day FROM trading_days WHERE source=? ORDER BY day", (source,))
         else:
-            rows = self._conn.execute("SELECT DISTINCT day FROM trading_days ORDER BY day")
+            rows = self._conn.execute("SELECT DISTINCT day FROM trading_days WHERE source!='exchange' ORDER BY day")
         return [r[0] for r in rows]
 
     def replace_membership(self, index_name: str, intervals: Sequence[tuple[str, str, str]]) -> None:

@@ -7,7 +7,6 @@ the rules in force that day (board regime, risk warning, new listing).
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -56,19 +55,12 @@ class RebalancePlan:
     value_after: float = 0.0  # cash after plus the holdings after, at the last close
 
 
-def next_trading_day(day: dt.date, calendar: Sequence[str]) -> dt.date:
-    """The trading day after `day`: the store's calendar where it reaches, else the next weekday.
+def next_trading_day(day: dt.date, calendar: Sequence[str], exchange: Sequence[str] = ()) -> dt.date:
+    """The trading day after `day`: the bars' calendar and the exchange calendar known ahead where they
+    reach, else the next weekday (core.data.exchange_calendar.SessionCalendar)."""
+    from core.data.exchange_calendar import SessionCalendar
 
-    Past the calendar's end only weekends are known closures (the store holds no future days).
-    """
-    iso = day.isoformat()
-    k = bisect.bisect_right(calendar, iso)
-    if k < len(calendar):
-        return dt.date.fromisoformat(calendar[k])
-    nxt = day + dt.timedelta(days=1)
-    while nxt.weekday() >= 5:
-        nxt += dt.timedelta(days=1)
-    return nxt
+    return SessionCalendar(calendar, exchange).next_session(day)
 
 
 def plan_rebalance(
@@ -112,7 +104,7 @@ def plan_rebalance(
     i = len(panel.days) - 1  # the signal day: the orders are for the session after it
     if panel.day(i) != day:
         raise ValueError(f"the store has no bars on the signal day {day} (newest there: {panel.day(i)})")
-    session = next_trading_day(day, store.trading_days())
+    session = next_trading_day(day, store.trading_days(), store.trading_days("exchange"))
     scores = latest.reindex(panel.symbols).to_numpy(dtype=float)
     prices = panel.mark[i]
     index = panel.index

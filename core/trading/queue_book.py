@@ -11,6 +11,8 @@ from pathlib import Path
 from core.domain.orders import OrderRequest, OrderType, QueuedOrder, Side
 
 QUEUE_FILE = "queued.sqlite"
+#: The live account's book, apart from the paper one: a paper desktop never releases orders planned for QMT.
+LIVE_QUEUE_FILE = "queued_live.sqlite"
 QUEUED, RELEASED, CANCELLED = "queued", "released", "cancelled"
 
 _SCHEMA = """

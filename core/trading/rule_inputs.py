@@ -59,19 +59,18 @@ def store_instruments(store: Any) -> list[Instrument]:
 
 
 def store_holidays(store: Any) -> frozenset[dt.date]:
-    """Weekdays the exchanges were closed, between the store's first and last trading day (its calendar
-    holds past days only; later holidays are not known here)."""
+    """Weekdays the exchanges are closed, from the store's first trading day through the end of its exchange
+    calendar known ahead (core.data.exchange_calendar), or its last bar when it holds none."""
+    from core.data.exchange_calendar import EXCHANGE, SessionCalendar
+
     days = store.trading_days("index") or store.trading_days()
-    if not days:
+    ahead = store.trading_days(EXCHANGE)
+    if not days and not ahead:
         return frozenset()
-    open_days = set(days)
-    day, last = dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[-1])
-    out = set()
-    while day < last:
-        if day.weekday() < 5 and day.isoformat() not in open_days:
-            out.add(day)
-        day += dt.timedelta(days=1)
-    return frozenset(out)
+    first = min(d[0] for d in (days, ahead) if d)
+    last = max(d[-1] for d in (days, ahead) if d)
+    calendar = SessionCalendar(days, ahead)
+    return calendar.holidays(dt.date.fromisoformat(first), dt.date.fromisoformat(last))
 
 
 def store_rule_book(store: Any, rules: RuleBook | None = None) -> RuleBook:

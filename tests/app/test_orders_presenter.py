@@ -144,3 +144,26 @@ def test_live_and_disarmed_at_the_open_it_asks_and_no_keeps_them_queued(qtbot: Q
     assert asked == [["Buy 600103.SH 100 @ 2.70"]]  # asked once this session, not on every refresh
     assert not service.armed and [q.status for q in service.queued()] == ["queued"]
     assert "disarmed" in panel.message_label.text()
+
+
+def test_no_release_on_an_exchange_holiday_then_at_the_next_session_open(qtbot: QtBot, tmp_path: Path) -> None:
+    from app.orders_presenter import live_service
+    from core.data.exchange_calendar import SessionCalendar, days_from_holidays
+    from core.domain.orders import OrderRequest
+
+    qingming = [dt.date(2012, 4, 2), dt.date(2012, 4, 3), dt.date(2012, 4, 4)]
+    calendar = SessionCalendar([], days_from_holidays([dt.date(2012, 1, 2), *qingming, dt.date(2012, 10, 1)]))
+    now = {"t": dt.datetime(2012, 4, 2, 9, 31)}  # Monday, Qingming: the exchanges are closed
+    service = live_service(tmp_path, "http://127.0.0.1:9", "t" * 32, None)
+    service.broker.clock = lambda: now["t"]  # type: ignore[misc]
+    service.queue([OrderRequest("lq1", "600103.SH", Side.BUY, 100, 2.70)], dt.date(2012, 4, 2))
+    panel = OrdersPanel()
+    qtbot.addWidget(panel)
+    asked: list[list[str]] = []
+    panel.confirm_release = lambda lines: asked.append(list(lines)) or False  # type: ignore[method-assign]
+    presenter = OrdersPresenter(panel, service, is_session=calendar.is_session)
+    presenter.refresh()
+    assert asked == [] and [q.status for q in service.queued()] == ["queued"]
+    now["t"] = dt.datetime(2012, 4, 5, 9, 31)  # the next session
+    presenter.refresh()
+    assert asked == [["Buy 600103.SH 100 @ 2.70"]]

@@ -75,3 +75,16 @@ def test_missing_path_exits_2_with_a_reason(tmp_path: Path) -> None:
 def test_status_of_a_new_data_folder(tmp_path: Path) -> None:
     result = qdesk(tmp_path / "fresh", "data", "status")
     assert result.returncode == 0 and "No market store yet" in result.stdout
+
+
+def test_holidays_import_and_a_bad_date_exits_2_naming_file_and_line(tmp_path: Path) -> None:
+    good = tmp_path / "holidays.csv"
+    good.write_text("date\n2012-04-02\n2012-04-03\n2012-04-04\n2012-10-01\n", encoding="utf-8")
+    result = qdesk(tmp_path, "data", "holidays", str(good))
+    assert result.returncode == 0, result.stderr
+    assert "known through 2012-12-31" in result.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("2012-04-02\n2012-13-01\n", encoding="utf-8")
+    result = qdesk(tmp_path, "data", "holidays", str(bad))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == f"qdesk: error: {bad}:2: '2012-13-01' is not a date (YYYY-MM-DD)"

@@ -1,4 +1,4 @@
-"""`qdesk routine simulate`: the dry run's files from the command line; bad input exits 2 in one line."""
+"""`qdesk routine run|simulate`: the daily loop and its dry run from the command line; bad input exits 2 in one line."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from app.cli import main
+from tests.core.bridge_trading.conftest import replay_dir  # noqa: F401  (recorded snapshots for the bridge)
 from tests.core.research.slices import Slice
 from tests.core.routine.conftest import trained  # noqa: F401  (the routine tests' small trained run)
 
@@ -160,3 +161,64 @@ def test_run_bridge_input_is_checked_first(
     assert main([*argv, "--bridge", "http://127.0.0.1:9", "--token-file", str(tmp_path / "none")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"--token-file {tmp_path / 'none'}: No such file" in err[0]
+
+
+def test_run_live_queues_the_plan_over_the_bridge_and_sends_nothing(
+    trained: tuple[Slice, str],  # noqa: F811
+    replay_dir: Path,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import shutil
+
+    from app.orders_presenter import live_service
+    from core.trading.audit import AUDIT_FILE, AuditLog
+    from core.trading.queue_book import LIVE_QUEUE_FILE, QUEUE_FILE, QueuedBook
+    from tests.core.bridge_trading.conftest import serve_bridge
+    from tests.fakes.xttrader_fake import FakeQmt
+
+    s, run_id = trained
+    data_dir = tmp_path / "data"
+    shutil.copytree(s.data_dir, data_dir)
+    qmt = FakeQmt()
+    argv = [
+        "--data-dir",
+        str(data_dir),
+        "routine",
+        "run",
+        "--run",
+        run_id,
+        "--account",
+        "live",
+        "--topk",
+        "4",
+        "--n-drop",
+        "1",
+    ]
+    with serve_bridge(qmt, tmp_path / "bridge", replay_dir) as bridge:
+        (tmp_path / "wrong").write_text("not-a-token", encoding="utf-8")
+        (tmp_path / "trade").write_text(bridge.trade_token, encoding="utf-8")
+        url = ["--bridge", bridge.url]
+        assert main([*argv, "--at", "open", *url, "--token-file", str(tmp_path / "trade")]) == 2
+        assert "release the queued orders from the desktop" in capsys.readouterr().err
+        assert main([*argv, *url, "--token-file", str(tmp_path / "wrong")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "routine stopped, nothing queued or sent: the live account" in err[0]
+        assert main([*argv, *url, "--token-file", str(tmp_path / "trade")]) == 0
+        out = capsys.readouterr().out
+        with bridge.trader() as http:
+            assert http.get("/v1/orders").json()["orders"] == []  # nothing reached QMT
+    assert qmt.orders == {}
+    assert "queue: session 2012-04-02, queued 4" in out and "none sent" in out
+    assert QueuedBook(data_dir / QUEUE_FILE).all() == []  # the paper account's book is another
+    queued = QueuedBook(data_dir / LIVE_QUEUE_FILE).all()
+    assert len(queued) == 4 and {q.status for q in queued} == {"queued"}
+    desk = live_service(data_dir, "http://127.0.0.1:9", "t" * 32, None)  # the desktop's live account sees them
+    assert [q.queue_id for q in desk.queued()] == [q.queue_id for q in queued]
+    assert all(q.request.side.value == "buy" for q in queued)  # the QMT account holds nothing yet
+    audit = AuditLog(data_dir / AUDIT_FILE)
+    try:
+        actions = [e.action for e in audit.entries()]
+    finally:
+        audit.close()
+    assert actions.count("order_queued") == 4 and "order_submitted" not in actions

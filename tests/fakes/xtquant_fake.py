@@ -11,6 +11,7 @@ takes a handler: tests pass a function built from real recorded data, nothing is
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import queue
 import threading
@@ -23,6 +24,8 @@ MARKET_SHENZHEN = "SZ"
 MARKET_BEIJING = "BJ"
 # The sentence real xtdata.connect raises when no QMT terminal listens.
 CONNECT_FAILED = "无法连接xtquant服务，请检查QMT-投研版或QMT-极简版是否开启"
+
+_BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 Market = Callable[..., Any]
 WHOLE = "whole"  # the period recorded for subscribe_whole_quote subscriptions
@@ -234,6 +237,47 @@ class FakeXtData:
         self._record("get_stock_list_in_sector")
         self.get_client()
         return list(self.market("get_stock_list_in_sector", sector_name=sector_name) or [])
+
+    def download_holiday_data(self) -> None:
+        self._record("download_holiday_data")
+        self.get_client()
+
+    def get_holidays(self) -> list[str]:
+        """Holidays as 8-digit date strings (QMT's client gives ints; xtdata turns them into str)."""
+        self._record("get_holidays")
+        self.get_client()
+        return [str(d) for d in self.market("get_holidays") or []]
+
+    def get_trading_calendar(self, market: str, start_time: str = "", end_time: str = "") -> list[str]:
+        """xtdata's own extension: past trading days, then weekdays minus holidays through the last holiday year."""
+        self._record("get_trading_calendar")
+        if market not in ("SH", "SZ"):
+            raise Exception("暂不支持除SH,SZ以外市场的交易日历")
+        self.get_client()
+        # QMT's client answers past days as millisecond timestamps (Beijing midnight), holidays as YYYYMMDD ints.
+        stamps = self.market("get_trading_dates", market=market, start_time=start_time, end_time=end_time) or []
+        days = [dt.datetime.fromtimestamp(ms / 1000, _BEIJING).replace(tzinfo=None) for ms in stamps]
+        holidays = sorted(dt.datetime(h // 10000, h // 100 % 100, h % 100) for h in self.market("get_holidays") or [])
+        if start_time:
+            begin = dt.datetime.strptime(start_time, "%Y%m%d") - dt.timedelta(days=1)
+            begin = max(begin, days[-1]) if days else begin
+        elif days:
+            begin = days[-1]
+        else:
+            raise Exception("交易日列表为空")
+        if end_time:
+            stop = dt.datetime.strptime(end_time, "%Y%m%d")
+            if holidays and holidays[-1].year < stop.year:
+                raise Exception(f"end_time({end_time}) 超出现有节假日数据({holidays[-1].year}1231)")
+        else:
+            stop = dt.datetime(holidays[-1].year, 12, 31) if holidays else days[-1]
+        closed = set(holidays)
+        day = begin + dt.timedelta(days=1)
+        while day <= stop:
+            if day not in closed and day.weekday() < 5:
+                days.append(day)
+            day += dt.timedelta(days=1)
+        return [d.strftime("%Y%m%d") for d in days]
 
     # -- test drivers: what QMT does on its own ------------------------------------------------
     def push(self, records: dict[str, dict[str, Any]]) -> None:

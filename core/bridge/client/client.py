@@ -250,6 +250,9 @@ class BridgeClient:
     async def instruments(self) -> list[Instrument]:
         return await self.http.instruments()
 
+    async def trading_calendar(self) -> list[dt.date]:
+        return await self.http.trading_calendar()
+
     async def bars(
         self,
         symbol: str,

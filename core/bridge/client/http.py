@@ -135,6 +135,11 @@ class BridgeHttp:
         data = await self.get("/v1/instruments")
         return [instrument_from_wire(d) for d in data["instruments"]]
 
+    async def trading_calendar(self) -> list[dt.date]:
+        """The exchange's trading days, future sessions through the last year QMT knows holidays for."""
+        data = await self.get("/v1/calendar")
+        return [dt.date.fromisoformat(d) for d in data["days"]]
+
     async def bars(
         self,
         symbol: str,

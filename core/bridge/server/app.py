@@ -12,7 +12,7 @@ from fastapi.security import HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.bridge.protocol import STREAM_PROTOCOL, bar_to_wire, instrument_to_wire, tick_to_wire
-from core.bridge.schemas import BarsOut, ErrorOut, HealthOut, InstrumentsOut, QuotesIn, QuotesOut
+from core.bridge.schemas import BarsOut, CalendarOut, ErrorOut, HealthOut, InstrumentsOut, QuotesIn, QuotesOut
 from core.bridge.server.guard import Guard
 from core.bridge.server.stream import serve_stream
 from core.bridge.service import BridgeService
@@ -134,6 +134,18 @@ def create_app(service: BridgeService) -> FastAPI:
     async def instruments() -> dict[str, Any]:
         listed = await service.source.instruments()
         return {"count": len(listed), "instruments": [instrument_to_wire(i) for i in listed]}
+
+    @v1.get("/calendar", response_model=CalendarOut, summary="The exchange's trading days, future sessions included")
+    async def calendar() -> dict[str, Any] | JSONResponse:
+        try:
+            days = await service.source.trading_calendar()
+        except LookupError as exc:
+            return _error(404, str(exc))
+        return {
+            "count": len(days),
+            "last": days[-1].isoformat() if days else None,
+            "days": [d.isoformat() for d in days],
+        }
 
     @v1.get("/bars", response_model=BarsOut, summary="Daily or 1-minute bars of one symbol")
     async def bars(

@@ -22,7 +22,16 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # Routes named in metrics; anything else counts as "other" so a scanner cannot blow up label sets.
 KNOWN_ROUTES = frozenset(
-    {"/v1/health", "/v1/instruments", "/v1/bars", "/v1/quotes", "/v1/stream", "/metrics", "/openapi.json"}
+    {
+        "/v1/health",
+        "/v1/instruments",
+        "/v1/bars",
+        "/v1/calendar",
+        "/v1/quotes",
+        "/v1/stream",
+        "/metrics",
+        "/openapi.json",
+    }
 )
 
 

@@ -101,6 +101,11 @@ class Source(ABC):
         """The codes of a sector (板块) by name; LookupError saying why when there is no such sector here."""
         raise LookupError(f'the {self.name} source has no sectors; subscribe to symbols or to ["*"]')
 
+    async def trading_calendar(self) -> list[dt.date]:
+        """The exchange's trading days from the source's history through the last year it has holidays for
+        (future sessions included); LookupError saying why when the source knows no calendar."""
+        raise LookupError(f"the {self.name} source has no exchange calendar; only QMT publishes one")
+
     @abstractmethod
     async def bars(
         self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None, adjust: str

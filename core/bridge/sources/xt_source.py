@@ -377,6 +377,19 @@ class XtQuantSource(Source):
                 log.debug("xtquant: skipping %s: %s", code, exc)
         return out
 
+    async def trading_calendar(self) -> list[dt.date]:
+        self._require_link()
+        days = await self.history.call(self._calendar_now, timeout=self.history_timeout)
+        if not days:
+            raise LookupError("QMT returned no trading calendar; download its holiday data in the terminal")
+        return days
+
+    def _calendar_now(self) -> list[dt.date]:
+        with contextlib.suppress(Exception):  # the holiday list already held still serves
+            self._xt.download_holiday_data()
+        # SH and SZ share one calendar; xtquant extends it past today with weekdays minus its holidays.
+        return [dt.datetime.strptime(str(d), "%Y%m%d").date() for d in self._api.get_trading_calendar("SH") or []]
+
     async def bars(
         self, symbol: str, freq: Freq, start: dt.datetime | None, end: dt.datetime | None, adjust: str
     ) -> list[Bar]:
