@@ -17,13 +17,12 @@ from core.domain.symbols import SymbolFormatError, parse_symbol
 from core.quotes.hub import QuoteHub
 from core.rules.lots import lot_rule
 from core.trading import new_client_id
+from core.trading.accounts import paper_service, settings_limits
 from core.trading.audit import AUDIT_FILE, AuditLog
-from core.trading.paper import PaperBroker
 from core.trading.queue_book import LIVE_QUEUE_FILE, QueuedBook, QueueError
 from core.trading.risk import RiskEngine, RiskLimits
 from core.trading.rulebook import RuleBook
 from core.trading.service import SubmitResult, TradingService
-from core.trading.store import TRADING_FILE, TradingStore
 from widgets.order_ticket_dialog import TicketDraft, TicketInfo
 from widgets.orders_panel import OrdersPanel
 from widgets.tr import QT_TRANSLATE_NOOP
@@ -316,28 +315,6 @@ def trading_dir(services: Services) -> Path:
     return base / "demo" if services.demo else base
 
 
-def paper_service(
-    folder: Path,
-    hub: QuoteHub | None,
-    replay: bool,
-    limits: RiskLimits | None = None,
-    rules: RuleBook | None = None,
-    holidays: frozenset[dt.date] = frozenset(),
-) -> TradingService:
-    """The paper account in `folder`; on a replay the broker's clock follows the replayed market."""
-    store = TradingStore(folder / TRADING_FILE)
-    broker = PaperBroker(
-        store,
-        rules=rules,
-        quote=hub.latest if hub is not None else None,
-        require_session=not replay,
-        holidays=holidays,
-    )
-    if replay:
-        broker.clock = broker.market_time
-    return TradingService(broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=USER)
-
-
 def live_service(
     folder: Path,
     bridge_url: str,
@@ -392,17 +369,6 @@ class LiveBrokerStarter(QObject):
             log.error("live orders need the desktop's event loop; the live account was not loaded")
 
 
-def settings_limits(settings: AppSettings | None) -> RiskLimits:
-    """The limits Settings → Orders set; a hand-edited bad value falls back to the defaults, logged."""
-    from core.trading.limits import LimitsError, limits_from_mapping
-
-    try:
-        return limits_from_mapping(settings.risk_limits if settings else {}, "settings")
-    except LimitsError as exc:
-        log.warning("risk limits in the settings are not usable, defaults apply: %s", exc)
-        return RiskLimits()
-
-
 def release_time(settings: AppSettings | None) -> dt.time:
     """When queued orders go out at the open: 09:15 (call auction) or 09:30, from Settings → Orders."""
     return dt.time.fromisoformat(settings.queue_release_at) if settings is not None else dt.time(9, 30)
@@ -425,4 +391,4 @@ def open_trading_service(services: Services, settings: AppSettings | None = None
             return live_service(folder, bridge.url, token, services.hub, limits, bridge.ca_file, rules)
         log.warning("live orders need the bridge token in the OS keyring; the orders dock uses paper")
     holidays = store_holidays(services.store)
-    return paper_service(trading_dir(services), services.hub, services.demo, limits, rules, holidays)
+    return paper_service(trading_dir(services), services.hub, services.demo, limits, rules, holidays, actor=USER)

@@ -208,9 +208,11 @@ class _LiveAccount:
     def __init__(self, url: str, token: str, data_dir: Path, ca_file: str | None, rules: Any) -> None:
         from core.bridge.client.http import BridgeHttp
         from core.bridge.client.live_broker import LiveBroker
+        from core.settings import load_settings, settings_file
+        from core.trading.accounts import settings_limits
         from core.trading.audit import AUDIT_FILE, AuditLog
         from core.trading.queue_book import LIVE_QUEUE_FILE, QueuedBook
-        from core.trading.risk import RiskEngine, RiskLimits
+        from core.trading.risk import RiskEngine
         from core.trading.service import TradingService
         from core.util.loop_thread import LoopThread
 
@@ -219,7 +221,7 @@ class _LiveAccount:
         # The desktop's live account keeps its audit and live queue in the same data folder: it sees these orders.
         self.service = TradingService(
             self.broker,
-            RiskEngine(RiskLimits()),
+            RiskEngine(settings_limits(load_settings(settings_file()))),
             AuditLog(data_dir / AUDIT_FILE),
             actor=ACTOR,
             armed=False,
@@ -274,11 +276,17 @@ def _live_account(args: argparse.Namespace, data_dir: Path) -> _LiveAccount:
 
 
 def _paper_service(data_dir: Path) -> TradingService:
-    from core.trading.audit import AUDIT_FILE, AuditLog
-    from core.trading.paper import PaperBroker
-    from core.trading.risk import RiskEngine, RiskLimits
-    from core.trading.service import TradingService
-    from core.trading.store import TRADING_FILE, TradingStore
+    """The desktop's paper account: the same ledger, Settings' limits, the store's rule inputs and holidays."""
+    from core.paths import store_path
+    from core.settings import load_settings, settings_file
+    from core.storage import MarketStore
+    from core.trading.accounts import paper_service, settings_limits
+    from core.trading.rule_inputs import store_holidays, store_rule_book
 
-    broker = PaperBroker(TradingStore(data_dir / TRADING_FILE))
-    return TradingService(broker, RiskEngine(RiskLimits()), AuditLog(data_dir / AUDIT_FILE), actor=ACTOR)
+    store = MarketStore.open(store_path(data_dir))
+    try:
+        rules, holidays = store_rule_book(store), store_holidays(store)
+    finally:
+        store.close()
+    limits = settings_limits(load_settings(settings_file()))
+    return paper_service(data_dir, None, replay=False, limits=limits, rules=rules, holidays=holidays, actor=ACTOR)

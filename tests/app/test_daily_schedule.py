@@ -10,12 +10,13 @@ from pytestqt.qtbot import QtBot
 
 from app.daily_schedule import DailySchedule, RoutineOutcome, build_daily_schedule
 from app.monitor_notify import AlertNotifier
-from app.orders_presenter import OrdersPresenter, paper_service
+from app.orders_presenter import OrdersPresenter
 from core.events import EventBus
 from core.jobs import JobEnded, JobRegistry, JobStarted
 from core.monitor.config import MonitorConfig
 from core.routine.schedule import ScheduleState
 from core.settings import AppSettings
+from core.trading.accounts import paper_service
 from tests.core.research.slices import Slice
 from tests.core.routine.conftest import trained  # noqa: F401  (the session's small trained run)
 from widgets.orders_panel import OrdersPanel

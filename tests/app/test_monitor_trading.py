@@ -13,7 +13,6 @@ from app.composition import publish_account_changes
 from app.events import GuiEvents
 from app.monitor_presenter import MonitorPresenter
 from app.monitor_sampling import MonitorSources
-from app.orders_presenter import paper_service
 from core.data.importer import import_one
 from core.domain.orders import OrderRequest, OrderStatus, OrderType, Side
 from core.events import EventBus
@@ -24,6 +23,7 @@ from core.monitor.format import format_value
 from core.quotes.demo_feed import build_replay
 from core.quotes.hub import QuoteHub
 from core.storage import MarketStore
+from core.trading.accounts import paper_service
 from core.trading.risk import RiskLimits
 from widgets.monitor_panel import MonitorPanel
 

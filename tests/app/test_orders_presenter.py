@@ -7,9 +7,10 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from app.orders_presenter import OrdersPresenter, paper_service
+from app.orders_presenter import OrdersPresenter
 from core.domain.orders import OrderStatus, Side
 from core.quotes.hub import QuoteHub
+from core.trading.accounts import paper_service
 from core.trading.audit import verify
 from tests.core.trading.conftest import continuous, load_ticks
 from widgets.orders_panel import OrdersPanel

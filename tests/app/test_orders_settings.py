@@ -8,10 +8,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
-from app.orders_presenter import settings_limits
 from app.settings_presenter import SettingsPresenter
 from core.secrets import SecretStore
 from core.settings import AppSettings, load_settings
+from core.trading.accounts import settings_limits
 from tests.fakes.memory_keyring import MemoryKeyring
 
 
@@ -53,8 +53,9 @@ def test_a_hand_edited_bad_limit_falls_back_to_the_defaults(tmp_path: Path) -> N
 
 
 def test_limits_saved_in_settings_apply_to_the_running_account_at_once(qtbot: QtBot, tmp_path: Path) -> None:
-    from app.orders_presenter import OrdersPresenter, paper_service
+    from app.orders_presenter import OrdersPresenter
     from core.domain.orders import OrderRequest, Side
+    from core.trading.accounts import paper_service
     from tests.core.trading.conftest import continuous, load_ticks
     from widgets.orders_panel import OrdersPanel
 

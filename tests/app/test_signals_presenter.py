@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from app.orders_presenter import OrdersPresenter, paper_service
+from app.orders_presenter import OrdersPresenter
 from app.signals_presenter import SignalsPresenter
 from core.domain.orders import Order, OrderStatus, OrderType, Side
 from core.research.registry import RunRegistry
 from core.storage import MarketStore
+from core.trading.accounts import paper_service
 from tests.core.backtest.fixtures import SYMBOLS, fill_store, momentum_signals
 from tests.core.research.slices import Slice
 from tests.core.routine.conftest import trained  # noqa: F401  (a small run that can score new days)

@@ -1,0 +1,53 @@
+"""The paper account as the desktop and the CLI open it: its ledger, audit log, rule inputs and limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.trading.audit import AUDIT_FILE, AuditLog
+from core.trading.limits import LimitsError, limits_from_mapping
+from core.trading.paper import PaperBroker
+from core.trading.risk import RiskEngine, RiskLimits
+from core.trading.rulebook import RuleBook
+from core.trading.service import TradingService
+from core.trading.store import TRADING_FILE, TradingStore
+
+if TYPE_CHECKING:
+    from core.quotes.hub import QuoteHub
+    from core.settings import AppSettings
+
+log = logging.getLogger(__name__)
+
+
+def paper_service(
+    folder: Path,
+    hub: QuoteHub | None,
+    replay: bool,
+    limits: RiskLimits | None = None,
+    rules: RuleBook | None = None,
+    holidays: frozenset[dt.date] = frozenset(),
+    actor: str = "desktop user",
+) -> TradingService:
+    """The paper account in `folder`; on a replay the broker's clock follows the replayed market."""
+    broker = PaperBroker(
+        TradingStore(folder / TRADING_FILE),
+        rules=rules,
+        quote=hub.latest if hub is not None else None,
+        require_session=not replay,
+        holidays=holidays,
+    )
+    if replay:
+        broker.clock = broker.market_time
+    return TradingService(broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=actor)
+
+
+def settings_limits(settings: AppSettings | None) -> RiskLimits:
+    """The limits Settings → Orders set; a hand-edited bad value falls back to the defaults, logged."""
+    try:
+        return limits_from_mapping(settings.risk_limits if settings else {}, "settings")
+    except LimitsError as exc:
+        log.warning("risk limits in the settings are not usable, defaults apply: %s", exc)
+        return RiskLimits()
