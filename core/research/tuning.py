@@ -17,7 +17,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from core.jobs import Cancelled, CancelToken
 from core.research.config import StartTraining
 from core.research.registry import RunRegistry
-from core.research.search_space import Space, check_space, space_to_dict, suggest
+from core.research.search_space import Choice, Range, Space, check_space, space_to_dict, suggest
 from core.research.study_store import METRICS, check_compatible, open_study, space_from_dict, study_attrs
 from core.research.training import RunFinished, StageProgress, prepare_dataset, run_training
 
@@ -102,7 +102,7 @@ def run_study(
     registry: RunRegistry | None = None,
     storage_file: Path | None = None,
     on_trial_start: Callable[[TrialStarted], None] | None = None,
-) -> Iterator[Any]:
+) -> Generator[Any, None, None]:
     """Run `request` on the store in `data_dir`; `on_trial_start` is called on the trial's own thread."""
     from core.models import create_model
 
@@ -143,7 +143,7 @@ def run_study(
         for t in threads:
             t.join()
     cancel.raise_if_cancelled()
-    yield from _register_best(request, study, data_dir, cancel, registry, done)
+    yield from _register_best(request, study, space, data_dir, cancel, registry, done)
 
 
 def _open(request: StartStudy, data_dir: Path, storage_file: Path | None) -> tuple[optuna.Study, Space]:
@@ -286,6 +286,7 @@ def valid_score(model: Any, dataset: PreparedDataset, metric: str) -> float:
 def _register_best(
     request: StartStudy,
     study: optuna.Study,
+    space: Space,
     data_dir: Path,
     cancel: CancelToken,
     registry: RunRegistry | None,
@@ -295,7 +296,8 @@ def _register_best(
         best = study.best_trial
     except ValueError:
         raise ValueError(f"study {request.study!r}: no trial completed; see the trials' errors above") from None
-    params = {**request.training.params, **best.params}
+    fixed = {k: v for k, v in space.items() if not isinstance(v, (Range, Choice))}  # the space's fixed values
+    params = {**request.training.params, **fixed, **best.params}
     training = StartTraining(
         request.training.model,
         request.training.dataset,
