@@ -133,3 +133,16 @@ def test_two_workers_run_trials_at_once(research_slice: Slice, tmp_path: Path) -
     order = [type(r).__name__ for r in reports if isinstance(r, (TrialStarted, TrialFinished))]
     assert order[:2] == ["TrialStarted", "TrialStarted"]
     assert isinstance(reports[-1], StudyFinished)
+
+
+def test_a_torch_model_searches_its_default_space(research_slice: Slice, tmp_path: Path) -> None:
+    fixed = {"epochs": 2, "early_stop": 0}
+    training = StartTraining("mlp", tiny_config(research_slice), fixed, device="cpu", seed=1)
+    request = StartStudy("m", training, default_space("mlp"), 2, metric="valid_loss")
+    reports = drain(request, research_slice, tmp_path)
+    ended = [r for r in reports if isinstance(r, TrialFinished)]
+    assert [r.state for r in ended] == ["complete", "complete"] and all(r.epochs == 2 for r in ended)
+    assert set(ended[0].params) == set(default_space("mlp"))
+    done = reports[-1]
+    assert isinstance(done, StudyFinished) and done.best_value == min(r.value for r in ended if r.value is not None)
+    assert RunRegistry(tmp_path).get(done.run.run_id).config["resolved_params"]["epochs"] == 2
