@@ -158,7 +158,9 @@ def _open(request: StartStudy, data_dir: Path, storage_file: Path | None) -> tup
         request.training.seed,
     )
     stored = study.user_attrs
-    if stored:
+    # A study with no trials yet (its first dataset build failed) takes the new request, unless its
+    # direction (the metric) is already fixed.
+    if stored and (study.get_trials(deepcopy=False) or stored.get("metric") != request.metric):
         check_compatible(request.study, stored, attrs, request.space_given)
         return study, space_from_dict(stored["space"])
     for key, value in attrs.items():

@@ -73,6 +73,12 @@ def test_another_dataset_or_model_is_refused(research_slice: Slice, tmp_path: Pa
     with pytest.raises(ValueError, match="built with metric valid_ic, not valid_loss"):
         drain(study(research_slice, "d", trials=1, metric="valid_loss"), research_slice, tmp_path)
 
+    # A first build that fails (no store here) leaves an empty study that a corrected request may take.
+    with pytest.raises(ValueError, match="no market store"):
+        list(run_study(StartStudy("e", other, SPACE, 1), tmp_path, storage_file=tmp_path / "studies.sqlite"))
+    reports = drain(study(research_slice, "e", trials=1), research_slice, tmp_path)
+    assert isinstance(reports[-1], StudyFinished)
+
 
 def test_bad_input_is_refused_in_one_line(research_slice: Slice, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="--trials must be at least 1"):
