@@ -70,9 +70,7 @@ def run_training(
 
     The Qlib export lives beside the store (`qlib/`); caches, checkpoints and runs in `data_dir`.
     """
-    from core.data.qlib_export import export_qlib
     from core.models import create_model
-    from core.storage import MarketStore
 
     cancel = cancel or CancelToken()
     started = time.perf_counter()
@@ -81,19 +79,7 @@ def run_training(
         request.model, request.params, seed=request.seed, device=request.device, amp=request.amp
     )  # bad names, parameters or devices fail before any work
     _check_device(model)
-    store_file = Path(store_file) if store_file is not None else store_path(data_dir)
-    if not store_file.exists():
-        raise ValueError(f"no market store at {store_file}; import data first (data import PATH...)")
-    provider = store_file.parent / PROVIDER_DIR
-    store = MarketStore.open(store_file)
-    try:
-        for step in export_qlib(store, provider, cancel):
-            if isinstance(step, Progress):
-                yield StageProgress(step.done, step.total, "exporting the store for Qlib", stage="export")
-    finally:
-        store.close()
-    cancel.raise_if_cancelled()
-    dataset = yield from _build(request, provider, data_dir, cancel)
+    dataset, provider = yield from prepare_dataset(request, data_dir, cancel, store_file)
     from core.research.dataset_builder import dataset_key
 
     ckpt = data_dir / CHECKPOINTS_DIR / checkpoint_key(request, dataset_key(request.dataset, provider))
@@ -109,6 +95,32 @@ def run_training(
     shutil.rmtree(ckpt, ignore_errors=True)
     yield StageProgress(1, 1, "registered", stage="predict")
     yield RunFinished(record.run_id, record.metrics, record, time.perf_counter() - started)
+
+
+def prepare_dataset(
+    request: StartTraining, data_dir: Path, cancel: CancelToken, store_file: Path | None = None
+) -> Generator[StageProgress, None, tuple[PreparedDataset, Path]]:
+    """Export the store for Qlib (incrementally) and build (or fetch from the cache) the request's dataset.
+
+    Returns the dataset and the Qlib provider folder it was built from.
+    """
+    from core.data.qlib_export import export_qlib
+    from core.storage import MarketStore
+
+    store_file = Path(store_file) if store_file is not None else store_path(Path(data_dir))
+    if not store_file.exists():
+        raise ValueError(f"no market store at {store_file}; import data first (data import PATH...)")
+    provider = store_file.parent / PROVIDER_DIR
+    store = MarketStore.open(store_file)
+    try:
+        for step in export_qlib(store, provider, cancel):
+            if isinstance(step, Progress):
+                yield StageProgress(step.done, step.total, "exporting the store for Qlib", stage="export")
+    finally:
+        store.close()
+    cancel.raise_if_cancelled()
+    dataset = yield from _build(request, provider, Path(data_dir), cancel)
+    return dataset, provider
 
 
 def _check_device(model: Any) -> None:
