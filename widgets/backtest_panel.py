@@ -11,7 +11,6 @@ from PySide6.QtCore import QCoreApplication, QDate, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.date_field import DateField
 from widgets.plot_palette import PlotPalette
 from widgets.tr import QT_TRANSLATE_NOOP
 
@@ -95,11 +95,8 @@ class BacktestPanel(QWidget):
         self.buy_threshold = _double(-1e6, 1e6, 0.0, 4)
         self.stop_loss = _double(0.0, 1.0, 0.0, 3)
         self.take_profit = _double(0.0, 10.0, 0.0, 3)
-        self.start = QDateEdit(QDate(2017, 1, 3), self)
-        self.end = QDateEdit(QDate(2020, 12, 31), self)
-        for edit in (self.start, self.end):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+        self.start = DateField(QDate(2017, 1, 3), self)
+        self.end = DateField(QDate(2020, 12, 31), self)
         self.deal_price = QComboBox(self)
         for key, label in (("open", _tr("Open")), ("close", _tr("Close")), ("vwap", _tr("VWAP"))):
             self.deal_price.addItem(label, key)
@@ -258,6 +255,14 @@ class BacktestPanel(QWidget):
             self.signal_file.setText(path)
 
     def _on_run_clicked(self) -> None:
+        for date_field, name in ((self.start, _tr("Start")), (self.end, _tr("End"))):
+            if not date_field.is_valid():
+                self.show_message(
+                    _tr("{field}: cannot read the date {text!r}; type e.g. 2019-05-06").format(
+                        field=name, text=date_field.text()
+                    )
+                )
+                return
         self.sig_run_requested.emit(self.form())
 
     def _on_export_clicked(self) -> None:

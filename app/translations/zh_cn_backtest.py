@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 TABLE = {
+    "DateField": {
+        "Type a date such as 2019-05-06 or 20190506, or pick one from the calendar": (
+            "输入日期，如 2019-05-06 或 20190506，或从日历中选择"
+        ),
+        "Pick a date": "选择日期",
+    },
     "BacktestPanel": {
         "Signal file": "信号文件",
         "Registered run": "已登记的训练",
@@ -35,6 +41,11 @@ TABLE = {
         "Stop loss": "止损",
         "Take profit": "止盈",
         "Period": "区间",
+        "Start": "开始",
+        "End": "结束",
+        "{field}: cannot read the date {text!r}; type e.g. 2019-05-06": (
+            "{field}：无法识别日期 {text!r}；请输入如 2019-05-06"
+        ),
         "Deal price": "成交价",
         "Curves": "曲线",
         "Trades": "成交",
