@@ -25,3 +25,18 @@ def _collect_cycles_on_the_main_thread():
     yield
     gc.collect()
     gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_as_it_was():
+    """A test that runs a command in-process (its logging set-up included) leaves no handler behind: one left
+    writing to a stream pytest has closed turns every later warning into a 'Logging error' in other tests."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)

@@ -41,7 +41,17 @@ def paper_service(
     )
     if replay:
         broker.clock = broker.market_time
-    return TradingService(broker, RiskEngine(limits or RiskLimits()), AuditLog(folder / AUDIT_FILE), actor=actor)
+    audit = AuditLog(folder / AUDIT_FILE)
+    # A kill switch (or a disarm) outlives a restart: the account comes back as the user left it.
+    last = audit.last_of(("armed", "disarmed"))
+    armed = last is None or last.action == "armed"
+    if not armed:
+        assert last is not None
+        reason = last.data.get("reason", "")
+        log.warning(
+            "paper account starts disarmed (%s by %s at %s); arm it in the Orders dock", reason, last.actor, last.time
+        )
+    return TradingService(broker, RiskEngine(limits or RiskLimits()), audit, actor=actor, armed=armed)
 
 
 def settings_limits(settings: AppSettings | None) -> RiskLimits:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +125,20 @@ class AuditLog:
                 conn.execute("ROLLBACK")
                 raise
         return AuditEntry(seq, time, actor, action, subject, json.loads(payload), digest)
+
+    def last_of(self, actions: Sequence[str]) -> AuditEntry | None:
+        """The newest entry whose action is one of `actions` (e.g. the last arm or disarm), if any."""
+        marks = ", ".join("?" * len(actions))
+        row = (
+            self._conn()
+            .execute(
+                f"SELECT seq, time, actor, action, subject, data, hash FROM audit WHERE action IN ({marks}) "
+                "ORDER BY seq DESC LIMIT 1",
+                tuple(actions),
+            )
+            .fetchone()
+        )
+        return None if row is None else AuditEntry(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6])
 
     def entries(self, subject: str | None = None) -> list[AuditEntry]:
         sql = "SELECT seq, time, actor, action, subject, data, hash FROM audit"
