@@ -13,13 +13,14 @@ from PySide6.QtWidgets import QWidget
 from app.about_presenter import attach_about
 from app.clock import beijing_now, format_clock
 from app.docks import add_docks
-from app.layout_store import LAYOUT_VERSION, LayoutStore
+from app.layout_store import LAYOUT_VERSION, LayoutStore, WorkspaceNameError
 from app.resources import icon_path
 from widgets.chart_panel import ChartPanel
 from widgets.main_window import MainWindow
 from widgets.quote_board_panel import QuoteBoardPanel
 
 _CLOCK_INTERVAL_MS = 1000
+_MESSAGE_MS = 5000
 # User-visible strings sit in literal QCoreApplication.translate() calls so pyside6-lupdate can extract them.
 
 
@@ -52,6 +53,10 @@ class MainWindowPresenter(QObject):
         window.sig_quit_requested.connect(self._on_window_sig_quit_requested)
         window.sig_reset_layout_requested.connect(self._on_window_sig_reset_layout_requested)
         window.sig_closed.connect(self._on_window_sig_closed)
+        window.sig_save_workspace_requested.connect(self._on_window_sig_save_workspace_requested)
+        window.sig_load_workspace_requested.connect(self._on_window_sig_load_workspace_requested)
+        window.sig_delete_workspace_requested.connect(self._on_window_sig_delete_workspace_requested)
+        self._show_workspaces()
 
         self._clock_timer = QTimer(self)
         self._clock_timer.setInterval(_CLOCK_INTERVAL_MS)
@@ -70,6 +75,39 @@ class MainWindowPresenter(QObject):
 
     def _on_window_sig_reset_layout_requested(self) -> None:
         self._window.restoreState(self._default_state, LAYOUT_VERSION)
+
+    # -- named workspaces ----------------------------------------------------------------------
+    def _show_workspaces(self) -> None:
+        store = self._layout_store
+        # Without a layout file (a screenshot, a scratch session) there is nowhere to keep a workspace.
+        self._window.show_workspaces(store.workspaces() if store is not None else [], enabled=store is not None)
+
+    def _on_window_sig_save_workspace_requested(self, name: str) -> None:
+        if self._layout_store is None:
+            return
+        try:
+            self._layout_store.save_workspace(name, self._window)
+        except WorkspaceNameError as exc:
+            self._window.statusBar().showMessage(str(exc), _MESSAGE_MS)
+            return
+        self._show_workspaces()
+        self._window.statusBar().showMessage(
+            QCoreApplication.translate("Status", "Workspace saved: {name}").format(name=name.strip()), _MESSAGE_MS
+        )
+
+    def _on_window_sig_load_workspace_requested(self, name: str) -> None:
+        if self._layout_store is not None and not self._layout_store.load_workspace(name, self._window):
+            self._window.statusBar().showMessage(
+                QCoreApplication.translate("Status", "Workspace {name} no longer fits this version's docks").format(
+                    name=name
+                ),
+                _MESSAGE_MS,
+            )
+
+    def _on_window_sig_delete_workspace_requested(self, name: str) -> None:
+        if self._layout_store is not None:
+            self._layout_store.delete_workspace(name)
+            self._show_workspaces()
 
     def _on_window_sig_closed(self) -> None:
         self._clock_timer.stop()

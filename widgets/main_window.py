@@ -7,6 +7,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -50,6 +51,9 @@ class MainWindow(QMainWindow):
 
     sig_quit_requested = Signal()
     sig_reset_layout_requested = Signal()
+    sig_save_workspace_requested = Signal(str)  # the name typed
+    sig_load_workspace_requested = Signal(str)
+    sig_delete_workspace_requested = Signal(str)
     sig_settings_requested = Signal()
     # Terminal hotkeys: F5 daily/intraday chart, F6 watchlist, Page Up/Down previous/next symbol.
     sig_toggle_intraday_requested = Signal()
@@ -243,6 +247,11 @@ class MainWindow(QMainWindow):
         self._hotkeys.append(("← → ↑ ↓  + −", _tr("Chart: move the cursor, zoom in and out")))
 
         self._view_menu.addSeparator()
+        self._workspace_menu = self._view_menu.addMenu(_tr("&Workspaces"))
+        self._workspace_menu.setObjectName("workspace_menu")
+        self._delete_workspace_menu = QMenu(_tr("&Delete workspace"), self)
+        self._delete_workspace_menu.setObjectName("delete_workspace_menu")
+        self.show_workspaces([])
         reset_action = self._add_action(self._view_menu, "reset_layout_action", _tr("&Reset layout"))
         reset_action.triggered.connect(self._on_reset_action_triggered)
 
@@ -288,6 +297,35 @@ class MainWindow(QMainWindow):
 
     def _on_reset_action_triggered(self) -> None:
         self.sig_reset_layout_requested.emit()
+
+    def show_workspaces(self, names: list[str], enabled: bool = True) -> None:
+        """List the saved workspaces under View → Workspaces: each loads on click, and can be deleted."""
+        menu, delete_menu = self._workspace_menu, self._delete_workspace_menu
+        menu.clear()
+        delete_menu.clear()
+        save = self._add_action(menu, "save_workspace_action", _tr("&Save workspace as…"))
+        save.triggered.connect(self._on_save_workspace_triggered)
+        save.setEnabled(enabled)
+        if names:
+            menu.addSeparator()
+        for name in names:
+            menu.addAction(name).triggered.connect(lambda _=False, n=name: self.sig_load_workspace_requested.emit(n))
+            delete_menu.addAction(name).triggered.connect(
+                lambda _=False, n=name: self.sig_delete_workspace_requested.emit(n)
+            )
+        menu.addSeparator()
+        menu.addMenu(delete_menu)
+        delete_menu.setEnabled(bool(names))
+
+    def ask_workspace_name(self) -> str | None:
+        """The name the user types for a new workspace; None when cancelled."""
+        name, ok = QInputDialog.getText(self, _tr("Save workspace"), _tr("Workspace name:"))
+        return name if ok else None
+
+    def _on_save_workspace_triggered(self) -> None:
+        name = self.ask_workspace_name()
+        if name is not None:
+            self.sig_save_workspace_requested.emit(name)
 
     def hotkeys(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every shortcut the window offers, as Help → Keyboard shortcuts lists them."""

@@ -117,6 +117,38 @@ def test_reset_layout_brings_back_the_default_arrangement(qtbot: QtBot, tmp_path
     assert window.dock("chart").width() > window.dock("quote_board").width()
 
 
+def test_named_workspaces_are_saved_loaded_listed_and_deleted(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = tmp_path / SETTINGS_FILE
+    window = _open_window(qtbot, tmp_path, LayoutStore(settings))
+    window.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, window.dock("signals"))
+    window.dock("orders").close()
+    monkeypatch.setattr(window, "ask_workspace_name", lambda: "  研究 ")
+    _action(window, "save_workspace_action").trigger()
+    assert window.statusBar().currentMessage() == "Workspace saved: 研究"
+
+    _action(window, "reset_layout_action").trigger()
+    qtbot.waitUntil(lambda: window.dock("orders").isVisible())
+    menu = window.findChild(QMenu, "workspace_menu")
+    assert menu is not None
+    load = next(a for a in menu.actions() if a.text() == "研究")
+    load.trigger()
+    qtbot.waitUntil(lambda: window.dock("orders").isHidden())
+    assert window.dockWidgetArea(window.dock("signals")) == Qt.DockWidgetArea.TopDockWidgetArea
+
+    # A bad name is refused in the status bar and nothing is stored; the list survives a new window.
+    monkeypatch.setattr(window, "ask_workspace_name", lambda: "a/b")
+    _action(window, "save_workspace_action").trigger()
+    assert "cannot contain" in window.statusBar().currentMessage()
+    assert LayoutStore(settings).workspaces() == ["研究"]
+    second = _open_window(qtbot, tmp_path, LayoutStore(settings))
+    delete_menu = second.findChild(QMenu, "delete_workspace_menu")
+    assert delete_menu is not None and delete_menu.isEnabled()
+    next(a for a in delete_menu.actions() if a.text() == "研究").trigger()
+    assert LayoutStore(settings).workspaces() == [] and not delete_menu.isEnabled()
+
+
 def test_layout_saved_on_close_is_restored_by_a_fresh_window(qtbot: QtBot, tmp_path: Path) -> None:
     settings = tmp_path / SETTINGS_FILE
     first = _open_window(qtbot, tmp_path, LayoutStore(settings))
