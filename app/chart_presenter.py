@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
+from app.chart_state import ChartState, save_chart_state
 from app.job_runner import JobFinished, JobRunner
 from app.keyboard_wizard_presenter import KeyboardWizardPresenter, store_entries
 from app.relay import EventRelay
@@ -53,6 +54,7 @@ class ChartPresenter(QObject):
         adjust: str = "forward",
         subscribe: Callable[[Iterable[str]], None] | None = None,
         jobs: JobRegistry | None = None,
+        state_file: Path | None = None,
     ) -> None:
         super().__init__(panel)
         self._panel = panel
@@ -62,6 +64,7 @@ class ChartPresenter(QObject):
         self._names = dict(names or {})
         self._replay = replay
         self._subscribe = subscribe  # live ticks for the charted symbol, also when it is on no watchlist
+        self._state_file = state_file  # where the chart's view is kept for the next session (None: nowhere)
         self._symbol = ""
         self._period = Period(period)
         self._adjust = Adjust(adjust)
@@ -81,6 +84,7 @@ class ChartPresenter(QObject):
         panel.sig_adjust_requested.connect(self._on_panel_sig_adjust_requested)
         panel.sig_ma_windows_requested.connect(self._on_panel_sig_ma_windows_requested)
         panel.sig_red_up_requested.connect(panel.set_red_up)
+        panel.sig_groups_changed.connect(self._on_panel_sig_groups_changed)
         # 键盘精灵: letters or digits typed anywhere in the chart's window find an instrument to chart.
         self.keyboard_wizard = KeyboardWizardPresenter(
             panel, lambda: store_entries(store_path, self._names), self._open_from_wizard
@@ -111,6 +115,7 @@ class ChartPresenter(QObject):
         if self._subscribe is not None:
             self._subscribe([symbol])
         self.reload()
+        self._save_state()
         return True
 
     def _open_from_wizard(self, symbol: str) -> None:
@@ -120,10 +125,26 @@ class ChartPresenter(QObject):
     def set_period(self, period: str) -> None:
         self._period = Period(period)
         self.reload()
+        self._save_state()
 
     def set_adjust(self, adjust: str) -> None:
         self._adjust = Adjust(adjust)
         self.reload()
+        self._save_state()
+
+    def state(self) -> ChartState:
+        """What the chart shows now, as the next session reopens it."""
+        panel = self._panel
+        return ChartState(
+            self._symbol, self._period.value, self._adjust.value, tuple(panel.overlays()), tuple(panel.sub_panes())
+        )
+
+    def _save_state(self) -> None:
+        if self._state_file is not None:
+            save_chart_state(self._state_file, self.state())
+
+    def _on_panel_sig_groups_changed(self, _groups: object) -> None:
+        self._save_state()
 
     def set_markers(self, symbol: str, markers: Sequence[ChartMarker]) -> None:
         """Trade or signal markers for `symbol`; drawn now if it is charted, else when it is opened."""

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.backtest_presenter import BacktestPresenter
 from app.chart_presenter import ChartPresenter
+from app.chart_state import CHART_STATE_FILE, load_chart_state
 from app.daily_schedule import DailySchedule, build_daily_schedule, show_schedule_in
 from app.data_manager_presenter import DataManagerPresenter
 from app.events import GuiEvents
@@ -188,23 +189,46 @@ def publish_account_changes(trading: TradingService, bus: EventBus) -> None:
 
 
 def build_chart(services: Services, settings: AppSettings) -> tuple[ChartPanel, ChartPresenter]:
-    """The chart dock, opened on the first stock of the current watchlist so it never starts blank."""
+    """The chart dock as the last session left it (symbol, period, adjustment, indicators), else on the first
+    stock of the current watchlist, so it never starts blank."""
     chart = ChartPanel(theme="light" if settings.theme == "light" else "dark")
     chart.set_red_up(settings.red_up)
-    presenter = ChartPresenter(
+    # A scratch session (a screenshot) neither reads nor leaves a chart state behind.
+    state_file = None if services.scratch else services.session_dir / CHART_STATE_FILE
+    state = load_chart_state(state_file) if state_file is not None else None
+    if state is not None:
+        chart.set_overlays(state.overlays)
+        chart.set_sub_panes(state.sub_panes)
+    try:
+        period, adjust = (state.period, state.adjust) if state is not None else ("1d", "forward")
+        presenter = _chart_presenter(chart, services, period, adjust, state_file)
+    except ValueError:  # a period or adjustment this version no longer has
+        presenter = _chart_presenter(chart, services, "1d", "forward", state_file)
+    indices = services.store.index_symbols()
+    first = next((s for s in services.watchlists.symbols() if s not in indices), None)
+    stored = {s.symbol for s in services.store.series()}
+    if state is not None and state.symbol in stored:
+        presenter.open_symbol(state.symbol)
+    elif first is not None:
+        presenter.open_symbol(first)
+    return chart, presenter
+
+
+def _chart_presenter(
+    chart: ChartPanel, services: Services, period: str, adjust: str, state_file: Path | None
+) -> ChartPresenter:
+    return ChartPresenter(
         chart,
         services.store.path,
         services.hub,
         services.names,
         replay=services.demo,
+        period=period,
+        adjust=adjust,
         subscribe=services.subscribe,
         jobs=services.jobs,
+        state_file=state_file,
     )
-    indices = services.store.index_symbols()
-    first = next((s for s in services.watchlists.symbols() if s not in indices), None)
-    if first is not None:
-        presenter.open_symbol(first)
-    return chart, presenter
 
 
 def _open_chart(

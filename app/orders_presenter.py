@@ -308,13 +308,6 @@ def limit_rows(limits: RiskLimits) -> list[tuple[str, str]]:
     return rows
 
 
-def trading_dir(services: Services) -> Path:
-    """Where paper state and the audit log live: the data folder (a scratch folder for screenshots)."""
-    scratch = getattr(services, "_scratch", None)
-    base = Path(scratch.name) if scratch is not None else services.data_dir
-    return base / "demo" if services.demo else base
-
-
 def live_service(
     folder: Path,
     bridge_url: str,
@@ -387,8 +380,8 @@ def open_trading_service(services: Services, settings: AppSettings | None = None
 
         token = load_token(bridge.url)
         if token:
-            folder = trading_dir(services)
+            folder = services.session_dir
             return live_service(folder, bridge.url, token, services.hub, limits, bridge.ca_file, rules)
         log.warning("live orders need the bridge token in the OS keyring; the orders dock uses paper")
     holidays = store_holidays(services.store)
-    return paper_service(trading_dir(services), services.hub, services.demo, limits, rules, holidays, actor=USER)
+    return paper_service(services.session_dir, services.hub, services.demo, limits, rules, holidays, actor=USER)

@@ -51,6 +51,18 @@ class Services:
         self.runs = RunRegistry(self.data_dir, self.events)
         self.jobs = JobRegistry(self.events)
 
+    @property
+    def scratch(self) -> bool:
+        """A throw-away session (a screenshot): nothing it writes outlives it."""
+        return self._scratch is not None
+
+    @property
+    def session_dir(self) -> Path:
+        """Where this session keeps its own files (paper account, audit log, chart state): the data folder,
+        its demo/ sandbox in demo mode, a scratch folder for screenshots."""
+        base = Path(self._scratch.name) if self._scratch is not None else self.data_dir
+        return base / "demo" if self.demo else base
+
     def start(self) -> None:
         """Start the quote source on the running loop: the demo replay, or the bridge stream."""
         if self.feed is not None:

@@ -60,6 +60,7 @@ class ChartPanel(QWidget):
     sig_adjust_requested = Signal(str)
     sig_ma_windows_requested = Signal(object)  # tuple[int, ...]
     sig_red_up_requested = Signal(bool)
+    sig_groups_changed = Signal(object)  # list[str]: the overlays and indicator panes now shown
 
     def __init__(self, parent: QWidget | None = None, theme: str = "dark") -> None:
         super().__init__(parent)
@@ -246,12 +247,20 @@ class ChartPanel(QWidget):
         self._load_lines()
         self.toolbar.show_groups([*self._overlays, *self._sub_panes])
         self._refresh_view()
+        self.sig_groups_changed.emit(self.shown_groups())
 
     def set_sub_panes(self, groups: Iterable[str]) -> None:
         self._sub_panes = [g for g in SUB_PANES if g in set(groups)]
         self.toolbar.show_groups([*self._overlays, *self._sub_panes])
         self._relayout()
         self._refresh_view()
+        self.sig_groups_changed.emit(self.shown_groups())
+
+    def overlays(self) -> list[str]:
+        return list(self._overlays)
+
+    def sub_panes(self) -> list[str]:
+        return list(self._sub_panes)
 
     def shown_groups(self) -> list[str]:
         return [*self._overlays, *self._sub_panes]
