@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject
 
 from app.job_runner import JobFinished, JobRunner
+from app.session_files import read_json, write_json
 from core.events import RunDeleted, RunRegistered
 from core.jobs import CancelToken, Progress
 from widgets.backtest_panel import BacktestPanel, BacktestView
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from core.research.registry import RunRecord, RunRegistry
 
 log = logging.getLogger(__name__)
+BACKTEST_FORM_FILE = "backtest_form.json"
 _TRADE_ROWS = 5000  # the table shows this many trades; the exported CSV has all of them
 
 
@@ -98,6 +100,7 @@ class BacktestPresenter(QObject):
         runs: RunRegistry | None = None,
         jobs: JobRegistry | None = None,
         events: GuiEvents | None = None,
+        form_file: Path | None = None,
     ) -> None:
         super().__init__(panel)
         self._panel = panel
@@ -119,6 +122,10 @@ class BacktestPresenter(QObject):
             events.on(RunRegistered, self._on_events_run_changed)
             events.on(RunDeleted, self._on_events_run_changed)
         self.refresh_runs()
+        self._form_file = form_file  # the last form run, filled in again at the next start
+        saved = read_json(form_file) if form_file is not None else None
+        if saved is not None:
+            panel.set_form(saved)
 
     def _on_events_run_changed(self, _event: RunRegistered | RunDeleted) -> None:
         self.refresh_runs()
@@ -163,6 +170,8 @@ class BacktestPresenter(QObject):
     def _on_panel_sig_run_requested(self, form: dict[str, Any]) -> None:
         if self.runner.busy:
             return
+        if self._form_file is not None:
+            write_json(self._form_file, form)
         store_path, data_dir = self._store_path, self._data_dir
 
         def job(token: CancelToken) -> Iterator[Any]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from app.session_files import read_json, write_json
 
 log = logging.getLogger(__name__)
 CHART_STATE_FILE = "chart_state.json"
@@ -22,10 +22,11 @@ class ChartState:
 
 
 def load_chart_state(path: Path) -> ChartState | None:
-    """The state saved at `path`; None when there is none or it cannot be read (logged: the chart then
-    opens as on a first start rather than refusing to open)."""
+    """The state saved at `path`; None when there is none or it cannot be read."""
+    data = read_json(path)
+    if data is None:
+        return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         return ChartState(
             symbol=str(data["symbol"]),
             period=str(data["period"]),
@@ -33,18 +34,10 @@ def load_chart_state(path: Path) -> ChartState | None:
             overlays=tuple(str(g) for g in data["overlays"]),
             sub_panes=tuple(str(g) for g in data["sub_panes"]),
         )
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("chart state %s not used: %s", path, exc)
+    except (KeyError, TypeError) as exc:
+        log.warning("chart state %s not used: missing %s", path, exc)
         return None
 
 
 def save_chart_state(path: Path, state: ChartState) -> None:
-    """Write `state` whole or not at all (a temporary file replaced in one step); a failure is logged."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(json.dumps(asdict(state), ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.warning("chart state not saved to %s: %s", path, exc)
+    write_json(path, asdict(state))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.backtest_presenter import BacktestPresenter
+from app.backtest_presenter import BACKTEST_FORM_FILE, BacktestPresenter
 from app.chart_presenter import ChartPresenter
 from app.chart_state import CHART_STATE_FILE, load_chart_state
 from app.daily_schedule import DailySchedule, build_daily_schedule, show_schedule_in
@@ -96,7 +96,13 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     )
     backtest_panel = BacktestPanel()
     backtest = BacktestPresenter(
-        backtest_panel, services.store.path, services.data_dir, runs=services.runs, jobs=services.jobs, events=events
+        backtest_panel,
+        services.store.path,
+        services.data_dir,
+        runs=services.runs,
+        jobs=services.jobs,
+        events=events,
+        form_file=None if services.scratch else services.session_dir / BACKTEST_FORM_FILE,
     )
     backtest.set_open_chart(lambda symbol, markers: _open_chart(chart_panel, chart, symbol, markers))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -232,6 +232,37 @@ class BacktestPanel(QWidget):
             "end": self.end.date().toString("yyyy-MM-dd"),
             "deal_price": self.deal_price.currentData(),
         }
+
+    def set_form(self, form: Mapping[str, Any]) -> None:
+        """Fill the form from a dict shaped as `form()` returns it; keys missing or of the wrong kind are skipped."""
+
+        def choose(combo: QComboBox, data: object) -> None:
+            index = combo.findData(data)
+            if index >= 0:
+                combo.setCurrentIndex(index)
+
+        choose(self.source, form.get("source"))
+        choose(self.strategy, form.get("strategy"))
+        choose(self.deal_price, form.get("deal_price"))
+        if isinstance(form.get("signals"), str):
+            self.signal_file.setText(form["signals"])
+        if isinstance(form.get("run"), str) and self.run_id.findText(form["run"]) >= 0:
+            self.run_id.setCurrentText(form["run"])  # first: choosing a run fills its test period
+        for key, spin in (("topk", self.topk), ("n_drop", self.n_drop), ("max_positions", self.max_positions)):
+            if isinstance(form.get(key), int):
+                spin.setValue(form[key])
+        for key, double in (
+            ("buy_threshold", self.buy_threshold),
+            ("stop_loss", self.stop_loss),
+            ("take_profit", self.take_profit),
+        ):
+            value = form.get(key)
+            if isinstance(value, (int, float)) or value is None and key != "buy_threshold":
+                double.setValue(float(value or 0.0))
+        for key, date_field in (("start", self.start), ("end", self.end)):
+            date = QDate.fromString(str(form.get(key, "")), "yyyy-MM-dd")
+            if date.isValid():
+                date_field.setDate(date)
 
     def set_runs(self, run_ids: Sequence[str]) -> None:
         self.run_id.clear()
