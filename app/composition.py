@@ -6,9 +6,11 @@ facts (run registered, job started, account changed) cross as core events on the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.backtest_presenter import BACKTEST_FORM_FILE, BacktestPresenter
@@ -27,6 +29,7 @@ from app.settings_presenter import SettingsPresenter
 from app.signals_presenter import SignalsPresenter
 from app.training_presenter import TrainingPresenter
 from core.data.exchange_calendar import SessionCalendar
+from core.domain.orders import Side
 from core.events import AccountChanged, EventBus
 from core.monitor.sources import registry_model_source
 from core.secrets import BRIDGE_TOKEN_SERVICE, SecretStore
@@ -36,6 +39,7 @@ from widgets.backtest_panel import BacktestPanel
 from widgets.chart.view_state import ChartMarker
 from widgets.chart_panel import ChartPanel
 from widgets.data_manager_panel import DataManagerPanel
+from widgets.docking import raise_dock_of
 from widgets.main_window import MainWindow
 from widgets.monitor_panel import MonitorPanel
 from widgets.orders_panel import OrdersPanel
@@ -118,6 +122,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
         is_session=lambda day: SessionCalendar.of_store(services.store).is_session(day),
     )
     live_starter = LiveBrokerStarter(trading, orders) if trading.mode == "live" else None
+    chart.keyboard_wizard.set_commands(ticket_commands(chart, orders, orders_panel))
     signals_panel = SignalsPanel()
     signals = SignalsPresenter(
         signals_panel,
@@ -192,6 +197,25 @@ def publish_account_changes(trading: TradingService, bus: EventBus) -> None:
 
     trading.broker.add_listener(changed)
     trading.add_state_listener(changed)
+
+
+def ticket_commands(
+    chart: ChartPresenter, orders: OrdersPresenter, orders_panel: OrdersPanel
+) -> dict[str, tuple[str, Callable[[], object]]]:
+    """The terminals' typed codes: 21 opens a buy ticket, 23 a sell ticket, for the charted symbol."""
+
+    def ticket(side: Side) -> Callable[[], object]:
+        def open_ticket() -> None:
+            orders.prefill(chart.symbol, side)
+            raise_dock_of(orders_panel)
+            orders_panel.ticket.symbol_edit.setFocus()
+
+        return open_ticket
+
+    return {
+        "21": (QCoreApplication.translate("Docks", "Buy ticket"), ticket(Side.BUY)),
+        "23": (QCoreApplication.translate("Docks", "Sell ticket"), ticket(Side.SELL)),
+    }
 
 
 def build_chart(services: Services, settings: AppSettings) -> tuple[ChartPanel, ChartPresenter]:

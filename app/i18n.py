@@ -49,6 +49,8 @@ _ZH_CN: Table = {
         "Orders": "委托",
         "Orders, fills and positions of the paper or live account.": "模拟或实盘账户的委托、成交与持仓。",
         "Monitor": "监控",
+        "Buy ticket": "买入委托",
+        "Sell ticket": "卖出委托",
         "Health of the bridge, the data feeds and running jobs.": "桥接、行情源与后台任务的运行状态。",
     },
     "Status": {

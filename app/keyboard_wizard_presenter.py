@@ -1,4 +1,7 @@
-"""KeyboardWizardPresenter: 键盘精灵 searches over the store's instruments; Enter charts the one chosen."""
+"""KeyboardWizardPresenter: 键盘精灵 searches over the store's instruments; Enter charts the one chosen.
+
+Typed codes of the terminals' own (21 buy, 23 sell) come first in the list and run their command instead.
+"""
 
 from __future__ import annotations
 
@@ -37,16 +40,27 @@ class KeyboardWizardPresenter(QObject):
         self._entries = entries
         self._index: SymbolIndex | None = None
         self._open_symbol = open_symbol
+        self._commands: dict[str, tuple[str, Callable[[], object]]] = {}
         self.popup.sig_search_requested.connect(self._on_popup_sig_search_requested)
         self.popup.sig_open_requested.connect(self._on_popup_sig_open_requested)
+
+    def set_commands(self, commands: dict[str, tuple[str, Callable[[], object]]]) -> None:
+        """Codes typed in the popup that run a command (code -> (title, action)), e.g. "21" opens a buy ticket."""
+        self._commands = dict(commands)
 
     def search(self, text: str) -> list[tuple[str, str, str]]:
         if self._index is None:
             self._index = SymbolIndex(self._entries())
-        return [(e.symbol, e.name, e.initials) for e in self._index.search(text)]
+        command = self._commands.get(text.strip())
+        found = [(e.symbol, e.name, e.initials) for e in self._index.search(text)]
+        return ([(text.strip(), command[0], "")] if command is not None else []) + found
 
     def _on_popup_sig_search_requested(self, text: str) -> None:
         self.popup.show_results(self.search(text))
 
     def _on_popup_sig_open_requested(self, symbol: str) -> None:
-        self._open_symbol(symbol)
+        command = self._commands.get(symbol)
+        if command is not None:
+            command[1]()
+        else:
+            self._open_symbol(symbol)

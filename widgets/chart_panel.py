@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import QDockWidget, QInputDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QVBoxLayout, QWidget
 
 from widgets.chart.crosshair import Crosshair, InfoBox, info_rows
 from widgets.chart.formatting import format_bar_time, format_price, format_volume
@@ -25,6 +25,7 @@ from widgets.chart.price_extras import PriceExtras
 from widgets.chart.theme import THEMES, ChartTheme
 from widgets.chart.toolbar import ChartToolbarWidget
 from widgets.chart.view_state import OVERLAYS, SUB_PANES, ChartBar, ChartData, ChartMarker, as_datetime64
+from widgets.docking import raise_dock_of
 
 # Bars shown when a chart opens: one trading day of minutes, about half a year of days.
 _DEFAULT_VISIBLE = {"1m": 240, "5m": 144, "15m": 96, "30m": 80, "60m": 80, "1d": 120, "1w": 120, "1mo": 120}
@@ -214,12 +215,7 @@ class ChartPanel(QWidget):
 
     def reveal(self) -> None:
         """Bring the chart to the front: raise the dock (or tab) it sits in and take keyboard focus."""
-        widget = self.parentWidget()
-        while widget is not None and not isinstance(widget, QDockWidget):
-            widget = widget.parentWidget()
-        if widget is not None:
-            widget.show()
-            widget.raise_()
+        raise_dock_of(self)
         self.graphics.setFocus()
 
     def set_markers(self, markers: Sequence[ChartMarker]) -> None:

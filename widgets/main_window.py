@@ -244,6 +244,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(handler)
             self._hotkeys.append((QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText), text))
         self._hotkeys.append((_tr("Letters or digits"), _tr("键盘精灵: find a stock by code, name or pinyin initials")))
+        self._hotkeys.append(("21 / 23", _tr("键盘精灵: a buy / sell ticket for the charted stock")))
         self._hotkeys.append(("← → ↑ ↓  + −", _tr("Chart: move the cursor, zoom in and out")))
 
         self._view_menu.addSeparator()

@@ -32,6 +32,7 @@ TABLE = {
         "Next symbol in the list": "下一只",
         "Letters or digits": "字母或数字",
         "键盘精灵: find a stock by code, name or pinyin initials": "键盘精灵：按代码、名称或拼音首字母查找证券",
+        "键盘精灵: a buy / sell ticket for the charted stock": "键盘精灵：为当前图表证券打开买入/卖出委托",
         "Chart: move the cursor, zoom in and out": "K线图：移动光标、放大、缩小",
         "&Keyboard shortcuts": "快捷键(&K)",
         "Keyboard shortcuts": "快捷键",

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from app.composition import Desk, build_desk
 from app.services import Services, open_services
+from core.domain.orders import Side
 from core.events import JobEnded, JobStarted, RunDeleted, RunRegistered
 from core.settings import AppSettings
 from tests.core.research.slices import TINY_SEGMENTS, Slice, research_slice  # noqa: F401
@@ -112,3 +113,18 @@ def test_a_trained_run_reaches_backtest_and_signals_without_a_restart(
     panel.delete_button.click()
     qtbot.waitUntil(lambda: len(seen) == 2, timeout=10_000)
     assert seen[1][0] == run_id and all(run_id not in runs for runs in seen[1][1])
+
+
+def test_typing_21_or_23_opens_a_buy_or_sell_ticket_for_the_charted_stock(desk: tuple[Desk, Services]) -> None:
+    built, _services = desk
+    wizard = built.chart.keyboard_wizard
+    assert wizard.search("23")[0] == ("23", "Sell ticket", "")
+    assert wizard.search("21")[0] == ("21", "Buy ticket", "")
+    assert "21" not in [row[0] for row in wizard.search("2")]  # a code is a command only when typed whole
+    charted = built.chart.symbol
+    assert charted
+    wizard.popup.sig_open_requested.emit("23")
+    ticket = built.orders.panel.ticket
+    assert ticket.symbol_edit.text() == charted and ticket.side_box.currentData() == Side.SELL
+    wizard.popup.sig_open_requested.emit("21")
+    assert ticket.side_box.currentData() == Side.BUY
