@@ -27,6 +27,7 @@ from core.domain.bars import Bar, Freq, Instrument
 from core.domain.ticks import Tick
 from core.util.backoff import Backoff
 from core.util.listeners import Listeners
+from core.util.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 Listener = Callable[[ClientEvent], None]
@@ -142,9 +143,7 @@ class BridgeClient:
             self.start()
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*(cancel_and_wait(task) for task in list(self._tasks)))
         await self._stream.close()
         await self.http.aclose()
         self._set_state(ConnectionState.CLOSED, "")

@@ -17,6 +17,7 @@ from core.bridge.xt_worker import XtWorker
 from core.domain.bars import Bar, Freq, Instrument
 from core.domain.ticks import Tick
 from core.util.backoff import Backoff
+from core.util.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 CALL_TIMEOUT_S = 10.0  # quotes, subscriptions, instrument details: QMT answers these in milliseconds
@@ -140,8 +141,7 @@ class XtQuantSource(Source):
 
     async def stop(self) -> None:
         if self._watch_task is not None:
-            self._watch_task.cancel()
-            await asyncio.gather(self._watch_task, return_exceptions=True)
+            await cancel_and_wait(self._watch_task)
             self._watch_task = None
         if self._xt is not None and self.control.thread.is_alive():
             try:
