@@ -10,28 +10,14 @@ import pytest
 
 from app.cli import main
 from core.domain.orders import Order, OrderStatus, OrderType, Position, Side
-from core.research.config import StartTraining
-from core.research.training import RunFinished, run_training
 from core.trading.store import TRADING_FILE, TradingStore
-from tests.core.research.slices import Slice, build_slice, tiny_config
-
-LGB = {
-    "num_boost_round": 10,
-    "rounds_per_epoch": 10,
-    "early_stop": 0,
-    "num_threads": 1,
-    "num_leaves": 15,
-    "lambda_l1": 0.0,
-    "lambda_l2": 1.0,
-}
+from tests.core.research.slices import Slice, build_slice, train_tiny_lightgbm
 
 
 @pytest.fixture(scope="module")
 def trained(cn_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Slice, str]:
     s = build_slice(cn_data, tmp_path_factory.mktemp("predict"), count=8, start="2010-06-01", end="2012-01-31")
-    request = StartTraining("lightgbm", tiny_config(s, count=8), LGB, device="cpu", seed=1)
-    done = [r for r in run_training(request, s.data_dir) if isinstance(r, RunFinished)]
-    return s, done[0].run_id
+    return s, train_tiny_lightgbm(s, count=8, seed=1)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

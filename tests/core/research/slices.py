@@ -78,6 +78,30 @@ def tiny_config(s: Slice, kind: str = "alpha158", count: int = 20) -> DatasetCon
     )
 
 
+# A LightGBM small and quick enough for tests that need some trained run; each test changes what it must.
+TINY_LIGHTGBM = {
+    "num_boost_round": 10,
+    "rounds_per_epoch": 10,
+    "early_stop": 0,
+    "num_threads": 1,
+    "num_leaves": 15,
+    "lambda_l1": 0.0,
+    "lambda_l2": 1.0,
+}
+
+
+def train_tiny_lightgbm(s: Slice, count: int, seed: int, **params: object) -> str:
+    """Train TINY_LIGHTGBM (with `params` changed) on the slice's first `count` stocks; the run id."""
+    from core.research.config import StartTraining
+    from core.research.training import RunFinished, run_training
+
+    request = StartTraining(
+        "lightgbm", tiny_config(s, count=count), {**TINY_LIGHTGBM, **params}, device="cpu", seed=seed
+    )
+    done = [r for r in run_training(request, s.data_dir) if isinstance(r, RunFinished)]
+    return done[0].run_id
+
+
 def dataset_for(s: Slice, config: DatasetConfig, cache_dir: Path | None = None):  # type: ignore[no-untyped-def]
     """Build (or fetch from the slice's cache) a dataset; Qlib is pointed at the slice's provider first."""
     from core.data.qlib_runtime import init_qlib

@@ -10,30 +10,16 @@ import pytest
 
 from core.data.importer import import_one
 from core.paths import store_path
-from core.research.config import StartTraining
 from core.research.registry import PROCESSORS_FILE, CannotScore, RunRegistry
 from core.research.scoring import Scores, score_days
-from core.research.training import RunFinished, run_training
 from core.storage import MarketStore
-from tests.core.research.slices import Slice, build_slice, tiny_config
-
-LGB = {
-    "num_boost_round": 20,
-    "rounds_per_epoch": 10,
-    "early_stop": 0,
-    "num_threads": 1,
-    "num_leaves": 15,
-    "lambda_l1": 0.0,
-    "lambda_l2": 1.0,
-}
+from tests.core.research.slices import Slice, build_slice, train_tiny_lightgbm
 
 
 @pytest.fixture(scope="module")
 def trained(cn_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Slice, str]:
     s = build_slice(cn_data, tmp_path_factory.mktemp("scoring"), count=12, start="2010-01-01", end="2012-03-31")
-    request = StartTraining("lightgbm", tiny_config(s, count=12), LGB, device="cpu", seed=3)
-    done = [r for r in run_training(request, s.data_dir) if isinstance(r, RunFinished)]
-    return s, done[0].run_id
+    return s, train_tiny_lightgbm(s, count=12, seed=3, num_boost_round=20)
 
 
 def _scores(data_dir: Path, run_id: str, start: str | None, end: str | None, engine: str = "columnar") -> Scores:
