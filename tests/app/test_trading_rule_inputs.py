@@ -37,7 +37,9 @@ def store(tmp_path: Path) -> Iterator[MarketStore]:
 
 def _service(store: MarketStore, tmp_path: Path) -> TradingService:
     """open_trading_service as the desktop calls it, on a session with this store and no bridge."""
-    services = SimpleNamespace(store=store, bridge=None, demo=False, hub=None, data_dir=tmp_path / "data")
+    services = SimpleNamespace(
+        store=store, bridge=None, demo=False, hub=None, data_dir=tmp_path / "data", session_dir=tmp_path / "data"
+    )
     (tmp_path / "data").mkdir(exist_ok=True)
     settings = SimpleNamespace(risk_limits={"max_position_weight": 1.0}, trading_mode="paper")
     service = open_trading_service(services, settings)  # type: ignore[arg-type]
