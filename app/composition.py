@@ -83,10 +83,11 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     data_panel = DataManagerPanel()
     data_manager = DataManagerPresenter(
         data_panel,
-        services.store,
+        services.data_store(),  # the user's own store even in demo mode: the demo data stays read-only
         bridge_url=settings.bridge_url,
         bridge_ca_file=settings.bridge_ca_file,
         jobs=services.jobs,
+        demo=services.demo,
     )
 
     training_panel = TrainingPanel()

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from app.job_runner import JobFinished, JobRunner
 from core.data.bridge_update import BridgeBars, SeriesUpdated, plan_updates, update_from_bridge
@@ -28,6 +28,8 @@ def _tr(text: str) -> str:
 class DataManagerPresenter(QObject):
     """Jobs open their own store connection on the worker thread (SQLite: one connection per thread)."""
 
+    sig_leave_demo_requested = Signal()
+
     def __init__(
         self,
         panel: DataManagerPanel,
@@ -38,7 +40,10 @@ class DataManagerPresenter(QObject):
         bridge_token: str | None = None,
         jobs: JobRegistry | None = None,
         bridge_ca_file: str = "",
+        demo: bool = False,
     ) -> None:
+        """With `demo` the session runs the demo: `store` is then the user's own store, which imports fill,
+        and the panel offers to leave the demo for it (`sig_leave_demo_requested`)."""
         super().__init__(panel)
         self._panel = panel
         self._store = store
@@ -60,6 +65,8 @@ class DataManagerPresenter(QObject):
         panel.sig_update_from_bridge_requested.connect(self._on_panel_sig_update_from_bridge_requested)
         panel.set_bridge_available(bool(bridge_url))
         panel.sig_cancel_requested.connect(self.runner.cancel)
+        self._demo = demo
+        panel.sig_leave_demo_requested.connect(self.sig_leave_demo_requested)
         self.refresh()
 
     def refresh(self) -> None:
@@ -67,6 +74,14 @@ class DataManagerPresenter(QObject):
         self._panel.set_series(
             [SeriesView(r.symbol, r.name, r.freq, r.rows, r.first, r.last, r.missing_days) for r in rows]
         )
+        if self._demo:
+            self._panel.show_demo_note(
+                _tr(
+                    "Demo mode: the demo data is read-only. This list is your own data folder ({path}), "
+                    "and imports go there; the demo stays open until you leave it."
+                ).format(path=self._store.path.parent),
+                can_leave=bool(rows),
+            )
 
     # -- intents ------------------------------------------------------------------------------
     def _on_panel_sig_import_requested(self, paths: list[str]) -> None:

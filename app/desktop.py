@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,9 @@ from app.i18n import LANGUAGES
 from core.settings import AppSettings
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from app.first_run_presenter import FirstRunOutcome
     from app.services import Services
     from widgets.main_window import MainWindow
 
@@ -62,19 +66,13 @@ def run_desktop(
             return 2
 
     # Qt is imported here, not at module level, so headless commands never load it.
-    import qasync
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from app.composition import apply_theme, build_desk, connect_settings
     from app.crash_handler import install_crash_handling
     from app.gc_guard import MainThreadGarbageCollector
     from app.i18n import installed_language
-    from app.layout_store import LayoutStore
-    from app.main_window_presenter import create_main_window
     from app.resources import icon_path
-    from app.services import open_services
-    from app.status_presenter import StatusPresenter
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "qdesk"])
     if not isinstance(app, QApplication):
@@ -96,45 +94,91 @@ def run_desktop(
 
                 first = run_first_start(settings or AppSettings(), settings_path, data_dir)
                 settings, data_dir, demo = first.settings, first.data_dir, first.demo
-                layout_path = data_dir / SETTINGS_FILE
-            try:
-                services = open_services(
-                    data_dir,
-                    demo,
-                    scratch=screenshot is not None,
-                    bridge_url=settings.bridge_url if settings is not None else "",
-                    bridge_ca_file=settings.bridge_ca_file if settings is not None else "",
-                )
-            except (OSError, RuntimeError, ValueError) as exc:
-                print(f"qdesk: cannot open the market store in {data_dir}: {exc}", file=sys.stderr)
-                return 2
-            settings = settings or AppSettings()
-            apply_theme(app, settings.theme)
-            try:
-                desk = build_desk(services, lang, settings)
-                presenter = create_main_window(
-                    data_dir=data_dir,
-                    demo=services.demo,
-                    layout_store=LayoutStore(layout_path) if layout_path is not None else None,
-                    panels=desk.panels,
-                )
-                status = StatusPresenter(presenter.window, services)  # noqa: F841 (parented to the window)
-                if settings_path is not None and screenshot is None:
-                    connect_settings(presenter.window, desk, settings, settings_path)
-                    from app.first_run_presenter import attach_first_run_action, show_board_and_chart
-
-                    attach_first_run_action(presenter.window, settings, settings_path, data_dir)
-                    if first is not None and first.completed:
-                        show_board_and_chart(presenter.window)
-                # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
-                ready = _screenshot_ready(desk.chart, services)
-                return int(qasync.run(_drive(presenter.window, screenshot, services, ready)))
-            finally:
-                services.close()
+            launch = _Launch(data_dir, demo, lang, screenshot, settings, settings_path, first)
+            while True:  # once, or again on the user's own data after "Leave demo"
+                code = _run_session(app, launch)
+                if not launch.leave_demo:
+                    return code
+                launch.demo, launch.first, launch.leave_demo = False, None, False
     finally:
         app.setQuitOnLastWindowClosed(quit_on_last_window)
         collector.stop()
         crash.uninstall()
+
+
+@dataclass
+class _Launch:
+    """What one window session opens; `leave_demo` is set when the user asks to reopen on their own data."""
+
+    data_dir: Path
+    demo: bool
+    lang: str
+    screenshot: Path | None
+    settings: AppSettings | None
+    settings_path: Path | None
+    first: FirstRunOutcome | None
+    leave_demo: bool = False
+
+
+def _run_session(app: QApplication, launch: _Launch) -> int:
+    """Open the services and the window on one store (the demo's or the user's) and run until it closes."""
+    import qasync
+
+    from app.composition import apply_theme, build_desk, connect_settings
+    from app.layout_store import LayoutStore
+    from app.main_window_presenter import create_main_window
+    from app.services import open_services
+    from app.status_presenter import StatusPresenter
+
+    data_dir, screenshot, settings, settings_path = (
+        launch.data_dir,
+        launch.screenshot,
+        launch.settings,
+        launch.settings_path,
+    )
+    layout_path = None if screenshot is not None else data_dir / SETTINGS_FILE
+    try:
+        services = open_services(
+            data_dir,
+            launch.demo,
+            scratch=screenshot is not None,
+            bridge_url=settings.bridge_url if settings is not None else "",
+            bridge_ca_file=settings.bridge_ca_file if settings is not None else "",
+        )
+    except (OSError, RuntimeError, ValueError) as exc:
+        print(f"qdesk: cannot open the market store in {data_dir}: {exc}", file=sys.stderr)
+        return 2
+    settings = settings or AppSettings()
+    apply_theme(app, settings.theme)
+    try:
+        desk = build_desk(services, launch.lang, settings)
+        presenter = create_main_window(
+            data_dir=data_dir,
+            demo=services.demo,
+            layout_store=LayoutStore(layout_path) if layout_path is not None else None,
+            panels=desk.panels,
+        )
+        status = StatusPresenter(presenter.window, services)  # noqa: F841 (parented to the window)
+        if settings_path is not None and screenshot is None:
+            connect_settings(presenter.window, desk, settings, settings_path)
+            from app.first_run_presenter import attach_first_run_action, show_board_and_chart
+
+            attach_first_run_action(presenter.window, settings, settings_path, data_dir)
+            if launch.first is not None and launch.first.completed:
+                show_board_and_chart(presenter.window)
+        window = presenter.window
+
+        def leave_demo() -> None:
+            launch.leave_demo = True
+            window.close()  # the normal close path saves the layout; run_desktop then reopens on the user's data
+
+        window.sig_leave_demo_requested.connect(leave_demo)
+        desk.data_manager.sig_leave_demo_requested.connect(leave_demo)
+        # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
+        ready = _screenshot_ready(desk.chart, services)
+        return int(qasync.run(_drive(presenter.window, screenshot, services, ready)))
+    finally:
+        services.close()
 
 
 def _prepare_platform(*, wants_screenshot: bool) -> str | None:

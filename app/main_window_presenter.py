@@ -48,6 +48,7 @@ class MainWindowPresenter(QObject):
 
         window.show_data_dir(str(data_dir))
         window.show_mode(_mode_text(demo))
+        window.set_demo_mode(demo)
         window.set_about_text(_about_text())
         self.about = attach_about(window)  # Help → About opens the full dialog (licences, NOTICE, build)
         window.sig_quit_requested.connect(self._on_window_sig_quit_requested)

@@ -43,6 +43,7 @@ class Services:
     bridge: BridgeClient | None = None  # the live source when a bridge is configured (and not in demo)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
     _subscribed: set[str] = field(default_factory=set, repr=False)
+    _user_store: MarketStore | None = field(default=None, repr=False)  # opened in demo mode for imports
     events: EventBus = field(default_factory=EventBus)  # the session's facts: runs, jobs, the account
     runs: RunRegistry = field(init=False)
     jobs: JobRegistry = field(init=False)
@@ -62,6 +63,23 @@ class Services:
         its demo/ sandbox in demo mode, a scratch folder for screenshots."""
         base = Path(self._scratch.name) if self._scratch is not None else self.data_dir
         return base / "demo" if self.demo else base
+
+    @property
+    def user_store_path(self) -> Path:
+        """The user's own market store (never the demo sandbox); a scratch session keeps it in its folder."""
+        return store_path(Path(self._scratch.name) if self._scratch is not None else self.data_dir)
+
+    def data_store(self) -> MarketStore:
+        """The store the data manager works on: the user's own, even in demo mode, whose data is read-only."""
+        if not self.demo:
+            return self.store
+        if self._user_store is None:
+            self._user_store = MarketStore.open(self.user_store_path)
+        return self._user_store
+
+    def user_has_bars(self) -> bool:
+        """Whether the user's own store holds bars: what leaving demo mode would open."""
+        return bool(self.data_store().series())
 
     def start(self) -> None:
         """Start the quote source on the running loop: the demo replay, or the bridge stream."""
@@ -109,6 +127,8 @@ class Services:
 
     def close(self) -> None:
         self.store.close()
+        if self._user_store is not None:
+            self._user_store.close()
         if self._scratch is not None:
             self._scratch.cleanup()
 

@@ -68,6 +68,7 @@ class DataManagerPanel(QWidget):
     sig_export_qlib_requested = Signal(str)  # folder
     sig_update_from_bridge_requested = Signal(list)  # [(symbol, freq)]
     sig_cancel_requested = Signal()
+    sig_leave_demo_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +82,12 @@ class DataManagerPanel(QWidget):
         self.tree.setSortingEnabled(True)
         self.tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.summary = QLabel(self)
+        # In demo mode: the demo data is a read-only sandbox; this panel shows and fills the user's own store.
+        self.demo_note = QLabel(self)
+        self.demo_note.setWordWrap(True)
+        self.leave_demo_button = QPushButton(_tr("Open my data"), self)
+        self.leave_demo_button.setToolTip(_tr("Leave the demo and reopen QDesk on your own data"))
+        self.leave_demo_button.clicked.connect(self.sig_leave_demo_requested)
         self.progress = QProgressBar(self)
         self.cancel_button = QPushButton(_tr("Cancel"), self)
         self.cancel_button.clicked.connect(self.sig_cancel_requested)
@@ -114,6 +121,10 @@ class DataManagerPanel(QWidget):
         busy.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        demo_row = QHBoxLayout()
+        demo_row.addWidget(self.demo_note, 1)
+        demo_row.addWidget(self.leave_demo_button)
+        layout.addLayout(demo_row)
         layout.addWidget(self.filter_edit)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.summary)
@@ -121,6 +132,7 @@ class DataManagerPanel(QWidget):
         layout.addLayout(row1)
         layout.addLayout(row2)
         self.show_busy(None)
+        self.show_demo_note(None)
 
     # -- view state in ----------------------------------------------------------------------
     def set_series(self, rows: Sequence[SeriesView]) -> None:
@@ -145,6 +157,13 @@ class DataManagerPanel(QWidget):
             self.tree.resizeColumnToContents(column)  # codes and dates in full, not elided
         self.summary.setText(_tr("{n} series, {rows} rows").format(n=len(rows), rows=f"{sum(r.rows for r in rows):,}"))
         self._on_filter_edit_text_changed(self.filter_edit.text())
+
+    def show_demo_note(self, text: str | None, can_leave: bool = False) -> None:
+        """The demo-mode banner (None hides it); "Open my data" only once the user's store holds bars."""
+        self.demo_note.setVisible(text is not None)
+        self.demo_note.setText(text or "")
+        self.leave_demo_button.setVisible(text is not None)
+        self.leave_demo_button.setEnabled(can_leave)
 
     def set_bridge_available(self, available: bool) -> None:
         self._bridge_available = available

@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
     sig_load_workspace_requested = Signal(str)
     sig_delete_workspace_requested = Signal(str)
     sig_settings_requested = Signal()
+    sig_leave_demo_requested = Signal()
     # Terminal hotkeys: F5 daily/intraday chart, F6 watchlist, Page Up/Down previous/next symbol.
     sig_toggle_intraday_requested = Signal()
     sig_watchlist_requested = Signal()
@@ -151,6 +152,10 @@ class MainWindow(QMainWindow):
         self._data_label.setText(_tr("Data: {path}").format(path=path))
         self._data_label.setToolTip(path)
 
+    def set_demo_mode(self, demo: bool) -> None:
+        """In demo mode File offers to leave the demo for the user's own data."""
+        self._leave_demo_action.setVisible(demo)
+
     def show_mode(self, text: str) -> None:
         """Show where market data comes from (demo replay, bridge, ...)."""
         self._mode_label.setText(text)
@@ -223,6 +228,9 @@ class MainWindow(QMainWindow):
         settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         settings_action.triggered.connect(self.sig_settings_requested)
+        self._leave_demo_action = self._add_action(file_menu, "leave_demo_action", _tr("&Leave demo (open my data)"))
+        self._leave_demo_action.triggered.connect(self.sig_leave_demo_requested)
+        self._leave_demo_action.setVisible(False)
         file_menu.addSeparator()
         quit_action = self._add_action(file_menu, "quit_action", _tr("&Quit"))
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)

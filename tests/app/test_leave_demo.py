@@ -1,0 +1,97 @@
+"""Demo mode is a read-only sandbox: imports go to the user's own store, and leaving the demo is one click."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
+
+from app.composition import Desk, build_desk
+from app.desktop import run_desktop
+from app.services import Services, open_services
+from core.data.importer import import_files
+from core.paths import store_path
+from core.settings import AppSettings
+from core.storage import MarketStore
+from widgets.main_window import MainWindow
+
+
+@pytest.fixture
+def demo_desk(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[Desk, Services]]:
+    services = open_services(tmp_path, demo=True)
+    desk = build_desk(services, "en", AppSettings())
+    for panel in desk.panels.values():
+        qtbot.addWidget(panel)
+    try:
+        yield desk, services
+    finally:
+        services.close()
+
+
+def test_an_import_in_demo_mode_fills_the_users_store_and_leaves_the_demo_untouched(
+    qtbot: QtBot, demo_desk: tuple[Desk, Services], cn_data: Path, tmp_path: Path
+) -> None:
+    desk, services = demo_desk
+    panel, presenter = desk.data_manager._panel, desk.data_manager  # noqa: SLF001 (the real panel under test)
+    demo_series = [(s.symbol, s.freq, s.rows) for s in services.store.series()]
+    assert services.demo and demo_series
+    assert not panel.demo_note.isHidden() and str(tmp_path) in panel.demo_note.text()
+    assert not panel.leave_demo_button.isEnabled()  # nothing of the user's own to open yet
+    assert panel.tree.topLevelItemCount() == 0  # the list is the user's store, not the demo's
+
+    reports: list[str] = []
+    panel.show_report = lambda title, summary, errors: reports.append(summary)  # type: ignore[method-assign]
+    panel.sig_import_requested.emit([str(cn_data / "daily" / "600000.SH.csv")])
+    qtbot.waitUntil(lambda: bool(reports) and not presenter.runner.busy, timeout=20_000)
+
+    assert "1 of 1 file(s) imported" in reports[0]
+    assert [(s.symbol, s.freq, s.rows) for s in services.store.series()] == demo_series
+    user = MarketStore.open(store_path(tmp_path))
+    try:
+        assert [s.symbol for s in user.series("1d")] == ["600000.SH"]
+    finally:
+        user.close()
+    assert panel.leave_demo_button.isEnabled()
+    with qtbot.waitSignal(presenter.sig_leave_demo_requested, timeout=1000):
+        panel.leave_demo_button.click()
+
+
+def test_leave_demo_reopens_the_window_on_the_users_own_data(
+    qapp: QApplication, tmp_path: Path, cn_data: Path
+) -> None:
+    user = MarketStore.open(store_path(tmp_path))
+    try:
+        for _ in import_files(user, [cn_data / "daily" / "000001.SZ.csv"], freq="1d", workers=1):
+            pass
+    finally:
+        user.close()
+    seen: list[tuple[bool, str]] = []  # per window: whether it offered "leave demo", its mode text
+
+    def act_on_the_open_window() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if not (isinstance(widget, MainWindow) and widget.isVisible()):
+                continue
+            leave = widget.findChild(QAction, "leave_demo_action")
+            mode = widget.findChild(QLabel, "mode_label")
+            assert leave is not None and mode is not None
+            seen.append((leave.isVisible(), mode.text()))
+            if leave.isVisible():
+                leave.trigger()  # File → Leave demo: the window closes and reopens on the user's store
+            else:
+                widget.close()
+
+    driver = QTimer()
+    driver.setInterval(50)
+    driver.timeout.connect(act_on_the_open_window)
+    driver.start()
+    try:
+        assert run_desktop(tmp_path, True, "en", None) == 0
+    finally:
+        driver.stop()
+    assert [offered for offered, _ in seen] == [True, False]
+    assert seen[0][1].startswith("demo replay") and "demo" not in seen[1][1]
