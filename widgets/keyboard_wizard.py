@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
@@ -107,9 +108,21 @@ class KeyboardWizard(QObject):
         super().__init__(scope)
         self.popup = popup
         self._scope = scope
+        # Key presses go to the focused widget: filtering only that one (moved along with the focus)
+        # keeps Python out of the thousands of paint and layout events an application-wide filter sees.
+        self._watched: QWidget | None = None
         app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_app_focus_changed)
+            self._on_app_focus_changed(None, app.focusWidget())
+
+    def _on_app_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if self._watched is not None:
+            with contextlib.suppress(RuntimeError):  # the widget that had the focus may be gone already
+                self._watched.removeEventFilter(self)
+        self._watched = new
+        if new is not None:
+            new.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if event.type() != QEvent.Type.KeyPress or self.popup.isVisible():
@@ -124,7 +137,7 @@ class KeyboardWizard(QObject):
         if focus is None or _takes_text(focus) or focus.window() is not window or not isinstance(window, QMainWindow):
             return False  # typing into a field, in a dialog or in another window: not for the wizard
         if watched is not focus:
-            return False  # the same press is offered to each parent in turn: act once
+            return False  # only the focused widget's own press
         self.popup.open_with(text, focus.window())
         return True
 

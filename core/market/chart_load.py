@@ -110,7 +110,7 @@ def _minute_start(store: MarketStore, request: ChartRequest) -> str | None:
     """The first day of minute history to read: a period-sized window before the newest stored minute."""
     end = request.end
     if end is None:
-        last = store.db.execute("SELECT max(time) FROM bars WHERE symbol=? AND freq='1m'", [request.symbol]).fetchone()
+        last = store.query("SELECT max(time) FROM bars WHERE symbol=? AND freq='1m'", [request.symbol]).fetchone()
         end = last[0] if last and last[0] else None
     if end is None:
         return None

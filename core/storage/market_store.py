@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-import sqlite_utils
-
 from core.domain.symbols import Board, parse_symbol
 from core.storage.schema import migrate
 
@@ -84,7 +82,6 @@ class MarketStore:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
-        self.db = sqlite_utils.Database(conn)
         self._known_days: dict[str, set[str]] = {}
         self._pending_days: list[tuple[str, set[str]]] = []
 
@@ -294,7 +291,6 @@ class MarketStore:
                     "name": names.get(sym, ""),
                 }
             )
-        # Raw SQL, not sqlite-utils' insert_all: that commits on its own and would end our transaction.
         self._conn.executemany(
             "INSERT OR IGNORE INTO instruments (symbol, code, exchange, board, name) "
             "VALUES (:symbol, :code, :exchange, :board, :name)",
@@ -314,7 +310,13 @@ class MarketStore:
         )
 
     def instruments(self) -> list[dict[str, str]]:
-        return list(self.db["instruments"].rows_where(order_by="symbol"))
+        cursor = self._conn.execute("SELECT * FROM instruments ORDER BY symbol")
+        columns = [c[0] for c in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor]
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+        """A read-only query on the store's connection, for the few readers whose SQL is their own."""
+        return self._conn.execute(sql, params)
 
     def index_symbols(self) -> set[str]:
         return {r[0] for r in self._conn.execute("SELECT symbol FROM instruments WHERE board=?", (Board.INDEX.value,))}

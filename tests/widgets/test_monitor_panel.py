@@ -112,3 +112,22 @@ def test_log_panel_keeps_a_bounded_tail(qtbot) -> None:  # noqa: ANN001
     panel.append(rows[100:])
     assert len(panel.model.rows) == log_panel.CAPACITY
     assert panel.model.rows[0].message == "m10" and panel.model.rows[-1].message == rows[-1].message
+
+
+def test_sparkline_draws_oldest_left_newest_right_in_the_level_colour(qtbot) -> None:  # noqa: ANN001
+    from PySide6.QtGui import QColor
+
+    from widgets.monitor.sparkline import Sparkline
+
+    spark = Sparkline()
+    qtbot.addWidget(spark)
+    spark.resize(121, 26)
+    spark.set_values([1.0, float("nan"), 3.0, 2.0], "critical")
+    line = [spark.polyline().at(i) for i in range(spark.polyline().size())]
+    assert [round(p.x()) for p in line] == [0, 80, 120]  # the NaN sample leaves a gap, not a zero
+    assert line[1].y() < line[2].y() < line[0].y()  # the highest value is drawn nearest the top
+    image = spark.grab().toImage()
+    colours = {image.pixelColor(x, y).name() for x in range(image.width()) for y in range(image.height())}
+    assert QColor(LEVEL_COLOURS["critical"]).name() in colours
+    spark.set_values([5.0, 5.0], "ok")  # a flat line sits mid-height instead of on an edge
+    assert {round(spark.polyline().at(i).y()) for i in range(2)} == {12}

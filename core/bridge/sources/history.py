@@ -68,7 +68,7 @@ class StoreHistory:
 
     @staticmethod
     def _latest_factor(store: MarketStore, symbol: str, freq: Freq) -> float | None:
-        row = store.db.execute(
+        row = store.query(
             "SELECT factor FROM bars WHERE symbol=? AND freq=? ORDER BY time DESC LIMIT 1", [symbol, freq.value]
         ).fetchone()
         return None if row is None or row[0] is None else float(row[0])
