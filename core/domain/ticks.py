@@ -6,9 +6,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen on purpose: a frozen dataclass sets each field through object.__setattr__, which made
+# building a Tick about 6x slower (10 µs vs 1.6 µs), and the bridge and the client build one per tick
+# at full-market rates. Ticks are shared between subscribers and treated as values: never assign to one.
+@dataclass(slots=True)
 class Tick:
-    """One Level-1 snapshot of a security.
+    """One Level-1 snapshot of a security (a value: build a new one rather than changing it).
 
     `volume` and `amount` are cumulative for the day (shares, CNY), as exchanges publish them.
     Bid/ask ladders hold up to five levels, best first. `limit_up`/`limit_down` are the day's price
