@@ -6,8 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QDate, Signal
+from PySide6.QtCore import QCoreApplication, QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.backtest_curves import BacktestCurves
 from widgets.date_field import DateField
-from widgets.plot_palette import PlotPalette
 from widgets.tr import QT_TRANSLATE_NOOP
 
 
@@ -110,28 +109,6 @@ class BacktestPanel(QWidget):
         self.progress = QProgressBar(self)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
-        self.equity_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
-        self.equity_plot.addLegend()
-        self.equity_curve = self.equity_plot.plot([], [], pen=pg.mkPen("#c0392b", width=1.5), name=_tr("Strategy"))
-        self.benchmark_curve = self.equity_plot.plot([], [], pen=pg.mkPen("#7f8c8d", width=1.2), name=_tr("Benchmark"))
-        self.drawdown_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
-        self.drawdown_curve = self.drawdown_plot.plot(
-            [], [], pen=pg.mkPen("#27ae60"), fillLevel=0, brush=pg.mkBrush(39, 174, 96, 80)
-        )
-        self.drawdown_plot.setXLink(self.equity_plot)
-        self.excess_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
-        self.excess_curve = self.excess_plot.plot([], [], pen=pg.mkPen("#8e44ad", width=1.2))
-        self.excess_plot.setXLink(self.equity_plot)
-        self.activity_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
-        self.activity_plot.addLegend()
-        self.positions_curve = self.activity_plot.plot([], [], pen=pg.mkPen("#2c3e50"), name=_tr("Positions"))
-        self.turnover_bars = pg.BarGraphItem(x=[], height=[], width=86400 * 0.8, brush="#e67e22")
-        self.activity_plot.addItem(self.turnover_bars)
-        self.activity_plot.setXLink(self.equity_plot)
-        self.plot_palettes = [
-            PlotPalette(w, [w.getPlotItem()])
-            for w in (self.equity_plot, self.drawdown_plot, self.excess_plot, self.activity_plot)
-        ]
         self.metrics_table = QTableWidget(0, 2, self)
         self.metrics_table.setHorizontalHeaderLabels([_tr("Metric"), _tr("Value")])
         self.trades_table = QTableWidget(0, len(TRADE_HEADERS), self)
@@ -186,23 +163,13 @@ class BacktestPanel(QWidget):
         left_layout.addWidget(self.status)
         left_layout.addWidget(self.metrics_table, 1)
         tabs = QTabWidget(self)
-        curves = QSplitter(self)
-        curves.setOrientation(pg.QtCore.Qt.Orientation.Vertical)
-        for plot, title in (
-            (self.equity_plot, _tr("Equity vs benchmark")),
-            (self.excess_plot, _tr("Excess return")),
-            (self.drawdown_plot, _tr("Drawdown")),
-            (self.activity_plot, _tr("Positions and turnover (%)")),
-        ):
-            plot.setTitle(title)
-            curves.addWidget(plot)
         # Until a backtest has run, the tab explains itself instead of drawing four empty plots.
         self.curves_stack = QStackedWidget(self)
         self.empty_label = QLabel(_tr("Run a backtest to see its equity, drawdown and turnover here."), self)
-        self.empty_label.setAlignment(pg.QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         self.curves_stack.addWidget(self.empty_label)
-        self.curves_stack.addWidget(curves)
+        self._curves: BacktestCurves | None = None
         tabs.addTab(self.curves_stack, _tr("Curves"))
         tabs.addTab(self.trades_table, _tr("Trades"))
         self.tabs = tabs
@@ -317,6 +284,14 @@ class BacktestPanel(QWidget):
             self.progress.setValue(done)
             self.status.setText(message or "")
 
+    @property
+    def curves(self) -> BacktestCurves:
+        """The plots, built on first use (the first result, or a test that looks at them)."""
+        if self._curves is None:
+            self._curves = BacktestCurves(self)
+            self.curves_stack.addWidget(self._curves)
+        return self._curves
+
     def show_message(self, text: str) -> None:
         self.status.setText(text)
 
@@ -326,14 +301,10 @@ class BacktestPanel(QWidget):
         self.end.setDate(QDate.fromString(end, "yyyy-MM-dd"))
 
     def show_result(self, view: BacktestView) -> None:
-        x = list(view.x)
-        self.equity_curve.setData(x, list(view.equity))
-        self.benchmark_curve.setData(x if view.benchmark is not None else [], list(view.benchmark or []))
-        self.drawdown_curve.setData(x, list(view.drawdown))
-        self.excess_curve.setData(x if view.excess is not None else [], list(view.excess or []))
-        self.positions_curve.setData(x if view.positions else [], list(view.positions))
-        self.turnover_bars.setOpts(x=x if view.turnover else [], height=[100 * t for t in view.turnover])
-        self.curves_stack.setCurrentIndex(1)
+        self.curves.show_series(
+            view.x, view.equity, view.benchmark, view.drawdown, view.excess, view.positions, view.turnover
+        )
+        self.curves_stack.setCurrentWidget(self.curves)
         self.metrics_table.setRowCount(len(view.metrics))
         for r, (name, value) in enumerate(view.metrics):
             self.metrics_table.setItem(r, 0, QTableWidgetItem(name))

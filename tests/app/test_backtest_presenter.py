@@ -47,10 +47,10 @@ def test_run_shows_curves_metrics_and_trades_then_exports(qtbot: QtBot, data: Pa
     assert not panel.progress.isHidden()
     qtbot.waitUntil(lambda: not presenter.runner.busy and panel.run_button.isEnabled(), timeout=30_000)
     assert presenter.result is not None
-    assert len(panel.equity_curve.getData()[1]) == len(presenter.result.daily) == 487
+    assert len(panel.curves.equity_curve.getData()[1]) == len(presenter.result.daily) == 487
     assert panel.trades_table.rowCount() == len(presenter.result.trades) > 0
-    assert list(panel.excess_curve.getData()[1]) == pytest.approx(presenter.result.daily["excess"].tolist())
-    assert max(panel.positions_curve.getData()[1]) <= 5
+    assert list(panel.curves.excess_curve.getData()[1]) == pytest.approx(presenter.result.daily["excess"].tolist())
+    assert max(panel.curves.positions_curve.getData()[1]) <= 5
     labels = [panel.metrics_table.item(r, 0).text() for r in range(panel.metrics_table.rowCount())]
     assert "Sharpe ratio" in labels and "Information ratio" in labels
     assert panel.status.text().startswith("topk 2019-01-02 → 2020-12-31: total return")

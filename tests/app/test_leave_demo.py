@@ -61,9 +61,7 @@ def test_an_import_in_demo_mode_fills_the_users_store_and_leaves_the_demo_untouc
         panel.leave_demo_button.click()
 
 
-def test_leave_demo_reopens_the_window_on_the_users_own_data(
-    qapp: QApplication, tmp_path: Path, cn_data: Path
-) -> None:
+def test_leave_demo_reopens_the_window_on_the_users_own_data(qapp: QApplication, tmp_path: Path, cn_data: Path) -> None:
     user = MarketStore.open(store_path(tmp_path))
     try:
         for _ in import_files(user, [cn_data / "daily" / "000001.SZ.csv"], freq="1d", workers=1):

@@ -40,11 +40,11 @@ def test_result_is_drawn_and_a_trade_can_be_opened(qtbot: QtBot) -> None:
     )
     assert panel.curves_stack.currentWidget() is panel.empty_label  # no four empty plots before a run
     panel.show_result(view)
-    assert panel.curves_stack.currentIndex() == 1
+    assert panel.curves_stack.currentWidget() is panel.curves
     name_width = panel.metrics_table.fontMetrics().horizontalAdvance(view.metrics[0][0])
     assert panel.metrics_table.columnWidth(0) >= name_width  # the metric's name is not cut off
-    xs, ys = panel.equity_curve.getData()
-    assert list(ys) == [1.0, 1.02] and list(panel.benchmark_curve.getData()[1]) == [1.0, 0.99]
+    xs, ys = panel.curves.equity_curve.getData()
+    assert list(ys) == [1.0, 1.02] and list(panel.curves.benchmark_curve.getData()[1]) == [1.0, 0.99]
     assert panel.metrics_table.item(0, 1).text() == "2.00%" and panel.trades_table.rowCount() == 1
     assert panel.export_button.isEnabled()
     opened: list[tuple[str, str]] = []

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from widgets.backtest_panel import BacktestPanel
+from widgets.backtest_panel import BacktestPanel, BacktestView
 from widgets.training_panel import TrainingPanel
 
 THEMES = Path(__file__).resolve().parents[2] / "resources" / "themes"
@@ -30,9 +30,12 @@ def test_plots_follow_the_theme(qtbot: QtBot, qapp: QApplication, theme: str, li
             qtbot.addWidget(panel)
             panel.show()
         qtbot.waitExposed(backtest)
-        views = [training.plots, backtest.equity_plot, backtest.drawdown_plot, backtest.activity_plot]
-        assert all((lightness(v) > 200) is light for v in views), [lightness(v) for v in views]
-        axis = backtest.equity_plot.getPlotItem().getAxis("left")
+        # The backtest plots are built with the first result, under whatever theme is on by then.
+        backtest.show_result(BacktestView("run", [0.0, 86400.0], [1.0, 1.01], None, [0.0, 0.0], [], []))
+        curves = backtest.curves
+        views = [training.plots, curves.equity_plot, curves.drawdown_plot, curves.activity_plot]
+        qtbot.waitUntil(lambda: all((lightness(v) > 200) is light for v in views), timeout=2000)
+        axis = backtest.curves.equity_plot.getPlotItem().getAxis("left")
         assert (QColor(axis.textPen().color()).lightness() < 128) is light  # dark text on light, and back
     finally:
         qapp.setStyleSheet(previous)
