@@ -12,6 +12,11 @@ from core.bridge.metrics import BridgeMetrics
 from core.bridge.protocol import TickBatch
 from core.bridge.sources.base import Source
 from core.domain.ticks import Tick
+from core.util.memory import MemoryReleaser
+
+# A connection holding this many symbols leaves enough freed memory behind to be worth returning.
+_LARGE_SUBSCRIPTION = 1000
+_RELEASE_AFTER_S = 1.0  # quiet time after the last large departure before memory is handed back
 
 
 class Subscriber(Protocol):
@@ -38,6 +43,8 @@ class Fanout:
         self._by_symbol: dict[str, set[Subscriber]] = {}
         self._subscribers: dict[Subscriber, set[str]] = {}
         self._lock = asyncio.Lock()  # refcount changes and the source calls they cause happen in order
+        self.memory = MemoryReleaser()
+        self._release_timer: asyncio.TimerHandle | None = None
 
     # -- SourceSink (event-loop thread) ------------------------------------------------------
     def ticks_arrived(self, ticks: Sequence[Tick]) -> None:
@@ -119,10 +126,24 @@ class Fanout:
             return removed
 
     async def remove(self, sub: Subscriber) -> None:
-        """A connection closed: drop its subscriptions."""
-        await self.unsubscribe(sub, list(self._subscribers.get(sub, ())))
+        """A connection closed: drop its subscriptions, and hand memory back once a burst is over."""
+        held = list(self._subscribers.get(sub, ()))
+        await self.unsubscribe(sub, held)
         self._subscribers.pop(sub, None)
         self.metrics.clients.set(len(self._subscribers))
+        if not self._subscribers or len(held) >= _LARGE_SUBSCRIPTION:
+            self._release_memory_soon()
+
+    def _release_memory_soon(self) -> None:
+        # Once the burst is over, not at each departure: clients tend to leave together, and the heap
+        # is only worth trimming after the last of them.
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+        self._release_timer = asyncio.get_running_loop().call_later(_RELEASE_AFTER_S, self._release_memory)
+
+    def _release_memory(self) -> None:
+        self._release_timer = None
+        self.memory.release()
 
     def _release(self, sub: Subscriber, symbols: list[str]) -> list[str]:
         mine = self._subscribers.get(sub, set())

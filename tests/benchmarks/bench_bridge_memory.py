@@ -26,6 +26,7 @@ from tests.benchmarks.bench_bridge import SYMBOLS, TOKEN, Bridge, _load
 # Production caps 16 streams per token: 63 clients need four tokens, as four desks would have.
 TOKENS = [f"{TOKEN}-{i}" for i in range(4)]
 STREAMS_PER_TOKEN = 16
+SETTLE_S = 2.0  # longer than the bridge's quiet time (1 s) before it trims its heap
 
 
 def made_up(client: int, count: int, listed: set[str]) -> list[str]:
@@ -81,6 +82,7 @@ async def _round(bridge: Bridge, lists: list[list[str]]) -> dict[str, Any]:
         acks = await asyncio.gather(*tasks)
         while (await http.get("/v1/health")).json()["clients"]:  # the bridge has seen every client leave
             await asyncio.sleep(0.1)
+        await asyncio.sleep(SETTLE_S)  # the bridge hands freed memory back once departures have stopped
         after = bridge.rss_mb()
     return {
         "before": before,
