@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.plot_palette import PlotPalette
 from widgets.tr import QT_TRANSLATE_NOOP
+from widgets.training_curves import TrainingCurves
 
 
 def _tr(text: str) -> str:
@@ -136,7 +136,7 @@ class TrainingPanel(QWidget):
         self._build_runs()
         self.compare_table = QTableWidget(self)
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.plots, _tr("Curves"))
+        self.tabs.addTab(self.curves_stack, _tr("Curves"))
         self.tabs.addTab(self.runs_page, _tr("Runs"))
         self.tabs.addTab(self.compare_table, _tr("Compare"))
         left = QVBoxLayout()
@@ -213,17 +213,23 @@ class TrainingPanel(QWidget):
         self.cancel_button.clicked.connect(self.sig_cancel_requested)
 
     def _build_curves(self) -> None:
-        self.plots = pg.GraphicsLayoutWidget(self)
-        self.loss_plot = self.plots.addPlot(row=0, col=0, title=_tr("Loss"))
-        self.loss_plot.addLegend()
-        self.loss_plot.setLabel("bottom", _tr("Epoch"))
-        self.ic_plot = self.plots.addPlot(row=1, col=0, title=_tr("Valid IC"))
-        self.ic_plot.setLabel("bottom", _tr("Epoch"))
-        self.plot_palette = PlotPalette(self.plots, [self.loss_plot, self.ic_plot])
-        self.train_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#4c9be8", width=2), name=_tr("train"))
-        self.valid_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#e8a33c", width=2), name=_tr("valid"))
-        self.ic_curve = self.ic_plot.plot([], [], pen=pg.mkPen("#5cc26b", width=2), symbol="o", symbolSize=5)
+        # Until a model trains, the tab explains itself; the plots are built with the first run.
+        self.curves_stack = QStackedWidget(self)
+        self.empty_curves = QLabel(_tr("Train a model to see its loss and valid IC by epoch here."), self)
+        self.empty_curves.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_curves.setWordWrap(True)
+        self.curves_stack.addWidget(self.empty_curves)
+        self._curves: TrainingCurves | None = None
+        self._curves_title = ""
         self._epochs: list[tuple[int, float, float, float]] = []
+
+    @property
+    def curves(self) -> TrainingCurves:
+        """The loss and IC plots, built on first use."""
+        if self._curves is None:
+            self._curves = TrainingCurves(self)
+            self.curves_stack.addWidget(self._curves)
+        return self._curves
 
     def _build_runs(self) -> None:
         self.runs_page = QWidget(self)
@@ -279,17 +285,14 @@ class TrainingPanel(QWidget):
         )
 
     def clear_curves(self, title: str) -> None:
-        self._epochs = []
-        self.loss_plot.setTitle(title)
-        for curve in (self.train_curve, self.valid_curve, self.ic_curve):
-            curve.setData([], [])
+        self._epochs, self._curves_title = [], title
+        if self._curves is not None:
+            self._curves.show_epochs(title, [])
 
     def add_epoch(self, epoch: int, train_loss: float, valid_loss: float, valid_ic: float) -> None:
         self._epochs.append((epoch, train_loss, valid_loss, valid_ic))
-        xs = [e[0] for e in self._epochs]
-        self.train_curve.setData(xs, [e[1] for e in self._epochs])
-        self.valid_curve.setData(xs, [e[2] for e in self._epochs])
-        self.ic_curve.setData(xs, [e[3] for e in self._epochs])
+        self.curves.show_epochs(self._curves_title, self._epochs)
+        self.curves_stack.setCurrentWidget(self.curves)
 
     def curve_points(self) -> list[tuple[int, float, float, float]]:
         return list(self._epochs)

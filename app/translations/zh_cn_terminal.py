@@ -46,6 +46,7 @@ TABLE = {
         "1-minute": "1分钟线",
     },
     "TrainingPanel": {
+        "Train a model to see its loss and valid IC by epoch here.": "训练模型后，这里按轮次显示损失与验证集 IC。",
         "auto": "自动",
         "Data range": "数据区间",
         "Training time": "训练用时",

@@ -30,10 +30,11 @@ def test_plots_follow_the_theme(qtbot: QtBot, qapp: QApplication, theme: str, li
             qtbot.addWidget(panel)
             panel.show()
         qtbot.waitExposed(backtest)
-        # The backtest plots are built with the first result, under whatever theme is on by then.
+        # The plots are built with the first result or epoch, under whatever theme is on by then.
         backtest.show_result(BacktestView("run", [0.0, 86400.0], [1.0, 1.01], None, [0.0, 0.0], [], []))
+        training.add_epoch(1, 0.5, 0.6, 0.02)
         curves = backtest.curves
-        views = [training.plots, curves.equity_plot, curves.drawdown_plot, curves.activity_plot]
+        views = [training.curves, curves.equity_plot, curves.drawdown_plot, curves.activity_plot]
         qtbot.waitUntil(lambda: all((lightness(v) > 200) is light for v in views), timeout=2000)
         axis = backtest.curves.equity_plot.getPlotItem().getAxis("left")
         assert (QColor(axis.textPen().color()).lightness() < 128) is light  # dark text on light, and back

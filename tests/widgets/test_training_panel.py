@@ -27,13 +27,16 @@ def test_form_round_trip_and_train_intent(qtbot: QtBot) -> None:
 def test_curves_runs_and_comparison(qtbot: QtBot) -> None:
     panel = TrainingPanel()
     qtbot.addWidget(panel)
+    assert panel.curves_stack.currentWidget() is panel.empty_curves  # a sentence, not two empty plots
     panel.clear_curves("gru")
     panel.add_epoch(1, 1.0, 0.99, 0.01)
+    assert panel.curves_stack.currentWidget() is panel.curves
+    assert panel.curves.loss_plot.titleLabel.text == "gru"
     panel.add_epoch(2, 0.9, 0.98, 0.03)
-    assert list(panel.ic_curve.getData()[1]) == [0.01, 0.03]
-    assert list(panel.train_curve.getData()[0]) == [1, 2]
+    assert list(panel.curves.ic_curve.getData()[1]) == [0.01, 0.03]
+    assert list(panel.curves.train_curve.getData()[0]) == [1, 2]
     panel.clear_curves("next")
-    assert panel.curve_points() == []
+    assert panel.curve_points() == [] and len(panel.curves.ic_curve.getData()[0] or []) == 0
     panel.set_runs(
         [
             RunRow("r1", "gru", "alpha360", "csi300", "2017:2020", {"ic": 0.05, "rank_ic": 0.06}),
