@@ -38,7 +38,7 @@ class TimeShare:
 
     @classmethod
     def empty(cls, symbol: str) -> TimeShare:
-        return cls(symbol, None, float("nan"), *(np.full(SLOTS, np.nan) for _ in range(2)), np.zeros(SLOTS))
+        return cls(symbol, None, float("nan"), np.full(SLOTS, np.nan), np.full(SLOTS, np.nan), np.zeros(SLOTS))
 
     @property
     def traded(self) -> int:
