@@ -10,6 +10,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from app.chart_state import ChartState, save_chart_state
+from app.chart_timeshare import TimeSharePresenter
 from app.job_runner import JobFinished, JobRunner
 from app.keyboard_wizard_presenter import KeyboardWizardPresenter, store_entries
 from app.relay import EventRelay
@@ -22,6 +23,7 @@ from core.market.series import Adjust, Period
 from core.market.studies import StudyConfig
 from core.quotes.hub import QuoteHub
 from core.storage.market_store import MarketStore
+from widgets.chart.toolbar import TIMESHARE
 from widgets.chart.view_state import ChartBar, ChartData, ChartMarker
 from widgets.chart_panel import ChartPanel
 
@@ -66,7 +68,9 @@ class ChartPresenter(QObject):
         self._subscribe = subscribe  # live ticks for the charted symbol, also when it is on no watchlist
         self._state_file = state_file  # where the chart's view is kept for the next session (None: nowhere)
         self._symbol = ""
-        self._period = Period(period)
+        # 分时 is a view, not a bar period: the K-line period stays what F5 switches back to.
+        self._timeshare = period == TIMESHARE
+        self._period = Period("1d" if self._timeshare else period)
         self._adjust = Adjust(adjust)
         self._config = StudyConfig()
         self._serial = 0
@@ -79,6 +83,10 @@ class ChartPresenter(QObject):
         self._live_timer.setSingleShot(True)
         self._live_timer.setInterval(LIVE_INTERVAL_MS)
         self._live_timer.timeout.connect(self._on_live_timer_timeout)
+        self.timeshare = TimeSharePresenter(
+            panel, store_path, lambda s: self._names.get(s, ""), lambda s: 3 if _is_fund(s) else 2, jobs
+        )
+        self.timeshare.sig_loaded.connect(self._on_timeshare_sig_loaded)
         panel.sig_symbol_requested.connect(self.open_symbol)
         panel.sig_period_requested.connect(self._on_panel_sig_period_requested)
         panel.sig_adjust_requested.connect(self._on_panel_sig_adjust_requested)
@@ -102,7 +110,7 @@ class ChartPresenter(QObject):
 
     @property
     def busy(self) -> bool:
-        return any(runner.busy for runner in self._runners.values())
+        return self.timeshare.busy or any(runner.busy for runner in self._runners.values())
 
     def open_symbol(self, text: str) -> bool:
         """Chart `text` (any spelling the importer accepts); False with a message when it is no symbol."""
@@ -123,7 +131,10 @@ class ChartPresenter(QObject):
             self._panel.reveal()
 
     def set_period(self, period: str) -> None:
-        self._period = Period(period)
+        """A K-line period ('1d', '5m', ...) or TIMESHARE for the 分时 view."""
+        self._timeshare = period == TIMESHARE
+        if not self._timeshare:
+            self._period = Period(period)
         self.reload()
         self._save_state()
 
@@ -136,7 +147,11 @@ class ChartPresenter(QObject):
         """What the chart shows now, as the next session reopens it."""
         panel = self._panel
         return ChartState(
-            self._symbol, self._period.value, self._adjust.value, tuple(panel.overlays()), tuple(panel.sub_panes())
+            self._symbol,
+            TIMESHARE if self._timeshare else self._period.value,
+            self._adjust.value,
+            tuple(panel.overlays()),
+            tuple(panel.sub_panes()),
         )
 
     def _save_state(self) -> None:
@@ -161,6 +176,10 @@ class ChartPresenter(QObject):
         self._serial += 1
         serial = self._serial
         self._live, self._pending = None, None
+        if self._timeshare:
+            self.timeshare.load(self._symbol, self._replay_end())
+            return
+        self.timeshare.stop()
         request = ChartRequest(self._symbol, self._period, self._adjust, self._config, self._replay_end())
         runner = JobRunner(self, self._jobs)
         self._runners[serial] = runner
@@ -171,6 +190,7 @@ class ChartPresenter(QObject):
     def wait(self, timeout: float = 10.0) -> None:
         for runner in list(self._runners.values()):
             runner.wait(timeout)
+        self.timeshare.wait(timeout)
 
     def _replay_end(self) -> str | None:
         if not self._replay or self._hub is None:
@@ -220,8 +240,17 @@ class ChartPresenter(QObject):
         if tick is not None:
             self.apply_tick(tick)
 
+    def _on_timeshare_sig_loaded(self, symbol: str) -> None:
+        tick = self._hub.latest(symbol) if self._hub is not None else None
+        if tick is not None:
+            self._pending = tick
+            self._live_timer.start()
+
     def apply_tick(self, tick: Tick) -> LiveUpdate | None:
         """Put `tick` on the chart's last bar now (the timer calls this for the newest pending tick)."""
+        if self._timeshare:
+            self.timeshare.apply_tick(tick)
+            return None
         live = self._live
         if live is None or tick.symbol != self._symbol:
             return None

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import QInputDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from widgets.chart.crosshair import Crosshair, InfoBox, info_rows
 from widgets.chart.formatting import format_bar_time, format_price, format_volume
@@ -23,7 +23,8 @@ from widgets.chart.markers import MarkerLayer
 from widgets.chart.panes import ChartPane
 from widgets.chart.price_extras import PriceExtras
 from widgets.chart.theme import THEMES, ChartTheme
-from widgets.chart.toolbar import ChartToolbarWidget
+from widgets.chart.timeshare_view import TimeShareData, TimeShareWidget
+from widgets.chart.toolbar import TIMESHARE, ChartToolbarWidget
 from widgets.chart.view_state import OVERLAYS, SUB_PANES, ChartBar, ChartData, ChartMarker, as_datetime64
 from widgets.docking import raise_dock_of
 
@@ -84,7 +85,12 @@ class ChartPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
-        layout.addWidget(self.graphics, 1)
+        # The K-line chart and the 分时 view share the space below the toolbar; F5 switches between them.
+        self.timeshare = TimeShareWidget(self._theme, self)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.graphics)
+        self.stack.addWidget(self.timeshare)
+        layout.addWidget(self.stack, 1)
 
         self.price = ChartPane("price", "candle", self._theme, self._format_price)
         self.panes: dict[str, ChartPane] = {
@@ -130,6 +136,8 @@ class ChartPanel(QWidget):
         """Show `data`; `keep_view` keeps the visible bars (a reload of the same symbol and period)."""
         previous = self.visible_range() if self._data is not None else None
         self._data = data
+        self.stack.setCurrentWidget(self.graphics)
+        self.toolbar.show_kline_controls(True)
         self.toolbar.show_state(data.symbol, data.name, data.period, data.adjust)
         self._load_glyphs(0)
         self._load_lines()
@@ -212,6 +220,19 @@ class ChartPanel(QWidget):
             self.set_visible_range(first + 1, last - first + 1)
         else:
             self._refresh_view()
+
+    def show_timeshare(self, data: TimeShareData) -> None:
+        """Show the 分时 view of `data` in place of the K-line chart (again on each live update)."""
+        self.timeshare.set_data(data)
+        self.stack.setCurrentWidget(self.timeshare)
+        self.toolbar.show_kline_controls(False)
+        self.toolbar.show_state(data.symbol, data.name, TIMESHARE, self.toolbar.adjust_combo.currentData())
+        empty = _tr("No minute bars stored for {symbol}: import 1m bars or connect the bridge")
+        self.timeshare.show_message("" if data.traded else empty.format(symbol=data.symbol))
+
+    @property
+    def showing_timeshare(self) -> bool:
+        return self.stack.currentWidget() is self.timeshare
 
     def reveal(self) -> None:
         """Bring the chart to the front: raise the dock (or tab) it sits in and take keyboard focus."""
@@ -464,6 +485,7 @@ class ChartPanel(QWidget):
         for pane in self._all_panes():
             pane.apply_theme(self._theme)
         self.toolbar.apply_theme(self._theme)
+        self.timeshare.apply_theme(self._theme)
         self.info_box.apply_theme(self._theme)
         self.extras.apply_theme(self._theme)
         self.message_label.setStyleSheet(f"color: {self._theme.muted_text}; font-size: 11pt;")

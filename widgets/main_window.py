@@ -55,7 +55,7 @@ class MainWindow(QMainWindow):
     sig_load_workspace_requested = Signal(str)
     sig_delete_workspace_requested = Signal(str)
     sig_settings_requested = Signal()
-    # Terminal hotkeys: F5 daily/intraday chart, F6 watchlist, Page Up/Down previous/next symbol.
+    # Terminal hotkeys: F5 K-line/分时 chart, F6 watchlist, Page Up/Down previous/next symbol.
     sig_toggle_intraday_requested = Signal()
     sig_watchlist_requested = Signal()
     sig_step_symbol_requested = Signal(int)  # -1 previous, +1 next
@@ -234,7 +234,12 @@ class MainWindow(QMainWindow):
         self._view_separator = self._view_menu.addSeparator()
         self._hotkeys: list[tuple[str, str]] = []
         for name, key, text, handler in (
-            ("toggle_intraday_action", "F5", _tr("Daily / 1-minute chart"), self.sig_toggle_intraday_requested.emit),
+            (
+                "toggle_intraday_action",
+                "F5",
+                _tr("Chart: K-line / intraday (分时)"),
+                self.sig_toggle_intraday_requested.emit,
+            ),
             ("watchlist_action", "F6", _tr("Watchlist"), self.sig_watchlist_requested.emit),
             ("previous_symbol_action", "PgUp", _tr("Previous symbol in the list"), self._on_previous_triggered),
             ("next_symbol_action", "PgDown", _tr("Next symbol in the list"), self._on_next_triggered),

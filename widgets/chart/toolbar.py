@@ -23,7 +23,9 @@ from widgets.chart.theme import ChartTheme
 from widgets.chart.view_state import ADJUSTMENTS, OVERLAYS, PERIODS, SUB_PANES
 from widgets.tr import QT_TRANSLATE_NOOP
 
+TIMESHARE = "ts"  # the 分时 view sits among the periods: one exclusive choice of what the chart shows
 _PERIOD_LABELS = {
+    TIMESHARE: QT_TRANSLATE_NOOP("ChartPanel", "Intraday"),
     "1m": QT_TRANSLATE_NOOP("ChartPanel", "1m"),
     "5m": QT_TRANSLATE_NOOP("ChartPanel", "5m"),
     "15m": QT_TRANSLATE_NOOP("ChartPanel", "15m"),
@@ -78,12 +80,13 @@ class ChartToolbarWidget(QWidget):
         self.period_buttons: dict[str, QToolButton] = {}
         self._period_group = QButtonGroup(self)
         self._period_group.setExclusive(True)
-        for key in PERIODS:
+        for key in (TIMESHARE, *PERIODS):
             button = self._tool_button(f"chart_period_{key}", _tr(_PERIOD_LABELS[key]), checkable=True)
             button.clicked.connect(lambda _=False, k=key: self.sig_period_clicked.emit(k))
             self._period_group.addButton(button)
             self.period_buttons[key] = button
             layout.addWidget(button)
+        self.period_buttons[TIMESHARE].setToolTip(_tr("Intraday time-share (分时): today's minute prices (F5)"))
         layout.addSpacing(4)
 
         self.adjust_combo = QComboBox(self)
@@ -155,6 +158,12 @@ class ChartToolbarWidget(QWidget):
         button = self.period_buttons.get(period)
         if button is not None:
             button.setChecked(True)
+
+    def show_kline_controls(self, enabled: bool) -> None:
+        """Adjustment and indicator toggles apply to K-lines only: greyed out over the 分时 view."""
+        self.adjust_combo.setEnabled(enabled)
+        for button in self.group_buttons.values():
+            button.setEnabled(enabled)
 
     def show_groups(self, shown: Iterable[str]) -> None:
         shown = set(shown)
