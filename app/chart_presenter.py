@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
+from app.chart_drawings import ChartDrawingsPresenter
 from app.chart_state import ChartState, save_chart_state
 from app.chart_timeshare import TimeSharePresenter
 from app.job_runner import JobFinished, JobRunner
@@ -57,6 +58,7 @@ class ChartPresenter(QObject):
         subscribe: Callable[[Iterable[str]], None] | None = None,
         jobs: JobRegistry | None = None,
         state_file: Path | None = None,
+        drawings_file: Path | None = None,
     ) -> None:
         super().__init__(panel)
         self._panel = panel
@@ -87,6 +89,7 @@ class ChartPresenter(QObject):
             panel, store_path, lambda s: self._names.get(s, ""), lambda s: 3 if _is_fund(s) else 2, jobs
         )
         self.timeshare.sig_loaded.connect(self._on_timeshare_sig_loaded)
+        self.drawings = ChartDrawingsPresenter(panel, drawings_file)  # per symbol, on every period
         panel.sig_symbol_requested.connect(self.open_symbol)
         panel.sig_period_requested.connect(self._on_panel_sig_period_requested)
         panel.sig_adjust_requested.connect(self._on_panel_sig_adjust_requested)
@@ -209,6 +212,7 @@ class ChartPresenter(QObject):
         )
         self._panel.set_data(chart_data(report, self._names.get(request.symbol, "")), keep_view=same_view)
         self._panel.set_markers(self._markers.get(request.symbol, []))
+        self.drawings.show_for(request.symbol)
         self._live = LiveChart(report)
         self.sig_loaded.emit(request)
         if self._hub is not None:

@@ -17,6 +17,8 @@ from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QInputDialog, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from widgets.chart.crosshair import Crosshair, InfoBox, info_rows
+from widgets.chart.drawing_input import DrawingInput
+from widgets.chart.drawings import ChartDrawing, DrawingLayer
 from widgets.chart.formatting import format_bar_time, format_price, format_volume
 from widgets.chart.keys import navigate
 from widgets.chart.markers import MarkerLayer
@@ -63,6 +65,7 @@ class ChartPanel(QWidget):
     sig_ma_windows_requested = Signal(object)  # tuple[int, ...]
     sig_red_up_requested = Signal(bool)
     sig_groups_changed = Signal(object)  # list[str]: the overlays and indicator panes now shown
+    sig_drawings_changed = Signal(object)  # list[ChartDrawing]: the user added or deleted a drawing
 
     def __init__(self, parent: QWidget | None = None, theme: str = "dark") -> None:
         super().__init__(parent)
@@ -103,6 +106,8 @@ class ChartPanel(QWidget):
             pane.plot.setXLink(self.price.plot)
         self.extras = PriceExtras(self.price.plot, self._theme)
         self.markers = MarkerLayer(self.price.plot)
+        self.drawings = DrawingLayer(self.price.plot, self._theme)
+        self.drawings.sig_changed.connect(lambda: self.sig_drawings_changed.emit(list(self.drawings.drawings)))
         self.crosshair = Crosshair(self._theme)
         for pane in self._all_panes():
             self.crosshair.attach(pane)
@@ -121,6 +126,7 @@ class ChartPanel(QWidget):
         self.price.view.sigResized.connect(self._on_price_view_sig_resized)  # label room is in pixels
         self.graphics.scene().sigMouseMoved.connect(self._on_scene_sig_mouse_moved)
         self.graphics.installEventFilter(self)
+        self.drawing_input = DrawingInput(self, self.graphics.scene(), self.price, self.drawings)
         self._connect_toolbar()
         self._relayout()
         self._apply_theme()
@@ -148,6 +154,7 @@ class ChartPanel(QWidget):
             xMin=-0.5 - _RIGHT_MARGIN, xMax=max(n, 1) - 0.5 + _RIGHT_MARGIN, minXRange=min(_MIN_VISIBLE, max(n, 1))
         )
         self.markers.place(data.time, data.intraday, self._theme)
+        self.drawings.place(data.time, data.intraday)
         self.set_cursor(None)
         self.note_label.setText(data.note)
         self.note_label.setVisible(bool(data.note))
@@ -215,6 +222,7 @@ class ChartPanel(QWidget):
         if append:
             self.price.view.setLimits(xMax=len(self._data) - 0.5 + _RIGHT_MARGIN)
             self.markers.place(self._data.time, self._data.intraday, self._theme)
+            self.drawings.place(self._data.time, self._data.intraday)
         if following and append:
             first, last = self.visible_range()
             self.set_visible_range(first + 1, last - first + 1)
@@ -233,6 +241,10 @@ class ChartPanel(QWidget):
     @property
     def showing_timeshare(self) -> bool:
         return self.stack.currentWidget() is self.timeshare
+
+    def set_drawings(self, drawings: Sequence[ChartDrawing]) -> None:
+        """The charted symbol's saved drawings (anchored to bar times, so any period shows them)."""
+        self.drawings.set_drawings(list(drawings))
 
     def reveal(self) -> None:
         """Bring the chart to the front: raise the dock (or tab) it sits in and take keyboard focus."""
@@ -488,6 +500,7 @@ class ChartPanel(QWidget):
         self.timeshare.apply_theme(self._theme)
         self.info_box.apply_theme(self._theme)
         self.extras.apply_theme(self._theme)
+        self.drawings.apply_theme(self._theme)
         self.message_label.setStyleSheet(f"color: {self._theme.muted_text}; font-size: 11pt;")
         self.note_label.setStyleSheet(f"color: {self._theme.muted_text}; font-size: 8pt;")
         self._load_lines()
@@ -550,11 +563,12 @@ class ChartPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _on_graphics_key_pressed(self, event: QKeyEvent) -> bool:
-        return navigate(self, event.key())
+        return self.drawing_input.key(event.key()) or navigate(self, event.key())
 
     def _on_scene_sig_mouse_moved(self, pos: QPointF) -> None:
         if self._data is None or len(self._data) == 0:
             return
+        self.drawing_input.move(pos)
         for pane in [self.price, *(self.panes[k] for k in self._sub_panes)]:
             if pane.view.sceneBoundingRect().contains(pos):
                 point = pane.view.mapSceneToView(pos)
@@ -576,6 +590,9 @@ class ChartPanel(QWidget):
         bar.sig_red_up_toggled.connect(self.sig_red_up_requested.emit)
         bar.sig_group_toggled.connect(self._on_toolbar_sig_group_toggled)
         bar.sig_ma_windows_clicked.connect(self._on_toolbar_sig_ma_windows_clicked)
+        bar.sig_draw_tool_chosen.connect(self._on_toolbar_sig_draw_tool_chosen)
+        bar.sig_delete_drawing_clicked.connect(self.drawings.delete_selected)
+        bar.sig_clear_drawings_clicked.connect(self.drawings.clear)
         bar.show_groups(self.shown_groups())
 
     def _on_toolbar_sig_group_toggled(self, group: str, shown: bool) -> None:
@@ -585,6 +602,12 @@ class ChartPanel(QWidget):
         else:
             chosen = set(self._sub_panes) | {group} if shown else set(self._sub_panes) - {group}
             self.set_sub_panes(chosen)
+
+    def _on_toolbar_sig_draw_tool_chosen(self, tool: str) -> None:
+        if self.showing_timeshare or tool not in ("trend", "hline", "fib"):
+            return
+        self.drawings.start(tool)  # type: ignore[arg-type]  # one of DrawingKind, checked above
+        self.graphics.setFocus()
 
     def _on_toolbar_sig_ma_windows_clicked(self) -> None:
         current = ",".join(name[2:] for name in (self._data.studies.get("MA", {}) if self._data else {}))

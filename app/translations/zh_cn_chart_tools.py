@@ -9,6 +9,15 @@ TABLE = {
         "Price": "价格",
         "Avg": "均价",
         "Limits": "涨跌停",
+        "Drawing tools: click the chart to place points; Delete removes the selected one": (
+            "画线工具：在图上点击放置各点；Delete 删除选中的画线"
+        ),
+        "Trend line": "趋势线",
+        "Horizontal line": "水平线",
+        "Fibonacci retracement": "黄金分割回撤",
+        "Delete selected drawing": "删除选中的画线",
+        "Delete all drawings of this symbol": "删除本股票的全部画线",
+        "Delete drawing": "删除画线",
         "No minute bars stored for {symbol}: import 1m bars or connect the bridge": (
             "{symbol} 无分钟数据：请导入 1 分钟K线或连接桥接服务"
         ),

@@ -114,13 +114,3 @@ def test_intraday_view_is_kept_for_the_next_session_and_says_when_no_minutes_are
     x, _ = again.timeshare.price_line.getData()
     assert x is None or x.size == 0  # nothing of 000001.SZ's session stays drawn
     assert not again.toolbar.adjust_combo.isEnabled()  # no adjustment or indicators in the 分时 view
-
-
-def test_intraday_view_screenshot(qtbot: QtBot, store_path: Path, tmp_path: Path) -> None:
-    panel, presenter = _open(qtbot, store_path)
-    panel.resize(1280, 800)
-    presenter.open_symbol(SYMBOL)
-    presenter.set_period("ts")
-    _settle(qtbot, presenter, lambda: panel.timeshare.data is not None)
-    out = Path.cwd() / "build" / "timeshare.png" if (Path.cwd() / "build").is_dir() else tmp_path / "timeshare.png"
-    assert panel.grab().save(str(out))

@@ -56,6 +56,9 @@ class ChartToolbarWidget(QWidget):
     sig_group_toggled = Signal(str, bool)  # overlay or sub-pane group, shown
     sig_red_up_toggled = Signal(bool)
     sig_ma_windows_clicked = Signal()
+    sig_draw_tool_chosen = Signal(str)  # "trend", "hline" or "fib"
+    sig_delete_drawing_clicked = Signal()
+    sig_clear_drawings_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,6 +115,7 @@ class ChartToolbarWidget(QWidget):
             if key == OVERLAYS[-1]:
                 layout.addSpacing(4)
         layout.addStretch(1)
+        self._build_draw_menu(layout)
         self._build_menu(layout)
         # A narrow dock clips the rightmost toggles rather than forcing the whole window wider.
         layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
@@ -124,6 +128,32 @@ class ChartToolbarWidget(QWidget):
         button.setCheckable(checkable)
         button.setAutoRaise(True)
         return button
+
+    def _build_draw_menu(self, layout: QHBoxLayout) -> None:
+        button = self._tool_button("chart_draw_button", "✎")
+        button.setToolTip(_tr("Drawing tools: click the chart to place points; Delete removes the selected one"))
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        self.draw_actions: dict[str, QAction] = {}
+        for key, text in (
+            ("trend", _tr("Trend line")),
+            ("hline", _tr("Horizontal line")),
+            ("fib", _tr("Fibonacci retracement")),
+        ):
+            action = QAction(text, menu)
+            action.setObjectName(f"chart_draw_{key}_action")
+            action.triggered.connect(lambda _=False, k=key: self.sig_draw_tool_chosen.emit(k))
+            menu.addAction(action)
+            self.draw_actions[key] = action
+        menu.addSeparator()
+        delete = QAction(_tr("Delete selected drawing"), menu)
+        delete.triggered.connect(self.sig_delete_drawing_clicked.emit)
+        clear = QAction(_tr("Delete all drawings of this symbol"), menu)
+        clear.triggered.connect(self.sig_clear_drawings_clicked.emit)
+        menu.addAction(delete)
+        menu.addAction(clear)
+        button.setMenu(menu)
+        layout.addWidget(button)
 
     def _build_menu(self, layout: QHBoxLayout) -> None:
         button = self._tool_button("chart_options_button", "⋯")
