@@ -251,6 +251,8 @@ class MainWindow(QMainWindow):
         self._hotkeys.append((_tr("Letters or digits"), _tr("键盘精灵: find a stock by code, name or pinyin initials")))
         self._hotkeys.append(("21 / 23", _tr("键盘精灵: a buy / sell ticket for the charted stock")))
         self._hotkeys.append(("← → ↑ ↓  + −", _tr("Chart: move the cursor, zoom in and out")))
+        self._hotkeys.append((_tr("Del / right-click"), _tr("Chart: delete the selected drawing")))
+        self._hotkeys.append(("Esc", _tr("Chart: cancel the drawing tool, hide the cursor")))
 
         self._view_menu.addSeparator()
         self._workspace_menu = self._view_menu.addMenu(_tr("&Workspaces"))

@@ -27,5 +27,8 @@ TABLE = {
     },
     "MainWindow": {
         "Chart: K-line / intraday (分时)": "图表：K线 / 分时切换",
+        "Del / right-click": "Del / 右键",
+        "Chart: delete the selected drawing": "图表：删除选中的画线",
+        "Chart: cancel the drawing tool, hide the cursor": "图表：取消画线工具，隐藏光标",
     },
 }

@@ -368,7 +368,8 @@ def test_hotkeys_switch_the_chart_period_step_through_the_list_and_are_listed(qt
     assert _action(window, "toggle_intraday_action").shortcut().toString() == "F5"
     assert _action(window, "next_symbol_action").shortcut().toString() == "PgDown"
     listed = dict(window.hotkeys())
-    assert {"F5", "F6", "PgUp", "PgDown"} <= set(listed)
+    assert {"F5", "F6", "PgUp", "PgDown", "21 / 23", "Del / right-click", "Esc"} <= set(listed)
+    assert "intraday" in listed["F5"]
     _action(window, "shortcuts_action").trigger()
     box = window.findChild(QMessageBox, "shortcuts_box")
     assert box is not None and "F6" in box.text()
