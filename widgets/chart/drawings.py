@@ -85,6 +85,7 @@ class DrawingLayer(QObject):
         self._preview = pg.PlotCurveItem()
         self._preview.setZValue(15)
         plot.addItem(self._preview, ignoreBounds=True)
+        self.apply_theme(theme)
 
     # -- state -------------------------------------------------------------------------------------
 
@@ -100,6 +101,7 @@ class DrawingLayer(QObject):
 
     def apply_theme(self, theme: ChartTheme) -> None:
         self._theme = theme
+        self._preview.setPen(_pen(theme.signal, 1.0, Qt.PenStyle.DashLine))
         self.redraw()
 
     def start(self, tool: DrawingKind | None) -> None:
