@@ -144,11 +144,15 @@ class TimeShareWidget(QWidget):
         self.zero_line = pg.InfiniteLine(angle=0, movable=False)
         self.limit_up_line = pg.InfiniteLine(angle=0, movable=False)
         self.limit_down_line = pg.InfiniteLine(angle=0, movable=False)
-        self.lunch_line = pg.InfiniteLine(pos=119.5, angle=90, movable=False)  # where the sessions meet
+        self.hour_lines = [
+            pg.InfiniteLine(pos=x, angle=90, movable=False) for _ in range(2) for x in (59.5, 119.5, 179.5)
+        ]
+        for number, line in enumerate(self.hour_lines):
+            (self.price_plot if number < 3 else self.volume_plot).addItem(line, ignoreBounds=True)
         self.price_line = pg.PlotDataItem(connect="finite")
         self.average_line = pg.PlotDataItem(connect="finite")
         self.volume_bars = BarGlyphItem("volume")
-        for item in (self.zero_line, self.limit_up_line, self.limit_down_line, self.lunch_line):
+        for item in (self.zero_line, self.limit_up_line, self.limit_down_line):
             self.price_plot.addItem(item, ignoreBounds=True)
         self.price_plot.addItem(self.price_line)
         self.price_plot.addItem(self.average_line)
@@ -263,13 +267,15 @@ class TimeShareWidget(QWidget):
                 axis.setTextPen(_pen(theme.muted_text))
                 axis.setStyle(tickFont=font, tickLength=-4)
         self.price_plot.getAxis("left").setGrid(40)
-        self.volume_plot.getAxis("bottom").setGrid(40)
+        # Hour lines instead of the axis grid: a gridded axis clips the 09:30 and 15:00 labels on its edges.
+        self.volume_plot.getAxis("bottom").setStyle(hideOverlappingLabels=30)
+        for line in self.hour_lines:
+            line.setPen(_pen(theme.grid))
         self.legend.opts["color"] = theme.text
         self.message_label.setStyleSheet(f"color: {theme.muted_text}; font-size: 11pt;")
         self.zero_line.setPen(_pen(theme.muted_text, 1.0, Qt.PenStyle.DashLine))
         self.limit_up_line.setPen(_pen(theme.up, 1.0, Qt.PenStyle.DotLine))
         self.limit_down_line.setPen(_pen(theme.down, 1.0, Qt.PenStyle.DotLine))
-        self.lunch_line.setPen(_pen(theme.grid))
         self.cursor_line.setPen(_pen(theme.crosshair, 1.0, Qt.PenStyle.DashLine))
         self.price_line.setPen(_pen(theme.line_color(0), 1.3))
         self.average_line.setPen(_pen(theme.line_color(1), 1.2))
