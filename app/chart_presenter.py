@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from app.chart_drawings import ChartDrawingsPresenter
 from app.chart_state import ChartState, save_chart_state
 from app.chart_timeshare import TimeSharePresenter
+from app.chart_view_data import chart_data, price_decimals
 from app.job_runner import JobFinished, JobRunner
 from app.keyboard_wizard_presenter import KeyboardWizardPresenter, store_entries
 from app.relay import EventRelay
@@ -25,7 +26,7 @@ from core.market.studies import StudyConfig
 from core.quotes.hub import QuoteHub
 from core.storage.market_store import MarketStore
 from widgets.chart.toolbar import TIMESHARE
-from widgets.chart.view_state import ChartBar, ChartData, ChartMarker
+from widgets.chart.view_state import ChartBar, ChartMarker
 from widgets.chart_panel import ChartPanel
 
 # Ticks for the charted symbol are applied at most this often: a repaint per tick buys nothing.
@@ -85,9 +86,7 @@ class ChartPresenter(QObject):
         self._live_timer.setSingleShot(True)
         self._live_timer.setInterval(LIVE_INTERVAL_MS)
         self._live_timer.timeout.connect(self._on_live_timer_timeout)
-        self.timeshare = TimeSharePresenter(
-            panel, store_path, lambda s: self._names.get(s, ""), lambda s: 3 if _is_fund(s) else 2, jobs
-        )
+        self.timeshare = TimeSharePresenter(panel, store_path, lambda s: self._names.get(s, ""), price_decimals, jobs)
         self.timeshare.sig_loaded.connect(self._on_timeshare_sig_loaded)
         self.drawings = ChartDrawingsPresenter(panel, drawings_file)  # per symbol, on every period
         panel.sig_symbol_requested.connect(self.open_symbol)
@@ -295,42 +294,6 @@ class ChartPresenter(QObject):
     def _on_panel_sig_ma_windows_requested(self, windows: tuple[int, ...]) -> None:
         self._config = StudyConfig(ma_windows=tuple(windows))
         self.reload()
-
-
-def chart_data(loaded: ChartLoaded, name: str = "") -> ChartData:
-    """The panel's view state for a finished load."""
-    bars, request = loaded.bars, loaded.request
-    return ChartData(
-        # Without stored factors the bars are raw: the toolbar says so instead of claiming an adjustment.
-        symbol=request.symbol,
-        period=request.period.value,
-        adjust=request.adjust.value if loaded.adjusted else "none",
-        time=bars.time,
-        open=bars.open,
-        high=bars.high,
-        low=bars.low,
-        close=bars.close,
-        volume=bars.volume,
-        amount=bars.amount,
-        studies=loaded.studies,
-        name=name,
-        price_decimals=3 if _is_fund(request.symbol) else 2,
-        note=_unadjusted_note(loaded),
-    )
-
-
-def _unadjusted_note(loaded: ChartLoaded) -> str:
-    # 前复权/后复权 need the factors a vendor delivers with the bars; say so instead of snapping back silently.
-    if loaded.adjusted or not len(loaded.bars):
-        return ""
-    return _tr("Unadjusted: no adjustment factors stored for {symbol} (import bars with a factor column)").format(
-        symbol=loaded.request.symbol
-    )
-
-
-def _is_fund(symbol: str) -> bool:
-    # Exchange-traded funds quote to 0.001 CNY; their codes start 5 (SH) or 1 (SZ).
-    return symbol[:1] == "5" and symbol.endswith(".SH") or symbol[:1] == "1" and symbol.endswith(".SZ")
 
 
 def _job(store_path: Path, request: ChartRequest, token: CancelToken) -> Iterator[Any]:
