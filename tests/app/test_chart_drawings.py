@@ -84,6 +84,12 @@ def test_drawings_are_placed_by_mouse_saved_per_symbol_and_survive_a_period_chan
     _click(qtbot, panel, a, high, Qt.MouseButton.LeftButton)
     _click(qtbot, panel, b, low, Qt.MouseButton.LeftButton)
 
+    panel.toolbar.draw_actions["trend"].trigger()  # armed, one point placed, then Esc: nothing is drawn
+    _click(qtbot, panel, a, low, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(panel.graphics, Qt.Key.Key_Escape)
+    assert panel.drawings.tool is None
+    _click(qtbot, panel, b, high, Qt.MouseButton.LeftButton)
+
     saved = _saved(file)
     assert [d["kind"] for d in saved] == ["trend", "hline", "fib"]
     trend_points = saved[0]["points"]

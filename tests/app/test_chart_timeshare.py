@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPoint, QPointF
 from pytestqt.qtbot import QtBot
 
 from app.chart_presenter import ChartPresenter
@@ -79,6 +80,12 @@ def test_intraday_view_draws_the_session_about_the_previous_close(
     volume = np.cumsum([float(r["volume"]) for r in rows])
     np.testing.assert_allclose(view.average_line.getData()[1], amount / volume, rtol=1e-12)
     assert "13.65" in view.legend_html() and "-0.66%" in view.legend_html()
+    # Hovering a minute shows that minute: the first afternoon minute sits right after 11:30.
+    scene = view.price_plot.getViewBox().mapViewToScene(QPointF(120, 13.7))
+    at = view.graphics.mapFromScene(scene)
+    qtbot.mouseMove(view.graphics.viewport(), QPoint(at.x(), at.y()))
+    qtbot.waitUntil(lambda: "13:01" in view.legend_html(), timeout=2000)
+    assert f"{data.price[120]:.2f}" in view.legend_html()
 
     # A snapshot of the same session updates its last minute; one of a day the store has closed does not.
     last = Tick(SYMBOL, dt.datetime(2018, 1, 30, 14, 59, 50), 13.70, 13.7, 13.84, 13.55, 13.74, 1.1e8, 1.5e9)
