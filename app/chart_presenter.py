@@ -9,7 +9,10 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
+from app.chart_drawings import ChartDrawingsPresenter
 from app.chart_state import ChartState, save_chart_state
+from app.chart_timeshare import TimeSharePresenter
+from app.chart_view_data import chart_data, price_decimals
 from app.job_runner import JobFinished, JobRunner
 from app.keyboard_wizard_presenter import KeyboardWizardPresenter, store_entries
 from app.relay import EventRelay
@@ -22,7 +25,8 @@ from core.market.series import Adjust, Period
 from core.market.studies import StudyConfig
 from core.quotes.hub import QuoteHub
 from core.storage.market_store import MarketStore
-from widgets.chart.view_state import ChartBar, ChartData, ChartMarker
+from widgets.chart.toolbar import TIMESHARE
+from widgets.chart.view_state import ChartBar, ChartMarker
 from widgets.chart_panel import ChartPanel
 
 # Ticks for the charted symbol are applied at most this often: a repaint per tick buys nothing.
@@ -55,6 +59,7 @@ class ChartPresenter(QObject):
         subscribe: Callable[[Iterable[str]], None] | None = None,
         jobs: JobRegistry | None = None,
         state_file: Path | None = None,
+        drawings_file: Path | None = None,
     ) -> None:
         super().__init__(panel)
         self._panel = panel
@@ -66,7 +71,9 @@ class ChartPresenter(QObject):
         self._subscribe = subscribe  # live ticks for the charted symbol, also when it is on no watchlist
         self._state_file = state_file  # where the chart's view is kept for the next session (None: nowhere)
         self._symbol = ""
-        self._period = Period(period)
+        # 分时 is a view, not a bar period: the K-line period stays what F5 switches back to.
+        self._timeshare = period == TIMESHARE
+        self._period = Period("1d" if self._timeshare else period)
         self._adjust = Adjust(adjust)
         self._config = StudyConfig()
         self._serial = 0
@@ -79,6 +86,9 @@ class ChartPresenter(QObject):
         self._live_timer.setSingleShot(True)
         self._live_timer.setInterval(LIVE_INTERVAL_MS)
         self._live_timer.timeout.connect(self._on_live_timer_timeout)
+        self.timeshare = TimeSharePresenter(panel, store_path, lambda s: self._names.get(s, ""), price_decimals, jobs)
+        self.timeshare.sig_loaded.connect(self._on_timeshare_sig_loaded)
+        self.drawings = ChartDrawingsPresenter(panel, drawings_file)  # per symbol, on every period
         panel.sig_symbol_requested.connect(self.open_symbol)
         panel.sig_period_requested.connect(self._on_panel_sig_period_requested)
         panel.sig_adjust_requested.connect(self._on_panel_sig_adjust_requested)
@@ -102,7 +112,7 @@ class ChartPresenter(QObject):
 
     @property
     def busy(self) -> bool:
-        return any(runner.busy for runner in self._runners.values())
+        return self.timeshare.busy or any(runner.busy for runner in self._runners.values())
 
     def open_symbol(self, text: str) -> bool:
         """Chart `text` (any spelling the importer accepts); False with a message when it is no symbol."""
@@ -123,7 +133,10 @@ class ChartPresenter(QObject):
             self._panel.reveal()
 
     def set_period(self, period: str) -> None:
-        self._period = Period(period)
+        """A K-line period ('1d', '5m', ...) or TIMESHARE for the 分时 view."""
+        self._timeshare = period == TIMESHARE
+        if not self._timeshare:
+            self._period = Period(period)
         self.reload()
         self._save_state()
 
@@ -136,7 +149,11 @@ class ChartPresenter(QObject):
         """What the chart shows now, as the next session reopens it."""
         panel = self._panel
         return ChartState(
-            self._symbol, self._period.value, self._adjust.value, tuple(panel.overlays()), tuple(panel.sub_panes())
+            self._symbol,
+            TIMESHARE if self._timeshare else self._period.value,
+            self._adjust.value,
+            tuple(panel.overlays()),
+            tuple(panel.sub_panes()),
         )
 
     def _save_state(self) -> None:
@@ -161,6 +178,10 @@ class ChartPresenter(QObject):
         self._serial += 1
         serial = self._serial
         self._live, self._pending = None, None
+        if self._timeshare:
+            self.timeshare.load(self._symbol, self._replay_end())
+            return
+        self.timeshare.stop()
         request = ChartRequest(self._symbol, self._period, self._adjust, self._config, self._replay_end())
         runner = JobRunner(self, self._jobs)
         self._runners[serial] = runner
@@ -171,6 +192,7 @@ class ChartPresenter(QObject):
     def wait(self, timeout: float = 10.0) -> None:
         for runner in list(self._runners.values()):
             runner.wait(timeout)
+        self.timeshare.wait(timeout)
 
     def _replay_end(self) -> str | None:
         if not self._replay or self._hub is None:
@@ -189,6 +211,7 @@ class ChartPresenter(QObject):
         )
         self._panel.set_data(chart_data(report, self._names.get(request.symbol, "")), keep_view=same_view)
         self._panel.set_markers(self._markers.get(request.symbol, []))
+        self.drawings.show_for(request.symbol)
         self._live = LiveChart(report)
         self.sig_loaded.emit(request)
         if self._hub is not None:
@@ -220,8 +243,17 @@ class ChartPresenter(QObject):
         if tick is not None:
             self.apply_tick(tick)
 
+    def _on_timeshare_sig_loaded(self, symbol: str) -> None:
+        tick = self._hub.latest(symbol) if self._hub is not None else None
+        if tick is not None:
+            self._pending = tick
+            self._live_timer.start()
+
     def apply_tick(self, tick: Tick) -> LiveUpdate | None:
         """Put `tick` on the chart's last bar now (the timer calls this for the newest pending tick)."""
+        if self._timeshare:
+            self.timeshare.apply_tick(tick)
+            return None
         live = self._live
         if live is None or tick.symbol != self._symbol:
             return None
@@ -262,42 +294,6 @@ class ChartPresenter(QObject):
     def _on_panel_sig_ma_windows_requested(self, windows: tuple[int, ...]) -> None:
         self._config = StudyConfig(ma_windows=tuple(windows))
         self.reload()
-
-
-def chart_data(loaded: ChartLoaded, name: str = "") -> ChartData:
-    """The panel's view state for a finished load."""
-    bars, request = loaded.bars, loaded.request
-    return ChartData(
-        # Without stored factors the bars are raw: the toolbar says so instead of claiming an adjustment.
-        symbol=request.symbol,
-        period=request.period.value,
-        adjust=request.adjust.value if loaded.adjusted else "none",
-        time=bars.time,
-        open=bars.open,
-        high=bars.high,
-        low=bars.low,
-        close=bars.close,
-        volume=bars.volume,
-        amount=bars.amount,
-        studies=loaded.studies,
-        name=name,
-        price_decimals=3 if _is_fund(request.symbol) else 2,
-        note=_unadjusted_note(loaded),
-    )
-
-
-def _unadjusted_note(loaded: ChartLoaded) -> str:
-    # 前复权/后复权 need the factors a vendor delivers with the bars; say so instead of snapping back silently.
-    if loaded.adjusted or not len(loaded.bars):
-        return ""
-    return _tr("Unadjusted: no adjustment factors stored for {symbol} (import bars with a factor column)").format(
-        symbol=loaded.request.symbol
-    )
-
-
-def _is_fund(symbol: str) -> bool:
-    # Exchange-traded funds quote to 0.001 CNY; their codes start 5 (SH) or 1 (SZ).
-    return symbol[:1] == "5" and symbol.endswith(".SH") or symbol[:1] == "1" and symbol.endswith(".SZ")
 
 
 def _job(store_path: Path, request: ChartRequest, token: CancelToken) -> Iterator[Any]:

@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.backtest_presenter import BACKTEST_FORM_FILE, BacktestPresenter
+from app.chart_drawings import CHART_DRAWINGS_FILE
 from app.chart_presenter import ChartPresenter
 from app.chart_state import CHART_STATE_FILE, load_chart_state
 from app.daily_schedule import DailySchedule, build_daily_schedule, show_schedule_in
@@ -259,6 +260,7 @@ def _chart_presenter(
         subscribe=services.subscribe,
         jobs=services.jobs,
         state_file=state_file,
+        drawings_file=state_file.with_name(CHART_DRAWINGS_FILE) if state_file is not None else None,
     )
 
 

@@ -15,6 +15,7 @@ from app.clock import beijing_now, format_clock
 from app.docks import add_docks
 from app.layout_store import LAYOUT_VERSION, LayoutStore, WorkspaceNameError
 from app.resources import icon_path
+from widgets.chart.toolbar import TIMESHARE
 from widgets.chart_panel import ChartPanel
 from widgets.main_window import MainWindow
 from widgets.quote_board_panel import QuoteBoardPanel
@@ -153,14 +154,14 @@ def create_main_window(
 
 
 def connect_hotkeys(window: MainWindow, panels: Mapping[str, QWidget]) -> None:
-    """F5, F6 and Page Up/Down act on the chart and the quote board through their own intents."""
+    """F5 (K-line / 分时), F6 and Page Up/Down act on the chart and the quote board through their own intents."""
     chart, board = panels.get("chart"), panels.get("quote_board")
     if isinstance(chart, ChartPanel):
 
         def toggle_intraday() -> None:
-            data = chart.data
-            if data is not None:
-                chart.sig_period_requested.emit("1d" if data.intraday else "1m")
+            # Back to the K-line period last shown (daily when there was none).
+            kline = chart.data.period if chart.data is not None else "1d"
+            chart.sig_period_requested.emit(kline if chart.showing_timeshare else TIMESHARE)
 
         window.sig_toggle_intraday_requested.connect(toggle_intraday)
     if isinstance(board, QuoteBoardPanel):

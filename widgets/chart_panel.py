@@ -14,16 +14,19 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import QInputDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from widgets.chart.crosshair import Crosshair, InfoBox, info_rows
+from widgets.chart.drawing_input import DrawingInput
+from widgets.chart.drawings import ChartDrawing, DrawingLayer
 from widgets.chart.formatting import format_bar_time, format_price, format_volume
 from widgets.chart.keys import navigate
 from widgets.chart.markers import MarkerLayer
 from widgets.chart.panes import ChartPane
 from widgets.chart.price_extras import PriceExtras
 from widgets.chart.theme import THEMES, ChartTheme
-from widgets.chart.toolbar import ChartToolbarWidget
+from widgets.chart.timeshare_view import TimeShareData, TimeShareWidget
+from widgets.chart.toolbar import TIMESHARE, ChartToolbarWidget
 from widgets.chart.view_state import OVERLAYS, SUB_PANES, ChartBar, ChartData, ChartMarker, as_datetime64
 from widgets.docking import raise_dock_of
 
@@ -62,6 +65,7 @@ class ChartPanel(QWidget):
     sig_ma_windows_requested = Signal(object)  # tuple[int, ...]
     sig_red_up_requested = Signal(bool)
     sig_groups_changed = Signal(object)  # list[str]: the overlays and indicator panes now shown
+    sig_drawings_changed = Signal(object)  # list[ChartDrawing]: the user added or deleted a drawing
 
     def __init__(self, parent: QWidget | None = None, theme: str = "dark") -> None:
         super().__init__(parent)
@@ -84,7 +88,12 @@ class ChartPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
-        layout.addWidget(self.graphics, 1)
+        # The K-line chart and the 分时 view share the space below the toolbar; F5 switches between them.
+        self.timeshare = TimeShareWidget(self._theme, self)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.graphics)
+        self.stack.addWidget(self.timeshare)
+        layout.addWidget(self.stack, 1)
 
         self.price = ChartPane("price", "candle", self._theme, self._format_price)
         self.panes: dict[str, ChartPane] = {
@@ -97,6 +106,8 @@ class ChartPanel(QWidget):
             pane.plot.setXLink(self.price.plot)
         self.extras = PriceExtras(self.price.plot, self._theme)
         self.markers = MarkerLayer(self.price.plot)
+        self.drawings = DrawingLayer(self.price.plot, self._theme)
+        self.drawings.sig_changed.connect(lambda: self.sig_drawings_changed.emit(list(self.drawings.drawings)))
         self.crosshair = Crosshair(self._theme)
         for pane in self._all_panes():
             self.crosshair.attach(pane)
@@ -115,6 +126,7 @@ class ChartPanel(QWidget):
         self.price.view.sigResized.connect(self._on_price_view_sig_resized)  # label room is in pixels
         self.graphics.scene().sigMouseMoved.connect(self._on_scene_sig_mouse_moved)
         self.graphics.installEventFilter(self)
+        self.drawing_input = DrawingInput(self, self.graphics.scene(), self.price, self.drawings)
         self._connect_toolbar()
         self._relayout()
         self._apply_theme()
@@ -130,6 +142,8 @@ class ChartPanel(QWidget):
         """Show `data`; `keep_view` keeps the visible bars (a reload of the same symbol and period)."""
         previous = self.visible_range() if self._data is not None else None
         self._data = data
+        self.stack.setCurrentWidget(self.graphics)
+        self.toolbar.show_kline_controls(True)
         self.toolbar.show_state(data.symbol, data.name, data.period, data.adjust)
         self._load_glyphs(0)
         self._load_lines()
@@ -140,6 +154,7 @@ class ChartPanel(QWidget):
             xMin=-0.5 - _RIGHT_MARGIN, xMax=max(n, 1) - 0.5 + _RIGHT_MARGIN, minXRange=min(_MIN_VISIBLE, max(n, 1))
         )
         self.markers.place(data.time, data.intraday, self._theme)
+        self.drawings.place(data.time, data.intraday)
         self.set_cursor(None)
         self.note_label.setText(data.note)
         self.note_label.setVisible(bool(data.note))
@@ -207,11 +222,29 @@ class ChartPanel(QWidget):
         if append:
             self.price.view.setLimits(xMax=len(self._data) - 0.5 + _RIGHT_MARGIN)
             self.markers.place(self._data.time, self._data.intraday, self._theme)
+            self.drawings.place(self._data.time, self._data.intraday)
         if following and append:
             first, last = self.visible_range()
             self.set_visible_range(first + 1, last - first + 1)
         else:
             self._refresh_view()
+
+    def show_timeshare(self, data: TimeShareData) -> None:
+        """Show the 分时 view of `data` in place of the K-line chart (again on each live update)."""
+        self.timeshare.set_data(data)
+        self.stack.setCurrentWidget(self.timeshare)
+        self.toolbar.show_kline_controls(False)
+        self.toolbar.show_state(data.symbol, data.name, TIMESHARE, self.toolbar.adjust_combo.currentData())
+        empty = _tr("No minute bars stored for {symbol}: import 1m bars or connect the bridge")
+        self.timeshare.show_message("" if data.traded else empty.format(symbol=data.symbol))
+
+    @property
+    def showing_timeshare(self) -> bool:
+        return self.stack.currentWidget() is self.timeshare
+
+    def set_drawings(self, drawings: Sequence[ChartDrawing]) -> None:
+        """The charted symbol's saved drawings (anchored to bar times, so any period shows them)."""
+        self.drawings.set_drawings(list(drawings))
 
     def reveal(self) -> None:
         """Bring the chart to the front: raise the dock (or tab) it sits in and take keyboard focus."""
@@ -464,8 +497,10 @@ class ChartPanel(QWidget):
         for pane in self._all_panes():
             pane.apply_theme(self._theme)
         self.toolbar.apply_theme(self._theme)
+        self.timeshare.apply_theme(self._theme)
         self.info_box.apply_theme(self._theme)
         self.extras.apply_theme(self._theme)
+        self.drawings.apply_theme(self._theme)
         self.message_label.setStyleSheet(f"color: {self._theme.muted_text}; font-size: 11pt;")
         self.note_label.setStyleSheet(f"color: {self._theme.muted_text}; font-size: 8pt;")
         self._load_lines()
@@ -528,11 +563,12 @@ class ChartPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _on_graphics_key_pressed(self, event: QKeyEvent) -> bool:
-        return navigate(self, event.key())
+        return self.drawing_input.key(event.key()) or navigate(self, event.key())
 
     def _on_scene_sig_mouse_moved(self, pos: QPointF) -> None:
         if self._data is None or len(self._data) == 0:
             return
+        self.drawing_input.move(pos)
         for pane in [self.price, *(self.panes[k] for k in self._sub_panes)]:
             if pane.view.sceneBoundingRect().contains(pos):
                 point = pane.view.mapSceneToView(pos)
@@ -554,6 +590,9 @@ class ChartPanel(QWidget):
         bar.sig_red_up_toggled.connect(self.sig_red_up_requested.emit)
         bar.sig_group_toggled.connect(self._on_toolbar_sig_group_toggled)
         bar.sig_ma_windows_clicked.connect(self._on_toolbar_sig_ma_windows_clicked)
+        bar.sig_draw_tool_chosen.connect(self._on_toolbar_sig_draw_tool_chosen)
+        bar.sig_delete_drawing_clicked.connect(self.drawings.delete_selected)
+        bar.sig_clear_drawings_clicked.connect(self.drawings.clear)
         bar.show_groups(self.shown_groups())
 
     def _on_toolbar_sig_group_toggled(self, group: str, shown: bool) -> None:
@@ -563,6 +602,12 @@ class ChartPanel(QWidget):
         else:
             chosen = set(self._sub_panes) | {group} if shown else set(self._sub_panes) - {group}
             self.set_sub_panes(chosen)
+
+    def _on_toolbar_sig_draw_tool_chosen(self, tool: str) -> None:
+        if self.showing_timeshare or tool not in ("trend", "hline", "fib"):
+            return
+        self.drawings.start(tool)  # type: ignore[arg-type]  # one of DrawingKind, checked above
+        self.graphics.setFocus()
 
     def _on_toolbar_sig_ma_windows_clicked(self) -> None:
         current = ",".join(name[2:] for name in (self._data.studies.get("MA", {}) if self._data else {}))

@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
     sig_delete_workspace_requested = Signal(str)
     sig_settings_requested = Signal()
     sig_leave_demo_requested = Signal()
-    # Terminal hotkeys: F5 daily/intraday chart, F6 watchlist, Page Up/Down previous/next symbol.
+    # Terminal hotkeys: F5 K-line/分时 chart, F6 watchlist, Page Up/Down previous/next symbol.
     sig_toggle_intraday_requested = Signal()
     sig_watchlist_requested = Signal()
     sig_step_symbol_requested = Signal(int)  # -1 previous, +1 next
@@ -242,7 +242,12 @@ class MainWindow(QMainWindow):
         self._view_separator = self._view_menu.addSeparator()
         self._hotkeys: list[tuple[str, str]] = []
         for name, key, text, handler in (
-            ("toggle_intraday_action", "F5", _tr("Daily / 1-minute chart"), self.sig_toggle_intraday_requested.emit),
+            (
+                "toggle_intraday_action",
+                "F5",
+                _tr("Chart: K-line / intraday (分时)"),
+                self.sig_toggle_intraday_requested.emit,
+            ),
             ("watchlist_action", "F6", _tr("Watchlist"), self.sig_watchlist_requested.emit),
             ("previous_symbol_action", "PgUp", _tr("Previous symbol in the list"), self._on_previous_triggered),
             ("next_symbol_action", "PgDown", _tr("Next symbol in the list"), self._on_next_triggered),
@@ -254,6 +259,8 @@ class MainWindow(QMainWindow):
         self._hotkeys.append((_tr("Letters or digits"), _tr("键盘精灵: find a stock by code, name or pinyin initials")))
         self._hotkeys.append(("21 / 23", _tr("键盘精灵: a buy / sell ticket for the charted stock")))
         self._hotkeys.append(("← → ↑ ↓  + −", _tr("Chart: move the cursor, zoom in and out")))
+        self._hotkeys.append((_tr("Del / right-click"), _tr("Chart: delete the selected drawing")))
+        self._hotkeys.append(("Esc", _tr("Chart: cancel the drawing tool, hide the cursor")))
 
         self._view_menu.addSeparator()
         self._workspace_menu = self._view_menu.addMenu(_tr("&Workspaces"))

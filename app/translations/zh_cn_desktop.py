@@ -41,8 +41,9 @@ TABLE = {
         "Open my data": "打开我的数据",
         "Leave the demo and reopen QDesk on your own data": "退出演示，用您自己的数据重新打开 QDesk",
         "Demo mode: the demo data is read-only. This list is your own data folder ({path}), "
-        "and imports go there; the demo stays open until you leave it.": "演示模式：演示数据只读。此列表是您自己的数据文件夹（{path}），"
-        "导入的数据存放在那里；退出演示前仍显示演示行情。",
+        "and imports go there; the demo stays open until you leave it.": (
+            "演示模式：演示数据只读。此列表是您自己的数据文件夹（{path}），导入的数据存放在那里；退出演示前仍显示演示行情。"
+        ),
         "Symbol": "代码",
         "Name": "名称",
         "Rows": "行数",

@@ -26,7 +26,6 @@ TABLE = {
         "Code, name or pinyin initials": "代码、名称或拼音首字母",
     },
     "MainWindow": {
-        "Daily / 1-minute chart": "日线 / 1分钟线切换",
         "Watchlist": "自选股",
         "Previous symbol in the list": "上一只",
         "Next symbol in the list": "下一只",

@@ -336,6 +336,7 @@ def test_hotkeys_switch_the_chart_period_step_through_the_list_and_are_listed(qt
     import numpy as np
 
     from core.domain.ticks import Tick
+    from widgets.chart.timeshare_view import TimeShareData
     from widgets.chart.view_state import ChartData
     from widgets.chart_panel import ChartPanel
     from widgets.quote_board_panel import QuoteBoardPanel
@@ -358,14 +359,17 @@ def test_hotkeys_switch_the_chart_period_step_through_the_list_and_are_listed(qt
     chart.sig_period_requested.connect(periods.append)
     board.sig_open_chart_requested.connect(opened.append)
 
-    _action(window, "toggle_intraday_action").trigger()
+    _action(window, "toggle_intraday_action").trigger()  # K-line → 分时
+    chart.show_timeshare(TimeShareData("600004.SH", "2023-01-03", 10.0, *[np.full(240, np.nan)] * 2, np.zeros(240)))
+    _action(window, "toggle_intraday_action").trigger()  # 分时 → the K-line period shown before
     _action(window, "next_symbol_action").trigger()
     _action(window, "previous_symbol_action").trigger()
-    assert periods == ["1m"] and opened == ["600005.SH", "600000.SH"]
+    assert periods == ["ts", "1d"] and opened == ["600005.SH", "600000.SH"]
     assert _action(window, "toggle_intraday_action").shortcut().toString() == "F5"
     assert _action(window, "next_symbol_action").shortcut().toString() == "PgDown"
     listed = dict(window.hotkeys())
-    assert {"F5", "F6", "PgUp", "PgDown"} <= set(listed)
+    assert {"F5", "F6", "PgUp", "PgDown", "21 / 23", "Del / right-click", "Esc"} <= set(listed)
+    assert "intraday" in listed["F5"]
     _action(window, "shortcuts_action").trigger()
     box = window.findChild(QMessageBox, "shortcuts_box")
     assert box is not None and "F6" in box.text()

@@ -47,7 +47,8 @@ def test_train_queue_cancel_and_registry(qtbot: QtBot, ui: tuple[TrainingPanel, 
     qtbot.waitUntil(lambda: len(panel.curve_points()) >= 2 or not presenter.runner.busy, timeout=120_000)
     assert presenter.runner.busy, panel.status.text()  # curves grow per epoch
     assert panel.progress.value() > 0 and "ETA" in panel.status.text()
-    assert all(len(c.getData()[0]) >= 2 for c in (panel.curves.train_curve, panel.curves.valid_curve, panel.curves.ic_curve))
+    curves = panel.curves
+    assert all(len(c.getData()[0]) >= 2 for c in (curves.train_curve, curves.valid_curve, curves.ic_curve))
     panel.cancel_button.click()
     # The GRU stops within a batch; the queued LightGBM job starts, finishes and is registered.
     qtbot.waitUntil(lambda: presenter.last_run_id is not None and not presenter.runner.busy, timeout=300_000)

@@ -13,7 +13,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.chart_presenter import chart_data
+from app.chart_view_data import chart_data
 from core.data.importer import import_files
 from core.market.chart_load import ChartRequest, load_chart
 from core.market.series import Adjust, Period

@@ -23,7 +23,9 @@ from widgets.chart.theme import ChartTheme
 from widgets.chart.view_state import ADJUSTMENTS, OVERLAYS, PERIODS, SUB_PANES
 from widgets.tr import QT_TRANSLATE_NOOP
 
+TIMESHARE = "ts"  # the 分时 view sits among the periods: one exclusive choice of what the chart shows
 _PERIOD_LABELS = {
+    TIMESHARE: QT_TRANSLATE_NOOP("ChartPanel", "Intraday"),
     "1m": QT_TRANSLATE_NOOP("ChartPanel", "1m"),
     "5m": QT_TRANSLATE_NOOP("ChartPanel", "5m"),
     "15m": QT_TRANSLATE_NOOP("ChartPanel", "15m"),
@@ -54,6 +56,9 @@ class ChartToolbarWidget(QWidget):
     sig_group_toggled = Signal(str, bool)  # overlay or sub-pane group, shown
     sig_red_up_toggled = Signal(bool)
     sig_ma_windows_clicked = Signal()
+    sig_draw_tool_chosen = Signal(str)  # "trend", "hline" or "fib"
+    sig_delete_drawing_clicked = Signal()
+    sig_clear_drawings_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,12 +83,13 @@ class ChartToolbarWidget(QWidget):
         self.period_buttons: dict[str, QToolButton] = {}
         self._period_group = QButtonGroup(self)
         self._period_group.setExclusive(True)
-        for key in PERIODS:
+        for key in (TIMESHARE, *PERIODS):
             button = self._tool_button(f"chart_period_{key}", _tr(_PERIOD_LABELS[key]), checkable=True)
             button.clicked.connect(lambda _=False, k=key: self.sig_period_clicked.emit(k))
             self._period_group.addButton(button)
             self.period_buttons[key] = button
             layout.addWidget(button)
+        self.period_buttons[TIMESHARE].setToolTip(_tr("Intraday time-share (分时): today's minute prices (F5)"))
         layout.addSpacing(4)
 
         self.adjust_combo = QComboBox(self)
@@ -109,6 +115,7 @@ class ChartToolbarWidget(QWidget):
             if key == OVERLAYS[-1]:
                 layout.addSpacing(4)
         layout.addStretch(1)
+        self._build_draw_menu(layout)
         self._build_menu(layout)
         # A narrow dock clips the rightmost toggles rather than forcing the whole window wider.
         layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
@@ -121,6 +128,32 @@ class ChartToolbarWidget(QWidget):
         button.setCheckable(checkable)
         button.setAutoRaise(True)
         return button
+
+    def _build_draw_menu(self, layout: QHBoxLayout) -> None:
+        button = self._tool_button("chart_draw_button", "✎")
+        button.setToolTip(_tr("Drawing tools: click the chart to place points; Delete removes the selected one"))
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        self.draw_actions: dict[str, QAction] = {}
+        for key, text in (
+            ("trend", _tr("Trend line")),
+            ("hline", _tr("Horizontal line")),
+            ("fib", _tr("Fibonacci retracement")),
+        ):
+            action = QAction(text, menu)
+            action.setObjectName(f"chart_draw_{key}_action")
+            action.triggered.connect(lambda _=False, k=key: self.sig_draw_tool_chosen.emit(k))
+            menu.addAction(action)
+            self.draw_actions[key] = action
+        menu.addSeparator()
+        delete = QAction(_tr("Delete selected drawing"), menu)
+        delete.triggered.connect(self.sig_delete_drawing_clicked.emit)
+        clear = QAction(_tr("Delete all drawings of this symbol"), menu)
+        clear.triggered.connect(self.sig_clear_drawings_clicked.emit)
+        menu.addAction(delete)
+        menu.addAction(clear)
+        button.setMenu(menu)
+        layout.addWidget(button)
 
     def _build_menu(self, layout: QHBoxLayout) -> None:
         button = self._tool_button("chart_options_button", "⋯")
@@ -155,6 +188,12 @@ class ChartToolbarWidget(QWidget):
         button = self.period_buttons.get(period)
         if button is not None:
             button.setChecked(True)
+
+    def show_kline_controls(self, enabled: bool) -> None:
+        """Adjustment and indicator toggles apply to K-lines only: greyed out over the 分时 view."""
+        self.adjust_combo.setEnabled(enabled)
+        for button in self.group_buttons.values():
+            button.setEnabled(enabled)
 
     def show_groups(self, shown: Iterable[str]) -> None:
         shown = set(shown)
