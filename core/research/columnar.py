@@ -33,6 +33,12 @@ def parse(expression: str) -> ast.expr:
     return ast.parse(_FIELD.sub(r"\1", expression), mode="eval").body
 
 
+def field_names(tree: ast.expr) -> set[str]:
+    """The fields an expression reads (names that are not operators)."""
+    operators = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - operators
+
+
 def shared_nodes(trees: Sequence[ast.expr]) -> set[str]:
     """Subexpressions that occur more than once across `trees`: worth keeping once computed."""
     counts: Counter[str] = Counter()
@@ -392,7 +398,7 @@ def compute_features(
     trees = [parse(e) for e in (*expressions, label)]
     keep = shared_nodes(trees)
     # Only the fields the expressions name are read (close always: it gives the block's shape).
-    needed = sorted({n.id for t in trees for n in ast.walk(t) if isinstance(n, ast.Name)} | {"close"})
+    needed = sorted(set().union(*map(field_names, trees)) | {"close"})
     codes = sorted(spans)
     pieces = []
     for c0 in range(0, len(codes), chunk):

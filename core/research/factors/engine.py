@@ -170,8 +170,10 @@ def run_factor_eval(
             panel = step
         else:
             yield StageProgress(step[0], step[1] + 1, "computing the factor", stage="factor")
+            cancel.raise_if_cancelled()
     assert panel is not None
     yield StageProgress(len(spans), len(spans) + 1, "scoring", stage="factor")
+    cancel.raise_if_cancelled()
     result = evaluate_panel(panel, request.quantiles)
     yield StageProgress(len(spans) + 1, len(spans) + 1, "scored", stage="factor")
     yield FactorEvaluated(request, result)

@@ -75,7 +75,10 @@ def normalise(text: str) -> str:
 
 
 def fields_of(tree: ast.expr) -> set[str]:
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    """The fields a checked tree reads."""
+    from core.research.columnar import field_names
+
+    return field_names(tree)
 
 
 def _enclosing(text: str, position: int) -> str:
