@@ -23,6 +23,7 @@ from core.jobs import CancelToken
 from core.research.factors.candidates import Score, load_search_data, score_candidate, score_finalist
 from core.research.factors.expression import ExpressionError, canonical, normalise, parse_factor
 from core.research.factors.parallel import ExecutorFactory, local_executor
+from core.research.training import StageProgress
 
 FIELDS = ("open", "high", "low", "close", "volume", "vwap")
 WINDOWS = (3, 5, 10, 20, 40)
@@ -31,6 +32,7 @@ PAIRS = ("Corr", "Cov")
 UNARY = ("Abs", "Log", "Sign")
 BINARY: tuple[ast.operator | str, ...] = (ast.Add(), ast.Sub(), ast.Mult(), ast.Div(), "Greater", "Less")
 MAX_NODES = 15
+CHUNK = 16  # candidates per map call: progress and cancel are checked between chunks
 
 # (population so far, best first) -> expressions to add to the next generation, e.g. from a language model.
 Proposer = Callable[[Sequence[Score]], Sequence[str]]
@@ -123,8 +125,12 @@ def evolve(
     for generation in range(request.generations):
         cancel.raise_if_cancelled()
         fresh = [text for text in population if text not in scores]
-        for score in pool.map(score_candidate, fresh):
-            scores[score.expression] = score
+        for start in range(0, len(fresh), CHUNK):
+            for score in pool.map(score_candidate, fresh[start : start + CHUNK]):
+                scores[score.expression] = score
+            done = generation + min(start + CHUNK, len(fresh)) / max(len(fresh), 1)
+            yield StageProgress(round(done * 100), request.generations * 100, f"generation {generation + 1}", "search")
+            cancel.raise_if_cancelled()
         ranked = sorted(scores.values(), key=lambda s: (-fitness(s), len(s.expression), s.expression))
         yield GenerationFinished(generation, len(scores), ranked[0])
         if generation == request.generations - 1:
