@@ -41,21 +41,56 @@ def daily_ic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return ic
 
 
+class RowOrder:
+    """One sort of a panel along its rows, reused to rank any subset of the row's values.
+
+    Ranking the names a day has on both sides (factor and a horizon's return) differs from horizon to
+    horizon; with the order kept, each ranking is a few linear passes instead of another sort.
+    """
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.finite = np.isfinite(x)
+        t, n = x.shape
+        self.order = np.argsort(x, axis=1, kind="stable").astype(np.int32)  # NaNs sort last
+        ordered = np.take_along_axis(x, self.order, axis=1)
+        self.starts = np.ones((t, n), dtype=bool)  # a new value begins a group of ties
+        self.starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+        self.ends = np.ones((t, n), dtype=bool)
+        self.ends[:, :-1] = self.starts[:, 1:]
+
+    def ranks(self, keep: np.ndarray | None = None) -> np.ndarray:
+        """Average ranks (from 1) among the finite values where `keep`; ties share their mean rank."""
+        kept = self.finite if keep is None else self.finite & keep
+        in_order = np.take_along_axis(kept, self.order, axis=1).astype(np.int32)
+        through = np.cumsum(in_order, axis=1)  # kept values up to each sorted position
+        n = through.shape[1]
+        before = np.maximum.accumulate(np.where(self.starts, through - in_order, 0), axis=1)
+        last = np.minimum.accumulate(np.where(self.ends, through, n)[:, ::-1], axis=1)[:, ::-1]
+        ranks = np.empty(kept.shape, dtype=np.float64)
+        np.put_along_axis(ranks, self.order, (before + 1 + last) / 2.0, axis=1)
+        ranks[~kept] = np.nan
+        return ranks
+
+
 def rank_rows(x: np.ndarray) -> np.ndarray:
     """Per row, average ranks of the finite values (ties share their mean rank), NaN elsewhere."""
-    return pd.DataFrame(x).rank(axis=1, method="average").to_numpy(dtype=np.float64)
+    return RowOrder(x).ranks()
 
 
-def daily_rank_ic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def daily_rank_ic(
+    x: np.ndarray, y: np.ndarray, x_order: RowOrder | None = None, y_order: RowOrder | None = None
+) -> np.ndarray:
     """Spearman per row: both sides ranked over the columns where both are finite."""
     valid = np.isfinite(x) & np.isfinite(y)
-    return daily_ic(rank_rows(np.where(valid, x, np.nan)), rank_rows(np.where(valid, y, np.nan)))
+    return daily_ic((x_order or RowOrder(x)).ranks(valid), (y_order or RowOrder(y)).ranks(valid))
 
 
-def quantile_groups(x: np.ndarray, groups: int) -> np.ndarray:
-    """Per row, the quantile (0 = lowest) of each finite value, -1 elsewhere; ties go to the same group."""
-    ranks = rank_rows(x)
-    n = np.isfinite(x).sum(axis=1, keepdims=True)
+def quantile_groups(
+    x: np.ndarray, groups: int, keep: np.ndarray | None = None, order: RowOrder | None = None
+) -> np.ndarray:
+    """Per row, the quantile (0 = lowest) of each finite value (where `keep`), -1 elsewhere; ties share a group."""
+    ranks = (order or RowOrder(x)).ranks(keep)
+    n = np.isfinite(ranks).sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         q = np.floor((ranks - 1) / n * groups)
     q = np.where(np.isfinite(q), q, -1).astype(np.int64)
@@ -82,16 +117,18 @@ def evaluate_panel(panel: FactorPanel, quantiles: int = 5) -> FactorResult:
     if x.size == 0 or not horizons:
         raise ValueError("the universe has no bars in the requested date range")
     y = panel.returns[horizons[0]]
-    ic, rank_ic = daily_ic(x, y), daily_rank_ic(x, y)
-    decay = {h: (_mean(daily_ic(x, panel.returns[h])), _mean(daily_rank_ic(x, panel.returns[h]))) for h in horizons}
-    groups = quantile_groups(np.where(np.isfinite(y), x, np.nan), quantiles)
+    x_order = RowOrder(x)  # sorted once; each horizon sorts only its returns (one at a time: memory)
+    daily = {h: (daily_ic(x, panel.returns[h]), daily_rank_ic(x, panel.returns[h], x_order)) for h in horizons}
+    ic, rank_ic = daily[horizons[0]]
+    decay = {h: (_mean(a), _mean(b)) for h, (a, b) in daily.items()}
+    groups = quantile_groups(x, quantiles, np.isfinite(y), x_order)
     means = np.full((len(x), quantiles), np.nan)
     for g in range(quantiles):
         inside = groups == g
         with np.errstate(invalid="ignore"):
             means[:, g] = np.where(inside, y, 0.0).sum(axis=1) / inside.sum(axis=1)
     long_short = means[:, -1] - means[:, 0]
-    top = quantile_groups(x, quantiles) == quantiles - 1  # held on the day, whatever its return turns out
+    top = quantile_groups(x, quantiles, order=x_order) == quantiles - 1  # held whatever its return turns out
     kept = (top[1:] & top[:-1]).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         turnover = np.concatenate([[np.nan], 1.0 - kept / top[1:].sum(axis=1)])
@@ -113,7 +150,7 @@ def evaluate_panel(panel: FactorPanel, quantiles: int = 5) -> FactorResult:
         "scored_days": float(np.isfinite(ic).sum()),
         "instruments": float(len(panel.codes)),
     }
-    daily = pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "ic": ic,
             "rank_ic": rank_ic,
@@ -125,4 +162,4 @@ def evaluate_panel(panel: FactorPanel, quantiles: int = 5) -> FactorResult:
         index=pd.DatetimeIndex(panel.dates, name="date"),
     )
     quantile_returns = [_mean(means[:, g]) for g in range(quantiles)]
-    return FactorResult(panel.expression, summary, decay, quantile_returns, daily)
+    return FactorResult(panel.expression, summary, decay, quantile_returns, frame)
