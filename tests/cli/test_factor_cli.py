@@ -13,6 +13,12 @@ from tests.cli.test_train_cli import data_dir, qdesk  # noqa: F401  (the copied-
 from tests.core.research.slices import TINY_SEGMENTS, Slice
 
 
+@pytest.mark.parametrize("action", ["eval", "search", "save", "list", "remove"])
+def test_help(tmp_path: Path, action: str) -> None:
+    result = qdesk(tmp_path, "factor", action, "--help")
+    assert result.returncode == 0 and "usage: qdesk factor " + action in result.stdout
+
+
 def test_eval_prints_the_metrics_and_writes_the_tear_sheet(data_dir: Path, tmp_path: Path) -> None:  # noqa: F811
     result = qdesk(
         data_dir,
