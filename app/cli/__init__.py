@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     __import__("app.cli.daily_commands", fromlist=["register"]).register(commands)
     __import__("app.cli.routine_commands", fromlist=["register"]).register(commands)
     __import__("app.cli.tune_commands", fromlist=["register"]).register(commands)
+    __import__("app.cli.factor_commands", fromlist=["register"]).register(commands)
     return parser
 
 

@@ -21,6 +21,10 @@ from core.models import MODEL_NAMES
 from core.research.config import StartTraining, parse_params
 from core.research.registry import METRIC_NAMES, RunRegistry, UnknownRun
 
+DATASET_HELP = (
+    f"feature set: {' or '.join(DATASETS)}, plus saved factors as extra features with +library (the factor "
+    "library) or +FILE (NAME: EXPR lines, or a library .json), e.g. alpha158+library (default alpha158)"
+)
 UNIVERSE_HELP = (
     "csi300, csi500, all (every stock in the store), another exported instruments name, a "
     "comma-separated list of symbols (600000.SH,000001.SZ) or @FILE with one symbol per line"
@@ -37,7 +41,7 @@ def register(commands: Any) -> None:
         "the same command runs again.",
     )
     train.add_argument("--model", required=True, choices=MODEL_NAMES, help="model to train")
-    train.add_argument("--dataset", default="alpha158", choices=DATASETS, help="feature set (default alpha158)")
+    train.add_argument("--dataset", default="alpha158", help=DATASET_HELP)
     train.add_argument("--universe", default="csi300", help=UNIVERSE_HELP + " (default csi300)")
     train.add_argument(
         "--segments", default=str(STANDARD_SEGMENTS), help=SEGMENTS_HELP + f" (default {STANDARD_SEGMENTS})"
@@ -73,8 +77,11 @@ def register(commands: Any) -> None:
     export.set_defaults(handler=cmd_runs_export)
 
 
-def request_from_args(args: argparse.Namespace) -> StartTraining:
-    """The StartTraining command for the arguments; ValueError names the bad one."""
+def request_from_args(args: argparse.Namespace, data_dir: Path | None = None) -> StartTraining:
+    """The StartTraining command for the arguments; ValueError names the bad one. `data_dir` holds the
+    factor library that `--dataset alpha158+library` reads."""
+    from core.research.factors.library import dataset_spec
+
     try:
         segments = Segments.parse(args.segments)
     except ValueError as exc:
@@ -89,9 +96,16 @@ def request_from_args(args: argparse.Namespace) -> StartTraining:
         raise ValueError(f"--param: {exc}") from None
     if args.epochs is not None:
         params["num_boost_round" if args.model == "lightgbm" else "epochs"] = args.epochs
+    kind, factors = dataset_spec(args.dataset, data_dir)
     extra = {"label": args.label} if args.label else {}
     dataset = DatasetConfig(
-        args.dataset, universe, segments, feature_norm=args.feature_norm, label_norm=args.label_norm, **extra
+        kind,
+        universe,
+        segments,
+        feature_norm=args.feature_norm,
+        label_norm=args.label_norm,
+        factors=factors,
+        **extra,
     )
     return StartTraining(args.model, dataset, params, device=args.device, amp=args.amp, seed=args.seed)
 
@@ -102,11 +116,11 @@ def cmd_train(args: argparse.Namespace, data_dir: Path) -> int:
     from core.research.training import RunFinished, StageProgress, run_training
 
     try:
-        request = request_from_args(args)
+        request = request_from_args(args, data_dir)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     print(
-        f"Training {request.model} on {request.dataset.kind} / {args.universe} ({request.dataset.segments})",
+        f"Training {request.model} on {request.dataset.name} / {args.universe} ({request.dataset.segments})",
         file=sys.stderr,
     )
     bar = _progress_bar()

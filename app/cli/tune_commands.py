@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.datasets.config import DATASETS, SEGMENTS_HELP, STANDARD_SEGMENTS
+from core.datasets.config import SEGMENTS_HELP, STANDARD_SEGMENTS
 from core.models import MODEL_NAMES
 from core.research.study_store import METRICS
 
@@ -16,7 +16,7 @@ RAY_NOT_YET = "--ray-address: running trials on a Ray cluster is not available y
 
 
 def register(commands: Any) -> None:
-    from app.cli.train_commands import UNIVERSE_HELP
+    from app.cli.train_commands import DATASET_HELP, UNIVERSE_HELP
 
     tune = commands.add_parser(
         "tune",
@@ -27,7 +27,7 @@ def register(commands: Any) -> None:
         "Ctrl-C stops cleanly and keeps the finished trials.",
     )
     tune.add_argument("--model", choices=MODEL_NAMES, help="model to tune (required to run a study)")
-    tune.add_argument("--dataset", default="alpha158", choices=DATASETS, help="feature set (default alpha158)")
+    tune.add_argument("--dataset", default="alpha158", help=DATASET_HELP)
     tune.add_argument("--universe", default="csi300", help=UNIVERSE_HELP + " (default csi300)")
     tune.add_argument(
         "--segments", default=str(STANDARD_SEGMENTS), help=SEGMENTS_HELP + f" (default {STANDARD_SEGMENTS})"
@@ -63,7 +63,7 @@ def register(commands: Any) -> None:
     show.set_defaults(handler=cmd_tune_show)
 
 
-def study_from_args(args: argparse.Namespace) -> Any:
+def study_from_args(args: argparse.Namespace, data_dir: Path | None = None) -> Any:
     """The StartStudy command for the arguments; ValueError names the bad one."""
     from app.cli.train_commands import request_from_args
     from core.research.search_space import default_space, load_space
@@ -75,7 +75,7 @@ def study_from_args(args: argparse.Namespace) -> Any:
         raise ValueError("--model is required to run a study (or use: tune list | tune show STUDY)")
     if args.trials is None:
         raise ValueError("--trials is required to run a study")
-    training = request_from_args(args)
+    training = request_from_args(args, data_dir)
     space = load_space(Path(args.space).expanduser(), args.model) if args.space else default_space(args.model)
     name = args.study or f"{args.model}-{args.dataset}-{args.universe}"
     return StartStudy(
@@ -98,12 +98,12 @@ def cmd_tune(args: argparse.Namespace, data_dir: Path) -> int:
     from core.research.tuning import StudyFinished, TrialFinished, run_study
 
     try:
-        request = study_from_args(args)
+        request = study_from_args(args, data_dir)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     print(
         f"Study {request.study}: {request.trials} trial(s) of {request.training.model} on "
-        f"{request.training.dataset.kind} / {args.universe}, {request.metric} on the valid segment, "
+        f"{request.training.dataset.name} / {args.universe}, {request.metric} on the valid segment, "
         f"{request.workers} at once",
         file=sys.stderr,
     )

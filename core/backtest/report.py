@@ -86,12 +86,13 @@ def write_report(result: BacktestResult, folder: Path | str) -> dict[str, Path]:
     }
     written: dict[str, Path] = {}
     for name, frame in frames.items():
-        written[name] = _atomic_write(folder / name, frame.to_csv(index=False, float_format="%.10g"))
-    written["report.html"] = _atomic_write(folder / "report.html", render_html(result))
+        written[name] = atomic_write(folder / name, frame.to_csv(index=False, float_format="%.10g"))
+    written["report.html"] = atomic_write(folder / "report.html", render_html(result))
     return written
 
 
-def _atomic_write(path: Path, text: str) -> Path:
+def atomic_write(path: Path, text: str) -> Path:
+    """Write to a temporary name and rename: a failed write leaves no half-written file."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
@@ -129,35 +130,42 @@ def render_html(result: BacktestResult) -> str:
     body = [
         f"<h1>Backtest: {html.escape(result.strategy)} {cfg.start} → {cfg.end}</h1>",
         "<h2>Metrics</h2>",
-        _table(["metric", "value"], [[k, format_metric(k, v)] for k, v in result.metrics.items()]),
+        html_table(["metric", "value"], [[k, format_metric(k, v)] for k, v in result.metrics.items()]),
         "<h2>Yearly</h2>",
         _frame(result.yearly()),
         "<h2>Cost and slippage sensitivity</h2>",
         "<p>The same trades with more cost on each side's traded value (first-order: orders are not re-sized).</p>",
         _frame(result.cost_sensitivity()),
         "<h2>Trades refused by rule</h2>",
-        _table(["rule", "orders"], [[k, str(v)] for k, v in sorted(result.refused.items())] or [["–", "0"]]),
+        html_table(["rule", "orders"], [[k, str(v)] for k, v in sorted(result.refused.items())] or [["–", "0"]]),
         "<h2>Skipped by the strategy (not tradable on the execution day)</h2>",
-        _table(["reason", "names"], [[k, str(v)] for k, v in sorted(result.skipped_counts.items())] or [["–", "0"]]),
+        html_table(
+            ["reason", "names"], [[k, str(v)] for k, v in sorted(result.skipped_counts.items())] or [["–", "0"]]
+        ),
         "<h2>Charts</h2>",
         *charts,
         "<h2>Monthly returns</h2>",
         _monthly(result),
         f"<h2>Trades (first {_TRADE_ROWS}; all in trades.csv)</h2>",
-        _table(
+        html_table(
             list(result.trades.columns),
             [[_cell(v) for v in row] for row in result.trades.head(_TRADE_ROWS).itertuples(index=False)],
         ),
         "<h2>Final positions</h2>",
         _final_positions(result),
         "<h2>Settings</h2>",
-        _table(["setting", "value"], [[k, v] for k, v in settings.items()]),
+        html_table(["setting", "value"], [[k, v] for k, v in settings.items()]),
         "<h2>Metric definitions</h2>",
-        _table(["metric", "definition"], [[k, v] for k, v in DEFINITIONS.items()]),
+        html_table(["metric", "definition"], [[k, v] for k, v in DEFINITIONS.items()]),
         *(f"<p class=note>{html.escape(n)}</p>" for n in result.notes),
     ]
+    return html_page("QDesk backtest", body)
+
+
+def html_page(title: str, body: list[str]) -> str:
+    """A self-contained page (inline style, nothing fetched) around the report's sections."""
     return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>QDesk backtest</title><style>"
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>"
         "body{font-family:sans-serif;margin:24px;max-width:960px}table{border-collapse:collapse;"
         "font-size:12px;margin:8px 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
         "th{background:#f0f0f0}.note{color:#a60}</style></head><body>" + "\n".join(body) + "</body></html>"
@@ -170,7 +178,7 @@ def _cell(v: object) -> str:
     return str(v)
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
+def html_table(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
@@ -184,7 +192,7 @@ def _frame(frame: pd.DataFrame) -> str:
         [str(idx), *(format_metric(str(c), float(v)) if c != "days" else f"{v:.0f}" for c, v in row.items())]
         for idx, row in frame.iterrows()
     ]
-    return _table(head, rows)
+    return html_table(head, rows)
 
 
 def _monthly(result: BacktestResult) -> str:
@@ -206,4 +214,4 @@ def _final_positions(result: BacktestResult) -> str:
     if p.empty:
         return "<p>none</p>"
     last = p[p["date"] == p["date"].max()]
-    return _table(list(last.columns), [[_cell(v) for v in row] for row in last.itertuples(index=False)])
+    return html_table(list(last.columns), [[_cell(v) for v in row] for row in last.itertuples(index=False)])

@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 _W, _H, _PAD_L, _PAD_R, _PAD_T, _PAD_B = 900, 260, 64, 16, 24, 28
-COLOURS = ("#c0392b", "#2c3e50", "#27ae60", "#8e44ad")
+COLOURS = ("#c0392b", "#2c3e50", "#27ae60", "#8e44ad", "#e67e22", "#16a085")
 
 
 def line_chart(

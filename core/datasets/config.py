@@ -131,10 +131,14 @@ class DatasetConfig:
     feature_norm: str = "robust_zscore"
     fill_nan: bool = True
     label_norm: str = "cs_rank"
+    factors: tuple[tuple[str, str], ...] = ()  # (name, expression) added as features after the kind's own
 
     def __post_init__(self) -> None:
         if self.kind not in DATASETS:
             raise ValueError(f"unknown dataset {self.kind!r}; choose one of {', '.join(DATASETS)}")
+        names = [name for name, _ in self.factors]
+        if len(set(names)) != len(names):
+            raise ValueError(f"factor names repeat: {', '.join(sorted(n for n in set(names) if names.count(n) > 1))}")
         if self.feature_norm not in FEATURE_NORMS:
             raise ValueError(f"unknown feature normalisation {self.feature_norm!r}")
         if self.label_norm not in LABEL_NORMS:
@@ -144,7 +148,16 @@ class DatasetConfig:
         out = asdict(self)
         out["segments"] = str(self.segments)
         out["universe"] = self.universe if isinstance(self.universe, str) else list(self.universe)
+        if self.factors:
+            out["factors"] = [list(pair) for pair in self.factors]
+        else:
+            del out["factors"]  # datasets without factors keep the keys (and caches) they had before factors
         return out
+
+    @property
+    def name(self) -> str:
+        """The feature set as written on the command line: alpha158, or alpha158+N factors."""
+        return f"{self.kind}+{len(self.factors)} factors" if self.factors else self.kind
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DatasetConfig:
@@ -157,6 +170,7 @@ class DatasetConfig:
             feature_norm=data.get("feature_norm", "robust_zscore"),
             fill_nan=bool(data.get("fill_nan", True)),
             label_norm=data.get("label_norm", "cs_rank"),
+            factors=tuple((str(n), str(e)) for n, e in data.get("factors", ())),
         )
 
     def fingerprint(self) -> str:

@@ -33,6 +33,12 @@ def parse(expression: str) -> ast.expr:
     return ast.parse(_FIELD.sub(r"\1", expression), mode="eval").body
 
 
+def field_names(tree: ast.expr) -> set[str]:
+    """The fields an expression reads (names that are not operators)."""
+    operators = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - operators
+
+
 def shared_nodes(trees: Sequence[ast.expr]) -> set[str]:
     """Subexpressions that occur more than once across `trees`: worth keeping once computed."""
     counts: Counter[str] = Counter()
@@ -43,7 +49,11 @@ def shared_nodes(trees: Sequence[ast.expr]) -> set[str]:
     return {key for key, n in counts.items() if n > 1}
 
 
-_ROLLING = {"Mean", "Sum", "Std", "Max", "Min", "Quantile", "Rank", "IdxMax", "IdxMin", "Slope", "Rsquare", "Resi"}
+# Qlib's Rolling operators (and its pair-rolling Corr, Cov): each reads N - 1 rows before its input's window.
+_ROLLING = {
+    *("Mean", "Sum", "Std", "Var", "Skew", "Kurt", "Max", "Min", "Med", "Mad", "Quantile", "Rank", "Count"),
+    *("IdxMax", "IdxMin", "Slope", "Rsquare", "Resi", "Delta", "WMA", "EMA", "Corr", "Cov"),
+}
 
 
 def extended_window(node: ast.expr) -> tuple[int, int]:
@@ -68,7 +78,7 @@ def extended_window(node: ast.expr) -> tuple[int, int]:
         lft, rgt = max(x[0] for x in sub), max(x[1] for x in sub)
         if name == "Ref":
             return max(lft + n, lft), max(rgt - n, rgt)
-        if name in _ROLLING or name == "Corr":
+        if name in _ROLLING:
             return lft + n - 1, rgt
         return lft, rgt
     raise ValueError(f"unsupported expression: {ast.unparse(node)}")
@@ -95,8 +105,16 @@ class Evaluator:
     (NaN), so rolling windows start where Qlib's start. Results are memoised per (subexpression, origin).
     """
 
-    def __init__(self, fields: dict[str, Frame], first: np.ndarray, keep: set[str], width: int) -> None:
+    def __init__(
+        self,
+        fields: dict[str, Frame],
+        first: np.ndarray,
+        keep: set[str],
+        width: int,
+        operators: dict[str, Callable[..., Frame]] | None = None,
+    ) -> None:
         self.fields = fields
+        self.operators = operators if operators is not None else OPERATORS
         self.width = width  # instruments in the block
         self.first = first  # per instrument: the first row of its series, for windows at the start
         self.keep = keep
@@ -166,7 +184,7 @@ class Evaluator:
             flags[self._outside()] = np.nan
             return self.long(flags)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            fn = _OPS.get(node.func.id)
+            fn = self.operators.get(node.func.id)
             if fn is None:
                 raise ValueError(f"{node.func.id} is not an operator the columnar engine computes")
             return fn(self, *[self(a) for a in node.args])
@@ -182,11 +200,16 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b,
     ast.Div: _div,
+    ast.Pow: np.power,
 }
 # Qlib's Gt/Lt give booleans (NaN compares False); rolling means of them count the days.
 _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
     ast.Gt: lambda a, b: (a > b).astype(np.float64),
     ast.Lt: lambda a, b: (a < b).astype(np.float64),
+    ast.GtE: lambda a, b: (a >= b).astype(np.float64),
+    ast.LtE: lambda a, b: (a <= b).astype(np.float64),
+    ast.Eq: lambda a, b: (a == b).astype(np.float64),
+    ast.NotEq: lambda a, b: (a != b).astype(np.float64),
 }
 
 
@@ -289,7 +312,7 @@ def _log(ev: Evaluator, x: Frame) -> Frame:
     return np.log(x)
 
 
-_OPS: dict[str, Callable[..., Frame]] = {
+OPERATORS: dict[str, Callable[..., Frame]] = {
     "Ref": _ref,
     "Mean": _rolling("mean"),
     "Sum": _rolling("sum"),
@@ -312,18 +335,18 @@ _OPS: dict[str, Callable[..., Frame]] = {
 
 
 def read_bins(
-    provider: Path, codes: Sequence[str], lo: int, hi: int
+    provider: Path, codes: Sequence[str], lo: int, hi: int, fields: Sequence[str] = FIELDS
 ) -> tuple[dict[str, Frame], np.ndarray, np.ndarray]:
     """Fields of `codes` over calendar rows [lo, hi] as day × instrument frames (float32, as Qlib computes
     element-wise operations in the bins' precision), and per code the
     first and last rows (relative to `lo`) its series covers (Qlib's series starts and ends there)."""
     n = hi - lo + 1
-    arrays = {f: np.full((PAD + n, len(codes)), np.nan, dtype=np.float32) for f in FIELDS}
+    arrays = {f: np.full((PAD + n, len(codes)), np.nan, dtype=np.float32) for f in fields}
     first = np.full(len(codes), n, dtype=np.int64)
     last = np.full(len(codes), -1, dtype=np.int64)
     for j, code in enumerate(codes):
         folder = Path(provider) / "features" / code.lower()
-        for f in FIELDS:
+        for f in fields:
             path = folder / f"{f}.day.bin"
             if not path.exists():
                 continue
@@ -355,29 +378,34 @@ def compute_features(
     cancel: Callable[[], None] | None = None,
     buffer: int = BUFFER_DAYS,
     chunk: int = CHUNK,
+    ahead: int = AHEAD_DAYS,
+    operators: dict[str, Callable[..., Frame]] | None = None,
 ) -> Iterator[tuple[int, int] | pd.DataFrame]:
     """Features and label of the instruments in `spans`, on the days of [start, end] inside their spans,
     as a frame indexed (instrument, datetime) with columns ('feature', name) and ('label', 'LABEL0'),
     float32: the frame Qlib's loader gives for the same request. Yields (instruments done, total) after
     each block of instruments, then the frame. `buffer`: calendar rows read before `start`, at least the
     longest look-back of the expressions (a caller scoring a few days reads no more than they need);
-    `chunk`: instruments per block (a short window affords them all at once)."""
+    `chunk`: instruments per block (a short window affords them all at once); `ahead`: calendar rows read
+    after `end`, at least the furthest look-ahead; `operators`: the operator table (default OPERATORS)."""
     calendar = pd.DatetimeIndex(pd.read_csv(Path(provider) / "calendars" / "day.txt", header=None)[0])
     s_idx = int(calendar.searchsorted(pd.Timestamp(start)))
     e_idx = int(calendar.searchsorted(pd.Timestamp(end), side="right")) - 1
     if e_idx < s_idx:
         yield pd.DataFrame()
         return
-    lo, hi = max(s_idx - buffer, 0), min(e_idx + AHEAD_DAYS, len(calendar) - 1)
+    lo, hi = max(s_idx - buffer, 0), min(e_idx + ahead, len(calendar) - 1)
     trees = [parse(e) for e in (*expressions, label)]
     keep = shared_nodes(trees)
+    # Only the fields the expressions name are read (close always: it gives the block's shape).
+    needed = sorted(set().union(*map(field_names, trees)) | {"close"})
     codes = sorted(spans)
     pieces = []
     for c0 in range(0, len(codes), chunk):
         block = codes[c0 : c0 + chunk]
-        fields, first, last = read_bins(provider, block, lo, hi)
+        fields, first, last = read_bins(provider, block, lo, hi, needed)
         t_rows, j_cols = _rows(first, last, block, spans, calendar[lo : hi + 1], s_idx - lo, e_idx - lo)
-        ev = Evaluator(fields, first, keep, len(block))
+        ev = Evaluator(fields, first, keep, len(block), operators)
         out = np.empty((len(t_rows), len(trees)), dtype=np.float32)
         for k, tree in enumerate(trees):
             value = ev.evaluate(tree, s_idx - lo - extended_window(tree)[0])

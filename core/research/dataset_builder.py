@@ -30,16 +30,30 @@ _TARGET_CHUNKS = 20
 ENGINES = ("columnar", "qlib")
 
 
-def feature_config(kind: str) -> tuple[list[str], list[str]]:
-    """Qlib's own expressions and column names for the dataset kind."""
+def feature_config(kind: str, factors: tuple[tuple[str, str], ...] = ()) -> tuple[list[str], list[str]]:
+    """Qlib's own expressions and column names for the dataset kind, then the added factors'."""
     if kind == "alpha158":
         from qlib.contrib.data.handler import Alpha158
 
         # Alpha158's handler adds its price features on top of the loader's defaults; reuse its config.
-        return Alpha158.get_feature_config(None)
-    from qlib.contrib.data.loader import Alpha360DL
+        exprs, names = Alpha158.get_feature_config(None)
+    else:
+        from qlib.contrib.data.loader import Alpha360DL
 
-    return Alpha360DL.get_feature_config()
+        exprs, names = Alpha360DL.get_feature_config()
+    taken = set(names)
+    for name, expression in factors:
+        if name in taken:
+            raise ValueError(f"factor {name} has the name of a {kind} feature; rename it")
+        exprs, names = [*exprs, expression], [*names, name]
+    return list(exprs), list(names)
+
+
+def feature_operators() -> dict[str, Any]:
+    """The columnar engine's operators: Alpha158/Alpha360's and those factors use."""
+    from core.research.factors.operators import FACTOR_OPERATORS
+
+    return FACTOR_OPERATORS
 
 
 def processor_configs(config: DatasetConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -146,16 +160,20 @@ def build_dataset(
     spans = universe_spans(config.universe, start, end)
     if not spans:
         raise ValueError(f"universe {config.universe!r} has no instruments between {start} and {end}")
-    exprs, names = feature_config(config.kind)
+    exprs, names = feature_config(config.kind, config.factors)
     codes = sorted(spans)
     size = max(1, -(-len(codes) // _TARGET_CHUNKS))
     frames: list[pd.DataFrame] = []
     total = len(codes) + 1
     if engine == "columnar":
-        from core.research.columnar import compute_features
+        from core.research.columnar import BUFFER_DAYS, compute_features
 
         check = cancel.raise_if_cancelled if cancel is not None else None
-        for step in compute_features(provider_dir, spans, start, end, exprs, names, config.label, check):
+        buffer = max(BUFFER_DAYS, _lookback(exprs[len(exprs) - len(config.factors) :]) + 1)
+        steps = compute_features(
+            provider_dir, spans, start, end, exprs, names, config.label, check, buffer, operators=feature_operators()
+        )
+        for step in steps:
             if isinstance(step, tuple):
                 yield Progress(step[0], total, "computing features")
                 if cancel is not None:
@@ -180,6 +198,13 @@ def build_dataset(
     if cache is not None:
         cache.put(key, dataset)
     yield dataset
+
+
+def _lookback(expressions: list[str]) -> int:
+    """Calendar rows the expressions read before a day (Qlib's extended window), 0 for none."""
+    from core.research.columnar import extended_window, parse
+
+    return max((extended_window(parse(e))[0] for e in expressions), default=0)
 
 
 def read_chunk(

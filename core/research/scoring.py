@@ -108,7 +108,7 @@ def score_days(
     days = _days_between(calendar, start, end)
     first = calendar.index(days[0])
     rows_from = calendar[max(0, first - _extra_rows(model))]
-    lookback = feature_lookback(config.kind)
+    lookback = feature_lookback(config.kind, config.factors)
     read_from = calendar[max(0, first - _extra_rows(model) - lookback)]
     frame = yield from _features(config, provider, rows_from, days[-1], cancel, engine, lookback)
     dataset = _prepared(config, frame, processors, days)
@@ -163,13 +163,13 @@ def _days_between(calendar: list[str], start: str | None, end: str | None) -> li
     return days
 
 
-def feature_lookback(kind: str) -> int:
+def feature_lookback(kind: str, factors: tuple[tuple[str, str], ...] = ()) -> int:
     """Trading days before a day that its features read: Qlib's own extended window of each expression."""
     from qlib.data.data import ExpressionD
 
     from core.research.dataset_builder import feature_config
 
-    exprs, _ = feature_config(kind)
+    exprs, _ = feature_config(kind, factors)
     return max(ExpressionD.get_expression_instance(e).get_extended_window_size()[0] for e in exprs)
 
 
@@ -185,12 +185,12 @@ def _features(
     """Raw features (no label) of the universe's members on [start, end], Qlib's (datetime, instrument) order."""
     import pandas as pd
 
-    from core.research.dataset_builder import feature_config, read_chunk, universe_spans
+    from core.research.dataset_builder import feature_config, feature_operators, read_chunk, universe_spans
 
     spans = universe_spans(config.universe, start, end)
     if not spans:
         raise ValueError(f"universe {config.universe!r} has no instruments between {start} and {end}")
-    exprs, names = feature_config(config.kind)
+    exprs, names = feature_config(config.kind, config.factors)
     codes = sorted(spans)
     frames = []
     if engine == "columnar":
@@ -202,7 +202,17 @@ def _features(
         # The label's forward look is computed on the few rows after `end` that exist, then dropped.
         # Only the look-back the features need is read before `start`: the rows scored and their windows.
         for step in compute_features(
-            provider, spans, start, end, exprs, names, config.label, cancel.raise_if_cancelled, lookback, block
+            provider,
+            spans,
+            start,
+            end,
+            exprs,
+            names,
+            config.label,
+            cancel.raise_if_cancelled,
+            lookback,
+            block,
+            operators=feature_operators(),
         ):
             if isinstance(step, tuple):
                 yield ScoreProgress(step[0], step[1], "computing features", stage="features")
@@ -252,6 +262,7 @@ def _prepared(
             feature_norm=config.feature_norm,
             fill_nan=config.fill_nan,
             label_norm=config.label_norm,
+            factors=config.factors,
         ),
         feature_names=tuple(str(c) for c in features.columns),
         features=np.ascontiguousarray(features.to_numpy(dtype=np.float32)),

@@ -104,6 +104,15 @@ def prepare_dataset(
 
     Returns the dataset and the Qlib provider folder it was built from.
     """
+    provider = yield from export_store(data_dir, cancel, store_file)
+    dataset = yield from _build(request, provider, Path(data_dir), cancel)
+    return dataset, provider
+
+
+def export_store(
+    data_dir: Path, cancel: CancelToken, store_file: Path | None = None
+) -> Generator[StageProgress, None, Path]:
+    """Bring the Qlib export beside the store up to date (incrementally); returns the provider folder."""
     from core.data.qlib_export import export_qlib
     from core.storage import MarketStore
 
@@ -119,8 +128,7 @@ def prepare_dataset(
     finally:
         store.close()
     cancel.raise_if_cancelled()
-    dataset = yield from _build(request, provider, Path(data_dir), cancel)
-    return dataset, provider
+    return provider
 
 
 def _check_device(model: Any) -> None:

@@ -1,0 +1,1 @@
+"""Factor lab: Qlib expressions parsed, evaluated over the export's arrays, scored, stored and searched."""
