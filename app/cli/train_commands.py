@@ -17,7 +17,7 @@ from core.datasets.config import (
     Segments,
     parse_universe,
 )
-from core.models import MODEL_NAMES
+from core.models import MODEL_NAMES, TREE_MODELS
 from core.research.config import StartTraining, parse_params
 from core.research.registry import METRIC_NAMES, RunRegistry, UnknownRun
 
@@ -49,7 +49,9 @@ def register(commands: Any) -> None:
         metavar="KEY=VALUE",
         help="model hyper-parameter, repeatable (e.g. --param lr=0.001 --param hidden_size=128)",
     )
-    train.add_argument("--epochs", type=int, help="most epochs (LightGBM: boosting rounds)")
+    train.add_argument(
+        "--epochs", type=int, help="most epochs (LightGBM: boosting rounds; double_ensemble: rounds per sub-model)"
+    )
     train.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
     train.add_argument("--amp", default="auto", choices=["auto", "off", "fp16", "bf16"], help="mixed precision")
     train.add_argument("--seed", type=int, default=0, help="random seed (same seed, same result)")
@@ -112,7 +114,7 @@ def request_from_args(args: argparse.Namespace) -> StartTraining:
     except ValueError as exc:
         raise ValueError(f"--param: {exc}") from None
     if args.epochs is not None:
-        params["num_boost_round" if args.model == "lightgbm" else "epochs"] = args.epochs
+        params["num_boost_round" if args.model in TREE_MODELS else "epochs"] = args.epochs
     extra = {"label": args.label} if args.label else {}
     dataset = DatasetConfig(
         args.dataset, universe, segments, feature_norm=args.feature_norm, label_norm=args.label_norm, **extra

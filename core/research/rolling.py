@@ -169,7 +169,7 @@ def run_rolling(
         view = _view(dataset, w)
         done_file = root / f"w{k:03d}" / model_file_name(request.model)
         if done_file.exists():  # finished before a cancel or crash
-            models.append(load_model(done_file, device="cpu" if request.model == "lightgbm" else request.device))
+            models.append(load_model(done_file, device="cpu" if done_file.suffix == ".json" else request.device))
             continue
         model = create_model(request.model, request.params, seed=request.seed, device=request.device, amp=request.amp)
         for report in model.fit(view, cancel, root / f"w{k:03d}" / "fit"):

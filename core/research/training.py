@@ -187,7 +187,9 @@ def _register(
 
 def model_file_name(model: str) -> str:
     """The file a model of this name saves to inside its run folder."""
-    return "model.json" if model == "lightgbm" else "model.pt"
+    from core.models import TREE_MODELS
+
+    return "model.json" if model in TREE_MODELS else "model.pt"
 
 
 def register_scores(
