@@ -49,9 +49,7 @@ def test_label_horizon_reads_the_label_expression() -> None:
     assert label_horizon("Ref($close,-5)/$close - 1") == 5
 
 
-def test_rolling_run_stitches_sub_models_and_scores_days_with_their_own(
-    research_slice: Slice, tmp_path: Path
-) -> None:
+def test_rolling_run_stitches_sub_models_and_scores_days_with_their_own(research_slice: Slice, tmp_path: Path) -> None:
     s = research_slice
     request = StartTraining("lightgbm", tiny_config(s, count=20), dict(TINY_LIGHTGBM), device="cpu", seed=1)
     registry = RunRegistry(tmp_path / "registry")
