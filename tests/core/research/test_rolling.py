@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from core.datasets.config import Segments
+from core.jobs import Cancelled, CancelToken
+from core.models.base import FitFinished
 from core.research.config import StartTraining
 from core.research.registry import RunRegistry
 from core.research.rolling import RollingStep, label_horizon, run_rolling, schedule
@@ -86,3 +88,19 @@ def test_a_window_too_short_to_learn_is_refused(research_slice: Slice) -> None:
     short = Segments(("2011-01-01", "2011-06-30"), ("2011-07-01", "2011-07-04"), ("2011-07-05", "2011-08-31"))
     with pytest.raises(ValueError, match="valid segment is too short"):
         schedule(short, calendar, RollingStep.parse("1m"), "expanding", horizon=2)
+
+
+def test_a_cancelled_rolling_job_resumes_after_its_finished_windows(research_slice: Slice, tmp_path: Path) -> None:
+    s = research_slice
+    request = StartTraining("lightgbm", tiny_config(s, count=20), dict(TINY_LIGHTGBM), device="cpu", seed=4)
+    registry = RunRegistry(tmp_path)
+    token = CancelToken()
+    with pytest.raises(Cancelled):
+        for report in run_rolling(request, RollingStep.parse("1m"), s.data_dir, cancel=token, registry=registry):
+            if isinstance(report, StageProgress) and report.stage == "rolling" and report.done == 2:
+                token.cancel()  # two windows trained, the third not yet
+    assert registry.runs() == []
+    reports = list(run_rolling(request, RollingStep.parse("1m"), s.data_dir, registry=registry))
+    assert sum(isinstance(r, FitFinished) for r in reports) == 1  # only the third window is fitted again
+    [done] = [r for r in reports if isinstance(r, RunFinished)]
+    assert len(registry.get(done.run_id).config["rolling"]["windows"]) == 3
