@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from app.job_runner import JobFinished, JobRunner
 from core.datasets.config import DatasetConfig, Segments, parse_universe
 from core.events import RunDeleted, RunRegistered
-from core.models import MODEL_NAMES
+from core.models import MODEL_NAMES, TREE_MODELS
 from core.research.config import StartTraining, parse_params
 from core.research.registry import RunRegistry
 from widgets.training_panel import RunRow, TrainingForm, TrainingPanel
@@ -29,7 +29,12 @@ def _tr(text: str) -> str:
 
 
 # Form defaults per model: epochs, learning rate, size (hidden units or leaves), batch size.
-_DEFAULTS = {"lightgbm": (1000, 0.2, 210, 800), "linear": (50, 1e-3, 1, 2000), "mlp": (100, 2e-4, 256, 2000)}
+_DEFAULTS = {
+    "lightgbm": (1000, 0.2, 210, 800),
+    "double_ensemble": (136, 0.2, 210, 800),  # rounds per sub-model
+    "linear": (50, 1e-3, 1, 2000),
+    "mlp": (100, 2e-4, 256, 2000),
+}
 _SEQUENCE_DEFAULT = (200, 2e-4, 64, 800)
 
 
@@ -60,7 +65,7 @@ def request_from_form(form: TrainingForm) -> StartTraining:
         universe = parse_universe(form.universe)
     except ValueError as exc:
         raise ValueError(_tr("Universe: {error}").format(error=exc)) from None
-    if form.model == "lightgbm":
+    if form.model in TREE_MODELS:
         params: dict[str, Any] = {
             "num_boost_round": form.epochs,
             "learning_rate": form.learning_rate,

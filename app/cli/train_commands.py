@@ -17,7 +17,7 @@ from core.datasets.config import (
     Segments,
     parse_universe,
 )
-from core.models import MODEL_NAMES
+from core.models import MODEL_NAMES, TREE_MODELS
 from core.research.config import StartTraining, parse_params
 from core.research.registry import METRIC_NAMES, RunRegistry, UnknownRun
 
@@ -53,14 +53,40 @@ def register(commands: Any) -> None:
         metavar="KEY=VALUE",
         help="model hyper-parameter, repeatable (e.g. --param lr=0.001 --param hidden_size=128)",
     )
-    train.add_argument("--epochs", type=int, help="most epochs (LightGBM: boosting rounds)")
+    train.add_argument(
+        "--epochs", type=int, help="most epochs (LightGBM: boosting rounds; double_ensemble: rounds per sub-model)"
+    )
     train.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
     train.add_argument("--amp", default="auto", choices=["auto", "off", "fp16", "bf16"], help="mixed precision")
     train.add_argument("--seed", type=int, default=0, help="random seed (same seed, same result)")
     train.add_argument("--label", default=None, help="label expression (default Ref($close, -2)/Ref($close, -1) - 1)")
     train.add_argument("--feature-norm", default="robust_zscore", choices=FEATURE_NORMS)
     train.add_argument("--label-norm", default="cs_rank", choices=LABEL_NORMS)
+    train.add_argument(
+        "--rolling",
+        metavar="STEP",
+        help="walk-forward: retrain every STEP over the test segment (20d trading days, 1m, 3m months) and "
+        "register the stitched out-of-sample scores as one run",
+    )
+    train.add_argument(
+        "--window",
+        default="expanding",
+        choices=["expanding", "sliding"],
+        help="with --rolling: keep the train start (expanding, default) or move it with each step (sliding)",
+    )
     train.set_defaults(handler=cmd_train)
+
+    ensemble = commands.add_parser(
+        "ensemble",
+        help="register a run that combines the scores of registered runs",
+        description="Register a run whose scores are the mean or the per-day rank-mean of its members' scores "
+        "on the days every member scored (a stock a member did not score counts in the others' mean only). "
+        "It predicts, backtests and gives signals like any run; scoring new days scores every member.",
+    )
+    ensemble.add_argument("run_ids", nargs="+", metavar="RUN_ID", help="member runs (at least two)")
+    ensemble.add_argument("--method", default="mean", choices=["mean", "rank-mean"], help="default mean")
+    ensemble.add_argument("--name", help="run id of the ensemble (default: generated)")
+    ensemble.set_defaults(handler=cmd_ensemble)
 
     runs = commands.add_parser("runs", help="list, compare, delete or export registered runs")
     sub = runs.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
@@ -95,7 +121,7 @@ def request_from_args(args: argparse.Namespace, data_dir: Path | None = None) ->
     except ValueError as exc:
         raise ValueError(f"--param: {exc}") from None
     if args.epochs is not None:
-        params["num_boost_round" if args.model == "lightgbm" else "epochs"] = args.epochs
+        params["num_boost_round" if args.model in TREE_MODELS else "epochs"] = args.epochs
     kind, factors = dataset_spec(args.dataset, data_dir)
     extra = {"label": args.label} if args.label else {}
     dataset = DatasetConfig(
@@ -113,21 +139,28 @@ def request_from_args(args: argparse.Namespace, data_dir: Path | None = None) ->
 def cmd_train(args: argparse.Namespace, data_dir: Path) -> int:
     from app.cli import CliError
     from core.models.base import EpochFinished, FitFinished, TrainingProgress
+    from core.research.rolling import RollingStep, run_rolling
     from core.research.training import RunFinished, StageProgress, run_training
 
+    try:
+        step = RollingStep.parse(args.rolling) if args.rolling is not None else None
+    except ValueError as exc:
+        raise CliError(f"--rolling: {exc}") from None
     try:
         request = request_from_args(args, data_dir)
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    how = f", retrained every {step} ({args.window} window)" if step else ""
     print(
-        f"Training {request.model} on {request.dataset.name} / {args.universe} ({request.dataset.segments})",
+        f"Training {request.model} on {request.dataset.name} / {args.universe} ({request.dataset.segments}){how}",
         file=sys.stderr,
     )
+    job = run_rolling(request, step, data_dir, args.window) if step else run_training(request, data_dir)
     bar = _progress_bar()
     finished: RunFinished | None = None
     stage = ""
     try:
-        for report in run_training(request, data_dir):
+        for report in job:
             if isinstance(report, (StageProgress, TrainingProgress)):
                 if report.message != stage:
                     stage = report.message
@@ -155,6 +188,22 @@ def cmd_train(args: argparse.Namespace, data_dir: Path) -> int:
         "  ".join(f"{m.upper().replace('_', ' ')} {finished.metrics.get(m, float('nan')):.4f}" for m in METRIC_NAMES)
         + f"  ({int(finished.metrics.get('days', 0))} test days, "
         f"{finished.seconds:.1f} s)"
+    )
+    return 0
+
+
+def cmd_ensemble(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.cli import CliError
+    from core.research.ensemble import create_ensemble
+
+    try:
+        record = create_ensemble(_registry(data_dir), args.run_ids, args.method, args.name)
+    except (UnknownRun, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    print(f"run {record.run_id}")
+    print(
+        "  ".join(f"{m.upper().replace('_', ' ')} {record.metrics.get(m, float('nan')):.4f}" for m in METRIC_NAMES)
+        + f"  ({int(record.metrics.get('days', 0))} days, {args.method} of {len(args.run_ids)} runs)"
     )
     return 0
 

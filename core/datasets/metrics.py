@@ -71,7 +71,7 @@ def prediction_problem(scores: np.ndarray, day_starts: np.ndarray, model: str, p
 
 
 def _advice(model: str, params: dict[str, object]) -> str:
-    if model == "lightgbm":
+    if model in ("lightgbm", "double_ensemble"):
         return (
             f"no tree found a split; lower lambda_l1 (now {params.get('lambda_l1')}), lambda_l2 (now "
             f"{params.get('lambda_l2')}) or min_data_in_leaf (now {params.get('min_data_in_leaf')}), "

@@ -1,4 +1,4 @@
-"""The model zoo: LightGBM and PyTorch Linear, MLP, GRU, LSTM, ALSTM, Transformer behind one interface."""
+"""The model zoo behind one interface: LightGBM, DoubleEnsemble, PyTorch Linear, MLP, GRU, LSTM, ALSTM, Transformer."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from core.models.base import Model
 
-MODEL_NAMES = ("lightgbm", "linear", "mlp", "gru", "lstm", "alstm", "transformer")
+MODEL_NAMES = ("lightgbm", "double_ensemble", "linear", "mlp", "gru", "lstm", "alstm", "transformer")
+TREE_MODELS = ("lightgbm", "double_ensemble")  # boosted on CPU threads; saved as JSON; rounds, not epochs
 _TORCH = {
     "linear": "LinearModel",
     "mlp": "MLPModel",
@@ -28,6 +29,10 @@ def model_class(name: str) -> type[Model]:
         from core.models.lightgbm_model import LightGBMModel
 
         return LightGBMModel
+    if key == "double_ensemble":
+        from core.models.double_ensemble import DoubleEnsembleModel
+
+        return DoubleEnsembleModel
     if key in _TORCH:
         from core.models import torch_model
 
@@ -40,7 +45,7 @@ def create_model(
 ) -> Model:
     """A fresh model; `device`/`amp` apply to the PyTorch models (LightGBM trains on CPU threads)."""
     cls = model_class(name)
-    if cls.__name__ == "LightGBMModel":
+    if cls.name in TREE_MODELS:
         return cls(params, seed=seed)
     from core.models.torch_model import TorchModel  # already loaded by model_class for these names
 
@@ -56,9 +61,9 @@ def load_model(path: Path, device: str = "auto") -> Model:
         head = fh.read(1)
     if head == b"{":
         name = json.loads(path.read_text()).get("name", "")
-        if name != "lightgbm":
+        if name not in TREE_MODELS:
             raise ValueError(f"{path}: not a QDesk model file")
-        return model_class("lightgbm").load(path)
+        return model_class(name).load(path)
     from core.models.torch_model import TorchModel
 
     return TorchModel.load(path, device=device)

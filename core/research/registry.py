@@ -221,7 +221,14 @@ class RunRegistry:
         return self.run_dir(run_id) / self.get(run_id).model_file
 
     def can_score(self, run_id: str) -> bool:
-        """Whether the run kept what scoring new days needs (its fitted feature processing)."""
+        """Whether the run kept what scoring new days needs (its fitted feature processing; an ensemble: every
+        member's)."""
+        members = self.get(run_id).config.get("ensemble", {}).get("members")
+        if members:
+            try:
+                return all(self.can_score(m) for m in members)
+            except UnknownRun:  # a member was deleted since
+                return False
         return (self.run_dir(run_id) / PROCESSORS_FILE).exists()
 
     def infer_processors(self, run_id: str) -> tuple[Any, ...]:

@@ -92,6 +92,9 @@ def score_days(
     data_dir = Path(data_dir)
     registry = registry or RunRegistry(data_dir)
     record = registry.get(run_id)
+    if "ensemble" in record.config:
+        yield from _score_ensemble(data_dir, record, start, end, cancel, registry, store_file, export, engine)
+        return
     processors = registry.infer_processors(run_id)  # a run without them is refused before any work
     config = StartTraining.from_dict(record.config).dataset
     store_file = Path(store_file) if store_file is not None else store_path(data_dir)
@@ -113,10 +116,71 @@ def score_days(
     frame = yield from _features(config, provider, rows_from, days[-1], cancel, engine, lookback)
     dataset = _prepared(config, frame, processors, days)
     yield ScoreProgress(0, 1, "scoring", stage="predict")
-    scores = model.predict(dataset, "test") if len(dataset) else []
+    scores = _predict(registry, record, model, dataset) if len(dataset) else []
     out = _score_frame(dataset, scores)
     yield ScoreProgress(1, 1, "scored", stage="predict")
     yield Scores(run_id, out, tuple(days), read_from, calendar[-1], time.perf_counter() - started)
+
+
+def _score_ensemble(
+    data_dir: Path,
+    record: Any,
+    start: str | None,
+    end: str | None,
+    cancel: CancelToken,
+    registry: RunRegistry,
+    store_file: Path | None,
+    export: bool,
+    engine: str,
+) -> Iterator[ScoreProgress | Scores]:
+    """Score every member on the days and combine them as the ensemble was registered."""
+    from core.research.ensemble import combine
+
+    started = time.perf_counter()
+    spec = record.config["ensemble"]
+    members: list[Scores] = []
+    for k, member in enumerate(spec["members"]):
+        for item in score_days(data_dir, member, start, end, cancel, registry, store_file, export and k == 0, engine):
+            if isinstance(item, Scores):
+                members.append(item)
+            else:
+                yield item
+    frames = [m.frame.set_index(["datetime", "instrument"]) for m in members]
+    out = combine(frames, spec["method"]).reset_index()
+    days = members[0].days
+    yield Scores(
+        record.run_id,
+        out,
+        days,
+        min(m.read_from for m in members),
+        members[0].newest_stored,
+        time.perf_counter() - started,
+    )
+
+
+def _predict(registry: RunRegistry, record: Any, newest: Any, dataset: PreparedDataset) -> Any:
+    """Scores of the dataset's rows; a walk-forward run scores each day with the sub-model of its window."""
+    import dataclasses
+
+    import numpy as np
+
+    windows = record.config.get("rolling", {}).get("windows")
+    if not windows:
+        return newest.predict(dataset, "test")
+    from core.models import load_model
+    from core.research.rolling import window_of_days
+
+    days = [str(d)[:10] for d in np.unique(dataset.dates[dataset.rows("test")])]
+    owner = window_of_days(windows, days)
+    parts = []
+    for k in sorted(set(owner)):
+        mine = [d for d, o in zip(days, owner, strict=True) if o == k]
+        segments = dataclasses.replace(dataset.config.segments, test=(mine[0], mine[-1]))
+        view = dataclasses.replace(dataset, config=dataclasses.replace(dataset.config, segments=segments))
+        folder = registry.run_dir(record.run_id)
+        model = newest if k == len(windows) - 1 else load_model(folder / windows[k]["model_file"], device="cpu")
+        parts.append(model.predict(view, "test"))
+    return np.concatenate(parts)
 
 
 def _export(store_file: Path, provider: Path, cancel: CancelToken) -> Iterator[ScoreProgress]:

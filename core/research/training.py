@@ -13,7 +13,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -169,31 +169,73 @@ def _quiet_qlib() -> None:
 def _register(
     request: StartTraining, model: Any, dataset: Any, registry: RunRegistry, fit_report: Any, seconds: float
 ) -> RunRecord:
+    rows = dataset.rows("test")
+    if len(rows) == 0:
+        raise ValueError(f"the test segment {request.dataset.segments.test} has no rows in the data")
+    scores = model.predict(dataset, "test")
+    choice = getattr(model, "choice", None)
+
+    def save(folder: Path) -> Path:
+        return model.save(folder / model_file_name(request.model))
+
+    return register_scores(
+        request,
+        dataset,
+        scores,
+        registry,
+        save,
+        {"resolved_params": model.params},
+        run_id=new_run_id(request.model),
+        epochs=getattr(fit_report, "epochs", 0),
+        best_epoch=getattr(fit_report, "best_epoch", 0),
+        seconds=seconds,
+        device=choice.device if choice is not None else "cpu",
+    )
+
+
+def model_file_name(model: str) -> str:
+    """The file a model of this name saves to inside its run folder."""
+    from core.models import TREE_MODELS
+
+    return "model.json" if model in TREE_MODELS else "model.pt"
+
+
+def register_scores(
+    request: StartTraining,
+    dataset: Any,
+    scores: Any,
+    registry: RunRegistry,
+    save: Callable[[Path], Path],
+    extra_config: dict[str, Any],
+    run_id: str,
+    epochs: int = 0,
+    best_epoch: int = 0,
+    seconds: float = 0.0,
+    device: str = "cpu",
+) -> RunRecord:
+    """Check and register test-segment `scores` (one per row of `dataset.rows("test")`); `save` writes the model
+    file(s) into the run folder and returns the file that scores new days."""
     import pandas as pd
 
     from core.datasets.metrics import prediction_problem, signal_metrics
 
     rows = dataset.rows("test")
-    if len(rows) == 0:
-        raise ValueError(f"the test segment {request.dataset.segments.test} has no rows in the data")
-    scores = model.predict(dataset, "test")
-    problem = prediction_problem(scores, dataset.date_groups(rows), request.model, model.params)
+    params = dict(extra_config.get("resolved_params", request.params))
+    problem = prediction_problem(scores, dataset.date_groups(rows), request.model, params)
     if problem is not None:  # a run that cannot rank stocks is refused rather than registered with IC nan
         raise DegeneratePredictions(f"{request.model} test predictions: {problem}")
     metrics = signal_metrics(scores, dataset.raw_label[rows], dataset.date_groups(rows))
     predictions = pd.DataFrame(
         {"score": scores.astype("float64"), "label": dataset.raw_label[rows]}, index=dataset.index(rows)
     )
-    run_id = new_run_id(request.model)
     folder = registry.run_dir(run_id)
     folder.mkdir(parents=True, exist_ok=True)
-    model_file = model.save(folder / ("model.json" if request.model == "lightgbm" else "model.pt"))
-    if dataset.infer_processors is not None:  # what scoring a new day applies to its features
-        (folder / PROCESSORS_FILE).write_bytes(dataset.infer_processors)
-    choice = getattr(model, "choice", None)
-    config = {**request.to_dict(), "resolved_params": model.params}
-    dates = dataset.dates
     try:
+        model_file = save(folder)
+        if dataset.infer_processors is not None:  # what scoring a new day applies to its features
+            (folder / PROCESSORS_FILE).write_bytes(dataset.infer_processors)
+        config = {**request.to_dict(), **extra_config}
+        dates = dataset.dates
         return registry.record(
             run_id,
             config,
@@ -201,10 +243,10 @@ def _register(
             predictions,
             model_file,
             (str(dates.min())[:10], str(dates.max())[:10]),
-            epochs=getattr(fit_report, "epochs", 0),
-            best_epoch=getattr(fit_report, "best_epoch", 0),
+            epochs=epochs,
+            best_epoch=best_epoch,
             train_seconds=seconds,
-            device=choice.device if choice is not None else "cpu",
+            device=device,
         )
     except Exception:
         shutil.rmtree(folder, ignore_errors=True)  # nothing half-registered

@@ -12,6 +12,8 @@ by default), trains our LightGBM with Qlib's benchmark parameters and prints IC,
 Rank ICIR beside Qlib's published figures (IC 0.0448, Rank IC 0.0469) and beside Qlib's own
 LGBModel trained on the same exported data and processors. With --gru: ours vs
 qlib.contrib.model.pytorch_gru on an Alpha360 slice with the same hyper-parameters, as a ratio.
+Seed-averaged model figures (ours vs Qlib's LightGBM, DoubleEnsemble, ensembles, rolling vs static, the
+2021-2022 hold-out apart) are in tests/benchmarks/bench_research_models.py.
 """
 
 from __future__ import annotations
