@@ -30,7 +30,7 @@ from app.signals_presenter import SignalsPresenter
 from app.training_presenter import TrainingPresenter
 from core.data.exchange_calendar import SessionCalendar
 from core.domain.orders import Side
-from core.events import AccountChanged, EventBus
+from core.events import AccountChanged, EventBus, InstrumentsUpdated
 from core.monitor.sources import registry_model_source
 from core.secrets import BRIDGE_TOKEN_SERVICE, SecretStore
 from core.settings import AppSettings
@@ -80,6 +80,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     )
     chart_panel, chart = build_chart(services, settings)
     board.set_open_chart(lambda symbol: _open_chart(chart_panel, chart, symbol))
+    events.on(InstrumentsUpdated, lambda _event: board.refresh_names())
     data_panel = DataManagerPanel()
     data_manager = DataManagerPresenter(
         data_panel,
