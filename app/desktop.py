@@ -66,7 +66,7 @@ def run_desktop(
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from app.composition import apply_theme, build_desk, connect_settings
+    from app.composition import apply_theme, build_desk, connect_instrument_info, connect_settings
     from app.crash_handler import install_crash_handling
     from app.gc_guard import MainThreadGarbageCollector
     from app.i18n import installed_language
@@ -119,6 +119,7 @@ def run_desktop(
                     panels=desk.panels,
                 )
                 status = StatusPresenter(presenter.window, services)  # noqa: F841 (parented to the window)
+                connect_instrument_info(presenter.window, desk, services, lang)
                 if settings_path is not None and screenshot is None:
                     connect_settings(presenter.window, desk, settings, settings_path)
                     from app.first_run_presenter import attach_first_run_action, show_board_and_chart
