@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QModelIndex
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.backtest_presenter import BACKTEST_FORM_FILE, BacktestPresenter
@@ -139,6 +139,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
         subscribe=services.subscribe,
     )
     follow_chart(book, chart)
+    follow_board_selection(book, board_panel)
     signals_panel = SignalsPanel()
     signals = SignalsPresenter(
         signals_panel,
@@ -246,6 +247,16 @@ def follow_chart(book: OrderBookPresenter, chart: ChartPresenter) -> None:
     if chart.symbol:
         book.set_symbol(chart.symbol)
     chart.sig_loaded.connect(lambda request: book.set_symbol(request.symbol))
+
+
+def follow_board_selection(book: OrderBookPresenter, board: QuoteBoardPanel) -> None:
+    """A row selected on the quote board (click, arrow keys) shows its book before any chart loads."""
+
+    def selected(current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            book.set_symbol(board.symbol_at(current.row()))
+
+    board.table.selectionModel().currentRowChanged.connect(selected)
 
 
 def build_chart(services: Services, settings: AppSettings) -> tuple[ChartPanel, ChartPresenter]:
