@@ -213,7 +213,7 @@ class MainWindow(QMainWindow):
 
         One resizeDocks call an orientation: widths set one neighbour at a time would undo each other.
         """
-        side, tall = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea), growing
+        side = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
         wide: list[tuple[QDockWidget, int]] = []
         high: list[tuple[QDockWidget, int]] = []
         for slot, size in self._kept_size.items():
@@ -230,9 +230,9 @@ class MainWindow(QMainWindow):
             if not kept:
                 continue
             extent = (lambda d: d.width()) if orientation is Qt.Orientation.Horizontal else (lambda d: d.height())
-            total = sum(extent(d) for d, _ in kept) + extent(tall)
+            total = sum(extent(d) for d, _ in kept) + extent(growing)
             rest = max(1, total - sum(size for _, size in kept))
-            self.resizeDocks([tall, *(d for d, _ in kept)], [rest, *(size for _, size in kept)], orientation)
+            self.resizeDocks([growing, *(d for d, _ in kept)], [rest, *(size for _, size in kept)], orientation)
 
     def _shown_in(self, dock: QDockWidget, area: Qt.DockWidgetArea) -> bool:
         return self.dockWidgetArea(dock) == area and not dock.isFloating() and not dock.isHidden()

@@ -14,7 +14,7 @@ from core.data.importer import import_one
 from core.events import InstrumentsUpdated
 from core.paths import store_path
 from core.storage import MarketStore
-from core.storage.instrument_names import name_history, st_periods
+from core.storage.instrument_names import name_as_of, name_history, st_periods
 from tests.core.bridge.conftest import serve
 
 ST = "600103.SH"  # *ST青纸 in 2021
@@ -42,23 +42,42 @@ def test_bridge_names_reach_the_store_the_session_and_the_docks(cn_data: Path, t
         services.events.subscribe(heard.append)
         try:
             assert services.names.get("600133.SH", "") == ""
-            first, again = asyncio.run(_sync_twice(services))
-            assert first == 2 and again == 0 and heard == [InstrumentsUpdated(2), InstrumentsUpdated(0)]
-            assert services.names["600133.SH"] == "东湖高新" and services.names[ST] == "*ST青纸"
+            first, again, renamed = asyncio.run(_follow(services, tmp_path / "bridge.sqlite"))
+            assert (first, again, renamed) == (2, 0, 1)
+            assert heard == [InstrumentsUpdated(2), InstrumentsUpdated(0), InstrumentsUpdated(1)]
+            assert services.names["600133.SH"] == "*ST东湖" and services.names[ST] == "*ST青纸"
             rows = {r["symbol"]: r for r in services.store.instruments()}
             assert rows[ST]["list_date"] == "2000-03-06" and rows[ST]["name"] == "*ST青纸"
             assert [p.name for p in name_history(services.store, ST)] == ["*ST青纸"]
-            assert st_periods(services.store) == {}  # a first name has no known start: no dated period
+            # A first name has no known start, so no dated period; a warning name seen later starts one that day.
+            assert st_periods(services.store) == {"600133.SH": [("2021-12-03", "9999-12-31")]}
+            assert name_as_of(services.store, "600133.SH", dt.date(2021, 12, 2)) == "东湖高新"
         finally:
             services.close()
 
 
-async def _sync_twice(services: Services) -> tuple[int, int]:
-    """The sync on a first session day, and again the next day with nothing changed; then the client closes."""
-    assert services.bridge is not None
+async def _follow(services: Services, bridge_store: Path) -> tuple[int, int, int]:
+    """The session starts (its sync runs as a tracked task), syncs the next day with nothing changed, then the
+    day after the bridge reports a rename; the session stops, its tasks and client with it."""
+    loop = asyncio.get_running_loop()
+    synced = asyncio.Event()
+    counts: list[int] = []
+
+    def heard(event: object) -> None:
+        if isinstance(event, InstrumentsUpdated):
+            counts.append(event.count)
+            loop.call_soon_threadsafe(synced.set)
+
+    services.events.subscribe(heard)
+    services.start()
     try:
-        first = await services.sync_instruments(today=dt.date(2021, 12, 1))
+        await asyncio.wait_for(synced.wait(), 30)
         again = await services.sync_instruments(today=dt.date(2021, 12, 2))
+        store = MarketStore.open(bridge_store)
+        with store.transaction():
+            store.update_instruments([("600133.SH", "*ST东湖", None, None)], today=dt.date(2021, 12, 3))
+        store.close()
+        renamed = await services.sync_instruments(today=dt.date(2021, 12, 3))
     finally:
-        await services.bridge.close()
-    return first, again
+        await services.stop()
+    return counts[0], again, renamed
