@@ -100,7 +100,7 @@ DOCKS: tuple[DockSpec, ...] = (
 # change and change %, an order book column just wide enough for price and lots, and a bottom strip just tall
 # enough for the order ticket's Send button and the Train button, leave the chart the rest. Qt shares other
 # window sizes out in the same proportions.
-_DEFAULT_WIDTHS = {"quote_board": 390, "chart": 660, "order_book": 230}
+_DEFAULT_WIDTHS = {"quote_board": 370, "chart": 720, "order_book": 190}
 _DEFAULT_HEIGHTS = {"chart": 480, "orders": 250}
 
 

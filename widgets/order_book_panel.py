@@ -88,7 +88,10 @@ class OrderBookPanel(QWidget):
         self.sell_button = QPushButton(_tr("Sell"), self)
         self.sell_button.setToolTip(_tr("Ticket to sell at the best bid"))
         self.trades_table = _table(0, (_tr("Time"), _tr("Price"), _tr("Lots"), ""), self)
-        self.trades_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        # Narrow enough to sit beside the chart on a 1280-pixel screen: the label and arrow columns take
+        # only what they need, price and lots share the rest.
+        for table, column in ((self.book_table, 0), (self.trades_table, 0), (self.trades_table, 3)):
+            table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         for row in range(2 * LEVELS):
             self.book_table.setItem(row, 0, _item(self._level_label(row), Qt.AlignmentFlag.AlignLeft))
         # Ask 1 and bid 1 meet in the middle of the table, as in every terminal.
