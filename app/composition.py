@@ -85,6 +85,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     chart_panel, chart = build_chart(services, settings)
     board.set_open_chart(lambda symbol: _open_chart(chart_panel, chart, symbol))
     events.on(InstrumentsUpdated, lambda _event: board.refresh_names())
+    events.on(InstrumentsUpdated, lambda _event: chart.keyboard_wizard.forget_index())
     data_panel = DataManagerPanel()
     data_manager = DataManagerPresenter(
         data_panel,
