@@ -71,3 +71,8 @@ def test_a_file_that_is_not_an_instrument_list_is_refused(tmp_path: Path) -> Non
     assert result.returncode == 2 and "bars.csv:1: unknown column 'date'" in result.stderr
     missing = qdesk(tmp_path / "data", "data", "names", str(tmp_path / "nope.csv"))
     assert missing.returncode == 2 and "nope.csv: no such file" in missing.stderr
+
+
+def test_names_prints_its_help_with_the_columns_it_reads(tmp_path: Path) -> None:
+    result = qdesk(tmp_path, "data", "names", "--help")
+    assert result.returncode == 0 and "usage:" in result.stdout and "name_start" in result.stdout
