@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -25,6 +26,7 @@ from core.domain.ticks import DOWN, UP, TapeTrade
 LEVELS = 5
 _LOT = 100.0  # terminals count book and trade volume in 手 (lots of 100 shares)
 _RED, _GREEN, _GREY = "#e0403a", "#1aa260", "#8a8a8a"
+_ROOT = QModelIndex()
 
 
 def _tr(text: str) -> str:
@@ -52,6 +54,30 @@ def _item(text: str, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignRight) -> Q
     return item
 
 
+def _set(
+    table: QTableWidget,
+    row: int,
+    column: int,
+    text: str,
+    colour: QColor | None = None,
+    bold: bool = False,
+    align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignRight,
+) -> None:
+    """Update a cell in place: items are made once, a new item per cell and tick costs far more than its text."""
+    item = table.item(row, column)
+    if item is None:
+        item = _item(text, align)
+        table.setItem(row, column, item)
+    elif item.text() != text:
+        item.setText(text)
+    if colour is not None and item.foreground().color() != colour:
+        item.setForeground(QBrush(colour))
+    if item.font().bold() != bold:
+        font = QFont(item.font())
+        font.setBold(bold)
+        item.setFont(font)
+
+
 def _table(rows: int, headers: Sequence[str], parent: QWidget) -> QTableWidget:
     table = QTableWidget(rows, len(headers), parent)
     table.setHorizontalHeaderLabels(list(headers))
@@ -65,6 +91,53 @@ def _table(rows: int, headers: Sequence[str], parent: QWidget) -> QTableWidget:
     return table
 
 
+class TradesModel(QAbstractTableModel):
+    """Time and sales as a model: a new tape is one reset, and the view paints only the rows it shows."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._trades: Sequence[TapeTrade] = ()
+        self._headers = (_tr("Time"), _tr("Price"), _tr("Lots"), "")
+        self.pre_close = 0.0
+        self.red_up = True
+
+    def set_trades(self, trades: Sequence[TapeTrade], pre_close: float, red_up: bool) -> None:
+        self.beginResetModel()
+        self._trades, self.pre_close, self.red_up = trades, pre_close, red_up
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:  # noqa: N802 (Qt override)
+        return 0 if parent.isValid() else len(self._trades)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:  # noqa: N802 (Qt override)
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> object:  # noqa: N802
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> object:
+        if not index.isValid():
+            return None
+        trade, column = self._trades[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            arrow = {UP: "↑", DOWN: "↓"}.get(trade.direction, "·")
+            return (trade.time.strftime("%H:%M:%S"), f"{trade.price:.2f}", f"{trade.volume / _LOT:,.0f}", arrow)[column]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            side = Qt.AlignmentFlag.AlignLeft if column == 0 else Qt.AlignmentFlag.AlignRight
+            return side | Qt.AlignmentFlag.AlignVCenter
+        if role == Qt.ItemDataRole.ForegroundRole and column:
+            if column == 3:
+                up = trade.direction == UP
+                return QBrush(
+                    QColor(_GREY if trade.direction not in (UP, DOWN) else (_RED if up == self.red_up else _GREEN))
+                )
+            if self.pre_close and abs(trade.price - self.pre_close) > 1e-9:
+                return QBrush(QColor(_RED if (trade.price > self.pre_close) == self.red_up else _GREEN))
+        return None
+
+
 class OrderBookPanel(QWidget):
     """Asks 5..1 above bids 1..5; a click on an ask asks for a buy at its price, on a bid for a sell."""
 
@@ -74,6 +147,7 @@ class OrderBookPanel(QWidget):
         super().__init__(parent)
         self._view = BookView()
         self._red_up = True
+        self._quote_colour = ""
         self.title_label = QLabel(self)
         bold = QFont(self.title_label.font())
         bold.setBold(True)
@@ -87,11 +161,25 @@ class OrderBookPanel(QWidget):
         self.buy_button.setToolTip(_tr("Ticket to buy at the best ask"))
         self.sell_button = QPushButton(_tr("Sell"), self)
         self.sell_button.setToolTip(_tr("Ticket to sell at the best bid"))
-        self.trades_table = _table(0, (_tr("Time"), _tr("Price"), _tr("Lots"), ""), self)
+        self.trades = TradesModel(self)
+        self.trades_table = QTableView(self)
+        self.trades_table.setModel(self.trades)
+        self.trades_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.trades_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.trades_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.trades_table.verticalHeader().setVisible(False)
+        self.trades_table.verticalHeader().setDefaultSectionSize(20)
+        self.trades_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.trades_table.setShowGrid(False)
         # Narrow enough to sit beside the chart on a 1280-pixel screen: the label and arrow columns take
         # only what they need, price and lots share the rest.
-        for table, column in ((self.book_table, 0), (self.trades_table, 0), (self.trades_table, 3)):
-            table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for header, column in (
+            (self.book_table.horizontalHeader(), 0),
+            (self.trades_table.horizontalHeader(), 0),
+            (self.trades_table.horizontalHeader(), 1),
+            (self.trades_table.horizontalHeader(), 3),
+        ):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         for row in range(2 * LEVELS):
             self.book_table.setItem(row, 0, _item(self._level_label(row), Qt.AlignmentFlag.AlignLeft))
         # Ask 1 and bid 1 meet in the middle of the table, as in every terminal.
@@ -149,20 +237,17 @@ class OrderBookPanel(QWidget):
             self.quote_label.setText(f"{view.last:.2f}   {change:+.2f}   {change / view.pre_close:+.2%}")
         else:
             self.quote_label.setText(f"{view.last:.2f}" if view.last else "—")
-        self.quote_label.setStyleSheet(f"color: {self._colour(view.last).name()};")
+        colour = self._colour(view.last).name()
+        if colour != self._quote_colour:  # a style sheet set on every tick would restyle the label each time
+            self._quote_colour = colour
+            self.quote_label.setStyleSheet(f"color: {colour};")
         self._show_limits(view)
         for row in range(2 * LEVELS):
             price, shares = self.level(row)
-            price_item = _item(f"{price:.2f}" if price > 0 else "—")
-            price_item.setForeground(QBrush(self._colour(price)))
             mark = self._limit_mark(price)
-            if mark:
-                price_item.setText(f"{mark} {price:.2f}")
-                font = QFont(price_item.font())
-                font.setBold(True)
-                price_item.setFont(font)
-            self.book_table.setItem(row, 1, price_item)
-            self.book_table.setItem(row, 2, _item(f"{shares / _LOT:,.0f}" if shares > 0 else ""))
+            text = (f"{mark} {price:.2f}" if mark else f"{price:.2f}") if price > 0 else "—"
+            _set(self.book_table, row, 1, text, self._colour(price), bold=bool(mark))
+            _set(self.book_table, row, 2, f"{shares / _LOT:,.0f}" if shares > 0 else "")
         self.buy_button.setEnabled(bool(view.symbol))
         self.sell_button.setEnabled(bool(view.symbol))
         self._show_trades(view.trades)
@@ -186,17 +271,11 @@ class OrderBookPanel(QWidget):
         self.limits_label.setText(text)
 
     def _show_trades(self, trades: Sequence[TapeTrade]) -> None:
-        self.trades_table.setRowCount(len(trades))
-        for row, trade in enumerate(trades):
-            arrow, colour = {UP: ("↑", _RED), DOWN: ("↓", _GREEN)}.get(trade.direction, ("·", _GREY))
-            if trade.direction in (UP, DOWN) and not self._red_up:
-                colour = _GREEN if colour == _RED else _RED
-            cells = (trade.time.strftime("%H:%M:%S"), f"{trade.price:.2f}", f"{trade.volume / _LOT:,.0f}", arrow)
-            for column, text in enumerate(cells):
-                item = _item(text, Qt.AlignmentFlag.AlignLeft if column == 0 else Qt.AlignmentFlag.AlignRight)
-                if column:
-                    item.setForeground(QBrush(QColor(colour) if column == 3 else self._colour(trade.price)))
-                self.trades_table.setItem(row, column, item)
+        self.trades.set_trades(trades, self._view.pre_close, self._red_up)
+
+    def trade_text(self, row: int, column: int) -> str:
+        """The text shown in a cell of time and sales (row 0: the newest trade)."""
+        return str(self.trades.data(self.trades.index(row, column), Qt.ItemDataRole.DisplayRole) or "")
 
     def _on_book_table_cell_clicked(self, row: int, _column: int) -> None:
         price, _ = self.level(row)

@@ -66,18 +66,18 @@ def test_snapshots_fill_five_levels_limits_and_the_tape_of_the_followed_symbol(q
     assert _cell(panel, 0, 1) == f"{first.ask_prices[4]:.2f}"  # ask 5 on top
     assert _cell(panel, LEVELS, 2) == f"{first.bid_volumes[0] / 100:,.0f}"  # in lots
     assert "2.99" in panel.limits_label.text() and "2.45" in panel.limits_label.text()
-    assert panel.trades_table.rowCount() == 0  # one snapshot: no trade yet
+    assert panel.trades.rowCount() == 0  # one snapshot: no trade yet
 
     batch = desk.ticks[1:40]
     desk.publish(batch)
     last = batch[-1]
     qtbot.waitUntil(lambda: _cell(panel, LEVELS, 1) == f"{last.bid1:.2f}", timeout=2000)
     traded = sum(1 for a, b in zip(desk.ticks[:40], batch, strict=False) if b.volume > a.volume)
-    assert panel.trades_table.rowCount() == traded > 0
+    assert panel.trades.rowCount() == traded > 0
     newest = desk.book._tape.trades[0] if desk.book._tape is not None else None
-    assert newest is not None and panel.trades_table.item(0, 1).text() == f"{newest.price:.2f}"
-    assert panel.trades_table.item(0, 2).text() == f"{newest.volume / 100:,.0f}"
-    assert panel.trades_table.item(0, 0).text() == newest.time.strftime("%H:%M:%S")
+    assert newest is not None and panel.trade_text(0, 1) == f"{newest.price:.2f}"
+    assert panel.trade_text(0, 2) == f"{newest.volume / 100:,.0f}"
+    assert panel.trade_text(0, 0) == newest.time.strftime("%H:%M:%S")
 
     other = dataclasses.replace(last, symbol="600000.SH", bid_prices=(9.99,) * 5)
     desk.publish([other])  # another symbol's quote leaves the book alone
