@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QModelIndex
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.backtest_presenter import BACKTEST_FORM_FILE, BacktestPresenter
@@ -20,8 +20,10 @@ from app.chart_state import CHART_STATE_FILE, load_chart_state
 from app.daily_schedule import DailySchedule, build_daily_schedule, show_schedule_in
 from app.data_manager_presenter import DataManagerPresenter
 from app.events import GuiEvents
+from app.instrument_info_presenter import InstrumentInfoPresenter
 from app.monitor_presenter import MonitorPresenter
 from app.monitor_sampling import MonitorSources
+from app.order_book_presenter import OrderBookPresenter
 from app.orders_presenter import LiveBrokerStarter, OrdersPresenter, open_trading_service, release_time
 from app.quote_board_presenter import QuoteBoardPresenter
 from app.resources import theme_file
@@ -31,7 +33,7 @@ from app.signals_presenter import SignalsPresenter
 from app.training_presenter import TrainingPresenter
 from core.data.exchange_calendar import SessionCalendar
 from core.domain.orders import Side
-from core.events import AccountChanged, EventBus
+from core.events import AccountChanged, EventBus, InstrumentsUpdated
 from core.monitor.sources import registry_model_source
 from core.secrets import BRIDGE_TOKEN_SERVICE, SecretStore
 from core.settings import AppSettings
@@ -43,6 +45,7 @@ from widgets.data_manager_panel import DataManagerPanel
 from widgets.docking import raise_dock_of
 from widgets.main_window import MainWindow
 from widgets.monitor_panel import MonitorPanel
+from widgets.order_book_panel import OrderBookPanel
 from widgets.orders_panel import OrdersPanel
 from widgets.quote_board_panel import QuoteBoardPanel
 from widgets.signals_panel import SignalsPanel
@@ -69,6 +72,7 @@ class Desk:
     live_starter: LiveBrokerStarter | None = None  # holds the task that follows the live account
     settings: SettingsPresenter | None = None
     schedule: DailySchedule | None = None  # the daily routine after the close, when Settings choose a run
+    book: OrderBookPresenter | None = None
 
 
 def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
@@ -81,6 +85,8 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     )
     chart_panel, chart = build_chart(services, settings)
     board.set_open_chart(lambda symbol: _open_chart(chart_panel, chart, symbol))
+    events.on(InstrumentsUpdated, lambda _event: board.refresh_names())
+    events.on(InstrumentsUpdated, lambda _event: chart.keyboard_wizard.forget_index())
     data_panel = DataManagerPanel()
     data_manager = DataManagerPresenter(
         data_panel,
@@ -125,6 +131,18 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     )
     live_starter = LiveBrokerStarter(trading, orders) if trading.mode == "live" else None
     chart.keyboard_wizard.set_commands(ticket_commands(chart, orders, orders_panel))
+    book_panel = OrderBookPanel()
+    book_panel.set_red_up(settings.red_up)
+    book = OrderBookPresenter(
+        book_panel,
+        services.hub,
+        services.names,
+        lambda symbol, side, price: open_ticket(orders, orders_panel, symbol, side, price),
+        limits=trading.broker.rules.limits,
+        subscribe=services.subscribe,
+    )
+    follow_chart(book, chart)
+    follow_board_selection(book, board_panel)
     signals_panel = SignalsPanel()
     signals = SignalsPresenter(
         signals_panel,
@@ -164,6 +182,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
         "orders": orders_panel,
         "signals": signals_panel,
         "monitor": monitor_panel,
+        "order_book": book_panel,
     }
     desk = Desk(
         events,
@@ -181,6 +200,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
         panels,
         live_starter,
     )
+    desk.book = book
     bridge = services.bridge is not None and not services.demo
     desk.schedule = build_daily_schedule(
         services.data_dir, settings, trading, monitor.notifier.announce, services.jobs, bridge, parent=orders
@@ -207,17 +227,39 @@ def ticket_commands(
     """The terminals' typed codes: 21 opens a buy ticket, 23 a sell ticket, for the charted symbol."""
 
     def ticket(side: Side) -> Callable[[], object]:
-        def open_ticket() -> None:
-            orders.prefill(chart.symbol, side)
-            raise_dock_of(orders_panel)
-            orders_panel.ticket.symbol_edit.setFocus()
-
-        return open_ticket
+        return lambda: open_ticket(orders, orders_panel, chart.symbol, side)
 
     return {
         "21": (QCoreApplication.translate("Docks", "Buy ticket"), ticket(Side.BUY)),
         "23": (QCoreApplication.translate("Docks", "Sell ticket"), ticket(Side.SELL)),
     }
+
+
+def open_ticket(
+    orders: OrdersPresenter, orders_panel: OrdersPanel, symbol: str, side: Side, price: float = 0.0
+) -> None:
+    """Fill the order ticket (no price: the best quote of that side) and bring it up, the quantity to type."""
+    orders.prefill(symbol, side, price)
+    raise_dock_of(orders_panel)
+    orders_panel.ticket.qty_spin.setFocus()
+    orders_panel.ticket.qty_spin.selectAll()
+
+
+def follow_chart(book: OrderBookPresenter, chart: ChartPresenter) -> None:
+    """The order book shows the charted symbol: the one charted now, then each one the chart loads."""
+    if chart.symbol:
+        book.set_symbol(chart.symbol)
+    chart.sig_loaded.connect(lambda request: book.set_symbol(request.symbol))
+
+
+def follow_board_selection(book: OrderBookPresenter, board: QuoteBoardPanel) -> None:
+    """A row selected on the quote board (click, arrow keys) shows its book before any chart loads."""
+
+    def selected(current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            book.set_symbol(board.symbol_at(current.row()))
+
+    board.table.selectionModel().currentRowChanged.connect(selected)
 
 
 def build_chart(services: Services, settings: AppSettings) -> tuple[ChartPanel, ChartPresenter]:
@@ -278,12 +320,24 @@ def apply_theme(app: QApplication, theme: str) -> None:
     app.setStyleSheet(path.read_text(encoding="utf-8") if path.exists() else "")
 
 
+def connect_instrument_info(window: MainWindow, desk: Desk, services: Services, lang: str) -> InstrumentInfoPresenter:
+    """F10: the instrument info of the charted symbol."""
+    presenter = InstrumentInfoPresenter(
+        window, services.store, services.hub, lambda: desk.chart.symbol, chinese_units=lang == "zh_CN"
+    )
+    window.sig_instrument_info_requested.connect(lambda: presenter.open())
+    return presenter
+
+
 def connect_settings(window: MainWindow, desk: Desk, settings: AppSettings, settings_path: Path) -> None:
     """File → Settings: edits saved to `settings_path`; colours, theme and risk limits apply at once."""
     board, chart = desk.board_panel, desk.chart_panel
 
     def applied(new: AppSettings) -> None:
         board.model.set_red_up(new.red_up)
+        book_panel = desk.panels.get("order_book")
+        if isinstance(book_panel, OrderBookPanel):
+            book_panel.set_red_up(new.red_up)
         chart.set_red_up(new.red_up)
         chart.set_theme("light" if new.theme == "light" else "dark")
         app = QApplication.instance()

@@ -124,7 +124,7 @@ def _run_session(app: QApplication, launch: _Launch) -> int:
     """Open the services and the window on one store (the demo's or the user's) and run until it closes."""
     import qasync
 
-    from app.composition import apply_theme, build_desk, connect_settings
+    from app.composition import apply_theme, build_desk, connect_instrument_info, connect_settings
     from app.layout_store import LayoutStore
     from app.main_window_presenter import create_main_window
     from app.services import open_services
@@ -159,6 +159,7 @@ def _run_session(app: QApplication, launch: _Launch) -> int:
             panels=desk.panels,
         )
         status = StatusPresenter(presenter.window, services)  # noqa: F841 (parented to the window)
+        connect_instrument_info(presenter.window, desk, services, launch.lang)
         if settings_path is not None and screenshot is None:
             connect_settings(presenter.window, desk, settings, settings_path)
             from app.first_run_presenter import attach_first_run_action, show_board_and_chart

@@ -25,6 +25,7 @@ class DockSpec:
     description: str
     area: Qt.DockWidgetArea
     tab_with: str | None = None
+    right_of: str | None = None
 
 
 # Order matters: a dock that others tab onto comes first, and the first of each tab group stays in front.
@@ -47,6 +48,16 @@ DOCKS: tuple[DockSpec, ...] = (
         QT_TRANSLATE_NOOP("Docks", "Chart"),
         QT_TRANSLATE_NOOP("Docks", "Candlesticks, volume and indicators for the selected symbol."),
         _RIGHT,
+    ),
+    # Beside the chart, as terminals place 五档 and 明细: the book of the charted symbol, one click from a ticket.
+    DockSpec(
+        "order_book",
+        QT_TRANSLATE_NOOP("Docks", "Order book"),
+        QT_TRANSLATE_NOOP(
+            "Docks", "Five bid and ask levels and the trades of the charted symbol; click a price for a ticket at it."
+        ),
+        _RIGHT,
+        right_of="chart",
     ),
     # The orders dock heads the bottom tabs: it is what a trader looks at during the session.
     DockSpec(
@@ -86,9 +97,10 @@ DOCKS: tuple[DockSpec, ...] = (
 )
 
 # Starting sizes for the default 1280x800 window: a quote column just wide enough for code, name, last,
-# change and change %, and a bottom strip just tall enough for the order ticket's Send button and the
-# Train button, leave the chart the rest. Qt shares other window sizes out in the same proportions.
-_DEFAULT_WIDTHS = {"quote_board": 390, "chart": 890}
+# change and change %, an order book column just wide enough for price and lots, and a bottom strip just tall
+# enough for the order ticket's Send button and the Train button, leave the chart the rest. Qt shares other
+# window sizes out in the same proportions.
+_DEFAULT_WIDTHS = {"quote_board": 370, "chart": 720, "order_book": 190}
 _DEFAULT_HEIGHTS = {"chart": 480, "orders": 250}
 
 
@@ -99,7 +111,9 @@ def add_docks(window: MainWindow, panels: Mapping[str, QWidget]) -> None:
         raise ValueError(f"no panel for the dock(s): {', '.join(missing)}")
     for spec in DOCKS:
         title = QCoreApplication.translate("Docks", spec.title)
-        dock = window.add_dock(spec.key, title, panels[spec.key], spec.area, tab_with=spec.tab_with)
+        dock = window.add_dock(
+            spec.key, title, panels[spec.key], spec.area, tab_with=spec.tab_with, right_of=spec.right_of
+        )
         description = QCoreApplication.translate("Docks", spec.description)
         dock.toggleViewAction().setStatusTip(description)
         dock.toggleViewAction().setToolTip(description)

@@ -48,6 +48,10 @@ class KeyboardWizardPresenter(QObject):
         """Codes typed in the popup that run a command (code -> (title, action)), e.g. "21" opens a buy ticket."""
         self._commands = dict(commands)
 
+    def forget_index(self) -> None:
+        """Names changed (an instrument list arrived): the next key typed builds the index again."""
+        self._index = None
+
     def search(self, text: str) -> list[tuple[str, str, str]]:
         if self._index is None:
             self._index = SymbolIndex(self._entries())

@@ -60,6 +60,7 @@ class OrdersPresenter(QObject):
         self.names = names or {}
         self.release_at = release_at  # 09:15 (call auction) or 09:30: when queued orders go out
         self._asked_release: dt.date | None = None
+        self._ticket_quote: tuple[str, dt.datetime, float] | None = None  # the quote the ticket was last checked on
         self.last_result: Any = None
         self.relay = EventRelay("orders", self)
         self.relay.subscribe(self._on_relay_event)
@@ -94,7 +95,23 @@ class OrdersPresenter(QObject):
         self.panel.set_fills(broker.fills())
         self.panel.set_positions(broker.positions())
         self.panel.set_queued(self.service.queued())
+        self.refresh_ticket()
         self.release_due()
+
+    def refresh_ticket(self) -> None:
+        """Keep the ticket's quote live: check its draft again when its symbol's quote moved since the last
+        check, so the verdict and cost shown are never those of an older quote."""
+        draft = self.panel.ticket.draft()
+        try:
+            symbol = str(parse_symbol(draft.symbol)) if draft.symbol else ""
+        except SymbolFormatError:
+            return
+        tick = self.service.broker.quote(symbol) if symbol else None
+        seen = (symbol, tick.time, tick.last) if tick is not None else None
+        if seen is None or seen == self._ticket_quote:
+            return
+        self._ticket_quote = seen
+        self.panel.ticket.set_info(self.info(draft))
 
     def _session_today(self, day: dt.date) -> bool:
         if self._session_day is None or self._session_day[0] != day:
@@ -174,6 +191,7 @@ class OrdersPresenter(QObject):
         )
 
     def _on_ticket_sig_preview_requested(self, draft: TicketDraft) -> None:
+        self._ticket_quote = None  # a new draft: the next quote of its symbol checks it again
         self.panel.ticket.set_info(self.info(draft))
 
     def _on_ticket_sig_send_requested(self, draft: TicketDraft) -> None:
@@ -238,6 +256,16 @@ class OrdersPresenter(QObject):
         self.refresh()
 
     def prefill(self, symbol: str, side: Side = Side.BUY, price: float = 0.0, qty: int = 0) -> None:
+        """Fill the ticket; with no price given, the price a trader would take now: the best ask to buy, the
+        best bid to sell, else the last price (never the previous symbol's price left in the field)."""
+        if price <= 0:
+            try:
+                tick = self.service.broker.quote(str(parse_symbol(symbol)))
+            except SymbolFormatError:
+                tick = None
+            if tick is not None:
+                best = tick.ask1 if side is Side.BUY else tick.bid1
+                price = best if best > 0 else tick.last
         self.panel.ticket.prefill(symbol, side, price, qty)
 
     def send_rebalance(self, planned: Sequence[Any]) -> list[SubmitResult]:

@@ -53,6 +53,10 @@ class QuoteBoardPresenter(QObject):
         if averages:
             self._panel.model.set_reference(avg_volume=averages)
 
+    def refresh_names(self) -> None:
+        """Show the session's names again: the store learnt new ones (an instrument list from the bridge)."""
+        self._show_current()
+
     def set_open_chart(self, open_chart: Callable[[str], None]) -> None:
         self._open_chart = open_chart
 

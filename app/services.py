@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import tempfile
 from collections.abc import Iterable
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.resources import demo_daily_dir, demo_instruments_file
 from core.data.demo_store import open_demo_store
-from core.events import EventBus
+from core.events import EventBus, InstrumentsUpdated
 from core.jobs import JobRegistry
 from core.paths import store_path
 from core.quotes.demo_feed import DemoReplayFeed, build_replay
@@ -89,6 +90,20 @@ class Services:
             self.bridge.add_listener(self._on_bridge_event)
             self.bridge.start()
             self.subscribe(s for name in self.watchlists.names() for s in self.watchlists.symbols(name))
+            self._track(asyncio.get_running_loop().create_task(self.sync_instruments(), name="bridge-instruments"))
+
+    async def sync_instruments(self, today: dt.date | None = None) -> int:
+        """Take names, listing dates and ST marks from the bridge's instrument list into the store; the
+        session's names follow and `InstrumentsUpdated` tells the docks. Returns how many names were new."""
+        from core.data.instrument_list import store_listed_instruments
+
+        if self.bridge is None:
+            return 0
+        listed = await self.bridge.instruments()
+        new = store_listed_instruments(self.store, listed, today or dt.date.today())
+        self.names.update({r["symbol"]: r["name"] for r in self.store.instruments() if r["name"]})
+        self.events.publish(InstrumentsUpdated(new))
+        return new
 
     def subscribe(self, symbols: Iterable[str]) -> None:
         """Ask the bridge for live ticks of `symbols` (kept across reconnects); nothing to do in demo mode."""
@@ -100,7 +115,9 @@ class Services:
         except RuntimeError:
             return  # not started yet: start() subscribes the watchlists
         self._subscribed.update(new)
-        task = loop.create_task(self.bridge.subscribe(new), name="bridge-subscribe")
+        self._track(loop.create_task(self.bridge.subscribe(new), name="bridge-subscribe"))
+
+    def _track(self, task: asyncio.Task[Any]) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 

@@ -55,6 +55,13 @@ class AccountChanged:
     mode: str
 
 
+@dataclass(frozen=True, slots=True)
+class InstrumentsUpdated:
+    """Names or listing dates in the market store changed (an instrument list from the bridge or a file)."""
+
+    count: int
+
+
 class EventSink(Protocol):
     """Where facts are published; core code that reports facts needs nothing more than this."""
 

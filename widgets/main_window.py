@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
     sig_toggle_intraday_requested = Signal()
     sig_watchlist_requested = Signal()
     sig_step_symbol_requested = Signal(int)  # -1 previous, +1 next
+    sig_instrument_info_requested = Signal()  # F10
     # A fact, not a request: the window has accepted a close, so its layout is final.
     sig_closed = Signal()
 
@@ -80,7 +81,8 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._docks: dict[str, QDockWidget] = {}
         self._growing: str | None = None
-        self._kept_size: dict[Qt.DockWidgetArea, int] = {}  # dock area -> its width or height to keep
+        # Dock area -> its width or height to keep; a dock beside the growing one in its own area keeps its width.
+        self._kept_size: dict[Qt.DockWidgetArea | QDockWidget, int] = {}
         self._settled: QSize | None = None  # the window size the docks were last laid out for
         self._about_text = ""
         self._build_menus()
@@ -96,8 +98,12 @@ class MainWindow(QMainWindow):
         area: Qt.DockWidgetArea,
         *,
         tab_with: str | None = None,
+        right_of: str | None = None,
     ) -> QDockWidget:
-        """Wrap `widget` in a movable, floatable dock; `key` is the stable name saved layouts refer to."""
+        """Wrap `widget` in a movable, floatable dock; `key` is the stable name saved layouts refer to.
+
+        `tab_with` puts it in a tab beside that dock; `right_of` splits that dock's place, this one on the right.
+        """
         if key in self._docks:
             raise ValueError(f"dock {key!r} already exists")
         dock = QDockWidget(title, self)
@@ -113,7 +119,9 @@ class MainWindow(QMainWindow):
         scroller.setWidget(widget)
         dock.setWidget(scroller)
         dock.installEventFilter(self)
-        if tab_with is None:
+        if right_of is not None:
+            self.splitDockWidget(self._docks[right_of], dock, Qt.Orientation.Horizontal)
+        elif tab_with is None:
             self.addDockWidget(area, dock)
         else:
             self.tabifyDockWidget(self._docks[tab_with], dock)
@@ -190,30 +198,49 @@ class MainWindow(QMainWindow):
             and not watched.isFloating()
         ):
             area = self.dockWidgetArea(watched)
+            growing = self._docks.get(self._growing or "")
             horizontal = area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
-            self._kept_size[area] = watched.width() if horizontal else watched.height()
+            if growing is not None and area == self.dockWidgetArea(growing):
+                self._kept_size[watched] = watched.width()
+            else:
+                self._kept_size[area] = watched.width() if horizontal else watched.height()
         return super().eventFilter(watched, event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         growing = self._docks.get(self._growing or "")
         if growing is not None and self._settled is not None and event.oldSize() != event.size():
-            for area, size in self._kept_size.items():
-                self._give_growth_to(growing, area, size)
+            self._give_growth_to(growing)
         self._settled = event.size()
 
-    def _give_growth_to(self, growing: QDockWidget, area: Qt.DockWidgetArea, size: int) -> None:
-        """Put the dock(s) of `area` back to `size` pixels; the growing dock takes what is left."""
-        docks = [d for d in self._docks.values() if self.dockWidgetArea(d) == area]
-        dock = next((d for d in docks if not d.isFloating() and not d.isHidden()), None)
-        if dock is None:
-            return
-        if area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
-            total = dock.width() + growing.width()
-            self.resizeDocks([dock, growing], [size, max(1, total - size)], Qt.Orientation.Horizontal)
-        else:
-            total = dock.height() + growing.height()
-            self.resizeDocks([growing, dock], [max(1, total - size), size], Qt.Orientation.Vertical)
+    def _give_growth_to(self, growing: QDockWidget) -> None:
+        """Put every other dock back to its kept size; the growing dock takes what is left.
+
+        One resizeDocks call an orientation: widths set one neighbour at a time would undo each other.
+        """
+        side = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+        wide: list[tuple[QDockWidget, int]] = []
+        high: list[tuple[QDockWidget, int]] = []
+        for slot, size in self._kept_size.items():
+            if isinstance(slot, QDockWidget):
+                dock: QDockWidget | None = slot
+                if self.dockWidgetArea(slot) != self.dockWidgetArea(growing):
+                    continue
+            else:
+                dock = next((d for d in self._docks.values() if self._shown_in(d, slot) and d is not growing), None)
+            if dock is None or dock.isFloating() or dock.isHidden():
+                continue
+            (wide if isinstance(slot, QDockWidget) or slot in side else high).append((dock, size))
+        for kept, orientation in ((wide, Qt.Orientation.Horizontal), (high, Qt.Orientation.Vertical)):
+            if not kept:
+                continue
+            extent = (lambda d: d.width()) if orientation is Qt.Orientation.Horizontal else (lambda d: d.height())
+            total = sum(extent(d) for d, _ in kept) + extent(growing)
+            rest = max(1, total - sum(size for _, size in kept))
+            self.resizeDocks([growing, *(d for d, _ in kept)], [rest, *(size for _, size in kept)], orientation)
+
+    def _shown_in(self, dock: QDockWidget, area: Qt.DockWidgetArea) -> bool:
+        return self.dockWidgetArea(dock) == area and not dock.isFloating() and not dock.isHidden()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         super().closeEvent(event)
@@ -251,6 +278,7 @@ class MainWindow(QMainWindow):
             ("watchlist_action", "F6", _tr("Watchlist"), self.sig_watchlist_requested.emit),
             ("previous_symbol_action", "PgUp", _tr("Previous symbol in the list"), self._on_previous_triggered),
             ("next_symbol_action", "PgDown", _tr("Next symbol in the list"), self._on_next_triggered),
+            ("instrument_info_action", "F10", _tr("Instrument info"), self.sig_instrument_info_requested.emit),
         ):
             action = self._add_action(self._view_menu, name, text)
             action.setShortcut(QKeySequence(key))

@@ -159,7 +159,10 @@ class OrderTicket(QWidget):
         self.send_button.setEnabled(info.ok)
 
     def _on_field_changed(self, *_: object) -> None:
-        self.send_button.setEnabled(False)  # until the presenter has checked this draft
+        # Until the presenter has checked this draft, the last verdict belongs to another one: clear it.
+        self.send_button.setEnabled(False)
+        self.verdict_label.setText("")
+        self.verdict_label.setProperty("ok", False)
         if self.draft().symbol:
             self.sig_preview_requested.emit(self.draft())
 

@@ -55,6 +55,17 @@ def register(commands: Any) -> None:
     hol.add_argument("file", metavar="FILE")
     hol.set_defaults(handler=cmd_holidays)
 
+    names = sub.add_parser(
+        "names",
+        help="import instrument names, their history and listing dates",
+        description="Read an instrument CSV (symbol,name[,list_date][,delist_date][,name_start]) into the store in "
+        "one transaction: a bad row stores nothing. Without name_start a name is the current one (a rename from "
+        "today when it differs from the stored one); with it, each row is a name the stock traded under from that "
+        "day, so renames and ST/*ST periods are kept as history.",
+    )
+    names.add_argument("file", metavar="FILE")
+    names.set_defaults(handler=cmd_names)
+
     exp = sub.add_parser(
         "export-qlib",
         help="write a Qlib provider folder from the store",
@@ -111,6 +122,35 @@ def cmd_holidays(args: argparse.Namespace, data_dir: Path) -> int:
     finally:
         store.close()
     print(f"Exchange calendar: {count} trading days stored, known through {last}")
+    return 0
+
+
+def cmd_names(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.cli import CliError
+    from core.data.csv_bars import BarFileError
+    from core.data.importer import write_parsed
+    from core.data.instrument_list import read_instrument_list
+    from core.storage.instrument_names import st_periods
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    try:
+        parsed = read_instrument_list(path)
+    except BarFileError as exc:
+        raise CliError(str(exc)) from None
+    store = _open_store(data_dir)
+    try:
+        report = write_parsed(store, path, parsed)
+        warned = sum(1 for s in report.symbols for _ in st_periods(store).get(s, ()))
+    finally:
+        store.close()
+    if not report.ok:
+        raise CliError(report.error or "not imported")
+    print(
+        f"Names: {len(report.symbols)} symbols, {len(parsed.rows)} rows "
+        f"({len(parsed.dated_names)} dated names); {warned} risk-warning period(s) known for them"
+    )
     return 0
 
 

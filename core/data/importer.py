@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from core.data.membership import MembershipFile
 from core.data.parse_pool import ParsedFile, parse_file, parse_in_background
 from core.domain.symbols import Board, Exchange, parse_symbol
 from core.jobs import CancelToken, Progress
+from core.storage.instrument_names import record_names
 from core.storage.market_store import MarketStore
 
 _SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz")
@@ -124,6 +126,7 @@ def _import_instruments(store: MarketStore, parsed: InstrumentListFile, report: 
     with store.transaction():
         revision = store.next_revision()
         store.update_instruments(parsed.rows)
+        record_names(store, parsed.dated_names, dt.date.today())
         store.log_import(revision, str(parsed.path), "instruments", report.rows, 0, report.rows, 0)
 
 

@@ -1,29 +1,44 @@
-"""Instrument list files: `symbol,name[,list_date][,delist_date]` (names and listing dates for the store)."""
+"""Instrument list files: `symbol,name[,list_date][,delist_date][,name_start]` (names, their history, listing dates).
+
+A `name_start` column makes a row a dated name: a symbol may have several rows, one per name it traded
+under (renames, ST and *ST periods), each from its start date until the next one's.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.data.csv_bars import BarFileError, open_text
 from core.domain.symbols import SymbolFormatError, parse_symbol
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from core.domain.bars import Instrument
+    from core.storage.market_store import MarketStore
 
 _ALIASES = {
     **dict.fromkeys(["symbol", "code", "ts_code", "代码", "股票代码", "证券代码"], "symbol"),
     **dict.fromkeys(["name", "名称", "股票名称", "证券名称", "sec_name"], "name"),
     **dict.fromkeys(["list_date", "listed", "ipo_date", "上市日期"], "list_date"),
     **dict.fromkeys(["delist_date", "delisted", "退市日期"], "delist_date"),
+    **dict.fromkeys(["name_start", "name_date", "since", "start", "起始日期", "变更日期"], "name_start"),
 }
+Row = tuple[str, str, str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
 class InstrumentListFile:
-    """Rows of (symbol, name, list_date or None, delist_date or None)."""
+    """Rows of (symbol, name, list_date or None, delist_date or None), and the dated names
+    (symbol, name, start) of a file with a name_start column."""
 
     path: Path
-    rows: list[tuple[str, str, str | None, str | None]]
+    rows: list[Row]
+    dated_names: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def looks_like_instrument_list(header: list[str]) -> bool:
@@ -35,25 +50,50 @@ def looks_like_instrument_list(header: list[str]) -> bool:
 def read_instrument_list(path: Path) -> InstrumentListFile:
     with open_text(path) as fh:
         reader = csv.reader(fh)
-        header = [_ALIASES[h.strip().lower()] for h in next(reader)]
-        rows = []
+        header = _header(path, next(reader, []))
+        rows: list[Row] = []
+        dated: list[tuple[str, str, str]] = []
         for line_no, fields in enumerate(reader, start=2):
             if not any(f.strip() for f in fields):
                 continue
             if len(fields) != len(header):
                 raise BarFileError(path, f"wrong column count: expected {len(header)}, got {len(fields)}", line=line_no)
             record = dict(zip(header, (f.strip() for f in fields), strict=True))
-            rows.append(_parse_row(path, line_no, record))
-    return InstrumentListFile(path, rows)
+            symbol, name, listed, delisted, start = _parse_row(path, line_no, record)
+            if start is None:
+                rows.append((symbol, name, listed, delisted))
+            else:  # a dated name: the listing dates still apply, the name goes into the history
+                rows.append((symbol, "", listed, delisted))
+                dated.append((symbol, name, start))
+    return InstrumentListFile(path, rows, dated)
 
 
-def _parse_row(path: Path, line_no: int, record: dict[str, str]) -> tuple[str, str, str | None, str | None]:
+def _header(path: Path, names: list[str]) -> list[str]:
+    header = []
+    for raw in names:
+        column = _ALIASES.get(raw.strip().lower())
+        if column is None:
+            raise BarFileError(
+                path,
+                f"unknown column {raw.strip()!r} (expected symbol,name[,list_date][,delist_date][,name_start])",
+                line=1,
+            )
+        header.append(column)
+    missing = [c for c in ("symbol", "name") if c not in header]
+    if missing:
+        raise BarFileError(path, f"missing column(s) {', '.join(missing)}", line=1)
+    return header
+
+
+def _parse_row(path: Path, line_no: int, record: dict[str, str]) -> tuple[str, str, str | None, str | None, str | None]:
     try:
         symbol = str(parse_symbol(record["symbol"]))
     except SymbolFormatError as exc:
         raise BarFileError(path, str(exc), line=line_no, column="symbol") from None
+    if not record["name"] and record.get("name_start"):
+        raise BarFileError(path, "empty name", line=line_no, column="name")
     dates: list[str | None] = []
-    for column in ("list_date", "delist_date"):
+    for column in ("list_date", "delist_date", "name_start"):
         value = record.get(column, "")
         if not value:
             dates.append(None)
@@ -63,4 +103,19 @@ def _parse_row(path: Path, line_no: int, record: dict[str, str]) -> tuple[str, s
             dates.append(dt.date.fromisoformat(text).isoformat())
         except ValueError:
             raise BarFileError(path, f"unparseable date {value!r}", line=line_no, column=column) from None
-    return symbol, record["name"], dates[0], dates[1]
+    return symbol, record["name"], dates[0], dates[1], dates[2]
+
+
+def store_listed_instruments(store: MarketStore, instruments: Sequence[Instrument], today: dt.date) -> int:
+    """Names and listing dates from a source's instrument list (the bridge's), in one transaction.
+
+    A name that differs from the stored one is a rename from `today`: an ST or *ST name seen today starts
+    a risk-warning period today. Returns how many names were new.
+    """
+
+    def iso(day: dt.date | None) -> str | None:
+        return day.isoformat() if day is not None else None
+
+    rows = [(i.symbol, i.name, iso(i.list_date), iso(i.delist_date)) for i in instruments]
+    with store.transaction():
+        return store.update_instruments(rows, today)

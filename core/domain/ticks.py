@@ -58,3 +58,20 @@ class Tick:
     @property
     def at_limit_down(self) -> bool:
         return bool(self.limit_down) and self.last <= self.limit_down + 1e-9
+
+
+UP, DOWN, FLAT = 1, -1, 0  # a trade's direction by the tick rule
+
+
+@dataclass(frozen=True, slots=True)
+class TapeTrade:
+    """One line of time and sales: volume (shares) traded since the previous snapshot, at its last price.
+
+    `direction` follows the tick rule: UP when the price rose from the previous trade, DOWN when it fell,
+    and the previous trade's direction when it is unchanged (FLAT before the first change of the day).
+    """
+
+    time: dt.datetime
+    price: float
+    volume: float
+    direction: int

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from pathlib import Path
 
 from core.domain.symbols import SymbolFormatError, parse_symbol
 
 Intervals = dict[str, list[tuple[str, str]]]
+# The exchanges mark risk-warning stocks in the short name: ST, *ST, and the S-prefixed forms of the
+# share-reform years (SST, S*ST).
+_RISK_WARNING_NAME = re.compile(r"^\s*S?\*?ST")
+
+
+def is_risk_warning_name(name: str) -> bool:
+    """Whether a short name carries the exchanges' risk-warning mark (ST, *ST, SST, S*ST)."""
+    return bool(_RISK_WARNING_NAME.match(name or ""))
 
 
 def read_risk_warning_file(path: Path | str) -> Intervals:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from core.domain.symbols import Board, parse_symbol
+from core.storage.instrument_names import record_names
 from core.storage.schema import migrate
 
 if TYPE_CHECKING:
@@ -296,18 +297,23 @@ class MarketStore:
             "VALUES (:symbol, :code, :exchange, :board, :name)",
             records,
         )
-        for sym, name in names.items():
-            if name:
-                self._conn.execute("UPDATE instruments SET name=? WHERE symbol=?", (name, sym))
+        record_names(self, ((sym, name, "") for sym, name in names.items()), dt.date.today())
 
-    def update_instruments(self, rows: Sequence[tuple[str, str, str | None, str | None]]) -> None:
-        """Set name and listing dates of instruments (symbol, name, list_date, delist_date); inside `transaction()`."""
+    def update_instruments(
+        self, rows: Sequence[tuple[str, str, str | None, str | None]], today: dt.date | None = None
+    ) -> int:
+        """Set name and listing dates of instruments (symbol, name, list_date, delist_date); inside `transaction()`.
+
+        A name that differs from the stored one is a rename from `today` on; the old name stays in the history.
+        Returns how many names were new.
+        """
         self.ensure_instruments([r[0] for r in rows])
         self._conn.executemany(
-            "UPDATE instruments SET name=?, list_date=coalesce(?, list_date), delist_date=coalesce(?, delist_date) "
+            "UPDATE instruments SET list_date=coalesce(?, list_date), delist_date=coalesce(?, delist_date) "
             "WHERE symbol=?",
-            ((name, listed, delisted, sym) for sym, name, listed, delisted in rows),
+            ((listed, delisted, sym) for sym, _, listed, delisted in rows),
         )
+        return record_names(self, ((sym, name, "") for sym, name, _, _ in rows), today or dt.date.today())
 
     def instruments(self) -> list[dict[str, str]]:
         cursor = self._conn.execute("SELECT * FROM instruments ORDER BY symbol")
@@ -315,7 +321,8 @@ class MarketStore:
         return [dict(zip(columns, row, strict=True)) for row in cursor]
 
     def query(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
-        """A read-only query on the store's connection, for the few readers whose SQL is their own."""
+        """SQL on the store's connection for the few modules whose SQL is their own (writes go inside
+        `transaction()`)."""
         return self._conn.execute(sql, params)
 
     def index_symbols(self) -> set[str]:

@@ -51,6 +51,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: instrument names with their history: a name holds from `start` until the next one of the symbol
+    # starts ('' = since before anything known); risk-warning (ST) periods are read from these names.
+    """
+    CREATE TABLE instrument_names (
+        symbol TEXT NOT NULL, start TEXT NOT NULL, name TEXT NOT NULL,
+        PRIMARY KEY (symbol, start)
+    ) WITHOUT ROWID;
+    INSERT INTO instrument_names (symbol, start, name) SELECT symbol, '', name FROM instruments WHERE name != '';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

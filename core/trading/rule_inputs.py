@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 from core.domain.bars import Instrument
 from core.domain.symbols import SymbolFormatError, parse_symbol
+from core.rules.risk_warning import is_risk_warning_name
 from core.trading.rulebook import RuleBook
 
-# The exchanges mark risk-warning stocks in the short name: ST, *ST, and the S-prefixed forms of the
-# share-reform years (SST, S*ST).
-_RISK_WARNING_NAME = re.compile(r"^\s*S?\*?ST")
 _UNTIL_FURTHER_NOTICE = "9999-12-31"
-
-
-def is_risk_warning_name(name: str) -> bool:
-    return bool(_RISK_WARNING_NAME.match(name or ""))
 
 
 def with_instruments(rules: RuleBook, instruments: Iterable[Instrument], as_of: dt.date) -> RuleBook:
@@ -74,7 +67,16 @@ def store_holidays(store: Any) -> frozenset[dt.date]:
 
 
 def store_rule_book(store: Any, rules: RuleBook | None = None) -> RuleBook:
-    """The rule book of a market store: listing dates and risk warnings of its instruments, as of its last day."""
+    """The rule book of a market store: listing dates of its instruments, the ST periods of their name history,
+    and the risk warnings their current names show, as of its last day."""
+    from core.storage.instrument_names import st_periods
+
     days = store.trading_days()
     as_of = dt.date.fromisoformat(days[-1]) if days else dt.date.today()
-    return with_instruments(rules or RuleBook(), store_instruments(store), as_of)
+    base = rules or RuleBook()
+    # The dated names' ST periods (an imported name history) join whatever periods the book was given.
+    st = {symbol: list(periods) for symbol, periods in base.st_periods.items()}
+    for symbol, periods in st_periods(store).items():
+        known = st.setdefault(symbol, [])
+        known.extend(p for p in periods if p not in known)
+    return with_instruments(replace(base, st_periods=st), store_instruments(store), as_of)

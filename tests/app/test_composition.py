@@ -16,6 +16,7 @@ from core.settings import AppSettings
 from tests.core.research.slices import TINY_SEGMENTS, Slice, research_slice  # noqa: F401
 from widgets.backtest_panel import BacktestPanel
 from widgets.monitor_panel import MonitorPanel
+from widgets.order_book_panel import OrderBookPanel
 from widgets.signals_panel import SignalsPanel
 from widgets.training_panel import TrainingPanel
 
@@ -128,3 +129,19 @@ def test_typing_21_or_23_opens_a_buy_or_sell_ticket_for_the_charted_stock(desk: 
     assert ticket.symbol_edit.text() == charted and ticket.side_box.currentData() == Side.SELL
     wizard.popup.sig_open_requested.emit("21")
     assert ticket.side_box.currentData() == Side.BUY
+
+
+def test_the_order_book_follows_the_charted_symbol(qtbot: QtBot, desk: tuple[Desk, Services]) -> None:
+    built, services = desk
+    assert built.book is not None and built.chart.symbol and built.book.symbol == built.chart.symbol
+    indices = services.store.index_symbols()
+    other = next(s for s in services.watchlists.symbols() if s != built.chart.symbol and s not in indices)
+    with qtbot.waitSignal(built.chart.sig_loaded, timeout=30000):
+        built.chart.open_symbol(other)
+    assert built.book.symbol == other
+    book_panel = built.panels["order_book"]
+    assert isinstance(book_panel, OrderBookPanel) and book_panel.title_label.text().endswith(other)
+    board = built.board_panel
+    row = next(r for r in range(board.model.rowCount()) if board.symbol_at(r) not in (other, *indices))
+    board.table.selectRow(row)  # a row picked on the quote board, no chart load needed
+    assert built.book.symbol == board.symbol_at(row)

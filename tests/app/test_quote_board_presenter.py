@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.quote_board_presenter import QuoteBoardPresenter
@@ -56,3 +57,17 @@ def test_watchlist_intents_update_view_and_file(qtbot: QtBot, tmp_path: Path) ->
     assert opened == ["600000.SH"]
     saved = WatchlistStore.load(tmp_path / "w.json")
     assert saved.symbols("Watchlist") == ["600000.SH", "600036.SH", "000001.SZ"] and saved.current == "Banks"
+
+
+def test_names_learnt_later_reach_the_name_column(qtbot: QtBot, tmp_path: Path) -> None:
+    panel = QuoteBoardPanel()
+    qtbot.addWidget(panel)
+    names: dict[str, str] = {}  # the session's names: empty after a CSV import of bars alone
+    presenter = QuoteBoardPresenter(panel, QuoteHub(), WatchlistStore.load(tmp_path / "w.json", ["600000.SH"]), names)
+    name_column = next(
+        c for c in range(panel.model.columnCount()) if panel.model.headerData(c, Qt.Orientation.Horizontal) == "Name"
+    )
+    assert not panel.model.data(panel.model.index(0, name_column))
+    names["600000.SH"] = "浦发银行"  # what the bridge's instrument list taught the session
+    presenter.refresh_names()
+    assert panel.model.data(panel.model.index(0, name_column)) == "浦发银行"

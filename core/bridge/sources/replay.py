@@ -178,13 +178,13 @@ class ReplaySource(Source):
         return {s: self._latest[s] for s in symbols if s in self._latest}
 
     async def instruments(self) -> list[Instrument]:
-        names: dict[str, str] = {}
-        if self.history is not None:
-            names = {i.symbol: i.name for i in await asyncio.to_thread(self.history.instruments)}
+        stored: dict[str, Instrument] = {}
+        if self.history is not None:  # names and listing dates, as the store behind the replay knows them
+            stored = {i.symbol: i for i in await asyncio.to_thread(self.history.instruments)}
         out = []
         for symbol in self.symbols:
             parsed = parse_symbol(symbol)
-            out.append(Instrument(symbol, parsed.exchange.value, parsed.board, names.get(symbol, "")))
+            out.append(stored.get(symbol) or Instrument(symbol, parsed.exchange.value, parsed.board))
         return out
 
     async def bars(
