@@ -136,6 +136,7 @@ class RayExecutor:
         cluster_cpus = float(ray.cluster_resources().get("CPU", 1.0))
         self.slots = options.slots or max(1, int(cluster_cpus // options.cpus))
         self._refs: dict[int, Any] = {}
+        self._tasks: dict[Callable[..., Any], Any] = {}
 
     def _init(self, kwargs: dict[str, Any], timeout_s: float) -> None:
         # ray.init retries for minutes against a half-open head: bound it on a side thread.
@@ -162,7 +163,10 @@ class RayExecutor:
         return self._ray.put(value)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        task = self._ray.remote(num_cpus=self._options.cpus, num_gpus=self._options.gpus, max_retries=0)(fn)
+        task = self._tasks.get(fn)
+        if task is None:  # exported to the cluster once per function, not per call
+            task = self._ray.remote(num_cpus=self._options.cpus, num_gpus=self._options.gpus, max_retries=0)(fn)
+            self._tasks[fn] = task
         ref = task.remote(*args)
         future: Future[Any] = ref.future()
         self._refs[id(future)] = ref
