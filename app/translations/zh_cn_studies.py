@@ -36,9 +36,10 @@ TABLE = {
     "ResearchPresenter": {
         "Segments: {error}": "区间：{error}",
         "Universe: {error}": "股票池：{error}",
-        "Study {study}: running {trials} trial(s)…": "研究 {study}：正在运行 {trials} 次试验…",
-        "A study is already running; cancel it first.": "已有研究在运行，请先取消。",
-        "Study {study}: retraining the best trial…": "研究 {study}：正在重新训练最优试验…",
+        "Study {study}: running {trials} trial(s)…": "调参任务 {study}：正在运行 {trials} 次试验…",
+        "A study is already running; cancel it first.": "已有调参任务在运行，请先取消。",
+        "Loading torch, LightGBM and Qlib (first study only)…": "正在加载 torch、LightGBM 和 Qlib（仅首次）…",
+        "Study {study}: retraining the best trial…": "调参任务 {study}：正在重新训练最优试验…",
         "Cancelled: finished trials are kept; Resume adds more.": "已取消：已完成的试验已保留，点“继续”可追加。",
         "Failed: {error}": "失败：{error}",
         "Finished: best trial registered as run {run}": "完成：最优试验已登记为训练 {run}",
