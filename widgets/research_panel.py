@@ -296,6 +296,8 @@ class ResearchPanel(QWidget):
             cells = (str(t.number), _tr(t.state), _value(t.value), _params(t.params))
             for j, text in enumerate(cells):
                 self.trials_table.setItem(i, j, QTableWidgetItem(text))
+        for j in range(len(_TRIAL_HEADERS) - 1):  # the parameters column takes the rest
+            self.trials_table.resizeColumnToContents(j)
         done = [t for t in trials if t.state == "complete" and t.value is not None]
         self.trial_points.setData([t.number for t in done], [t.value for t in done])
         best: list[float] = []

@@ -142,7 +142,7 @@ def _run_trials(
             name=f"study-{request.study}-{i}",
             daemon=True,
         )
-        for i in range(run.executor.slots)
+        for i in range(min(run.executor.slots, request.trials))  # a big cluster: no idle askers
     ]
     for t in threads:
         t.start()

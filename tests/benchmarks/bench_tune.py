@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--ray-repeats", type=int, default=3)
     parser.add_argument("--no-ray", action="store_true")
     args = parser.parse_args()
-    fixed = {"num_boost_round": args.rounds, "rounds_per_epoch": 10, "early_stop": 0}
+    fixed = {"num_boost_round": args.rounds, "rounds_per_epoch": 10, "early_stop": 0, "lambda_l1": 0.0}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         started = time.perf_counter()
