@@ -2,13 +2,14 @@
 
 Run on demand (not part of the test suite):
     .venv/bin/python -m tests.benchmarks.bench_tune [--data ../shared/data] [--stocks 40] [--trials 6]
-        [--rounds 100] [--ray-repeats 3] [--no-ray]
+        [--rounds 100] [--ray-repeats 3] [--no-ray | --only-ray]
 
 Imports `--stocks` CSI300 members (2010-2013) into a temporary store, builds Alpha158 on them once, then
 runs the same study (`--trials` LightGBM trials, `--rounds` boosting rounds each, no pruning) with one
 and with two workers and prints trials/hour for each. With Ray: starts a local Ray head (2 CPUs) on
 loopback, ships the dataset to its object store once, and times the same trial as a Ray task and
-locally, `--ray-repeats` times each after one warm-up; the difference is Ray's per-trial overhead.
+locally, alternately, `--ray-repeats` times each after one warm-up; the difference is Ray's per-trial
+overhead. On a loaded machine the figures move with the load average printed beside them.
 """
 
 from __future__ import annotations
@@ -66,11 +67,9 @@ def ray_overhead(dataset: Any, task: TrialTask, repeats: int) -> None:
     from core.research.execution import RayExecutor, RayOptions
     from tests.core.research.ray_head import local_ray_head
 
-    local = []
-    for _ in range(repeats + 1):
-        started = time.perf_counter()
-        fit_trial(dataset, task)
-        local.append(time.perf_counter() - started)
+    # Local and Ray runs alternate with the head up, so both meet the same load on a shared machine.
+    local: list[float] = []
+    remote: list[float] = []
     with local_ray_head(cpus=2) as head:
         started = time.perf_counter()
         executor = RayExecutor(RayOptions(head.address, cpus=1.0, slots=1))
@@ -79,8 +78,10 @@ def ray_overhead(dataset: Any, task: TrialTask, repeats: int) -> None:
             started = time.perf_counter()
             shared = executor.share(dataset)
             put = time.perf_counter() - started
-            remote = []
             for _ in range(repeats + 1):
+                started = time.perf_counter()
+                fit_trial(dataset, task)
+                local.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 executor.submit(fit_trial, shared, task).result()
                 remote.append(time.perf_counter() - started)
@@ -102,6 +103,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--ray-repeats", type=int, default=3)
     parser.add_argument("--no-ray", action="store_true")
+    parser.add_argument("--only-ray", action="store_true", help="skip the 1- and 2-worker studies")
     args = parser.parse_args()
     fixed = {"num_boost_round": args.rounds, "rounds_per_epoch": 10, "early_stop": 0, "lambda_l1": 0.0}
     with tempfile.TemporaryDirectory() as tmp:
@@ -112,11 +114,12 @@ def main() -> None:
         _line(f"store + Alpha158 of {len(slice_.symbols)} stocks", f"{time.perf_counter() - started:.1f} s")
         _line("rows (train+valid+test) x features", f"{len(dataset)} x {dataset.n_features}")
         _line("cores | load average before", f"{os.cpu_count()} | {_load()}")
-        one = trials_per_hour(slice_, root, 1, args.trials, fixed)
-        _line(f"LightGBM trials/hour, 1 worker ({args.trials} trials)", f"{one:.0f}")
-        two = trials_per_hour(slice_, root, 2, args.trials, fixed)
-        _line(f"LightGBM trials/hour, 2 workers ({args.trials} trials)", f"{two:.0f}  ({two / one:.2f}x)")
-        _line("load average after the studies", _load())
+        if not args.only_ray:
+            one = trials_per_hour(slice_, root, 1, args.trials, fixed)
+            _line(f"LightGBM trials/hour, 1 worker ({args.trials} trials)", f"{one:.0f}")
+            two = trials_per_hour(slice_, root, 2, args.trials, fixed)
+            _line(f"LightGBM trials/hour, 2 workers ({args.trials} trials)", f"{two:.0f}  ({two / one:.2f}x)")
+            _line("load average after the studies", _load())
         if not args.no_ray:
             threads = max(1, (os.cpu_count() or 1) // 2)
             params = {**fixed, "learning_rate": 0.05, "num_leaves": 31, "lambda_l2": 1.0, "num_threads": threads}
