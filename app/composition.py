@@ -26,6 +26,7 @@ from app.monitor_sampling import MonitorSources
 from app.order_book_presenter import OrderBookPresenter
 from app.orders_presenter import LiveBrokerStarter, OrdersPresenter, open_trading_service, release_time
 from app.quote_board_presenter import QuoteBoardPresenter
+from app.research_presenter import ResearchPresenter
 from app.resources import theme_file
 from app.services import Services
 from app.settings_presenter import SettingsPresenter
@@ -48,6 +49,7 @@ from widgets.monitor_panel import MonitorPanel
 from widgets.order_book_panel import OrderBookPanel
 from widgets.orders_panel import OrdersPanel
 from widgets.quote_board_panel import QuoteBoardPanel
+from widgets.research_panel import ResearchPanel
 from widgets.signals_panel import SignalsPanel
 from widgets.training_panel import TrainingPanel
 
@@ -73,6 +75,7 @@ class Desk:
     settings: SettingsPresenter | None = None
     schedule: DailySchedule | None = None  # the daily routine after the close, when Settings choose a run
     book: OrderBookPresenter | None = None
+    research: ResearchPresenter | None = None
 
 
 def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
@@ -106,6 +109,8 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
         jobs=services.jobs,
         events=events,
     )
+    research_panel = ResearchPanel()
+    research = ResearchPresenter(research_panel, services.data_dir, registry=services.runs, jobs=services.jobs)
     backtest_panel = BacktestPanel()
     backtest = BacktestPresenter(
         backtest_panel,
@@ -178,6 +183,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
         "chart": chart_panel,
         "data_manager": data_panel,
         "training": training_panel,
+        "research": research_panel,
         "backtest": backtest_panel,
         "orders": orders_panel,
         "signals": signals_panel,
@@ -201,6 +207,7 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
         live_starter,
     )
     desk.book = book
+    desk.research = research
     bridge = services.bridge is not None and not services.demo
     desk.schedule = build_daily_schedule(
         services.data_dir, settings, trading, monitor.notifier.announce, services.jobs, bridge, parent=orders

@@ -81,6 +81,13 @@ DOCKS: tuple[DockSpec, ...] = (
         tab_with="orders",
     ),
     DockSpec(
+        "research",
+        QT_TRANSLATE_NOOP("Docks", "Research"),
+        QT_TRANSLATE_NOOP("Docks", "Hyper-parameter studies: live trials, best so far, importances."),
+        _BOTTOM,
+        tab_with="orders",
+    ),
+    DockSpec(
         "backtest",
         QT_TRANSLATE_NOOP("Docks", "Backtest"),
         QT_TRANSLATE_NOOP("Docks", "Run strategies over history under A-share trading rules."),

@@ -42,6 +42,10 @@ _ZH_CN: Table = {
         "Import, inspect and export the local market store.": "导入、查看与导出本地行情库。",
         "Training": "模型训练",
         "Train models on Qlib datasets and follow their progress.": "在 Qlib 数据集上训练模型并跟踪进度。",
+        "Research": "研究",
+        "Hyper-parameter studies: live trials, best so far, importances.": (
+            "超参数搜索：实时试验、当前最优与参数重要性。"
+        ),
         "Backtest": "回测",
         "Run strategies over history under A-share trading rules.": "按A股交易规则在历史数据上回测策略。",
         "Signals": "信号",

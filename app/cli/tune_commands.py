@@ -12,8 +12,6 @@ from core.datasets.config import SEGMENTS_HELP, STANDARD_SEGMENTS
 from core.models import MODEL_NAMES
 from core.research.study_store import METRICS
 
-RAY_NOT_YET = "--ray-address: running trials on a Ray cluster is not available yet; use --workers K on this machine"
-
 
 def register(commands: Any) -> None:
     from app.cli.train_commands import DATASET_HELP, UNIVERSE_HELP
@@ -43,7 +41,14 @@ def register(commands: Any) -> None:
     tune.add_argument("--metric", default="valid_ic", choices=list(METRICS), help="what trials are scored by")
     tune.add_argument("--workers", type=int, default=1, help="trials run at once on this machine (default 1)")
     tune.add_argument("--timeout", type=float, metavar="S", help="start no trial after S seconds")
-    tune.add_argument("--ray-address", metavar="ADDR", help="run trials on a Ray cluster (not available yet)")
+    tune.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="run trials as Ray tasks on a cluster: auto, ray://HOST:PORT or HOST:PORT (needs: pip install "
+        "'qdesk[ray]'); the dataset goes to the cluster's object store once",
+    )
+    tune.add_argument("--trial-cpus", type=float, default=1.0, help="CPUs one Ray trial reserves (default 1)")
+    tune.add_argument("--trial-gpus", type=float, default=0.0, help="GPU fraction one Ray trial reserves (default 0)")
     tune.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
     tune.add_argument("--seed", type=int, default=0, help="seed of the sampler and of every trial's model")
     # What `train` also reads (request_from_args); a study always uses the standard label and processors.
@@ -66,11 +71,10 @@ def register(commands: Any) -> None:
 def study_from_args(args: argparse.Namespace, data_dir: Path | None = None) -> Any:
     """The StartStudy command for the arguments; ValueError names the bad one."""
     from app.cli.train_commands import request_from_args
+    from core.research.execution import RayOptions, check_reachable, import_ray
     from core.research.search_space import default_space, load_space
     from core.research.tuning import StartStudy
 
-    if args.ray_address:
-        raise ValueError(RAY_NOT_YET)
     if args.model is None:
         raise ValueError("--model is required to run a study (or use: tune list | tune show STUDY)")
     if args.trials is None:
@@ -78,6 +82,13 @@ def study_from_args(args: argparse.Namespace, data_dir: Path | None = None) -> A
     training = request_from_args(args, data_dir)
     space = load_space(Path(args.space).expanduser(), args.model) if args.space else default_space(args.model)
     name = args.study or f"{args.model}-{args.dataset}-{args.universe}"
+    ray = None
+    if args.ray_address is not None:
+        ray = RayOptions(args.ray_address, args.trial_cpus, args.trial_gpus)
+        import_ray()  # RuntimeError: how to install it
+        check_reachable(ray.address)  # RayUnavailable at once, before any output
+    elif args.trial_cpus != 1.0 or args.trial_gpus != 0.0:
+        raise ValueError("--trial-cpus and --trial-gpus apply to Ray trials; add --ray-address")
     return StartStudy(
         name,
         training,
@@ -87,6 +98,7 @@ def study_from_args(args: argparse.Namespace, data_dir: Path | None = None) -> A
         workers=args.workers,
         timeout_s=args.timeout,
         space_given=bool(args.space),
+        ray=ray,
     )
 
 
@@ -94,17 +106,18 @@ def cmd_tune(args: argparse.Namespace, data_dir: Path) -> int:
     from app.cli import CliError
     from app.cli.train_commands import _progress_bar
     from core.jobs import CancelToken
+    from core.research.execution import RayUnavailable
     from core.research.training import StageProgress
     from core.research.tuning import StudyFinished, TrialFinished, run_study
 
     try:
         request = study_from_args(args, data_dir)
-    except ValueError as exc:
+    except (ValueError, RuntimeError, RayUnavailable) as exc:
         raise CliError(str(exc)) from None
+    where = f"on Ray at {request.ray.address}" if request.ray else f"{request.workers} at once"
     print(
         f"Study {request.study}: {request.trials} trial(s) of {request.training.model} on "
-        f"{request.training.dataset.name} / {args.universe}, {request.metric} on the valid segment, "
-        f"{request.workers} at once",
+        f"{request.training.dataset.name} / {args.universe}, {request.metric} on the valid segment, {where}",
         file=sys.stderr,
     )
     token = CancelToken()
@@ -121,7 +134,7 @@ def cmd_tune(args: argparse.Namespace, data_dir: Path) -> int:
                 bar.write(_trial_line(report, request.metric), file=sys.stderr)
             elif isinstance(report, StudyFinished):
                 finished = report
-    except ValueError as exc:
+    except (ValueError, RayUnavailable) as exc:
         raise CliError(str(exc)) from None
     except KeyboardInterrupt:
         token.cancel()

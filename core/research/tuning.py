@@ -7,11 +7,14 @@ Studies live in Optuna's RDB storage on a SQLite file in the data folder; the sa
 
 `workers` trials run at once on threads of this process: the dataset's arrays are shared, not copied
 or pickled per trial, and LightGBM and PyTorch release the GIL in their kernels; each LightGBM trial
-gets cpu_count // workers threads so K trials do not oversubscribe the cores.
+gets cpu_count // workers threads so K trials do not oversubscribe the cores. With `ray`, trials run as
+Ray tasks (core/research/execution.py) on the user's cluster and the dataset goes to its object store once;
+asking Optuna for parameters and telling it results stays here, next to the SQLite storage.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import math
 import os
 import queue
@@ -24,15 +27,15 @@ from typing import TYPE_CHECKING, Any
 
 from core.jobs import Cancelled, CancelToken
 from core.research.config import StartTraining
+from core.research.execution import Executor, RayOptions, make_executor
 from core.research.registry import RunRegistry
 from core.research.search_space import Choice, Range, Space, check_space, space_to_dict, suggest
 from core.research.study_store import METRICS, check_compatible, open_study, space_from_dict, study_attrs
 from core.research.training import RunFinished, StageProgress, prepare_dataset, run_training
+from core.research.trial_task import TrialOutcome, TrialTask, fit_trial
 
 if TYPE_CHECKING:
     import optuna
-
-    from core.datasets.prepared import PreparedDataset
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class StartStudy:
     prune_startup: int = 5  # trials finished before the pruner judges anyone
     prune_warmup: int = 2  # epochs a trial runs before it can be pruned
     space_given: bool = field(default=False)  # a --space file was given (else a resume keeps the stored one)
+    ray: RayOptions | None = None  # run trials as Ray tasks on this cluster instead of `workers` threads here
 
     def __post_init__(self) -> None:
         if self.trials < 1:
@@ -110,17 +114,35 @@ def run_study(
     data_dir = Path(data_dir)
     create_model(request.training.model, request.training.params)  # bad fixed parameters fail first
     study, space = _open(request, data_dir, storage_file)
-    dataset, _ = yield from prepare_dataset(request.training, data_dir, cancel)
+    # Connect before the dataset build: an address that does not answer fails in seconds, not minutes.
+    executor = make_executor(request.workers, request.ray)
+    try:
+        dataset, _ = yield from prepare_dataset(request.training, data_dir, cancel)
+        run = _Run(executor, executor.share(dataset), cancel)  # shipped once, not per trial
+        done = yield from _run_trials(study, request, space, run, on_trial_start)
+    finally:
+        executor.close()
+    cancel.raise_if_cancelled()
+    yield from _register_best(request, study, space, data_dir, cancel, registry, done)
+
+
+def _run_trials(
+    study: optuna.Study,
+    request: StartStudy,
+    space: Space,
+    run: _Run,
+    on_trial_start: Callable[[TrialStarted], None] | None,
+) -> Generator[Any, None, int]:
     events: queue.Queue[Any] = queue.Queue()
     budget = _Budget(request.trials, request.timeout_s)
     threads = [
         threading.Thread(
             target=_worker,
-            args=(study, request, space, dataset, cancel, budget, events, on_trial_start),
+            args=(study, request, space, run, budget, events, on_trial_start),
             name=f"study-{request.study}-{i}",
             daemon=True,
         )
-        for i in range(request.workers)
+        for i in range(min(run.executor.slots, request.trials))  # a big cluster: no idle askers
     ]
     for t in threads:
         t.start()
@@ -139,11 +161,10 @@ def run_study(
             yield event
     finally:
         if any(t.is_alive() for t in threads):
-            cancel.cancel()  # closed early (Ctrl-C, an error): stop the other trials, keep what finished
+            run.cancel.cancel()  # closed early (Ctrl-C, an error): stop the other trials, keep what finished
         for t in threads:
             t.join()
-    cancel.raise_if_cancelled()
-    yield from _register_best(request, study, space, data_dir, cancel, registry, done)
+    return done
 
 
 def _open(request: StartStudy, data_dir: Path, storage_file: Path | None) -> tuple[optuna.Study, Space]:
@@ -191,98 +212,106 @@ def _worker(
     study: optuna.Study,
     request: StartStudy,
     space: Space,
-    dataset: PreparedDataset,
-    cancel: CancelToken,
+    run: _Run,
     budget: _Budget,
     events: queue.Queue[Any],
     on_trial_start: Callable[[TrialStarted], None] | None,
 ) -> None:
     try:
-        while not cancel.cancelled and budget.take():
-            events.put(_trial(study, request, space, dataset, cancel, on_trial_start, events))
+        while not run.cancel.cancelled and budget.take():
+            events.put(_trial(study, request, space, run, on_trial_start, events))
     except BaseException as exc:  # the generator re-raises it on the caller's thread
         events.put(exc)
     finally:
         events.put(_WORKER_DONE)
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every trial of this session shares: where tasks run, the shipped dataset, the cancel token."""
+
+    executor: Executor
+    dataset: Any  # the PreparedDataset, or its handle in Ray's object store
+    cancel: CancelToken
+
+
 def _trial(
     study: optuna.Study,
     request: StartStudy,
     space: Space,
-    dataset: PreparedDataset,
-    cancel: CancelToken,
+    run: _Run,
     on_trial_start: Callable[[TrialStarted], None] | None,
     events: queue.Queue[Any],
 ) -> TrialFinished:
-    import optuna
     from optuna.trial import TrialState
-
-    from core.models import create_model
-    from core.models.base import EpochFinished
 
     started = time.perf_counter()
     trial = study.ask()
     params = {**request.training.params, **suggest(trial, space)}
     if request.training.model == "lightgbm" and "num_threads" not in params:
-        params["num_threads"] = max(1, (os.cpu_count() or 1) // request.workers)
+        params["num_threads"] = _lightgbm_threads(request, run.executor)
     searched = {k: v for k, v in params.items() if k in trial.params}
     begin = TrialStarted(trial.number, searched)
     events.put(begin)
-    epochs = 0
+    t = request.training
+    task = TrialTask(t.model, params, request.metric, t.seed, t.device, t.amp)
     try:
         if on_trial_start is not None:
             on_trial_start(begin)
-        t = request.training
-        model = create_model(t.model, params, seed=t.seed, device=t.device, amp=t.amp)
-        for report in model.fit(dataset, cancel):
-            if isinstance(report, EpochFinished):
-                epochs = report.epoch
-                # The pruner compares trials epoch by epoch on the per-epoch valid figure (IC on the learned
-                # label for the IC metrics); the trial's value below is the finished model's.
-                step_value = report.valid_loss if request.metric == "valid_loss" else report.valid_ic
-                if math.isfinite(step_value):
-                    trial.report(step_value, report.epoch)
-                    if trial.should_prune():
-                        raise optuna.TrialPruned()
-        value = valid_score(model, dataset, request.metric)
-    except optuna.TrialPruned:
-        study.tell(trial, state=TrialState.PRUNED)
-        return TrialFinished(trial.number, "pruned", None, searched, epochs, time.perf_counter() - started)
+        outcome = _run_task(run, task, None if run.executor.remote else _pruner(trial))
     except Cancelled:
         study.tell(trial, state=TrialState.FAIL)
         raise
-    except (ValueError, RuntimeError) as exc:  # a parameter set the model cannot train with: the next trial runs
-        study.tell(trial, state=TrialState.FAIL)
-        return TrialFinished(trial.number, "fail", None, searched, epochs, time.perf_counter() - started, str(exc))
-    if not math.isfinite(value):
-        study.tell(trial, state=TrialState.FAIL)
-        return TrialFinished(
-            trial.number,
-            "fail",
-            None,
-            searched,
-            epochs,
-            time.perf_counter() - started,
-            "the valid metric is not a number (constant predictions)",
-        )
-    study.tell(trial, value)
-    return TrialFinished(trial.number, "complete", value, searched, epochs, time.perf_counter() - started)
+    if run.executor.remote:
+        # A remote trial cannot ask the pruner mid-way; its curve still informs the pruner for later trials.
+        for epoch, step in outcome.steps:
+            trial.report(step, epoch)
+    seconds = time.perf_counter() - started
+    trial.set_user_attr("worker", outcome.worker)
+    if outcome.state == "complete":
+        study.tell(trial, outcome.value)
+    else:
+        study.tell(trial, state=TrialState.PRUNED if outcome.state == "pruned" else TrialState.FAIL)
+    return TrialFinished(trial.number, outcome.state, outcome.value, searched, outcome.epochs, seconds, outcome.error)
 
 
-def valid_score(model: Any, dataset: PreparedDataset, metric: str) -> float:
-    """The trained model's `metric` on the valid segment; IC and Rank IC on the raw label, as runs report them."""
-    import numpy as np
+def _lightgbm_threads(request: StartStudy, executor: Executor) -> int:
+    if request.ray is not None:
+        return max(1, int(request.ray.cpus))
+    return max(1, (os.cpu_count() or 1) // executor.slots)
 
-    from core.datasets.metrics import signal_metrics
 
-    rows = dataset.rows("valid", labelled=True)
-    scores = np.asarray(model.predict(dataset, "valid"), dtype="float64")
-    scores = scores[np.isin(dataset.rows("valid"), rows)]
-    if metric == "valid_loss":
-        return float(np.mean((scores - dataset.label[rows]) ** 2))
-    metrics = signal_metrics(scores, dataset.raw_label[rows], dataset.date_groups(rows))
-    return float(metrics["rank_ic" if metric == "valid_rank_ic" else "ic"])
+def _pruner(trial: optuna.Trial) -> Callable[[int, float], bool]:
+    def should_prune(epoch: int, value: float) -> bool:
+        trial.report(value, epoch)
+        return trial.should_prune()
+
+    return should_prune
+
+
+def _run_task(run: _Run, task: TrialTask, should_prune: Callable[[int, float], bool] | None) -> TrialOutcome:
+    if not run.executor.remote:
+        return run.executor.submit(fit_trial, run.dataset, task, run.cancel, should_prune).result()
+    future = run.executor.submit(fit_trial, run.dataset, task)
+    while True:
+        try:
+            return future.result(timeout=_CANCEL_POLL_S)
+        except concurrent.futures.TimeoutError:
+            if run.cancel.cancelled:
+                run.executor.cancel(future)
+                raise Cancelled() from None
+        except Cancelled:
+            raise
+        except Exception as exc:  # the task died on the cluster (a worker lost, an import missing there)
+            if run.cancel.cancelled:
+                raise Cancelled() from None
+            lines = [line for line in str(exc).splitlines() if line.strip()]
+            why = f"on Ray: {lines[-1] if lines else type(exc).__name__}"
+            return TrialOutcome("fail", None, 0, 0.0, (), why, worker="ray")
+
+
+# How often a trial running on Ray looks at the cancel token while it waits for the task.
+_CANCEL_POLL_S = 0.5
 
 
 def _register_best(
@@ -318,3 +347,35 @@ def _register_best(
     runs: Mapping[str, Any] = study.user_attrs.get("runs", {})
     study.set_user_attr("runs", {**runs, str(best.number): finished.run_id})
     yield StudyFinished(request.study, best.number, float(best.value or 0.0), dict(best.params), finished, done)
+
+
+def stored_request(
+    name: str, data_dir: Path, trials: int = 1, workers: int = 1, storage_file: Path | None = None
+) -> StartStudy:
+    """The command that adds `trials` to a stored study, with the model, dataset and space it was built for."""
+    import optuna
+
+    from core.datasets.config import DatasetConfig
+    from core.research.study_store import UnknownStudy, storage, study_names
+
+    if name not in study_names(data_dir, storage_file):
+        raise UnknownStudy(name)
+    attrs = optuna.load_study(study_name=name, storage=storage(data_dir, storage_file)).user_attrs
+    training = StartTraining(
+        str(attrs["model"]), DatasetConfig.from_dict(attrs["dataset"]), dict(attrs.get("fixed_params", {}))
+    )
+    space = space_from_dict(attrs["space"])
+    return StartStudy(name, training, space, trials, metric=str(attrs["metric"]), workers=workers)
+
+
+def register_best(
+    name: str,
+    data_dir: Path,
+    cancel: CancelToken | None = None,
+    registry: RunRegistry | None = None,
+    storage_file: Path | None = None,
+) -> Generator[Any, None, None]:
+    """Retrain a stored study's best trial and register it as a run, without adding trials."""
+    request = stored_request(name, data_dir, storage_file=storage_file)
+    study, space = _open(request, Path(data_dir), storage_file)
+    yield from _register_best(request, study, space, Path(data_dir), cancel or CancelToken(), registry, 0)

@@ -26,6 +26,7 @@ ENGLISH_TITLES = {
     "chart": "Chart",
     "data_manager": "Data manager",
     "training": "Training",
+    "research": "Research",
     "backtest": "Backtest",
     "signals": "Signals",
     "orders": "Orders",
@@ -54,7 +55,7 @@ def _label_text(window: MainWindow, name: str) -> str:
     return label.text()
 
 
-def test_window_has_all_nine_docks_each_saying_what_it_is_for(qtbot: QtBot, tmp_path: Path) -> None:
+def test_window_has_every_dock_each_saying_what_it_is_for(qtbot: QtBot, tmp_path: Path) -> None:
     window = _open_window(qtbot, tmp_path)
 
     assert {key: window.dock(key).windowTitle() for key in window.dock_keys()} == ENGLISH_TITLES

@@ -68,7 +68,6 @@ def test_tune_registers_best_then_list_and_show(data_dir: Path, research_slice: 
     [
         (["--trials", "0"], SPACE, "--trials must be at least 1, got 0"),
         (["--trials", "2", "--workers", "0"], SPACE, "--workers must be at least 1"),
-        (["--trials", "2", "--ray-address", "auto"], SPACE, "--ray-address: running trials on a Ray cluster"),
         (["--trials", "2"], "num_leafs: [4, 8]\n", "unknown parameter(s) for lightgbm: num_leafs"),
         (["--trials", "2"], "num_leaves: 8\n", "the space is empty"),
         (["--trials", "2"], "num_leaves: {low: 8}\n", "num_leaves: expected {low, high"),
