@@ -242,3 +242,30 @@ def test_the_leftmost_time_label_carries_the_year(panel: ChartPanel, daily: Char
     values = axis.tickValues(len(daily) - 40, len(daily) - 1, 800)[0][1]
     labels = axis.tickStrings(values, 1.0, 1.0)
     assert labels[0].startswith("2022-") and not labels[1].startswith("2022")
+
+
+def test_a_narrow_toolbar_moves_indicator_toggles_to_its_menu_instead_of_cutting_them(qtbot) -> None:  # noqa: ANN001
+    from widgets.chart.toolbar import ChartToolbarWidget
+
+    toolbar = ChartToolbarWidget()
+    qtbot.addWidget(toolbar)
+    toolbar.resize(1400, 30)
+    toolbar.show()
+    qtbot.waitUntil(lambda: toolbar.overflowed() == [])
+    toolbar.resize(700, 30)
+    qtbot.waitUntil(lambda: bool(toolbar.overflowed()))
+    moved = toolbar.overflowed()
+    assert moved[-1] == list(toolbar.group_buttons)[-1]  # the rightmost toggles go first
+    assert [k for k, b in toolbar.group_buttons.items() if not b.isHidden()] == [
+        k for k in toolbar.group_buttons if k not in moved
+    ]
+    shown = [b for b in (*toolbar.period_buttons.values(), *toolbar.group_buttons.values()) if not b.isHidden()]
+    qtbot.waitUntil(lambda: all(b.width() >= b.sizeHint().width() for b in shown))  # whole, never elided
+    key = moved[-1]
+    before = toolbar.group_buttons[key].isChecked()
+    with qtbot.waitSignal(toolbar.sig_group_toggled) as toggled:
+        toolbar.overflow_actions[key].trigger()  # from the ⋯ menu, as the hidden button would
+    assert toggled.args == [key, not before]
+    assert toolbar.overflow_actions[key].isChecked() is toolbar.group_buttons[key].isChecked() is (not before)
+    toolbar.group_buttons["MA"].click()  # and a click on a shown button keeps its menu twin in step
+    assert toolbar.overflow_actions["MA"].isChecked() is toolbar.group_buttons["MA"].isChecked()

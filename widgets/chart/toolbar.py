@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QCoreApplication, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -117,6 +117,13 @@ class ChartToolbarWidget(QWidget):
         layout.addStretch(1)
         self._build_draw_menu(layout)
         self._build_menu(layout)
+        self._fixed: list[QWidget] = [
+            self.symbol_edit,
+            *self.period_buttons.values(),
+            self.adjust_combo,
+            self.draw_button,
+            self.options_button,
+        ]
         # A narrow dock clips the rightmost toggles rather than forcing the whole window wider.
         layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -130,7 +137,7 @@ class ChartToolbarWidget(QWidget):
         return button
 
     def _build_draw_menu(self, layout: QHBoxLayout) -> None:
-        button = self._tool_button("chart_draw_button", "✎")
+        button = self.draw_button = self._tool_button("chart_draw_button", "✎")
         button.setToolTip(_tr("Drawing tools: click the chart to place points; Delete removes the selected one"))
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(button)
@@ -156,10 +163,23 @@ class ChartToolbarWidget(QWidget):
         layout.addWidget(button)
 
     def _build_menu(self, layout: QHBoxLayout) -> None:
-        button = self._tool_button("chart_options_button", "⋯")
+        button = self.options_button = self._tool_button("chart_options_button", "⋯")
         button.setToolTip(_tr("Chart options"))
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(button)
+        # Indicator toggles that do not fit a narrow dock move here instead of being cut to "B…L".
+        self.overflow_actions: dict[str, QAction] = {}
+        for key, toggle in self.group_buttons.items():
+            action = QAction(toggle.text(), menu)
+            action.setObjectName(f"chart_group_{key}_action")
+            action.setCheckable(True)
+            action.setVisible(False)
+            action.toggled.connect(lambda shown, k=key: self._on_overflow_action_toggled(k, shown))
+            toggle.toggled.connect(action.setChecked)  # the same state, whichever of the two was clicked
+            menu.addAction(action)
+            self.overflow_actions[key] = action
+        self._overflow_separator = menu.addSeparator()
+        self._overflow_separator.setVisible(False)
         self.green_up_action = QAction(_tr("Green up, red down"), menu)
         self.green_up_action.setObjectName("chart_green_up_action")
         self.green_up_action.setCheckable(True)
@@ -192,15 +212,42 @@ class ChartToolbarWidget(QWidget):
     def show_kline_controls(self, enabled: bool) -> None:
         """Adjustment and indicator toggles apply to K-lines only: greyed out over the 分时 view."""
         self.adjust_combo.setEnabled(enabled)
-        for button in self.group_buttons.values():
+        for key, button in self.group_buttons.items():
             button.setEnabled(enabled)
+            self.overflow_actions[key].setEnabled(enabled)
 
     def show_groups(self, shown: Iterable[str]) -> None:
         shown = set(shown)
         for key, button in self.group_buttons.items():
-            button.blockSignals(True)
-            button.setChecked(key in shown)
-            button.blockSignals(False)
+            for toggle in (button, self.overflow_actions[key]):
+                toggle.blockSignals(True)
+                toggle.setChecked(key in shown)
+                toggle.blockSignals(False)
+
+    def overflowed(self) -> list[str]:
+        """The indicator toggles moved into the ⋯ menu because the toolbar is too narrow for them."""
+        return [key for key, action in self.overflow_actions.items() if action.isVisible()]
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit_toggles(event.size().width())
+
+    def _fit_toggles(self, width: int) -> None:
+        # Periods, adjustment and the menus always show; indicator toggles fill what is left from the
+        # left (MA first), and the rest go to the ⋯ menu, so no button is ever squeezed and elided.
+        layout = self.layout()
+        assert layout is not None
+        margins = layout.contentsMargins()
+        spacing = layout.spacing()
+        used = margins.left() + margins.right() + 12  # the three 4 px gaps between the groups
+        used += sum(_shown_width(w) + spacing for w in self._fixed)
+        fits = True
+        for key, button in self.group_buttons.items():
+            used += _shown_width(button) + spacing
+            fits = fits and used <= width
+            button.setVisible(fits)
+            self.overflow_actions[key].setVisible(not fits)
+        self._overflow_separator.setVisible(not fits)
 
     def show_red_up(self, red_up: bool) -> None:
         self.green_up_action.blockSignals(True)
@@ -225,5 +272,14 @@ class ChartToolbarWidget(QWidget):
         if text:
             self.sig_symbol_entered.emit(text)
 
+    def _on_overflow_action_toggled(self, key: str, shown: bool) -> None:
+        button = self.group_buttons[key]
+        button.setChecked(shown)  # the button's toggled signal tells the chart, as a click would
+
     def _on_adjust_combo_activated(self, index: int) -> None:
         self.sig_adjust_chosen.emit(str(self.adjust_combo.itemData(index)))
+
+
+def _shown_width(widget: QWidget) -> int:
+    """The width a widget takes unsqueezed: its size hint within its minimum and maximum (a fixed width)."""
+    return min(max(widget.sizeHint().width(), widget.minimumWidth()), widget.maximumWidth())
