@@ -89,10 +89,10 @@ class ChartPanel(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
         # The K-line chart and the 分时 view share the space below the toolbar; F5 switches between them.
-        self.timeshare = TimeShareWidget(self._theme, self)
+        # The 分时 view is built the first time it is asked for: most sessions never open it.
+        self._timeshare: TimeShareWidget | None = None
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.graphics)
-        self.stack.addWidget(self.timeshare)
         layout.addWidget(self.stack, 1)
 
         self.price = ChartPane("price", "candle", self._theme, self._format_price)
@@ -229,6 +229,14 @@ class ChartPanel(QWidget):
         else:
             self._refresh_view()
 
+    @property
+    def timeshare(self) -> TimeShareWidget:
+        """The 分时 view, built on first use."""
+        if self._timeshare is None:
+            self._timeshare = TimeShareWidget(self._theme, self)
+            self.stack.addWidget(self._timeshare)
+        return self._timeshare
+
     def show_timeshare(self, data: TimeShareData) -> None:
         """Show the 分时 view of `data` in place of the K-line chart (again on each live update)."""
         self.timeshare.set_data(data)
@@ -240,7 +248,7 @@ class ChartPanel(QWidget):
 
     @property
     def showing_timeshare(self) -> bool:
-        return self.stack.currentWidget() is self.timeshare
+        return self._timeshare is not None and self.stack.currentWidget() is self._timeshare
 
     def set_drawings(self, drawings: Sequence[ChartDrawing]) -> None:
         """The charted symbol's saved drawings (anchored to bar times, so any period shows them)."""
@@ -497,7 +505,8 @@ class ChartPanel(QWidget):
         for pane in self._all_panes():
             pane.apply_theme(self._theme)
         self.toolbar.apply_theme(self._theme)
-        self.timeshare.apply_theme(self._theme)
+        if self._timeshare is not None:
+            self._timeshare.apply_theme(self._theme)
         self.info_box.apply_theme(self._theme)
         self.extras.apply_theme(self._theme)
         self.drawings.apply_theme(self._theme)

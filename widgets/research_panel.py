@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtCore import QCoreApplication, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -117,7 +117,12 @@ class ResearchPanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
-        if not self._shown:
+        # Checked a turn later: while the window lays out its docks, a tab behind another is shown and
+        # hidden again, and the first real showing is what loads the studies (and Optuna with them).
+        QTimer.singleShot(0, self, self._announce_first_showing)
+
+    def _announce_first_showing(self) -> None:
+        if not self._shown and self.isVisible():
             self._shown = True
             self.sig_first_shown.emit()
 

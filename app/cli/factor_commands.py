@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.research.factors.engine import DEFAULT_HORIZONS, MAX_HORIZON
-
 
 def register(commands: Any) -> None:
     from app.cli.train_commands import UNIVERSE_HELP
@@ -79,6 +77,8 @@ def parse_horizons(text: str) -> tuple[int, ...]:
                 days.add(int(part))
         except ValueError:
             raise ValueError(f"--horizons: bad part {part!r}; expected 1-20 or 1,5,10,20") from None
+    from core.research.factors.engine import MAX_HORIZON  # numpy and pandas load only when a factor runs
+
     if not days or min(days) < 1 or max(days) > MAX_HORIZON:
         raise ValueError(f"--horizons: days between 1 and {MAX_HORIZON}, got {text!r}")
     return tuple(sorted(days))
@@ -86,7 +86,7 @@ def parse_horizons(text: str) -> tuple[int, ...]:
 
 def request_from_args(args: argparse.Namespace) -> Any:
     from core.datasets.config import parse_universe
-    from core.research.factors.engine import EvaluateFactor
+    from core.research.factors.engine import DEFAULT_HORIZONS, EvaluateFactor
 
     try:
         universe = parse_universe(args.universe)
