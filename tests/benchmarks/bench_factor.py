@@ -8,7 +8,7 @@ Imports every stock of cn/daily with the CSI300 membership into a temporary stor
 --data-dir) and exports it for Qlib. Then, in the same process and on the same export: our columnar
 engine computing the factor alone; the whole `factor eval` job (factor, 20 forward-return horizons,
 IC/Rank IC per day and horizon, quantiles, turnover, coverage); and Qlib's D.features for the factor
-alone over the same instruments and days (its default worker processes). Values are compared, and the
+alone on its CSI300 instruments file over the same days (its default worker processes). Values are compared, and the
 load average printed, since the machine may be shared.
 """
 
@@ -45,7 +45,7 @@ def run(data_dir: Path, expression: str, start: str, end: str) -> None:
     from core.data.qlib_runtime import init_qlib
     from core.jobs import CancelToken
     from core.research.columnar import compute_features
-    from core.research.dataset_builder import read_chunk, universe_spans
+    from core.research.dataset_builder import universe_spans
     from core.research.factors.engine import EvaluateFactor, FactorEvaluated, run_factor_eval
     from core.research.factors.expression import normalise
     from core.research.factors.operators import FACTOR_OPERATORS
@@ -74,14 +74,20 @@ def run(data_dir: Path, expression: str, start: str, end: str) -> None:
         f"{eval_s:8.2f} s  IC {s['ic']:+.4f}  Rank IC {s['rank_ic']:+.4f}  peak RSS {_rss_mb():,.0f} MB",
     )
 
+    from qlib.data import D
+
     started = time.perf_counter()
-    theirs = read_chunk(sorted(spans), [text], ["f"], "$close", spans, start, end)
+    # Qlib reads the membership spans itself from the instruments file, as its handlers do.
+    theirs = D.features(D.instruments("csi300"), [text], start_time=start, end_time=end, freq="day")
     qlib_s = time.perf_counter() - started
     _line("Qlib: D.features of the factor (same instruments, days)", f"{qlib_s:8.2f} s  ({len(theirs):,} rows)")
 
-    a = theirs.sort_index().to_numpy(dtype=np.float64)[:, 0]
-    b = ours.sort_index().to_numpy(dtype=np.float64)[:, 0]
-    same_nan = bool((np.isnan(a) == np.isnan(b)).all()) and len(a) == len(b)
+    theirs = theirs.sort_index()
+    ours = ours.droplevel(0, axis=1).sort_index()
+    ours.index = ours.index.set_names(theirs.index.names)
+    a = theirs.iloc[:, 0].reindex(ours.index).to_numpy(dtype=np.float64)
+    b = ours.iloc[:, 0].to_numpy(dtype=np.float64)
+    same_nan = bool((np.isnan(a) == np.isnan(b)).all()) and len(theirs) == len(ours)
     close = same_nan and bool(np.allclose(a[~np.isnan(a)], b[~np.isnan(a)], rtol=2e-5, atol=2e-6))
     _line("values equal (float32 tolerance, NaN at the same rows)", "yes" if close else "NO")
     _line("Qlib / ours (factor values)", f"{qlib_s / ours_s:8.1f} x")
