@@ -26,6 +26,7 @@ from core.research.training import (
     CHECKPOINTS_DIR,
     RunFinished,
     StageProgress,
+    check_device,
     checkpoint_key,
     model_file_name,
     prepare_dataset,
@@ -150,14 +151,13 @@ def run_rolling(
 
     from core.models import create_model, load_model
     from core.research.dataset_builder import dataset_key
-    from core.research.training import _check_device
 
     cancel = cancel or CancelToken()
     started = time.perf_counter()
     data_dir = Path(data_dir)
     if window not in WINDOWS:
         raise ValueError(f"bad window {window!r}: choose {' or '.join(WINDOWS)}")
-    _check_device(create_model(request.model, request.params, seed=request.seed, device=request.device))
+    check_device(create_model(request.model, request.params, seed=request.seed, device=request.device))
     dataset, provider = yield from prepare_dataset(request, data_dir, cancel, store_file)
     calendar = [str(d)[:10] for d in np.unique(dataset.dates)]
     windows = schedule(request.dataset.segments, calendar, step, window, label_horizon(request.dataset.label))

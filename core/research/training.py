@@ -78,7 +78,7 @@ def run_training(
     model = create_model(
         request.model, request.params, seed=request.seed, device=request.device, amp=request.amp
     )  # bad names, parameters or devices fail before any work
-    _check_device(model)
+    check_device(model)
     dataset, provider = yield from prepare_dataset(request, data_dir, cancel, store_file)
     from core.research.dataset_builder import dataset_key
 
@@ -131,7 +131,7 @@ def export_store(
     return provider
 
 
-def _check_device(model: Any) -> None:
+def check_device(model: Any) -> None:
     """Resolve the device now, so an unavailable one is refused before the export and dataset build."""
     from core.models.device import select_device
 
