@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 from tests.realdata import cn_data, store  # noqa: E402,F401  (real-data fixtures for every test folder)
 
 # Fixtures shared across folders; registered here so test modules need not import (and shadow) them.
-pytest_plugins = ("tests.core.research.slices",)
+pytest_plugins = ("tests.core.research.slices", "tests.core.research.ray_head")
 
 
 @pytest.fixture(autouse=True)

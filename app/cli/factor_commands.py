@@ -51,6 +51,11 @@ def register(commands: Any) -> None:
     search.add_argument("--generations", type=int, default=5, help="generations (default 5)")
     search.add_argument("--finalists", type=int, default=5, help="finalists reported on test (default 5)")
     search.add_argument("--workers", type=int, default=1, help="processes scoring candidates at once (default 1)")
+    search.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="score candidates as Ray tasks on a Ray cluster (auto, ray://HOST:PORT or HOST:PORT) instead of --workers",
+    )
     search.add_argument("--seed", type=int, default=0, help="random seed (same seed, same search)")
     search.add_argument("--save", metavar="PREFIX", help="save the finalists in the library as PREFIX1, PREFIX2, ...")
     search.set_defaults(handler=cmd_factor_search)
@@ -221,21 +226,29 @@ def search_from_args(args: argparse.Namespace) -> Any:
 def cmd_factor_search(args: argparse.Namespace, data_dir: Path) -> int:
     from app.cli import CliError
     from core.jobs import CancelToken
+    from core.research.execution import RayExecutor, RayOptions, RayUnavailable, check_reachable, import_ray
     from core.research.factors.library import save_factor
-    from core.research.factors.parallel import local_executor
+    from core.research.factors.parallel import local_executor, research_executor
     from core.research.factors.search import GenerationFinished, SearchFinished, run_search
 
     try:
         request = search_from_args(args)
-    except ValueError as exc:
+        executor = local_executor(args.workers)
+        where = f"{args.workers} worker(s)"
+        if args.ray_address is not None:
+            ray = RayOptions(args.ray_address)
+            import_ray()  # RuntimeError: how to install it
+            check_reachable(ray.address)  # before any output: an address that does not answer is one line
+            executor, where = research_executor(lambda: RayExecutor(ray)), f"on Ray at {ray.address}"
+    except (ValueError, RuntimeError, RayUnavailable) as exc:
         raise CliError(str(exc)) from None
     print(
         f"Factor search on {args.universe} ({request.segments}): {request.generations} generations of "
-        f"{request.population}, {args.workers} worker(s), seed {request.seed}",
+        f"{request.population}, {where}, seed {request.seed}",
         file=sys.stderr,
     )
     token = CancelToken()
-    jobs = run_search(request, data_dir, token, local_executor(args.workers))
+    jobs = run_search(request, data_dir, token, executor)
 
     def reports() -> Any:
         for report in jobs:

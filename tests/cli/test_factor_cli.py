@@ -95,3 +95,19 @@ def test_search_saves_its_finalists_then_train_uses_them(data_dir: Path, researc
     assert [tuple(f) for f in run.config["dataset"]["factors"]] == list(library.items())
     scored = qdesk(data_dir, "predict", "--run", run.run_id, "--start", "2011-12-28", "--end", "2011-12-30")
     assert scored.returncode == 0, scored.stderr
+
+
+def test_search_on_a_ray_address_that_does_not_answer_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    port = _closed_port()
+    result = qdesk(tmp_path, "factor", "search", "--ray-address", f"127.0.0.1:{port}", "--population", "4")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]  # one line, before any search output
+    assert "no Ray head answers" in result.stderr and f"127.0.0.1:{port}" in result.stderr
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -15,14 +15,14 @@ from core.research.registry import RunRegistry
 from core.research.study_store import describe, storage
 from tests.cli.test_train_cli import REPO, data_dir, qdesk  # noqa: F401  (the copied-slice fixture)
 from tests.cli.test_tune_cli import FIXED_SPACE, SPACE, tune_args
-from tests.core.research.ray_head import RayHead, ray_head  # noqa: F401  (the head fixture)
+from tests.core.research.ray_head import RayHead
 from tests.core.research.slices import Slice
 
 
 def test_trials_run_as_ray_tasks_and_land_in_the_study(
     data_dir: Path,  # noqa: F811
     research_slice: Slice,
-    ray_head: RayHead,  # noqa: F811
+    ray_head: RayHead,
     tmp_path: Path,
 ) -> None:
     space = tmp_path / "space.yaml"

@@ -1,15 +1,19 @@
 """Where factor candidates are evaluated: this process, a local process pool, or another executor plugged in.
 
 An executor is built around the data every evaluation reads (`shared`), ships it to each worker once, and
-then maps `fn(shared, item)` over items in order. The search only sees the `Executor` interface, so a Ray
-executor (the data put in the object store once, one task per chunk of items) fits without changing it.
+then maps `fn(shared, item)` over items in order. The search only sees the `Executor` interface; on a Ray
+cluster it runs through the research execution layer (the data put in the object store once, one task per
+chunk of candidates), the same one studies use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from core.research.execution import Executor as ResearchExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -77,3 +81,31 @@ def local_executor(workers: int) -> ExecutorFactory:
     if workers < 1:
         raise ValueError(f"--workers must be at least 1, got {workers}")
     return build
+
+
+def _map_chunk(fn: Callable[[Any, Any], Any], shared: Any, chunk: Sequence[Any]) -> list[Any]:
+    return [fn(shared, item) for item in chunk]
+
+
+class OnResearchExecutor:
+    """Candidates scored through the research execution layer (Ray tasks on the user's cluster): the data
+    goes to the executor once (`share`), then one task per chunk of candidates, results in order."""
+
+    def __init__(self, executor: ResearchExecutor, shared: Any) -> None:
+        self._executor = executor
+        self._shared = executor.share(shared)
+
+    def map(self, fn: Callable[[Any, T], R], items: Sequence[T]) -> list[R]:
+        # A few chunks per slot: enough to balance uneven candidates without a task per expression.
+        size = max(1, -(-len(items) // (self._executor.slots * 2)))
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        futures = [self._executor.submit(_map_chunk, fn, self._shared, chunk) for chunk in chunks]
+        return [result for future in futures for result in future.result()]
+
+    def close(self) -> None:
+        self._executor.close()
+
+
+def research_executor(build: Callable[[], ResearchExecutor]) -> ExecutorFactory:
+    """Score candidates on the executor `build` makes (e.g. a RayExecutor for `--ray-address`)."""
+    return lambda shared: OnResearchExecutor(build(), shared)

@@ -31,8 +31,9 @@ class RayHead:
     process: subprocess.Popen[str]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def ray_head() -> Iterator[RayHead]:
+    """One head for the whole run: starting one costs ~30 s, and the study and search tests both use it."""
     with local_ray_head() as head:
         yield head
 

@@ -15,7 +15,7 @@ from core.research.factors.candidates import Score, SearchData, load_search_data
 from core.research.factors.engine import load_panel
 from core.research.factors.expression import parse_factor
 from core.research.factors.metrics import daily_rank_ic
-from core.research.factors.parallel import InProcess, LocalProcesses
+from core.research.factors.parallel import InProcess, LocalProcesses, OnResearchExecutor
 from core.research.factors.search import (
     MAX_NODES,
     GenerationFinished,
@@ -29,6 +29,7 @@ from core.research.factors.search import (
     mutate,
     random_tree,
 )
+from tests.core.research.ray_head import RayHead
 from tests.core.research.slices import Slice, research_slice  # noqa: F401
 
 SEGMENTS = Segments(("2010-09-01", "2011-12-31"), ("2012-01-01", "2012-06-30"), ("2012-07-01", "2012-12-31"))
@@ -88,6 +89,17 @@ def test_the_same_seed_gives_the_same_search_in_processes_or_not(data: SearchDat
     assert len(bests) == 2
     other = _search(InProcess(data), seed=8)
     assert [r.best.expression for r in other if isinstance(r, GenerationFinished)] != bests or other[-1] != here[-1]
+
+
+def test_a_search_on_a_ray_cluster_matches_the_one_here(data: SearchData, ray_head: RayHead) -> None:
+    from core.research.execution import RayExecutor, RayOptions
+
+    pool = OnResearchExecutor(RayExecutor(RayOptions(ray_head.address)), data)  # the data shipped once
+    try:
+        there = _search(pool)
+    finally:
+        pool.close()
+    assert there == _search(InProcess(data))
 
 
 def test_only_the_finalists_are_scored_on_test(data: SearchData) -> None:
