@@ -20,6 +20,7 @@ from app.chart_state import CHART_STATE_FILE, load_chart_state
 from app.daily_schedule import DailySchedule, build_daily_schedule, show_schedule_in
 from app.data_manager_presenter import DataManagerPresenter
 from app.events import GuiEvents
+from app.factor_lab_presenter import FactorLabPresenter
 from app.instrument_info_presenter import InstrumentInfoPresenter
 from app.monitor_presenter import MonitorPresenter
 from app.monitor_sampling import MonitorSources
@@ -111,6 +112,9 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     )
     research_panel = ResearchPanel()
     research = ResearchPresenter(research_panel, services.data_dir, registry=services.runs, jobs=services.jobs)
+    factor_lab = FactorLabPresenter(  # noqa: F841 (parented to its panel)
+        research_panel.factor_lab, services.data_dir, store_file=services.store.path, jobs=services.jobs
+    )
     backtest_panel = BacktestPanel()
     backtest = BacktestPresenter(
         backtest_panel,

@@ -95,16 +95,16 @@ class ResearchPresenter(QObject):
         )
 
     def _run(self, name: str, job: Any, status: str) -> bool:
-        from app.training_presenter import _libraries_loaded, _load_training_libraries
+        from app.training_presenter import load_training_libraries, training_libraries_loaded
 
         if self.runner.busy:
             self._panel.show_status(_tr("A study is already running; cancel it first."))
             return False
-        if not _libraries_loaded():
+        if not training_libraries_loaded():
             # Their first import must happen on the GUI thread, once (see the training presenter).
             self._panel.show_status(_tr("Loading torch, LightGBM and Qlib (first study only)…"))
             self._panel.repaint()
-            _load_training_libraries()
+            load_training_libraries()
         if not self.runner.start(name, job):
             self._panel.show_status(_tr("A study is already running; cancel it first."))
             return False

@@ -168,14 +168,14 @@ class TrainingPresenter(QObject):
             title, request = self._queue.popleft()
             from core.research.training import run_training
 
-            if not _libraries_loaded():
+            if not training_libraries_loaded():
                 # The first import takes seconds and blocks the GUI thread: say so on screen before it starts.
                 self._panel.set_running(False)
                 self._panel.set_progress(0.0, _tr("Loading torch, LightGBM and Qlib (first training only)…"))
                 self._panel.repaint()
                 QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
                 try:
-                    _load_training_libraries()
+                    load_training_libraries()
                 finally:
                     QApplication.restoreOverrideCursor()
             self._current = title
@@ -251,11 +251,11 @@ class TrainingPresenter(QObject):
 _TRAINING_LIBRARIES = ("torch", "lightgbm", "qlib.data")
 
 
-def _libraries_loaded() -> bool:
+def training_libraries_loaded() -> bool:
     return all(name in sys.modules for name in _TRAINING_LIBRARIES)
 
 
-def _load_training_libraries() -> None:
+def load_training_libraries() -> None:
     """Import torch, LightGBM and Qlib on the GUI thread, once, before the first job needs them.
 
     Their first import starts native thread pools and registers handlers; done on a worker thread

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.factor_lab_panel import FactorLabPanel
 from widgets.plot_palette import PlotPalette
 from widgets.tr import QT_TRANSLATE_NOOP
 
@@ -108,10 +109,19 @@ class ResearchPanel(QWidget):
         self._build_views()
         self.status_label = QLabel(self)
         self.status_label.setWordWrap(True)
+        studies = QWidget(self)
+        studies_layout = QVBoxLayout(studies)
+        studies_layout.setContentsMargins(0, 0, 0, 0)
+        studies_layout.addLayout(self.form)
+        studies_layout.addWidget(self.splitter, 1)
+        studies_layout.addWidget(self.status_label)
+        self.factor_lab = FactorLabPanel(self)
+        self.pages = QTabWidget(self)  # studies and the factor lab: the two halves of automated research
+        self.pages.addTab(studies, _tr("Studies"))
+        self.pages.addTab(self.factor_lab, _tr("Factors"))
         layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.splitter, 1)
-        layout.addWidget(self.status_label)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.pages)
         self.set_running(False)
         self._shown = False
 

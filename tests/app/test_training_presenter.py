@@ -73,10 +73,10 @@ def test_the_first_train_says_it_is_loading_the_libraries_before_the_window_wait
 
     panel, presenter = ui
     seen: list[tuple[str, bool]] = []
-    monkeypatch.setattr(training, "_libraries_loaded", lambda: False)
+    monkeypatch.setattr(training, "training_libraries_loaded", lambda: False)
     monkeypatch.setattr(
         training,
-        "_load_training_libraries",
+        "load_training_libraries",
         lambda: seen.append((panel.status.text(), panel.cancel_button.isEnabled())),
     )
     _fill(panel, "lightgbm", 5, "lambda_l1=0, lambda_l2=1, num_threads=1, rounds_per_epoch=5")

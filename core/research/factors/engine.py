@@ -146,16 +146,17 @@ def to_panel(expression: str, frame: pd.DataFrame, horizons: tuple[int, ...]) ->
 
 
 def run_factor_eval(
-    request: EvaluateFactor, data_dir: Path, cancel: CancelToken | None = None
+    request: EvaluateFactor, data_dir: Path, cancel: CancelToken | None = None, store_file: Path | None = None
 ) -> Generator[Any, None, None]:
-    """The job behind `factor eval`: export the store, read the factor's panel, yield FactorEvaluated last."""
+    """The job behind `factor eval`: export the store, read the factor's panel, yield FactorEvaluated last.
+    `store_file` is the market store when it is not the data folder's own (the demo's)."""
     from core.data.qlib_runtime import init_qlib
     from core.research.dataset_builder import universe_spans
     from core.research.factors.metrics import evaluate_panel
     from core.research.training import WORK_DIR, StageProgress, export_store
 
     cancel = cancel or CancelToken()
-    provider = yield from export_store(Path(data_dir), cancel)
+    provider = yield from export_store(Path(data_dir), cancel, store_file)
     check_dates(provider, request.start, request.end)
     init_qlib(provider, Path(data_dir) / WORK_DIR)
     spans = universe_spans(request.universe, request.start, request.end)
