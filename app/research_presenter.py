@@ -25,6 +25,7 @@ def _tr(text: str) -> str:
 
 def study_from_form(form: StudyForm) -> StartStudy:
     """The study command for the form, over the model's default space; ValueError names the bad field."""
+    from core.research.execution import RayOptions
     from core.research.search_space import default_space
     from core.research.tuning import StartStudy
 
@@ -38,7 +39,10 @@ def study_from_form(form: StudyForm) -> StartStudy:
         raise ValueError(_tr("Universe: {error}").format(error=exc)) from None
     training = StartTraining(form.model, DatasetConfig(form.dataset, universe, segments))
     name = form.study or f"{form.model}-{form.dataset}-{form.universe}"
-    return StartStudy(name, training, default_space(form.model), form.trials, workers=form.workers)
+    # The cluster is reached when the job starts, on its worker thread: an address that does not answer
+    # fails the job in seconds with one line, and the window never waits on the network.
+    ray = RayOptions(form.ray_address) if form.ray_address else None
+    return StartStudy(name, training, default_space(form.model), form.trials, workers=form.workers, ray=ray)
 
 
 class ResearchPresenter(QObject):

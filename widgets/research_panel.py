@@ -46,6 +46,7 @@ class StudyForm:
     segments: str
     trials: int
     workers: int
+    ray_address: str = ""  # empty: trials run here on `workers` threads
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,9 @@ class ResearchPanel(QWidget):
         self.trials_spin.setValue(20)
         self.workers_spin = QSpinBox(self)
         self.workers_spin.setRange(1, 64)
+        self.ray_edit = QLineEdit(self)
+        self.ray_edit.setPlaceholderText(_tr("empty: this machine"))
+        self.ray_edit.setToolTip(_tr("A Ray cluster to run the trials on: auto, ray://HOST:PORT or HOST:PORT"))
         self.start_button = QPushButton(_tr("Start"), self)
         self.cancel_button = QPushButton(_tr("Cancel"), self)
         self.resume_button = QPushButton(_tr("Resume"), self)
@@ -183,7 +187,9 @@ class ResearchPanel(QWidget):
         for b in (self.start_button, self.cancel_button, self.resume_button, self.register_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        self.form.addLayout(buttons, 2, 0, 1, 8)
+        self.form.addLayout(buttons, 2, 0, 1, 4)
+        self.form.addWidget(QLabel(_tr("Ray address"), self), 2, 4)
+        self.form.addWidget(self.ray_edit, 2, 5, 1, 3)
 
     def _build_views(self) -> None:
         self.studies_table = QTableWidget(0, len(_STUDY_HEADERS), self)
@@ -235,6 +241,7 @@ class ResearchPanel(QWidget):
             self.segments_edit.text().strip(),
             self.trials_spin.value(),
             self.workers_spin.value(),
+            self.ray_edit.text().strip(),
         )
 
     def set_studies(self, rows: Sequence[StudyRow], selected: str | None = None) -> None:

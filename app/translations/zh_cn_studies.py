@@ -4,6 +4,11 @@ from __future__ import annotations
 
 TABLE = {
     "ResearchPanel": {
+        "Ray address": "Ray 地址",
+        "empty: this machine": "留空：本机",
+        "A Ray cluster to run the trials on: auto, ray://HOST:PORT or HOST:PORT": (
+            "运行试验的 Ray 集群：auto、ray://主机:端口 或 主机:端口"
+        ),
         "Study": "调参任务",
         "Model": "模型",
         "Dataset": "数据集",

@@ -100,3 +100,22 @@ def test_bad_form_input_is_named(ui: tuple[ResearchPanel, ResearchPresenter]) ->
     segments = "2010-01-01:2011-12-31,2012-01-01:2012-06-30,2012-07-01:2012-12-31"
     ok = study_from_form(StudyForm("", "lightgbm", "alpha158", "csi300", segments, 5, 2))
     assert ok.study == "lightgbm-alpha158-csi300" and ok.workers == 2 and ok.trials == 5
+
+
+def test_a_study_on_a_ray_address_that_does_not_answer_fails_in_one_line(
+    qtbot: QtBot, ui: tuple[ResearchPanel, ResearchPresenter]
+) -> None:
+    import socket
+
+    panel, presenter = ui
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    panel.segments_edit.setText("2010-01-01:2011-12-31,2012-01-01:2012-06-30,2012-07-01:2012-12-31")
+    panel.ray_edit.setText(f"127.0.0.1:{port}")
+    assert study_from_form(panel.form_values()).ray is not None
+    panel.start_button.click()  # the address is tried on the job's thread, not the window's
+    qtbot.waitUntil(lambda: not presenter.runner.busy, timeout=60_000)
+    status = panel.status_label.text()
+    assert "no Ray head answers" in status and f"127.0.0.1:{port}" in status and "\n" not in status
+    assert panel.start_button.isEnabled()
