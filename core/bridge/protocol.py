@@ -119,34 +119,36 @@ _GETTERS = {name: attrgetter(name) for name in COLUMNS}
 def encode_columns(items: Sequence[tuple[Tick, int]]) -> str:
     """The `columns` object of a column frame for (tick, n) pairs, as compact JSON text."""
     ticks = [t for t, _ in items]
-    columns: dict[str, list[Any]] = {}
-    for name in COLUMNS:
-        column = list(map(_GETTERS[name], ticks))
-        if name in _NUMBER_FIELDS:
-            total = sum(column)
-            if total - total != 0.0:  # nan or inf somewhere: orjson would write null
-                column = [x if x - x == 0.0 else 0.0 for x in column]
-        elif name in _LADDER_FIELDS:
-            total = sum(map(sum, column))
-            if total - total != 0.0:
-                column = [tuple(x if x - x == 0.0 else 0.0 for x in ladder) for ladder in column]
-        columns[name] = column
+    columns: dict[str, list[Any]] = {name: list(map(_GETTERS[name], ticks)) for name in COLUMNS}
     columns["n"] = [n for _, n in items]
-    return orjson.dumps(columns).decode()
+    text = orjson.dumps(columns)
+    # orjson writes nan and inf as null, and no column holds None: one scan of the text finds a bad number
+    # faster than summing every column first. The rare frame that has one is cleaned and written again.
+    if b"null" in text:
+        text = orjson.dumps(_finite_columns(columns))
+    return text.decode()
 
 
-def rows_from_columns(columns: dict[str, Any]) -> list[dict[str, Any]]:
-    """The ticks of a column frame as decoded rows: `symbol`, `n` and the built `tick`, which
-    `tick_from_wire` hands back as it is. Built column by column: each distinct time is parsed once."""
+def _finite_columns(columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    out = dict(columns)
+    for name in _NUMBER_FIELDS:
+        out[name] = [x if x - x == 0.0 else 0.0 for x in columns[name]]
+    for name in _LADDER_FIELDS:
+        out[name] = [tuple(x if x - x == 0.0 else 0.0 for x in ladder) for ladder in columns[name]]
+    return out
+
+
+def ticks_from_columns(columns: dict[str, Any]) -> list[tuple[int, Tick]]:
+    """The (n, Tick) pairs of a column frame, built column by column: each distinct time is parsed once."""
     if not isinstance(columns, dict) or not columns:
         return []
     try:
-        return _decoded_rows(columns)
+        return _decoded(columns)
     except (KeyError, TypeError, ValueError) as exc:  # ValueError: zip(strict=True), fromisoformat
         raise ValueError(f"malformed column frame: {exc!r}") from None
 
 
-def _decoded_rows(columns: dict[str, Any]) -> list[dict[str, Any]]:
+def _decoded(columns: dict[str, Any]) -> list[tuple[int, Tick]]:
     times = columns["time"]
     parsed = {text: dt.datetime.fromisoformat(text) for text in set(times)}
     ticks = map(
@@ -159,10 +161,12 @@ def _decoded_rows(columns: dict[str, Any]) -> list[dict[str, Any]]:
         columns["limit_down"],
         columns["suspended"],
     )
-    return [
-        {"symbol": symbol, "n": n, "tick": tick}
-        for symbol, n, tick in zip(columns["symbol"], columns["n"], ticks, strict=True)
-    ]
+    return list(zip(columns["n"], ticks, strict=True))
+
+
+def ticks_from_rows(rows: list[dict[str, Any]]) -> list[tuple[int, Tick]]:
+    """The (n, Tick) pairs of a row frame."""
+    return [(row.get("n", 0), tick_from_wire(row)) for row in rows]
 
 
 class TickBatch:
@@ -207,9 +211,6 @@ def decode(raw: str | bytes) -> Any:
 def tick_from_wire(data: dict[str, Any]) -> Tick:
     # Positional, in field order: this runs for every tick a client receives.
     get = data.get
-    built = get("tick")
-    if built is not None:  # a row decoded from a column frame already holds its Tick
-        return built
     return Tick(
         data["symbol"],
         dt.datetime.fromisoformat(data["time"]),

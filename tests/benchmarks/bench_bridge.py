@@ -136,7 +136,7 @@ def _sample_ticks(symbols: list[str]) -> list[tuple[Any, int]]:
 
 def _codec_figures(symbols: list[str], repeats: int = 5) -> None:
     """Encode (bridge), decode to Ticks (client) and size of one 5,500-tick frame, rows against columns."""
-    from core.bridge.protocol import TickBatch, decode, rows_from_columns, tick_from_wire, ticks_frame
+    from core.bridge.protocol import TickBatch, decode, ticks_frame, ticks_from_columns, ticks_from_rows
 
     items = _sample_ticks(symbols)
     picked = list(range(len(items)))
@@ -150,10 +150,10 @@ def _codec_figures(symbols: list[str], repeats: int = 5) -> None:
         return min(times) * 1000
 
     def rows_to_ticks(frame: str) -> list[Any]:
-        return [tick_from_wire(t) for t in decode(frame)["ticks"]]
+        return ticks_from_rows(decode(frame)["ticks"])
 
     def columns_to_ticks(frame: str) -> list[Any]:
-        return [tick_from_wire(t) for t in rows_from_columns(decode(frame)["columns"])]
+        return ticks_from_columns(decode(frame)["columns"])
 
     for name, columns, to_ticks in (("rows", False, rows_to_ticks), ("columns", True, columns_to_ticks)):
         frame = ticks_frame(1, time.time(), TickBatch(items, picked, {}), columns)

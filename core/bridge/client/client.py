@@ -21,7 +21,6 @@ from core.bridge.client.events import (
 )
 from core.bridge.client.http import BridgeHttp, tls_context, ws_url
 from core.bridge.client.stream import StreamSession
-from core.bridge.protocol import tick_from_wire
 from core.bridge.validation import InvalidRequest, validate_symbols
 from core.domain.bars import Bar, Freq, Instrument
 from core.domain.ticks import Tick
@@ -183,23 +182,20 @@ class BridgeClient:
             self._instance = instance
             self._last_n.clear()  # a restarted bridge numbers its ticks from 1 again
 
-    def _on_ticks(self, message: dict[str, Any], received_at: float) -> None:
+    def _on_ticks(self, ticks: list[tuple[int, Tick]], seq: int, stamp: float, received_at: float) -> None:
         fresh = []
         # Locals, not attributes, in this loop: it runs for every tick the bridge sends.
         desired, last_n, live, latest = self._stream.desired, self._last_n, self._live_count, self._latest
-        for data in message.get("ticks", ()):
-            symbol, n = data["symbol"], data.get("n", 0)
+        for n, tick in ticks:
+            symbol = tick.symbol
             if symbol not in desired or n <= last_n.get(symbol, 0):
                 continue  # unsubscribed meanwhile, or older than what a reconcile already delivered
-            tick = tick_from_wire(data)
             last_n[symbol] = n
             live[symbol] = live.get(symbol, 0) + 1
             latest[symbol] = tick
             fresh.append(tick)
         if fresh:
-            self._emit(
-                TicksReceived(tuple(fresh), int(message.get("seq", 0)), float(message.get("time", 0.0)), received_at)
-            )
+            self._emit(TicksReceived(tuple(fresh), seq, stamp, received_at))
 
     def _request_reconcile(self, symbols: list[str], reason: str) -> None:
         self._reconcile_wanted.update(symbols)

@@ -8,7 +8,6 @@ import logging
 import ssl
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
@@ -22,7 +21,8 @@ from core.bridge.client.events import (
     StreamStatusChanged,
 )
 from core.bridge.client.http import bearer
-from core.bridge.protocol import decode, rows_from_columns
+from core.bridge.protocol import decode, ticks_from_columns, ticks_from_rows
+from core.domain.ticks import Tick
 from core.util.backoff import Backoff
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,8 @@ class _Final(Exception):
 class StreamSession:
     """Keeps one WebSocket to the bridge alive for as long as it runs.
 
-    Hooks: `on_event` gets gaps and status frames; `on_ticks(frame, received_at)` gets tick frames;
+    Hooks: `on_event` gets gaps and status frames; `on_ticks(ticks, seq, stamp, received_at)` gets each
+    tick frame's (n, Tick) pairs;
     `on_subscribed(symbols, reason)` asks for those symbols to be re-read from /v1/quotes (after an ack,
     a gap or a resume);
     `on_hello(instance)` when a connection opens.
@@ -53,7 +54,7 @@ class StreamSession:
         backoff: Backoff,
         connect_timeout: float,
         on_event: Callable[[ClientEvent], None],
-        on_ticks: Callable[[dict[str, Any], float], None],
+        on_ticks: Callable[[list[tuple[int, Tick]], int, float, float], None],
         on_subscribed: Callable[[list[str], str], None],
         on_hello: Callable[[str], None],
         on_state: Callable[[ConnectionState, str], None],
@@ -178,9 +179,9 @@ class StreamSession:
             self._expected_seq = max(self._expected_seq, seq + 1)
         kind = message.get("type")
         if kind == "ticks":
-            if "columns" in message:  # a column frame reads as the rows it carries
-                message["ticks"] = rows_from_columns(message.pop("columns"))
-            self._on_ticks(message, received_at)
+            columns = message.get("columns")
+            ticks = ticks_from_columns(columns) if columns is not None else ticks_from_rows(message.get("ticks", []))
+            self._on_ticks(ticks, int(message.get("seq", 0)), float(message.get("time", 0.0)), received_at)
         elif kind == "subscribed":
             if message.get("rejected"):
                 log.warning("the bridge rejected: %s", message["rejected"])

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import random
 from collections.abc import Iterator, Sequence
+from itertools import repeat
+
+import numpy as np
 
 from core.bridge.sources.base import Source, SourceSink
 from core.bridge.sources.history import StoreHistory
@@ -31,6 +33,7 @@ MAX_SYMBOLS = sum(hi - lo for lo, hi, _ in _CODE_BLOCKS) - 1  # 000000 is not a 
 _STEP_S = 0.01  # emission granularity: small batches keep latency low at any rate
 _BID_VOLUMES = (1200.0, 3400.0, 5600.0, 7800.0, 9000.0)
 _ASK_VOLUMES = (1100.0, 3300.0, 5500.0, 7700.0, 9900.0)
+_STEPS = np.arange(1.0, 6.0)  # the book's five levels, in fen from the last price
 
 
 def sim_symbols(n: int) -> list[str]:
@@ -68,21 +71,23 @@ class SimSource(Source):
         self.interval = interval
         self.history = history
         self.clock: Clock = clock or WallClock()
-        self._rng = random.Random(seed)
+        # The walk is computed a step's symbols at a time in numpy: at full-market rates a per-tick Python
+        # random walk cost more than everything the bridge does with the tick afterwards.
+        self._rng = np.random.default_rng(seed)
         n = len(self.symbols)
         self._index = {s: i for i, s in enumerate(self.symbols)}
-        self._pre = [round(self._rng.uniform(3.0, 80.0), 2) for _ in range(n)]
-        self._last = list(self._pre)
+        self._pre = np.round(self._rng.uniform(3.0, 80.0, n), 2)
+        self._last = self._pre.copy()
         # The day's limits from the one rule engine (20% on ChiNext and STAR, 10% on the main boards).
         today = dt.date.today()
-        limits = [day_limits(s, today, p) for s, p in zip(self.symbols, self._pre, strict=True)]
-        self._up = [up for up, _ in limits]
-        self._down = [down for _, down in limits]
-        self._open = [0.0] * n
-        self._high = [0.0] * n
-        self._low = [0.0] * n
-        self._volume = [0.0] * n
-        self._amount = [0.0] * n
+        limits = [day_limits(s, today, p) for s, p in zip(self.symbols, self._pre.tolist(), strict=True)]
+        self._up = np.array([up for up, _ in limits])
+        self._down = np.array([down for _, down in limits])
+        self._open = np.zeros(n)
+        self._high = np.zeros(n)
+        self._low = np.zeros(n)
+        self._volume = np.zeros(n)
+        self._amount = np.zeros(n)
         self._subscribed = bytearray(n)  # a flag per symbol: cheaper than a set at 5,500 symbols
         self._running = asyncio.Event()
         self._running.set()
@@ -130,48 +135,56 @@ class SimSource(Source):
             count = int(due_index)
             due_index -= count
             now = dt.datetime.now(_BEIJING).replace(tzinfo=None)
-            ticks = []
-            for _ in range(count):
-                self._move(cursor)
-                if self._subscribed[cursor]:
-                    ticks.append(self._tick(cursor, now))
-                cursor = (cursor + 1) % n
+            ticks: list[Tick] = []
+            while count > 0:  # a step never moves a symbol twice: at most n at a time
+                chunk = min(count, n)
+                moved = (cursor + np.arange(chunk)) % n
+                self._move(moved)
+                ticks.extend(self._ticks(moved[np.frombuffer(self._subscribed, np.uint8)[moved] == 1], now))
+                cursor, count = (cursor + chunk) % n, count - chunk
             if ticks:
                 self.sink.ticks_arrived(ticks)
 
-    def _move(self, i: int) -> None:
-        price = self._last[i] * (1.0 + self._rng.gauss(0.0, 0.0015))
-        price = round(min(max(price, self._down[i]), self._up[i]), 2)
+    def _move(self, i: np.ndarray) -> None:
+        """One random-walk step for the symbols at indices `i` (distinct), clamped to the day's limits."""
+        price = np.round(
+            np.clip(self._last[i] * (1.0 + self._rng.normal(0.0, 0.0015, len(i))), self._down[i], self._up[i]), 2
+        )
         self._last[i] = price
-        if not self._open[i]:
-            self._open[i] = self._high[i] = self._low[i] = price
-        self._high[i] = max(self._high[i], price)
-        self._low[i] = min(self._low[i], price)
-        shares = 100.0 * self._rng.randint(1, 200)
+        fresh = i[self._open[i] == 0.0]
+        self._open[fresh] = self._high[fresh] = self._low[fresh] = self._last[fresh]
+        self._high[i] = np.maximum(self._high[i], price)
+        self._low[i] = np.minimum(self._low[i], price)
+        shares = 100.0 * self._rng.integers(1, 201, len(i))
         self._volume[i] += shares
         self._amount[i] += shares * price
 
-    def _tick(self, i: int, now: dt.datetime) -> Tick:
-        p, pre = self._last[i], self._pre[i]
-        # The book in whole fen, divided back once: the same doubles as round(p ± k * 0.01, 2) at a
-        # fraction of the cost. Spelled out rather than comprehended: this runs for every tick.
-        fen = round(p * 100)
-        return Tick(
-            self.symbols[i],
-            now,
-            p,
-            self._open[i],
-            self._high[i],
-            self._low[i],
-            pre,
-            self._volume[i],
-            self._amount[i],
-            ((fen - 1) / 100, (fen - 2) / 100, (fen - 3) / 100, (fen - 4) / 100, (fen - 5) / 100),
-            _BID_VOLUMES,
-            (p, (fen + 1) / 100, (fen + 2) / 100, (fen + 3) / 100, (fen + 4) / 100),
-            _ASK_VOLUMES,
-            self._up[i],
-            self._down[i],
+    def _ticks(self, i: np.ndarray, now: dt.datetime) -> list[Tick]:
+        """Snapshots of the symbols at indices `i`, as plain Python floats (what the wire encoder expects)."""
+        last = self._last[i]
+        # The book in whole fen, divided back: the same doubles as round(p ± k * 0.01, 2).
+        fen = np.rint(last * 100.0)[:, None]
+        bids = map(tuple, ((fen - _STEPS) / 100.0).tolist())
+        asks = map(tuple, ((fen + _STEPS - 1.0) / 100.0).tolist())
+        return list(
+            map(
+                Tick,
+                [self.symbols[k] for k in i.tolist()],
+                repeat(now),
+                last.tolist(),
+                self._open[i].tolist(),
+                self._high[i].tolist(),
+                self._low[i].tolist(),
+                self._pre[i].tolist(),
+                self._volume[i].tolist(),
+                self._amount[i].tolist(),
+                bids,
+                repeat(_BID_VOLUMES),
+                asks,
+                repeat(_ASK_VOLUMES),
+                self._up[i].tolist(),
+                self._down[i].tolist(),
+            )
         )
 
     async def subscribe(self, symbols: Sequence[str]) -> None:
@@ -187,7 +200,9 @@ class SimSource(Source):
 
     async def quotes(self, symbols: Sequence[str]) -> dict[str, Tick]:
         now = dt.datetime.now(_BEIJING).replace(tzinfo=None)
-        return {s: self._tick(i, now) for s in symbols if (i := self._index.get(s)) is not None}
+        known = [s for s in symbols if s in self._index]
+        ticks = self._ticks(np.array([self._index[s] for s in known], dtype=np.intp), now)
+        return dict(zip(known, ticks, strict=True))
 
     async def instruments(self) -> list[Instrument]:
         out = []

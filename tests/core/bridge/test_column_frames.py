@@ -13,7 +13,7 @@ import pytest
 from websockets.sync.client import connect
 
 from core.bridge.client import BridgeClient, ConnectionState, TicksReceived
-from core.bridge.protocol import COLUMNS, encode_columns, encode_tick, rows_from_columns, tick_from_wire
+from core.bridge.protocol import COLUMNS, encode_columns, encode_tick, tick_from_wire, ticks_from_columns
 from core.bridge.service import BridgeSettings
 from core.bridge.sources.sim import SimSource, sim_symbols
 from core.domain.ticks import Tick
@@ -49,17 +49,17 @@ def test_columns_carry_exactly_what_rows_carry_and_broken_numbers_become_zero() 
     items[2] = (Tick(**{**_fields(items[2][0]), "bid_prices": (math.inf, 1.0)}), 9)
     columns = orjson.loads(encode_columns(items))
     assert list(columns) == [*COLUMNS, "n"] and {len(c) for c in columns.values()} == {3}
-    rows = rows_from_columns(columns)
+    decoded = ticks_from_columns(columns)
     # The same Ticks and numbers as the row encoding of each tick gives.
     from_rows = [orjson.loads(encode_tick(t, n)) for t, n in items]
-    assert [tick_from_wire(r) for r in rows] == [tick_from_wire(r) for r in from_rows]
-    assert [(r["symbol"], r["n"]) for r in rows] == [(r["symbol"], r["n"]) for r in from_rows]
-    assert tick_from_wire(rows[1]).last == 0.0 and tick_from_wire(rows[2]).bid_prices == (0.0, 1.0)
-    assert tick_from_wire(rows[0]) == items[0][0]
-    assert rows_from_columns({}) == [] and rows_from_columns(orjson.loads(encode_columns([]))) == []
+    assert [tick for _, tick in decoded] == [tick_from_wire(r) for r in from_rows]
+    assert [(tick.symbol, n) for n, tick in decoded] == [(r["symbol"], r["n"]) for r in from_rows]
+    assert decoded[1][1].last == 0.0 and decoded[2][1].bid_prices == (0.0, 1.0)
+    assert decoded[0] == (7, items[0][0])
+    assert ticks_from_columns({}) == [] and ticks_from_columns(orjson.loads(encode_columns([]))) == []
     for broken in ({**columns, "n": [1]}, {k: v for k, v in columns.items() if k != "time"}, {"time": 5}):
         with pytest.raises(ValueError, match="malformed column frame"):
-            rows_from_columns(broken)
+            ticks_from_columns(broken)
 
 
 def _fields(tick: Tick) -> dict[str, Any]:
@@ -86,13 +86,12 @@ def test_a_client_that_asks_gets_columns_and_one_that_does_not_gets_rows(bridge_
     assert all("ticks" in f and "columns" not in f for f in row_ticks)
     assert all("columns" in f and "ticks" not in f for f in col_ticks)
     assert_contiguous(col_frames, 2)
-    rows = [t for f in col_ticks for t in rows_from_columns(f["columns"])]
-    assert {t["symbol"] for t in rows} == set(WANTED)
-    numbers = [t["n"] for t in rows]
+    decoded = [pair for f in col_ticks for pair in ticks_from_columns(f["columns"])]
+    assert {tick.symbol for _, tick in decoded} == set(WANTED)
+    numbers = [n for n, _ in decoded]
     assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
-    for row in rows:  # whole ticks, with the fields the row form spells
-        tick = tick_from_wire(row)
-        assert isinstance(tick, Tick) and tick.symbol == row["symbol"] and len(tick.ask_volumes) == 5
+    for _, tick in decoded:  # whole ticks, with the fields the row form spells
+        assert isinstance(tick, Tick) and len(tick.ask_volumes) == 5
 
 
 def test_an_operator_can_turn_columns_off(bridge_factory) -> None:  # noqa: ANN001
