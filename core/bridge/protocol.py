@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from core.bridge.binary_frames import binary_frame, encode_body
 from core.domain.bars import Bar, Freq, Instrument
 from core.domain.symbols import Board
 from core.domain.ticks import Tick
@@ -178,7 +179,7 @@ class TickBatch:
 
     __slots__ = ("_items", "_picked", "_shared")
 
-    def __init__(self, items: list[tuple[Tick, int]], picked: list[int], shared: dict[Any, str]) -> None:
+    def __init__(self, items: list[tuple[Tick, int]], picked: list[int], shared: dict[Any, Any]) -> None:
         self._items, self._picked, self._shared = items, picked, shared
 
     def __len__(self) -> int:
@@ -193,6 +194,14 @@ class TickBatch:
                 text = shared[i] = encode_tick(*items[i])
             out.append(text)
         return ",".join(out)
+
+    def binary(self) -> bytes:
+        key = ("binary", *self._picked) if len(self._picked) < len(self._items) else ("binary",)
+        body = self._shared.get(key)
+        if body is None:
+            items = self._items
+            body = self._shared[key] = encode_body([items[i] for i in self._picked])
+        return body
 
     def columns(self) -> str:
         key = ("columns", *self._picked) if len(self._picked) < len(self._items) else ("columns",)
@@ -302,9 +311,12 @@ def hello_frame(
     )
 
 
-def ticks_frame(seq: int, stamp: float, batch: TickBatch, columns: bool = False) -> str:
+def ticks_frame(seq: int, stamp: float, batch: TickBatch, form: str = "rows") -> str | bytes:
+    """A `ticks` frame in the connection's form: rows, columns (JSON text) or binary (bytes)."""
     # Ticks arrive pre-encoded: the frame is assembled around shared text, not by re-encoding each tick.
-    if columns:
+    if form == "binary":
+        return binary_frame(seq, stamp, batch.binary())
+    if form == "columns":
         return f'{{"type":"ticks","seq":{seq},"time":{stamp!r},"columns":{batch.columns()}}}'
     return f'{{"type":"ticks","seq":{seq},"time":{stamp!r},"ticks":[{batch.rows()}]}}'
 

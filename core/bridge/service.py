@@ -36,7 +36,7 @@ class BridgeSettings:
     max_url_bytes: int = 8 * 1024
     max_ws_message_bytes: int = 256 * 1024
     ws_ops_per_s: float = 20.0
-    column_frames: bool = True  # offer column tick frames to clients that ask for them
+    column_frames: bool = True  # offer column (JSON or binary) tick frames to clients that ask for them
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,10 @@ The bridge runs in a child process (as in production) on 127.0.0.1 with `BridgeS
 5,500/rate seconds, every one subscribed by QDesk's own BridgeClient. Latency is end to end: from the
 bridge's stamp when the source hands it the tick to the moment the client's listener holds the decoded
 Tick (after the frame is parsed and Ticks built), so client decoding is included. Each offered rate is
-run twice, with row frames (the form older clients get) and with column frames (one array per field per
-batch, what QDesk's client asks for), on fresh bridges; first, one 5,500-tick frame is encoded and decoded
-in both forms in this process (encode, decode to Ticks, size). At each offered rate the benchmark prints
+run with row frames (the form other clients get), JSON column frames (one array per field per batch) and
+binary frames (the same arrays as raw little-endian numbers, what QDesk's client asks for), on fresh
+bridges; first, one 5,500-tick frame is encoded and decoded in each form in this process (encode, decode
+to Ticks, size). At each offered rate the benchmark prints
 received ticks/s, p50/p99/max latency and sequence gaps (frames the bridge shed for a client that fell
 behind), then, per form, the highest offered rate with 0 gaps and p99 < 50 ms.
 """
@@ -71,7 +72,9 @@ class Bridge:
         self._tmp.cleanup()
 
 
-async def _measure(url: str, symbols: list[str], seconds: float, warmup: float = 2.0) -> dict[str, Any]:
+async def _measure(
+    url: str, symbols: list[str], seconds: float, warmup: float = 2.0, frames: str = "binary"
+) -> dict[str, Any]:
     from core.bridge.client import BridgeClient, ConnectionState, GapDetected, TicksReceived
 
     latencies: list[float] = []
@@ -89,7 +92,7 @@ async def _measure(url: str, symbols: list[str], seconds: float, warmup: float =
             counts["gaps"] += 1
             counts["missed_frames"] += event.received - event.expected
 
-    client = BridgeClient(url, token=TOKEN)
+    client = BridgeClient(url, token=TOKEN, frames=frames)
     client.add_listener(listen)
     client.start()
     await client.wait_for_state(ConnectionState.CONNECTED, timeout=30)
@@ -136,6 +139,7 @@ def _sample_ticks(symbols: list[str]) -> list[tuple[Any, int]]:
 
 def _codec_figures(symbols: list[str], repeats: int = 5) -> None:
     """Encode (bridge), decode to Ticks (client) and size of one 5,500-tick frame, rows against columns."""
+    from core.bridge.binary_frames import decode_binary
     from core.bridge.protocol import TickBatch, decode, ticks_frame, ticks_from_columns, ticks_from_rows
 
     items = _sample_ticks(symbols)
@@ -149,22 +153,30 @@ def _codec_figures(symbols: list[str], repeats: int = 5) -> None:
             times.append(time.perf_counter() - started)
         return min(times) * 1000
 
+    def binary_to_ticks(frame: bytes) -> list[Any]:
+        return decode_binary(frame)[2]
+
     def rows_to_ticks(frame: str) -> list[Any]:
         return ticks_from_rows(decode(frame)["ticks"])
 
     def columns_to_ticks(frame: str) -> list[Any]:
         return ticks_from_columns(decode(frame)["columns"])
 
-    for name, columns, to_ticks in (("rows", False, rows_to_ticks), ("columns", True, columns_to_ticks)):
-        frame = ticks_frame(1, time.time(), TickBatch(items, picked, {}), columns)
-        assert len(to_ticks(frame)) == len(items)
-        encode_ms = best(lambda c=columns: ticks_frame(1, 0.0, TickBatch(items, picked, {}), c))
+    forms = (("rows", rows_to_ticks), ("columns", columns_to_ticks), ("binary", binary_to_ticks))
+    for name, to_ticks in forms:
+        frame = ticks_frame(1, time.time(), TickBatch(items, picked, {}), name)
+        assert len(to_ticks(frame)) == len(items)  # type: ignore[operator]
+        encode_ms = best(lambda n=name: ticks_frame(1, 0.0, TickBatch(items, picked, {}), n))
         decode_ms = best(lambda f=frame, d=to_ticks: d(f))
         print(
             f"{name:>7} frame of {len(items):,} ticks: encode {encode_ms:6.1f} ms  "
-            f"decode to Ticks {decode_ms:6.1f} ms  size {len(frame.encode()) / 1e6:5.2f} MB  load {_load()}",
+            f"decode to Ticks {decode_ms:6.1f} ms  size {_size(frame) / 1e6:5.2f} MB  load {_load()}",
             flush=True,
         )
+
+
+def _size(frame: str | bytes) -> int:
+    return len(frame) if isinstance(frame, bytes) else len(frame.encode())
 
 
 def main() -> int:
@@ -174,7 +186,11 @@ def main() -> int:
         "--rates", type=float, nargs="+", default=[2_000, 10_000, 25_000, 50_000, 100_000], help="offered ticks/s"
     )
     parser.add_argument(
-        "--frames", nargs="+", choices=["rows", "columns"], default=["rows", "columns"], help="tick frame forms"
+        "--frames",
+        nargs="+",
+        choices=["rows", "columns", "binary"],
+        default=["rows", "columns", "binary"],
+        help="tick frame forms",
     )
     args = parser.parse_args()
     from core.bridge.sources.sim import sim_symbols
@@ -189,9 +205,9 @@ def main() -> int:
     best = dict.fromkeys(args.frames, 0.0)
     for rate in args.rates:
         for form in args.frames:
-            bridge = Bridge(rate, columns=form == "columns")
+            bridge = Bridge(rate, columns=form != "rows")
             try:
-                r = asyncio.run(_measure(bridge.url, symbols, args.seconds))
+                r = asyncio.run(_measure(bridge.url, symbols, args.seconds, frames=form))
                 rss = bridge.rss_mb()
             finally:
                 bridge.close()

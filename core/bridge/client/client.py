@@ -50,7 +50,11 @@ class BridgeClient:
         keyring_backend: Any | None = None,
         backoff: Backoff | None = None,
         timeout: float = 10.0,
+        frames: str = "binary",
     ) -> None:
+        # `frames`: the tick frame form to ask for (binary, columns or rows); all read into the same Ticks.
+        if frames not in ("binary", "columns", "rows"):
+            raise ValueError(f"frames must be binary, columns or rows, not {frames!r}")
         self.url = url.rstrip("/")
         self._token = token if token is not None else load_token(self.url, keyring_backend)
         self.ca_file = ca_file  # a trading client of the same bridge verifies alike
@@ -68,6 +72,7 @@ class BridgeClient:
             on_subscribed=self._request_reconcile,
             on_hello=self._on_hello,
             on_state=self._set_state,
+            frames=frames,
         )
         self._listeners: Listeners[ClientEvent] = Listeners("bridge client")
         self._state = ConnectionState.IDLE

@@ -13,6 +13,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
 from core.bridge import API_VERSION
+from core.bridge.binary_frames import decode_binary, is_binary_frame
 from core.bridge.client.events import (
     ClientEvent,
     ConnectionState,
@@ -58,8 +59,10 @@ class StreamSession:
         on_subscribed: Callable[[list[str], str], None],
         on_hello: Callable[[str], None],
         on_state: Callable[[ConnectionState, str], None],
+        frames: str = "binary",
     ) -> None:
         self.ws_url = ws_url
+        self.frames = frames
         self._token = token
         self._ssl = ssl_context
         self.backoff = backoff
@@ -106,7 +109,7 @@ class StreamSession:
             raise _Final(ConnectionState.AUTH_FAILED, "no token for this bridge; add one in the bridge settings")
         try:
             ws = await connect(
-                _with_column_frames(self.ws_url),
+                _with_frames(self.ws_url, self.frames),
                 additional_headers=bearer(token),
                 ssl=self._ssl,
                 open_timeout=self.connect_timeout,
@@ -168,15 +171,17 @@ class StreamSession:
 
     def _frame(self, raw: str | bytes) -> None:
         received_at = time.time()
+        if isinstance(raw, bytes) and is_binary_frame(raw):
+            number, stamp, pairs = decode_binary(raw)
+            self._sequenced(number)
+            self._on_ticks(pairs, number, stamp, received_at)
+            return
         message = decode(raw)
         if not isinstance(message, dict):
             return
         seq = message.get("seq")
         if isinstance(seq, int):
-            if seq > self._expected_seq:
-                self._on_event(GapDetected(self._expected_seq, seq))
-                self._on_subscribed(sorted(self.desired), "gap")  # re-read everything subscribed
-            self._expected_seq = max(self._expected_seq, seq + 1)
+            self._sequenced(seq)
         kind = message.get("type")
         if kind == "ticks":
             columns = message.get("columns")
@@ -195,6 +200,12 @@ class StreamSession:
         elif kind == "error":
             self._on_event(StreamErrorReported(str(message.get("code")), str(message.get("message"))))
 
+    def _sequenced(self, seq: int) -> None:
+        if seq > self._expected_seq:
+            self._on_event(GapDetected(self._expected_seq, seq))
+            self._on_subscribed(sorted(self.desired), "gap")  # re-read everything subscribed
+        self._expected_seq = max(self._expected_seq, seq + 1)
+
     async def send_subscription(self, op: str, symbols: Iterable[str]) -> None:
         """Send (un)subscribe requests now if connected; on reconnect `desired` is sent whole anyway."""
         ws = self._ws
@@ -212,9 +223,9 @@ class StreamSession:
             await self._ws.close()
 
 
-def _with_column_frames(url: str) -> str:
-    """Ask for column tick frames; a bridge that does not know them ignores the parameter and sends rows."""
-    return f"{url}{'&' if '?' in url else '?'}frames=columns"
+def _with_frames(url: str, frames: str) -> str:
+    """Ask for a tick frame form; a bridge that does not know it ignores the parameter and sends rows."""
+    return f"{url}{'&' if '?' in url else '?'}frames={frames}"
 
 
 def _describe(exc: BaseException) -> str:

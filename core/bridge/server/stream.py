@@ -46,14 +46,16 @@ class StreamConnection:
         # Which token opened the connection (its hash, set by the guard): caps apply per token too.
         self.token: str = ws.scope.get("state", {}).get("token", "")
         self._seq = 0
-        self._ticks: deque[tuple[int, int, str]] = deque()  # (seq, tick count, frame)
+        self._ticks: deque[tuple[int, int, str | bytes]] = deque()  # (seq, tick count, frame)
         self._controls: deque[tuple[int, bool, str]] = deque()  # (seq, is_error, frame)
         self._errors_queued = 0
         self._wake = asyncio.Event()
         self._closed = False
         self._overflowed = False
-        # Column frames for clients that ask (`?frames=columns`) unless the operator turned them off.
-        self.columns = service.settings.column_frames and ws.query_params.get("frames") == "columns"
+        # Column or binary frames for clients that ask (`?frames=columns|binary`) unless the operator
+        # turned them off; rows otherwise.
+        asked = ws.query_params.get("frames")
+        self.frames = asked if service.settings.column_frames and asked in ("columns", "binary") else "rows"
         self._ops = TokenBucket(service.settings.ws_ops_per_s, service.settings.ws_ops_per_s * 3, time.monotonic())
 
     # -- outgoing ------------------------------------------------------------------------------
@@ -68,7 +70,7 @@ class StreamConnection:
             self._ticks.popleft()  # shed the oldest tick frame: the client sees the gap and re-reads quotes
             self.service.metrics.dropped.inc()
         seq = self._next_seq()
-        self._ticks.append((seq, len(batch), ticks_frame(seq, stamp, batch, self.columns)))
+        self._ticks.append((seq, len(batch), ticks_frame(seq, stamp, batch, self.frames)))
         self._wake.set()
 
     def offer_status(self, paused: bool, source_connected: bool) -> None:
@@ -90,13 +92,13 @@ class StreamConnection:
         self._errors_queued += is_error
         self._wake.set()
 
-    def _pop_next(self) -> tuple[int, str]:
+    def _pop_next(self) -> tuple[int, str | bytes]:
         """The queued frame with the lowest sequence number, and how many ticks it carries."""
         ticks, controls = self._ticks, self._controls
         if controls and (not ticks or controls[0][0] < ticks[0][0]):
-            _, is_error, frame = controls.popleft()
+            _, is_error, control = controls.popleft()
             self._errors_queued -= is_error
-            return 0, frame
+            return 0, control
         _, count, frame = ticks.popleft()
         return count, frame
 
@@ -110,7 +112,7 @@ class StreamConnection:
                 return
             while self._ticks or self._controls:
                 count, frame = self._pop_next()
-                await self.ws.send_text(frame)
+                await (self.ws.send_bytes(frame) if isinstance(frame, bytes) else self.ws.send_text(frame))
                 metrics.frames_out.inc()
                 if count:
                     metrics.ticks_out.inc(count)
@@ -149,7 +151,7 @@ class StreamConnection:
                 paused=service.paused,
                 version=service.version,
                 api=service.api_version,
-                frames="columns" if self.columns else "rows",
+                frames=self.frames,
             )
         )
         service.fanout.add(self)
