@@ -259,11 +259,13 @@ def run_tray(
 ) -> int:
     """Start the bridge on its own thread, then show the tray icon until Quit (or Ctrl+C)."""
     from app.i18n import installed_language
+    from core.util.memory import favour_throughput_gc
 
     app = QApplication.instance() or QApplication(["qdesk-bridge"])
     QApplication.setQuitOnLastWindowClosed(False)  # static; instance() is typed as the core application
 
     def ready(address: BridgeAddress) -> None:
+        favour_throughput_gc()  # serving from here on: start-up objects are done with
         commit_token(service.tokens, setup, token_file)
         print(f"QDesk Bridge: {service.source.name} source on {address.http_url} (tray; Quit stops)", flush=True)
         if setup.created and token_file is None:

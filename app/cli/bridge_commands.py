@@ -371,8 +371,10 @@ def _run_headless(service: Any, options: Any, setup: Any, token_file: Path | Non
     from core.bridge.auth import commit_token
     from core.bridge.server.runner import BridgeStartError, run_bridge
     from core.bridge.sources.base import SourceUnavailable
+    from core.util.memory import favour_throughput_gc
 
     def ready(address: Any, _server: Any) -> None:
+        favour_throughput_gc()  # serving from here on: start-up objects are done with
         commit_token(service.tokens, setup, token_file)
         print(
             f"QDesk Bridge {BRIDGE_VERSION}: {service.source.name} source on {address.http_url} "

@@ -131,8 +131,10 @@ def _ladder(books: list[tuple[float, ...]], depth: int, uniform: bool) -> np.nda
     return np.array(padded, _F8).reshape(len(books) * depth)
 
 
-def _books(values: np.ndarray, count: int, depth: int) -> Any:
-    rows = values.reshape(count, depth).tolist()
+def _books(values: np.ndarray, count: int, depth: int) -> list[tuple[float, ...]]:
+    if not depth:
+        return [()] * count
+    levels = values.reshape(count, depth).T.tolist()  # one list per level: zip builds the tuples directly
     if not np.isnan(values).any():
-        return map(tuple, rows)
-    return [tuple(x for x in row if x == x) for row in rows]  # NaN pads a shallower book
+        return list(zip(*levels, strict=True))
+    return [tuple(x for x in book if x == x) for book in zip(*levels, strict=True)]  # NaN pads a shallower book

@@ -50,3 +50,18 @@ class MemoryReleaser:
         trim(0)
         self.releases += 1
         return True
+
+
+def favour_throughput_gc(young_threshold: int = 20_000) -> tuple[int, int, int]:
+    """For a long-running service that makes many short-lived objects a second (a tick feed): freeze
+    what start-up built, so full collections stop rescanning it, and collect the young generation less
+    often. Returns the thresholds it replaced.
+
+    Per tick a feed builds a dozen objects that live for milliseconds, and a batch's survive until it is
+    sent; with the default young threshold (700) the collector runs dozens of times per 5,500-tick batch
+    and rescans the survivors each time. Cycles are rare in that traffic, so the memory held back is small.
+    """
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(young_threshold, before[0]), before[1], before[2])
+    return before

@@ -40,6 +40,7 @@ def _serve(rate: float, ports: Any, config_dir: str, extra_tokens: tuple[str, ..
     from core.bridge.server.runner import ServeOptions, run_bridge
     from core.bridge.service import BridgeService, BridgeSettings
     from core.bridge.sources.sim import SimSource
+    from core.util.memory import favour_throughput_gc
 
     tokens = TokenStore.in_dir(Path(config_dir))
     for token in (TOKEN, *extra_tokens):
@@ -47,7 +48,12 @@ def _serve(rate: float, ports: Any, config_dir: str, extra_tokens: tuple[str, ..
     # Production settings; `columns` False is the row-frame bridge, for the before/after comparison.
     settings = BridgeSettings(column_frames=columns)
     service = BridgeService(SimSource(SYMBOLS, interval=SYMBOLS / rate), tokens, settings)
-    asyncio.run(run_bridge(service, ServeOptions(port=0), lambda address, _s: ports.put(address.port)))
+
+    def ready(address: Any, _server: Any) -> None:
+        favour_throughput_gc()  # as `main.py bridge` does once it serves
+        ports.put(address.port)
+
+    asyncio.run(run_bridge(service, ServeOptions(port=0), ready))
 
 
 class Bridge:

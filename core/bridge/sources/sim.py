@@ -164,8 +164,9 @@ class SimSource(Source):
         last = self._last[i]
         # The book in whole fen, divided back: the same doubles as round(p ± k * 0.01, 2).
         fen = np.rint(last * 100.0)[:, None]
-        bids = map(tuple, ((fen - _STEPS) / 100.0).tolist())
-        asks = map(tuple, ((fen + _STEPS - 1.0) / 100.0).tolist())
+        # One list per level, zipped into each tick's tuple: no list per tick on the way.
+        bids = zip(*((fen - _STEPS) / 100.0).T.tolist(), strict=True)
+        asks = zip(*((fen + _STEPS - 1.0) / 100.0).T.tolist(), strict=True)
         return list(
             map(
                 Tick,
