@@ -209,7 +209,10 @@ class ChartPresenter(QObject):
         same_view = (
             previous is not None and previous.symbol == request.symbol and previous.period == request.period.value
         )
-        self._panel.set_data(chart_data(report, self._names.get(request.symbol, "")), keep_view=same_view)
+        # The store's dated name as of the newest bar (a chart of 2019 says what the stock was called then);
+        # the session's current names cover a store that keeps none.
+        name = report.name or self._names.get(request.symbol, "")
+        self._panel.set_data(chart_data(report, name), keep_view=same_view)
         self._panel.set_markers(self._markers.get(request.symbol, []))
         self.drawings.show_for(request.symbol)
         self._live = LiveChart(report)
