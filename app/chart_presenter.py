@@ -88,7 +88,8 @@ class ChartPresenter(QObject):
         self._live_timer.timeout.connect(self._on_live_timer_timeout)
         self.timeshare = TimeSharePresenter(panel, store_path, lambda s: self._names.get(s, ""), price_decimals, jobs)
         self.timeshare.sig_loaded.connect(self._on_timeshare_sig_loaded)
-        self.drawings = ChartDrawingsPresenter(panel, drawings_file)  # per symbol, on every period
+        # Per symbol, on every period; a file of real prices (an old one is read as drawn in `adjust`).
+        self.drawings = ChartDrawingsPresenter(panel, drawings_file, self._adjust)
         panel.sig_symbol_requested.connect(self.open_symbol)
         panel.sig_period_requested.connect(self._on_panel_sig_period_requested)
         panel.sig_adjust_requested.connect(self._on_panel_sig_adjust_requested)
@@ -214,7 +215,7 @@ class ChartPresenter(QObject):
         name = report.name or self._names.get(request.symbol, "")
         self._panel.set_data(chart_data(report, name), keep_view=same_view)
         self._panel.set_markers(self._markers.get(request.symbol, []))
-        self.drawings.show_for(request.symbol)
+        self.drawings.show_for(request.symbol, report.factors, request.adjust if report.adjusted else Adjust.NONE)
         self._live = LiveChart(report)
         self.sig_loaded.emit(request)
         if self._hub is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.jobs import CancelToken, Progress
-from core.market.adjust import has_factors
+from core.market.adjust import FactorTimeline, has_factors
 from core.market.series import Adjust, BarSeries, Period
 from core.market.studies import Studies, StudyConfig, chart_series, compute_studies, latest_factor
 from core.storage.instrument_names import name_as_of
@@ -40,10 +40,11 @@ class ChartRequest:
 class ChartLoaded:
     """A finished load: chart bars, the adjusted stored-frequency bars they came from, and the studies.
 
-    `live_scale` turns a raw live price of today into this adjustment (prices × scale; volume stays real).
-    `adjusted` is False when the store holds no factors for the symbol, so prices stayed raw whatever
-    the request asked for. `name` is the one the instrument traded under on the newest bar charted
-    (names change: renames, ST periods); empty when the store knows no name.
+        `live_scale` turns a raw live price of today into this adjustment (prices × scale; volume stays real).
+        `adjusted` is False when the store holds no factors for the symbol, so prices stayed raw whatever
+        the request asked for. `name` is the one the instrument traded under on the newest bar charted
+        (names change: renames, ST periods); empty when the store knows no name. `factors` turn real prices
+    into this chart's adjustment and back (drawings are kept in real prices).
     """
 
     request: ChartRequest
@@ -54,6 +55,7 @@ class ChartLoaded:
     adjusted: bool = True
     daily_end: np.datetime64 | None = None  # the day of the newest stored daily bar (None: no daily bars)
     name: str = ""
+    factors: FactorTimeline = field(default_factory=lambda: FactorTimeline.of(BarSeries.empty()))
 
 
 def load_chart(
@@ -87,6 +89,7 @@ def load_chart(
         mode is Adjust.NONE or factors,
         daily.time[-1].astype("datetime64[D]") if len(daily) else None,
         name_as_of(store, request.symbol, _chart_day(bars, request)),
+        FactorTimeline.of(daily if has_factors(daily) else stored),
     )
 
 
