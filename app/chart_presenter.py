@@ -88,7 +88,8 @@ class ChartPresenter(QObject):
         self._live_timer.timeout.connect(self._on_live_timer_timeout)
         self.timeshare = TimeSharePresenter(panel, store_path, lambda s: self._names.get(s, ""), price_decimals, jobs)
         self.timeshare.sig_loaded.connect(self._on_timeshare_sig_loaded)
-        self.drawings = ChartDrawingsPresenter(panel, drawings_file)  # per symbol, on every period
+        # Per symbol, on every period; a file of real prices (an old one is read as drawn in `adjust`).
+        self.drawings = ChartDrawingsPresenter(panel, drawings_file, self._adjust)
         panel.sig_symbol_requested.connect(self.open_symbol)
         panel.sig_period_requested.connect(self._on_panel_sig_period_requested)
         panel.sig_adjust_requested.connect(self._on_panel_sig_adjust_requested)
@@ -209,9 +210,12 @@ class ChartPresenter(QObject):
         same_view = (
             previous is not None and previous.symbol == request.symbol and previous.period == request.period.value
         )
-        self._panel.set_data(chart_data(report, self._names.get(request.symbol, "")), keep_view=same_view)
+        # The store's dated name as of the newest bar (a chart of 2019 says what the stock was called then);
+        # the session's current names cover a store that keeps none.
+        name = report.name or self._names.get(request.symbol, "")
+        self._panel.set_data(chart_data(report, name), keep_view=same_view)
         self._panel.set_markers(self._markers.get(request.symbol, []))
-        self.drawings.show_for(request.symbol)
+        self.drawings.show_for(request.symbol, report.factors, request.adjust if report.adjusted else Adjust.NONE)
         self._live = LiveChart(report)
         self.sig_loaded.emit(request)
         if self._hub is not None:

@@ -15,6 +15,7 @@ from app.clock import beijing_now, format_clock
 from app.docks import add_docks
 from app.layout_store import LAYOUT_VERSION, LayoutStore, WorkspaceNameError
 from app.resources import icon_path
+from core.paths import display_path
 from widgets.chart.toolbar import TIMESHARE
 from widgets.chart_panel import ChartPanel
 from widgets.main_window import MainWindow
@@ -47,7 +48,7 @@ class MainWindowPresenter(QObject):
         if layout_store is not None:
             layout_store.restore(window)
 
-        window.show_data_dir(str(data_dir))
+        window.show_data_dir(display_path(data_dir))
         window.show_mode(_mode_text(demo))
         window.set_demo_mode(demo)
         window.set_about_text(_about_text())

@@ -35,5 +35,16 @@ def resolve_data_dir(cli_value: str | None, env: Mapping[str, str] | None = None
     return default_data_dir(env)
 
 
+def display_path(path: Path, env: Mapping[str, str] | None = None) -> str:
+    """`path` as the status bar shows it: under the home folder spelled from `~`, as shells and Finder do."""
+    env = os.environ if env is None else env
+    home = Path(env.get("HOME") or Path.home())
+    try:
+        inside = path.relative_to(home)
+    except ValueError:
+        return str(path)
+    return str(Path("~") / inside) if inside.parts else "~"
+
+
 def store_path(data_dir: Path) -> Path:
     return data_dir / STORE_FILE

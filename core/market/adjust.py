@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from core.market.series import PRICE_FIELDS, Adjust, BarSeries
@@ -65,3 +67,33 @@ def attach_daily_factors(minutes: BarSeries, days: BarSeries) -> BarSeries:
     from_days = np.where(same_day, days.factor[pos_clipped], np.nan)
     factor = np.where(np.isfinite(minutes.factor), minutes.factor, from_days)
     return minutes.with_fields(factor=factor)
+
+
+@dataclass(frozen=True, slots=True)
+class FactorTimeline:
+    """A symbol's adjustment factor by day, to move a price between real (traded) and adjusted terms.
+
+    Drawings keep real prices: the factor of the day they are anchored on turns them into whatever
+    adjustment the chart shows, and a later dividend changes no stored price.
+    """
+
+    days: np.ndarray  # datetime64[D], ascending (repeats allowed)
+    factors: np.ndarray  # known factors, gaps filled; empty when the store holds none
+
+    @classmethod
+    def of(cls, series: BarSeries) -> FactorTimeline:
+        if len(series) == 0 or not has_factors(series):
+            return cls(np.empty(0, dtype="datetime64[D]"), np.empty(0))
+        return cls(series.time.astype("datetime64[D]"), filled_factors(series.factor))
+
+    def scale(self, mode: Adjust, time: np.datetime64) -> float:
+        """Adjusted price ÷ real price on the day of `time`, as `adjust` applies it to a chart in `mode`.
+
+        Before the first known day the first factor holds, after the last the last, on a day without a
+        bar the one before it: a factor only changes on an ex-rights day.
+        """
+        if mode is Adjust.NONE or self.factors.shape[0] == 0:
+            return 1.0
+        at = int(np.searchsorted(self.days, time.astype("datetime64[D]"), side="right")) - 1
+        factor = float(self.factors[max(at, 0)])
+        return factor / float(self.factors[-1]) if mode is Adjust.FORWARD else factor

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.jobs import CancelToken, Progress
-from core.market.adjust import has_factors
+from core.market.adjust import FactorTimeline, has_factors
 from core.market.series import Adjust, BarSeries, Period
 from core.market.studies import Studies, StudyConfig, chart_series, compute_studies, latest_factor
+from core.storage.instrument_names import name_as_of
 from core.storage.market_store import MarketStore
 
 # Calendar days of minute history read per period: enough bars to fill a wide screen several times,
@@ -39,9 +40,11 @@ class ChartRequest:
 class ChartLoaded:
     """A finished load: chart bars, the adjusted stored-frequency bars they came from, and the studies.
 
-    `live_scale` turns a raw live price of today into this adjustment (prices × scale; volume stays real).
-    `adjusted` is False when the store holds no factors for the symbol, so prices stayed raw whatever
-    the request asked for.
+        `live_scale` turns a raw live price of today into this adjustment (prices × scale; volume stays real).
+        `adjusted` is False when the store holds no factors for the symbol, so prices stayed raw whatever
+        the request asked for. `name` is the one the instrument traded under on the newest bar charted
+        (names change: renames, ST periods); empty when the store knows no name. `factors` turn real prices
+    into this chart's adjustment and back (drawings are kept in real prices).
     """
 
     request: ChartRequest
@@ -51,6 +54,8 @@ class ChartLoaded:
     live_scale: float
     adjusted: bool = True
     daily_end: np.datetime64 | None = None  # the day of the newest stored daily bar (None: no daily bars)
+    name: str = ""
+    factors: FactorTimeline = field(default_factory=lambda: FactorTimeline.of(BarSeries.empty()))
 
 
 def load_chart(
@@ -83,6 +88,8 @@ def load_chart(
         live_scale(daily if len(daily) else stored, mode),
         mode is Adjust.NONE or factors,
         daily.time[-1].astype("datetime64[D]") if len(daily) else None,
+        name_as_of(store, request.symbol, _chart_day(bars, request)),
+        FactorTimeline.of(daily if has_factors(daily) else stored),
     )
 
 
@@ -104,6 +111,14 @@ def live_scale(series: BarSeries, mode: Adjust) -> float:
         return 1.0
     factor = latest_factor(series)
     return factor if np.isfinite(factor) and factor > 0 else 1.0
+
+
+def _chart_day(bars: BarSeries, request: ChartRequest) -> dt.date:
+    """The day the chart shows the instrument as of: its newest bar, else the day history is cut at."""
+    if len(bars):
+        day: dt.date = bars.time[-1].astype("datetime64[D]").item()
+        return day
+    return dt.date.fromisoformat(request.end[:10]) if request.end else dt.date.max
 
 
 def _minute_start(store: MarketStore, request: ChartRequest) -> str | None:

@@ -319,3 +319,35 @@ def test_monthly_period_and_a_live_tick_update_the_months_bar(qtbot: QtBot, stor
     data = panel.data
     assert len(data) == n + 1 and data.open[-1] == 13.1 and data.high[-1] == 13.6 and data.low[-1] == 12.8
     assert data.volume[-1] == 1_900_000 and data.high[-2] == december_high
+
+
+def test_the_title_names_the_stock_as_it_was_called_on_the_charted_day(
+    qtbot: QtBot, cn_data: Path, tmp_path: Path
+) -> None:
+    from core.storage.instrument_names import record_names
+
+    path = tmp_path / "market.sqlite"
+    store = MarketStore.open(path)
+    try:
+        for _ in import_files(store, [cn_data / "daily" / "000001.SZ.csv"], freq="1d"):
+            pass
+        with store.transaction():  # 深发展A became 平安银行 on 2012-08-02
+            record_names(store, [(SYMBOL, "深发展A", ""), (SYMBOL, "平安银行", "2012-08-02")], dt.date(2022, 1, 4))
+    finally:
+        store.close()
+    hub = QuoteHub()
+    hub.publish([_tick(dt.date(2010, 6, 1), 9.0, 9.1, 8.9, 1.0)])
+    # The session knows today's name only; the chart of 2010 must not borrow it.
+    panel, presenter, loaded = make(qtbot, path, hub, replay=True)
+    presenter.open_symbol(SYMBOL)
+    settle(qtbot, presenter, loaded)
+    assert panel.data is not None and str(panel.data.time[-1])[:10] == "2010-06-01"
+    assert panel.data.name == "深发展A" and "深发展A" in panel.price.legend.text
+    hub.publish([_tick(dt.date(2012, 8, 2), 9.2, 9.3, 9.1, 1.0)])
+    presenter.reload()  # the replay reached the day of the rename
+    settle(qtbot, presenter, loaded, 2)
+    assert panel.data.name == "平安银行" and "平安银行" in panel.price.legend.text
+    later, later_presenter, later_loaded = make(qtbot, path)  # no replay: the newest bar is of 2022
+    later_presenter.open_symbol(SYMBOL)
+    settle(qtbot, later_presenter, later_loaded)
+    assert later.data is not None and later.data.name == "平安银行"

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from core.paths import default_data_dir, resolve_data_dir
+from core.paths import default_data_dir, display_path, resolve_data_dir
 
 
 def test_precedence_flag_then_environment_then_default(tmp_path: Path) -> None:
@@ -20,3 +20,12 @@ def test_os_defaults() -> None:
     assert default_data_dir({**home, "LOCALAPPDATA": "C:/Users/u/AppData/Local"}, "win32") == Path(
         "C:/Users/u/AppData/Local/QDesk"
     )
+
+
+def test_the_status_bar_spells_a_folder_under_home_from_the_tilde(tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path / "u")}
+    data = default_data_dir(env, "linux")
+    assert display_path(data, env) == str(Path("~") / ".local" / "share" / "QDesk")
+    assert display_path(tmp_path / "u", env) == "~"
+    assert display_path(tmp_path / "elsewhere", env) == str(tmp_path / "elsewhere")  # not under home: in full
+    assert display_path(tmp_path / "u2", env) == str(tmp_path / "u2")  # a sibling that only shares the prefix

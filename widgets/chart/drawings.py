@@ -26,7 +26,7 @@ HIT_PIXELS = 6.0  # how near (in pixels) a click must come to a line to pick it
 
 @dataclass(frozen=True)
 class ChartDrawing:
-    """One drawing: its kind and anchors, each a bar's END time (datetime64[s]) and a price."""
+    """One drawing: its kind and anchors, each a bar's END time (datetime64[s]) and a price as shown."""
 
     kind: DrawingKind
     points: tuple[tuple[np.datetime64, float], ...]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from core.market.adjust import adjust, attach_daily_factors, filled_factors, has_factors
+from core.market.adjust import FactorTimeline, adjust, attach_daily_factors, filled_factors, has_factors
 from core.market.aggregate import daily
 from core.market.series import Adjust, BarSeries, Period
 from core.market.studies import chart_series
@@ -82,3 +83,25 @@ def test_weekly_bars_are_adjusted_day_by_day_before_aggregating(daily_600000: Ba
     at = int(np.searchsorted(weeks.time, np.datetime64("2018-07-13")))
     assert weeks.high[at] == back.high[in_week].max()
     assert weeks.volume[at] == back.volume[in_week].sum()
+
+
+def test_the_factor_timeline_moves_each_bars_real_price_to_the_chart_adjustment(daily_600000: BarSeries) -> None:
+    raw = daily_600000
+    timeline = FactorTimeline.of(raw)
+    for mode in (Adjust.NONE, Adjust.FORWARD, Adjust.BACKWARD):
+        shown = adjust(raw, mode)
+        for i in (0, len(raw) // 2, len(raw) - 1):
+            assert raw.close[i] * timeline.scale(mode, raw.time[i]) == pytest.approx(shown.close[i], rel=1e-12)
+    # A day with no bar takes the factor of the bar before it (the next bar is the ex-rights day).
+    days = raw.time.astype("datetime64[D]")
+    j = next(
+        j
+        for j in range(len(raw) - 1)
+        if raw.factor[j + 1] != raw.factor[j] and days[j + 1] - days[j] > np.timedelta64(1, "D")
+    )
+    assert timeline.scale(Adjust.BACKWARD, days[j] + np.timedelta64(1, "D")) == raw.factor[j]
+    # Before the first bar the first factor holds, after the last the last.
+    day = days[100]
+    assert timeline.scale(Adjust.BACKWARD, np.datetime64("1990-01-01")) == raw.factor[0]
+    assert timeline.scale(Adjust.FORWARD, np.datetime64("2099-01-01")) == 1.0
+    assert FactorTimeline.of(raw.with_fields(factor=np.full(len(raw), np.nan))).scale(Adjust.FORWARD, day) == 1.0
