@@ -269,3 +269,15 @@ def test_a_narrow_toolbar_moves_indicator_toggles_to_its_menu_instead_of_cutting
     assert toolbar.overflow_actions[key].isChecked() is toolbar.group_buttons[key].isChecked() is (not before)
     toolbar.group_buttons["MA"].click()  # and a click on a shown button keeps its menu twin in step
     assert toolbar.overflow_actions["MA"].isChecked() is toolbar.group_buttons["MA"].isChecked()
+
+
+def test_the_last_price_tag_is_whole_inside_the_price_pane(qtbot: QtBot, panel: ChartPanel, daily: ChartData) -> None:
+    for width in (1100, 700):
+        panel.resize(width, 700)
+        panel.set_visible_range(len(daily) - 120, 120)
+        QApplication.processEvents()
+        tag = panel.extras.last_line.label
+        assert tag.textItem.toPlainText() == f"{float(daily.close[-1]):.2f}"
+        box, view = tag.sceneBoundingRect(), panel.price.view.sceneBoundingRect()
+        assert view.left() <= box.left() and box.right() <= view.right() + 1, (width, box, view)
+        assert abs(box.center().y() - panel.price.view.mapViewToScene(QPointF(0, daily.close[-1])).y()) < 2

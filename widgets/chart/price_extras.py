@@ -18,8 +18,13 @@ class PriceExtras:
 
     def __init__(self, plot: pg.PlotItem, theme: ChartTheme) -> None:
         self._plot = plot
+        # The price tag ends at the pane's right edge, centred on the line: pyqtgraph's default anchor centres
+        # it on its position, which cut the tag in half against the axis.
         self.last_line = pg.InfiniteLine(
-            angle=0, movable=False, label="", labelOpts={"position": 0.985, "movable": False}
+            angle=0,
+            movable=False,
+            label="",
+            labelOpts={"position": 1.0, "movable": False, "anchors": [(1.0, 0.5), (1.0, 0.5)]},
         )
         self.last_line.setZValue(12)
         plot.addItem(self.last_line, ignoreBounds=True)
