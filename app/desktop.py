@@ -124,7 +124,13 @@ def _run_session(app: QApplication, launch: _Launch) -> int:
     """Open the services and the window on one store (the demo's or the user's) and run until it closes."""
     import qasync
 
-    from app.composition import apply_theme, build_desk, connect_instrument_info, connect_settings
+    from app.composition import (
+        apply_theme,
+        build_desk,
+        connect_instrument_info,
+        connect_settings,
+        follow_lazy_docks,
+    )
     from app.layout_store import LayoutStore
     from app.main_window_presenter import create_main_window
     from app.services import open_services
@@ -158,6 +164,7 @@ def _run_session(app: QApplication, launch: _Launch) -> int:
             layout_store=LayoutStore(layout_path) if layout_path is not None else None,
             panels=desk.panels,
         )
+        follow_lazy_docks(presenter.window, desk)
         status = StatusPresenter(presenter.window, services)  # noqa: F841 (parented to the window)
         connect_instrument_info(presenter.window, desk, services, launch.lang)
         if settings_path is not None and screenshot is None:
@@ -174,7 +181,7 @@ def _run_session(app: QApplication, launch: _Launch) -> int:
             window.close()  # the normal close path saves the layout; run_desktop then reopens on the user's data
 
         window.sig_leave_demo_requested.connect(leave_demo)
-        desk.data_manager.sig_leave_demo_requested.connect(leave_demo)
+        desk.lazy["data_manager"].when_built(lambda manager: manager.sig_leave_demo_requested.connect(leave_demo))
         # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
         ready = _screenshot_ready(desk.chart, services)
         return int(qasync.run(_drive(presenter.window, screenshot, services, ready)))
