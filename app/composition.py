@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app.chart_drawings import CHART_DRAWINGS_FILE
 from app.chart_presenter import ChartPresenter
 from app.chart_state import CHART_STATE_FILE, load_chart_state
-from app.daily_schedule import DailySchedule, RoutineLine, build_daily_schedule, show_schedule_in
 from app.desk_docks import backtest_dock, data_manager_dock, research_dock, signals_dock, training_dock
 from app.events import GuiEvents
 from app.instrument_info_presenter import InstrumentInfoPresenter
@@ -48,6 +47,7 @@ from widgets.quote_board_panel import QuoteBoardPanel
 
 if TYPE_CHECKING:
     from app.backtest_presenter import BacktestPresenter
+    from app.daily_schedule import DailySchedule
     from app.data_manager_presenter import DataManagerPresenter
     from app.research_presenter import ResearchPresenter
     from app.signals_presenter import SignalsPresenter
@@ -184,14 +184,17 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     desk = Desk(
         events, trading, board, chart, orders, monitor, board_panel, chart_panel, book, panels, lazy, live_starter
     )
-    bridge = services.bridge is not None and not services.demo
-    desk.schedule = build_daily_schedule(
-        services.data_dir, settings, trading, monitor.notifier.announce, services.jobs, bridge, parent=orders
-    )
-    if desk.schedule is not None:
-        schedule, line = desk.schedule, RoutineLine(desk.schedule)  # followed from launch, shown when built
-        signals.when_built(lambda presenter: show_schedule_in(presenter.panel, schedule, line))
-        schedule.start()
+    if settings.routine_run:  # the routine's modules load only when Settings choose a run for it
+        from app.daily_schedule import RoutineLine, build_daily_schedule, show_schedule_in
+
+        bridge = services.bridge is not None and not services.demo
+        desk.schedule = build_daily_schedule(
+            services.data_dir, settings, trading, monitor.notifier.announce, services.jobs, bridge, parent=orders
+        )
+        if desk.schedule is not None:
+            schedule, line = desk.schedule, RoutineLine(desk.schedule)  # followed from launch, shown when built
+            signals.when_built(lambda presenter: show_schedule_in(presenter.panel, schedule, line))
+            schedule.start()
     return desk
 
 
