@@ -19,7 +19,6 @@ from app.chart_presenter import ChartPresenter
 from app.chart_state import CHART_STATE_FILE, load_chart_state
 from app.desk_docks import backtest_dock, data_manager_dock, research_dock, signals_dock, training_dock
 from app.events import GuiEvents
-from app.instrument_info_presenter import InstrumentInfoPresenter
 from app.lazy_docks import LazyDock
 from app.monitor_presenter import MonitorPresenter
 from app.monitor_sampling import MonitorSources
@@ -49,6 +48,7 @@ if TYPE_CHECKING:
     from app.backtest_presenter import BacktestPresenter
     from app.daily_schedule import DailySchedule
     from app.data_manager_presenter import DataManagerPresenter
+    from app.instrument_info_presenter import InstrumentInfoPresenter
     from app.research_presenter import ResearchPresenter
     from app.signals_presenter import SignalsPresenter
     from app.training_presenter import TrainingPresenter
@@ -314,13 +314,22 @@ def apply_theme(app: QApplication, theme: str) -> None:
     app.setStyleSheet(path.read_text(encoding="utf-8") if path.exists() else "")
 
 
-def connect_instrument_info(window: MainWindow, desk: Desk, services: Services, lang: str) -> InstrumentInfoPresenter:
-    """F10: the instrument info of the charted symbol."""
-    presenter = InstrumentInfoPresenter(
-        window, services.store, services.hub, lambda: desk.chart.symbol, chinese_units=lang == "zh_CN"
-    )
-    window.sig_instrument_info_requested.connect(lambda: presenter.open())
-    return presenter
+def connect_instrument_info(window: MainWindow, desk: Desk, services: Services, lang: str) -> None:
+    """F10: the instrument info of the charted symbol; its presenter is made at the first F10, not at launch."""
+    made: list[InstrumentInfoPresenter] = []
+
+    def open_info() -> None:
+        if not made:
+            from app.instrument_info_presenter import InstrumentInfoPresenter
+
+            made.append(
+                InstrumentInfoPresenter(
+                    window, services.store, services.hub, lambda: desk.chart.symbol, chinese_units=lang == "zh_CN"
+                )
+            )
+        made[0].open()
+
+    window.sig_instrument_info_requested.connect(open_info)
 
 
 def connect_settings(window: MainWindow, desk: Desk, settings: AppSettings, settings_path: Path) -> None:
