@@ -25,3 +25,5 @@ class DockShell(QWidget):
             raise ValueError("this dock already holds its panel")
         self._content = panel
         self._layout.addWidget(panel)
+        if self.isVisible():
+            panel.show()  # at once: a panel put into a shown widget would otherwise appear a turn later

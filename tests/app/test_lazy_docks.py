@@ -126,3 +126,18 @@ def test_a_run_registered_before_its_docks_are_built_is_listed_when_they_are(qtb
         assert "run-late" in [training.runs_table.item(r, 0).text() for r in range(training.runs_table.rowCount())]
         assert "run-late" in [backtest.run_id.itemText(i) for i in range(backtest.run_id.count())]
         assert "run-late" in [signals.run_box.itemData(i) for i in range(signals.run_box.count())]
+
+
+def test_loading_a_workspace_with_a_tab_in_front_builds_that_dock(qtbot: QtBot, tmp_path: Path) -> None:
+    layout = LayoutStore(tmp_path / "qdesk.ini")
+    with _session(qtbot, tmp_path, layout) as (desk, window, _services):
+        window.dock("signals").raise_()
+        qtbot.waitUntil(lambda: desk.lazy["signals"].built, timeout=5000)
+        layout.save_workspace("evening", window)
+        window.dock("orders").raise_()  # the window closes with the orders in front
+    with _session(qtbot, tmp_path, layout) as (desk, window, _services):
+        assert _built(desk) == set()
+        window.sig_load_workspace_requested.emit("evening")
+        qtbot.waitUntil(lambda: desk.lazy["signals"].built, timeout=5000)
+        assert isinstance(desk.panel("signals"), SignalsPanel) and desk.panel("signals").isVisible()
+        assert _built(desk) == {"signals"}
