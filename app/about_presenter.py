@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtGui import QAction, QIcon
@@ -12,6 +12,9 @@ from PySide6.QtWidgets import QWidget
 from app.build_info import ROOT, BuildInfo, build_info
 from app.resources import RESOURCES_DIR, icon_path
 from widgets.about_dialog import AboutDialog, AboutInfo
+
+if TYPE_CHECKING:
+    from importlib import metadata
 
 # The staged package carries the licence in resources/; a checkout keeps it with the installer files.
 LICENCE_FILES = (RESOURCES_DIR / "LICENSE.txt", ROOT / "installer" / "LICENSE.txt")
@@ -47,6 +50,8 @@ def licence_of(dist: metadata.Distribution) -> str:
 
 def bundled_packages() -> list[tuple[str, str, str]]:
     """(name, version, licence) of every installed distribution, sorted by name, each once."""
+    from importlib import metadata  # read when the dialog opens: scanning every package is no launch work
+
     seen: dict[str, tuple[str, str, str]] = {}
     for dist in metadata.distributions():
         name = _field(dist.metadata, "Name")

@@ -7,32 +7,27 @@ facts (run registered, job started, account changed) cross as core events on the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QModelIndex
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.backtest_presenter import BACKTEST_FORM_FILE, BacktestPresenter
 from app.chart_drawings import CHART_DRAWINGS_FILE
 from app.chart_presenter import ChartPresenter
 from app.chart_state import CHART_STATE_FILE, load_chart_state
-from app.daily_schedule import DailySchedule, build_daily_schedule, show_schedule_in
-from app.data_manager_presenter import DataManagerPresenter
+from app.desk_docks import backtest_dock, data_manager_dock, research_dock, signals_dock, training_dock
 from app.events import GuiEvents
-from app.factor_lab_presenter import FactorLabPresenter
-from app.instrument_info_presenter import InstrumentInfoPresenter
+from app.lazy_docks import LazyDock
 from app.monitor_presenter import MonitorPresenter
 from app.monitor_sampling import MonitorSources
 from app.order_book_presenter import OrderBookPresenter
 from app.orders_presenter import LiveBrokerStarter, OrdersPresenter, open_trading_service, release_time
 from app.quote_board_presenter import QuoteBoardPresenter
-from app.research_presenter import ResearchPresenter
 from app.resources import theme_file
 from app.services import Services
 from app.settings_presenter import SettingsPresenter
-from app.signals_presenter import SignalsPresenter
-from app.training_presenter import TrainingPresenter
 from core.data.exchange_calendar import SessionCalendar
 from core.domain.orders import Side
 from core.events import AccountChanged, EventBus, InstrumentsUpdated
@@ -40,46 +35,77 @@ from core.monitor.sources import registry_model_source
 from core.secrets import BRIDGE_TOKEN_SERVICE, SecretStore
 from core.settings import AppSettings
 from core.trading.service import TradingService
-from widgets.backtest_panel import BacktestPanel
 from widgets.chart.view_state import ChartMarker
 from widgets.chart_panel import ChartPanel
-from widgets.data_manager_panel import DataManagerPanel
 from widgets.docking import raise_dock_of
 from widgets.main_window import MainWindow
 from widgets.monitor_panel import MonitorPanel
 from widgets.order_book_panel import OrderBookPanel
 from widgets.orders_panel import OrdersPanel
 from widgets.quote_board_panel import QuoteBoardPanel
-from widgets.research_panel import ResearchPanel
-from widgets.signals_panel import SignalsPanel
-from widgets.training_panel import TrainingPanel
+
+if TYPE_CHECKING:
+    from app.backtest_presenter import BacktestPresenter
+    from app.daily_schedule import DailySchedule
+    from app.data_manager_presenter import DataManagerPresenter
+    from app.instrument_info_presenter import InstrumentInfoPresenter
+    from app.research_presenter import ResearchPresenter
+    from app.signals_presenter import SignalsPresenter
+    from app.training_presenter import TrainingPresenter
 
 
 @dataclass
 class Desk:
-    """The window's docks and the presenters that keep them wired, by name; built by `build_desk`."""
+    """The window's docks and the presenters that keep them wired, by name; built by `build_desk`.
+
+    Docks that start tabbed behind others are `LazyDock`s: their presenter properties build them when asked.
+    """
 
     events: GuiEvents
     trading: TradingService
     board: QuoteBoardPresenter
     chart: ChartPresenter
-    data_manager: DataManagerPresenter
-    training: TrainingPresenter
-    backtest: BacktestPresenter
     orders: OrdersPresenter
-    signals: SignalsPresenter
     monitor: MonitorPresenter
     board_panel: QuoteBoardPanel
     chart_panel: ChartPanel
-    panels: dict[str, QWidget]  # dock key -> widget, for the dock table (app/docks.py)
+    book: OrderBookPresenter
+    panels: dict[str, QWidget]  # dock key -> what the dock holds (a shell for a lazy dock), for app/docks.py
+    lazy: dict[str, LazyDock[Any]] = field(default_factory=dict)  # dock key -> the dock built on first sight
     live_starter: LiveBrokerStarter | None = None  # holds the task that follows the live account
     settings: SettingsPresenter | None = None
     schedule: DailySchedule | None = None  # the daily routine after the close, when Settings choose a run
-    book: OrderBookPresenter | None = None
-    research: ResearchPresenter | None = None
+
+    def panel(self, key: str) -> QWidget:
+        """The panel of dock `key`, built now if it is a lazy dock not yet shown."""
+        return self.lazy[key].panel if key in self.lazy else self.panels[key]
+
+    @property
+    def data_manager(self) -> DataManagerPresenter:
+        return self._lazy_presenter("data_manager")
+
+    @property
+    def training(self) -> TrainingPresenter:
+        return self._lazy_presenter("training")
+
+    @property
+    def research(self) -> ResearchPresenter:
+        return self._lazy_presenter("research")
+
+    @property
+    def backtest(self) -> BacktestPresenter:
+        return self._lazy_presenter("backtest")
+
+    @property
+    def signals(self) -> SignalsPresenter:
+        return self._lazy_presenter("signals")
+
+    def _lazy_presenter(self, key: str) -> Any:
+        return self.lazy[key].get()
 
 
 def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
+    """Build the docks on screen at launch, and shells for the others (built on first sight, see app/desk_docks)."""
     events = GuiEvents(services.events)
     board_panel = QuoteBoardPanel()
     board_panel.model.chinese_units = lang == "zh_CN"
@@ -91,41 +117,6 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     board.set_open_chart(lambda symbol: _open_chart(chart_panel, chart, symbol))
     events.on(InstrumentsUpdated, lambda _event: board.refresh_names())
     events.on(InstrumentsUpdated, lambda _event: chart.keyboard_wizard.forget_index())
-    data_panel = DataManagerPanel()
-    data_manager = DataManagerPresenter(
-        data_panel,
-        services.data_store(),  # the user's own store even in demo mode: the demo data stays read-only
-        bridge_url=settings.bridge_url,
-        bridge_ca_file=settings.bridge_ca_file,
-        jobs=services.jobs,
-        demo=services.demo,
-    )
-
-    training_panel = TrainingPanel()
-    training = TrainingPresenter(
-        training_panel,
-        services.data_dir,
-        store_file=services.store.path,
-        registry=services.runs,
-        jobs=services.jobs,
-        events=events,
-    )
-    research_panel = ResearchPanel()
-    research = ResearchPresenter(research_panel, services.data_dir, registry=services.runs, jobs=services.jobs)
-    factor_lab = FactorLabPresenter(  # noqa: F841 (parented to its panel)
-        research_panel.factor_lab, services.data_dir, store_file=services.store.path, jobs=services.jobs
-    )
-    backtest_panel = BacktestPanel()
-    backtest = BacktestPresenter(
-        backtest_panel,
-        services.store.path,
-        services.data_dir,
-        runs=services.runs,
-        jobs=services.jobs,
-        events=events,
-        form_file=None if services.scratch else services.session_dir / BACKTEST_FORM_FILE,
-    )
-    backtest.set_open_chart(lambda symbol, markers: _open_chart(chart_panel, chart, symbol, markers))
 
     trading = open_trading_service(services, settings)
     publish_account_changes(trading, services.events)
@@ -152,19 +143,9 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     )
     follow_chart(book, chart)
     follow_board_selection(book, board_panel)
-    signals_panel = SignalsPanel()
-    signals = SignalsPresenter(
-        signals_panel,
-        services.data_dir,
-        services.store.path,
-        services.names,
-        trading,
-        orders.send_confirmed,  # the Signals dock's own question is the one confirmation
-        runs=services.runs,
-        jobs=services.jobs,
-        events=events,
-    )
 
+    # The monitor is built at once though it starts behind the Orders tab: it samples, alerts and keeps the
+    # session's log from the first second, whether or not anyone looks.
     monitor_panel = MonitorPanel()
     monitor = MonitorPresenter(
         monitor_panel,
@@ -182,44 +163,46 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
         ),
         events=events,
     )
+    signals = signals_dock(services, events, trading, orders.send_confirmed)
+    lazy: dict[str, LazyDock[Any]] = {
+        "data_manager": data_manager_dock(services, settings),
+        "training": training_dock(services, events),
+        "research": research_dock(services),
+        "backtest": backtest_dock(
+            services, events, lambda symbol, markers: _open_chart(chart_panel, chart, symbol, markers)
+        ),
+        "signals": signals,
+    }
     panels: dict[str, QWidget] = {
         "quote_board": board_panel,
         "chart": chart_panel,
-        "data_manager": data_panel,
-        "training": training_panel,
-        "research": research_panel,
-        "backtest": backtest_panel,
+        **{key: dock.shell for key, dock in lazy.items()},
         "orders": orders_panel,
-        "signals": signals_panel,
         "monitor": monitor_panel,
         "order_book": book_panel,
     }
     desk = Desk(
-        events,
-        trading,
-        board,
-        chart,
-        data_manager,
-        training,
-        backtest,
-        orders,
-        signals,
-        monitor,
-        board_panel,
-        chart_panel,
-        panels,
-        live_starter,
+        events, trading, board, chart, orders, monitor, board_panel, chart_panel, book, panels, lazy, live_starter
     )
-    desk.book = book
-    desk.research = research
-    bridge = services.bridge is not None and not services.demo
-    desk.schedule = build_daily_schedule(
-        services.data_dir, settings, trading, monitor.notifier.announce, services.jobs, bridge, parent=orders
-    )
-    if desk.schedule is not None:
-        show_schedule_in(signals_panel, desk.schedule)
-        desk.schedule.start()
+    if settings.routine_run:  # the routine's modules load only when Settings choose a run for it
+        from app.daily_schedule import RoutineLine, build_daily_schedule, show_schedule_in
+
+        bridge = services.bridge is not None and not services.demo
+        desk.schedule = build_daily_schedule(
+            services.data_dir, settings, trading, monitor.notifier.announce, services.jobs, bridge, parent=orders
+        )
+        if desk.schedule is not None:
+            schedule, line = desk.schedule, RoutineLine(desk.schedule)  # followed from launch, shown when built
+            signals.when_built(lambda presenter: show_schedule_in(presenter.panel, schedule, line))
+            schedule.start()
     return desk
+
+
+def follow_lazy_docks(window: MainWindow, desk: Desk) -> None:
+    """Each dock built on first sight follows its dock in `window`: shown (a tab raised, the View menu, a saved
+    layout), it builds its panel and presenter."""
+    for key, dock in desk.lazy.items():
+        dock.follow(window.dock(key))
 
 
 def publish_account_changes(trading: TradingService, bus: EventBus) -> None:
@@ -331,13 +314,22 @@ def apply_theme(app: QApplication, theme: str) -> None:
     app.setStyleSheet(path.read_text(encoding="utf-8") if path.exists() else "")
 
 
-def connect_instrument_info(window: MainWindow, desk: Desk, services: Services, lang: str) -> InstrumentInfoPresenter:
-    """F10: the instrument info of the charted symbol."""
-    presenter = InstrumentInfoPresenter(
-        window, services.store, services.hub, lambda: desk.chart.symbol, chinese_units=lang == "zh_CN"
-    )
-    window.sig_instrument_info_requested.connect(lambda: presenter.open())
-    return presenter
+def connect_instrument_info(window: MainWindow, desk: Desk, services: Services, lang: str) -> None:
+    """F10: the instrument info of the charted symbol; its presenter is made at the first F10, not at launch."""
+    made: list[InstrumentInfoPresenter] = []
+
+    def open_info() -> None:
+        if not made:
+            from app.instrument_info_presenter import InstrumentInfoPresenter
+
+            made.append(
+                InstrumentInfoPresenter(
+                    window, services.store, services.hub, lambda: desk.chart.symbol, chinese_units=lang == "zh_CN"
+                )
+            )
+        made[0].open()
+
+    window.sig_instrument_info_requested.connect(open_info)
 
 
 def connect_settings(window: MainWindow, desk: Desk, settings: AppSettings, settings_path: Path) -> None:

@@ -198,16 +198,31 @@ def build_daily_schedule(
     )
 
 
-def show_schedule_in(panel: SignalsPanel, schedule: DailySchedule) -> None:
-    """The Signals dock shows the routine's step while it runs, with Cancel, and how it last ended."""
+class RoutineLine(QObject):
+    """What the Signals dock says of the routine (its step while it runs, how it last ended), kept from launch so
+    a dock built later shows it too."""
 
-    def reported(report: object) -> None:
+    sig_changed = Signal(str, bool)  # text, running
+
+    def __init__(self, schedule: DailySchedule) -> None:
+        super().__init__(schedule)
+        self.text = _tr("Daily routine after {at} (Beijing)").format(at=schedule.at.strftime("%H:%M"))
+        self.running = False
+        self._schedule = schedule
+        schedule.runner.sig_reported.connect(self._on_runner_sig_reported)
+        schedule.sig_finished.connect(self._on_schedule_sig_finished)
+
+    def _set(self, text: str, running: bool) -> None:
+        self.text, self.running = text, running
+        self.sig_changed.emit(text, running)
+
+    def _on_runner_sig_reported(self, report: object) -> None:
         if isinstance(report, StepProgress | StepDone):
             what = report.message if isinstance(report, StepProgress) else _tr("done")
-            text = _tr("Daily routine {day}: {step} {what}").format(day=schedule.day, step=report.step, what=what)
-            panel.set_routine(text, True)
+            text = _tr("Daily routine {day}: {step} {what}")
+            self._set(text.format(day=self._schedule.day, step=report.step, what=what), True)
 
-    def finished(outcome: RoutineOutcome) -> None:
+    def _on_schedule_sig_finished(self, outcome: RoutineOutcome) -> None:
         words = {
             "done": _tr("orders queued"),
             "skipped": _tr("skipped"),
@@ -219,12 +234,18 @@ def show_schedule_in(panel: SignalsPanel, schedule: DailySchedule) -> None:
         shown = (
             outcome.reason if outcome.outcome == "failed" else text + (f" ({outcome.reason})" if outcome.reason else "")
         )
-        panel.set_routine(shown, False)
+        self._set(shown, False)
 
-    schedule.runner.sig_reported.connect(reported)
-    schedule.sig_finished.connect(finished)
+
+def show_schedule_in(panel: SignalsPanel, schedule: DailySchedule, line: RoutineLine | None = None) -> None:
+    """The Signals dock shows the routine's step while it runs, with Cancel, and how it last ended.
+
+    `line` is the routine's line followed since launch, when the dock is built after the routine has reported.
+    """
+    line = line or RoutineLine(schedule)
+    line.sig_changed.connect(panel.set_routine)
     panel.sig_cancel_routine_requested.connect(schedule.cancel)
-    panel.set_routine(_tr("Daily routine after {at} (Beijing)").format(at=schedule.at.strftime("%H:%M")), False)
+    panel.set_routine(line.text, line.running)
 
 
 def _tr(text: str) -> str:

@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ _NO_DISPLAY = (
 # Qt gets a few turns of the loop to lay out, polish and paint before the window is grabbed.
 _SETTLE_TURNS = 3
 _SETTLE_SECONDS = 0.05
+_KEYRING_WAIT_S = 5.0  # a keyring lookup still running at exit is not waited for longer
 _READY_TIMEOUT_S = 5.0  # a screenshot never waits longer than this for the chart and the feed
 
 
@@ -65,6 +67,7 @@ def run_desktop(
             print(f"qdesk: cannot create data folder {data_dir}: {exc.strerror or exc}", file=sys.stderr)
             return 2
 
+    keyring = _find_keyring_meanwhile()
     # Qt is imported here, not at module level, so headless commands never load it.
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
@@ -104,6 +107,18 @@ def run_desktop(
         app.setQuitOnLastWindowClosed(quit_on_last_window)
         collector.stop()
         crash.uninstall()
+        keyring.join(_KEYRING_WAIT_S)
+
+
+def _find_keyring_meanwhile() -> threading.Thread:
+    """Look for the OS keyring on a worker while Qt and the docks load: the account's audit log asks it for its
+    signing key while the window is built, and the first answer (finding the backend, a D-Bus probe on Linux)
+    mostly waits on disk and IPC. The keyring keeps what it found for every later call."""
+    from core.secrets import SecretStore
+
+    thread = threading.Thread(target=SecretStore("QDesk").available, name="keyring lookup", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -124,7 +139,13 @@ def _run_session(app: QApplication, launch: _Launch) -> int:
     """Open the services and the window on one store (the demo's or the user's) and run until it closes."""
     import qasync
 
-    from app.composition import apply_theme, build_desk, connect_instrument_info, connect_settings
+    from app.composition import (
+        apply_theme,
+        build_desk,
+        connect_instrument_info,
+        connect_settings,
+        follow_lazy_docks,
+    )
     from app.layout_store import LayoutStore
     from app.main_window_presenter import create_main_window
     from app.services import open_services
@@ -158,6 +179,7 @@ def _run_session(app: QApplication, launch: _Launch) -> int:
             layout_store=LayoutStore(layout_path) if layout_path is not None else None,
             panels=desk.panels,
         )
+        follow_lazy_docks(presenter.window, desk)
         status = StatusPresenter(presenter.window, services)  # noqa: F841 (parented to the window)
         connect_instrument_info(presenter.window, desk, services, launch.lang)
         if settings_path is not None and screenshot is None:
@@ -174,7 +196,7 @@ def _run_session(app: QApplication, launch: _Launch) -> int:
             window.close()  # the normal close path saves the layout; run_desktop then reopens on the user's data
 
         window.sig_leave_demo_requested.connect(leave_demo)
-        desk.data_manager.sig_leave_demo_requested.connect(leave_demo)
+        desk.lazy["data_manager"].when_built(lambda manager: manager.sig_leave_demo_requested.connect(leave_demo))
         # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
         ready = _screenshot_ready(desk.chart, services)
         return int(qasync.run(_drive(presenter.window, screenshot, services, ready)))

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.resources import demo_daily_dir, demo_instruments_file
-from core.data.demo_store import open_demo_store
 from core.events import EventBus, InstrumentsUpdated
 from core.jobs import JobRegistry
 from core.paths import store_path
@@ -169,6 +168,8 @@ def open_services(
     tmp = tempfile.TemporaryDirectory(prefix="qdesk-") if scratch else None
     base = Path(tmp.name) if tmp is not None else data_dir
     if use_demo:
+        from core.data.demo_store import open_demo_store  # the importer loads only for the demo
+
         store = open_demo_store(base / "demo" / "market.sqlite", [demo_daily_dir(), demo_instruments_file()])
     else:
         store = MarketStore.open(user_store)

@@ -16,9 +16,8 @@ class CliError(Exception):
     """Bad input on the command line: printed as one line, exit code 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from app.cli import bridge_commands, data_commands
-
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; without `commands`, only the desktop app's options (no command module loaded)."""
     parser = argparse.ArgumentParser(
         prog="qdesk",
         description="QDesk: China A-share research and trading workstation.",
@@ -32,22 +31,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang", choices=LANGUAGES, default=None, help="user-interface language (default: from the system locale)"
     )
     parser.add_argument("--screenshot", metavar="PNG", help="render the main window offscreen to PNG and exit")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    data_commands.register(commands)
-    bridge_commands.register(commands)
-    __import__("app.cli.train_commands", fromlist=["register"]).register(commands)
-    __import__("app.cli.audit_commands", fromlist=["register"]).register(commands)
-    __import__("app.cli.backtest_commands", fromlist=["register"]).register(commands)
-    __import__("app.cli.daily_commands", fromlist=["register"]).register(commands)
-    __import__("app.cli.routine_commands", fromlist=["register"]).register(commands)
-    __import__("app.cli.tune_commands", fromlist=["register"]).register(commands)
-    __import__("app.cli.factor_commands", fromlist=["register"]).register(commands)
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
+    from app.cli import bridge_commands, data_commands
+
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    data_commands.register(subparsers)
+    bridge_commands.register(subparsers)
+    for name in ("train", "audit", "backtest", "daily", "routine", "tune", "factor"):
+        __import__(f"app.cli.{name}_commands", fromlist=["register"]).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(list(sys.argv[1:] if argv is None else argv))
     settings = load_settings(settings_file())
     data_dir = resolve_data_dir(args.data_dir, configured=settings.data_dir)
     try:
@@ -60,6 +58,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("qdesk: interrupted", file=sys.stderr)
         return 130
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    # Opening the window needs none of the headless commands: their modules (and what they import) are loaded
+    # only when the line names a command or asks for help.
+    if not {"-h", "--help"} & set(argv):
+        args, rest = build_parser(commands=False).parse_known_args(argv)
+        if not rest:
+            return args
+    return build_parser().parse_args(argv)
 
 
 def _run_desktop(args: argparse.Namespace, data_dir: Path, settings: AppSettings) -> int:

@@ -99,10 +99,10 @@ def read_series(
     """One stored series as a BarSeries (raw prices with factors); empty when nothing is stored."""
     if end is not None and freq == "1m":
         end = f"{end[:10]} 23:59:59"
-    frame = store.read_bars(symbol, freq, start, end)
-    if frame.empty:
+    columns = store.read_bar_columns(symbol, freq, start, end)
+    if not columns["time"]:
         return BarSeries.empty()
-    return BarSeries.from_columns(frame)
+    return BarSeries.from_columns(columns)
 
 
 def live_scale(series: BarSeries, mode: Adjust) -> float:

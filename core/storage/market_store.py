@@ -216,6 +216,23 @@ class MarketStore:
         """Bars of one series (raw prices + factor) between `start` and `end` inclusive, by time."""
         import pandas as pd
 
+        frame = pd.DataFrame(self._bar_rows(symbol, freq, start, end), columns=list(BAR_COLUMNS))
+        for col in _VALUE_COLUMNS:
+            frame[col] = frame[col].astype(float)
+        return frame
+
+    def read_bar_columns(
+        self, symbol: str, freq: str, start: str | None = None, end: str | None = None
+    ) -> dict[str, tuple[object, ...]]:
+        """The bars `read_bars` returns, as one tuple per column (missing values None).
+
+        For the chart's first paint: importing pandas costs more than reading ten years of bars.
+        """
+        rows = self._bar_rows(symbol, freq, start, end)
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in BAR_COLUMNS]
+        return dict(zip(BAR_COLUMNS, columns, strict=True))
+
+    def _bar_rows(self, symbol: str, freq: str, start: str | None, end: str | None) -> list[tuple[object, ...]]:
         sql = f"SELECT {', '.join(BAR_COLUMNS)} FROM bars WHERE symbol=? AND freq=?"
         args: list[object] = [symbol, freq]
         if start is not None:
@@ -224,11 +241,7 @@ class MarketStore:
         if end is not None:
             sql += " AND time <= ?"
             args.append(end)
-        rows = self._conn.execute(sql + " ORDER BY time", args).fetchall()
-        frame = pd.DataFrame(rows, columns=list(BAR_COLUMNS))
-        for col in _VALUE_COLUMNS:
-            frame[col] = frame[col].astype(float)
-        return frame
+        return self._conn.execute(sql + " ORDER BY time", args).fetchall()
 
     def recent_bars(self, symbols: Sequence[str], freq: str, count: int) -> dict[str, list[StoredBar]]:
         """The newest `count` bars of each symbol, oldest first, as plain rows (symbols with none left out).

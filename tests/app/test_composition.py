@@ -26,18 +26,19 @@ def desk(qtbot: QtBot, research_slice: Slice) -> Iterator[tuple[Desk, Services]]
     services = open_services(research_slice.data_dir, demo=False, scratch=True)
     built = build_desk(services, "en", AppSettings())
     for panel in built.panels.values():
-        qtbot.addWidget(panel)
+        qtbot.addWidget(panel)  # a lazy dock's shell holds its panel once built
     try:
         yield built, services
     finally:
-        built.training.runner.cancel()
-        built.training.runner.wait(60)
+        if built.lazy["training"].built:
+            built.training.runner.cancel()
+            built.training.runner.wait(60)
         built.monitor.shutdown()
         services.close()
 
 
 def _listed(desk: Desk) -> tuple[list[str], list[str], list[str]]:
-    training, backtest, signals = (desk.panels[k] for k in ("training", "backtest", "signals"))
+    training, backtest, signals = (desk.panel(k) for k in ("training", "backtest", "signals"))
     assert isinstance(training, TrainingPanel) and isinstance(backtest, BacktestPanel)
     assert isinstance(signals, SignalsPanel)
     return (
@@ -67,7 +68,7 @@ def test_a_trained_run_reaches_backtest_and_signals_without_a_restart(
     built.events.on(JobStarted, jobs.append)
     built.events.on(JobEnded, jobs.append)
 
-    panel = built.panels["training"]
+    panel = built.panel("training")
     assert isinstance(panel, TrainingPanel)
     panel.model_combo.setCurrentText("lightgbm")
     panel.universe_edit.setText(",".join(research_slice.symbols[:20]))
@@ -85,7 +86,7 @@ def test_a_trained_run_reaches_backtest_and_signals_without_a_restart(
     assert all(run_id not in runs for runs in before)
     assert run_id in training_runs and run_id in backtest_runs and run_id in signals_runs
     # Choosing the run fills the backtest period with its test segment (within the data it was trained on).
-    backtest = built.panels["backtest"]
+    backtest = built.panel("backtest")
     assert isinstance(backtest, BacktestPanel)
     backtest.run_id.setCurrentText(run_id)
     record = next(r for r in services.runs.runs() if r.run_id == run_id)

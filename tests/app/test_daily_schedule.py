@@ -180,3 +180,31 @@ def test_the_signals_dock_shows_the_routine_and_cancels_it(qtbot: QtBot, tmp_pat
         panel.routine_label.text() == "Daily routine 2012-03-30: cancelled" and panel.routine_cancel_button.isHidden()
     )
     assert ScheduleState(tmp_path).last_day() == FRIDAY
+
+
+def test_a_signals_dock_built_after_the_routine_ran_shows_how_it_ended(qtbot: QtBot, tmp_path: Path) -> None:
+    from app.daily_schedule import RoutineLine, show_schedule_in
+    from core.jobs import CancelToken
+    from core.routine.daily import StepProgress
+    from widgets.signals_panel import SignalsPanel
+
+    def close_job(day: dt.date):  # type: ignore[no-untyped-def]
+        def job(token: CancelToken):  # type: ignore[no-untyped-def]
+            yield StepProgress(0, 1, "reading features", step="score")
+            raise RuntimeError(f"{day}: score: no features stored")
+
+        return job
+
+    alerts: list[object] = []
+    clock = Clock(dt.datetime(2012, 3, 30, 15, 31))
+    schedule = DailySchedule(close_job, ScheduleState(tmp_path), clock, dt.time(15, 30), alerts.append)
+    line = RoutineLine(schedule)  # followed from launch, as the desk does; the dock is not built yet
+    assert (line.text, line.running) == ("Daily routine after 15:30 (Beijing)", False)
+    with qtbot.waitSignal(schedule.sig_finished, timeout=60_000):
+        assert schedule.tick() == FRIDAY
+    assert not line.running and "no features stored" in line.text
+
+    panel = SignalsPanel()  # the dock shown for the first time after the routine failed
+    qtbot.addWidget(panel)
+    show_schedule_in(panel, schedule, line)
+    assert panel.routine_label.text() == line.text and panel.routine_cancel_button.isHidden()

@@ -18,6 +18,7 @@ from core.data.importer import import_files
 from core.paths import store_path
 from core.settings import AppSettings
 from core.storage import MarketStore
+from widgets.data_manager_panel import DataManagerPanel
 from widgets.main_window import MainWindow
 
 
@@ -37,7 +38,8 @@ def test_an_import_in_demo_mode_fills_the_users_store_and_leaves_the_demo_untouc
     qtbot: QtBot, demo_desk: tuple[Desk, Services], cn_data: Path, tmp_path: Path
 ) -> None:
     desk, services = demo_desk
-    panel, presenter = desk.data_manager._panel, desk.data_manager  # noqa: SLF001 (the real panel under test)
+    panel, presenter = desk.panel("data_manager"), desk.data_manager
+    assert isinstance(panel, DataManagerPanel)
     demo_series = [(s.symbol, s.freq, s.rows) for s in services.store.series()]
     assert services.demo and demo_series
     assert not panel.demo_note.isHidden() and str(tmp_path) in panel.demo_note.text()
@@ -93,3 +95,41 @@ def test_leave_demo_reopens_the_window_on_the_users_own_data(qapp: QApplication,
         driver.stop()
     assert [offered for offered, _ in seen] == [True, False]
     assert seen[0][1].startswith("demo replay") and "demo" not in seen[1][1]
+
+
+def test_leave_demo_from_the_data_manager_built_after_launch(qapp: QApplication, tmp_path: Path, cn_data: Path) -> None:
+    user = MarketStore.open(store_path(tmp_path))
+    try:
+        for _ in import_files(user, [cn_data / "daily" / "000001.SZ.csv"], freq="1d", workers=1):
+            pass
+    finally:
+        user.close()
+    modes: list[str] = []  # per window, its mode text
+
+    def act_on_the_open_window() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if not (isinstance(widget, MainWindow) and widget.isVisible()):
+                continue
+            mode = widget.findChild(QLabel, "mode_label")
+            assert mode is not None
+            if not mode.text().startswith("demo replay"):
+                modes.append(mode.text())
+                widget.close()
+                return
+            if not modes:
+                modes.append(mode.text())
+            panel = widget.findChild(DataManagerPanel)
+            if panel is None:  # not built at launch: the tab behind the quote board builds it when raised
+                widget.dock("data_manager").raise_()
+            elif panel.leave_demo_button.isEnabled():
+                panel.leave_demo_button.click()
+
+    driver = QTimer()
+    driver.setInterval(50)
+    driver.timeout.connect(act_on_the_open_window)
+    driver.start()
+    try:
+        assert run_desktop(tmp_path, True, "en", None) == 0
+    finally:
+        driver.stop()
+    assert len(modes) == 2 and modes[0].startswith("demo replay") and "demo" not in modes[1]

@@ -101,3 +101,24 @@ def test_recent_bars_are_the_newest_per_symbol_oldest_first_with_gaps_as_nan(sto
     assert math.isnan(recent["600000.SH"][-1].amount) and recent["600000.SH"][0].close == 10.0
     assert [bar.time for bar in recent["000001.SZ"]] == days[:1]
     assert store.recent_bars(["600000.SH"], "1d", 0) == {}
+
+
+def test_bar_columns_hold_what_read_bars_holds_and_chart_as_the_same_series(store: MarketStore) -> None:
+    from core.market.chart_load import read_series
+    from core.market.series import BarSeries
+
+    days = ["2023-01-03", "2023-01-04", "2023-01-05"]
+    with store.transaction():
+        store.upsert_bars("600000.SH", "1d", _frame(days), store.next_revision())
+    columns = store.read_bar_columns("600000.SH", "1d", start="2023-01-04")
+    assert columns["time"] == tuple(days[1:]) and columns["amount"] == (None, None)  # NaN is stored as NULL
+    series, via_frame = (
+        read_series(store, "600000.SH", "1d"),
+        BarSeries.from_columns(store.read_bars("600000.SH", "1d")),
+    )
+    assert len(series) == 3 and (series.time == via_frame.time).all()
+    for name in ("open", "close", "volume", "factor", "amount"):
+        assert list(getattr(series, name)) == pytest.approx(list(getattr(via_frame, name)), nan_ok=True)
+    empty = store.read_bar_columns("600519.SH", "1d")
+    assert set(empty) == {"time", "open", "high", "low", "close", "volume", "amount", "factor"}
+    assert all(values == () for values in empty.values()) and len(read_series(store, "600519.SH", "1d")) == 0
