@@ -13,7 +13,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,9 +35,9 @@ class Executor(Protocol):
 
     def share(self, value: Any) -> Any: ...
 
-    def callback(self, fn: Callable[..., Any], default: Any) -> Any:
-        """A context manager giving a callable for a task: it runs `fn` here and returns its result, or
-        `default` where this process does not answer in time; dropped when the block ends."""
+    def callback(self, fn: Callable[..., Any], default: Any) -> AbstractContextManager[Callable[..., Any]]:
+        """A callable to hand to a task: it runs `fn` here and returns its result, or `default` where this
+        process does not answer in time; usable until the block ends."""
         ...
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]: ...

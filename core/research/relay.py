@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 ANSWER_TIMEOUT_S = 30.0  # how long a task waits for an answer before it takes the default
 _POLL_S = 0.5  # how long the server's one pending fetch waits, so that close() is prompt
+_GRACE_S = 10.0  # the round trip on top of that, on a busy cluster
 
 
 class Relay:
@@ -70,8 +71,9 @@ class RemoteCall:
         import ray
 
         try:
-            ok, value = ray.get(self.relay.call.remote(self.key, args, self.timeout_s), timeout=self.timeout_s + 5)
-        except (ray.exceptions.GetTimeoutError, ray.exceptions.RayError):
+            reply = self.relay.call.remote(self.key, args, self.timeout_s)
+            ok, value = ray.get(reply, timeout=self.timeout_s + _GRACE_S)
+        except ray.exceptions.RayError:  # GetTimeoutError included
             return self.default  # the relay or this process went away: the task goes on
         return value if ok else self.default
 
@@ -102,13 +104,18 @@ class RelayServer:
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join()
-        self._ray.kill(self._relay)
+        self._thread.join(timeout=_POLL_S + _GRACE_S)  # never held up by a cluster that went away
+        try:
+            self._ray.kill(self._relay)
+        except Exception:  # already gone with its cluster
+            log.debug("the Ray relay was gone at close", exc_info=True)
 
     def _serve(self) -> None:
         while not self._stop.is_set():
             try:
-                call = self._ray.get(self._relay.next_call.remote(_POLL_S))
+                call = self._ray.get(self._relay.next_call.remote(_POLL_S), timeout=_POLL_S + _GRACE_S)
+            except self._ray.exceptions.GetTimeoutError:  # a slow round trip: ask again
+                continue
             except Exception:  # the cluster went away: the tasks are gone with it
                 if not self._stop.is_set():
                     log.exception("the Ray relay stopped answering")
