@@ -307,6 +307,7 @@ class _Pruning:
 
 
 def _run_task(run: _Run, task: TrialTask, should_prune: Callable[[int, float], bool]) -> TrialOutcome:
+    run.cancel.raise_if_cancelled()  # cancelled while the trial was being set up: nothing is sent
     if not run.executor.remote:
         return run.executor.submit(fit_trial, run.dataset, task, run.cancel, should_prune).result()
     # On Ray the token does not travel: a cancelled study cancels the task itself.

@@ -51,7 +51,7 @@ def test_a_ray_trial_that_trails_the_study_is_pruned_mid_way_and_cancel_stops_cl
 
     def cancel_the_next(started: TrialStarted) -> None:
         if started.number == 2:
-            token.cancel()  # as Ctrl-C does while the next trial runs on the cluster
+            token.cancel()  # as Ctrl-C does as the next trial starts
 
     request = ray_study(research_slice, ray_head, trials=3, prune_startup=1, prune_warmup=2)
     job = run_study(request, research_slice.data_dir, token, RunRegistry(tmp_path), store, cancel_the_next)
