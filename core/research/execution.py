@@ -2,7 +2,8 @@
 
 Studies (and later factor searches and rolling retrains) hand a pure function and its arguments to an
 `Executor`; they never know which one runs it. Large inputs go through `share` once (Ray's object store,
-or the same object in-process) instead of being pickled into every task.
+or the same object in-process) instead of being pickled into every task. A task calls back into this
+process (a trial asking the study's pruner) through `callback`: the function itself here, a relay on Ray.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from core.research.relay import ANSWER_TIMEOUT_S, RelayServer, RemoteCall
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +31,14 @@ class Executor(Protocol):
     """Runs `fn(*args)` somewhere and returns a Future; `slots` tasks run at once."""
 
     slots: int
-    remote: bool  # True when tasks run in other processes: they cannot call back into this one
+    remote: bool  # True when tasks run in other processes (on other machines)
 
     def share(self, value: Any) -> Any: ...
+
+    def callback(self, fn: Callable[..., Any], default: Any) -> AbstractContextManager[Callable[..., Any]]:
+        """A callable to hand to a task: it runs `fn` here and returns its result, or `default` where this
+        process does not answer in time; usable until the block ends."""
+        ...
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]: ...
 
@@ -49,6 +58,10 @@ class LocalExecutor:
 
     def share(self, value: Any) -> Any:
         return value
+
+    @contextmanager
+    def callback(self, fn: Callable[..., Any], default: Any) -> Iterator[Callable[..., Any]]:
+        yield fn  # a thread of this process calls it directly
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         return self._pool.submit(fn, *args)
@@ -137,6 +150,8 @@ class RayExecutor:
         self.slots = options.slots or max(1, int(cluster_cpus // options.cpus))
         self._refs: dict[int, Any] = {}
         self._tasks: dict[Callable[..., Any], Any] = {}
+        self._relay: RelayServer | None = None
+        self._relay_lock = threading.Lock()
 
     def _init(self, kwargs: dict[str, Any], timeout_s: float) -> None:
         # ray.init retries for minutes against a half-open head: bound it on a side thread.
@@ -162,6 +177,20 @@ class RayExecutor:
     def share(self, value: Any) -> Any:
         return self._ray.put(value)
 
+    @contextmanager
+    def callback(
+        self, fn: Callable[..., Any], default: Any, timeout_s: float = ANSWER_TIMEOUT_S
+    ) -> Iterator[RemoteCall]:
+        with self._relay_lock:  # one relay actor for all of this executor's tasks, made on first use
+            if self._relay is None:
+                self._relay = RelayServer(self._ray)
+            relay = self._relay
+        call = relay.register(fn, default, timeout_s)
+        try:
+            yield call
+        finally:
+            relay.unregister(call)
+
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         task = self._tasks.get(fn)
         if task is None:  # exported to the cluster once per function, not per call
@@ -179,6 +208,8 @@ class RayExecutor:
             self._ray.cancel(ref, force=True)
 
     def close(self) -> None:
+        if self._relay is not None:
+            self._relay.close()
         self._ray.shutdown()
 
 

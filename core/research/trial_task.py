@@ -1,7 +1,7 @@
 """One study trial as a pure task: train a model with given parameters on a dataset and score it on valid.
 
 It touches no study storage, so it runs alike on a thread here or as a Ray task on another machine; the
-caller asks Optuna for the parameters and tells it the outcome. `should_prune` (local runs only) lets the
+caller asks Optuna for the parameters and tells it the outcome. `should_prune` (here or relayed from Ray) lets the
 study's pruner stop a hopeless trial between epochs.
 """
 

@@ -9,7 +9,8 @@ Studies live in Optuna's RDB storage on a SQLite file in the data folder; the sa
 or pickled per trial, and LightGBM and PyTorch release the GIL in their kernels; each LightGBM trial
 gets cpu_count // workers threads so K trials do not oversubscribe the cores. With `ray`, trials run as
 Ray tasks (core/research/execution.py) on the user's cluster and the dataset goes to its object store once;
-asking Optuna for parameters and telling it results stays here, next to the SQLite storage.
+asking Optuna for parameters, its pruner's verdicts between epochs and telling it results stay here, next
+to the SQLite storage.
 """
 
 from __future__ import annotations
@@ -255,17 +256,17 @@ def _trial(
     events.put(begin)
     t = request.training
     task = TrialTask(t.model, params, request.metric, t.seed, t.device, t.amp)
+    pruning = _Pruning(trial)
     try:
         if on_trial_start is not None:
             on_trial_start(begin)
-        outcome = _run_task(run, task, None if run.executor.remote else _pruner(trial))
+        # Between epochs the trial asks the pruner here, wherever it runs (on Ray: through a relay actor).
+        with run.executor.callback(pruning, False) as should_prune:
+            outcome = _run_task(run, task, should_prune)
     except Cancelled:
         study.tell(trial, state=TrialState.FAIL)
         raise
-    if run.executor.remote:
-        # A remote trial cannot ask the pruner mid-way; its curve still informs the pruner for later trials.
-        for epoch, step in outcome.steps:
-            trial.report(step, epoch)
+    pruning.catch_up(outcome.steps)  # epochs whose question did not reach us in time still inform the pruner
     seconds = time.perf_counter() - started
     trial.set_user_attr("worker", outcome.worker)
     if outcome.state == "complete":
@@ -281,18 +282,36 @@ def _lightgbm_threads(request: StartStudy, executor: Executor) -> int:
     return max(1, (os.cpu_count() or 1) // executor.slots)
 
 
-def _pruner(trial: optuna.Trial) -> Callable[[int, float], bool]:
-    def should_prune(epoch: int, value: float) -> bool:
-        trial.report(value, epoch)
-        return trial.should_prune()
+class _Pruning:
+    """The study's pruner for one trial: reports an epoch's valid figure and says whether to stop."""
 
-    return should_prune
+    def __init__(self, trial: optuna.Trial) -> None:
+        self._trial = trial
+        self._reported: set[int] = set()
+        self._lock = threading.Lock()  # a late relayed question may meet catch_up
+
+    def __call__(self, epoch: int, value: float) -> bool:
+        with self._lock:
+            self._report(epoch, value)
+            return bool(self._trial.should_prune())
+
+    def catch_up(self, steps: tuple[tuple[int, float], ...]) -> None:
+        with self._lock:
+            for epoch, value in steps:
+                self._report(epoch, value)
+
+    def _report(self, epoch: int, value: float) -> None:
+        if epoch not in self._reported:
+            self._trial.report(value, epoch)
+            self._reported.add(epoch)
 
 
-def _run_task(run: _Run, task: TrialTask, should_prune: Callable[[int, float], bool] | None) -> TrialOutcome:
+def _run_task(run: _Run, task: TrialTask, should_prune: Callable[[int, float], bool]) -> TrialOutcome:
+    run.cancel.raise_if_cancelled()  # cancelled while the trial was being set up: nothing is sent
     if not run.executor.remote:
         return run.executor.submit(fit_trial, run.dataset, task, run.cancel, should_prune).result()
-    future = run.executor.submit(fit_trial, run.dataset, task)
+    # On Ray the token does not travel: a cancelled study cancels the task itself.
+    future = run.executor.submit(fit_trial, run.dataset, task, None, should_prune)
     while True:
         try:
             return future.result(timeout=_CANCEL_POLL_S)

@@ -43,9 +43,24 @@ def members_throughout(cn_data: Path, start: str, end: str, count: int) -> list[
     return out
 
 
-def build_slice(cn_data: Path, root: Path, count: int = 40, start: str = SLICE_START, end: str = SLICE_END) -> Slice:
-    """Import trimmed CSVs of `count` stocks and their CSI300 membership into a store, export it for Qlib."""
-    symbols = members_throughout(cn_data, start, end, count)
+def members_during(cn_data: Path, start: str, end: str) -> list[str]:
+    """Every symbol (sorted) that was a CSI300 member at some time in [start, end] and has daily bars."""
+    spans = pd.read_csv(cn_data / "index" / "constituents" / "csi300_membership_intervals.csv", dtype=str)
+    inside = spans[(spans["start"] <= end) & (spans["end"] >= start)]
+    return [s for s in sorted(set(inside["symbol"])) if (cn_data / "daily" / f"{s}.csv").exists()]
+
+
+def build_slice(
+    cn_data: Path,
+    root: Path,
+    count: int = 40,
+    start: str = SLICE_START,
+    end: str = SLICE_END,
+    symbols: list[str] | None = None,
+) -> Slice:
+    """Import trimmed CSVs of `count` stocks (or of `symbols`) and their CSI300 membership into a store, export it
+    for Qlib."""
+    symbols = symbols if symbols is not None else members_throughout(cn_data, start, end, count)
     csv_dir = root / "csv"
     csv_dir.mkdir(parents=True)
     for symbol in symbols:
