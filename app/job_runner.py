@@ -52,7 +52,9 @@ class JobRunner(QObject):
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        # Busy until the GUI thread has handled the job's end, not merely until the worker exits: the
+        # worker's last act queues JobFinished, and callers that see "not busy" expect its outcome shown.
+        return self._thread is not None
 
     def start(self, name: str, job: Callable[[CancelToken], Iterator[Any]]) -> bool:
         """Run `job(token)` on a worker thread; False if another job is still running."""

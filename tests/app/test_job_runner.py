@@ -72,3 +72,13 @@ def test_start_is_refused_while_a_job_runs_and_cancel_ends_it(qtbot) -> None:
     with qtbot.waitSignal(runner.sig_finished, timeout=10_000) as done:
         runner.cancel()
     assert done.args[0].cancelled and not runner.busy
+
+
+def test_the_runner_stays_busy_until_the_window_has_seen_the_job_end(qtbot) -> None:
+    runner = JobRunner()
+    assert runner.start("quick", _steps(1))  # type: ignore[arg-type]
+    runner.wait(10)  # the worker thread has exited; its JobFinished waits in the GUI thread's queue
+    assert runner.busy and not runner.start("second", _steps(1))  # type: ignore[arg-type]
+    with qtbot.waitSignal(runner.sig_finished, timeout=10_000) as done:
+        pass
+    assert done.args[0].job == "quick" and not runner.busy
