@@ -121,7 +121,7 @@ def run_close(
     assert scores is not None
     if scores.frame.empty:
         raise ValueError(f"run {run_id} scored no stock on {scores.days[-1]}")
-    yield _done("score", run=run_id, day=scores.days[-1], stocks=len(scores.frame), seconds=round(scores.seconds, 2))
+    yield _done("score", day=scores.days[-1], stocks=len(scores.frame), seconds=round(scores.seconds, 2), run=run_id)
     cancel.raise_if_cancelled()
     available = available_from(account.account(), account.positions(), account.orders(), "account")
     signals = scores.frame.set_index(["datetime", "instrument"]).sort_index()
