@@ -109,7 +109,13 @@ def retrain(
     state = RetrainState(data_dir)
     entry = state.entry(chosen)
     day = calendar[-1]
-    config = RunRegistry(data_dir).get(entry.active).config
+    registry = RunRegistry(data_dir)
+    if entry.active != chosen and entry.active not in {r.run_id for r in registry.runs()}:
+        # The retrained run was deleted: the chosen run trades again and is retrained from its own schedule.
+        log.warning("run %s (retrained from %s) no longer exists; %s trades again", entry.active, chosen, chosen)
+        entry = RetrainEntry(chosen, tried_day=entry.tried_day)
+        state.record(chosen, entry)
+    config = registry.get(entry.active).config
     # Never retrained: the run's model has been trading since its test segment opened.
     since = entry.last_day or DatasetConfig.from_dict(config["dataset"]).segments.test[0]
     if entry.tried_day == day or not retrain_due(calendar, since, day, plan.every):

@@ -114,6 +114,16 @@ def test_a_failed_retrain_keeps_the_old_run_and_says_why(sliced: Slice, chosen: 
     assert again[0].figures["outcome"] == "not due"  # tried today: the next close tries again
 
 
+def test_a_deleted_retrained_run_hands_back_to_the_chosen_one(sliced: Slice, chosen: str) -> None:
+    from core.routine.retrain import RetrainDone, RetrainEntry, retrain
+
+    state = RetrainState(sliced.data_dir)
+    state.record(chosen, RetrainEntry("20120101-000000-lightgbm-gone", "2012-02-01", NEWEST, "switched"))
+    [done] = list(retrain(sliced.data_dir, chosen, RetrainSchedule.parse("1m"), _calendar(sliced)))
+    assert isinstance(done, RetrainDone) and (done.outcome, done.run) == ("not due", chosen)  # tried today already
+    assert state.entry(chosen) == RetrainEntry(chosen, tried_day=NEWEST)
+
+
 def _set_params(registry: RunRegistry, run_id: str, **params: object) -> None:
     """Change a registered run's hyper-parameters, as if it had been trained with them."""
     config = registry.get(run_id).config
