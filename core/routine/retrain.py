@@ -49,6 +49,7 @@ class RetrainEntry:
     tried_day: str = ""  # the day of the last attempt, whatever its end
     outcome: str = ""  # 'switched' | 'kept'
     reason: str = ""
+    window: str = ""  # the window the active run was retrained on: the next retrain keeps it (a rolling run's)
 
 
 class RetrainState:
@@ -123,7 +124,7 @@ def retrain(
         return
     figures: dict[str, Any] = {"day": day, "from": entry.active}
     try:
-        request = _request(config, plan, calendar, figures)
+        request = _request(config, plan, calendar, figures, entry.window)
         new_run = yield from _train(request, data_dir, cancel)
     except Exception as exc:  # any failure keeps the trading run; the reason goes into the report
         cancel.raise_if_cancelled()  # a cancel is no failure: the next close tries again
@@ -132,12 +133,14 @@ def retrain(
         log.warning("retrain of %s on %s failed; it keeps trading: %s", entry.active, day, reason)
         yield RetrainDone("kept", entry.active, {**figures, "reason": reason})
         return
-    state.record(chosen, RetrainEntry(new_run, day, day, "switched"))
+    state.record(chosen, RetrainEntry(new_run, day, day, "switched", window=figures["window"]))
     log.info("retrained %s on %s: %s trades from now on", entry.active, day, new_run)
     yield RetrainDone("switched", new_run, figures)
 
 
-def _request(config: dict[str, Any], plan: RetrainSchedule, calendar: Sequence[str], figures: dict[str, Any]) -> Any:
+def _request(
+    config: dict[str, Any], plan: RetrainSchedule, calendar: Sequence[str], figures: dict[str, Any], last_window: str
+) -> Any:
     """The run's own training request with its segments moved to the window that opens on the newest day."""
     from core.datasets.config import Segments
     from core.research.config import StartTraining
@@ -145,7 +148,7 @@ def _request(config: dict[str, Any], plan: RetrainSchedule, calendar: Sequence[s
     if "ensemble" in config:
         raise ValueError("an ensemble is retrained through its members: retrain those and combine them again")
     request = StartTraining.from_dict(config)
-    window = plan.window or str(config.get("rolling", {}).get("window", "expanding"))
+    window = plan.window or last_window or str(config.get("rolling", {}).get("window", "expanding"))
     w = window_at(request.dataset.segments, calendar, calendar[-1], window, label_horizon(request.dataset.label))
     figures.update(window=window, train="..".join(w.train), valid="..".join(w.valid))
     return replace(request, dataset=replace(request.dataset, segments=Segments(w.train, w.valid, w.test)))

@@ -91,6 +91,7 @@ def test_a_due_retrain_registers_a_run_and_the_routine_trades_it(
     assert valid.split(":")[1] == days[days.index(NEWEST) - 3]  # Ref($close, -2) read up to the day before
     assert train.split(":")[0] > "2011-01-01"  # sliding: the start moved with the window
     assert RetrainState(sliced.data_dir).entry(chosen).active == new
+    assert RetrainState(sliced.data_dir).entry(chosen).window == "sliding"  # kept for the next retrain
 
     again = [x for x in _close(sliced, chosen, paper, RetrainSchedule.parse("20d")) if isinstance(x, StepDone)]
     assert again[0].figures["outcome"] == "not due" and again[0].figures["since"] == NEWEST
