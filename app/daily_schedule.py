@@ -146,9 +146,17 @@ def close_job(
     data_dir: Path, settings: AppSettings, trading: TradingService, bridge: bool, actor: str = "schedule"
 ) -> CloseJob:
     """The after-close routine of `settings.routine_run` with TopK/drop from the settings, on `trading`'s account;
-    with a bridge the day's bars are downloaded first (a weekday the bridge has no bars for is skipped)."""
+    with a bridge the day's bars are downloaded first (a weekday the bridge has no bars for is skipped); with
+    `settings.routine_retrain` the run is retrained when due before it scores."""
     from core.routine.daily import bridge_update, run_close
+    from core.routine.retrain import RetrainSchedule
     from core.strategy.topk_dropout import TopkDropoutStrategy
+
+    retrain = (
+        RetrainSchedule.parse(settings.routine_retrain, settings.routine_retrain_window or None)
+        if settings.routine_retrain
+        else None
+    )
 
     def for_day(day: dt.date) -> Callable[[CancelToken], Iterator[Any]]:
         def job(cancel: CancelToken) -> Iterator[Any]:
@@ -165,6 +173,7 @@ def close_job(
                 actor=actor,
                 day=day,
                 skip_missing=bridge,
+                retrain=retrain,
             )
 
         return job
@@ -234,7 +243,7 @@ class RoutineLine(QObject):
         shown = (
             outcome.reason if outcome.outcome == "failed" else text + (f" ({outcome.reason})" if outcome.reason else "")
         )
-        self._set(shown, False)
+        self._set(shown + retrain_note(outcome.steps), False)
 
 
 def show_schedule_in(panel: SignalsPanel, schedule: DailySchedule, line: RoutineLine | None = None) -> None:
@@ -246,6 +255,18 @@ def show_schedule_in(panel: SignalsPanel, schedule: DailySchedule, line: Routine
     line.sig_changed.connect(panel.set_routine)
     panel.sig_cancel_routine_requested.connect(schedule.cancel)
     panel.set_routine(line.text, line.running)
+
+
+def retrain_note(steps: tuple[StepDone, ...]) -> str:
+    """What the day's retrain did, for the routine's line: '' when it was not due or not asked for."""
+    done = next((s.figures for s in steps if s.step == "retrain"), None)
+    if done is None or done.get("outcome") == "not due":
+        return ""
+    if done.get("outcome") == "switched":
+        return " · " + _tr("retrained: now trading {run}").format(run=done.get("run"))
+    return " · " + _tr("retrain failed, {run} still trades: {reason}").format(
+        run=done.get("run"), reason=done.get("reason")
+    )
 
 
 def _tr(text: str) -> str:

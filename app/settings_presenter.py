@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from core.routine.retrain import RetrainSchedule
 from core.routine.schedule import parse_close_at
 from core.secrets import SecretStore, SecretStoreUnavailable
 from core.settings import AppSettings, save_settings
@@ -58,6 +59,8 @@ class SettingsPresenter(QObject):
             s.routine_close_at,
             s.routine_topk,
             s.routine_n_drop,
+            s.routine_retrain,
+            s.routine_retrain_window,
         )
         token_stored = bool(s.bridge_url) and self._secrets.get(s.bridge_url) is not None
         self.dialog = SettingsDialog(form, token_stored, parent_widget)
@@ -85,6 +88,12 @@ class SettingsPresenter(QObject):
         except ValueError as exc:
             self.dialog.show_message(str(exc)[0].upper() + str(exc)[1:] + ".")
             return
+        try:
+            if form.routine_retrain:
+                RetrainSchedule.parse(form.routine_retrain, form.routine_retrain_window or None)
+        except ValueError as exc:
+            self.dialog.show_message(_tr("Retrain the run every: {reason}.").format(reason=exc))
+            return
         if form.routine_n_drop > form.routine_topk:
             self.dialog.show_message(_tr("The daily routine drops at most TopK names a day."))
             return
@@ -109,6 +118,8 @@ class SettingsPresenter(QObject):
             routine_close_at=form.routine_close_at,
             routine_topk=form.routine_topk,
             routine_n_drop=form.routine_n_drop,
+            routine_retrain=form.routine_retrain,
+            routine_retrain_window=form.routine_retrain_window,
         ).validated()
         restart = (new.data_dir, new.language, new.bridge_url, new.trading_mode) != (
             self.settings.data_dir,
@@ -135,6 +146,13 @@ class SettingsPresenter(QObject):
             self.notice = notice
 
 
-def _routine(s: AppSettings) -> tuple[str, str, int, int]:
+def _routine(s: AppSettings) -> tuple[object, ...]:
     """What the daily schedule is built from at start."""
-    return (s.routine_run, s.routine_close_at, s.routine_topk, s.routine_n_drop)
+    return (
+        s.routine_run,
+        s.routine_close_at,
+        s.routine_topk,
+        s.routine_n_drop,
+        s.routine_retrain,
+        s.routine_retrain_window,
+    )

@@ -17,6 +17,7 @@ from core.events import RunDeleted, RunRegistered
 from core.models import MODEL_NAMES, TREE_MODELS
 from core.research.config import StartTraining, parse_params
 from core.research.registry import RunRegistry
+from core.research.rolling import RollingStep
 from widgets.training_panel import RunRow, TrainingForm, TrainingPanel
 
 if TYPE_CHECKING:
@@ -86,6 +87,16 @@ def request_from_form(form: TrainingForm) -> StartTraining:
     )
 
 
+def rolling_from_form(form: TrainingForm) -> RollingStep | None:
+    """The walk-forward step the form asks for, or None; ValueError names the field."""
+    if form.rolling is None:
+        return None
+    try:
+        return RollingStep.parse(form.rolling)
+    except ValueError as exc:
+        raise ValueError(_tr("Walk-forward: {error}").format(error=exc)) from None
+
+
 def _eta(seconds: float) -> str:
     minutes, secs = divmod(int(seconds + 0.5), 60)
     return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes}:{secs:02d}"
@@ -114,8 +125,9 @@ class TrainingPresenter(QObject):
         self.runner = JobRunner(self, jobs)
         self.runner.sig_reported.connect(self._on_runner_sig_reported)
         self.runner.sig_finished.connect(self._on_runner_sig_finished)
-        self._queue: deque[tuple[str, StartTraining]] = deque()
+        self._queue: deque[tuple[str, StartTraining, RollingStep | None, str]] = deque()
         self._current = ""
+        self._window = ""  # walk-forward: the window being trained ('window 2/5 from ...')
         self._stage = ("", 0.0)
         self.last_run_id: str | None = None
         panel.set_models(MODEL_NAMES)
@@ -133,7 +145,7 @@ class TrainingPresenter(QObject):
 
     @property
     def queued(self) -> list[str]:
-        return [title for title, _ in self._queue]
+        return [title for title, *_ in self._queue]
 
     def refresh_runs(self) -> None:
         self._panel.set_runs(
@@ -153,19 +165,23 @@ class TrainingPresenter(QObject):
     def _on_events_run_changed(self, _event: RunRegistered | RunDeleted) -> None:
         self.refresh_runs()
 
-    def submit(self, request: StartTraining) -> None:
-        """Queue a training job; it starts at once when nothing else runs."""
+    def submit(self, request: StartTraining, rolling: RollingStep | None = None, window: str = "expanding") -> None:
+        """Queue a training job (walk-forward with `rolling`, as `train --rolling`); it starts at once when
+        nothing else runs."""
         title = f"{request.model} · {request.dataset.kind} · " + (
             request.dataset.universe
             if isinstance(request.dataset.universe, str)
             else f"{len(request.dataset.universe)}"
         )
-        self._queue.append((title, request))
+        if rolling is not None:
+            title += " · " + _tr("walk-forward {step} {window}").format(step=rolling, window=_tr(window))
+        self._queue.append((title, request, rolling, window))
         self._start_next()
 
     def _start_next(self) -> None:
         if not self.runner.busy and self._queue:
-            title, request = self._queue.popleft()
+            title, request, rolling, window = self._queue.popleft()
+            from core.research.rolling import run_rolling
             from core.research.training import run_training
 
             if not training_libraries_loaded():
@@ -178,14 +194,20 @@ class TrainingPresenter(QObject):
                     load_training_libraries()
                 finally:
                     QApplication.restoreOverrideCursor()
-            self._current = title
+            self._current, self._window = title, ""
             self._stage = ("", time.monotonic())
             self._panel.clear_curves(title)
             self._panel.set_running(True)
-            self.runner.start(
-                title,
-                lambda token: run_training(request, self._data_dir, token, self.registry, store_file=self._store_file),
-            )
+            data_dir, registry, store_file = self._data_dir, self.registry, self._store_file
+            if rolling is not None:  # the same job as `train --rolling`
+                self.runner.start(
+                    title,
+                    lambda token: run_rolling(request, rolling, data_dir, window, token, registry, store_file),
+                )
+            else:
+                self.runner.start(
+                    title, lambda token: run_training(request, data_dir, token, registry, store_file=store_file)
+                )
         self._panel.set_queue(self.queued)
 
     # -- intents -----------------------------------------------------------------------------
@@ -196,10 +218,11 @@ class TrainingPresenter(QObject):
     def _on_panel_sig_train_requested(self, form: TrainingForm) -> None:
         try:
             request = request_from_form(form)
+            rolling = rolling_from_form(form)
         except ValueError as exc:
             self._panel.show_error(str(exc))
             return
-        self.submit(request)
+        self.submit(request, rolling, form.window)
 
     def _on_panel_sig_compare_requested(self, run_ids: list[str]) -> None:
         if run_ids:
@@ -225,6 +248,11 @@ class TrainingPresenter(QObject):
             self.last_run_id = report.run_id
             self._panel.set_result(report.run_id, report.metrics)
             self.refresh_runs()
+        elif getattr(report, "stage", "") == "rolling":
+            # A new walk-forward window: its own curves; the windows done so far drive the bar.
+            self._window = report.message
+            self._panel.clear_curves(f"{self._current} · {report.message}")
+            self._panel.set_progress(report.fraction, f"{self._current}: {report.message}")
         elif hasattr(report, "fraction"):
             self._show_progress(report)
 
@@ -235,7 +263,8 @@ class TrainingPresenter(QObject):
         fraction = report.fraction
         elapsed = now - self._stage[1]
         eta = _tr("ETA {eta}").format(eta=_eta(elapsed * (1 - fraction) / fraction)) if fraction > 0.001 else ""
-        self._panel.set_progress(fraction, f"{self._current}: {report.message} {fraction:.0%} {eta}".strip())
+        where = f"{self._current} · {self._window}" if self._window else self._current
+        self._panel.set_progress(fraction, f"{where}: {report.message} {fraction:.0%} {eta}".strip())
 
     def _on_runner_sig_finished(self, event: JobFinished) -> None:
         self._panel.set_running(False)

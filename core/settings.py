@@ -34,6 +34,8 @@ class AppSettings:
     routine_close_at: str = "15:30"  # Beijing time, after the 15:00 close
     routine_topk: int = 50
     routine_n_drop: int = 5
+    routine_retrain: str = ""  # retrain the routine's run every N trading days ('20d') or months ('1m'); empty: never
+    routine_retrain_window: str = ""  # expanding | sliding; empty: the run's own (a rolling run's), else expanding
 
     def validated(self) -> AppSettings:
         """A copy with unusable values replaced by defaults (a hand-edited file must not break start-up)."""
@@ -50,6 +52,7 @@ class AppSettings:
             close_at = DEFAULT_CLOSE_AT
         topk = self.routine_topk if self.routine_topk > 0 else 50
         n_drop = self.routine_n_drop if 0 <= self.routine_n_drop <= topk else min(5, topk)
+        retrain, retrain_window = _retrain(self.routine_retrain, self.routine_retrain_window)
         return replace(
             self,
             theme=theme,
@@ -61,7 +64,20 @@ class AppSettings:
             routine_close_at=close_at,
             routine_topk=topk,
             routine_n_drop=n_drop,
+            routine_retrain=retrain,
+            routine_retrain_window=retrain_window,
         )
+
+
+def _retrain(every: str, window: str) -> tuple[str, str]:
+    """A usable retrain schedule, or none ('', '')."""
+    from core.routine.retrain import RetrainSchedule
+
+    try:
+        plan = RetrainSchedule.parse(every, window or None) if every.strip() else None
+    except ValueError:
+        plan = None
+    return (str(plan.every), plan.window or "") if plan is not None else ("", "")
 
 
 def config_dir(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:

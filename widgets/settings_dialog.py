@@ -42,6 +42,8 @@ class SettingsForm:
     routine_close_at: str = "15:30"
     routine_topk: int = 50
     routine_n_drop: int = 5
+    routine_retrain: str = ""  # '20d' trading days or '1m' months; empty: never
+    routine_retrain_window: str = ""  # expanding | sliding; empty: the run's own
 
 
 # (limit, maximum, scale): whole numbers for counts, CNY for values, a weight shown in percent.
@@ -125,6 +127,13 @@ class SettingsDialog(QDialog):
         self.routine_n_drop = QSpinBox(self)
         self.routine_n_drop.setRange(0, 1000)
         self.routine_n_drop.setValue(form.routine_n_drop)
+        self.routine_retrain_edit = QLineEdit(form.routine_retrain, self)
+        self.routine_retrain_edit.setPlaceholderText(self.tr("20d (trading days) or 1m (months); empty: never"))
+        self.routine_window_box = QComboBox(self)
+        self.routine_window_box.addItem(self.tr("the run's own window"), "")
+        self.routine_window_box.addItem(self.tr("expanding"), "expanding")
+        self.routine_window_box.addItem(self.tr("sliding"), "sliding")
+        self.routine_window_box.setCurrentIndex(max(0, self.routine_window_box.findData(form.routine_retrain_window)))
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.hide()
@@ -154,6 +163,7 @@ class SettingsDialog(QDialog):
         form_layout.addRow(self.tr("Daily routine run"), self.routine_run_edit)
         form_layout.addRow(self.tr("Daily routine after (Beijing)"), self.routine_at_edit)
         form_layout.addRow(self.tr("Daily routine TopK / drop"), _pair(self.routine_topk, self.routine_n_drop))
+        form_layout.addRow(self.tr("Retrain the run every"), _pair(self.routine_retrain_edit, self.routine_window_box))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self._on_buttons_accepted)
         buttons.rejected.connect(self.reject)
@@ -179,6 +189,8 @@ class SettingsDialog(QDialog):
             routine_close_at=self.routine_at_edit.text().strip(),
             routine_topk=self.routine_topk.value(),
             routine_n_drop=self.routine_n_drop.value(),
+            routine_retrain=self.routine_retrain_edit.text().strip(),
+            routine_retrain_window=str(self.routine_window_box.currentData()),
         )
 
     def limits(self) -> dict[str, object]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -50,6 +51,8 @@ class TrainingForm:
     batch_size: int
     seed: int
     extra: str = ""  # more parameters as KEY=VALUE, comma separated
+    rolling: str | None = None  # walk-forward: retrain every STEP (20d, 1m, 3m) over the test segment; None: one model
+    window: str = "expanding"  # with rolling: expanding or sliding train window
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +192,17 @@ class TrainingPanel(QWidget):
         self.seed_spin.setRange(0, 2**31 - 1)
         self.extra_edit = QLineEdit(self)
         self.extra_edit.setPlaceholderText(_tr("more parameters: key=value, key=value"))
+        self.rolling_check = QCheckBox(_tr("Walk-forward"), self)
+        self.rolling_check.setToolTip(_tr("Retrain every step over the test segment and stitch the scores"))
+        self.rolling_edit = QLineEdit("1m", self)
+        self.rolling_edit.setPlaceholderText(_tr("step: 20d, 1m, 3m"))
+        self.window_combo = QComboBox(self)
+        self.window_combo.addItem(_tr("expanding"), "expanding")
+        self.window_combo.addItem(_tr("sliding"), "sliding")
+        self.rolling_check.toggled.connect(self.rolling_edit.setEnabled)
+        self.rolling_check.toggled.connect(self.window_combo.setEnabled)
+        self.rolling_edit.setEnabled(False)
+        self.window_combo.setEnabled(False)
         # Two label/field pairs a row (segments and parameters span both): half the height of one column.
         self.form = QGridLayout()
         self.form.setColumnStretch(1, 1)
@@ -199,7 +213,7 @@ class TrainingPanel(QWidget):
             ((_tr("Segments"), self.segments_edit),),
             ((_tr("Epochs"), self.epochs_spin), (_tr("Learning rate"), self.lr_spin)),
             ((_tr("Hidden size / leaves"), self.size_spin), (_tr("Batch size"), self.batch_spin)),
-            ((_tr("Seed"), self.seed_spin),),
+            ((_tr("Seed"), self.seed_spin), (_tr("Window"), self.window_combo)),
             ((_tr("Parameters"), self.extra_edit),),
         )
         for row, pairs in enumerate(rows):
@@ -207,6 +221,11 @@ class TrainingPanel(QWidget):
                 self.form.addWidget(QLabel(label, self), row, column * 2)
                 span = 3 if len(pairs) == 1 and widget is not self.seed_spin else 1
                 self.form.addWidget(widget, row, column * 2 + 1, 1, span)
+        # The walk-forward switch and its step share the seed's row: the window box sits beside it.
+        walk = QHBoxLayout()
+        walk.addWidget(self.rolling_check)
+        walk.addWidget(self.rolling_edit, 1)
+        self.form.addLayout(walk, len(rows), 0, 1, 4)
         self.train_button = QPushButton(_tr("Train"), self)
         self.train_button.clicked.connect(self._on_train_button_clicked)
         self.cancel_button = QPushButton(_tr("Cancel"), self)
@@ -268,6 +287,10 @@ class TrainingPanel(QWidget):
         self.batch_spin.setValue(form.batch_size)
         self.seed_spin.setValue(form.seed)
         self.extra_edit.setText(form.extra)
+        self.rolling_check.setChecked(form.rolling is not None)
+        if form.rolling:
+            self.rolling_edit.setText(form.rolling)
+        self.window_combo.setCurrentIndex(max(0, self.window_combo.findData(form.window)))
 
     def form_values(self) -> TrainingForm:
         return TrainingForm(
@@ -282,7 +305,13 @@ class TrainingPanel(QWidget):
             self.batch_spin.value(),
             self.seed_spin.value(),
             self.extra_edit.text().strip(),
+            self.rolling_edit.text().strip() if self.rolling_check.isChecked() else None,
+            str(self.window_combo.currentData()),
         )
+
+    def curves_title(self) -> str:
+        """What the curves show: the job, and with walk-forward the window being trained."""
+        return self._curves_title
 
     def clear_curves(self, title: str) -> None:
         self._epochs, self._curves_title = [], title

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,19 @@ def register(commands: Any) -> None:
         metavar="PCT",
         help="queued buys are priced (and sized) PCT%% over the last close, sells PCT%% under it, inside the "
         f"next session's limit band, so the open can fill them (default {DEFAULT_COLLAR_PCT:g})",
+    )
+    run.add_argument(
+        "--retrain",
+        metavar="EVERY",
+        help="after the close, retrain the run every EVERY (20d trading days, 1m months) on a window ending at the "
+        "newest stored day and trade the new run when it trained and scored sound predictions; a failed retrain "
+        "keeps the old run and says why. The run trading and the last retrain are kept in DATA_DIR",
+    )
+    run.add_argument(
+        "--retrain-window",
+        choices=["expanding", "sliding"],
+        help="with --retrain: keep the train start (expanding) or move it (sliding); default: the run's own "
+        "window (a rolling run's), else expanding",
     )
     bridge = run.add_mutually_exclusive_group()
     bridge.add_argument(
@@ -126,7 +140,7 @@ def cmd_routine_run(args: argparse.Namespace, data_dir: Path) -> int:
     from core.bridge.client import BridgeError
     from core.quotes.session import beijing_now
     from core.research.registry import UnknownRun
-    from core.routine.daily import StepDone, run_close, run_open
+    from core.routine.daily import StepDone, StepProgress, run_close, run_open
 
     if args.account == "live" and args.at == "open":
         raise CliError(
@@ -135,6 +149,7 @@ def cmd_routine_run(args: argparse.Namespace, data_dir: Path) -> int:
         )
     if not 0 <= args.collar < 100:
         raise CliError(f"--collar {args.collar:g}: expected a percentage from 0 up to 100")
+    retrain = _retrain_schedule(args)
     strategy, st = _strategy_and_st(args)
     update = _bridge_update(args, data_dir) if args.at == "close" else None
     live = _live_account(args, data_dir) if args.account == "live" else None
@@ -152,11 +167,16 @@ def cmd_routine_run(args: argparse.Namespace, data_dir: Path) -> int:
                 update,
                 actor=ACTOR,
                 collar=args.collar / 100,
+                retrain=retrain,
             )
             if args.at == "close"
             else run_open(service, beijing_now().date(), actor=ACTOR)
         )
+        shown = ""
         for item in steps:
+            if isinstance(item, StepProgress) and item.step == "retrain" and item.message != shown:
+                shown = item.message  # the retrain is the one long step: say which stage it is in
+                print(f"retrain: {shown}", file=sys.stderr)
             if isinstance(item, StepDone):
                 figures = ", ".join(f"{k} {v}" for k, v in item.figures.items())
                 print(f"{item.step}: {figures}")
@@ -168,6 +188,20 @@ def cmd_routine_run(args: argparse.Namespace, data_dir: Path) -> int:
     if live is not None:
         print("Live account: orders queued, none sent; release them at the open from the desktop's Orders dock")
     return 0
+
+
+def _retrain_schedule(args: argparse.Namespace) -> Any:
+    from app.cli import CliError
+    from core.routine.retrain import RetrainSchedule
+
+    if args.retrain_window and not args.retrain:
+        raise CliError("--retrain-window goes with --retrain EVERY")
+    if args.retrain and args.at != "close":
+        raise CliError("--retrain runs after the close: use it with --at close")
+    try:
+        return RetrainSchedule.parse(args.retrain, args.retrain_window) if args.retrain else None
+    except ValueError as exc:
+        raise CliError(f"--retrain: {exc}") from None
 
 
 def _bridge_update(args: argparse.Namespace, data_dir: Path) -> Any:

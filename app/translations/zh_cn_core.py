@@ -47,6 +47,7 @@ TABLE = {
             "已保存。数据文件夹、语言、桥接、交易账户和每日流程设置将在下次启动时生效。"
         ),
         "The daily routine drops at most TopK names a day.": "每日流程每天卖出的数量不能超过 TopK。",
+        "Retrain the run every: {reason}.": "定期重训：{reason}。",
     },
     "Status": {
         "no data stored": "无本地数据",

@@ -5,6 +5,14 @@ from __future__ import annotations
 TABLE = {
     "TrainingPanel": {
         "Run": "训练",
+        "Walk-forward": "滚动训练",
+        "Retrain every step over the test segment and stitch the scores": (
+            "在测试段上每隔一个步长重新训练，并拼接各段打分"
+        ),
+        "step: 20d, 1m, 3m": "步长：20d、1m、3m",
+        "expanding": "扩展窗口",
+        "sliding": "滑动窗口",
+        "Window": "窗口",
         "Model": "模型",
         "Dataset": "数据集",
         "Universe": "股票池",
@@ -41,6 +49,10 @@ TABLE = {
     },
     "TrainingPresenter": {
         "Segments: {error}": "区间：{error}",
+        "Walk-forward: {error}": "滚动训练：{error}",
+        "walk-forward {step} {window}": "滚动训练 {step} {window}",
+        "expanding": "扩展窗口",
+        "sliding": "滑动窗口",
         "Universe: {error}": "股票池：{error}",
         "Parameters: {error}": "参数：{error}",
         "ETA {eta}": "预计剩余 {eta}",

@@ -48,6 +48,8 @@ TABLE = {
         "cancelled": "已取消",
         "Daily routine {day}: {outcome}": "每日流程 {day}：{outcome}",
         "Daily routine after {at} (Beijing)": "每日流程：北京时间 {at} 后运行",
+        "retrained: now trading {run}": "已重训：现用 {run} 交易",
+        "retrain failed, {run} still trades: {reason}": "重训失败，仍用 {run} 交易：{reason}",
     },
     "SignalsPresenter": {
         "plan rebalance": "生成调仓单",

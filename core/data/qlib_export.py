@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.data.qlib_runtime import forget_reads
 from core.domain.symbols import Board, parse_symbol
 from core.jobs import CancelToken, Progress
 from core.storage.market_store import MarketStore
@@ -112,6 +113,7 @@ def export_qlib(
         },
     )
     mode = "full" if full else ("incremental" if todo else "unchanged")
+    forget_reads()  # the files may have changed under what this process read before
     yield ExportSummary(directory, mode, len(calendar), len(series), len(rewrite), len(append), indices)
 
 

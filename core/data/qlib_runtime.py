@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 
 _lock = threading.Lock()
 _current: tuple[str, str] | None = None
+
+
+def forget_reads() -> None:
+    """Drop the calendars, instruments and features Qlib keeps in memory for the life of the process: after an
+    export rewrote the provider they are stale, and a desktop scoring day after day would score the old newest day."""
+    cache = sys.modules.get("qlib.data.cache")  # nothing read yet when Qlib was never imported
+    if cache is not None:
+        cache.H.clear()
 
 
 def init_qlib(provider_dir: Path, work_dir: Path, kernels: int | None = None) -> None:

@@ -81,7 +81,10 @@ class LightGBMModel(Model):
         params = self._lgb_params()
         x_train, y_train = dataset.features[train_rows], dataset.label[train_rows]
         x_valid, y_valid = dataset.features[valid_rows], dataset.label[valid_rows]
-        dtrain = lgb.Dataset(x_train, y_train, params={"verbosity": -1}, free_raw_data=False)
+        # The binned dataset is all boosting needs: the raw rows are let go once it is built (and the local
+        # reference below), so the fit does not hold a second copy of the train features.
+        dtrain = lgb.Dataset(x_train, y_train, params={"verbosity": -1}, free_raw_data=True)
+        del x_train
         block = max(1, int(self.params["rounds_per_epoch"]))
         epochs = -(-int(self.params["num_boost_round"]) // block)
         patience = -(-int(self.params["early_stop"]) // block)

@@ -22,6 +22,7 @@ from core.datasets.prepared import PreparedDataset
 from core.jobs import CancelToken, Progress
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 _CACHE_FORMAT = 2  # bump when the cached content changes meaning
@@ -102,11 +103,24 @@ class DatasetCache:
         self._cache = diskcache.Cache(str(directory), size_limit=size_limit)
 
     def get(self, key: str) -> PreparedDataset | None:
-        state = self._cache.get(key)
-        return PreparedDataset.from_state(state) if state is not None else None
+        import pickle
+
+        stored = self._cache.get(key, read=True)
+        if stored is None or isinstance(stored, dict):  # entries written before datasets were streamed
+            return PreparedDataset.from_state(stored) if stored is not None else None
+        with stored:
+            return PreparedDataset.from_state(pickle.load(stored))
 
     def put(self, key: str, dataset: PreparedDataset) -> None:
-        self._cache.set(key, dataset.to_state())
+        """Pickled to a file and streamed into the cache: pickling to bytes would hold a second copy of the
+        dataset in memory while it is written."""
+        import pickle
+        import tempfile
+
+        with tempfile.TemporaryFile(dir=self._cache.directory) as file:
+            pickle.dump(dataset.to_state(), file, protocol=pickle.HIGHEST_PROTOCOL)
+            file.seek(0)
+            self._cache.set(key, file, read=True)
 
     def __contains__(self, key: str) -> bool:
         return key in self._cache
@@ -165,16 +179,23 @@ def build_dataset(
     size = max(1, -(-len(codes) // _TARGET_CHUNKS))
     frames: list[pd.DataFrame] = []
     total = len(codes) + 1
+    from core.research import processors
+
+    flat = engine == "columnar" and processors.handles(config.feature_norm, config.label_norm)
+    blocks: list[Any] = []
     if engine == "columnar":
-        from core.research.columnar import BUFFER_DAYS, compute_features
+        from core.research.columnar import BUFFER_DAYS, FeatureBlock, compute_blocks, compute_features
 
         check = cancel.raise_if_cancelled if cancel is not None else None
         buffer = max(BUFFER_DAYS, _lookback(exprs[len(exprs) - len(config.factors) :]) + 1)
-        steps = compute_features(
+        compute = compute_blocks if flat else compute_features
+        steps = compute(
             provider_dir, spans, start, end, exprs, names, config.label, check, buffer, operators=feature_operators()
         )
         for step in steps:
-            if isinstance(step, tuple):
+            if isinstance(step, FeatureBlock):  # before the progress tuples: a NamedTuple is a tuple too
+                blocks.append(step)
+            elif isinstance(step, tuple):
                 yield Progress(step[0], total, "computing features")
                 if cancel is not None:
                     cancel.raise_if_cancelled()
@@ -187,12 +208,7 @@ def build_dataset(
         yield Progress(i + len(chunk), total, "reading features")
         if cancel is not None:
             cancel.raise_if_cancelled()
-    from core.research import processors
-
-    if engine == "columnar" and processors.handles(config.feature_norm, config.label_norm):
-        dataset = _process_arrays(config, frames, names)
-    else:
-        dataset = _process(config, frames, names)
+    dataset = _process_blocks(config, blocks, names) if flat else _process(config, frames, names)
     del frames
     yield Progress(total, total, "processed")
     if cache is not None:
@@ -241,23 +257,51 @@ def read_chunk(
     return frame[keep]
 
 
-def _process_arrays(config: DatasetConfig, frames: list[pd.DataFrame], names: list[str]) -> PreparedDataset:
-    """The processors on flat float32 arrays (core.research.processors), equal to Qlib's handler's output."""
+def _process_blocks(config: DatasetConfig, blocks: list[Any], names: list[str]) -> PreparedDataset:
+    """The columnar blocks laid out in Qlib's (datetime, instrument) order in one float32 matrix, then the
+    processors on it (core.research.processors), equal to Qlib's handler's output.
+
+    Each block's rows are copied to their sorted places and the block is dropped at once, so the values
+    are held about once, not once per pandas step (concat, sort, column selection, contiguous copy).
+    """
     import numpy as np
     import pandas as pd
 
+    if not blocks or sum(len(b.values) for b in blocks) == 0:
+        raise ValueError("the universe has no bars in the requested date range")
+    dates = np.concatenate([b.dates.to_numpy(dtype="datetime64[ns]") for b in blocks])
+    codes, uniques = pd.factorize(np.concatenate([b.instruments for b in blocks]), sort=True)
+    order = np.lexsort((codes, dates))  # by day, then instrument: Qlib's sorted (datetime, instrument) index
+    target = np.empty(len(order), dtype=np.int64)
+    target[order] = np.arange(len(order))
+    width = blocks[0].values.shape[1]
+    matrix = np.empty((len(order), width - 1), dtype=np.float32)
+    raw_label = np.empty(len(order), dtype=np.float32)
+    offset = 0
+    while blocks:
+        block = blocks.pop(0)
+        rows = target[offset : offset + len(block.values)]
+        matrix[rows] = block.values[:, :-1]
+        raw_label[rows] = block.values[:, -1]
+        offset += len(block.values)
+        del block
+    return _processed(config, names, matrix, raw_label, dates[order], codes[order].astype(np.int32), uniques)
+
+
+def _processed(
+    config: DatasetConfig,
+    names: list[str],
+    features: np.ndarray,
+    raw_label: np.ndarray,
+    dates: np.ndarray,
+    codes: np.ndarray,
+    uniques: Any,
+) -> PreparedDataset:
+    """RobustZScoreNorm (fitted on the train days), Fillna and the label's CSRankNorm, in place where they can."""
+    import numpy as np
+
     from core.research import processors
 
-    data = pd.concat([f for f in frames if not f.empty])
-    frames.clear()
-    if data.empty:
-        raise ValueError("the universe has no bars in the requested date range")
-    data = data.swaplevel().sort_index()  # Qlib's (datetime, instrument) order
-    dates = data.index.get_level_values("datetime").to_numpy(dtype="datetime64[ns]")
-    features = np.ascontiguousarray(data["feature"].to_numpy(dtype=np.float32))
-    raw_label = data[("label", "LABEL0")].to_numpy(dtype=np.float32)
-    codes, uniques = pd.factorize(data.index.get_level_values("instrument"), sort=True)
-    del data
     robust = None
     first, last = config.segments.train  # fitted on the train days, both ends included, as Qlib fits it
     if config.feature_norm == "robust_zscore":
@@ -275,7 +319,7 @@ def _process_arrays(config: DatasetConfig, frames: list[pd.DataFrame], names: li
         label=label,
         raw_label=raw_label,
         dates=dates,
-        instrument_codes=codes.astype(np.int32),
+        instrument_codes=codes,
         instrument_names=tuple(str(u) for u in uniques),
         infer_processors=infer,
     )

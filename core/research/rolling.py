@@ -87,28 +87,41 @@ def schedule(
     if not test:
         raise ValueError(f"the test segment {segments.test[0]}:{segments.test[1]} has no trading days in the data")
     starts = _window_starts(days, test, step)
+    ends = [s - 1 for s in starts[1:]] + [test[-1]]
+    return [_window(days, segments, a, test[0], b, window, horizon) for a, b in zip(starts, ends, strict=True)]
+
+
+def window_at(
+    segments: Segments, calendar: Sequence[str], day: str, window: str = "expanding", horizon: int = 2
+) -> Window:
+    """The window a walk-forward retrain opens on `day` (a day of `calendar`, on or after the test start): the
+    train and valid segments moved forward as `schedule` moves them; it scores `day` alone."""
+    if window not in WINDOWS:
+        raise ValueError(f"bad window {window!r}: choose {' or '.join(WINDOWS)}")
+    days = list(calendar)
+    if day not in days:
+        raise ValueError(f"{day} is not a stored trading day")
+    test0 = _first_at_or_after(days, segments.test[0])
+    at = days.index(day)
+    if at < test0:
+        raise ValueError(f"{day} is before the test segment, which starts {segments.test[0]}")
+    return _window(days, segments, at, test0, at, window, horizon)
+
+
+def _window(
+    days: Sequence[str], segments: Segments, start: int, test0: int, end: int, window: str, horizon: int
+) -> Window:
+    """Days[start..end] scored by a model whose segments moved `start - test0` days; labels end before `start`."""
+    shift = start - test0
     first_valid = _first_at_or_after(days, segments.valid[0])
-    last_valid = _last_at_or_before(days, segments.valid[1])
-    first_train = _first_at_or_after(days, segments.train[0])
-    out = []
-    for k, start in enumerate(starts):
-        end = starts[k + 1] - 1 if k + 1 < len(starts) else test[-1]
-        shift = start - test[0]
-        valid_end = min(last_valid + shift, start - 1 - horizon)
-        valid_start = first_valid + shift
-        train_start = first_train + (shift if window == "sliding" else 0)
-        if valid_end < valid_start or valid_start - 1 < train_start:
-            raise ValueError(
-                f"window from {days[start]}: the valid segment is too short for a label {horizon} days ahead"
-            )
-        out.append(
-            Window(
-                (days[train_start], days[valid_start - 1]),
-                (days[valid_start], days[valid_end]),
-                (days[start], days[end]),
-            )
-        )
-    return out
+    valid_end = min(_last_at_or_before(days, segments.valid[1]) + shift, start - 1 - horizon)
+    valid_start = first_valid + shift
+    train_start = _first_at_or_after(days, segments.train[0]) + (shift if window == "sliding" else 0)
+    if valid_end < valid_start or valid_start - 1 < train_start:
+        raise ValueError(f"window from {days[start]}: the valid segment is too short for a label {horizon} days ahead")
+    return Window(
+        (days[train_start], days[valid_start - 1]), (days[valid_start], days[valid_end]), (days[start], days[end])
+    )
 
 
 def _window_starts(days: Sequence[str], test: list[int], step: RollingStep) -> list[int]:

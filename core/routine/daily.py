@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.domain.orders import Account, Order, OrderRequest, Position, Side
 from core.jobs import CancelToken, Progress
 from core.rules.engine import RuleConfig
 from core.strategy.base import Strategy
+
+if TYPE_CHECKING:
+    from core.routine.retrain import RetrainSchedule
 
 log = logging.getLogger(__name__)
 # Queued orders are limits the open can cross: buys up to 2% over the last close, sells down to 2% under
@@ -45,7 +48,7 @@ class AccountView(Protocol):
 class StepDone:
     """One step of the routine finished, with the figures it logged."""
 
-    step: str  # 'update' | 'skipped' | 'score' | 'plan' | 'queue' | 'release'
+    step: str  # 'update' | 'skipped' | 'retrain' | 'score' | 'plan' | 'queue' | 'release'
     figures: dict[str, Any] = field(default_factory=dict)
 
 
@@ -68,14 +71,17 @@ def run_close(
     day: dt.date | None = None,
     skip_missing: bool = False,
     collar: float = DEFAULT_COLLAR,
+    retrain: RetrainSchedule | None = None,
 ) -> Iterator[StepProgress | StepDone]:
-    """After the close: (update bars →) export and score the newest day → plan the next session → queue it.
+    """After the close: (update bars →) (retrain →) export and score the newest day → plan the next session → queue it.
 
     With `day` (the session that just closed) the store must hold that day's bars, or the plan would be
     made from an older day: without them the routine stops with the reason, or, with `skip_missing`
     (the bars were just asked of the bridge, which has none), ends with a 'skipped' step: no session that day.
     Orders are priced, and sized, at the last close moved by `collar` toward the side that fills at the open,
     within the session's limit band (core.strategy.rebalance.plan_rebalance).
+    With `retrain`, the run trading for `run_id` (it, or the run its last retrain switched to) is retrained when
+    due (core.routine.retrain); a retrain that fails leaves the old run trading and the 'retrain' step says why.
     """
     from core.paths import store_path
     from core.research.scoring import Scores, score_days
@@ -103,6 +109,9 @@ def run_close(
                 yield _done("skipped", day=day.isoformat(), reason=f"{reason}: no session that day")
                 return
             raise ValueError(f"{reason}: update the data before the routine plans")
+    if retrain is not None:
+        run_id = yield from _retrain(Path(data_dir), run_id, retrain, cancel)
+        cancel.raise_if_cancelled()
     scores: Scores | None = None
     for item in score_days(data_dir, run_id, cancel=cancel):
         if isinstance(item, Progress):
@@ -112,7 +121,7 @@ def run_close(
     assert scores is not None
     if scores.frame.empty:
         raise ValueError(f"run {run_id} scored no stock on {scores.days[-1]}")
-    yield _done("score", day=scores.days[-1], stocks=len(scores.frame), seconds=round(scores.seconds, 2))
+    yield _done("score", day=scores.days[-1], stocks=len(scores.frame), seconds=round(scores.seconds, 2), run=run_id)
     cancel.raise_if_cancelled()
     available = available_from(account.account(), account.positions(), account.orders(), "account")
     signals = scores.frame.set_index(["datetime", "instrument"]).sort_index()
@@ -187,15 +196,39 @@ def run_open(
     yield _done("release", session=session.isoformat(), released=len(results), accepted=accepted)
 
 
-def _newest_day(data_dir: Path) -> dt.date | None:
+def _retrain(
+    data_dir: Path, chosen: str, plan: RetrainSchedule, cancel: CancelToken
+) -> Generator[StepProgress | StepDone, None, str]:
+    """The retrain step; returns the run that scores today."""
+    from core.routine.retrain import RetrainDone
+    from core.routine.retrain import retrain as retrain_job
+
+    calendar = _calendar(data_dir)
+    if not calendar:
+        raise ValueError("the store holds no daily bars: import some first")
+    active = chosen
+    for item in retrain_job(data_dir, chosen, plan, calendar, cancel):
+        if isinstance(item, RetrainDone):
+            active = item.run
+            yield _done("retrain", outcome=item.outcome, run=item.run, **item.figures)
+        else:
+            yield StepProgress(item.done, item.total, item.message, step="retrain")
+    return active
+
+
+def _calendar(data_dir: Path) -> list[str]:
     from core.paths import store_path
     from core.storage import MarketStore
 
     store = MarketStore.open(store_path(data_dir))
     try:
-        days = store.trading_days()
+        return list(store.trading_days())
     finally:
         store.close()
+
+
+def _newest_day(data_dir: Path) -> dt.date | None:
+    days = _calendar(data_dir)
     return dt.date.fromisoformat(days[-1]) if days else None
 
 

@@ -106,3 +106,52 @@ def test_form_maps_to_model_parameters() -> None:
     assert request.dataset.kind == "alpha360" and request.dataset.universe == "csi300"
     lgb = request_from_form(default_form("lightgbm", form))
     assert lgb.params == {"num_boost_round": 1000, "learning_rate": 0.2, "num_leaves": 210}
+
+
+def test_walk_forward_trains_a_window_at_a_time_cancels_and_resumes(
+    qtbot: QtBot, ui: tuple[TrainingPanel, TrainingPresenter]
+) -> None:
+    from core.research.training import StageProgress
+
+    panel, presenter = ui
+    _fill(panel, "lightgbm", 120, "lambda_l1=0, lambda_l2=1, num_threads=1, rounds_per_epoch=40, early_stop=0")
+    assert not panel.rolling_edit.isEnabled()
+    panel.rolling_check.setChecked(True)
+    panel.rolling_edit.setText("1m")
+    panel.window_combo.setCurrentIndex(panel.window_combo.findData("sliding"))
+    windows: list[tuple[int, int, str]] = []
+
+    def seen(report: object) -> None:  # connected after the presenter: the panel already shows the report
+        if isinstance(report, StageProgress) and report.stage == "rolling":
+            windows.append((report.done, report.total, panel.status.text()))
+            if len(windows) == 1:
+                panel.cancel_button.click()  # inside the first window's 120 rounds
+
+    presenter.runner.sig_reported.connect(seen)
+    before = {r.run_id for r in presenter.registry.runs()}
+    panel.train_button.click()
+    qtbot.waitUntil(lambda: not presenter.runner.busy, timeout=300_000)
+    assert panel.status.text().startswith("Cancelled") and {r.run_id for r in presenter.registry.runs()} == before
+    assert windows[0][:2] == (0, 3) and "window 1/3 from 2011-10" in windows[0][2]
+    assert "walk-forward 1m sliding" in windows[0][2]  # the job's title says how it trains
+
+    panel.train_button.click()  # the same request: finished windows are kept, the rest trained
+    qtbot.waitUntil(lambda: not presenter.runner.busy, timeout=300_000)
+    assert [w[:2] for w in windows[1:]] == [(0, 3), (1, 3), (2, 3)]
+    assert "window 3/3" in windows[-1][2] and "window 3/3" in panel.curves_title()
+    [run] = [r for r in presenter.registry.runs() if r.run_id not in before]
+    assert run.run_id == presenter.last_run_id and run.run_id in panel.result.text()
+    rolling = run.config["rolling"]
+    assert (rolling["step"], rolling["window"], len(rolling["windows"])) == ("1m", "sliding", 3)
+
+
+def test_a_bad_walk_forward_step_is_refused_with_a_message(ui: tuple[TrainingPanel, TrainingPresenter]) -> None:
+    panel, presenter = ui
+    _fill(panel, "lightgbm", 5)
+    panel.rolling_check.setChecked(True)
+    panel.rolling_edit.setText("2w")
+    panel.train_button.click()
+    assert not presenter.runner.busy and panel.status.text().startswith("Walk-forward: bad step '2w'")
+    panel.rolling_edit.setText("")
+    panel.train_button.click()
+    assert not presenter.runner.busy and panel.status.text().startswith("Walk-forward: bad step ''")

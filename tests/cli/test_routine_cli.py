@@ -222,3 +222,53 @@ def test_run_live_queues_the_plan_over_the_bridge_and_sends_nothing(
     finally:
         audit.close()
     assert actions.count("order_queued") == 4 and "order_submitted" not in actions
+
+
+def test_run_at_close_retrains_when_due_and_trades_the_new_run(
+    trained: tuple[Slice, str],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import shutil
+
+    from core.routine.retrain import RetrainState
+
+    s, run_id = trained
+    data_dir = tmp_path / "data"
+    shutil.copytree(s.data_dir, data_dir)
+    argv = ["--data-dir", str(data_dir), "routine", "run", "--run", run_id, "--account", "paper", "--no-bridge"]
+    assert main([*argv, "--topk", "4", "--n-drop", "1", "--retrain", "1m", "--retrain-window", "sliding"]) == 0
+    captured = capsys.readouterr()
+    new = RetrainState(data_dir).entry(run_id).active
+    assert new != run_id
+    assert f"retrain: outcome switched, run {new}, day 2012-03-30, from {run_id}, window sliding" in captured.out
+    score = next(line for line in captured.out.splitlines() if line.startswith("score:"))
+    assert score.startswith("score: day 2012-03-30") and score.endswith(f"run {new}"), captured.out
+    assert "retrain: " in captured.err, [x for x in captured.err.splitlines() if "qlib" not in x]
+    # Run again the same day: not retrained twice; the plan made again clashes with the one queued already.
+    assert main([*argv, "--topk", "4", "--n-drop", "1", "--retrain", "1m"]) == 2
+    again = capsys.readouterr()
+    assert f"retrain: outcome not due, run {new}, since 2012-03-30" in again.out
+    assert f"run {new}\nplan:" in again.out and "queued already" in again.err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--retrain", "20"], "--retrain: bad step '20'"),
+        (["--retrain", "0d"], "--retrain: bad step '0d': it must be at least one day or month"),
+        (["--retrain-window", "sliding"], "--retrain-window goes with --retrain EVERY"),
+        (["--retrain", "1m", "--at", "open"], "--retrain runs after the close"),
+    ],
+)
+def test_run_refuses_a_bad_retrain_schedule(
+    trained: tuple[Slice, str],  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
+    s, run_id = trained
+    argv = ["--data-dir", str(s.data_dir), "routine", "run", "--run", run_id, "--account", "paper", *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
