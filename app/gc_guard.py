@@ -13,6 +13,8 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
+from core.util.memory import collect_due
+
 INTERVAL_MS = 500
 
 
@@ -40,13 +42,9 @@ class MainThreadGarbageCollector(QObject):
 
     def collect_due(self) -> int:
         """Collect the oldest generation whose allocation count passed its threshold; objects freed."""
-        thresholds = gc.get_threshold()
-        counts = gc.get_count()
-        for generation in (2, 1, 0):
-            if counts[generation] > thresholds[generation]:
-                self.collections += 1
-                return gc.collect(generation)
-        return 0
+        generation, freed = collect_due()
+        self.collections += generation is not None
+        return freed
 
     def _on_timer_timeout(self) -> None:
         self.collect_due()

@@ -65,3 +65,14 @@ def favour_throughput_gc(young_threshold: int = 20_000) -> tuple[int, int, int]:
     gc.freeze()
     gc.set_threshold(max(young_threshold, before[0]), before[1], before[2])
     return before
+
+
+def collect_due() -> tuple[int | None, int]:
+    """Collect the oldest generation whose allocation count passed its threshold, as the automatic
+    collector would have; for a process that turned automatic collection off and collects on a timer.
+    Returns (the generation collected or None, objects freed)."""
+    thresholds, counts = gc.get_threshold(), gc.get_count()
+    for generation in (2, 1, 0):
+        if counts[generation] > thresholds[generation]:
+            return generation, gc.collect(generation)
+    return None, 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import multiprocessing as mp
 import os
 import sys
@@ -78,8 +79,27 @@ class Bridge:
         self._tmp.cleanup()
 
 
+async def _desktop_collector(period_s: float = 0.5) -> None:
+    """What QDesk's window does (app/gc_guard.py): automatic collection off, the due generation collected
+    on a timer, so a burst of ticks is not interrupted by hundreds of collections a second."""
+    from core.util.memory import collect_due
+
+    gc.disable()
+    try:
+        while True:
+            await asyncio.sleep(period_s)
+            collect_due()
+    finally:
+        gc.enable()
+
+
 async def _measure(
-    url: str, symbols: list[str], seconds: float, warmup: float = 2.0, frames: str = "binary"
+    url: str,
+    symbols: list[str],
+    seconds: float,
+    warmup: float = 2.0,
+    frames: str = "binary",
+    client_gc: str = "desktop",
 ) -> dict[str, Any]:
     from core.bridge.client import BridgeClient, ConnectionState, GapDetected, TicksReceived
 
@@ -98,6 +118,7 @@ async def _measure(
             counts["gaps"] += 1
             counts["missed_frames"] += event.received - event.expected
 
+    collector = asyncio.get_running_loop().create_task(_desktop_collector()) if client_gc == "desktop" else None
     client = BridgeClient(url, token=TOKEN, frames=frames)
     client.add_listener(listen)
     client.start()
@@ -110,6 +131,9 @@ async def _measure(
     measuring["on"] = False
     elapsed = time.perf_counter() - started
     await client.close()
+    if collector is not None:
+        collector.cancel()
+        await asyncio.gather(collector, return_exceptions=True)
     latencies.sort()
 
     def pick(q: float) -> float:
@@ -198,13 +222,20 @@ def main() -> int:
         default=["rows", "columns", "binary"],
         help="tick frame forms",
     )
+    parser.add_argument(
+        "--client-gc",
+        choices=["desktop", "default"],
+        default="desktop",
+        help="the client's garbage collection: as QDesk's window does it (on a 0.5 s timer) or Python's default",
+    )
     args = parser.parse_args()
     from core.bridge.sources.sim import sim_symbols
 
     symbols = sim_symbols(SYMBOLS)
     print(
         f"machine: {mp.cpu_count()} CPU(s), load average {_load()}; bridge in a child process with production "
-        f"settings; {SYMBOLS:,} sim symbols, all subscribed by one BridgeClient",
+        f"settings; {SYMBOLS:,} sim symbols, all subscribed by one BridgeClient (garbage collection: "
+        f"{args.client_gc}{' — on a 0.5 s timer, as the window does' if args.client_gc == 'desktop' else ''})",
         flush=True,
     )
     _codec_figures(symbols)
@@ -213,7 +244,7 @@ def main() -> int:
         for form in args.frames:
             bridge = Bridge(rate, columns=form != "rows")
             try:
-                r = asyncio.run(_measure(bridge.url, symbols, args.seconds, frames=form))
+                r = asyncio.run(_measure(bridge.url, symbols, args.seconds, frames=form, client_gc=args.client_gc))
                 rss = bridge.rss_mb()
             finally:
                 bridge.close()
