@@ -184,7 +184,7 @@ def build_dataset(
     flat = engine == "columnar" and processors.handles(config.feature_norm, config.label_norm)
     blocks: list[Any] = []
     if engine == "columnar":
-        from core.research.columnar import BUFFER_DAYS, FeatureBlock, compute_blocks, compute_features
+        from core.research.feature_blocks import BUFFER_DAYS, FeatureBlock, compute_blocks, compute_features
 
         check = cancel.raise_if_cancelled if cancel is not None else None
         buffer = max(BUFFER_DAYS, _lookback(exprs[len(exprs) - len(config.factors) :]) + 1)

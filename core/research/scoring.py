@@ -258,7 +258,7 @@ def _features(
     codes = sorted(spans)
     frames = []
     if engine == "columnar":
-        from core.research.columnar import CHUNK, compute_features
+        from core.research.feature_blocks import CHUNK, compute_features
 
         # A few days' window holds little: every instrument in one block saves the per-operation overhead.
         block = len(codes) if _rows_between(provider, start, end) + lookback <= _ONE_BLOCK_ROWS else CHUNK

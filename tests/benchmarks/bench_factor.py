@@ -44,11 +44,11 @@ def main() -> None:
 def run(data_dir: Path, expression: str, start: str, end: str) -> None:
     from core.data.qlib_runtime import init_qlib
     from core.jobs import CancelToken
-    from core.research.columnar import compute_features
     from core.research.dataset_builder import universe_spans
     from core.research.factors.engine import EvaluateFactor, FactorEvaluated, run_factor_eval
     from core.research.factors.expression import normalise
     from core.research.factors.operators import FACTOR_OPERATORS
+    from core.research.feature_blocks import compute_features
     from core.research.training import export_store
 
     for _ in export_store(data_dir, CancelToken()):

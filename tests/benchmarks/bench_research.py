@@ -89,8 +89,8 @@ def dataset_ratio(data: Path, root: Path, count: int, segments: Segments) -> Non
 
     import numpy as np
 
-    from core.research.columnar import compute_features
     from core.research.dataset_builder import feature_config, read_chunk, universe_spans
+    from core.research.feature_blocks import compute_features
     from tests.core.research.slices import build_slice
 
     s = build_slice(data / "cn", root / "ratio", count, segments.start, segments.end)

@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from core.datasets.config import Segments
-from core.research.columnar import PAD, Evaluator, extended_window, parse, read_bins
+from core.research.columnar import PAD, Evaluator, extended_window, parse
 from core.research.factors.engine import forward_return, trading_days
 from core.research.factors.expression import parse_factor
 from core.research.factors.metrics import daily_ic, daily_rank_ic
+from core.research.feature_blocks import member_rows, read_bins
 
 SEARCH_FIELDS = ("open", "high", "low", "close", "volume", "vwap")
 LOOKBACK = 120  # calendar rows read before the train start: the longest look-back a candidate may have
@@ -49,7 +50,6 @@ class Score:
 
 def load_search_data(provider: Path, spans: dict[str, list[tuple[Any, Any]]], segments: Segments) -> SearchData:
     """Read the universe's fields over the segments (plus look-back and two days ahead for the label)."""
-    from core.research.columnar import _rows
     from core.research.factors.operators import FACTOR_OPERATORS
 
     days = trading_days(provider)
@@ -61,7 +61,7 @@ def load_search_data(provider: Path, spans: dict[str, list[tuple[Any, Any]]], se
     codes = sorted(spans)
     fields, first, last = read_bins(provider, codes, lo, hi, SEARCH_FIELDS)
     a, b = s_idx - lo, e_idx - lo
-    t_rows, j_cols = _rows(first, last, codes, spans, days[lo : hi + 1], a, b)
+    t_rows, j_cols = member_rows(first, last, codes, spans, days[lo : hi + 1], a, b)
     members = np.zeros((b - a + 1, len(codes)), dtype=bool)
     members[t_rows - a, j_cols] = True
     ev = Evaluator(fields, first, set(), len(codes), FACTOR_OPERATORS)

@@ -88,8 +88,9 @@ def load_panel(
     cancel: Callable[[], None] | None = None,
 ) -> Iterator[tuple[int, int] | FactorPanel]:
     """Yield (instruments done, total) per block, then the factor's panel on the days of [start, end]."""
-    from core.research.columnar import BUFFER_DAYS, compute_features, extended_window
+    from core.research.columnar import extended_window
     from core.research.factors.operators import FACTOR_OPERATORS
+    from core.research.feature_blocks import BUFFER_DAYS, compute_features
 
     tree = parse_factor(expression)
     text = canonical(tree)

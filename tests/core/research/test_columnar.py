@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from core.datasets.prepared import PreparedDataset
-from core.research.columnar import compute_features, extended_window, parse
+from core.research.columnar import extended_window, parse
 from core.research.dataset_builder import build_dataset, feature_config, read_chunk, universe_spans
+from core.research.feature_blocks import compute_features
 from tests.core.research.slices import Slice, research_slice, tiny_config  # noqa: F401
 
 

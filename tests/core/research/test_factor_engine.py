@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.research.columnar import compute_features, extended_window
+from core.research.columnar import extended_window
 from core.research.dataset_builder import read_chunk, universe_spans
 from core.research.factors.engine import forward_return, load_panel, to_panel
 from core.research.factors.expression import normalise, parse_factor
 from core.research.factors.operators import FACTOR_OPERATORS
+from core.research.feature_blocks import compute_features
 from tests.core.research.slices import Slice, research_slice, tiny_config  # noqa: F401
 
 EXPRESSIONS = [
