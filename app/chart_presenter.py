@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from app.chart_drawings import ChartDrawingsPresenter
 from app.chart_state import ChartState, save_chart_state
-from app.chart_timeshare import TimeSharePresenter
 from app.chart_view_data import chart_data, price_decimals
 from app.job_runner import JobFinished, JobRunner
 from app.keyboard_wizard_presenter import KeyboardWizardPresenter, store_entries
@@ -28,6 +27,9 @@ from core.storage.market_store import MarketStore
 from widgets.chart.toolbar import TIMESHARE
 from widgets.chart.view_state import ChartBar, ChartMarker
 from widgets.chart_panel import ChartPanel
+
+if TYPE_CHECKING:
+    from app.chart_timeshare import TimeSharePresenter
 
 # Ticks for the charted symbol are applied at most this often: a repaint per tick buys nothing.
 LIVE_INTERVAL_MS = 100
@@ -86,8 +88,8 @@ class ChartPresenter(QObject):
         self._live_timer.setSingleShot(True)
         self._live_timer.setInterval(LIVE_INTERVAL_MS)
         self._live_timer.timeout.connect(self._on_live_timer_timeout)
-        self.timeshare = TimeSharePresenter(panel, store_path, lambda s: self._names.get(s, ""), price_decimals, jobs)
-        self.timeshare.sig_loaded.connect(self._on_timeshare_sig_loaded)
+        # The 分时 view's presenter is built the first time 分时 is shown: most sessions never open it.
+        self._timeshare_presenter: TimeSharePresenter | None = None
         # Per symbol, on every period; a file of real prices (an old one is read as drawn in `adjust`).
         self.drawings = ChartDrawingsPresenter(panel, drawings_file, self._adjust)
         panel.sig_symbol_requested.connect(self.open_symbol)
@@ -112,8 +114,22 @@ class ChartPresenter(QObject):
         return self._symbol
 
     @property
+    def timeshare(self) -> TimeSharePresenter:
+        """The 分时 view's presenter, built on first use."""
+        if self._timeshare_presenter is None:
+            from app.chart_timeshare import TimeSharePresenter  # only once 分时 is shown
+
+            presenter = TimeSharePresenter(
+                self._panel, self._store_path, lambda s: self._names.get(s, ""), price_decimals, self._jobs
+            )
+            presenter.sig_loaded.connect(self._on_timeshare_sig_loaded)
+            self._timeshare_presenter = presenter
+        return self._timeshare_presenter
+
+    @property
     def busy(self) -> bool:
-        return self.timeshare.busy or any(runner.busy for runner in self._runners.values())
+        shown = self._timeshare_presenter
+        return (shown is not None and shown.busy) or any(runner.busy for runner in self._runners.values())
 
     def open_symbol(self, text: str) -> bool:
         """Chart `text` (any spelling the importer accepts); False with a message when it is no symbol."""
@@ -182,7 +198,8 @@ class ChartPresenter(QObject):
         if self._timeshare:
             self.timeshare.load(self._symbol, self._replay_end())
             return
-        self.timeshare.stop()
+        if self._timeshare_presenter is not None:
+            self._timeshare_presenter.stop()
         request = ChartRequest(self._symbol, self._period, self._adjust, self._config, self._replay_end())
         runner = JobRunner(self, self._jobs)
         self._runners[serial] = runner
@@ -193,7 +210,8 @@ class ChartPresenter(QObject):
     def wait(self, timeout: float = 10.0) -> None:
         for runner in list(self._runners.values()):
             runner.wait(timeout)
-        self.timeshare.wait(timeout)
+        if self._timeshare_presenter is not None:
+            self._timeshare_presenter.wait(timeout)
 
     def _replay_end(self) -> str | None:
         if not self._replay or self._hub is None:

@@ -168,9 +168,14 @@ def open_services(
     tmp = tempfile.TemporaryDirectory(prefix="qdesk-") if scratch else None
     base = Path(tmp.name) if tmp is not None else data_dir
     if use_demo:
-        from core.data.demo_store import open_demo_store  # the importer loads only for the demo
+        from core.data.demo_store import copy_demo_store, open_demo_store
 
-        store = open_demo_store(base / "demo" / "market.sqlite", [demo_daily_dir(), demo_instruments_file()])
+        demo_file = base / "demo" / "market.sqlite"
+        if tmp is not None:
+            # A screenshot opens a copy of the demo store the data folder already holds, as the window
+            # would, instead of importing the bundled bars again; the data folder's own copy is untouched.
+            copy_demo_store(data_dir / "demo" / "market.sqlite", demo_file)
+        store = open_demo_store(demo_file, [demo_daily_dir(), demo_instruments_file()])
     else:
         store = MarketStore.open(user_store)
     names = {r["symbol"]: r["name"] for r in store.instruments() if r["name"]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, Qt, Signal
@@ -19,11 +20,13 @@ from widgets.chart.live_bar import with_live_bar
 from widgets.chart.markers import MarkerLayer
 from widgets.chart.pane_column import PaneColumn
 from widgets.chart.theme import THEMES, ChartTheme
-from widgets.chart.timeshare_view import TimeShareData, TimeShareWidget
 from widgets.chart.toolbar import TIMESHARE, ChartToolbarWidget
 from widgets.chart.toolbar_actions import ChartToolbarActions, parse_ma_windows
 from widgets.chart.view_state import OVERLAYS, SUB_PANES, ChartBar, ChartData, ChartMarker
 from widgets.docking import raise_dock_of
+
+if TYPE_CHECKING:
+    from widgets.chart.timeshare_view import TimeShareData, TimeShareWidget
 
 # Bars shown when a chart opens: one trading day of minutes, about half a year of days.
 _DEFAULT_VISIBLE = {"1m": 240, "5m": 144, "15m": 96, "30m": 80, "60m": 80, "1d": 120, "1w": 120, "1mo": 120}
@@ -72,6 +75,7 @@ class ChartPanel(QWidget):
         layout.addWidget(self.stack, 1)
 
         self.column = PaneColumn(self.graphics.ci, self._theme, self._format_price)
+        self.column.build(self._sub_panes)  # KDJ and RSI are built when first shown
         self.price = self.column.price
         self.panes = self.column.panes
         self.extras = self.column.extras
@@ -155,6 +159,8 @@ class ChartPanel(QWidget):
     def timeshare(self) -> TimeShareWidget:
         """The 分时 view, built on first use."""
         if self._timeshare is None:
+            from widgets.chart.timeshare_view import TimeShareWidget  # imported once 分时 is first shown
+
             self._timeshare = TimeShareWidget(self._theme, self)
             self.stack.addWidget(self._timeshare)
         return self._timeshare
@@ -212,6 +218,7 @@ class ChartPanel(QWidget):
 
     def set_sub_panes(self, groups: Iterable[str]) -> None:
         self._sub_panes = [g for g in SUB_PANES if g in set(groups)]
+        self._build_panes()
         self.toolbar.show_groups(self.shown_groups())
         self.column.relayout(self._sub_panes)
         self._refresh_view()
@@ -284,6 +291,18 @@ class ChartPanel(QWidget):
         self._place_overlays()
 
     # -- rendering -----------------------------------------------------------------------------------
+
+    def _build_panes(self) -> None:
+        """Build the shown indicator panes not built yet and give them the crosshair and the current bars."""
+        built = self.column.build(self._sub_panes)
+        for pane in built:
+            self.floating.crosshair.attach(pane)
+        data = self._data
+        if built and data is not None:
+            for pane in built:
+                pane.time_axis.set_times(data.time, data.intraday)
+            self.column.load_glyphs(data, 0)
+            self._load_lines()
 
     def _load_lines(self) -> None:
         if self._data is not None:

@@ -297,7 +297,7 @@ def test_a_period_without_bars_clears_the_previous_chart(qtbot: QtBot, store_pat
     assert panel.data is not None and len(panel.data) == 0
     assert "No bars" in panel.message_label.text()
     assert not panel.extras.last_line.isVisible() and panel.extras.high_label.textItem.toPlainText() == ""
-    assert [pane.legend.text.strip() for pane in [panel.price, *panel.panes.values()]] == [""] * 5
+    assert [pane.legend.text.strip() for pane in panel.column.all()] == [""] * len(panel.column.all())
     assert panel.price.value_axis.style["showValues"] is False
 
 

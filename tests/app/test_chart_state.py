@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from pytestqt.qtbot import QtBot
 
 from app.chart_state import CHART_STATE_FILE, ChartState, load_chart_state
@@ -41,6 +42,15 @@ def test_the_chart_reopens_on_the_symbol_period_adjustment_and_panes_left(qtbot:
         qtbot.waitUntil(lambda: chart.data is not None and chart.data.symbol == "600000.SH", timeout=30_000)
         assert chart.data is not None and chart.data.period == "1w"
         assert chart.shown_groups() == ["MA", "VOL", "KDJ"]
+        # KDJ's pane, built when the saved state asked for it, shows the loaded chart's values.
+        assert [item.objectName() for item in chart.graphics.ci.items] == [
+            "chart_pane_price",
+            "chart_pane_VOL",
+            "chart_pane_KDJ",
+        ]
+        assert "RSI" not in chart.panes
+        for name, values in chart.data.studies["KDJ"].items():
+            np.testing.assert_array_equal(chart.panes["KDJ"].line_values()[name], values)
     finally:
         services.close()
 

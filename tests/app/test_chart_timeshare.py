@@ -121,3 +121,22 @@ def test_intraday_view_is_kept_for_the_next_session_and_says_when_no_minutes_are
     x, _ = again.timeshare.price_line.getData()
     assert x is None or x.size == 0  # nothing of 000001.SZ's session stays drawn
     assert not again.toolbar.adjust_combo.isEnabled()  # no adjustment or indicators in the 分时 view
+
+
+def test_the_intraday_view_is_built_only_once_it_is_first_shown(qtbot: QtBot, store_path: Path) -> None:
+    panel, presenter = _open(qtbot, store_path)
+    presenter.open_symbol(SYMBOL)
+    presenter.set_period("5m")
+    _settle(qtbot, presenter, lambda: panel.data is not None and panel.data.period == "5m")
+    assert panel.stack.count() == 1  # K-lines only: no 分时 widget yet
+    presenter.set_period("ts")
+    _settle(qtbot, presenter, lambda: panel.showing_timeshare and panel.timeshare.data is not None)
+    view = panel.timeshare
+    assert panel.stack.count() == 2 and view.data is not None and view.data.symbol == SYMBOL
+    presenter.set_period("1d")
+    _settle(
+        qtbot, presenter, lambda: panel.data is not None and panel.data.period == "1d" and not panel.showing_timeshare
+    )
+    presenter.set_period("ts")
+    _settle(qtbot, presenter, lambda: panel.showing_timeshare)
+    assert panel.timeshare is view and panel.stack.count() == 2  # built once

@@ -281,3 +281,48 @@ def test_the_last_price_tag_is_whole_inside_the_price_pane(qtbot: QtBot, panel: 
         box, view = tag.sceneBoundingRect(), panel.price.view.sceneBoundingRect()
         assert view.left() <= box.left() and box.right() <= view.right() + 1, (width, box, view)
         assert abs(box.center().y() - panel.price.view.mapViewToScene(QPointF(0, daily.close[-1])).y()) < 2
+
+
+def test_a_hidden_indicator_pane_is_built_once_when_first_shown_with_the_bars_on_screen(
+    panel: ChartPanel, daily: ChartData
+) -> None:
+    assert list(panel.panes) == ["VOL", "MACD"]  # KDJ and RSI are off: not built
+    assert [item.objectName() for item in panel.graphics.ci.items] == [
+        "chart_pane_price",
+        "chart_pane_VOL",
+        "chart_pane_MACD",
+    ]
+    panel.set_sub_panes(["VOL", "KDJ"])
+    kdj = panel.panes["KDJ"]
+    assert set(kdj.line_values()) == set(daily.studies["KDJ"])
+    for name, values in daily.studies["KDJ"].items():
+        np.testing.assert_array_equal(kdj.line_values()[name], values)
+    assert kdj.time_axis.tickValues(0, len(daily) - 1, 800) == panel.price.time_axis.tickValues(0, len(daily) - 1, 800)
+    assert kdj.value_axis.style["showValues"] is True
+    assert kdj.legend.text  # the newest bar's values, as on the panes built at start
+    assert kdj.view.viewRange()[0] == panel.price.view.viewRange()[0]  # linked to the price pane's bars
+    assert "RSI" not in panel.panes
+    panel.set_cursor(len(daily) - 5, ("KDJ", 50.0))
+    assert "\nJ " in panel.info_text()  # the info box lists the KDJ values
+    kdj_lines = [item for item in kdj.plot.items if getattr(item, "angle", None) == 90]  # the crosshair's
+    assert len(kdj_lines) == 1 and kdj_lines[0].isVisible() and kdj_lines[0].value() == len(daily) - 5
+    panel.set_sub_panes(["VOL"])
+    panel.set_sub_panes(["VOL", "KDJ"])
+    assert panel.panes["KDJ"] is kdj  # built once: hiding and showing again reuses it
+    assert list(panel.panes) == ["VOL", "MACD", "KDJ"]
+
+
+def test_a_pane_built_before_any_bars_gets_them_when_they_arrive(qtbot: QtBot, daily: ChartData) -> None:
+    widget = ChartPanel()
+    qtbot.addWidget(widget)
+    widget.set_red_up(False)
+    widget.set_sub_panes(["RSI"])
+    rsi = widget.panes["RSI"]
+    assert rsi.line_values() == {} and rsi.value_axis.style["showValues"] is False  # no bars yet
+    widget.set_data(daily)
+    np.testing.assert_array_equal(rsi.line_values()["RSI6"], daily.studies["RSI"]["RSI6"])
+    assert rsi.value_axis.style["showValues"] is True
+    widget.set_sub_panes(["VOL", "RSI"])  # VOL, built at start and hidden since, still has every bar
+    volume = widget.panes["VOL"].glyph
+    assert volume is not None
+    np.testing.assert_array_equal(volume.heights, daily.volume)

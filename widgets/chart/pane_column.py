@@ -9,6 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication
 
+from widgets.chart.candles import GlyphKind
 from widgets.chart.formatting import format_volume
 from widgets.chart.panes import ChartPane
 from widgets.chart.price_extras import PriceExtras
@@ -23,6 +24,7 @@ _BOTTOM_ROOM_PX = 22
 _LEGEND_ROOM_PX = 26  # a pane too short for the high/low labels keeps room for its legend only
 _LABELS_MIN_PX = 160
 _STICK_GROUPS = {"MACD": "MACD"}  # groups with one line drawn as sticks instead of a curve
+_GLYPHS: dict[str, GlyphKind | None] = {"VOL": "volume", "MACD": "stick", "KDJ": None, "RSI": None}
 
 
 def _tr(text: str) -> str:
@@ -41,19 +43,26 @@ class PaneColumn:
 
     def __init__(self, layout: pg.GraphicsLayout, theme: ChartTheme, format_price: Callable[[float], str]) -> None:
         self._layout = layout
+        self._theme = theme
         self._format_price = format_price
         self.price = ChartPane("price", "candle", theme, format_price)
-        self.panes: dict[str, ChartPane] = {
-            "VOL": ChartPane("VOL", "volume", theme, format_volume),
-            "MACD": ChartPane("MACD", "stick", theme),
-            "KDJ": ChartPane("KDJ", None, theme),
-            "RSI": ChartPane("RSI", None, theme),
-        }
-        for pane in self.panes.values():
-            pane.plot.setXLink(self.price.plot)
+        # The indicator panes built so far: each is built the first time it is shown (see `build`).
+        self.panes: dict[str, ChartPane] = {}
         self.extras = PriceExtras(self.price.plot, theme)
 
+    def build(self, keys: Iterable[str]) -> list[ChartPane]:
+        """Build the panes of `keys` not built yet (linked to the price pane's time axis); returns the new ones."""
+        built = []
+        for key in keys:
+            if key not in self.panes:
+                pane = ChartPane(key, _GLYPHS[key], self._theme, format_volume if key == "VOL" else None)
+                pane.plot.setXLink(self.price.plot)
+                self.panes[key] = pane
+                built.append(pane)
+        return built
+
     def all(self) -> list[ChartPane]:
+        """The price pane and every indicator pane built so far."""
         return [self.price, *self.panes.values()]
 
     def shown(self, sub_panes: Sequence[str]) -> list[ChartPane]:
@@ -67,10 +76,12 @@ class PaneColumn:
         hist = data.studies.get("MACD", {}).get("MACD", zeros)
         glyphs = (
             (self.price, (data.open, data.high, data.low, data.close)),
-            (self.panes["VOL"], (zeros, data.volume, zeros, zeros)),
-            (self.panes["MACD"], (zeros, hist, zeros, zeros)),
+            (self.panes.get("VOL"), (zeros, data.volume, zeros, zeros)),
+            (self.panes.get("MACD"), (zeros, hist, zeros, zeros)),
         )
         for pane, (open_, high, low, close) in glyphs:
+            if pane is None:
+                continue  # not built yet: it gets the bars when it is first shown
             assert pane.glyph is not None
             if 0 < changed_from <= len(pane.glyph):
                 pane.glyph.update_bars(open_, high, low, close, direction, changed_from)
@@ -166,6 +177,7 @@ class PaneColumn:
             layout.layout.setRowStretchFactor(row, 1)
 
     def apply_theme(self, theme: ChartTheme) -> None:
+        self._theme = theme
         for pane in self.all():
             pane.apply_theme(theme)
         self.extras.apply_theme(theme)
