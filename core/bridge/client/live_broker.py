@@ -40,6 +40,11 @@ from core.util.listeners import Listeners
 log = logging.getLogger(__name__)
 
 
+def _progress(order: Order) -> tuple[int, bool, bool]:
+    """How far an order has come: filled shares, then ended, then acknowledged by the broker."""
+    return order.filled_qty, not order.is_open, bool(order.broker_id)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
 
@@ -201,7 +206,12 @@ class LiveBroker:
 
     async def _send(self, request: OrderRequest, pending: Order) -> None:
         try:
-            self._set(await self.client.submit(request))
+            placed = await self.client.submit(request)
+            # The reply and the event stream race: QMT's acknowledgement can arrive as an event before the
+            # reply, which was written before it. A reply never takes the mirror back.
+            current = self._orders.get(request.client_id, pending)
+            if _progress(placed) >= _progress(current):
+                self._set(placed)
         except BridgeError as exc:
             current = self._orders.get(request.client_id, pending)
             if isinstance(exc, BridgeUnreachable):

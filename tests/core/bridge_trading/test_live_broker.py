@@ -6,7 +6,7 @@ import asyncio
 
 from core.bridge.client.http import BridgeHttp
 from core.bridge.client.live_broker import LiveBroker
-from core.domain.orders import OrderFilled, OrderRequest, OrderStatus, Side
+from core.domain.orders import Order, OrderFilled, OrderRequest, OrderStatus, Side
 from core.trading.audit import AuditLog
 from core.trading.risk import RiskEngine, RiskLimits
 from core.trading.service import TradingService
@@ -61,4 +61,36 @@ def test_live_mirror_orders_fills_and_kill(bridge, qmt, tmp_path) -> None:
         await broker.aclose()
         audit.close()
 
+    asyncio.run(run())
+
+
+def test_a_reply_written_before_qmts_acknowledgement_never_takes_the_mirror_back(bridge, tmp_path) -> None:
+    """The submit reply and the event stream race; here the acknowledgement event arrives first."""
+
+    class LateReply(BridgeHttp):
+        async def submit(self, request: OrderRequest) -> Order:
+            reply = await super().submit(request)
+            await _until(lambda: (o := broker.order(request.client_id)) is not None and bool(o.broker_id))
+            # As written before QMT numbered it: pending, nothing filled.
+            return reply.evolve(status=OrderStatus.PENDING, broker_id="", filled_qty=0, avg_price=0.0)
+
+    async def run() -> None:
+        nonlocal broker
+        broker = LiveBroker(LateReply(bridge.url, bridge.trade_token))
+        audit = AuditLog(tmp_path / "desk-audit.sqlite")
+        service = TradingService(broker, RiskEngine(RiskLimits(max_position_weight=1.0)), audit, armed=False)
+        await broker.start()
+        service.arm(actor="alice")
+        await _until(lambda: bridge.trading.armed)
+        done = asyncio.Event()
+        service.submit(OrderRequest("late1", SYMBOL, Side.BUY, 100, 2.50), actor="alice")
+        task = next(t for t in broker._tasks if t.get_name() == "live-submit-late1")
+        task.add_done_callback(lambda _t: done.set())
+        await asyncio.wait_for(done.wait(), 30)  # the reply has been applied, or not
+        order = broker.order("late1")
+        assert order is not None and order.broker_id and order.status is not OrderStatus.PENDING, order
+        await broker.aclose()
+        audit.close()
+
+    broker: LiveBroker
     asyncio.run(run())
