@@ -20,6 +20,7 @@ from core.settings import AppSettings
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from app.composition import Desk
     from app.first_run_presenter import FirstRunOutcome
     from app.services import Services
     from widgets.main_window import MainWindow
@@ -30,10 +31,11 @@ _NO_DISPLAY = (
     "qdesk: no display found: DISPLAY and WAYLAND_DISPLAY are unset; "
     "set DISPLAY, run under Xvfb, or use --screenshot PNG"
 )
-# Qt gets a few turns of the loop to lay out, polish and paint before the window is grabbed.
+# Qt gets a few turns of the loop to handle its posted layout, polish and paint events before the window is
+# grabbed; a turn costs nothing when nothing is pending, unlike a fixed sleep.
 _SETTLE_TURNS = 3
-_SETTLE_SECONDS = 0.05
-_KEYRING_WAIT_S = 5.0  # a keyring lookup still running at exit is not waited for longer
+_POLL_SECONDS = 0.01  # how often a screenshot looks whether the chart and the feed are ready
+_KEY_WARM_DELAY_S = 2.0  # after the first paint, so the lookup never competes with the launch
 _READY_TIMEOUT_S = 5.0  # a screenshot never waits longer than this for the chart and the feed
 
 
@@ -67,7 +69,6 @@ def run_desktop(
             print(f"qdesk: cannot create data folder {data_dir}: {exc.strerror or exc}", file=sys.stderr)
             return 2
 
-    keyring = _find_keyring_meanwhile()
     # Qt is imported here, not at module level, so headless commands never load it.
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
@@ -107,18 +108,18 @@ def run_desktop(
         app.setQuitOnLastWindowClosed(quit_on_last_window)
         collector.stop()
         crash.uninstall()
-        keyring.join(_KEYRING_WAIT_S)
 
 
-def _find_keyring_meanwhile() -> threading.Thread:
-    """Look for the OS keyring on a worker while Qt and the docks load: the account's audit log asks it for its
-    signing key while the window is built, and the first answer (finding the backend, a D-Bus probe on Linux)
-    mostly waits on disk and IPC. The keyring keeps what it found for every later call."""
-    from core.secrets import SecretStore
+def _warm_audit_key_later(loop: asyncio.AbstractEventLoop, desk: Desk) -> None:
+    """Fetch the audit log's signing key on a worker once the window is up, so the first order or arm does
+    not wait on the OS keyring (a D-Bus probe on Linux, possibly a Keychain prompt on macOS), and the launch
+    does not wait on it either."""
+    audit = desk.trading.audit
 
-    thread = threading.Thread(target=SecretStore("QDesk").available, name="keyring lookup", daemon=True)
-    thread.start()
-    return thread
+    def start() -> None:
+        threading.Thread(target=audit.signing_key, name="audit key", daemon=True).start()
+
+    loop.call_later(_KEY_WARM_DELAY_S, start)
 
 
 @dataclass
@@ -199,7 +200,8 @@ def _run_session(app: QApplication, launch: _Launch) -> int:
         desk.lazy["data_manager"].when_built(lambda manager: manager.sig_leave_demo_requested.connect(leave_demo))
         # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
         ready = _screenshot_ready(desk.chart, services)
-        return int(qasync.run(_drive(presenter.window, screenshot, services, ready)))
+        warm = None if screenshot is not None else lambda loop: _warm_audit_key_later(loop, desk)
+        return int(qasync.run(_drive(presenter.window, screenshot, services, ready, warm)))
     finally:
         services.close()
 
@@ -216,10 +218,16 @@ def _prepare_platform(*, wants_screenshot: bool) -> str | None:
 
 
 async def _drive(
-    window: MainWindow, screenshot: Path | None, services: Services, ready: Callable[[], bool] | None = None
+    window: MainWindow,
+    screenshot: Path | None,
+    services: Services,
+    ready: Callable[[], bool] | None = None,
+    warm: Callable[[asyncio.AbstractEventLoop], None] | None = None,
 ) -> int:
     """The application's main coroutine: runs until the window has closed."""
     services.start()
+    if warm is not None:
+        warm(asyncio.get_running_loop())
     try:
         return await _run_window(window, screenshot, ready)
     finally:
@@ -273,14 +281,15 @@ def screenshot_size() -> tuple[int, int]:
 async def _save_screenshot(window: MainWindow, path: Path, ready: Callable[[], bool] | None = None) -> int:
     # Shown at its own size first, then resized, as a user enlarges it: the chart takes the extra room.
     window.show()
-    await asyncio.sleep(_SETTLE_SECONDS)
+    for _ in range(_SETTLE_TURNS):
+        await asyncio.sleep(0)
     window.resize(*screenshot_size())
     waited = 0.0
     while ready is not None and not ready() and waited < _READY_TIMEOUT_S:
-        await asyncio.sleep(_SETTLE_SECONDS)
-        waited += _SETTLE_SECONDS
+        await asyncio.sleep(_POLL_SECONDS)
+        waited += _POLL_SECONDS
     for _ in range(_SETTLE_TURNS):
-        await asyncio.sleep(_SETTLE_SECONDS)
+        await asyncio.sleep(0)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         saved = window.grab().save(str(path))

@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from core.routine.retrain import RetrainSchedule
 from core.routine.schedule import parse_close_at
 from core.secrets import SecretStore, SecretStoreUnavailable
 from core.settings import AppSettings, save_settings
@@ -90,6 +89,9 @@ class SettingsPresenter(QObject):
             return
         try:
             if form.routine_retrain:
+                # Here, not at the top: the retrain module brings the research stack, which launch never needs.
+                from core.routine.retrain import RetrainSchedule
+
                 RetrainSchedule.parse(form.routine_retrain, form.routine_retrain_window or None)
         except ValueError as exc:
             self.dialog.show_message(_tr("Retrain the run every: {reason}.").format(reason=exc))

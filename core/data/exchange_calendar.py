@@ -145,10 +145,15 @@ class SessionCalendar:
         return nxt
 
     def holidays(self, start: dt.date, end: dt.date) -> frozenset[dt.date]:
-        """Known weekday closures in [start, end]."""
-        out, day = set(), start
-        while day <= end:
-            if day.weekday() < 5 and self.known(day) and day.isoformat() not in self._open:
-                out.add(day)
-            day += dt.timedelta(days=1)
-        return frozenset(out)
+        """Known weekday closures in [start, end]: whole arrays, since a store's span is fifteen years of days
+        and the desktop asks while its window opens."""
+        import numpy as np
+
+        every_day = np.arange(np.datetime64(start, "D"), np.datetime64(end, "D") + 1)
+        weekdays = every_day[np.is_busday(every_day)]
+        iso = weekdays.astype(str)
+        known = np.isin(weekdays.astype("datetime64[Y]").astype(np.int64) + 1970, sorted(self._years))
+        if self._bars is not None:
+            known |= (iso >= self._bars[0]) & (iso <= self._bars[1])
+        closed = known & ~np.isin(iso, sorted(self._open))
+        return frozenset(day.item() for day in weekdays[closed])

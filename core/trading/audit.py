@@ -76,17 +76,28 @@ class AuditLog:
         self._connections = PerThread(self._open, sqlite3.Connection.close)
         private_file(path)
         self._lock = threading.Lock()
+        self._secrets = secrets
+        self._key: bytes | None = None
+        self._key_lock = threading.Lock()
         with self._conn() as conn:
             conn.executescript(_SCHEMA)
         for side in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             if side.exists():
                 side.chmod(0o600)
-        found = anchor_key(path, secrets)
-        assert found is not None
-        self._key = found.key
         last = self._conn().execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         if last is not None and not head_path(path).exists():
-            write_head(path, self._key, int(last[0]), str(last[1]))  # a log kept before heads were signed
+            write_head(path, self.signing_key(), int(last[0]), str(last[1]))  # a log kept before heads were signed
+
+    def signing_key(self) -> bytes:
+        """The head's signing key, found (or made) at first need and kept: asking the OS keyring costs a D-Bus
+        round trip or a Keychain prompt, which opening the log (the window's launch) should not wait on. Callers
+        that must not wait at their first write ask for it ahead, on a worker."""
+        with self._key_lock:
+            if self._key is None:
+                found = anchor_key(self.path, self._secrets)
+                assert found is not None  # create=True always yields a key
+                self._key = found.key
+            return self._key
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
@@ -105,6 +116,7 @@ class AuditLog:
         """Record one fact (who, what, about which order) with its details; returns the stored entry."""
         time = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
         payload = canonical(data)
+        key = self.signing_key()  # before the write lock: a slow keyring must not hold other writers
         with self._lock:
             conn = self._conn()
             # BEGIN IMMEDIATE takes the write lock before reading the tail, so two processes
@@ -119,7 +131,7 @@ class AuditLog:
                     (seq, time, actor, action, subject, payload, prev, digest),
                 )
                 # Signed while the write lock is held, so heads land in the order rows do.
-                write_head(self.path, self._key, seq, digest)
+                write_head(self.path, key, seq, digest)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,65 @@ def test_audit_verify_finds_the_demo_log_and_reports_a_cut_tail(
     _tamper(tmp_path / "demo" / "audit.sqlite", "DELETE FROM audit WHERE seq = 3")
     assert main(["--data-dir", str(tmp_path), "audit", "verify"]) == 1
     assert "removed from the end" in capsys.readouterr().out
+
+
+class _CountingKeyring:
+    """Counts lookups and holds each until released: a slow OS keyring (D-Bus, a Keychain prompt). Not a
+    KeyringBackend subclass, which keyring would register as a backend for every later test."""
+
+    def __init__(self) -> None:
+        self.memory = MemoryKeyring()
+        self.secrets = self.memory.secrets
+        self.lookups = 0
+        self.release = threading.Event()
+        self.entered = threading.Event()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.lookups += 1
+        self.entered.set()
+        assert self.release.wait(10), "the test never released the keyring"
+        return self.memory.get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.memory.set_password(service, username, password)
+
+
+def test_opening_the_log_leaves_the_keyring_alone_until_the_first_write(tmp_path: Path) -> None:
+    backend = _CountingKeyring()
+    log = AuditLog(tmp_path / "audit.sqlite", SecretStore(AUDIT_KEY_SERVICE, backend))
+    assert backend.lookups == 0 and log.entries() == [] and not key_file(tmp_path / "audit.sqlite").exists()
+    backend.release.set()
+    log.append("alice", "armed")
+    assert backend.lookups == 1 and len(backend.secrets) == 1
+    log.close()
+
+
+def test_parallel_first_writes_ask_the_keyring_once_and_chain_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    backend = _CountingKeyring()
+    store = SecretStore(AUDIT_KEY_SERVICE, backend)
+    log = AuditLog(path, store)
+    writers = [
+        threading.Thread(target=log.append, args=("alice", "order_requested", f"c{i}"), kwargs={"qty": 100})
+        for i in range(8)
+    ]
+    for writer in writers:
+        writer.start()
+    assert backend.entered.wait(10)
+    backend.release.set()  # every writer is now waiting on the one lookup in flight, or on the log
+    for writer in writers:
+        writer.join(10)
+    assert backend.lookups == 1
+    assert sorted(e.subject for e in log.entries()) == [f"c{i}" for i in range(8)]
+    log.close()
+    result = verify(path, store)
+    assert result.ok and result.rows == 8 and result.anchor == "OS keyring"
+
+
+def test_a_log_written_before_heads_were_signed_gets_its_head_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    store = SecretStore(AUDIT_KEY_SERVICE, MemoryKeyring())
+    _log(path, store, rows=2)
+    head_path(path).unlink()
+    AuditLog(path, store).close()
+    assert verify(path, store).ok
