@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import signal
 import sys
@@ -196,6 +197,9 @@ def _run_session(app: QApplication, launch: _Launch) -> int:
             launch.leave_demo = True
             window.close()  # the normal close path saves the layout; run_desktop then reopens on the user's data
 
+        # What the launch built (modules, classes, the docks) lives for the session: frozen, the GUI thread's
+        # collections stop rescanning it, starting with the one that would otherwise come due at the first paint.
+        gc.freeze()
         window.sig_leave_demo_requested.connect(leave_demo)
         desk.lazy["data_manager"].when_built(lambda manager: manager.sig_leave_demo_requested.connect(leave_demo))
         # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
@@ -203,6 +207,7 @@ def _run_session(app: QApplication, launch: _Launch) -> int:
         warm = None if screenshot is not None else lambda loop: _warm_audit_key_later(loop, desk)
         return int(qasync.run(_drive(presenter.window, screenshot, services, ready, warm)))
     finally:
+        gc.unfreeze()  # a session reopened after "Leave demo" lets this one's cycles be collected
         services.close()
 
 

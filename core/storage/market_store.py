@@ -363,6 +363,14 @@ class MarketStore:
             rows = self._conn.execute("SELECT DISTINCT day FROM trading_days WHERE source!='exchange' ORDER BY day")
         return [r[0] for r in rows]
 
+    def trading_day_span(self) -> tuple[str, str] | None:
+        """(first, last) trading day seen in bars, or None for an empty store: what callers that need only the
+        ends ask, without listing every day."""
+        first, last = self._conn.execute(
+            "SELECT MIN(day), MAX(day) FROM trading_days WHERE source!='exchange'"
+        ).fetchone()
+        return None if first is None else (str(first), str(last))
+
     def replace_membership(self, index_name: str, intervals: Sequence[tuple[str, str, str]]) -> None:
         """Replace an index's membership intervals (symbol, start, end) whole. Call inside `transaction()`."""
         self._conn.execute("DELETE FROM index_membership WHERE index_name=?", (index_name,))

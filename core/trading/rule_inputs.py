@@ -34,7 +34,7 @@ def with_instruments(rules: RuleBook, instruments: Iterable[Instrument], as_of: 
 def store_instruments(store: Any) -> list[Instrument]:
     """The store's instruments with a listing date each where one is known: the recorded one, else the first
     stored bar when it comes after the store's first day (as the backtest reads it)."""
-    earliest = store.trading_days()[:1]
+    span = store.trading_day_span()
     first_bars = {s.symbol: s.first_time for s in store.series("1d")}
     out = []
     for row in store.instruments():
@@ -44,7 +44,7 @@ def store_instruments(store: Any) -> list[Instrument]:
             continue
         text = row.get("list_date") or ""
         first = first_bars.get(row["symbol"])
-        if not text and first and earliest and first > earliest[0]:
+        if not text and first and span and first > span[0]:
             text = first
         listed = dt.date.fromisoformat(text[:10]) if text else None
         out.append(Instrument(row["symbol"], parsed.exchange.value, parsed.board, row.get("name") or "", listed))
@@ -71,8 +71,8 @@ def store_rule_book(store: Any, rules: RuleBook | None = None) -> RuleBook:
     and the risk warnings their current names show, as of its last day."""
     from core.storage.instrument_names import st_periods
 
-    days = store.trading_days()
-    as_of = dt.date.fromisoformat(days[-1]) if days else dt.date.today()
+    span = store.trading_day_span()
+    as_of = dt.date.fromisoformat(span[1]) if span else dt.date.today()
     base = rules or RuleBook()
     # The dated names' ST periods (an imported name history) join whatever periods the book was given.
     st = {symbol: list(periods) for symbol, periods in base.st_periods.items()}

@@ -122,3 +122,14 @@ def test_bar_columns_hold_what_read_bars_holds_and_chart_as_the_same_series(stor
     empty = store.read_bar_columns("600519.SH", "1d")
     assert set(empty) == {"time", "open", "high", "low", "close", "volume", "amount", "factor"}
     assert all(values == () for values in empty.values()) and len(read_series(store, "600519.SH", "1d")) == 0
+
+
+def test_the_trading_day_span_is_the_bars_ends_without_the_calendar_known_ahead(store: MarketStore) -> None:
+    assert store.trading_day_span() is None
+    with store.transaction():
+        store.add_trading_days("exchange", ["2022-12-30", "2023-12-29"])
+        store.add_trading_days("index", ["2023-01-03"])
+        store.add_trading_days("bars", ["2023-01-04", "2023-01-05"])
+    assert store.trading_day_span() == ("2023-01-03", "2023-01-05")
+    days = store.trading_days()
+    assert (days[0], days[-1]) == store.trading_day_span()
