@@ -18,7 +18,8 @@ from core.models import MODEL_NAMES, TREE_MODELS
 from core.research.config import StartTraining, parse_params
 from core.research.registry import RunRegistry
 from core.research.rolling import RollingStep
-from widgets.training_panel import RunRow, TrainingForm, TrainingPanel
+from widgets.training_form import TrainingForm
+from widgets.training_panel import RunRow, TrainingPanel
 
 if TYPE_CHECKING:
     from app.events import GuiEvents

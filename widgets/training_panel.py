@@ -1,4 +1,5 @@
-"""TrainingPanel: the click-to-train form, live curves, job queue and progress, results and the run registry."""
+"""TrainingPanel: the click-to-train form (widgets.training_form), live curves, job queue and progress, results and
+the run registry."""
 
 from __future__ import annotations
 
@@ -8,18 +9,12 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -30,29 +25,11 @@ from PySide6.QtWidgets import (
 
 from widgets.tr import QT_TRANSLATE_NOOP
 from widgets.training_curves import TrainingCurves
+from widgets.training_form import TrainingForm, TrainingFormFields
 
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("TrainingPanel", text)
-
-
-@dataclass(frozen=True, slots=True)
-class TrainingForm:
-    """What the form asks for; the presenter turns it into a training command."""
-
-    model: str
-    dataset: str
-    universe: str
-    segments: str
-    device: str
-    epochs: int
-    learning_rate: float
-    size: int  # hidden units, or leaves for LightGBM
-    batch_size: int
-    seed: int
-    extra: str = ""  # more parameters as KEY=VALUE, comma separated
-    rolling: str | None = None  # walk-forward: retrain every STEP (20d, 1m, 3m) over the test segment; None: one model
-    window: str = "expanding"  # with rolling: expanding or sliding train window
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +105,12 @@ class TrainingPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._build_form()
+        self.fields = TrainingFormFields(self)
+        self.fields.sig_model_changed.connect(self.sig_model_changed)
+        self.train_button = QPushButton(_tr("Train"), self)
+        self.train_button.clicked.connect(self._on_train_button_clicked)
+        self.cancel_button = QPushButton(_tr("Cancel"), self)
+        self.cancel_button.clicked.connect(self.sig_cancel_requested)
         self._build_curves()
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 1000)
@@ -149,7 +131,7 @@ class TrainingPanel(QWidget):
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
         left.addLayout(buttons)
-        left.addLayout(self.form)
+        left.addWidget(self.fields)
         left.addWidget(QLabel(_tr("Queue"), self))
         left.addWidget(self.queue)
         left.addStretch(1)
@@ -164,73 +146,6 @@ class TrainingPanel(QWidget):
         self.set_running(False)
 
     # -- construction ----------------------------------------------------------------------
-    def _build_form(self) -> None:
-        self.model_combo = QComboBox(self)
-        self.model_combo.currentTextChanged.connect(self.sig_model_changed)
-        self.dataset_combo = QComboBox(self)
-        self.dataset_combo.addItems(["alpha158", "alpha360"])
-        self.universe_edit = QLineEdit("csi300", self)
-        self.universe_edit.setToolTip(_tr("csi300, csi500, all, or symbols separated by commas"))
-        self.segments_edit = QLineEdit("2008-01-01:2014-12-31,2015-01-01:2016-12-31,2017-01-01:2020-12-31", self)
-        self.segments_edit.setToolTip(_tr("Train, valid, test as START:END, separated by commas"))
-        self.segments_edit.setMinimumWidth(self.segments_edit.fontMetrics().horizontalAdvance("0" * 66))
-        self.device_combo = QComboBox(self)
-        for device in ("auto", "cpu", "cuda", "mps"):
-            # "auto" is a word and is translated; the device names are the same in every language.
-            self.device_combo.addItem(_tr("auto") if device == "auto" else device, device)
-        self.epochs_spin = QSpinBox(self)
-        self.epochs_spin.setRange(1, 10000)
-        self.lr_spin = QDoubleSpinBox(self)
-        self.lr_spin.setDecimals(5)
-        self.lr_spin.setRange(1e-5, 1.0)
-        self.lr_spin.setSingleStep(1e-4)
-        self.size_spin = QSpinBox(self)
-        self.size_spin.setRange(1, 4096)
-        self.batch_spin = QSpinBox(self)
-        self.batch_spin.setRange(1, 100000)
-        self.seed_spin = QSpinBox(self)
-        self.seed_spin.setRange(0, 2**31 - 1)
-        self.extra_edit = QLineEdit(self)
-        self.extra_edit.setPlaceholderText(_tr("more parameters: key=value, key=value"))
-        self.rolling_check = QCheckBox(_tr("Walk-forward"), self)
-        self.rolling_check.setToolTip(_tr("Retrain every step over the test segment and stitch the scores"))
-        self.rolling_edit = QLineEdit("1m", self)
-        self.rolling_edit.setPlaceholderText(_tr("step: 20d, 1m, 3m"))
-        self.window_combo = QComboBox(self)
-        self.window_combo.addItem(_tr("expanding"), "expanding")
-        self.window_combo.addItem(_tr("sliding"), "sliding")
-        self.rolling_check.toggled.connect(self.rolling_edit.setEnabled)
-        self.rolling_check.toggled.connect(self.window_combo.setEnabled)
-        self.rolling_edit.setEnabled(False)
-        self.window_combo.setEnabled(False)
-        # Two label/field pairs a row (segments and parameters span both): half the height of one column.
-        self.form = QGridLayout()
-        self.form.setColumnStretch(1, 1)
-        self.form.setColumnStretch(3, 1)
-        rows: tuple[tuple[tuple[str, QWidget], ...], ...] = (
-            ((_tr("Model"), self.model_combo), (_tr("Dataset"), self.dataset_combo)),
-            ((_tr("Universe"), self.universe_edit), (_tr("Device"), self.device_combo)),
-            ((_tr("Segments"), self.segments_edit),),
-            ((_tr("Epochs"), self.epochs_spin), (_tr("Learning rate"), self.lr_spin)),
-            ((_tr("Hidden size / leaves"), self.size_spin), (_tr("Batch size"), self.batch_spin)),
-            ((_tr("Seed"), self.seed_spin), (_tr("Window"), self.window_combo)),
-            ((_tr("Parameters"), self.extra_edit),),
-        )
-        for row, pairs in enumerate(rows):
-            for column, (label, widget) in enumerate(pairs):
-                self.form.addWidget(QLabel(label, self), row, column * 2)
-                span = 3 if len(pairs) == 1 and widget is not self.seed_spin else 1
-                self.form.addWidget(widget, row, column * 2 + 1, 1, span)
-        # The walk-forward switch and its step share the seed's row: the window box sits beside it.
-        walk = QHBoxLayout()
-        walk.addWidget(self.rolling_check)
-        walk.addWidget(self.rolling_edit, 1)
-        self.form.addLayout(walk, len(rows), 0, 1, 4)
-        self.train_button = QPushButton(_tr("Train"), self)
-        self.train_button.clicked.connect(self._on_train_button_clicked)
-        self.cancel_button = QPushButton(_tr("Cancel"), self)
-        self.cancel_button.clicked.connect(self.sig_cancel_requested)
-
     def _build_curves(self) -> None:
         # Until a model trains, the tab explains itself; the plots are built with the first run.
         self.curves_stack = QStackedWidget(self)
@@ -272,42 +187,13 @@ class TrainingPanel(QWidget):
 
     # -- view state from the presenter -----------------------------------------------------------
     def set_models(self, names: Sequence[str]) -> None:
-        self.model_combo.clear()
-        self.model_combo.addItems(list(names))
+        self.fields.set_models(names)
 
     def set_form(self, form: TrainingForm) -> None:
-        self.model_combo.setCurrentText(form.model)
-        self.dataset_combo.setCurrentText(form.dataset)
-        self.universe_edit.setText(form.universe)
-        self.segments_edit.setText(form.segments)
-        self.device_combo.setCurrentIndex(max(0, self.device_combo.findData(form.device)))
-        self.epochs_spin.setValue(form.epochs)
-        self.lr_spin.setValue(form.learning_rate)
-        self.size_spin.setValue(form.size)
-        self.batch_spin.setValue(form.batch_size)
-        self.seed_spin.setValue(form.seed)
-        self.extra_edit.setText(form.extra)
-        self.rolling_check.setChecked(form.rolling is not None)
-        if form.rolling:
-            self.rolling_edit.setText(form.rolling)
-        self.window_combo.setCurrentIndex(max(0, self.window_combo.findData(form.window)))
+        self.fields.set_form(form)
 
     def form_values(self) -> TrainingForm:
-        return TrainingForm(
-            self.model_combo.currentText(),
-            self.dataset_combo.currentText(),
-            self.universe_edit.text().strip(),
-            self.segments_edit.text().strip(),
-            str(self.device_combo.currentData()),
-            self.epochs_spin.value(),
-            self.lr_spin.value(),
-            self.size_spin.value(),
-            self.batch_spin.value(),
-            self.seed_spin.value(),
-            self.extra_edit.text().strip(),
-            self.rolling_edit.text().strip() if self.rolling_check.isChecked() else None,
-            str(self.window_combo.currentData()),
-        )
+        return self.fields.values()
 
     def curves_title(self) -> str:
         """What the curves show: the job, and with walk-forward the window being trained."""

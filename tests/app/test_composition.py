@@ -70,13 +70,13 @@ def test_a_trained_run_reaches_backtest_and_signals_without_a_restart(
 
     panel = built.panel("training")
     assert isinstance(panel, TrainingPanel)
-    panel.model_combo.setCurrentText("lightgbm")
-    panel.universe_edit.setText(",".join(research_slice.symbols[:20]))
-    panel.segments_edit.setText(str(TINY_SEGMENTS))
-    panel.device_combo.setCurrentText("cpu")
-    panel.epochs_spin.setValue(10)
-    panel.size_spin.setValue(15)
-    panel.extra_edit.setText("lambda_l1=0, lambda_l2=1, num_threads=1, rounds_per_epoch=5")
+    panel.fields.model_combo.setCurrentText("lightgbm")
+    panel.fields.universe_edit.setText(",".join(research_slice.symbols[:20]))
+    panel.fields.segments_edit.setText(str(TINY_SEGMENTS))
+    panel.fields.device_combo.setCurrentText("cpu")
+    panel.fields.epochs_spin.setValue(10)
+    panel.fields.size_spin.setValue(15)
+    panel.fields.extra_edit.setText("lambda_l1=0, lambda_l2=1, num_threads=1, rounds_per_epoch=5")
     panel.train_button.click()
     job_id = built.training.runner.job_id
     assert job_id is not None and job_id in {j.job_id for j in services.jobs.running()}

@@ -25,14 +25,14 @@ def ui(qtbot: QtBot, research_slice: Slice) -> tuple[TrainingPanel, TrainingPres
 
 
 def _fill(panel: TrainingPanel, model: str, epochs: int, extra: str = "") -> None:
-    panel.model_combo.setCurrentText(model)  # shows that model's defaults first
-    panel.universe_edit.setText(UNIVERSE)
-    panel.segments_edit.setText(str(TINY_SEGMENTS))
-    panel.device_combo.setCurrentText("cpu")
-    panel.epochs_spin.setValue(epochs)
-    panel.size_spin.setValue(8 if model != "lightgbm" else 15)
-    panel.batch_spin.setValue(64)
-    panel.extra_edit.setText(extra)
+    panel.fields.model_combo.setCurrentText(model)  # shows that model's defaults first
+    panel.fields.universe_edit.setText(UNIVERSE)
+    panel.fields.segments_edit.setText(str(TINY_SEGMENTS))
+    panel.fields.device_combo.setCurrentText("cpu")
+    panel.fields.epochs_spin.setValue(epochs)
+    panel.fields.size_spin.setValue(8 if model != "lightgbm" else 15)
+    panel.fields.batch_spin.setValue(64)
+    panel.fields.extra_edit.setText(extra)
 
 
 def test_train_queue_cancel_and_registry(qtbot: QtBot, ui: tuple[TrainingPanel, TrainingPresenter]) -> None:
@@ -90,11 +90,11 @@ def test_the_first_train_says_it_is_loading_the_libraries_before_the_window_wait
 def test_bad_form_is_refused_with_a_message(ui: tuple[TrainingPanel, TrainingPresenter]) -> None:
     panel, presenter = ui
     _fill(panel, "mlp", 2)
-    panel.segments_edit.setText("2011:2012")
+    panel.fields.segments_edit.setText("2011:2012")
     panel.train_button.click()
     assert not presenter.runner.busy and panel.status.text().startswith("Segments:")
-    panel.segments_edit.setText(str(TINY_SEGMENTS))
-    panel.extra_edit.setText("dropout")
+    panel.fields.segments_edit.setText(str(TINY_SEGMENTS))
+    panel.fields.extra_edit.setText("dropout")
     panel.train_button.click()
     assert panel.status.text().startswith("Parameters:")
 
@@ -115,10 +115,10 @@ def test_walk_forward_trains_a_window_at_a_time_cancels_and_resumes(
 
     panel, presenter = ui
     _fill(panel, "lightgbm", 120, "lambda_l1=0, lambda_l2=1, num_threads=1, rounds_per_epoch=40, early_stop=0")
-    assert not panel.rolling_edit.isEnabled()
-    panel.rolling_check.setChecked(True)
-    panel.rolling_edit.setText("1m")
-    panel.window_combo.setCurrentIndex(panel.window_combo.findData("sliding"))
+    assert not panel.fields.rolling_edit.isEnabled()
+    panel.fields.rolling_check.setChecked(True)
+    panel.fields.rolling_edit.setText("1m")
+    panel.fields.window_combo.setCurrentIndex(panel.fields.window_combo.findData("sliding"))
     windows: list[tuple[int, int, str]] = []
 
     def seen(report: object) -> None:  # connected after the presenter: the panel already shows the report
@@ -148,10 +148,10 @@ def test_walk_forward_trains_a_window_at_a_time_cancels_and_resumes(
 def test_a_bad_walk_forward_step_is_refused_with_a_message(ui: tuple[TrainingPanel, TrainingPresenter]) -> None:
     panel, presenter = ui
     _fill(panel, "lightgbm", 5)
-    panel.rolling_check.setChecked(True)
-    panel.rolling_edit.setText("2w")
+    panel.fields.rolling_check.setChecked(True)
+    panel.fields.rolling_edit.setText("2w")
     panel.train_button.click()
     assert not presenter.runner.busy and panel.status.text().startswith("Walk-forward: bad step '2w'")
-    panel.rolling_edit.setText("")
+    panel.fields.rolling_edit.setText("")
     panel.train_button.click()
     assert not presenter.runner.busy and panel.status.text().startswith("Walk-forward: bad step ''")

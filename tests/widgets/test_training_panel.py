@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from widgets.training_panel import RunRow, TrainingForm, TrainingPanel
+from widgets.training_form import TrainingForm
+from widgets.training_panel import RunRow, TrainingPanel
 
 
 def test_form_round_trip_and_train_intent(qtbot: QtBot) -> None:
@@ -20,7 +21,7 @@ def test_form_round_trip_and_train_intent(qtbot: QtBot) -> None:
         panel.train_button.click()
     assert blocker.args == [form]
     with qtbot.waitSignal(panel.sig_model_changed) as changed:
-        panel.model_combo.setCurrentText("lightgbm")
+        panel.fields.model_combo.setCurrentText("lightgbm")
     assert changed.args == ["lightgbm"]
 
 
@@ -65,3 +66,20 @@ def test_curves_runs_and_comparison(qtbot: QtBot) -> None:
     assert panel.progress.value() == 500 and panel.status.text() == "training 50%"
     panel.set_result("r1", {"ic": 0.05, "icir": 0.5, "rank_ic": 0.06, "rank_icir": 0.6})
     assert "Rank ICIR 0.6000" in panel.result.text()
+
+
+def test_the_walk_forward_window_sits_on_its_switchs_row_and_follows_it(qtbot: QtBot) -> None:
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1280, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    fields = panel.fields
+    followers = (fields.rolling_edit, fields.window_label, fields.window_combo)
+    row = fields.rolling_check.geometry().center().y()
+    assert all(abs(w.geometry().center().y() - row) <= 2 for w in followers)
+    assert abs(fields.seed_spin.geometry().center().y() - row) > 10  # no longer on the seed's row
+    assert not any(w.isEnabled() for w in followers)
+    fields.rolling_check.setChecked(True)
+    assert all(w.isEnabled() for w in followers)
+    assert panel.form_values().rolling == "1m" and panel.form_values().window == "expanding"
