@@ -111,7 +111,12 @@ def build_desk(services: Services, lang: str, settings: AppSettings) -> Desk:
     board_panel.model.chinese_units = lang == "zh_CN"
     board_panel.model.set_red_up(settings.red_up)
     board = QuoteBoardPresenter(
-        board_panel, services.hub, services.watchlists, services.names, subscribe=services.subscribe
+        board_panel,
+        services.hub,
+        services.watchlists,
+        services.names,
+        subscribe=services.subscribe,
+        float_shares=services.float_shares,
     )
     chart_panel, chart = build_chart(services, settings)
     board.set_open_chart(lambda symbol: _open_chart(chart_panel, chart, symbol))

@@ -91,9 +91,13 @@ class InstrumentInfoPresenter(QObject):
             (_tr("Change"), change),
             (_tr("Volume"), big(facts.volume)),
             (_tr("Turnover"), big(facts.amount)),
+            (_tr("Turnover rate"), f"{facts.turnover_pct:.2f}%" if not math.isnan(facts.turnover_pct) else "—"),
             (_tr("52-week high"), price(facts.high_52w)),
             (_tr("52-week low"), price(facts.low_52w)),
-            (_tr("Market cap"), big(facts.market_cap) if not math.isnan(facts.market_cap) else unknown),
+            (_tr("Total shares"), big(facts.total_shares)),
+            (_tr("Float shares"), big(facts.float_shares)),
+            (_tr("Market cap"), big(facts.market_cap)),
+            (_tr("Float market cap"), big(facts.float_market_cap)),
         ]
 
 

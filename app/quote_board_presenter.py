@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from PySide6.QtCore import QCoreApplication, QObject
 
@@ -26,12 +26,14 @@ class QuoteBoardPresenter(QObject):
         names: dict[str, str],
         open_chart: Callable[[str], None] | None = None,
         subscribe: Callable[[Iterable[str]], None] | None = None,
+        float_shares: Mapping[str, float] | None = None,
     ) -> None:
         super().__init__(panel)
         self._panel = panel
         self._hub = hub
         self._watchlists = watchlists
         self._names = names
+        self._float_shares = float_shares if float_shares is not None else {}  # the base of turnover %
         self._open_chart = open_chart
         self._subscribe = subscribe  # asks the live source for the shown symbols (a bridge; demo: nothing)
         self.relay = EventRelay("ticks", self)
@@ -54,7 +56,8 @@ class QuoteBoardPresenter(QObject):
             self._panel.model.set_reference(avg_volume=averages)
 
     def refresh_names(self) -> None:
-        """Show the session's names again: the store learnt new ones (an instrument list from the bridge)."""
+        """Show the session's names and float shares again: the store learnt new ones (the bridge's instrument
+        list)."""
         self._show_current()
 
     def set_open_chart(self, open_chart: Callable[[str], None]) -> None:
@@ -65,6 +68,7 @@ class QuoteBoardPresenter(QObject):
         symbols = self._watchlists.symbols()
         if self._subscribe is not None:
             self._subscribe(symbols)
+        self._panel.model.set_reference(float_shares=self._float_shares)
         self._panel.model.set_symbols(symbols, self._names)
         self._panel.model.apply_ticks(self._hub.snapshot(symbols))  # no blank rows until the next tick
 

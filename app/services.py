@@ -45,6 +45,7 @@ class Services:
     _subscribed: set[str] = field(default_factory=set, repr=False)
     _user_store: MarketStore | None = field(default=None, repr=False)  # opened in demo mode for imports
     events: EventBus = field(default_factory=EventBus)  # the session's facts: runs, jobs, the account
+    float_shares: dict[str, float] = field(default_factory=dict)  # tradable shares per symbol: turnover %'s base
     runs: RunRegistry = field(init=False)
     jobs: JobRegistry = field(init=False)
 
@@ -92,8 +93,9 @@ class Services:
             self._track(asyncio.get_running_loop().create_task(self.sync_instruments(), name="bridge-instruments"))
 
     async def sync_instruments(self, today: dt.date | None = None) -> int:
-        """Take names, listing dates and ST marks from the bridge's instrument list into the store; the
-        session's names follow and `InstrumentsUpdated` tells the docks. Returns how many names were new."""
+        """Take names, listing dates, ST marks and share capital from the bridge's instrument list into the
+        store; the session's names and float shares follow and `InstrumentsUpdated` tells the docks. Returns
+        how many names were new."""
         from core.data.instrument_list import store_listed_instruments
 
         if self.bridge is None:
@@ -101,6 +103,7 @@ class Services:
         listed = await self.bridge.instruments()
         new = store_listed_instruments(self.store, listed, today or dt.date.today())
         self.names.update({r["symbol"]: r["name"] for r in self.store.instruments() if r["name"]})
+        self.float_shares.update(float_shares_of(self.store))
         self.events.publish(InstrumentsUpdated(new))
         return new
 
@@ -195,7 +198,16 @@ def open_services(
         from core.bridge.client import BridgeClient  # httpx and websockets load only when a bridge is used
 
         bridge = BridgeClient(bridge_url, bridge_token, ca_file=bridge_ca_file or None)
-    return Services(data_dir, use_demo, store, hub, feed, watchlists, names, tmp, bridge)
+    services = Services(data_dir, use_demo, store, hub, feed, watchlists, names, tmp, bridge)
+    services.float_shares.update(float_shares_of(store))
+    return services
+
+
+def float_shares_of(store: MarketStore) -> dict[str, float]:
+    """The latest tradable shares the store knows per symbol."""
+    from core.storage.instrument_shares import current_shares
+
+    return {s: c.float_shares for s, c in current_shares(store).items() if c.float_shares}
 
 
 def _has_bars(path: Path) -> bool:

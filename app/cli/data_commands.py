@@ -31,7 +31,7 @@ def register(commands: Any) -> None:
         description="Import .csv/.csv.gz files of daily or 1-minute bars (a file, several, or "
         "folders, searched recursively), index membership files (csi300_*.csv with "
         "symbol,start,end, or Qlib instruments .txt) and instrument lists (symbol,name"
-        "[,list_date][,delist_date]). The symbol comes from the file name "
+        "[,list_date][,delist_date][,total_shares][,float_shares]). The symbol comes from the file name "
         "(600000.SH.csv) or a symbol column. Re-importing is safe: identical rows are left "
         "alone, changed ones are updated. Volume is taken as shares and amount as CNY.",
     )
@@ -57,11 +57,13 @@ def register(commands: Any) -> None:
 
     names = sub.add_parser(
         "names",
-        help="import instrument names, their history and listing dates",
-        description="Read an instrument CSV (symbol,name[,list_date][,delist_date][,name_start]) into the store in "
-        "one transaction: a bad row stores nothing. Without name_start a name is the current one (a rename from "
-        "today when it differs from the stored one); with it, each row is a name the stock traded under from that "
-        "day, so renames and ST/*ST periods are kept as history.",
+        help="import instrument names, their history, listing dates and share capital",
+        description="Read an instrument CSV (symbol,name[,list_date][,delist_date][,name_start][,total_shares]"
+        "[,float_shares]) into the store in one transaction: a bad row stores nothing. Without name_start a name is "
+        "the current one (a rename from today when it differs from the stored one); with it, each row is a name the "
+        "stock traded under from that day, so renames and ST/*ST periods are kept as history. total_shares and "
+        "float_shares are the share capital and tradable shares in shares (empty = unknown), held from the row's "
+        "name_start or, without one, from now: F10's market cap and the quote board's turnover %% use them.",
     )
     names.add_argument("file", metavar="FILE")
     names.set_defaults(handler=cmd_names)
@@ -147,9 +149,11 @@ def cmd_names(args: argparse.Namespace, data_dir: Path) -> int:
         store.close()
     if not report.ok:
         raise CliError(report.error or "not imported")
+    with_shares = len({row[0] for row in parsed.shares})
     print(
         f"Names: {len(report.symbols)} symbols, {len(parsed.rows)} rows "
-        f"({len(parsed.dated_names)} dated names); {warned} risk-warning period(s) known for them"
+        f"({len(parsed.dated_names)} dated names); {warned} risk-warning period(s) known for them; "
+        f"share capital of {with_shares} symbol(s)"
     )
     return 0
 

@@ -276,12 +276,18 @@ def instrument_to_wire(inst: Instrument) -> dict[str, Any]:
         "name": inst.name,
         "list_date": inst.list_date.isoformat() if inst.list_date else None,
         "delist_date": inst.delist_date.isoformat() if inst.delist_date else None,
+        "total_shares": inst.total_shares,
+        "float_shares": inst.float_shares,
     }
 
 
 def instrument_from_wire(data: dict[str, Any]) -> Instrument:
     def day(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text) if text else None
+
+    def shares(value: Any) -> float | None:
+        # An older bridge sends no share capital; a non-positive one is as unknown as none.
+        return float(value) if isinstance(value, int | float) and value > 0 else None
 
     return Instrument(
         symbol=data["symbol"],
@@ -290,6 +296,8 @@ def instrument_from_wire(data: dict[str, Any]) -> Instrument:
         name=data.get("name", ""),
         list_date=day(data.get("list_date")),
         delist_date=day(data.get("delist_date")),
+        total_shares=shares(data.get("total_shares")),
+        float_shares=shares(data.get("float_shares")),
     )
 
 

@@ -55,6 +55,8 @@ class InstrumentOut(BaseModel):
     name: str
     list_date: str | None
     delist_date: str | None
+    total_shares: float | None = Field(default=None, description="share capital (总股本), shares; null when unknown")
+    float_shares: float | None = Field(default=None, description="tradable shares (流通股本); null when unknown")
 
 
 class InstrumentsOut(BaseModel):

@@ -50,6 +50,8 @@ class XtInstrumentDetail(TypedDict, total=False):
     PriceTick: float
     InstrumentStatus: int
     IsTrading: bool
+    FloatVolume: float  # tradable shares (流通股本)
+    TotalVolume: float  # share capital (总股本), shares
 
 
 def xt_time(ms: int | float) -> dt.datetime:
@@ -142,6 +144,7 @@ def bars_to_domain(code: str, freq: Freq, frame: Any) -> list[Bar]:
 
 
 def instrument_to_domain(code: str, data: Mapping[str, Any]) -> Instrument:
+    """A get_instrument_detail record as a domain Instrument (names, listing dates, share capital)."""
     instrument_id, _, market = code.partition(".")
     exchange = XT_MARKETS.get(str(data.get("ExchangeID") or market))
     if exchange is None:
@@ -153,7 +156,15 @@ def instrument_to_domain(code: str, data: Mapping[str, Any]) -> Instrument:
         name=str(data.get("InstrumentName") or ""),
         list_date=_xt_date(data.get("OpenDate")),
         delist_date=_xt_date(data.get("ExpireDate")),
+        total_shares=_shares(data.get("TotalVolume")),
+        float_shares=_shares(data.get("FloatVolume")),
     )
+
+
+def _shares(value: Any) -> float | None:
+    # QMT answers 0 or NaN for a share capital it does not know; neither is a real count.
+    shares = _num(value)
+    return shares if shares > 0 else None
 
 
 def _xt_date(value: Any) -> dt.date | None:

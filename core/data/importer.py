@@ -14,6 +14,7 @@ from core.data.parse_pool import ParsedFile, parse_file, parse_in_background
 from core.domain.symbols import Board, Exchange, parse_symbol
 from core.jobs import CancelToken, Progress
 from core.storage.instrument_names import record_names
+from core.storage.instrument_shares import record_shares
 from core.storage.market_store import MarketStore
 
 _SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz")
@@ -127,6 +128,7 @@ def _import_instruments(store: MarketStore, parsed: InstrumentListFile, report: 
         revision = store.next_revision()
         store.update_instruments(parsed.rows)
         record_names(store, parsed.dated_names, dt.date.today())
+        record_shares(store, parsed.shares, dt.date.today())
         store.log_import(revision, str(parsed.path), "instruments", report.rows, 0, report.rows, 0)
 
 

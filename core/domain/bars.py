@@ -46,3 +46,5 @@ class Instrument:
     name: str = ""
     list_date: dt.date | None = None
     delist_date: dt.date | None = None
+    total_shares: float | None = None  # share capital (总股本), shares; None = unknown
+    float_shares: float | None = None  # tradable shares (流通股本), the base of turnover %

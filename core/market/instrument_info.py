@@ -1,4 +1,4 @@
-"""F10 facts of one instrument: identity, listing, name and ST history, and figures of its latest daily bars."""
+"""F10 facts of one instrument: identity, listing, name and ST history, share capital, figures of its latest bars."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from core.domain.symbols import Board, parse_symbol
 from core.domain.ticks import Tick
 from core.storage.instrument_names import NamePeriod, name_as_of, name_history
+from core.storage.instrument_shares import shares_as_of
 from core.storage.market_store import MarketStore
 
 _YEAR_BARS = 260  # a little more than a year of sessions; the 52-week window is cut by date below
@@ -34,7 +35,23 @@ class InstrumentFacts:
     amount: float = math.nan  # CNY
     high_52w: float = math.nan  # forward-adjusted to the latest bar, as terminals show them
     low_52w: float = math.nan
-    market_cap: float = math.nan  # needs the share capital, which no imported file carries yet
+    total_shares: float = math.nan  # share capital on the figures' day, shares
+    float_shares: float = math.nan  # tradable shares on the figures' day
+
+    @property
+    def market_cap(self) -> float:
+        """Total shares × last price, CNY."""
+        return self.total_shares * self.last
+
+    @property
+    def float_market_cap(self) -> float:
+        """Tradable shares × last price, CNY."""
+        return self.float_shares * self.last
+
+    @property
+    def turnover_pct(self) -> float:
+        """The day's volume as a share of the tradable shares (换手率), in percent."""
+        return self.volume / self.float_shares * 100.0
 
     @property
     def change(self) -> float:
@@ -98,9 +115,15 @@ def instrument_facts(store: MarketStore, symbol: str, tick: Tick | None = None) 
             high_52w=_extreme(max, facts.high_52w, tick.high),
             low_52w=_extreme(min, facts.low_52w, tick.low),
         )
-    if facts.as_of and names:
-        facts = _with(facts, name=name_as_of(store, symbol, dt.date.fromisoformat(facts.as_of)) or facts.name)
-    return facts
+    day = dt.date.fromisoformat(facts.as_of) if facts.as_of else None
+    if day is not None and names:
+        facts = _with(facts, name=name_as_of(store, symbol, day) or facts.name)
+    shares = shares_as_of(store, symbol, day)
+    return _with(facts, total_shares=_known(shares.total_shares), float_shares=_known(shares.float_shares))
+
+
+def _known(shares: float | None) -> float:
+    return shares if shares is not None and shares > 0 else math.nan
 
 
 def _with(facts: InstrumentFacts, **changes: object) -> InstrumentFacts:

@@ -60,6 +60,16 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     INSERT INTO instrument_names (symbol, start, name) SELECT symbol, '', name FROM instruments WHERE name != '';
     """,
+    # 3: share capital with its history (placements, bonus shares): a row holds from `start` until the
+    # symbol's next one ('' = since before anything known); NULL = that figure is unknown.
+    """
+    CREATE TABLE instrument_shares (
+        symbol TEXT NOT NULL, start TEXT NOT NULL,
+        total_shares REAL,               -- share capital (总股本), shares
+        float_shares REAL,               -- tradable shares (流通股本), shares
+        PRIMARY KEY (symbol, start)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

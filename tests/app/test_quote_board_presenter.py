@@ -71,3 +71,23 @@ def test_names_learnt_later_reach_the_name_column(qtbot: QtBot, tmp_path: Path) 
     names["600000.SH"] = "浦发银行"  # what the bridge's instrument list taught the session
     presenter.refresh_names()
     assert panel.model.data(panel.model.index(0, name_column)) == "浦发银行"
+
+
+def test_float_shares_learnt_later_fill_the_turnover_column(qtbot: QtBot, tmp_path: Path) -> None:
+    panel = QuoteBoardPanel()
+    qtbot.addWidget(panel)
+    hub = QuoteHub()
+    hub.publish([tick("600000.SH", 7.3)])  # 1e6 shares traded so far today
+    float_shares: dict[str, float] = {}  # the session's: empty until the bridge's instrument list arrives
+    watchlists = WatchlistStore.load(tmp_path / "w.json", ["600000.SH", "000001.SZ"])
+    presenter = QuoteBoardPresenter(panel, hub, watchlists, {}, float_shares=float_shares)
+    turnover = next(
+        c
+        for c in range(panel.model.columnCount())
+        if panel.model.headerData(c, Qt.Orientation.Horizontal) == "Turnover %"
+    )
+    assert panel.model.data(panel.model.index(0, turnover)) == "—"
+    float_shares["600000.SH"] = 2e8
+    presenter.refresh_names()
+    assert panel.model.data(panel.model.index(0, turnover)) == "0.50%"
+    assert panel.model.data(panel.model.index(1, turnover)) == "—"  # no quote, no shares

@@ -10,6 +10,7 @@ import pytest
 from core.paths import store_path
 from core.storage import MarketStore
 from core.storage.instrument_names import name_as_of, name_history, st_periods
+from core.storage.instrument_shares import ShareCapital, current_shares, shares_as_of
 from tests.cli.test_data_cli import qdesk
 from tests.realdata import write_lines
 
@@ -35,6 +36,7 @@ def test_names_with_history_are_stored_and_read_as_of_a_day(tmp_path: Path) -> N
         assert name_as_of(store, "600656.SH", dt.date(2014, 12, 31)) == "*ST博元"
         assert [p.name for p in name_history(store, "600656.SH")] == ["华源制药", "*ST博元", "ST博元"]
         assert st_periods(store)["600656.SH"][0] == ("2014-03-03", "2015-05-03")
+        assert current_shares(store) == {}  # a list without share columns leaves the capital unknown
     finally:
         store.close()
     again = qdesk(data, "data", "names", str(tmp_path / "names.csv"))  # re-importing changes nothing
@@ -76,3 +78,63 @@ def test_a_file_that_is_not_an_instrument_list_is_refused(tmp_path: Path) -> Non
 def test_names_prints_its_help_with_the_columns_it_reads(tmp_path: Path) -> None:
     result = qdesk(tmp_path, "data", "names", "--help")
     assert result.returncode == 0 and "usage:" in result.stdout and "name_start" in result.stdout
+
+
+SHARES = [
+    "symbol,name,list_date,name_start,total_shares,float_shares",
+    "000001.SZ,深发展A,19910403,20070620,3105433762,2063431218",
+    "000001.SZ,平安银行,,20120801,5123350416,3105358246",
+    "600000.SH,浦发银行,19991110,,29352178302,",
+    "600036.SH,招商银行,20020409,,,",
+]
+
+
+def test_share_capital_columns_are_stored_dated_or_current_and_empty_is_unknown(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = qdesk(data, "data", "names", str(write_lines(tmp_path / "names.csv", SHARES)))
+    assert result.returncode == 0, result.stderr
+    assert "share capital of 2 symbol(s)" in result.stdout
+    store = MarketStore.open(store_path(data))
+    try:
+        assert shares_as_of(store, "000001.SZ", dt.date(2010, 1, 4)) == ShareCapital(3105433762.0, 2063431218.0)
+        assert shares_as_of(store, "000001.SZ", dt.date(2012, 8, 1)) == ShareCapital(5123350416.0, 3105358246.0)
+        assert shares_as_of(store, "600000.SH") == ShareCapital(29352178302.0, None)
+        assert "600036.SH" not in current_shares(store) and len(store.instruments()) == 3
+    finally:
+        store.close()
+    again = qdesk(data, "data", "names", str(tmp_path / "names.csv"))  # re-importing adds no history
+    assert again.returncode == 0
+    store = MarketStore.open(store_path(data))
+    try:
+        assert store.query("SELECT count(*) FROM instrument_shares").fetchone()[0] == 3
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("bad", "where"),
+    [
+        ('600000.SH,浦发银行,19991110,,1,"29,352"', "field 'float_shares': bad number '29,352'"),
+        ("600000.SH,浦发银行,19991110,,-5,1", "field 'total_shares': bad number '-5'"),
+        ("600000.SH,浦发银行,19991110,,1,nan", "field 'float_shares': bad number 'nan'"),
+        ("600000.SH,浦发银行,19991110,,abc,1", "field 'total_shares': bad number 'abc'"),
+    ],
+)
+def test_a_bad_share_count_exits_2_naming_file_line_and_column_and_stores_nothing(
+    tmp_path: Path, bad: str, where: str
+) -> None:
+    data = tmp_path / "data"
+    result = qdesk(data, "data", "names", str(write_lines(tmp_path / "names.csv", [*SHARES[:3], bad])))
+    assert result.returncode == 2
+    assert f"names.csv:4: {where}" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    store = MarketStore.open(store_path(data))
+    try:
+        assert store.instruments() == [] and current_shares(store) == {}
+    finally:
+        store.close()
+
+
+def test_names_help_lists_the_share_columns(tmp_path: Path) -> None:
+    result = qdesk(tmp_path, "data", "names", "--help")
+    assert result.returncode == 0 and "total_shares" in result.stdout and "float_shares" in result.stdout

@@ -225,6 +225,9 @@ class FakeXtData:
         )
 
     def get_instrument_detail(self, stock_code: str, iscomplete: bool = False) -> dict[str, Any] | None:
+        """The market's detail dict in xtquant's default field set: ExchangeID, InstrumentID, InstrumentName,
+        OpenDate, ExpireDate, PreClose, UpStopPrice, DownStopPrice, PriceTick, FloatVolume and TotalVolume
+        (shares, as floats; QMT gives 0 or NaN for a share capital it lacks); None for an unknown code."""
         self._record("get_instrument_detail")
         self.get_client()
         return self.market("get_instrument_detail", stock_code=stock_code)

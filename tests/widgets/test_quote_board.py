@@ -179,3 +179,36 @@ def test_header_menu_hides_and_shows_columns(qtbot: QtBot) -> None:
     actions["Limit"].setChecked(True)
     assert "amount" not in panel.shown_columns() and "limit" in panel.shown_columns()
     assert not actions["Code"].isEnabled()
+
+
+def test_turnover_is_todays_volume_over_float_shares_and_rows_without_it_sort_last() -> None:
+    model = QuoteTableModel()
+    symbols = ["600000.SH", "600004.SH", "600005.SH", "600006.SH", "600007.SH"]
+    model.set_symbols(symbols)
+    # 600005 has a quote but no float shares known; 600007 float shares but no quote yet.
+    model.set_reference(float_shares={"600000.SH": 2.81e10, "600004.SH": 2.07e9, "600006.SH": 2.07e9, "600007.SH": 1e9})
+    model.apply_ticks(
+        [
+            tick("600000.SH", 7.3, volume=2.035e7),
+            tick("600004.SH", 14.2, volume=4.14e7),
+            tick("600005.SH", 3.1, volume=9e7),
+            tick("600006.SH", 6.0, volume=4.14e7),  # a tie with 600004
+        ]
+    )
+    for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+        model.sort(COL["turnover"], order)
+        assert model.symbols()[3:] == ["600005.SH", "600007.SH"]  # "—" last either way, in watchlist order
+        assert [text(model, r, "turnover") for r in (3, 4)] == ["—", "—"]
+    assert model.symbols()[:3] == ["600004.SH", "600006.SH", "600000.SH"]
+    assert [text(model, r, "turnover") for r in range(3)] == ["2.00%", "2.00%", "0.07%"]
+
+
+def test_the_turnover_column_is_in_the_header_menu_and_can_be_hidden(qtbot: QtBot) -> None:
+    panel = QuoteBoardPanel()
+    qtbot.addWidget(panel)
+    assert "turnover" in panel.shown_columns()  # shown by default, as terminals do
+    actions = {a.text(): a for a in panel.build_header_menu().actions()}
+    actions["Turnover %"].setChecked(False)
+    assert "turnover" not in panel.shown_columns()
+    actions["Turnover %"].setChecked(True)
+    assert "turnover" in panel.shown_columns()

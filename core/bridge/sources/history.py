@@ -11,6 +11,7 @@ from pathlib import Path
 from core.domain.bars import Bar, Freq, Instrument
 from core.domain.symbols import Board
 from core.storage import MarketStore
+from core.storage.instrument_shares import ShareCapital, current_shares
 from core.storage.per_thread import PerThread
 
 
@@ -74,8 +75,11 @@ class StoreHistory:
         return None if row is None or row[0] is None else float(row[0])
 
     def instruments(self) -> list[Instrument]:
+        store = self._store()
+        shares = current_shares(store)
         out = []
-        for row in self._store().instruments():
+        for row in store.instruments():
+            held = shares.get(row["symbol"], ShareCapital())
             out.append(
                 Instrument(
                     row["symbol"],
@@ -84,6 +88,8 @@ class StoreHistory:
                     row.get("name") or "",
                     _day(row.get("list_date")),
                     _day(row.get("delist_date")),
+                    held.total_shares,
+                    held.float_shares,
                 )
             )
         return out

@@ -29,6 +29,13 @@ from tests.fakes.xtquant_fake import FakeXtData
 CODES = ["600103.SH", "600107.SH", "600133.SH"]
 DAILY = "600000.SH"
 _EPOCH_BEIJING = dt.datetime(1970, 1, 1, 8)
+# Share capital in get_instrument_detail's fields (shares); 600133.SH's float figure comes as NaN, as QMT gives
+# one it lacks.
+SHARES: dict[str, dict[str, float]] = {
+    DAILY: {"FloatVolume": 29352178302.0, "TotalVolume": 29352178302.0},
+    "600103.SH": {"FloatVolume": 1776889634.0, "TotalVolume": 1776889634.0},
+    "600133.SH": {"FloatVolume": float("nan"), "TotalVolume": 1072989522.0},
+}
 
 
 def _ms(beijing: dt.datetime) -> int:
@@ -86,6 +93,7 @@ class RecordedMarket:
                 "PreClose": pre,
                 "UpStopPrice": round(pre * 1.1, 2),
                 "DownStopPrice": round(pre * 0.9, 2),
+                **SHARES.get(code, {"FloatVolume": 0.0, "TotalVolume": 0.0}),  # QMT's zeros: not known
             }
         if name == "get_stock_list_in_sector":
             return [*CODES, DAILY] if args["sector_name"] == "沪深A股" else []
@@ -330,6 +338,13 @@ def test_bridge_serves_qmt_over_http_and_stream(
         assert health["source"] == "xtquant" and health["qmt_connected"] is True
         instruments = http.get("/v1/instruments").json()["instruments"]
         assert [i["symbol"] for i in instruments] == [*CODES, DAILY] and instruments[0]["name"] == "N600103"
+        shares = {i["symbol"]: (i["total_shares"], i["float_shares"]) for i in instruments}
+        assert shares == {
+            "600103.SH": (1776889634.0, 1776889634.0),
+            "600107.SH": (None, None),
+            "600133.SH": (1072989522.0, None),
+            DAILY: (29352178302.0, 29352178302.0),
+        }
         bars = http.get("/v1/bars", params={"symbol": DAILY, "start": "2021-03-01", "end": "2021-03-31"}).json()
         march = [r for r in market.daily if r["date"].startswith("2021-03")]
         assert [b["time"][:10] for b in bars["bars"]] == [r["date"] for r in march]
