@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -15,6 +15,8 @@ from core.bridge.binary_frames import binary_frame, encode_body
 from core.domain.bars import Bar, Freq, Instrument
 from core.domain.symbols import Board
 from core.domain.ticks import Tick
+
+_Body = TypeVar("_Body", str, bytes)  # a batch's encoding: JSON text or a binary frame body
 
 _DUMPS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
@@ -196,20 +198,19 @@ class TickBatch:
         return ",".join(out)
 
     def binary(self) -> bytes:
-        key = ("binary", *self._picked) if len(self._picked) < len(self._items) else ("binary",)
+        return self._encoded("binary", encode_body)
+
+    def columns(self) -> str:
+        return self._encoded("columns", encode_columns)
+
+    def _encoded(self, form: str, encode: Callable[[list[tuple[Tick, int]]], _Body]) -> _Body:
+        """The picked ticks in one form, encoded once and shared by every connection that picked the same."""
+        key = (form, *self._picked) if len(self._picked) < len(self._items) else (form,)
         body = self._shared.get(key)
         if body is None:
             items = self._items
-            body = self._shared[key] = encode_body([items[i] for i in self._picked])
+            body = self._shared[key] = encode([items[i] for i in self._picked])
         return body
-
-    def columns(self) -> str:
-        key = ("columns", *self._picked) if len(self._picked) < len(self._items) else ("columns",)
-        text = self._shared.get(key)
-        if text is None:
-            items = self._items
-            text = self._shared[key] = encode_columns([items[i] for i in self._picked])
-        return text
 
 
 def decode(raw: str | bytes) -> Any:
