@@ -16,7 +16,7 @@ from widgets.research_panel import ResearchPanel, StudyForm, StudyRow, TrialView
 
 if TYPE_CHECKING:
     from core.jobs import JobRegistry
-    from core.research.tuning import StartStudy
+    from core.research.study_request import StartStudy
 
 
 def _tr(text: str) -> str:
@@ -27,7 +27,7 @@ def study_from_form(form: StudyForm) -> StartStudy:
     """The study command for the form, over the model's default space; ValueError names the bad field."""
     from core.research.execution import RayOptions
     from core.research.search_space import default_space
-    from core.research.tuning import StartStudy
+    from core.research.study_request import StartStudy
 
     try:
         segments = Segments.parse(form.segments)
@@ -157,8 +157,8 @@ class ResearchPresenter(QObject):
 
     # -- job reports (GUI thread) ----------------------------------------------------------------
     def _on_runner_sig_reported(self, report: Any) -> None:
+        from core.research.study_request import StudyFinished, TrialFinished, TrialStarted
         from core.research.training import RunFinished, StageProgress
-        from core.research.tuning import StudyFinished, TrialFinished, TrialStarted
 
         if isinstance(report, TrialStarted):
             self._panel.update_trial(TrialView(report.number, "running", None, report.params))

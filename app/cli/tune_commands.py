@@ -73,7 +73,7 @@ def study_from_args(args: argparse.Namespace, data_dir: Path | None = None) -> A
     from app.cli.train_commands import request_from_args
     from core.research.execution import RayOptions, check_reachable, import_ray
     from core.research.search_space import default_space, load_space
-    from core.research.tuning import StartStudy
+    from core.research.study_request import StartStudy
 
     if args.model is None:
         raise ValueError("--model is required to run a study (or use: tune list | tune show STUDY)")
@@ -107,8 +107,9 @@ def cmd_tune(args: argparse.Namespace, data_dir: Path) -> int:
     from app.cli.train_commands import _progress_bar
     from core.jobs import CancelToken
     from core.research.execution import RayUnavailable
+    from core.research.study_request import StudyFinished, TrialFinished
     from core.research.training import StageProgress
-    from core.research.tuning import StudyFinished, TrialFinished, run_study
+    from core.research.tuning import run_study
 
     try:
         request = study_from_args(args, data_dir)

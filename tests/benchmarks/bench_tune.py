@@ -37,8 +37,9 @@ from core.datasets.config import DatasetConfig, Segments
 from core.research.config import StartTraining
 from core.research.registry import RunRegistry
 from core.research.search_space import Range, default_space
+from core.research.study_request import StartStudy, StudyFinished, TrialFinished, TrialStarted
 from core.research.trial_task import TrialTask, fit_trial
-from core.research.tuning import StartStudy, StudyFinished, TrialFinished, TrialStarted, run_study
+from core.research.tuning import run_study
 from tests.core.research.slices import build_slice, dataset_for, members_during, tiny_config
 from tests.realdata import shared_data_dir
 

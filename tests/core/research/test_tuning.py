@@ -12,8 +12,9 @@ from core.jobs import Cancelled, CancelToken
 from core.research.config import StartTraining
 from core.research.registry import RunRegistry
 from core.research.search_space import Choice, Range, default_space, load_space
+from core.research.study_request import StartStudy, StudyFinished, TrialFinished, TrialStarted
 from core.research.study_store import describe, importances, study_names
-from core.research.tuning import StartStudy, StudyFinished, TrialFinished, TrialStarted, run_study
+from core.research.tuning import run_study
 from tests.core.research.slices import Slice, tiny_config
 
 # Few rounds on few stocks: a trial takes about a second.

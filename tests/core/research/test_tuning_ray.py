@@ -16,8 +16,9 @@ from core.research.execution import RayOptions
 from core.research.registry import RunRegistry
 from core.research.relay import Relay
 from core.research.search_space import Choice
+from core.research.study_request import StartStudy, TrialFinished, TrialStarted
 from core.research.study_store import describe, storage
-from core.research.tuning import StartStudy, TrialFinished, TrialStarted, run_study
+from core.research.tuning import run_study
 from tests.core.research.ray_head import RayHead
 from tests.core.research.slices import Slice, tiny_config
 from tests.core.research.test_tuning import FIXED
