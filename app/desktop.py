@@ -74,6 +74,10 @@ def run_desktop(
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from app.pyside_scan import use_fast_pyside_scan
+
+    use_fast_pyside_scan()  # before the window's ~500 modules are imported, each of which PySide6 looks at
+
     from app.crash_handler import install_crash_handling
     from app.gc_guard import MainThreadGarbageCollector
     from app.i18n import installed_language
