@@ -37,6 +37,7 @@ _NO_DISPLAY = (
 _SETTLE_TURNS = 3
 _POLL_SECONDS = 0.01  # how often a screenshot looks whether the chart and the feed are ready
 _KEY_WARM_DELAY_S = 2.0  # after the first paint, so the lookup never competes with the launch
+_KEY_WAIT_S = 5.0  # at close, a keyring still not answering is not waited on longer
 _READY_TIMEOUT_S = 5.0  # a screenshot never waits longer than this for the chart and the feed
 
 
@@ -115,14 +116,17 @@ def run_desktop(
         crash.uninstall()
 
 
-def _warm_audit_key_later(loop: asyncio.AbstractEventLoop, desk: Desk) -> None:
+def _warm_audit_key_later(loop: asyncio.AbstractEventLoop, desk: Desk, started: list[threading.Thread]) -> None:
     """Fetch the audit log's signing key on a worker once the window is up, so the first order or arm does
     not wait on the OS keyring (a D-Bus probe on Linux, possibly a Keychain prompt on macOS), and the launch
-    does not wait on it either."""
+    does not wait on it either. The worker is put in `started`, for the session to wait on before it closes
+    the log."""
     audit = desk.trading.audit
 
     def start() -> None:
-        threading.Thread(target=audit.signing_key, name="audit key", daemon=True).start()
+        worker = threading.Thread(target=audit.signing_key, name="audit key", daemon=True)
+        started.append(worker)
+        worker.start()
 
     loop.call_later(_KEY_WARM_DELAY_S, start)
 
@@ -164,6 +168,7 @@ def _run_session(app: QApplication, launch: _Launch) -> int:
         launch.settings_path,
     )
     layout_path = None if screenshot is not None else data_dir / SETTINGS_FILE
+    key_workers: list[threading.Thread] = []
     try:
         services = open_services(
             data_dir,
@@ -208,10 +213,12 @@ def _run_session(app: QApplication, launch: _Launch) -> int:
         desk.lazy["data_manager"].when_built(lambda manager: manager.sig_leave_demo_requested.connect(leave_demo))
         # qasync.run is asyncio.run on a QEventLoop: it cancels leftover tasks and closes the loop.
         ready = _screenshot_ready(desk.chart, services)
-        warm = None if screenshot is not None else lambda loop: _warm_audit_key_later(loop, desk)
+        warm = None if screenshot is not None else lambda loop: _warm_audit_key_later(loop, desk, key_workers)
         return int(qasync.run(_drive(presenter.window, screenshot, services, ready, warm)))
     finally:
         gc.unfreeze()  # a session reopened after "Leave demo" lets this one's cycles be collected
+        for worker in key_workers:  # a key being written is finished before its log closes
+            worker.join(_KEY_WAIT_S)
         services.close()
 
 

@@ -13,6 +13,7 @@ import hmac
 import json
 import os
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,12 +61,32 @@ def anchor_key(log: Path, store: SecretStore | None = None, create: bool = True)
     if not path.exists():
         if not create:
             return None
-        private_file(path)
-        path.write_text(secrets.token_hex(32), encoding="ascii")
+        _create_key_file(path)
     return AnchorKey(
         bytes.fromhex(path.read_text(encoding="ascii").strip()),
         f"key file {path} (no OS keyring on this machine: anyone who can read that file can re-sign the log)",
     )
+
+
+def _create_key_file(path: Path) -> None:
+    """Make the key file whole or not at all: a process killed while writing it must not leave an empty or
+    half key that later heads would be signed with. The key a concurrent writer put there first is kept."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    private_file(tmp)
+    try:
+        with open(tmp, "w", encoding="ascii") as out:
+            out.write(secrets.token_hex(32))
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(tmp, path)  # fails if the file exists: never replaces a key already in use
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _mac(key: bytes, rows: int, last_hash: str) -> str:

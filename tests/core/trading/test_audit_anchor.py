@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -15,9 +17,11 @@ from keyring.backends import fail
 from app.cli import main
 from core.secrets import SecretStore
 from core.trading.audit import GENESIS, AuditLog, row_hash, verify
-from core.trading.audit_anchor import AUDIT_KEY_SERVICE, head_path, key_file
+from core.trading.audit_anchor import AUDIT_KEY_SERVICE, anchor_key, head_path, key_file
 from core.trading.store import TradingStore
 from tests.fakes.memory_keyring import MemoryKeyring
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _log(path: Path, store: SecretStore | None = None, rows: int = 5) -> None:
@@ -179,3 +183,43 @@ def test_a_log_written_before_heads_were_signed_gets_its_head_when_opened(tmp_pa
     head_path(path).unlink()
     AuditLog(path, store).close()
     assert verify(path, store).ok
+
+
+def test_a_process_killed_while_making_the_key_file_leaves_no_key_behind(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    child = (
+        "import os, secrets, sys\n"
+        "from pathlib import Path\n"
+        "from keyring.backends import fail\n"
+        "from core.secrets import SecretStore\n"
+        "from core.trading.audit_anchor import AUDIT_KEY_SERVICE, anchor_key\n"
+        "secrets.token_hex = lambda n: os._exit(9)  # killed while the key is being made\n"
+        "anchor_key(Path(sys.argv[1]), SecretStore(AUDIT_KEY_SERVICE, fail.Keyring()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", child, str(path)], cwd=REPO, capture_output=True, timeout=60)
+    assert done.returncode == 9, done.stderr
+    assert not key_file(path).exists()  # never an empty key that later heads would be signed with
+    no_keyring = SecretStore(AUDIT_KEY_SERVICE, fail.Keyring())
+    _log(path, no_keyring, rows=2)
+    assert len(key_file(path).read_text(encoding="ascii")) == 64 and verify(path, no_keyring).ok
+
+
+def test_writers_making_the_key_file_at_once_all_sign_with_one_key(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    no_keyring = SecretStore(AUDIT_KEY_SERVICE, fail.Keyring())
+    start = threading.Barrier(8)
+    keys: list[bytes] = []
+
+    def make() -> None:
+        start.wait(10)
+        found = anchor_key(path, no_keyring)
+        assert found is not None
+        keys.append(found.key)
+
+    threads = [threading.Thread(target=make) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(keys) == 8 and len(set(keys)) == 1
+    assert [p.name for p in tmp_path.iterdir()] == [key_file(path).name]  # no scratch files left
