@@ -19,8 +19,11 @@ _MARK = b"PySide6"
 def source_names_pyside(module: ModuleType) -> bool:
     """Whether `module`'s Python source mentions PySide6 (False for compiled or source-less modules), the
     verdict PySide6's own check gives."""
-    spec = getattr(module, "__spec__", None)
-    origin = getattr(spec, "origin", None) or getattr(module, "__file__", None)
+    try:
+        spec = getattr(module, "__spec__", None)
+        origin = getattr(spec, "origin", None) or getattr(module, "__file__", None)
+    except Exception:  # a module object whose attribute lookup raises (torch.classes does): no source
+        return False
     if not isinstance(origin, str) or not origin.endswith(".py"):
         return False  # extension modules, frozen and zipped ones: inspect finds no source for them either
     try:
