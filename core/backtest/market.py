@@ -83,6 +83,7 @@ def load_market(
 ) -> Iterator[Progress | MarketPanel]:
     """Read the symbols' daily bars for [start, end] plus a warm-up; yields progress, then the panel."""
     calendar = [d for d in store.trading_days() if d <= end.isoformat()]
+    store_first_day = calendar[0] if calendar else None
     first = next((k for k, d in enumerate(calendar) if d >= start.isoformat()), len(calendar))
     if first >= len(calendar):
         raise ValueError(f"no trading days in the store between {start} and {end}")
@@ -94,7 +95,6 @@ def load_market(
         k: np.full(shape, np.nan) for k in ("open", "high", "low", "close", "vwap", "factor", "volume")
     }
     listings = {r["symbol"]: r.get("list_date") for r in store.instruments()}
-    earliest = store.trading_days()[:1]
     first_bars = {s.symbol: s.first_time for s in store.series("1d")}
     list_dates: dict[str, dt.date] = {}
     day_pos = {d: k for k, d in enumerate(calendar)}
@@ -114,7 +114,7 @@ def load_market(
                 for k, col in enumerate(("open", "high", "low", "close", "volume", "amount", "factor")):
                     target = "vwap" if col == "amount" else col
                     arrays[target][at[ok], j] = values[k][ok]
-            listed = listings.get(symbol) or _first_bar_day(first_bars.get(symbol), earliest)
+            listed = listings.get(symbol) or _first_bar_day(first_bars.get(symbol), store_first_day)
             if listed:
                 list_dates[symbol] = dt.date.fromisoformat(listed[:10])
             if j % 50 == 0:
@@ -127,9 +127,9 @@ def load_market(
     yield _build_panel(days, list(symbols), arrays, first - lo, list_dates, st_intervals or {})
 
 
-def _first_bar_day(first_bar: str | None, earliest: list[str]) -> str | None:
+def _first_bar_day(first_bar: str | None, store_first_day: str | None) -> str | None:
     """The first stored bar counts as the listing day only when it is later than the store's first day."""
-    if first_bar is None or not earliest or first_bar <= earliest[0]:
+    if first_bar is None or store_first_day is None or first_bar <= store_first_day:
         return None
     return first_bar
 

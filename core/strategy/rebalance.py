@@ -204,7 +204,8 @@ def _next_bands(
 
     listings = {r["symbol"]: r.get("list_date") for r in store.instruments()}
     first_bars = {s.symbol: s.first_time for s in store.series("1d")}
-    earliest = store.trading_days()[:1]
+    span = store.trading_day_span()
+    store_first_day = span[0] if span else None
     iso = session.isoformat()
     out: dict[str, tuple[float | None, float | None]] = {}
     for j, symbol in enumerate(panel.symbols):
@@ -212,7 +213,7 @@ def _next_bands(
         if not math.isfinite(close):
             continue
         st = any(lo <= iso <= hi for lo, hi in st_intervals.get(symbol, ()))
-        listed_text = listings.get(symbol) or _first_bar_day(first_bars.get(symbol), earliest)
+        listed_text = listings.get(symbol) or _first_bar_day(first_bars.get(symbol), store_first_day)
         listed = dt.date.fromisoformat(listed_text[:10]) if listed_text else None
         number = None
         if listed is not None:

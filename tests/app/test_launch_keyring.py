@@ -10,12 +10,12 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.compat import properties
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 import app.desktop as desktop
 from app.desktop import run_desktop
 from core.trading.audit_anchor import AUDIT_KEY_SERVICE
+from tests.app.desktop_driver import run_desktop_driven
 from tests.fakes.memory_keyring import MemoryKeyring
 from widgets.main_window import MainWindow
 
@@ -56,20 +56,11 @@ def test_the_audit_key_is_fetched_on_a_worker_after_the_window_is_up(
 ) -> None:
     monkeypatch.setattr(desktop, "_KEY_WARM_DELAY_S", 0.0)
 
-    def close_once_the_key_was_asked_for() -> None:
+    def close_once_the_key_was_asked_for(window: MainWindow) -> None:
         if watched_keyring.looked_up.is_set():
-            for widget in QApplication.topLevelWidgets():
-                if isinstance(widget, MainWindow) and widget.isVisible():
-                    widget.close()
+            window.close()
 
-    closer = QTimer()
-    closer.setInterval(20)
-    closer.timeout.connect(close_once_the_key_was_asked_for)
-    closer.start()
-    try:
-        assert run_desktop(tmp_path, True, "en", None) == 0
-    finally:
-        closer.stop()
+    assert run_desktop_driven(close_once_the_key_was_asked_for, tmp_path, True, interval_ms=20) == 0
     assert watched_keyring.lookups[0] == (AUDIT_KEY_SERVICE, "audit key", True)
     assert [s for s in watched_keyring.secrets if s[0] == AUDIT_KEY_SERVICE]  # made once, kept in the keyring
 

@@ -6,18 +6,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from app.composition import Desk, build_desk
-from app.desktop import run_desktop
 from app.services import Services, open_services
 from core.data.importer import import_files
 from core.paths import store_path
 from core.settings import AppSettings
 from core.storage import MarketStore
+from tests.app.desktop_driver import run_desktop_driven
 from widgets.data_manager_panel import DataManagerPanel
 from widgets.main_window import MainWindow
 
@@ -72,27 +71,17 @@ def test_leave_demo_reopens_the_window_on_the_users_own_data(qapp: QApplication,
         user.close()
     seen: list[tuple[bool, str]] = []  # per window: whether it offered "leave demo", its mode text
 
-    def act_on_the_open_window() -> None:
-        for widget in QApplication.topLevelWidgets():
-            if not (isinstance(widget, MainWindow) and widget.isVisible()):
-                continue
-            leave = widget.findChild(QAction, "leave_demo_action")
-            mode = widget.findChild(QLabel, "mode_label")
-            assert leave is not None and mode is not None
-            seen.append((leave.isVisible(), mode.text()))
-            if leave.isVisible():
-                leave.trigger()  # File → Leave demo: the window closes and reopens on the user's store
-            else:
-                widget.close()
+    def act_on_the_open_window(widget: MainWindow) -> None:
+        leave = widget.findChild(QAction, "leave_demo_action")
+        mode = widget.findChild(QLabel, "mode_label")
+        assert leave is not None and mode is not None
+        seen.append((leave.isVisible(), mode.text()))
+        if leave.isVisible():
+            leave.trigger()  # File → Leave demo: the window closes and reopens on the user's store
+        else:
+            widget.close()
 
-    driver = QTimer()
-    driver.setInterval(50)
-    driver.timeout.connect(act_on_the_open_window)
-    driver.start()
-    try:
-        assert run_desktop(tmp_path, True, "en", None) == 0
-    finally:
-        driver.stop()
+    assert run_desktop_driven(act_on_the_open_window, tmp_path, True) == 0
     assert [offered for offered, _ in seen] == [True, False]
     assert seen[0][1].startswith("demo replay") and "demo" not in seen[1][1]
 
@@ -106,30 +95,20 @@ def test_leave_demo_from_the_data_manager_built_after_launch(qapp: QApplication,
         user.close()
     modes: list[str] = []  # per window, its mode text
 
-    def act_on_the_open_window() -> None:
-        for widget in QApplication.topLevelWidgets():
-            if not (isinstance(widget, MainWindow) and widget.isVisible()):
-                continue
-            mode = widget.findChild(QLabel, "mode_label")
-            assert mode is not None
-            if not mode.text().startswith("demo replay"):
-                modes.append(mode.text())
-                widget.close()
-                return
-            if not modes:
-                modes.append(mode.text())
-            panel = widget.findChild(DataManagerPanel)
-            if panel is None:  # not built at launch: the tab behind the quote board builds it when raised
-                widget.dock("data_manager").raise_()
-            elif panel.leave_demo_button.isEnabled():
-                panel.leave_demo_button.click()
+    def act_on_the_open_window(widget: MainWindow) -> None:
+        mode = widget.findChild(QLabel, "mode_label")
+        assert mode is not None
+        if not mode.text().startswith("demo replay"):
+            modes.append(mode.text())
+            widget.close()
+            return
+        if not modes:
+            modes.append(mode.text())
+        panel = widget.findChild(DataManagerPanel)
+        if panel is None:  # not built at launch: the tab behind the quote board builds it when raised
+            widget.dock("data_manager").raise_()
+        elif panel.leave_demo_button.isEnabled():
+            panel.leave_demo_button.click()
 
-    driver = QTimer()
-    driver.setInterval(50)
-    driver.timeout.connect(act_on_the_open_window)
-    driver.start()
-    try:
-        assert run_desktop(tmp_path, True, "en", None) == 0
-    finally:
-        driver.stop()
+    assert run_desktop_driven(act_on_the_open_window, tmp_path, True) == 0
     assert len(modes) == 2 and modes[0].startswith("demo replay") and "demo" not in modes[1]

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -18,6 +18,7 @@ from app.docks import DOCKS, add_docks
 from app.i18n import installed_language, lookup
 from app.layout_store import LayoutStore
 from app.main_window_presenter import MainWindowPresenter, create_main_window
+from tests.app.desktop_driver import run_desktop_driven
 from tests.app.stand_in_panels import stand_in_panels
 from widgets.main_window import MainWindow
 
@@ -220,19 +221,10 @@ def test_run_desktop_screenshot_writes_a_1280x800_png(
 
 
 def test_run_desktop_runs_until_the_window_closes_and_saves_the_layout(qapp: QApplication, tmp_path: Path) -> None:
-    def close_open_main_windows() -> None:
-        for widget in QApplication.topLevelWidgets():
-            if isinstance(widget, MainWindow) and widget.isVisible():
-                widget.close()
+    def close(window: MainWindow) -> None:
+        window.close()
 
-    closer = QTimer()
-    closer.setInterval(50)
-    closer.timeout.connect(close_open_main_windows)
-    closer.start()
-    try:
-        assert run_desktop(tmp_path, False, "en", None) == 0
-    finally:
-        closer.stop()
+    assert run_desktop_driven(close, tmp_path, False) == 0
     assert (tmp_path / SETTINGS_FILE).stat().st_size > 0
 
 
