@@ -1,7 +1,7 @@
 """Research models over seeds: ours vs Qlib's LightGBM, DoubleEnsemble, ensembles vs their members, rolling vs static.
 
 Run on demand (not part of the test suite):
-    .venv/bin/python -m tests.benchmarks.bench_research_models [--data ../shared/data] [--stocks 30] [--seeds 3]
+    .venv/bin/python -m tests.benchmarks.bench_research_models [--data ../shared/data] [--stocks 30|all] [--seeds 3]
     .venv/bin/python -m tests.benchmarks.bench_research_models --full   (every CSI300 stock, 2008 on; hours)
 
 Every figure is the mean ± sample std over the seeds, on two periods measured alike: the development
@@ -68,16 +68,21 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _store(data: Path, root: Path, stocks: int | None) -> tuple[Path, str | tuple[str, ...]]:
-    """A store of `stocks` CSI300 members throughout 2015-07..2022 (None: every stock), and the universe."""
-    from tests.core.research.slices import build_slice
+def _store(data: Path, root: Path, stocks: str | None) -> tuple[Path, str | tuple[str, ...]]:
+    """A store of `stocks` CSI300 members throughout 2015..2022 ("all": every stock that was a member at some
+    time then; None: every stock), and the universe: CSI300 as its membership changed."""
+    from tests.core.research.slices import build_slice, members_during
 
     if stocks is None:
         from tests.benchmarks.bench_research import build_store
 
         provider = build_store(data, root)
         return provider.parent, "csi300"
-    s = build_slice(data / "cn", root, stocks, "2015-01-01", "2022-12-31")
+    start, end = "2015-01-01", "2022-12-31"
+    if stocks == "all":
+        s = build_slice(data / "cn", root, 0, start, end, symbols=members_during(data / "cn", start, end))
+    else:
+        s = build_slice(data / "cn", root, int(stocks), start, end)
     return s.data_dir, "csi300"
 
 
@@ -198,7 +203,11 @@ def _rss_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
-    parser.add_argument("--stocks", type=int, default=30, help="CSI300 members throughout 2015-2022 (default 30)")
+    parser.add_argument(
+        "--stocks",
+        default="30",
+        help="CSI300 members throughout 2015-2022 (default 30), or all: every member at some time in 2015-2022",
+    )
     parser.add_argument("--full", action="store_true", help="every CSI300 stock from 2008 (the real size)")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--rolling", help="rolling step (default 6m; --full 3m), or none")
@@ -209,6 +218,8 @@ def main() -> None:
     parser.add_argument("--skip-qlib", action="store_true")
     parser.add_argument("--periods", default="development,hold-out 2021-22")
     args = parser.parse_args()
+    if args.stocks != "all" and not (args.stocks.isdigit() and int(args.stocks) > 0):
+        parser.error(f"--stocks: {args.stocks!r} is neither a count of stocks nor all")
     for key, small, full in (
         ("rolling", "6m", "3m"),
         ("rounds", 100, 1000),
