@@ -84,7 +84,13 @@ def register(commands: Any) -> None:
         "It predicts, backtests and gives signals like any run; scoring new days scores every member.",
     )
     ensemble.add_argument("run_ids", nargs="+", metavar="RUN_ID", help="member runs (at least two)")
-    ensemble.add_argument("--method", default="mean", choices=["mean", "rank-mean"], help="default mean")
+    ensemble.add_argument(
+        "--method",
+        default="mean",
+        choices=["mean", "rank-mean"],
+        help="mean (default) keeps each member's spread of scores, which the IC rewards; rank-mean evens out "
+        "members whose scores are on different scales",
+    )
     ensemble.add_argument("--name", help="run id of the ensemble (default: generated)")
     ensemble.set_defaults(handler=cmd_ensemble)
 
