@@ -7,7 +7,6 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 from keyring.compat import properties
 from PySide6.QtWidgets import QApplication
@@ -16,7 +15,7 @@ import app.desktop as desktop
 from app.desktop import run_desktop
 from core.trading.audit_anchor import AUDIT_KEY_SERVICE
 from tests.app.desktop_driver import run_desktop_driven
-from tests.fakes.memory_keyring import MemoryKeyring
+from tests.fakes.memory_keyring import MemoryKeyring, keyring_in_use
 from widgets.main_window import MainWindow
 
 
@@ -42,13 +41,8 @@ class _WatchedKeyring(MemoryKeyring):
 
 @pytest.fixture()
 def watched_keyring() -> Iterator[_WatchedKeyring]:
-    previous = keyring.get_keyring()
-    backend = _WatchedKeyring()
-    keyring.set_keyring(backend)
-    try:
+    with keyring_in_use(_WatchedKeyring()) as backend:
         yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 def test_the_audit_key_is_fetched_on_a_worker_after_the_window_is_up(

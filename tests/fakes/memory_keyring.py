@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import keyring
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
+
+Backend = TypeVar("Backend", bound=KeyringBackend)
+
+
+@contextmanager
+def keyring_in_use(backend: Backend) -> Iterator[Backend]:
+    """`backend` is the process's keyring inside the block; the previous one is back after it."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
 
 
 class MemoryKeyring(KeyringBackend):

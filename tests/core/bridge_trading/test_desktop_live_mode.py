@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 
 from app.orders_presenter import open_trading_service, start_live_broker
@@ -15,18 +14,13 @@ from core.bridge.client.credentials import save_token
 from core.data.importer import import_files
 from core.settings import AppSettings
 from core.storage import MarketStore
-from tests.fakes.memory_keyring import MemoryKeyring
+from tests.fakes.memory_keyring import MemoryKeyring, keyring_in_use
 
 
 @pytest.fixture()
 def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
+    with keyring_in_use(MemoryKeyring()) as backend:
         yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture()
