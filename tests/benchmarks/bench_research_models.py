@@ -80,7 +80,14 @@ def _store(data: Path, root: Path, stocks: str | None) -> tuple[Path, str | tupl
         return provider.parent, "csi300"
     start, end = "2015-01-01", "2022-12-31"
     if stocks == "all":
-        s = build_slice(data / "cn", root, 0, start, end, symbols=members_during(data / "cn", start, end))
+        import pandas as pd
+
+        def traded(symbol: str) -> bool:  # a member early in 2015 may have stopped trading before it
+            days = pd.read_csv(data / "cn" / "daily" / f"{symbol}.csv", usecols=["date"], dtype=str)["date"]
+            return bool(((days >= start) & (days <= end)).any())
+
+        symbols = [x for x in members_during(data / "cn", start, end) if traded(x)]
+        s = build_slice(data / "cn", root, 0, start, end, symbols=symbols)
     else:
         s = build_slice(data / "cn", root, int(stocks), start, end)
     return s.data_dir, "csi300"
