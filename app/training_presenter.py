@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtWidgets import QApplication
 
+from app.ensemble_presenter import EnsemblePresenter
 from app.job_runner import JobFinished, JobRunner
 from core.datasets.config import DatasetConfig, Segments, parse_universe
 from core.events import RunDeleted, RunRegistered
@@ -139,6 +140,7 @@ class TrainingPresenter(QObject):
         panel.sig_compare_requested.connect(self._on_panel_sig_compare_requested)
         panel.sig_delete_requested.connect(self._on_panel_sig_delete_requested)
         panel.sig_export_requested.connect(self._on_panel_sig_export_requested)
+        self.ensembles = EnsemblePresenter(panel, self.registry, self.refresh_runs, jobs)
         if events is not None:
             events.on(RunRegistered, self._on_events_run_changed)
             events.on(RunDeleted, self._on_events_run_changed)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QMenu,
     QProgressBar,
     QPushButton,
     QStackedWidget,
@@ -75,6 +76,12 @@ _COMPARE_LABELS = {
 }
 
 
+_ENSEMBLE_METHODS = (  # core.research.ensemble's methods, as the Ensemble button's menu offers them
+    ("mean", QT_TRANSLATE_NOOP("TrainingPanel", "Mean of scores")),
+    ("rank-mean", QT_TRANSLATE_NOOP("TrainingPanel", "Mean of daily ranks")),
+)
+
+
 def _compare_label(key: str) -> str:
     title = _COMPARE_LABELS.get(key)
     return _tr(title) if title else key.replace("_", " ").capitalize()
@@ -102,6 +109,7 @@ class TrainingPanel(QWidget):
     sig_compare_requested = Signal(list)  # run ids
     sig_delete_requested = Signal(list)  # run ids
     sig_export_requested = Signal(str, str)  # run id, folder
+    sig_ensemble_requested = Signal(list, str)  # run ids, method ("mean" or "rank-mean")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -177,8 +185,19 @@ class TrainingPanel(QWidget):
         self.delete_button.clicked.connect(lambda: self.sig_delete_requested.emit(self.selected_runs()))
         self.export_button = QPushButton(_tr("Export…"), self.runs_page)
         self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.ensemble_button = QPushButton(_tr("Ensemble"), self.runs_page)
+        self.ensemble_button.setToolTip(_tr("Register a run that combines the selected runs' scores"))
+        menu = QMenu(self.ensemble_button)
+        self.ensemble_actions = {}
+        for method, text in _ENSEMBLE_METHODS:
+            action = menu.addAction(_tr(text))
+            action.triggered.connect(
+                lambda _=False, m=method: self.sig_ensemble_requested.emit(self.selected_runs(), m)
+            )
+            self.ensemble_actions[method] = action
+        self.ensemble_button.setMenu(menu)
         row = QHBoxLayout()
-        for button in (self.compare_button, self.delete_button, self.export_button):
+        for button in (self.compare_button, self.delete_button, self.export_button, self.ensemble_button):
             row.addWidget(button)
         row.addStretch(1)
         layout = QVBoxLayout(self.runs_page)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 TABLE = {
     "TrainingPanel": {
+        "Ensemble": "集成",
+        "Register a run that combines the selected runs' scores": "登记一个新训练，合并所选训练的得分",
+        "Mean of scores": "得分平均",
+        "Mean of daily ranks": "每日排名平均",
         "Run": "训练",
         "Walk-forward": "滚动训练",
         "Retrain every step over the test segment and stitch the scores": (
@@ -46,6 +50,13 @@ TABLE = {
         "Epoch": "轮次",
         "train": "训练",
         "valid": "验证",
+    },
+    "EnsemblePresenter": {
+        "Select two or more runs in the table to combine them.": "请在表中选择两个或更多训练再合并。",
+        "Combining {count} runs…": "正在合并 {count} 个训练…",
+        "An ensemble is still being made; try again when it has finished.": "上一个集成仍在生成，完成后再试。",
+        "Ensemble refused: {error}": "集成被拒绝：{error}",
+        "Ensemble {run}: IC {ic:.4f}, its best member {best:.4f}": "集成 {run}：IC {ic:.4f}，最佳成员 {best:.4f}",
     },
     "TrainingPresenter": {
         "Segments: {error}": "区间：{error}",

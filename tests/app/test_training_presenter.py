@@ -6,7 +6,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.training_presenter import TrainingPresenter, default_form, request_from_form
-from tests.core.research.slices import TINY_SEGMENTS, Slice
+from tests.core.research.slices import TINY_SEGMENTS, Slice, train_tiny_lightgbm
 from widgets.training_panel import TrainingPanel
 
 UNIVERSE = ""
@@ -22,6 +22,7 @@ def ui(qtbot: QtBot, research_slice: Slice) -> tuple[TrainingPanel, TrainingPres
     yield panel, presenter
     presenter.runner.cancel()
     presenter.runner.wait(30)
+    presenter.ensembles.runner.wait(30)
 
 
 def _fill(panel: TrainingPanel, model: str, epochs: int, extra: str = "") -> None:
@@ -155,3 +156,40 @@ def test_a_bad_walk_forward_step_is_refused_with_a_message(ui: tuple[TrainingPan
     panel.fields.rolling_edit.setText("")
     panel.train_button.click()
     assert not presenter.runner.busy and panel.status.text().startswith("Walk-forward: bad step ''")
+
+
+def test_the_ensemble_button_registers_a_run_of_the_selected_runs(
+    qtbot: QtBot, ui: tuple[TrainingPanel, TrainingPresenter], research_slice: Slice
+) -> None:
+    panel, presenter = ui
+    a = train_tiny_lightgbm(research_slice, count=20, seed=21, colsample_bytree=0.5)
+    b = train_tiny_lightgbm(research_slice, count=20, seed=22, num_leaves=7, colsample_bytree=0.5)
+    other_universe = train_tiny_lightgbm(research_slice, count=15, seed=23)
+    presenter.refresh_runs()
+    made = []
+    try:
+        panel.select_runs([a])
+        panel.ensemble_actions["mean"].trigger()
+        assert "two or more" in panel.status.text() and not presenter.ensembles.runner.busy
+
+        panel.select_runs([a, other_universe])
+        panel.ensemble_actions["rank-mean"].trigger()
+        qtbot.waitUntil(lambda: not presenter.ensembles.runner.busy, timeout=60_000)
+        assert "refused" in panel.status.text() and "different universes" in panel.status.text()
+        assert presenter.ensembles.last is None
+
+        panel.select_runs([a, b])
+        panel.ensemble_actions["mean"].trigger()
+        assert "Combining 2 runs" in panel.status.text()
+        qtbot.waitUntil(lambda: not presenter.ensembles.runner.busy, timeout=60_000)
+        record = presenter.ensembles.last
+        assert record is not None, panel.status.text()
+        made.append(record.run_id)
+        assert record.config["ensemble"]["method"] == "mean"
+        assert sorted(record.config["ensemble"]["members"]) == sorted([a, b])
+        best = max(presenter.registry.get(r).metrics["ic"] for r in (a, b))
+        assert f"IC {record.metrics['ic']:.4f}, its best member {best:.4f}" in panel.status.text()
+        assert panel.selected_runs() == [record.run_id]  # listed in the runs table and selected there
+    finally:
+        for run_id in (*made, a, b, other_universe):
+            presenter.registry.delete(run_id)
