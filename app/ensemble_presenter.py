@@ -38,7 +38,8 @@ class EnsemblePresenter(QObject):
         self.runner = JobRunner(self, jobs)
         self.runner.sig_reported.connect(self._on_runner_sig_reported)
         self.runner.sig_finished.connect(self._on_runner_sig_finished)
-        self.last: RunRecord | None = None
+        self.last: RunRecord | None = None  # the newest ensemble made here
+        self._best_member_ic = float("nan")
         panel.sig_ensemble_requested.connect(self._on_panel_sig_ensemble_requested)
 
     def _on_panel_sig_ensemble_requested(self, run_ids: list[str], method: str) -> None:
@@ -51,27 +52,26 @@ class EnsemblePresenter(QObject):
             from core.research.ensemble import create_ensemble
 
             token.raise_if_cancelled()
-            yield create_ensemble(registry, run_ids, method)
+            record = create_ensemble(registry, run_ids, method)
+            yield record, max(registry.get(r).metrics.get("ic", float("nan")) for r in run_ids)
 
         if self.runner.start(f"ensemble of {len(run_ids)} runs", combine):
+            self.last = None  # its report reaches this thread only after this handler returns
             self._panel.show_error(_tr("Combining {count} runs…").format(count=len(run_ids)))
         else:
             self._panel.show_error(_tr("An ensemble is still being made; try again when it has finished."))
 
-    def _on_runner_sig_reported(self, record: RunRecord) -> None:
-        self.last = record
+    def _on_runner_sig_reported(self, made: tuple[RunRecord, float]) -> None:
+        self.last, self._best_member_ic = made
 
     def _on_runner_sig_finished(self, event: JobFinished) -> None:
-        if event.error:
+        record = self.last
+        if event.error or record is None:
             self._panel.show_error(_tr("Ensemble refused: {error}").format(error=event.error))
             return
-        record = self.last
-        if record is None:
-            return
-        members = [self._registry.get(r).metrics.get("ic", float("nan")) for r in record.config["ensemble"]["members"]]
         self._panel.show_error(
             _tr("Ensemble {run}: IC {ic:.4f}, its best member {best:.4f}").format(
-                run=record.run_id, ic=record.metrics.get("ic", float("nan")), best=max(members)
+                run=record.run_id, ic=record.metrics.get("ic", float("nan")), best=self._best_member_ic
             )
         )
         self._refresh_runs()  # the registry's fact may still be on its way; the table shows the run now
